@@ -44,6 +44,11 @@ export interface TrainableModel {
   readonly engine: EngineInfo;
   /** One optimizer step on a batch; returns the mean cross-entropy (nats) before the update. */
   trainStep(batch: Batch): Promise<number>;
+  /**
+   * Loss and gradients (mean over the batch, no clipping, nothing updated). Used by the correctness tests that hold
+   * every engine to the same numbers, and by anyone who wants to inspect training.
+   */
+  computeGradients(batch: Batch): Promise<{ loss: number; grads: NamedWeights }>;
   /** Mean cross-entropy on a batch without updating anything. */
   evaluate(batch: Batch): Promise<number>;
   getWeights(): NamedWeights;
@@ -62,6 +67,14 @@ export interface Decoder {
   step(token: number): Float32Array;
   dispose(): void;
 }
+
+/**
+ * Adam exactly as tfjs-core's AdamOptimizer (so a checkpoint continues identically in either engine):
+ *   m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2;  t += 1
+ *   w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+ * with b1 = 0.9, b2 = 0.999, eps = 1e-7. Gradients are first clipped to a global L2 norm of clipNorm (when > 0).
+ */
+export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
 
 export interface Engine {
   readonly info: EngineInfo;
