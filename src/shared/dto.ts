@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+import { z } from 'zod';
+
+/**
+ * Data shapes that cross the process boundary (IPC or the studio WebSocket). Plain data only:
+ * numbers, strings, arrays, and Uint8Array for file bytes. Timestamps are integer ms since the epoch.
+ */
+
+// ---- limits (enforced by the schemas; the renderer should chunk bigger imports into several calls) ----
+
+/** Most files in one library:importFiles call. */
+export const MAX_IMPORT_FILES = 5000;
+/** Largest single file accepted for import (MIDI files are usually < 100 KiB). */
+export const MAX_IMPORT_FILE_BYTES = 8 * 1024 * 1024;
+/** Most bytes in one library:importFiles call, all files together. */
+export const MAX_IMPORT_TOTAL_BYTES = 96 * 1024 * 1024;
+/** Largest MIDI file main will save or drag out. */
+export const MAX_EXPORT_BYTES = 16 * 1024 * 1024;
+/** Longest name (corpus, model, file, favourite). */
+export const MAX_NAME_LENGTH = 200;
+
+/** Accepts a Uint8Array (Buffer is one) from either realm; structured clone and our WS codec both produce one. */
+export const bytesSchema = z.custom<Uint8Array>(
+  (v) => v instanceof Uint8Array || Object.prototype.toString.call(v) === '[object Uint8Array]',
+  { message: 'expected bytes (Uint8Array)' },
+);
+
+export const nameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`)
+  // Control characters break file names, logs and the terminal.
+  // eslint-disable-next-line no-control-regex
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+
+export const idSchema = z.string().min(1).max(100);
+export const pitchSchema = z.number().int().min(0).max(127);
+const count = z.number().int().min(0);
+const timestampMs = z.number().int();
+
+// ---- app ----
+
+export const engineChoiceSchema = z.enum(['auto', 'wasm', 'tfjs-cpu', 'tfjs-node', 'tfjs-node-gpu']);
+export type EngineChoice = z.infer<typeof engineChoiceSchema>;
+
+export const engineInfoSchema = z.object({
+  /** 'wasm' | 'tfjs-cpu' | 'tfjs-node' | 'tfjs-node-gpu'. */
+  name: z.string(),
+  threads: z.number().int().min(1),
+  gpu: z.string().optional(),
+  /** One sentence for the status bar, e.g. "wasm engine (WebAssembly SIMD), 2 threads". */
+  description: z.string(),
+  /** Why a preferred engine was not used, when auto-selection fell back. */
+  fallbackReason: z.string().optional(),
+});
+export type EngineInfoDto = z.infer<typeof engineInfoSchema>;
+
+export const appInfoSchema = z.object({
+  appVersion: z.string(),
+  /** Which door the renderer talks to. */
+  door: z.enum(['electron', 'studio']),
+  dataDir: z.string(),
+  /** The engine 'auto' picks on this machine; null when no engine could be loaded (reason in engineError). */
+  engine: engineInfoSchema.nullable(),
+  engineError: z.string().optional(),
+  defaultModelPresent: z.boolean(),
+  /** What this door can do; the renderer hides what it cannot. */
+  capabilities: z.object({
+    importDialog: z.boolean(),
+    saveDialog: z.boolean(),
+    nativeDrag: z.boolean(),
+  }),
+});
+export type AppInfoDto = z.infer<typeof appInfoSchema>;
+
+// ---- library ----
+
+export const corpusSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  pieceCount: count,
+  createdAt: timestampMs,
+  updatedAt: timestampMs,
+});
+export type CorpusDto = z.infer<typeof corpusSchema>;
+
+export const pieceFormatSchema = z.enum(['midi', 'token-melody', 'pianoroll-json']);
+
+export const pieceSchema = z.object({
+  id: z.number().int(),
+  corpusId: z.number().int(),
+  name: z.string(),
+  format: pieceFormatSchema,
+  /** Dataset split from the source ('train' | 'valid' | 'test'), or null when the source has none. */
+  split: z.enum(['train', 'valid', 'test']).nullable(),
+  noteCount: count,
+  /** Length of the melody encoding, one token per sixteenth note. */
+  sixteenths: count,
+  createdAt: timestampMs,
+});
+export type PieceDto = z.infer<typeof pieceSchema>;
+
+export const pieceListSchema = z.object({
+  /** Pieces in the corpus, not just this page. */
+  total: count,
+  pieces: z.array(pieceSchema),
+});
+export type PieceListDto = z.infer<typeof pieceListSchema>;
+
+export const corpusStatsSchema = z.object({
+  corpusName: z.string(),
+  pieces: count,
+  totalSixteenths: count,
+  /** Lowest and highest MIDI pitch used; null for an empty corpus. */
+  pitchRange: z.object({ min: pitchSchema, max: pitchSchema }).nullable(),
+  /** Count of each token of the 130-token melody encoding (0-127 note-on, 128 note-off, 129 hold). */
+  tokenHistogram: z.array(count),
+  /** Pitches 0-127 that never occur: tokens the model cannot learn from this corpus. */
+  unusedPitches: z.array(pitchSchema),
+});
+export type CorpusStatsDto = z.infer<typeof corpusStatsSchema>;
+
+export const importFileSchema = z.object({
+  name: nameSchema,
+  /** Path inside a dropped / chosen folder ("folk/reels/a.mid"), shown in failure lists. */
+  relativePath: z.string().max(4096).optional(),
+  bytes: bytesSchema.refine((b) => b.byteLength <= MAX_IMPORT_FILE_BYTES, {
+    message: `file is larger than ${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB`,
+  }),
+});
+export type ImportFileDto = z.infer<typeof importFileSchema>;
+
+/** The result of an import job (job:finished result for kind 'import'). */
+export const importReportSchema = z.object({
+  corpusName: z.string(),
+  /** Files (or JSON melodies) looked at. */
+  files: count,
+  imported: count,
+  duplicates: count,
+  /** Per-item failures, by the name the user knows (relative path or file name). */
+  failed: z.array(z.object({ name: z.string(), code: z.string(), reason: z.string() })),
+});
+export type ImportReportDto = z.infer<typeof importReportSchema>;
+
+// ---- models and training ----
+
+export const specOverridesSchema = z
+  .object({
+    embeddingDim: z.number().int().min(1).max(2048),
+    hiddenSize: z.number().int().min(1).max(2048),
+    layers: z.number().int().min(1).max(4),
+    dropout: z.number().min(0).max(0.9),
+    window: z.number().int().min(1).max(512),
+  })
+  .partial()
+  .strict();
+export type SpecOverrides = z.infer<typeof specOverridesSchema>;
+
+export const trainingOverridesSchema = z
+  .object({
+    batchSize: z.number().int().min(1).max(4096),
+    learningRate: z.number().positive().max(1),
+    epochs: z.number().int().min(1).max(1000),
+    validationFraction: z.number().min(0).max(0.5),
+    earlyStoppingPatience: z.number().int().min(0).max(100),
+    transpositions: z.array(z.number().int().min(-24).max(24)).max(49),
+    clipNorm: z.number().min(0).max(1000),
+    randomSeed: z.number().int().min(0).max(2 ** 32 - 1),
+  })
+  .partial()
+  .strict();
+export type TrainingOverrides = z.infer<typeof trainingOverridesSchema>;
+
+export const modelStatusSchema = z.enum(['training', 'ready', 'failed', 'cancelled']);
+
+export const modelSchema = z.object({
+  /** A library model's id as a string; 'default' for the bundled model. */
+  id: z.string(),
+  name: z.string(),
+  /** True for the bundled default model (cannot be deleted). */
+  builtin: z.boolean(),
+  status: modelStatusSchema,
+  engine: z.string().nullable(),
+  corpusName: z.string().nullable(),
+  /** The full ModelSpec (see src/core/model/spec.ts). */
+  spec: z.record(z.string(), z.unknown()),
+  training: z.record(z.string(), z.unknown()).nullable(),
+  /** Last metrics: loss, valLoss, epoch, ... */
+  metrics: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: timestampMs,
+  updatedAt: timestampMs,
+});
+export type ModelDto = z.infer<typeof modelSchema>;
+
+// ---- jobs ----
+
+export const jobKindSchema = z.enum(['import', 'train', 'generate', 'compose']);
+export const jobStatusSchema = z.enum(['running', 'done', 'cancelled', 'failed']);
+
+/** Mirrors JobProgress in src/core/jobs/progress.ts field by field. */
+export const jobProgressSchema = z.object({
+  /** Human-readable phase, e.g. "parsing", "epoch". */
+  phase: z.string(),
+  /** Items done in this phase. */
+  current: z.number(),
+  /** Items in this phase; 0 = unknown. */
+  total: z.number(),
+  /** The current item (a file name, a step). */
+  detail: z.string().optional(),
+  epoch: z.number().optional(),
+  epochs: z.number().optional(),
+  step: z.number().optional(),
+  stepsPerEpoch: z.number().optional(),
+  loss: z.number().optional(),
+  valLoss: z.number().optional(),
+  sequencesPerSec: z.number().optional(),
+  etaMs: z.number().optional(),
+  engine: z.string().optional(),
+});
+export type JobProgressDto = z.infer<typeof jobProgressSchema>;
+
+export const jobErrorSchema = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
+
+export const jobSnapshotSchema = z.object({
+  id: z.string(),
+  kind: jobKindSchema,
+  title: z.string(),
+  status: jobStatusSchema,
+  startedAt: timestampMs,
+  finishedAt: timestampMs.optional(),
+  progress: jobProgressSchema.optional(),
+  /** importReportSchema for 'import', trainResultSchema for 'train'. */
+  result: z.unknown().optional(),
+  error: jobErrorSchema.optional(),
+});
+export type JobSnapshotDto = z.infer<typeof jobSnapshotSchema>;
+
+/** The result of a training job (job:finished result for kind 'train'). */
+export const trainResultSchema = z
+  .object({
+    modelId: z.string(),
+    modelName: z.string(),
+    epochs: z.number().optional(),
+    loss: z.number().optional(),
+    valLoss: z.number().optional(),
+    engine: z.string().optional(),
+  })
+  .passthrough();
+export type TrainResultDto = z.infer<typeof trainResultSchema>;
+
+// ---- composing ----
+
+export const noteSchema = z.object({
+  pitch: pitchSchema,
+  startTick: z.number().int().min(0),
+  durationTicks: z.number().int().min(1),
+  /** MIDI velocity 0-127. */
+  velocity: z.number().int().min(0).max(127),
+});
+export type NoteDto = z.infer<typeof noteSchema>;
+
+export const generationRequestSchema = z.object({
+  /** 'default' = the bundled model; otherwise a library model id. */
+  model: z.string().min(1).max(100),
+  /** The primer the composer plays in: MIDI pitches, one note-on each (1-64 notes). */
+  seedNotes: z.array(pitchSchema).min(1).max(64),
+  /** Sampling temperature: 1 = the model's distribution, lower = safer, higher = wilder. */
+  temperature: z.number().min(0.05).max(5),
+  /** Length in 4/4 bars of 16 sixteenths. */
+  bars: z.number().int().min(1).max(64),
+  variations: z.number().int().min(1).max(8),
+  /** The sampler's RNG seed: same seed + settings + checkpoint = same notes. */
+  randomSeed: z.number().int().min(0).max(2 ** 32 - 1),
+});
+export type GenerationRequestDto = z.infer<typeof generationRequestSchema>;
+
+export const variationSchema = z.object({
+  generationId: z.string(),
+  /** 0-based index within this request. */
+  index: z.number().int().min(0),
+  /** The RNG seed this variation was sampled with (derived from the request's randomSeed). */
+  randomSeed: z.number().int(),
+  /** The melody tokens, seed included (0-127 note-on, 128 note-off, 129 hold). */
+  tokens: z.array(z.number().int().min(0).max(129)),
+  notes: z.array(noteSchema),
+  ppq: z.number().int().min(1),
+  bpm: z.number().positive(),
+  /** Times a degenerate sample was thrown away and drawn again. */
+  resampled: z.number().int().min(0),
+});
+export type VariationDto = z.infer<typeof variationSchema>;
+
+export const generationSchema = z.object({
+  id: z.string(),
+  modelId: z.string().nullable(),
+  modelName: z.string().nullable(),
+  name: z.string().nullable(),
+  favourite: z.boolean(),
+  request: generationRequestSchema.partial().passthrough(),
+  tokens: z.array(z.number().int()),
+  notes: z.array(noteSchema),
+  ppq: z.number().int().min(1),
+  bpm: z.number().positive(),
+  createdAt: timestampMs,
+});
+export type GenerationDto = z.infer<typeof generationSchema>;
