@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+import { describe, expect, it } from 'vitest';
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint, readCheckpointHeader, type Checkpoint } from '../../src/core/model/checkpoint';
+import { DEFAULT_TRAINING, melodyLstmTensors, type ModelSpec } from '../../src/core/model/spec';
+import { createRng } from '../../src/core/util/random';
+import type { NamedWeights } from '../../src/core/engine/types';
+
+const spec: ModelSpec = { kind: 'melody-lstm', encoding: 'melody-130', vocabSize: 130, embeddingDim: 6, hiddenSize: 5, layers: 2, dropout: 0, window: 4 };
+
+function randomNamed(seed: number): NamedWeights {
+  const rng = createRng(seed);
+  const out: NamedWeights = {};
+  for (const t of melodyLstmTensors(spec)) out[t.name] = Float32Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1));
+  return out;
+}
+
+function sample(withOptimizer = true): Checkpoint {
+  return {
+    formatVersion: 1,
+    spec,
+    training: DEFAULT_TRAINING,
+    corpus: { id: 3, name: 'chorales' },
+    epoch: 2,
+    step: 17,
+    metrics: { loss: 1.5, valLoss: 1.7, lossHistory: [2, 1.5] },
+    weights: randomNamed(1),
+    ...(withOptimizer ? { optimizer: { step: 17, m: randomNamed(2), v: randomNamed(3) } } : {}),
+    engine: 'tfjs-cpu',
+    createdAt: 1_700_000_000_000,
+  };
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(CheckpointError);
+    return (err as CheckpointError).code;
+  }
+  return undefined;
+}
+
+describe('checkpoint codec', () => {
+  it('round-trips every field and tensor bit-exactly, with and without optimizer state', () => {
+    for (const withOptimizer of [true, false]) {
+      const original = sample(withOptimizer);
+      const bytes = encodeCheckpoint(original);
+      expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe('ETUDECKP');
+      const back = decodeCheckpoint(bytes);
+      expect(back).toEqual(original);
+      expect(back.optimizer === undefined).toBe(!withOptimizer);
+    }
+    const header = readCheckpointHeader(encodeCheckpoint(sample()));
+    expect(header.epoch).toBe(2);
+    expect(header.dataStart % 16).toBe(0);
+  });
+
+  it('decodes from a Uint8Array view at an unaligned offset (as Buffers from SQLite are)', () => {
+    const bytes = encodeCheckpoint(sample());
+    const padded = new Uint8Array(bytes.length + 3);
+    padded.set(bytes, 3);
+    expect(decodeCheckpoint(padded.subarray(3)).weights['dense/bias']).toEqual(sample().weights['dense/bias']);
+  });
+
+  it('rejects truncation at any point with CHECKPOINT_TRUNCATED (or CORRUPT inside the header)', () => {
+    const bytes = encodeCheckpoint(sample());
+    for (const cut of [0, 7, 15, 40, bytes.length - 1, bytes.length - 100, Math.floor(bytes.length / 2)]) {
+      expect(['CHECKPOINT_TRUNCATED', 'CHECKPOINT_NOT_ETUDE', 'CHECKPOINT_CORRUPT']).toContain(codeOf(() => decodeCheckpoint(bytes.subarray(0, cut))));
+    }
+    expect(codeOf(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 1)))).toBe('CHECKPOINT_TRUNCATED');
+  });
+
+  it('detects a flipped byte in the tensor data, a foreign file, an unknown version, and a bad spec', () => {
+    const bytes = encodeCheckpoint(sample());
+    const flipped = bytes.slice();
+    flipped[bytes.length - 50] ^= 0x10;
+    expect(codeOf(() => decodeCheckpoint(flipped))).toBe('CHECKPOINT_CORRUPT');
+    const foreign = bytes.slice();
+    foreign[0] = 0x50;
+    expect(codeOf(() => decodeCheckpoint(foreign))).toBe('CHECKPOINT_NOT_ETUDE');
+    const future = bytes.slice();
+    new DataView(future.buffer).setUint32(8, 99, true);
+    expect(codeOf(() => decodeCheckpoint(future))).toBe('CHECKPOINT_UNKNOWN_VERSION');
+    const extra = new Uint8Array(bytes.length + 16);
+    extra.set(bytes);
+    expect(codeOf(() => decodeCheckpoint(extra))).toBe('CHECKPOINT_CORRUPT');
+  });
+
+  it('refuses to encode weights that do not match the spec, naming the tensor', () => {
+    const bad = sample();
+    bad.weights = { ...bad.weights, 'lstm_2/bias': new Float32Array(3) };
+    expect(() => encodeCheckpoint(bad)).toThrow(/lstm_2\/bias/);
+    expect(codeOf(() => encodeCheckpoint(bad))).toBe('CHECKPOINT_SHAPE_MISMATCH');
+    const missing = sample();
+    delete missing.weights['dense/kernel'];
+    expect(codeOf(() => encodeCheckpoint(missing))).toBe('CHECKPOINT_SHAPE_MISMATCH');
+  });
+
+  it('detects a header whose spec disagrees with its tensors', () => {
+    // Re-encode the header by hand with a bigger hidden size but the same tensors.
+    const bytes = encodeCheckpoint(sample(false));
+    const headerLength = new DataView(bytes.buffer).getUint32(12, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength)));
+    header.spec.hiddenSize = 7;
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const dataStart = Math.ceil((16 + headerLength) / 16) * 16;
+    const newStart = Math.ceil((16 + json.length) / 16) * 16;
+    const out = new Uint8Array(newStart + bytes.length - dataStart);
+    out.set(bytes.subarray(0, 16));
+    new DataView(out.buffer).setUint32(12, json.length, true);
+    out.set(json, 16);
+    out.set(bytes.subarray(dataStart), newStart);
+    expect(codeOf(() => decodeCheckpoint(out))).toBe('CHECKPOINT_SHAPE_MISMATCH');
+  });
+});
