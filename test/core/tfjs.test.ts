@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TfjsMelodyModel } from '../../src/core/model/tfjsModel';
+import { melodyLstmTensors, type ModelSpec } from '../../src/core/model/spec';
+import { createRng } from '../../src/core/util/random';
+import type { Batch, NamedWeights } from '../../src/core/engine/types';
+
+const spec: ModelSpec = { kind: 'melody-lstm', encoding: 'melody-130', vocabSize: 130, embeddingDim: 8, hiddenSize: 6, layers: 2, dropout: 0, window: 5 };
+const info = { name: 'tfjs-cpu' as const, threads: 1, description: 'test' };
+const training = { learningRate: 0.01, clipNorm: 5, randomSeed: 1 };
+
+function weightsFor(seed: number, scale = 0.3): NamedWeights {
+  const rng = createRng(seed);
+  const out: NamedWeights = {};
+  for (const t of melodyLstmTensors(spec)) out[t.name] = Float32Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-scale, scale));
+  return out;
+}
+
+function batchFor(seed: number, batchSize = 3): Batch {
+  const rng = createRng(seed);
+  return {
+    inputs: Int32Array.from({ length: batchSize * spec.window }, () => rng.int(130)),
+    targets: Int32Array.from({ length: batchSize }, () => rng.int(130)),
+    batchSize,
+  };
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('tfjs reference model (tiny spec)', () => {
+  it('gradients agree with central differences of its own loss (float32, relative 2e-2 on the largest entries)', async () => {
+    const weights = weightsFor(1);
+    const model = new TfjsMelodyModel({ spec, training, weights, engine: info });
+    const batch = batchFor(2);
+    const { loss, grads } = await model.computeGradients(batch);
+    expect(loss).toBeGreaterThan(4); // about ln(130) = 4.87 at small random weights
+    expect(loss).toBeLessThan(5.5);
+    const eps = 1e-2;
+    for (const name of ['embedding/embeddings', 'lstm_1/kernel', 'lstm_2/recurrent_kernel', 'lstm_2/bias', 'dense/kernel']) {
+      const g = grads[name];
+      // The 3 largest-magnitude gradient entries of this tensor: differences there stand well above float32 noise.
+      const idx = Array.from(g.keys()).sort((a, b) => Math.abs(g[b]) - Math.abs(g[a])).slice(0, 3);
+      for (const i of idx) {
+        const plus = { ...weights, [name]: weights[name].slice() };
+        plus[name][i] += eps;
+        model.setWeights(plus);
+        const lp = await model.evaluate(batch);
+        const minus = { ...weights, [name]: weights[name].slice() };
+        minus[name][i] -= eps;
+        model.setWeights(minus);
+        const lm = await model.evaluate(batch);
+        const numeric = (lp - lm) / (2 * eps);
+        expect(Math.abs(numeric - g[i])).toBeLessThan(2e-2 * Math.abs(g[i]) + 2e-4);
+      }
+    }
+    model.dispose();
+  });
+
+  it('the stateful batch-1 decoder gives the same logits as the windowed model on the same tokens', async () => {
+    const weights = weightsFor(3, 0.5);
+    const model = new TfjsMelodyModel({ spec, training, weights, engine: info });
+    const tokens = [60, 129, 129, 128, 62];
+    const decoder = model.createDecoder();
+    decoder.reset();
+    let logits = new Float32Array(0);
+    for (const t of tokens) logits = decoder.step(t);
+    // Windowed: loss of each target = -log softmax(logits)[target]; compare through evaluate on one window.
+    const probs = tf.tidy(() => tf.softmax(tf.tensor1d(logits)).dataSync());
+    for (const target of [0, 60, 129]) {
+      const ce = await model.evaluate({ inputs: Int32Array.from(tokens), targets: Int32Array.from([target]), batchSize: 1 });
+      expect(ce).toBeCloseTo(-Math.log(probs[target]), 4);
+    }
+    decoder.dispose();
+    model.dispose();
+  });
+
+  it('trains (loss falls on a repeated batch), keeps tensor count constant, and round-trips weights and Adam state', async () => {
+    const before = tf.memory().numTensors;
+    const model = new TfjsMelodyModel({ spec, training, weights: weightsFor(4), engine: info });
+    const afterCreate = tf.memory().numTensors;
+    const batch = batchFor(5, 8);
+    const first = await model.trainStep(batch);
+    for (let i = 0; i < 30; i++) await model.trainStep(batch);
+    const last = await model.evaluate(batch);
+    expect(last).toBeLessThan(first * 0.7);
+    expect(tf.memory().numTensors).toBe(afterCreate);
+    const decoder = model.createDecoder();
+    for (let i = 0; i < 10; i++) decoder.step(60 + i);
+    decoder.dispose();
+    expect(tf.memory().numTensors).toBe(afterCreate);
+
+    // A second model given the first's weights and optimizer state continues identically.
+    const copy = new TfjsMelodyModel({ spec, training, weights: model.getWeights(), engine: info });
+    copy.setOptimizerState(model.getOptimizerState());
+    expect(copy.getOptimizerState().step).toBe(31);
+    const a = await model.trainStep(batchFor(6, 8));
+    const b = await copy.trainStep(batchFor(6, 8));
+    expect(b).toBe(a);
+    expect(copy.getWeights()['dense/bias']).toEqual(model.getWeights()['dense/bias']);
+    model.dispose();
+    copy.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
