@@ -29,6 +29,19 @@ export interface Track {
   isPercussion: boolean;
   /** Sorted by startTick, then pitch. */
   notes: Note[];
+  /**
+   * Explicit rests, only where a source states them: the melody format's 128 token is a rest
+   * event, and a melody may hold several in a row. Kept so that melody tokens survive a
+   * decode -> encode round trip exactly; MIDI files have no rests, so parseMidi never sets it and
+   * writeMidi ignores it. Sorted by startTick.
+   */
+  rests?: Rest[];
+}
+
+/** A stated silence (see {@link Track.rests}). */
+export interface Rest {
+  startTick: Ticks;
+  durationTicks: Ticks;
 }
 
 export interface TempoEvent {
@@ -59,6 +72,13 @@ export interface NoteSequence {
   timeSignatures: TimeSignatureEvent[];
   keySignatures: KeySignatureEvent[];
   tracks: Track[];
+  /**
+   * Length of the piece in ticks when a source knows it beyond its last note (a decoded melody's
+   * token count x step, a decoded piano roll's frame count x step), so trailing silence survives a
+   * round trip. Absent means "ends with its last note". parseMidi leaves it unset: end-of-track
+   * padding in files is arbitrary.
+   */
+  totalTicks?: Ticks;
 }
 
 /** A monophonic or polyphonic token/frame representation ready to store and train on. */

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Our own Standard MIDI File chunk walk and track-event scan.
+ *
+ * Why not only @tonejs/midi: it silently accepts files cut short (reading zeros past the end), pairs
+ * note-offs without looking at the channel, drops notes that are never switched off, and its
+ * pairing is quadratic. This walk validates the container first so that every failure gets a
+ * specific {@link MidiErrorCode}, and it pairs notes by one documented rule (see {@link scanTrack}).
+ * Every loop advances through the byte array, so none can run longer than the file is long.
+ */
+import { MidiParseError } from './errors';
+
+/** The validated container: header fields plus each `MTrk` chunk's body (views, no copies). */
+export interface SmfChunks {
+  format: number;
+  /** Ticks per quarter note (the header's division, SMPTE already rejected). */
+  ppq: number;
+  tracks: Uint8Array[];
+}
+
+const MTHD = 0x4d546864; // "MThd"
+const MTRK = 0x4d54726b; // "MTrk"
+
+function u32(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
+}
+
+function u16(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset] << 8) | bytes[offset + 1];
+}
+
+/**
+ * Validate the header and walk the chunks.
+ * @throws {MidiParseError} MIDI_EMPTY, MIDI_NOT_MIDI, MIDI_TRUNCATED, MIDI_SMPTE or MIDI_UNREADABLE.
+ */
+export function readChunks(bytes: Uint8Array, source: string): SmfChunks {
+  if (bytes.length === 0) {
+    throw new MidiParseError('MIDI_EMPTY', source, 'the file is empty (0 bytes). Choose a .mid file that holds music.');
+  }
+  if (bytes.length < 4 || u32(bytes, 0) !== MTHD) {
+    throw new MidiParseError(
+      'MIDI_NOT_MIDI',
+      source,
+      'this is not a Standard MIDI File (it does not start with "MThd"). Export the piece as .mid from your notation or DAW program.',
+    );
+  }
+  if (bytes.length < 14) {
+    throw new MidiParseError('MIDI_TRUNCATED', source, `the file ends inside its header (${bytes.length} of 14 bytes). The download or copy was probably cut short.`);
+  }
+  const headerLength = u32(bytes, 4);
+  if (headerLength < 6) {
+    throw new MidiParseError('MIDI_UNREADABLE', source, `the header chunk declares ${headerLength} bytes; a MIDI header needs 6.`);
+  }
+  if (8 + headerLength > bytes.length) {
+    throw new MidiParseError('MIDI_TRUNCATED', source, `the header chunk declares ${headerLength} bytes but the file ends first. The file was probably cut short.`);
+  }
+  const format = u16(bytes, 8);
+  const declaredTracks = u16(bytes, 10);
+  const division = u16(bytes, 12);
+  if (division & 0x8000) {
+    throw new MidiParseError(
+      'MIDI_SMPTE',
+      source,
+      'the file counts time in SMPTE frames, not beats, so it has no tempo grid to quantise to. Re-export it with a "ticks per quarter note" time base.',
+    );
+  }
+  if (division === 0) {
+    throw new MidiParseError('MIDI_UNREADABLE', source, 'the header declares 0 ticks per quarter note.');
+  }
+  if (format > 2) {
+    throw new MidiParseError('MIDI_UNREADABLE', source, `unknown MIDI format ${format} (expected 0, 1 or 2).`);
+  }
+
+  const tracks: Uint8Array[] = [];
+  let offset = 8 + headerLength;
+  // Bytes after the last declared track are ignored (some writers pad files), as mido does.
+  while (tracks.length < declaredTracks) {
+    if (offset + 8 > bytes.length) {
+      throw new MidiParseError(
+        'MIDI_TRUNCATED',
+        source,
+        `the header declares ${declaredTracks} tracks but the file ends after ${tracks.length}. The file was probably cut short.`,
+      );
+    }
+    const chunkType = u32(bytes, offset);
+    const chunkLength = u32(bytes, offset + 4);
+    const bodyStart = offset + 8;
+    if (bodyStart + chunkLength > bytes.length) {
+      throw new MidiParseError(
+        'MIDI_TRUNCATED',
+        source,
+        `chunk ${tracks.length + 1} declares ${chunkLength} bytes but only ${bytes.length - bodyStart} remain. The file was probably cut short.`,
+      );
+    }
+    if (chunkType === MTRK) tracks.push(bytes.subarray(bodyStart, bodyStart + chunkLength));
+    // Unknown chunk types are skipped, as the SMF specification asks.
+    offset = bodyStart + chunkLength;
+  }
+  return { format, ppq: division, tracks };
+}
+
+/** One note found in a track, before tracks are split by channel. */
+export interface ScannedNote {
+  channel: number;
+  pitch: number;
+  velocity: number;
+  startTick: number;
+  durationTicks: number;
+}
+
+/** What one `MTrk` chunk holds that the note sequence needs. */
+export interface ScannedTrack {
+  name: string;
+  notes: ScannedNote[];
+  /** Per channel, the program in force at that channel's first note (or the first program change). */
+  programByChannel: Map<number, number>;
+  /** Tick of the last event (normally the end-of-track meta event). */
+  endTick: number;
+}
+
+/**
+ * Scan one track's events.
+ *
+ * Note rule (the same one test/tools/mido_notes.py applies):
+ * - a note-on with velocity > 0 opens a note on (channel, pitch); a note-off, or a note-on with
+ *   velocity 0, closes the oldest open note on that (channel, pitch) — first in, first out;
+ * - a note-off with nothing open is ignored; notes still open at the end of the track end at the
+ *   track's last event tick;
+ * - notes whose duration is 0 ticks are dropped: they cannot sound and would give a piano-roll onset
+ *   with no sounding frame.
+ * @throws {MidiParseError} MIDI_UNREADABLE for malformed events.
+ */
+export function scanTrack(body: Uint8Array, trackIndex: number, source: string): ScannedTrack {
+  const fail = (what: string, at: number): never => {
+    throw new MidiParseError('MIDI_UNREADABLE', source, `track ${trackIndex + 1}: ${what} at byte ${at} of the track. The file is damaged; re-export it.`);
+  };
+  const length = body.length;
+  let offset = 0;
+  let tick = 0;
+  let runningStatus = 0;
+  let name = '';
+  const notes: ScannedNote[] = [];
+  // Open notes per (channel << 7 | pitch): indices into `notes`, oldest first.
+  const open = new Map<number, number[]>();
+  const programByChannel = new Map<number, number>();
+  const channelsWithNotes = new Set<number>();
+
+  const readVarLength = (): number => {
+    let value = 0;
+    for (let i = 0; i < 4; i++) {
+      if (offset >= length) fail('the track ends inside a variable-length number', offset);
+      const byte = body[offset++];
+      value = value * 128 + (byte & 0x7f);
+      if ((byte & 0x80) === 0) return value;
+    }
+    return fail('a variable-length number longer than 4 bytes', offset);
+  };
+
+  while (offset < length) {
+    tick += readVarLength();
+    if (offset >= length) fail('the track ends after a delta time, before its event', offset);
+    let status = body[offset];
+    if (status & 0x80) {
+      offset++;
+    } else {
+      if (runningStatus === 0) fail(`a data byte 0x${status.toString(16)} with no status to repeat`, offset);
+      status = runningStatus;
+    }
+
+    if (status === 0xff) {
+      if (offset >= length) fail('the track ends inside a meta event', offset);
+      const metaType = body[offset++];
+      const dataLength = readVarLength();
+      if (offset + dataLength > length) fail(`a meta event of ${dataLength} bytes runs past the track end`, offset);
+      if (metaType === 0x03 && name === '') name = decodeText(body.subarray(offset, offset + dataLength));
+      offset += dataLength;
+      // Meta and sysex events cancel running status (SMF 1.0).
+      runningStatus = 0;
+      if (metaType === 0x2f) break;
+      continue;
+    }
+    if (status === 0xf0 || status === 0xf7) {
+      const dataLength = readVarLength();
+      if (offset + dataLength > length) fail(`a system-exclusive event of ${dataLength} bytes runs past the track end`, offset);
+      offset += dataLength;
+      runningStatus = 0;
+      continue;
+    }
+    if (status >= 0xf0) fail(`system message 0x${status.toString(16)} which a file may not hold`, offset - 1);
+
+    runningStatus = status;
+    const kind = status & 0xf0;
+    const channel = status & 0x0f;
+    const dataBytes = kind === 0xc0 || kind === 0xd0 ? 1 : 2;
+    if (offset + dataBytes > length) fail('the track ends inside a channel message', offset);
+    const data1 = body[offset];
+    const data2 = dataBytes === 2 ? body[offset + 1] : 0;
+    if (data1 & 0x80 || data2 & 0x80) fail('a channel message with a data byte above 127', offset);
+    offset += dataBytes;
+
+    if (kind === 0x90 && data2 > 0) {
+      const key = (channel << 7) | data1;
+      let queue = open.get(key);
+      if (!queue) {
+        queue = [];
+        open.set(key, queue);
+      }
+      queue.push(notes.length);
+      notes.push({ channel, pitch: data1, velocity: data2, startTick: tick, durationTicks: -1 });
+      channelsWithNotes.add(channel);
+    } else if (kind === 0x80 || kind === 0x90) {
+      const queue = open.get((channel << 7) | data1);
+      const index = queue?.shift();
+      if (index !== undefined) notes[index].durationTicks = tick - notes[index].startTick;
+    } else if (kind === 0xc0 && !channelsWithNotes.has(channel)) {
+      // The program that sounds is the one set before the channel's first note.
+      programByChannel.set(channel, data1);
+    } else if (kind === 0xc0 && !programByChannel.has(channel)) {
+      programByChannel.set(channel, data1);
+    }
+  }
+
+  const kept: ScannedNote[] = [];
+  for (const note of notes) {
+    if (note.durationTicks < 0) note.durationTicks = tick - note.startTick;
+    if (note.durationTicks > 0) kept.push(note);
+  }
+  return { name, notes: kept, programByChannel, endTick: tick };
+}
+
+/** Track names are Latin-1 or UTF-8 in the wild; try UTF-8 and fall back byte by byte. */
+function decodeText(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/\0+$/, '');
+  } catch {
+    let text = '';
+    for (const byte of bytes) text += String.fromCharCode(byte);
+    return text.replace(/\0+$/, '');
+  }
+}

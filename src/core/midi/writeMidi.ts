@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/**
+ * NoteSequence -> MIDI bytes through @tonejs/midi (format 1: a conductor track with the name,
+ * key signatures, tempos and time signatures, then one track per sequence track).
+ */
+import { Midi } from '@tonejs/midi';
+import type { NoteSequence } from '../music/NoteSequence';
+import { accidentalsOfKey, keyFromAccidentals } from '../music/keys';
+import { readChunks } from './smf';
+
+/** Thrown by {@link writeMidi} when the sequence cannot be written as a MIDI file. */
+export class MidiWriteError extends Error {
+  override name = 'MidiWriteError' as const;
+  readonly code = 'MIDI_WRITE_INVALID' as const;
+}
+
+/**
+ * Write a format-1 Standard MIDI File.
+ *
+ * - PPQ, tempos (bpm; written as whole microseconds per quarter, so 120 bpm stays exact),
+ *   time signatures and key signatures (tonic + scale, written as accidentals) go to track 0.
+ *   An empty tempo map writes nothing (readers assume 120 bpm).
+ * - Each track becomes one MIDI track with its name, a program change at tick 0 and its notes on
+ *   its channel (channel 9 when `isPercussion`). Zero-length notes are skipped (a reader drops
+ *   them anyway). Velocities are written exactly (1..127). `rests` and `totalTicks` are not
+ *   written: MIDI has no rests.
+ *
+ * @throws {MidiWriteError} MIDI_WRITE_INVALID when ppq is not a positive integer or a note has
+ *   a pitch outside 0..127 or a negative/non-integer tick.
+ */
+export function writeMidi(seq: NoteSequence): Uint8Array {
+  if (!Number.isInteger(seq.ppq) || seq.ppq <= 0 || seq.ppq > 0x7fff) {
+    throw new MidiWriteError(`"${seq.name}": ppq must be an integer within [1, 32767], got: ${seq.ppq}`);
+  }
+  const midi = new Midi();
+  midi.header.fromJSON({
+    name: seq.name,
+    ppq: seq.ppq,
+    meta: [],
+    tempos: seq.tempos.map((tempo) => ({ ticks: tempo.tick, bpm: tempo.bpm })),
+    timeSignatures: seq.timeSignatures.map((signature) => ({
+      ticks: signature.tick,
+      timeSignature: [signature.numerator, signature.denominator],
+    })),
+    // @tonejs/midi spells a key signature by its major key; convert from our tonic.
+    keySignatures: seq.keySignatures.map((signature) => ({
+      ticks: signature.tick,
+      key: keyFromAccidentals(accidentalsOfKey(signature.key, signature.scale), 'major'),
+      scale: signature.scale,
+    })),
+  });
+
+  seq.tracks.forEach((source, trackIndex) => {
+    const track = midi.addTrack();
+    track.name = source.name;
+    track.channel = source.isPercussion ? 9 : source.channel;
+    track.instrument.number = source.program;
+    for (const note of source.notes) {
+      if (!Number.isInteger(note.pitch) || note.pitch < 0 || note.pitch > 127) {
+        throw new MidiWriteError(`"${seq.name}", track ${trackIndex + 1}: pitch must be an integer within [0, 127], got: ${note.pitch}`);
+      }
+      if (!Number.isInteger(note.startTick) || note.startTick < 0 || !Number.isInteger(note.durationTicks) || note.durationTicks < 0) {
+        throw new MidiWriteError(
+          `"${seq.name}", track ${trackIndex + 1}: note ticks must be non-negative integers, got start ${note.startTick}, duration ${note.durationTicks}`,
+        );
+      }
+      if (note.durationTicks === 0) continue;
+      const velocity = Math.min(127, Math.max(1, Math.round(note.velocity)));
+      // The encoder writes floor(velocity * 127); half a step up keeps the integer exact.
+      track.addNote({ midi: note.pitch, ticks: note.startTick, durationTicks: note.durationTicks, velocity: (velocity + 0.5) / 127 });
+    }
+  });
+  // Notes must be in time order for the encoder's stable sort to put a note-off before a
+  // same-pitch note-on at the same tick.
+  for (const track of midi.tracks) track.notes.sort((a, b) => a.ticks - b.ticks || a.midi - b.midi);
+  const bytes = midi.toArray();
+  correctKeySignatureBytes(bytes);
+  return bytes;
+}
+
+/**
+ * @tonejs/midi 2.0.28 encodes a key signature's sharps/flats byte as (index in its key table) + 7
+ * instead of − 7, so G major (1 sharp) comes out as 15 and reads back as no key at all. Its own
+ * table index is sf + 7, so the written byte is sf + 14: subtract 14 in place, in the conductor
+ * track only (the only track where it writes key signatures).
+ */
+function correctKeySignatureBytes(bytes: Uint8Array): void {
+  const { tracks } = readChunks(bytes, 'writeMidi output');
+  const conductor = tracks[0];
+  if (!conductor) return;
+  let offset = 0;
+  let runningStatus = 0;
+  const readVarLength = (): number => {
+    let value = 0;
+    for (let i = 0; i < 4 && offset < conductor.length; i++) {
+      const byte = conductor[offset++];
+      value = value * 128 + (byte & 0x7f);
+      if ((byte & 0x80) === 0) break;
+    }
+    return value;
+  };
+  while (offset < conductor.length) {
+    readVarLength();
+    let status = conductor[offset];
+    if (status & 0x80) offset++;
+    else status = runningStatus;
+    if (status === 0xff) {
+      const metaType = conductor[offset++];
+      const dataLength = readVarLength();
+      if (metaType === 0x59 && dataLength === 2) conductor[offset] = (conductor[offset] - 14) & 0xff;
+      offset += dataLength;
+      runningStatus = 0;
+    } else if (status === 0xf0 || status === 0xf7) {
+      offset += readVarLength();
+      runningStatus = 0;
+    } else {
+      runningStatus = status;
+      const kind = status & 0xf0;
+      offset += kind === 0xc0 || kind === 0xd0 ? 1 : 2;
+    }
+  }
+}
