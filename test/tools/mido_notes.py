@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Independent ground truth for parseMidi's note rule, read with python3-mido.
+
+Usage: mido_notes.py DIR_OR_FILE...   (directories: their *.mid files, not recursive)
+Prints one JSON object: {"<path>": {"notes": n, "pitchSum": .., "startSum": .., "durationSum": ..,
+"ppq": ..} or {"error": "..."}}.
+
+The rule (the same as src/core/midi/smf.ts scanTrack, documented there):
+- per track, a note_on with velocity > 0 opens a note on (channel, pitch);
+- a note_off, or a note_on with velocity 0, closes the OLDEST open note of that (channel, pitch)
+  (first in, first out); a note-off with nothing open is ignored;
+- notes still open at the end of the track end at the track's last message tick;
+- notes lasting 0 ticks are dropped (they cannot sound).
+"""
+import json
+import os
+import sys
+from collections import defaultdict, deque
+
+import mido
+
+
+def notes_of(path):
+    midi = mido.MidiFile(path)
+    count = pitch_sum = start_sum = duration_sum = 0
+    for track in midi.tracks:
+        tick = 0
+        open_notes = defaultdict(deque)
+        finished = []
+        for message in track:
+            tick += message.time
+            if message.type == 'note_on' and message.velocity > 0:
+                open_notes[(message.channel, message.note)].append(tick)
+            elif message.type in ('note_off', 'note_on'):
+                queue = open_notes[(message.channel, message.note)]
+                if queue:
+                    finished.append((message.note, queue.popleft(), tick))
+        for (channel, pitch), queue in open_notes.items():
+            for start in queue:
+                finished.append((pitch, start, tick))
+        for pitch, start, end in finished:
+            if end - start > 0:
+                count += 1
+                pitch_sum += pitch
+                start_sum += start
+                duration_sum += end - start
+    return {'notes': count, 'pitchSum': pitch_sum, 'startSum': start_sum, 'durationSum': duration_sum,
+            'ppq': midi.ticks_per_beat}
+
+
+def main():
+    paths = []
+    for argument in sys.argv[1:]:
+        if os.path.isdir(argument):
+            paths.extend(sorted(os.path.join(argument, name) for name in os.listdir(argument) if name.lower().endswith('.mid')))
+        else:
+            paths.append(argument)
+    result = {}
+    for path in paths:
+        try:
+            result[path] = notes_of(path)
+        except Exception as error:  # noqa: BLE001 - reported per file, compared by the test
+            result[path] = {'error': str(error)}
+    json.dump(result, sys.stdout)
+
+
+if __name__ == '__main__':
+    main()
