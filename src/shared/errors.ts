@@ -16,8 +16,10 @@ export const ERROR_CODES = {
   UNSUPPORTED: 'UNSUPPORTED',
   /** The named corpus / model / generation / job does not exist. */
   NOT_FOUND: 'NOT_FOUND',
-  /** A name is already taken. */
-  ALREADY_EXISTS: 'ALREADY_EXISTS',
+  /** A name that must be unique (corpus, model) is already taken (the library's NameTakenError). */
+  NAME_TAKEN: 'NAME_TAKEN',
+  /** A job of that kind is already running and cannot run twice (e.g. training the same model name). */
+  BUSY: 'BUSY',
   /** The request was refused for security reasons (wrong sender, token, origin). */
   FORBIDDEN: 'FORBIDDEN',
   /** The transport is gone (window closing, socket dropped and not back in time). */

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The composition root shared by the Electron main process and the loopback studio: opens the
+ * library in the data folder, owns the one JobManager, and answers what the call handlers need
+ * (src/main/ipc/handlers.ts HandlerServices) in contract shapes. No Electron here.
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { EngineInfo } from '../../core/engine/types';
+import { MELODY_VOCAB, NOTE_OFF } from '../../core/encoding/melody';
+import type { ProgressSink } from '../../core/jobs/progress';
+import type { NoteSequence } from '../../core/music/NoteSequence';
+import type {
+  CorpusDto,
+  CorpusStatsDto,
+  GenerationDto,
+  JobSnapshotDto,
+  ModelDto,
+  TrainResultDto,
+} from '../../shared/dto';
+import { ERROR_CODES } from '../../shared/errors';
+import type { CallResponse, ParsedRequest } from '../../shared/ipc';
+import { NotFoundError } from '../db/errors';
+import { openLibrary, type Library } from '../db/open';
+import type { CorpusSummary, Generation, GenerationId, ModelId, ModelRow } from '../db/types';
+import type { ContractJobEvent, HandlerServices } from '../ipc/handlers';
+import { JobManager, type JobSnapshot } from '../jobs/JobManager';
+import { importFiles, type UploadedFile } from './importUploads';
+import { ensureDataDir, libraryPath } from './paths';
+
+/** Trains (or resumes) a model; runs off the UI thread (a worker) and stores checkpoints as it goes. */
+export type Trainer = (
+  library: Library,
+  request: ParsedRequest<'train:start'>,
+  job: { signal: AbortSignal; onProgress: ProgressSink },
+) => Promise<TrainResultDto>;
+
+/** Samples variations from a library model or the bundled default, and stores them as generations. */
+export type Generator = (
+  library: Library,
+  request: ParsedRequest<'compose:generate'>,
+  context: { defaultModelPath: string | null },
+) => Promise<CallResponse<'compose:generate'>>;
+
+export interface AppServicesOptions {
+  /** The user's data folder (library.db, exports/, logs/); created if missing. */
+  dataDir: string;
+  /** Bundled resources (default-model/default.etude-ckpt, ...). */
+  resourcesDir: string;
+  appVersion?: string;
+  /** The training implementation (default: the worker-backed trainer, src/main/services/training.ts). */
+  trainer?: Trainer;
+  /** The generation implementation (default: src/main/services/generation.ts). */
+  generator?: Generator;
+  /** Which engine 'auto' picks here (default: src/core/engine/select.ts). */
+  probeEngine?: () => Promise<EngineInfo>;
+}
+
+export interface AppServices extends HandlerServices {
+  readonly dataDir: string;
+  readonly resourcesDir: string;
+  readonly library: Library;
+  readonly jobs: JobManager;
+  /** Imports files or folders on disk (main chose the paths, e.g. from a dialog). */
+  startImportPaths(corpusName: string, paths: string[]): string;
+  /** Cancels running jobs, waits for them, closes the library. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The bundled model's checkpoint inside resources/. */
+export const DEFAULT_MODEL_RELATIVE_PATH = path.join('default-model', 'default.etude-ckpt');
+/** The id the contract uses for the bundled model. */
+export const DEFAULT_MODEL_ID = 'default';
+
+const MIDI_FILE = /\.(mid|midi)$/i;
+
+class UnavailableError extends Error {
+  override name = 'UnavailableError';
+  readonly code = ERROR_CODES.UNSUPPORTED;
+}
+
+function notWired(what: string): never {
+  throw new UnavailableError(`${what} is not available in this build yet; use the CLI (npx etude) for it.`);
+}
+
+function readAppVersion(): string {
+  try {
+    // Relative to this file in the source tree; electron-vite bundles put it one level further, so try both.
+    for (const candidate of ['../../../package.json', '../../package.json']) {
+      const file = new URL(candidate, import.meta.url);
+      if (existsSync(file)) {
+        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'etude' && pkg.version) return pkg.version;
+      }
+    }
+  } catch {
+    // A missing version is cosmetic.
+  }
+  return '0.0.0';
+}
+
+/** Walks chosen files and folders for MIDI files (the Electron dialog path). */
+function collectMidiFiles(paths: string[]): UploadedFile[] {
+  const out: UploadedFile[] = [];
+  const visit = (p: string, relative: string, named: boolean) => {
+    let info;
+    try {
+      info = statSync(p);
+    } catch {
+      if (named) out.push({ name: path.basename(p), relativePath: relative, bytes: new Uint8Array() });
+      return;
+    }
+    if (info.isDirectory()) {
+      for (const entry of readdirSync(p).sort()) visit(path.join(p, entry), path.join(relative, entry), false);
+    } else if (named || MIDI_FILE.test(p)) {
+      out.push({ name: path.basename(p), relativePath: relative, bytes: new Uint8Array(readFileSync(p)) });
+    }
+  };
+  for (const p of paths) visit(p, path.basename(p), true);
+  return out;
+}
+
+function corpusDto(c: CorpusSummary | (Omit<CorpusSummary, 'pieceCount' | 'totalSixteenths'> & { pieceCount?: number })): CorpusDto {
+  return { id: c.id, name: c.name, pieceCount: c.pieceCount ?? 0, createdAt: c.createdAt, updatedAt: c.updatedAt };
+}
+
+function asRecord(value: unknown): Record<string, unknown> | null {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+function notesOf(seq: NoteSequence | null) {
+  const notes = seq?.tracks.flatMap((t) => t.notes) ?? [];
+  return notes
+    .filter((n) => n.durationTicks >= 1)
+    .map((n) => ({
+      pitch: n.pitch,
+      startTick: Math.round(n.startTick),
+      durationTicks: Math.max(1, Math.round(n.durationTicks)),
+      velocity: Math.max(0, Math.min(127, Math.round(n.velocity <= 1 ? n.velocity * 127 : n.velocity))),
+    }))
+    .sort((a, b) => a.startTick - b.startTick || a.pitch - b.pitch);
+}
+
+/**
+ * Opens the library and wires the services.
+ * @throws DataDirError, LibraryNotOursError, LibraryFromFutureError, LibraryUnreadableError (from opening)
+ */
+export function createAppServices(options: AppServicesOptions): AppServices {
+  const dataDir = ensureDataDir(path.resolve(options.dataDir));
+  const resourcesDir = path.resolve(options.resourcesDir);
+  const library = openLibrary(libraryPath(dataDir));
+  const jobs = new JobManager();
+  const appVersion = options.appVersion ?? readAppVersion();
+  const trainer: Trainer = options.trainer ?? (() => notWired('Training from the app'));
+  const generator: Generator = options.generator ?? (() => notWired('Composing from the app'));
+  const probeEngine = options.probeEngine;
+  let engineProbe: Promise<{ engine: EngineInfo | null; engineError?: string }> | undefined;
+
+  const defaultModelPath = () => {
+    const p = path.join(resourcesDir, DEFAULT_MODEL_RELATIVE_PATH);
+    return existsSync(p) ? p : null;
+  };
+
+  const modelDto = (row: ModelRow): ModelDto => ({
+    id: String(row.id),
+    name: row.name,
+    builtin: false,
+    status: row.status,
+    engine: row.engine || null,
+    corpusName: row.corpusId === null ? null : (library.corpora.getCorpus(row.corpusId)?.name ?? null),
+    spec: asRecord(row.spec) ?? {},
+    training: asRecord(row.training),
+    metrics: asRecord(row.metrics),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  });
+
+  const generationDto = (g: Generation): GenerationDto => {
+    const model = g.modelId === null ? undefined : library.models.getModel(g.modelId);
+    const request = asRecord(g.request) ?? {};
+    return {
+      id: String(g.id),
+      modelId: g.modelId === null ? (request.model === DEFAULT_MODEL_ID ? DEFAULT_MODEL_ID : null) : String(g.modelId),
+      modelName: model?.name ?? (request.model === DEFAULT_MODEL_ID ? 'Default model' : null),
+      name: g.name,
+      favourite: g.favourite,
+      request,
+      tokens: g.tokens ? Array.from(g.tokens) : [],
+      notes: notesOf(g.sequence),
+      ppq: g.sequence?.ppq ?? 480,
+      bpm: g.sequence?.tempos[0]?.bpm ?? 120,
+      createdAt: g.createdAt,
+    };
+  };
+
+  const parseNumericId = (entity: string, id: string): number => {
+    if (!/^\d+$/.test(id)) throw new NotFoundError(entity, id);
+    return Number(id);
+  };
+
+  const jobDto = (job: JobSnapshot): JobSnapshotDto => ({
+    id: job.id,
+    kind: job.kind,
+    title: job.title,
+    status: job.status,
+    startedAt: job.startedAt,
+    ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
+    ...(job.progress ? { progress: job.progress } : {}),
+    ...(job.result !== undefined ? { result: job.result } : {}),
+    ...(job.error ? { error: job.error } : {}),
+  });
+
+  const startImport = (corpusName: string, files: () => UploadedFile[], count: number | null) =>
+    jobs.start('import', count === null ? `Import into ${corpusName}` : `Import ${count} file${count === 1 ? '' : 's'} into ${corpusName}`, (ctx) =>
+      importFiles(library, files(), { corpusName, signal: ctx.signal, onProgress: ctx.progress }),
+    );
+
+  let closing: Promise<void> | undefined;
+
+  const services: AppServices = {
+    dataDir,
+    resourcesDir,
+    library,
+    jobs,
+
+    async appInfo() {
+      engineProbe ??= probeEngine
+        ? probeEngine().then(
+            (engine) => ({ engine }),
+            (err: unknown) => ({ engine: null, engineError: err instanceof Error ? err.message : String(err) }),
+          )
+        : Promise.resolve({ engine: null, engineError: 'Engine selection is not wired into this build.' });
+      const { engine, engineError } = await engineProbe;
+      return {
+        appVersion,
+        dataDir,
+        engine: engine
+          ? {
+              name: engine.name,
+              threads: engine.threads,
+              description: engine.description,
+              ...(engine.gpu ? { gpu: engine.gpu } : {}),
+              ...(engine.fallbackReason ? { fallbackReason: engine.fallbackReason } : {}),
+            }
+          : null,
+        ...(engineError ? { engineError } : {}),
+        defaultModelPresent: defaultModelPath() !== null,
+      };
+    },
+
+    listCorpora: () => library.corpora.listCorpora().map(corpusDto),
+
+    corpusStats(corpusName): CorpusStatsDto {
+      const corpus = library.corpora.requireCorpusByName(corpusName);
+      const histogram = new Array<number>(MELODY_VOCAB).fill(0);
+      let pieces = 0;
+      let totalSixteenths = 0;
+      for (const row of library.pieces.getMelodyTokens(corpus.id)) {
+        pieces++;
+        totalSixteenths += row.tokens.length;
+        for (const token of row.tokens) histogram[token]++;
+      }
+      const used = histogram.slice(0, NOTE_OFF).map((n, pitch) => (n > 0 ? pitch : -1)).filter((p) => p >= 0);
+      return {
+        corpusName: corpus.name,
+        pieces,
+        totalSixteenths,
+        pitchRange: used.length ? { min: used[0], max: used[used.length - 1] } : null,
+        tokenHistogram: histogram,
+        unusedPitches: histogram.slice(0, NOTE_OFF).map((n, pitch) => (n === 0 ? pitch : -1)).filter((p) => p >= 0),
+      };
+    },
+
+    renameCorpus(corpusName, newName) {
+      const corpus = library.corpora.requireCorpusByName(corpusName);
+      const renamed = library.corpora.renameCorpus(corpus.id, newName);
+      return corpusDto({ ...renamed, pieceCount: library.pieces.countPieces(renamed.id) });
+    },
+
+    deleteCorpus(corpusName) {
+      const corpus = library.corpora.requireCorpusByName(corpusName);
+      library.corpora.deleteCorpus(corpus.id);
+    },
+
+    listPieces(corpusName, offset, limit) {
+      const corpus = library.corpora.requireCorpusByName(corpusName);
+      return {
+        total: library.pieces.countPieces(corpus.id),
+        pieces: library.pieces.listPieces(corpus.id, { offset, limit }).map((p) => ({
+          id: p.id,
+          corpusId: p.corpusId,
+          name: p.name,
+          format: p.format,
+          split: p.split,
+          noteCount: p.noteCount,
+          sixteenths: p.sixteenths,
+          createdAt: p.createdAt,
+        })),
+      };
+    },
+
+    startImportFiles: (corpusName, files) => startImport(corpusName, () => files, files.length),
+    // Reading happens inside the job so the call answers at once.
+    startImportPaths: (corpusName, paths) => startImport(corpusName, () => collectMidiFiles(paths), null),
+
+    startTraining(request) {
+      // One training per model name at a time: a second Start returns the running job.
+      return jobs.start(
+        'train',
+        `Train ${request.modelName} on ${request.corpusName}`,
+        (ctx) => trainer(library, request, { signal: ctx.signal, onProgress: ctx.progress }),
+        `train:${request.modelName.toLowerCase()}`,
+      );
+    },
+
+    cancelJob: (jobId) => jobs.cancel(jobId),
+    listJobs: () => jobs.list().map(jobDto),
+
+    subscribeJobEvents(listener) {
+      return jobs.subscribe((e) => {
+        const kind = jobs.get(e.jobId)?.kind;
+        if (!kind) return;
+        let event: ContractJobEvent;
+        if (e.type === 'progress') event = { event: 'job:progress', payload: { jobId: e.jobId, kind, progress: e.progress } };
+        else
+          event = {
+            event: 'job:finished',
+            payload: {
+              jobId: e.jobId,
+              kind,
+              status: e.status,
+              ...(e.result !== undefined ? { result: e.result } : {}),
+              ...(e.error ? { error: e.error } : {}),
+            },
+          };
+        listener(event);
+      });
+    },
+
+    listModels() {
+      const models = library.models.listModels().map(modelDto);
+      const builtin = defaultModelPath();
+      if (builtin) {
+        const stamp = statSync(builtin).mtimeMs;
+        models.unshift({
+          id: DEFAULT_MODEL_ID,
+          name: 'Default model (Bach chorale sopranos)',
+          builtin: true,
+          status: 'ready',
+          engine: null,
+          corpusName: null,
+          spec: {},
+          training: null,
+          metrics: null,
+          createdAt: Math.round(stamp),
+          updatedAt: Math.round(stamp),
+        });
+      }
+      return models;
+    },
+
+    deleteModel(modelId) {
+      if (modelId === DEFAULT_MODEL_ID) {
+        throw Object.assign(new Error('The bundled default model cannot be deleted.'), { code: ERROR_CODES.UNSUPPORTED });
+      }
+      const id = parseNumericId('model', modelId) as ModelId;
+      const running = jobs.list().find((j) => j.kind === 'train' && j.status === 'running' && j.title.startsWith(`Train ${library.models.getModel(id)?.name} `));
+      if (running) {
+        throw Object.assign(new Error('This model is still training; cancel the training first, then delete it.'), { code: ERROR_CODES.BUSY });
+      }
+      if (!library.models.deleteModel(id)) throw new NotFoundError('model', id);
+    },
+
+    generate: (request) => generator(library, request, { defaultModelPath: defaultModelPath() }),
+
+    listGenerations(request) {
+      const modelId = request.modelId === undefined || request.modelId === DEFAULT_MODEL_ID ? undefined : (parseNumericId('model', request.modelId) as ModelId);
+      return library.generations
+        .listGenerations({ modelId, favouritesOnly: request.favouritesOnly, limit: request.limit })
+        .map(generationDto);
+    },
+
+    saveFavourite(generationId, name, favourite) {
+      const id = parseNumericId('generation', generationId) as GenerationId;
+      if (!library.generations.getGeneration(id)) throw new NotFoundError('generation', id);
+      // The repository has no rename; naming a kept variation is a one-column update.
+      library.db.prepare('UPDATE generations SET name = ? WHERE id = ?').run(name, id);
+      return generationDto(library.generations.setFavourite(id, favourite));
+    },
+
+    close() {
+      return (closing ??= (async () => {
+        await jobs.shutdown();
+        library.close();
+      })());
+    },
+  };
+  return services;
+}

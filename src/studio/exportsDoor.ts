@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DoorAdapter } from '../main/ipc/handlers';
+
+/**
+ * Turns a name the renderer suggested into a safe file name: no folders, no reserved characters,
+ * always ending in .mid. The renderer never chooses a path, only a hint for the name.
+ */
+export function safeMidiFileName(suggestedName: string): string {
+  const base = path
+    .basename(suggestedName.replace(/\\/g, '/'))
+    // eslint-disable-next-line no-control-regex
+    .replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_')
+    .replace(/^\.+/, '')
+    .trim()
+    .slice(0, 120);
+  const stem = base.replace(/\.midi?$/i, '') || 'etude';
+  return `${stem}.mid`;
+}
+
+/** The browser studio's door: no native dialogs or drag; MIDI is saved into <dataDir>/exports/. */
+export function createStudioDoor(dataDir: string): DoorAdapter {
+  const exportsDir = path.join(dataDir, 'exports');
+  return {
+    door: 'studio',
+    async saveMidi(bytes, suggestedName) {
+      await mkdir(exportsDir, { recursive: true });
+      const fileName = safeMidiFileName(suggestedName);
+      const stem = fileName.slice(0, -4);
+      // Never overwrite an earlier export: "name.mid", "name-2.mid", ...
+      for (let n = 1; n < 10_000; n++) {
+        const candidate = path.join(exportsDir, n === 1 ? fileName : `${stem}-${n}.mid`);
+        try {
+          await writeFile(candidate, bytes, { flag: 'wx' });
+          return candidate;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
+      }
+      throw Object.assign(new Error(`Too many exports named ${fileName} in ${exportsDir}; rename or move some.`), { code: 'EXPORT_NAME_EXHAUSTED' });
+    },
+    async startDrag() {
+      // The page drags with dataTransfer 'DownloadURL' itself; nothing for the server to do.
+      return false;
+    },
+  };
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHandlers, dispatch, forwardJobEvents, type DoorAdapter, type Handlers } from '../../src/main/ipc/handlers';
+import { createAppServices, type AppServices } from '../../src/main/services/app';
+import { createStudioDoor } from '../../src/studio/exportsDoor';
+import { MAX_IMPORT_FILE_BYTES } from '../../src/shared/dto';
+import type { EventPayload } from '../../src/shared/ipc';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dataRoot = path.resolve(repoRoot, '../shared/data');
+const matildaBytes = new Uint8Array(readFileSync(path.join(dataRoot, 'seed-melodies/waltzing-matilda.mid')));
+
+let dataDir: string;
+let services: AppServices;
+let handlers: Handlers;
+let logged: unknown[];
+
+beforeEach(() => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-handlers-'));
+  services = createAppServices({ dataDir, resourcesDir: path.join(dataDir, 'no-resources') });
+  logged = [];
+  handlers = createHandlers(services, createStudioDoor(dataDir), { validateResponses: true, logError: (_c, e) => logged.push(e) });
+});
+
+afterEach(async () => {
+  await services.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function waitFinished(jobId: string): Promise<EventPayload<'job:finished'>> {
+  const snapshot = await services.jobs.wait(jobId);
+  return { jobId, kind: snapshot.kind, status: snapshot.status as 'done', result: snapshot.result, error: snapshot.error };
+}
+
+describe('handlers reject malformed payloads with INVALID_PAYLOAD naming the field', () => {
+  const cases: [string, unknown, RegExp][] = [
+    ['library:corpusStats', { corpusName: '' }, /corpusName/],
+    ['library:corpusStats', { corpusName: 42 }, /corpusName/],
+    ['library:renameCorpus', { corpusName: 'a' }, /newName/],
+    ['library:listPieces', { corpusName: 'a', limit: 100000 }, /limit/],
+    ['library:importFiles', { corpusName: 'a', files: [] }, /files/],
+    ['library:importFiles', { corpusName: 'a', files: [{ name: 'x.mid', bytes: 'not bytes' }] }, /files\.0\.bytes/],
+    ['library:importFiles', { corpusName: 'a', files: [{ name: 'x.mid', bytes: new Uint8Array(MAX_IMPORT_FILE_BYTES + 1) }] }, /files\.0\.bytes.*larger/],
+    ['train:start', { corpusName: 'c', modelName: 'm', spec: { layers: 9 } }, /spec\.layers/],
+    ['train:start', { corpusName: 'c', modelName: 'm', spec: { hiddenSize: 8, evil: true } }, /spec/],
+    ['train:start', { corpusName: 'c', modelName: 'm', engine: 'cuda-please' }, /engine/],
+    ['compose:generate', { model: 'default', seedNotes: [200], temperature: 1, bars: 4, variations: 1, randomSeed: 1 }, /seedNotes\.0/],
+    ['compose:generate', { model: 'default', seedNotes: [60], temperature: 1, bars: 4, variations: 99, randomSeed: 1 }, /variations/],
+    ['job:cancel', {}, /jobId/],
+    ['file:saveMidi', { bytes: new Uint8Array(), suggestedName: 'x' }, /bytes/],
+    ['app:info', { extra: 1 }, /extra|Unrecognized/i],
+    ['library:listCorpora', 'a string', /payload|object/i],
+  ];
+  it.each(cases.map(([c, p, f]) => [c, f.source, p, f] as const))('%s (error names %s)', async (channel, _label, payload, field) => {
+    const envelope = await dispatch(handlers, channel, payload);
+    expect(envelope.ok).toBe(false);
+    if (envelope.ok) return;
+    expect(envelope.error.code).toBe('INVALID_PAYLOAD');
+    expect(envelope.error.message).toContain(channel);
+    expect(envelope.error.message).toMatch(field);
+  });
+
+  it('an unknown channel answers UNKNOWN_CHANNEL, not an exception', async () => {
+    const envelope = await dispatch(handlers, 'fs:readAnyFile', { path: '/etc/passwd' });
+    expect(envelope).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
+  });
+});
+
+describe('handlers call services and map errors to codes', () => {
+  it('a missing corpus is NOT_FOUND with a message naming it, and no stack trace', async () => {
+    const envelope = await handlers['library:corpusStats']({ corpusName: 'Nope' });
+    expect(envelope.ok).toBe(false);
+    if (envelope.ok) return;
+    expect(envelope.error.code).toBe('NOT_FOUND');
+    expect(envelope.error.message).toContain('Nope');
+    expect(JSON.stringify(envelope)).not.toMatch(/\n\s+at /);
+  });
+
+  it('library:importDialog is UNSUPPORTED in the studio door', async () => {
+    const envelope = await handlers['library:importDialog']({ corpusName: 'x', mode: 'files' });
+    expect(envelope).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED' } });
+  });
+
+  it('library:importDialog imports what the door chose', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'etude-chosen-'));
+    try {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(path.join(folder, 'matilda.mid'), matildaBytes);
+      writeFileSync(path.join(folder, 'notes.txt'), 'ignored in a folder');
+      const door: DoorAdapter = { ...createStudioDoor(dataDir), door: 'electron', chooseImportPaths: async () => [folder] };
+      const electronHandlers = createHandlers(services, door, { validateResponses: true });
+      const envelope = await electronHandlers['library:importDialog']({ corpusName: 'Chosen', mode: 'folder' });
+      expect(envelope.ok).toBe(true);
+      if (!envelope.ok || !envelope.value.jobId) throw new Error('no job');
+      const finished = await waitFinished(envelope.value.jobId);
+      expect(finished.status).toBe('done');
+      expect(finished.result).toMatchObject({ corpusName: 'Chosen', files: 1, imported: 1, failed: [] });
+      const info = await electronHandlers['app:info']({});
+      expect(info.ok && info.value.capabilities.importDialog).toBe(true);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('imports bytes, reports a broken file by name, lists, renames, deletes; events match the contract', async () => {
+    const events: { event: string; payload: unknown }[] = [];
+    const stop = forwardJobEvents(services, (event, payload) => events.push({ event, payload }), { validateResponses: true });
+    const broken = matildaBytes.slice(0, 40);
+    const started = await handlers['library:importFiles']({
+      corpusName: 'Folk',
+      files: [
+        { name: 'matilda.mid', relativePath: 'tunes/matilda.mid', bytes: matildaBytes },
+        { name: 'again.mid', relativePath: 'tunes/again.mid', bytes: matildaBytes.slice() },
+        { name: 'broken.mid', relativePath: 'tunes/broken.mid', bytes: broken },
+        { name: 'readme.txt', bytes: new TextEncoder().encode('hello') },
+      ],
+    });
+    expect(started.ok).toBe(true);
+    if (!started.ok) return;
+    const finished = await waitFinished(started.value.jobId);
+    stop();
+    expect(finished.status).toBe('done');
+    const report = finished.result as { imported: number; duplicates: number; failed: { name: string; code: string }[] };
+    expect(report.imported).toBe(1);
+    expect(report.duplicates).toBe(1);
+    expect(report.failed.map((f) => [f.name, f.code])).toEqual([
+      ['tunes/broken.mid', 'MIDI_TRUNCATED'],
+      ['readme.txt', 'UNSUPPORTED_FILE'],
+    ]);
+    expect(events.some((e) => e.event === 'job:progress')).toBe(true);
+    expect(events.filter((e) => e.event === 'job:finished')).toHaveLength(1);
+
+    const corpora = await handlers['library:listCorpora']({});
+    expect(corpora).toMatchObject({ ok: true, value: [{ name: 'Folk', pieceCount: 1 }] });
+    const pieces = await handlers['library:listPieces']({ corpusName: 'Folk' });
+    expect(pieces.ok && pieces.value.pieces[0].name).toBe('matilda');
+    const stats = await handlers['library:corpusStats']({ corpusName: 'Folk' });
+    expect(stats.ok).toBe(true);
+    if (stats.ok) {
+      expect(stats.value.tokenHistogram).toHaveLength(130);
+      expect(stats.value.tokenHistogram.reduce((a, b) => a + b, 0)).toBe(stats.value.totalSixteenths);
+      expect(stats.value.pitchRange!.min).toBeLessThanOrEqual(stats.value.pitchRange!.max);
+    }
+    const renamed = await handlers['library:renameCorpus']({ corpusName: 'Folk', newName: 'Bush ballads' });
+    expect(renamed).toMatchObject({ ok: true, value: { name: 'Bush ballads', pieceCount: 1 } });
+    const deleted = await handlers['library:deleteCorpus']({ corpusName: 'Bush ballads' });
+    expect(deleted.ok).toBe(true);
+    expect(await handlers['library:listCorpora']({})).toEqual({ ok: true, value: [] });
+  });
+
+  it('file:saveMidi in the studio writes into <dataDir>/exports and never outside it', async () => {
+    const first = await handlers['file:saveMidi']({ bytes: matildaBytes, suggestedName: '../../etc/evil name.mid' });
+    const second = await handlers['file:saveMidi']({ bytes: matildaBytes, suggestedName: '../../etc/evil name.mid' });
+    if (!first.ok || !second.ok) throw new Error('save failed');
+    expect(path.dirname(first.value.path!)).toBe(path.join(dataDir, 'exports'));
+    expect(path.basename(first.value.path!)).toBe('evil name.mid');
+    expect(second.value.path).not.toBe(first.value.path);
+    expect(readFileSync(first.value.path!)).toEqual(Buffer.from(matildaBytes));
+  });
+
+  it('a response that drifts from the contract is INVALID_RESPONSE, not passed on', async () => {
+    const drifting = createHandlers(
+      { ...services, listCorpora: () => [{ id: 'one', name: 3 }] as never },
+      createStudioDoor(dataDir),
+      { validateResponses: true, logError: () => {} },
+    );
+    const envelope = await drifting['library:listCorpora']({});
+    expect(envelope).toMatchObject({ ok: false, error: { code: 'INVALID_RESPONSE' } });
+  });
+
+  it('an unexpected error is INTERNAL with the channel in the message and is logged', async () => {
+    const failing = createHandlers(
+      { ...services, listModels: () => { throw new TypeError('boom'); } },
+      createStudioDoor(dataDir),
+      { validateResponses: true, logError: (_c, e) => logged.push(e) },
+    );
+    const envelope = await failing['models:list']({});
+    expect(envelope).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'models:list failed: boom' } });
+    expect(logged).toHaveLength(1);
+  });
+
+  it('app:info says the door, the data folder and whether the default model is there', async () => {
+    const envelope = await handlers['app:info']({});
+    expect(envelope.ok).toBe(true);
+    if (!envelope.ok) return;
+    expect(envelope.value).toMatchObject({ door: 'studio', dataDir, defaultModelPresent: false, capabilities: { importDialog: false } });
+  });
+});
