@@ -3,8 +3,9 @@
 """Independent ground truth for parseMidi's note rule, read with python3-mido.
 
 Usage: mido_notes.py DIR_OR_FILE...   (directories: their *.mid files, not recursive)
-Prints one JSON object: {"<path>": {"notes": n, "pitchSum": .., "startSum": .., "durationSum": ..,
-"ppq": ..} or {"error": "..."}}.
+Prints one JSON object: {"<path>": {"notes": n, "digest": sha1, "ppq": ..} or {"error": "..."}}, where
+digest is the SHA-1 of the notes sorted by (start, pitch, duration), each written "pitch,start,duration;"
+(so pairing, timing and pitch errors all show, not only the count).
 
 The rule (the same as src/core/midi/smf.ts scanTrack, documented there):
 - per track, a note_on with velocity > 0 opens a note on (channel, pitch);
@@ -13,6 +14,7 @@ The rule (the same as src/core/midi/smf.ts scanTrack, documented there):
 - notes still open at the end of the track end at the track's last message tick;
 - notes lasting 0 ticks are dropped (they cannot sound).
 """
+import hashlib
 import json
 import os
 import sys
@@ -23,7 +25,7 @@ import mido
 
 def notes_of(path):
     midi = mido.MidiFile(path)
-    count = pitch_sum = start_sum = duration_sum = 0
+    kept = []
     for track in midi.tracks:
         tick = 0
         open_notes = defaultdict(deque)
@@ -39,14 +41,10 @@ def notes_of(path):
         for (channel, pitch), queue in open_notes.items():
             for start in queue:
                 finished.append((pitch, start, tick))
-        for pitch, start, end in finished:
-            if end - start > 0:
-                count += 1
-                pitch_sum += pitch
-                start_sum += start
-                duration_sum += end - start
-    return {'notes': count, 'pitchSum': pitch_sum, 'startSum': start_sum, 'durationSum': duration_sum,
-            'ppq': midi.ticks_per_beat}
+        kept.extend((start, pitch, end - start) for pitch, start, end in finished if end - start > 0)
+    kept.sort()
+    text = ''.join(f'{pitch},{start},{duration};' for start, pitch, duration in kept)
+    return {'notes': len(kept), 'digest': hashlib.sha1(text.encode('ascii')).hexdigest(), 'ppq': midi.ticks_per_beat}
 
 
 def main():
