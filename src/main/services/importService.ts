@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { detectJsonCorpus, readPianoRollSplits, readTokenMelodies } from '../../core/data/jsonCorpora';
+import { CorpusFormatError, detectJsonCorpus, readPianoRollSplits, readTokenMelodies } from '../../core/data/jsonCorpora';
+import { EncodingError } from '../../core/encoding/errors';
 import { encodeMelody, NO_EVENT, NOTE_OFF, type MelodySource } from '../../core/encoding/melody';
 import { decodePianoRoll, pianoRollFromFrameLists, type PianoRoll } from '../../core/encoding/pianoRoll';
 import { CancelledError, throttleProgress, type ProgressSink } from '../../core/jobs/progress';
@@ -42,7 +43,9 @@ export type ImportFailureCode =
   | 'JSON_INVALID'
   | 'JSON_UNKNOWN_LAYOUT'
   | 'MELODY_EMPTY'
-  | 'ENCODING_FAILED';
+  | 'ENCODING_FAILED'
+  | CorpusFormatError['code']
+  | EncodingError['code'];
 
 export interface ImportFailure {
   /** The file path; for an item inside a JSON corpus, `file#item`. */
@@ -343,7 +346,7 @@ function toFailure(filePath: string, err: unknown): ImportFailure {
     return { path: filePath, code: err.code, reason: err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message };
   }
   if (err instanceof ImportFileError) return { path: filePath, code: err.code, reason: err.message };
-  if (err instanceof Error && err.name === 'EncodingError') return { path: filePath, code: 'ENCODING_FAILED', reason: err.message };
+  if (err instanceof CorpusFormatError || err instanceof EncodingError) return { path: filePath, code: err.code, reason: err.message };
   // Anything else is a bug in a parser or encoder; report it on the file rather than abort the batch.
   return { path: filePath, code: 'MIDI_UNREADABLE', reason: err instanceof Error ? err.message : String(err) };
 }
