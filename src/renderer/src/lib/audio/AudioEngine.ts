@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The one owner of Tone's context and Transport. Components never touch Tone directly: two
+ * owners of one Transport fight over it (magenta-js' player throws "already in use" for that).
+ *
+ * Time is scheduled in ticks ("480i") on a Transport whose PPQ is the melody's own, so a tempo
+ * change while playing keeps every note in place and the playhead is simply `transport.ticks`.
+ * The instrument is a synthesised piano-like PolySynth: no samples, no network.
+ */
+import * as Tone from 'tone';
+import type { Bpm, Note, Ticks } from '../../../../core/music/NoteSequence';
+
+export interface PlayRequest {
+  notes: readonly Note[];
+  ppq: number;
+  bpm: Bpm;
+  loop: boolean;
+  /** Where the melody ends (loop point); defaults to the end of the last note. */
+  endTick?: Ticks;
+}
+
+export type PlaybackListener = (state: { playing: boolean; ownerId: string | null }) => void;
+
+class AudioEngineImpl {
+  private synth: Tone.PolySynth | null = null;
+  private filter: Tone.Filter | null = null;
+  private part: Tone.Part<{ time: string; pitch: number; durationTicks: number; velocity01: number }> | null = null;
+  private stopEventId: number | null = null;
+  private ownerId: string | null = null;
+  private listeners = new Set<PlaybackListener>();
+
+  /** Must run inside a user gesture (click / key): browsers keep audio suspended otherwise. */
+  async unlock(): Promise<void> {
+    if (Tone.getContext().state !== 'running') await Tone.start();
+    this.ensureInstrument();
+  }
+
+  private ensureInstrument(): Tone.PolySynth {
+    if (this.synth) return this.synth;
+    // A soft low-pass and a fast-decaying triangle read as "piano-ish" without any samples.
+    this.filter = new Tone.Filter({ frequency: 4200, type: 'lowpass', rolloff: -12 }).toDestination();
+    this.synth = new Tone.PolySynth(Tone.Synth, {
+      oscillator: { type: 'triangle' },
+      envelope: { attack: 0.004, decay: 1.1, sustain: 0.12, release: 0.7 },
+      volume: -10,
+    }).connect(this.filter);
+    this.synth.maxPolyphony = 32;
+    return this.synth;
+  }
+
+  get isPlaying(): boolean {
+    return Tone.getTransport().state === 'started';
+  }
+
+  /** Which variation (by the caller's id) is playing, if any. */
+  get playingOwner(): string | null {
+    return this.isPlaying ? this.ownerId : null;
+  }
+
+  /** Current Transport position in the melody's ticks (0 when stopped). */
+  get positionTicks(): Ticks {
+    return this.isPlaying ? Tone.getTransport().ticks : 0;
+  }
+
+  onChange(listener: PlaybackListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(): void {
+    const state = { playing: this.isPlaying, ownerId: this.playingOwner };
+    for (const l of this.listeners) l(state);
+  }
+
+  /** Starts playing a melody from the top; stops whatever played before. Call from a user gesture. */
+  async play(ownerId: string, req: PlayRequest): Promise<void> {
+    await this.unlock();
+    this.stopTransport();
+    const synth = this.ensureInstrument();
+    const transport = Tone.getTransport();
+    transport.PPQ = req.ppq;
+    transport.bpm.value = req.bpm;
+    const endTick = req.endTick ?? Math.max(req.ppq, ...req.notes.map((n) => n.startTick + n.durationTicks));
+    const events = req.notes.map((n) => ({
+      time: `${n.startTick}i`,
+      pitch: n.pitch,
+      durationTicks: Math.max(1, n.durationTicks),
+      velocity01: Math.min(1, Math.max(0.05, n.velocity / 127)),
+    }));
+    this.part = new Tone.Part((time, ev) => {
+      synth.triggerAttackRelease(Tone.Frequency(ev.pitch, 'midi').toFrequency(), `${ev.durationTicks}i`, time, ev.velocity01);
+    }, events);
+    this.part.start(0);
+    transport.loop = req.loop;
+    transport.loopStart = 0;
+    transport.loopEnd = `${endTick}i`;
+    if (!req.loop) {
+      // Stop on the audio clock, then tell listeners on the main thread.
+      this.stopEventId = transport.scheduleOnce(() => {
+        Tone.getDraw().schedule(() => this.stop(), Tone.now());
+      }, `${endTick}i`);
+    }
+    this.ownerId = ownerId;
+    transport.start('+0.05', 0);
+    this.emit();
+  }
+
+  /** Sound one note now (seed keyboard feedback). Call from a user gesture. */
+  async previewNote(pitch: number, velocity01 = 0.7): Promise<void> {
+    await this.unlock();
+    this.ensureInstrument().triggerAttackRelease(Tone.Frequency(pitch, 'midi').toFrequency(), 0.35, Tone.now(), velocity01);
+  }
+
+  /** Toggle looping while playing (the loop point stays at the melody's end). */
+  setLoop(loop: boolean): void {
+    const transport = Tone.getTransport();
+    transport.loop = loop;
+    if (loop && this.stopEventId !== null) {
+      transport.clear(this.stopEventId);
+      this.stopEventId = null;
+    }
+  }
+
+  setTempo(bpm: Bpm): void {
+    Tone.getTransport().bpm.value = bpm;
+  }
+
+  stop(): void {
+    this.stopTransport();
+    this.emit();
+  }
+
+  private stopTransport(): void {
+    const transport = Tone.getTransport();
+    transport.stop();
+    transport.cancel(0);
+    this.stopEventId = null;
+    this.part?.dispose();
+    this.part = null;
+    this.synth?.releaseAll();
+    this.ownerId = null;
+  }
+
+  /** Release every Tone node this engine made (window unload, tests). */
+  dispose(): void {
+    this.stopTransport();
+    this.synth?.dispose();
+    this.filter?.dispose();
+    this.synth = null;
+    this.filter = null;
+    this.emit();
+    this.listeners.clear();
+  }
+}
+
+/** The app's single audio engine. */
+export const audioEngine = new AudioEngineImpl();

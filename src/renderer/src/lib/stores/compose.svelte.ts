@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Compose screen state: seed notes, sampling settings, and the generated variations with their
+ * renderer-side undo history (immutable snapshots; main keeps the original generation).
+ */
+import type { VariationDto } from '../../../../shared/dto';
+import type { Note } from '../../../../core/music/NoteSequence';
+import { parseMidi } from '../../../../core/midi/readMidi';
+import { extractMelody } from '../../../../core/encoding/melody';
+import { commitEdit, createHistory, redo, undo, type EditHistory } from '../pianoroll/noteEdits';
+import { DEFAULT_OCTAVE } from '../input/seedKeyboard';
+import { parsePitchName } from '../util/pitchNames';
+import { app } from './app.svelte';
+
+export interface VariationView {
+  key: string;
+  generationId: string;
+  index: number;
+  randomSeed: number;
+  ppq: number;
+  bpm: number;
+  resampled: number;
+  /** Where the generated melody ends: bars * 16 sixteenths. */
+  endTick: number;
+  history: EditHistory;
+  keptAs: string | null;
+}
+
+export const MAX_SEED_NOTES = 64;
+/** How much of a MIDI file's opening becomes the seed: its first two 4/4 bars, at most 16 notes. */
+export const MIDI_SEED_BARS = 2;
+export const MIDI_SEED_MAX_NOTES = 16;
+
+export function newRandomSeed(): number {
+  const buf = new Uint32Array(1);
+  crypto.getRandomValues(buf);
+  return buf[0];
+}
+
+/**
+ * Parse typed seed notes ("C4 E4 G4", "60, 64 67"). Returns the pitches or the first bad word.
+ */
+export function parseSeedText(text: string): { pitches: number[] } | { error: string } {
+  const words = text.split(/[\s,;]+/).filter(Boolean);
+  const pitches: number[] = [];
+  for (const word of words) {
+    try {
+      pitches.push(parsePitchName(word));
+    } catch (error) {
+      return { error: `“${word}” is not a note name: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+  if (pitches.length === 0) return { error: 'Type at least one note, e.g. “C4 E4 G4”.' };
+  if (pitches.length > MAX_SEED_NOTES) return { error: `At most ${MAX_SEED_NOTES} seed notes.` };
+  return { pitches };
+}
+
+/** The opening of a MIDI file as seed pitches (its melody line's first bars). Throws MidiParseError. */
+export function seedFromMidi(bytes: Uint8Array, fileName: string): number[] {
+  const seq = parseMidi(bytes, fileName);
+  const melody = extractMelody(seq);
+  const limit = seq.ppq * 4 * MIDI_SEED_BARS;
+  const opening = melody.filter((n) => n.startTick < (melody[0]?.startTick ?? 0) + limit).slice(0, MIDI_SEED_MAX_NOTES);
+  return opening.map((n) => n.pitch);
+}
+
+class ComposeStore {
+  modelId = $state('default');
+  seedNotes = $state.raw<number[]>([60]);
+  octave = $state(DEFAULT_OCTAVE);
+  temperature = $state(1.0);
+  bars = $state(8);
+  variationCount = $state(3);
+  randomSeed = $state(newRandomSeed());
+  seedLocked = $state(false);
+  tempoBpm = $state(120);
+  loop = $state(false);
+  generating = $state(false);
+  variations = $state<VariationView[]>([]);
+  lastEngine = $state<string | null>(null);
+
+  addSeedNote(pitch: number): void {
+    if (this.seedNotes.length >= MAX_SEED_NOTES) return;
+    this.seedNotes = [...this.seedNotes, pitch];
+  }
+
+  removeLastSeedNote(): void {
+    this.seedNotes = this.seedNotes.slice(0, -1);
+  }
+
+  clearSeed(): void {
+    this.seedNotes = [];
+  }
+
+  async generate(): Promise<void> {
+    if (this.generating) return;
+    if (this.seedNotes.length === 0) {
+      app.toast('error', 'Add at least one seed note before generating (play one on the keyboard or type “C4”).');
+      return;
+    }
+    if (!this.seedLocked) this.randomSeed = newRandomSeed();
+    this.generating = true;
+    try {
+      const answer = await app.requireApi().call('compose:generate', {
+        model: this.modelId,
+        seedNotes: this.seedNotes,
+        temperature: this.temperature,
+        bars: this.bars,
+        variations: this.variationCount,
+        randomSeed: this.randomSeed,
+      });
+      this.lastEngine = answer.engine;
+      const bars = this.bars;
+      this.variations = answer.variations.map((v: VariationDto) => ({
+        key: `${v.generationId}`,
+        generationId: v.generationId,
+        index: v.index,
+        randomSeed: v.randomSeed,
+        ppq: v.ppq,
+        bpm: v.bpm,
+        resampled: v.resampled,
+        endTick: Math.max(bars * 4 * v.ppq, ...v.notes.map((n) => n.startTick + n.durationTicks)),
+        history: createHistory(v.notes as Note[]),
+        keptAs: null,
+      }));
+      if (answer.variations[0]) this.tempoBpm = Math.round(answer.variations[0].bpm);
+    } catch (error) {
+      app.fail('Could not generate', error, { label: 'Retry', run: () => void this.generate() });
+    } finally {
+      this.generating = false;
+    }
+  }
+
+  edit(key: string, next: readonly Note[]): void {
+    const v = this.variations.find((x) => x.key === key);
+    if (v) v.history = commitEdit(v.history, next);
+  }
+
+  undo(key: string): void {
+    const v = this.variations.find((x) => x.key === key);
+    if (v) v.history = undo(v.history);
+  }
+
+  redo(key: string): void {
+    const v = this.variations.find((x) => x.key === key);
+    if (v) v.history = redo(v.history);
+  }
+
+  async keep(key: string, name: string): Promise<void> {
+    const v = this.variations.find((x) => x.key === key);
+    if (!v) return;
+    try {
+      await app.requireApi().call('generations:saveFavourite', { generationId: v.generationId, name, favourite: true });
+      v.keptAs = name;
+      app.toast('info', `Kept “${name}” as a favourite.`);
+    } catch (error) {
+      app.fail(`Could not keep “${name}”`, error, { label: 'Retry', run: () => void this.keep(key, name) });
+    }
+  }
+}
+
+export const compose = new ComposeStore();
