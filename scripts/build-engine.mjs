@@ -1,1 +1,43 @@
-console.log("engine build placeholder")
+#!/usr/bin/env node
+// SPDX-License-Identifier: MIT
+// Builds the WebAssembly engine kernels (src/core/engine/wasm/assembly) with AssemblyScript, offline, in a few seconds.
+// Two variants of the same source:
+//   engine.wasm         imports a *shared* memory (worker threads share one WebAssembly.Memory)
+//   engine-single.wasm  imports an ordinary memory (pages that are not cross-origin isolated cannot create shared memory)
+// Run by `npm ci` (prepare) and on demand by the engine loader when the files are missing.
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const engineDir = join(repoRoot, 'src/core/engine/wasm');
+const entry = join(engineDir, 'assembly/index.ts');
+const outDir = join(engineDir, 'build');
+
+/** Maximum memory in 64 KiB pages (1 GiB): shared memories must declare one; the default model needs ~100 MB. */
+const MAXIMUM_PAGES = 16384;
+
+let asc;
+try {
+  asc = (await import('assemblyscript/asc')).default;
+} catch (error) {
+  console.error(`build-engine: cannot load the AssemblyScript compiler (assemblyscript/asc): ${error instanceof Error ? error.message : error}.
+Install the dev dependencies (npm ci) and run \`npm run build:engine\` again.`);
+  process.exit(1);
+}
+
+mkdirSync(outDir, { recursive: true });
+const common = [entry, '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--importMemory', '--initialMemory', '1', '--maximumMemory', String(MAXIMUM_PAGES), '--use', 'abort='];
+const variants = [
+  { file: 'engine.wasm', flags: ['--enable', 'threads', '--sharedMemory'] },
+  { file: 'engine-single.wasm', flags: [] },
+];
+for (const variant of variants) {
+  const outFile = join(outDir, variant.file);
+  const { error, stderr } = await asc.main([...common, ...variant.flags, '--outFile', outFile]);
+  if (error) {
+    console.error(`build-engine: compiling ${variant.file} failed: ${error.message}\n${stderr.toString()}`);
+    process.exit(1);
+  }
+  console.log(`build-engine: ${variant.file} (${statSync(outFile).size} bytes)`);
+}

@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: MIT
+// Etude engine kernels (AssemblyScript -> WebAssembly SIMD). Compiled by scripts/build-engine.mjs.
+//
+// Every kernel works on raw byte offsets ("pointers") into the one WebAssembly.Memory that the
+// TypeScript side owns and allocates (this module never allocates). All matrices are row-major
+// float32 with an explicit leading dimension (ld = elements between the starts of two rows), so a
+// caller can address a time slice of a (B,T,C) buffer, or one half of a (B,T,2H) buffer, in place.
+//
+// Determinism: every output element is a sum taken in the same order whichever rows or columns a
+// call covers, so splitting a call across threads by rows or columns gives bitwise the same result.
+
+// ---------------------------------------------------------------------------------------------
+// Matrix products. "accumulate" = 1 adds into C, 0 overwrites it.
+
+/** First byte the TypeScript allocator may use (after this module's static data). */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// Cache blocking for the products: the reduction runs in chunks of KC, the columns in panels of NC, so a
+// (KC x 8) strip of B stays in L1 while every 4-row block of A passes over it. Chunks change no result: each
+// output element is still summed over p = 0..k-1 in order (an f32 stored and reloaded between chunks is exact).
+const KC: i32 = 128;
+const NC: i32 = 256;
+
+// C(m,n) (+)= A(m,k) . B(k,n). A's element (i,p) sits at a + 4*(i*sAi + p*sAp): sAi=lda, sAp=1 reads A
+// as stored; sAi=1, sAp=lda reads A transposed (the A^T.B variant). B is read row by row with SIMD.
+@inline
+function matmulStrided(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, sAi: i32, sAp: i32, ldb: i32, ldc: i32, accumulate: i32): void {
+  if (k == 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + ((<usize>i * <usize>ldc) << 2), 0, <usize>n << 2);
+    return;
+  }
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kc = min(KC, k - p0);
+    const acc = accumulate || p0 > 0 ? 1 : 0;
+    const ap0 = a + ((<usize>p0 * <usize>sAp) << 2);
+    const bp0 = b + ((<usize>p0 * <usize>ldb) << 2);
+    for (let j0 = 0; j0 < n; j0 += NC) {
+      const nc = min(NC, n - j0);
+      matmulPanel(c + (<usize>j0 << 2), ap0, bp0 + (<usize>j0 << 2), m, nc, kc, sAi, sAp, ldb, ldc, acc);
+    }
+  }
+}
+
+@inline
+function matmulPanel(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, sAi: i32, sAp: i32, ldb: i32, ldc: i32, accumulate: i32): void {
+  const n8 = n & ~7;
+  const sAp4 = <usize>sAp << 2;
+  const ldb4 = <usize>ldb << 2;
+  let i = 0;
+  // 4 rows x 8 columns per block: 8 vector accumulators stay in registers.
+  for (; i + 4 <= m; i += 4) {
+    const a0 = a + ((<usize>i * <usize>sAi) << 2);
+    const a1 = a0 + (<usize>sAi << 2);
+    const a2 = a1 + (<usize>sAi << 2);
+    const a3 = a2 + (<usize>sAi << 2);
+    const c0 = c + ((<usize>i * <usize>ldc) << 2);
+    const c1 = c0 + (<usize>ldc << 2);
+    const c2 = c1 + (<usize>ldc << 2);
+    const c3 = c2 + (<usize>ldc << 2);
+    for (let j = 0; j < n8; j += 8) {
+      const jo = <usize>j << 2;
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
+      let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+      let s20 = f32x4.splat(0), s21 = f32x4.splat(0);
+      let s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+      if (accumulate) {
+        s00 = v128.load(c0 + jo); s01 = v128.load(c0 + jo, 16);
+        s10 = v128.load(c1 + jo); s11 = v128.load(c1 + jo, 16);
+        s20 = v128.load(c2 + jo); s21 = v128.load(c2 + jo, 16);
+        s30 = v128.load(c3 + jo); s31 = v128.load(c3 + jo, 16);
+      }
+      let bp = b + jo;
+      let ap: usize = 0;
+      for (let p = 0; p < k; p++) {
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        const x0 = f32x4.splat(load<f32>(a0 + ap));
+        s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
+        const x1 = f32x4.splat(load<f32>(a1 + ap));
+        s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+        const x2 = f32x4.splat(load<f32>(a2 + ap));
+        s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
+        const x3 = f32x4.splat(load<f32>(a3 + ap));
+        s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
+        bp += ldb4;
+        ap += sAp4;
+      }
+      v128.store(c0 + jo, s00); v128.store(c0 + jo, s01, 16);
+      v128.store(c1 + jo, s10); v128.store(c1 + jo, s11, 16);
+      v128.store(c2 + jo, s20); v128.store(c2 + jo, s21, 16);
+      v128.store(c3 + jo, s30); v128.store(c3 + jo, s31, 16);
+    }
+    if (n8 < n) for (let r = 0; r < 4; r++) matmulRowTail(c + ((<usize>(i + r) * <usize>ldc) << 2), a + ((<usize>(i + r) * <usize>sAi) << 2), b, n8, n, k, sAp, ldb, accumulate);
+  }
+  // Remaining rows one at a time (same per-element summation order as the blocks).
+  for (; i < m; i++) {
+    const ar = a + ((<usize>i * <usize>sAi) << 2);
+    const cr = c + ((<usize>i * <usize>ldc) << 2);
+    for (let j = 0; j < n8; j += 8) {
+      const jo = <usize>j << 2;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      if (accumulate) { s0 = v128.load(cr + jo); s1 = v128.load(cr + jo, 16); }
+      let bp = b + jo;
+      let ap: usize = 0;
+      for (let p = 0; p < k; p++) {
+        const x = f32x4.splat(load<f32>(ar + ap));
+        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bp)));
+        s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bp, 16)));
+        bp += ldb4;
+        ap += sAp4;
+      }
+      v128.store(cr + jo, s0); v128.store(cr + jo, s1, 16);
+    }
+    matmulRowTail(cr, ar, b, n8, n, k, sAp, ldb, accumulate);
+  }
+}
+
+// Columns j0..n of one output row, scalar (the same mul-then-add order as the SIMD lanes).
+@inline
+function matmulRowTail(cr: usize, ar: usize, b: usize, j0: i32, n: i32, k: i32, sAp: i32, ldb: i32, accumulate: i32): void {
+  for (let j = j0; j < n; j++) {
+    let s: f32 = accumulate ? load<f32>(cr + (<usize>j << 2)) : 0;
+    for (let p = 0; p < k; p++) {
+      s += load<f32>(ar + ((<usize>p * <usize>sAp) << 2)) * load<f32>(b + ((<usize>p * <usize>ldb + <usize>j) << 2));
+    }
+    store<f32>(cr + (<usize>j << 2), s);
+  }
+}
+
+/** C(m,n) (+)= A(m,k) . B(k,n). */
+export function matmulAB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32, accumulate: i32): void {
+  matmulStrided(c, a, b, m, n, k, lda, 1, ldb, ldc, accumulate);
+}
+
+/** C(m,n) (+)= A^T . B with A stored (k,m) and B stored (k,n): the weight-gradient product. */
+export function matmulAtB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32, accumulate: i32): void {
+  matmulStrided(c, a, b, m, n, k, 1, lda, ldb, ldc, accumulate);
+}
+
+/** C(m,n) (+)= A(m,k) . B^T with B stored (n,k): dot products along k (the input-gradient product). */
+export function matmulABt(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32, accumulate: i32): void {
+  const k4 = k & ~3;
+  let i = 0;
+  for (; i < m; i += 2) {
+    const two = i + 1 < m;
+    const a0 = a + ((<usize>i * <usize>lda) << 2);
+    const a1 = two ? a0 + (<usize>lda << 2) : a0;
+    const c0 = c + ((<usize>i * <usize>ldc) << 2);
+    const c1 = c0 + (<usize>ldc << 2);
+    let j = 0;
+    // 2 rows of A x 4 rows of B: 8 vector partial sums, reduced across lanes at the end.
+    for (; j + 4 <= n; j += 4) {
+      const b0 = b + ((<usize>j * <usize>ldb) << 2);
+      const b1 = b0 + (<usize>ldb << 2);
+      const b2 = b1 + (<usize>ldb << 2);
+      const b3 = b2 + (<usize>ldb << 2);
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+      let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+      for (let p = 0; p < k4; p += 4) {
+        const po = <usize>p << 2;
+        const x0 = v128.load(a0 + po);
+        const x1 = v128.load(a1 + po);
+        const y0 = v128.load(b0 + po);
+        s00 = f32x4.add(s00, f32x4.mul(x0, y0)); s10 = f32x4.add(s10, f32x4.mul(x1, y0));
+        const y1 = v128.load(b1 + po);
+        s01 = f32x4.add(s01, f32x4.mul(x0, y1)); s11 = f32x4.add(s11, f32x4.mul(x1, y1));
+        const y2 = v128.load(b2 + po);
+        s02 = f32x4.add(s02, f32x4.mul(x0, y2)); s12 = f32x4.add(s12, f32x4.mul(x1, y2));
+        const y3 = v128.load(b3 + po);
+        s03 = f32x4.add(s03, f32x4.mul(x0, y3)); s13 = f32x4.add(s13, f32x4.mul(x1, y3));
+      }
+      storeDot(c0, j, hsum(s00) + dotTail(a0, b0, k4, k), accumulate);
+      storeDot(c0, j + 1, hsum(s01) + dotTail(a0, b1, k4, k), accumulate);
+      storeDot(c0, j + 2, hsum(s02) + dotTail(a0, b2, k4, k), accumulate);
+      storeDot(c0, j + 3, hsum(s03) + dotTail(a0, b3, k4, k), accumulate);
+      if (two) {
+        storeDot(c1, j, hsum(s10) + dotTail(a1, b0, k4, k), accumulate);
+        storeDot(c1, j + 1, hsum(s11) + dotTail(a1, b1, k4, k), accumulate);
+        storeDot(c1, j + 2, hsum(s12) + dotTail(a1, b2, k4, k), accumulate);
+        storeDot(c1, j + 3, hsum(s13) + dotTail(a1, b3, k4, k), accumulate);
+      }
+    }
+    for (; j < n; j++) {
+      const bj = b + ((<usize>j * <usize>ldb) << 2);
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      for (let p = 0; p < k4; p += 4) {
+        const po = <usize>p << 2;
+        const y = v128.load(bj + po);
+        s0 = f32x4.add(s0, f32x4.mul(v128.load(a0 + po), y));
+        s1 = f32x4.add(s1, f32x4.mul(v128.load(a1 + po), y));
+      }
+      storeDot(c0, j, hsum(s0) + dotTail(a0, bj, k4, k), accumulate);
+      if (two) storeDot(c1, j, hsum(s1) + dotTail(a1, bj, k4, k), accumulate);
+    }
+  }
+}
+
+@inline
+function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+@inline
+function dotTail(x: usize, y: usize, p0: i32, k: i32): f32 {
+  let s: f32 = 0;
+  for (let p = p0; p < k; p++) s += load<f32>(x + (<usize>p << 2)) * load<f32>(y + (<usize>p << 2));
+  return s;
+}
+
+@inline
+function storeDot(cr: usize, j: i32, value: f32, accumulate: i32): void {
+  const at = cr + (<usize>j << 2);
+  store<f32>(at, accumulate ? load<f32>(at) + value : value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows, columns, element-wise.
+
+/** Every row r < rows of out (ld ldo) becomes a copy of vec(cols): a bias before an accumulating matmul. */
+export function fillRows(out: usize, vec: usize, rows: i32, cols: i32, ldo: i32): void {
+  for (let r = 0; r < rows; r++) memory.copy(out + ((<usize>r * <usize>ldo) << 2), vec, <usize>cols << 2);
+}
+
+/** out rows (ld ldo) = x rows (ld ldx), cols wide: a strided copy (time shifts, concatenation). */
+export function copyRows(out: usize, x: usize, rows: i32, cols: i32, ldo: i32, ldx: i32): void {
+  for (let r = 0; r < rows; r++) memory.copy(out + ((<usize>r * <usize>ldo) << 2), x + ((<usize>r * <usize>ldx) << 2), <usize>cols << 2);
+}
+
+/** acc(cols) += column sums of x(rows,cols) with leading dimension ldx (the bias gradient). */
+export function colSumAccumulate(acc: usize, x: usize, rows: i32, cols: i32, ldx: i32): void {
+  const c4 = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + ((<usize>r * <usize>ldx) << 2);
+    let j = 0;
+    for (; j < c4; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(acc + o, f32x4.add(v128.load(acc + o), v128.load(xr + o)));
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      store<f32>(acc + o, load<f32>(acc + o) + load<f32>(xr + o));
+    }
+  }
+}
+
+/** out row r (ld ldo) = table row tokens[r] (cols wide, ld ldt): the embedding lookup. */
+export function gatherRows(out: usize, table: usize, tokens: usize, rows: i32, cols: i32, ldo: i32, ldt: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const t = load<i32>(tokens + (<usize>r << 2));
+    memory.copy(out + ((<usize>r * <usize>ldo) << 2), table + ((<usize>t * <usize>ldt) << 2), <usize>cols << 2);
+  }
+}
+
+/** table row tokens[r] += x row r: the embedding gradient (rows with the same token add up). */
+export function scatterAddRows(table: usize, x: usize, tokens: usize, rows: i32, cols: i32, ldt: i32, ldx: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const t = load<i32>(tokens + (<usize>r << 2));
+    addInto(table + ((<usize>t * <usize>ldt) << 2), x + ((<usize>r * <usize>ldx) << 2), cols);
+  }
+}
+
+/** y(n) += x(n). */
+export function addInto(y: usize, x: usize, n: i32): void {
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.add(v128.load(y + o), v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(y + o) + load<f32>(x + o));
+  }
+}
+
+/** out(n) = x(n) * mask(n) (dropout forward and backward with an inverted-scale mask). */
+export function multiplyInto(out: usize, x: usize, mask: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(x + o) * load<f32>(mask + o));
+  }
+}
+
+/** x(n) *= s. */
+export function scaleInPlace(x: usize, n: i32, s: f32): void {
+  const sv = f32x4.splat(s);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(x + o, f32x4.mul(v128.load(x + o), sv));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(x + o, load<f32>(x + o) * s);
+  }
+}
+
+/** Sum of squares of x(n) in float64 (the global gradient norm for clipping). */
+export function sumSquares(x: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const v = <f64>load<f32>(x + (<usize>i << 2));
+    s += v * v;
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// LSTM. Gate order along the 4H axis: i, f, c (candidate, called g below), o (Keras).
+
+@inline
+function sigmoid(x: f32): f32 {
+  return 1 / (1 + Mathf.exp(-x));
+}
+
+/**
+ * One time step of the LSTM cell for `rows` sequences. gates (rows, 4H; ld ldg) holds the pre-activations
+ * x.W + h.U + b on entry and the activations i, f, g, o on exit (kept for the backward pass).
+ * cPrev (rows,H; ld ldcp) may be 0 for a zero initial state. Writes c (ld ldc) and h (ld ldh).
+ */
+export function lstmCellForward(gates: usize, cPrev: usize, c: usize, h: usize, rows: i32, hidden: i32, ldg: i32, ldcp: i32, ldc: i32, ldh: i32): void {
+  const hb = <usize>hidden << 2;
+  for (let r = 0; r < rows; r++) {
+    const g = gates + ((<usize>r * <usize>ldg) << 2);
+    const cr = c + ((<usize>r * <usize>ldc) << 2);
+    const hr = h + ((<usize>r * <usize>ldh) << 2);
+    const cp = cPrev ? cPrev + ((<usize>r * <usize>ldcp) << 2) : 0;
+    for (let j = 0; j < hidden; j++) {
+      const o = <usize>j << 2;
+      const ig = sigmoid(load<f32>(g + o));
+      const fg = sigmoid(load<f32>(g + hb + o));
+      const gg = Mathf.tanh(load<f32>(g + 2 * hb + o));
+      const og = sigmoid(load<f32>(g + 3 * hb + o));
+      const cv = (cp ? fg * load<f32>(cp + o) : 0) + ig * gg;
+      store<f32>(g + o, ig);
+      store<f32>(g + hb + o, fg);
+      store<f32>(g + 2 * hb + o, gg);
+      store<f32>(g + 3 * hb + o, og);
+      store<f32>(cr + o, cv);
+      store<f32>(hr + o, og * Mathf.tanh(cv));
+    }
+  }
+}
+
+/**
+ * Backward through one LSTM cell step. dh = dhOut (ld lddo; 0 = none) + dhRec (ld H); dcCarry (rows,H) holds the
+ * gradient reaching c_t from step t+1 on entry and the gradient for c_{t-1} on exit. Writes the pre-activation
+ * gradients to dGates (rows,4H; ld lddg). gates/c/cPrev as left by lstmCellForward (cPrev 0 = zero state).
+ */
+export function lstmCellBackward(dGates: usize, dcCarry: usize, dhOut: usize, dhRec: usize, gates: usize, c: usize, cPrev: usize, rows: i32, hidden: i32, lddg: i32, lddo: i32, ldg: i32, ldc: i32, ldcp: i32): void {
+  const hb = <usize>hidden << 2;
+  for (let r = 0; r < rows; r++) {
+    const g = gates + ((<usize>r * <usize>ldg) << 2);
+    const dg = dGates + ((<usize>r * <usize>lddg) << 2);
+    const cr = c + ((<usize>r * <usize>ldc) << 2);
+    const cp = cPrev ? cPrev + ((<usize>r * <usize>ldcp) << 2) : 0;
+    const dho = dhOut ? dhOut + ((<usize>r * <usize>lddo) << 2) : 0;
+    const dhr = dhRec + ((<usize>r * <usize>hidden) << 2);
+    const dcr = dcCarry + ((<usize>r * <usize>hidden) << 2);
+    for (let j = 0; j < hidden; j++) {
+      const o = <usize>j << 2;
+      const ig = load<f32>(g + o);
+      const fg = load<f32>(g + hb + o);
+      const gg = load<f32>(g + 2 * hb + o);
+      const og = load<f32>(g + 3 * hb + o);
+      const tc = Mathf.tanh(load<f32>(cr + o));
+      const dh = (dho ? load<f32>(dho + o) : 0) + load<f32>(dhr + o);
+      const dc = load<f32>(dcr + o) + dh * og * (1 - tc * tc);
+      const cpv: f32 = cp ? load<f32>(cp + o) : 0;
+      store<f32>(dg + o, dc * gg * ig * (1 - ig));
+      store<f32>(dg + hb + o, dc * cpv * fg * (1 - fg));
+      store<f32>(dg + 2 * hb + o, dc * ig * (1 - gg * gg));
+      store<f32>(dg + 3 * hb + o, dh * tc * og * (1 - og));
+      store<f32>(dcr + o, dc * fg);
+    }
+  }
+}
+
+/**
+ * One fused forward step for a block of rows: gates += hPrev(rows,H; ld ldhp) . U(H,4H), then the cell.
+ * Rows are independent, so threads split a step by rows with no barrier in between. hPrev 0 = zero state.
+ */
+export function lstmStepForward(gates: usize, hPrev: usize, u: usize, cPrev: usize, c: usize, h: usize, rows: i32, hidden: i32, ldg: i32, ldhp: i32, ldcp: i32, ldc: i32, ldh: i32): void {
+  if (hPrev) matmulStrided(gates, hPrev, u, rows, 4 * hidden, hidden, ldhp, 1, 4 * hidden, ldg, 1);
+  lstmCellForward(gates, cPrev, c, h, rows, hidden, ldg, ldcp, ldc, ldh);
+}
+
+/**
+ * One fused backward step for a block of rows: the cell backward, then dhRec = dGates . U^T (the gradient for
+ * h_{t-1}, overwritten; skipped when hasPrev = 0).
+ */
+export function lstmStepBackward(dGates: usize, dcCarry: usize, dhOut: usize, dhRec: usize, gates: usize, c: usize, cPrev: usize, u: usize, rows: i32, hidden: i32, lddg: i32, lddo: i32, ldg: i32, ldc: i32, ldcp: i32, hasPrev: i32): void {
+  lstmCellBackward(dGates, dcCarry, dhOut, dhRec, gates, c, cPrev, rows, hidden, lddg, lddo, ldg, ldc, ldcp);
+  if (hasPrev) matmulABt(dhRec, dGates, u, rows, hidden, 4 * hidden, lddg, 4 * hidden, hidden, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Losses.
+
+/**
+ * Softmax cross-entropy: probs(rows,V) = softmax(logits); returns the summed loss -log p[target] in float64.
+ * logits and probs use leading dimension V.
+ */
+export function softmaxCrossEntropyForward(probs: usize, logits: usize, targets: usize, rows: i32, vocab: i32): f64 {
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const lr = logits + ((<usize>r * <usize>vocab) << 2);
+    const pr = probs + ((<usize>r * <usize>vocab) << 2);
+    let mx = load<f32>(lr);
+    for (let j = 1; j < vocab; j++) mx = max(mx, load<f32>(lr + (<usize>j << 2)));
+    let sum: f32 = 0;
+    for (let j = 0; j < vocab; j++) {
+      const e = Mathf.exp(load<f32>(lr + (<usize>j << 2)) - mx);
+      store<f32>(pr + (<usize>j << 2), e);
+      sum += e;
+    }
+    const inv: f32 = 1 / sum;
+    for (let j = 0; j < vocab; j++) store<f32>(pr + (<usize>j << 2), load<f32>(pr + (<usize>j << 2)) * inv);
+    const t = load<i32>(targets + (<usize>r << 2));
+    // log-sum-exp form: exact even when p[target] underflows.
+    total += <f64>(Mathf.log(sum) + mx - load<f32>(lr + (<usize>t << 2)));
+  }
+  return total;
+}
+
+/** dlogits(rows,V) = (probs - onehot(target)) * scale (scale = 1/rows for a mean loss). */
+export function softmaxCrossEntropyBackward(dlogits: usize, probs: usize, targets: usize, rows: i32, vocab: i32, scale: f32): void {
+  for (let r = 0; r < rows; r++) {
+    const pr = probs + ((<usize>r * <usize>vocab) << 2);
+    const dr = dlogits + ((<usize>r * <usize>vocab) << 2);
+    const t = load<i32>(targets + (<usize>r << 2));
+    for (let j = 0; j < vocab; j++) {
+      const p = load<f32>(pr + (<usize>j << 2));
+      store<f32>(dr + (<usize>j << 2), (j == t ? p - 1 : p) * scale);
+    }
+  }
+}
+
+/**
+ * Sigmoid binary cross-entropy over n independent logits with float targets in [0,1]: probs = sigmoid(logits);
+ * returns the summed loss in float64, in the stable form max(x,0) - x*y + log(1 + exp(-|x|)).
+ */
+export function sigmoidBceForward(probs: usize, logits: usize, targets: usize, n: i32): f64 {
+  let total: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const x = load<f32>(logits + o);
+    const y = load<f32>(targets + o);
+    store<f32>(probs + o, sigmoid(x));
+    total += <f64>(max<f32>(x, 0) - x * y + Mathf.log1p(Mathf.exp(-Mathf.abs(x))));
+  }
+  return total;
+}
+
+/** dlogits(n) = (probs - targets) * scale. */
+export function sigmoidBceBackward(dlogits: usize, probs: usize, targets: usize, n: i32, scale: f32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dlogits + o, (load<f32>(probs + o) - load<f32>(targets + o)) * scale);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optimiser.
+
+/**
+ * Adam as tfjs-core computes it (see engine/types.ts ADAM): m, v updated in place, then
+ * w -= lr * (m / bc1) / (sqrt(v / bc2) + eps) with bc1 = 1 - beta1^t, bc2 = 1 - beta2^t.
+ */
+export function adamUpdate(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32, bc1: f32, bc2: f32): void {
+  const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2);
+  const ob1 = f32x4.splat(1 - beta1), ob2 = f32x4.splat(1 - beta2);
+  const lrv = f32x4.splat(lr), epsv = f32x4.splat(eps);
+  const ibc1 = f32x4.splat(bc1), ibc2 = f32x4.splat(bc2);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    const mv = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(ob1, gv));
+    const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(ob2, f32x4.mul(gv, gv)));
+    v128.store(m + o, mv);
+    v128.store(v + o, vv);
+    const step = f32x4.div(f32x4.mul(lrv, f32x4.div(mv, ibc1)), f32x4.add(f32x4.sqrt(f32x4.div(vv, ibc2)), epsv));
+    v128.store(w + o, f32x4.sub(v128.load(w + o), step));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gs = load<f32>(g + o);
+    const ms = beta1 * load<f32>(m + o) + (1 - beta1) * gs;
+    const vs = beta2 * load<f32>(v + o) + (1 - beta2) * gs * gs;
+    store<f32>(m + o, ms);
+    store<f32>(v + o, vs);
+    store<f32>(w + o, load<f32>(w + o) - (lr * (ms / bc1)) / (Mathf.sqrt(vs / bc2) + eps));
+  }
+}

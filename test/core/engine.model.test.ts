@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+// The wasm engine's melody model against the float64 reference model, plus init, training and determinism.
+import { afterAll, describe, expect, it } from 'vitest';
+import { createWasmEngine } from '../../src/core/engine/wasmEngine';
+import type { Batch, Engine, NamedWeights } from '../../src/core/engine/types';
+import { refMelodyLossAndGradients, type Weights64 } from '../../src/core/engine/reference/melodyLstm';
+import { initWeights } from '../../src/core/model/init';
+import { DEFAULT_MELODY_SPEC, melodyLstmTensors, parameterCount, type MelodyLstmSpec } from '../../src/core/model/spec';
+import { createRng } from '../../src/core/util/random';
+
+const tinySpec: MelodyLstmSpec = { ...DEFAULT_MELODY_SPEC, vocabSize: 11, embeddingDim: 6, hiddenSize: 5, layers: 2, window: 4 };
+const training = { learningRate: 0.01, clipNorm: 0, randomSeed: 7 };
+
+function randomBatch(spec: MelodyLstmSpec, batchSize: number, randomSeed: number): Batch {
+  const rng = createRng(randomSeed);
+  const inputs = new Int32Array(batchSize * spec.window).map(() => rng.int(spec.vocabSize));
+  const targets = new Int32Array(batchSize).map(() => rng.int(spec.vocabSize));
+  return { inputs, targets, batchSize };
+}
+
+function to64(w: NamedWeights): Weights64 {
+  return Object.fromEntries(Object.entries(w).map(([k, v]) => [k, Float64Array.from(v)]));
+}
+
+/** max |a-b| / (max |b| over the tensor + tiny): a relative error per tensor, robust to near-zero entries. */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+function maxAbs(values: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]));
+  return m;
+}
+
+const engines: Engine[] = [];
+afterAll(async () => {
+  for (const e of engines) await e.dispose();
+});
+async function engine1(): Promise<Engine> {
+  const e = await createWasmEngine({ threads: 1 });
+  engines.push(e);
+  return e;
+}
+
+describe('melody-lstm weights', () => {
+  it('has the thesis parameter count and initWeights gives every tensor its shape', () => {
+    expect(parameterCount(DEFAULT_MELODY_SPEC)).toBe(1_117_314);
+    const w = initWeights(DEFAULT_MELODY_SPEC, 1);
+    for (const t of melodyLstmTensors(DEFAULT_MELODY_SPEC)) {
+      expect(w[t.name], t.name).toBeInstanceOf(Float32Array);
+      expect(w[t.name].length, t.name).toBe(t.shape.reduce((a, b) => a * b, 1));
+    }
+    expect(Object.keys(w).sort()).toEqual(melodyLstmTensors(DEFAULT_MELODY_SPEC).map((t) => t.name).sort());
+  });
+
+  it('initialises as Keras does: ranges, orthogonal recurrent rows, forget bias 1, same seed same weights', () => {
+    const w = initWeights(DEFAULT_MELODY_SPEC, 3);
+    const H = DEFAULT_MELODY_SPEC.hiddenSize;
+    const emb = w['embedding/embeddings'];
+    expect(maxAbs(emb)).toBeLessThanOrEqual(0.05);
+    const glorot = Math.sqrt(6 / (256 + 1024));
+    const k1 = w['lstm_1/kernel'];
+    expect(maxAbs(k1)).toBeLessThanOrEqual(glorot);
+    expect(maxAbs(k1)).toBeGreaterThan(glorot * 0.99);
+    const u = w['lstm_2/recurrent_kernel'];
+    for (const [r1, r2] of [[0, 0], [0, 1], [17, 200], [255, 255]]) {
+      let dot = 0;
+      for (let j = 0; j < 4 * H; j++) dot += u[r1 * 4 * H + j] * u[r2 * 4 * H + j];
+      expect(dot).toBeCloseTo(r1 === r2 ? 1 : 0, 4);
+    }
+    const bias = w['lstm_1/bias'];
+    expect([bias[0], bias[H - 1], bias[H], bias[2 * H - 1], bias[2 * H], bias[4 * H - 1]]).toEqual([0, 0, 1, 1, 0, 0]);
+    expect(initWeights(DEFAULT_MELODY_SPEC, 3)['lstm_2/kernel']).toEqual(w['lstm_2/kernel']);
+    expect(initWeights(DEFAULT_MELODY_SPEC, 4)['lstm_2/kernel']).not.toEqual(w['lstm_2/kernel']);
+  });
+});
+
+describe('wasm melody-lstm against the float64 reference', () => {
+  it('computeGradients equals the reference model loss and every gradient (float32 vs float64, rel. error < 1e-4)', async () => {
+    const engine = await engine1();
+    const weights = initWeights(tinySpec, 5);
+    // Larger weights than the init so that every gate works away from its linear region.
+    for (const v of Object.values(weights)) for (let i = 0; i < v.length; i++) v[i] *= 3;
+    const model = await engine.createModel(tinySpec, training, weights);
+    const batch = randomBatch(tinySpec, 3, 11);
+    const { loss, grads } = await model.computeGradients(batch);
+    const ref = refMelodyLossAndGradients(tinySpec, to64(model.getWeights()), batch.inputs, batch.targets, batch.batchSize);
+    expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThan(1e-5);
+    for (const t of melodyLstmTensors(tinySpec)) {
+      expect(relativeError(grads[t.name], ref.grads[t.name]), t.name).toBeLessThan(1e-4);
+      expect(maxAbs(ref.grads[t.name]), `${t.name} gradient is not trivially zero`).toBeGreaterThan(1e-4);
+    }
+  });
+
+  it('the decoder gives the same logits as the training forward pass over the same window', async () => {
+    const engine = await engine1();
+    const model = await engine.createModel(tinySpec, training);
+    const batch = randomBatch(tinySpec, 1, 5);
+    const decoder = model.createDecoder();
+    let logits: Float32Array = new Float32Array(0);
+    for (const token of batch.inputs) logits = decoder.step(token);
+    // Softmax of the decoder's logits at the target = exp(-loss) of the training forward pass.
+    const max = Math.max(...logits);
+    const sum = logits.reduce((s, x) => s + Math.exp(x - max), 0);
+    const nll = Math.log(sum) + max - logits[batch.targets[0]];
+    expect(nll).toBeCloseTo(await model.evaluate(batch), 5);
+    decoder.reset();
+    const again = decoder.step(batch.inputs[0]);
+    decoder.reset();
+    expect(decoder.step(batch.inputs[0])).toEqual(again);
+  });
+});
+
+describe('training', () => {
+  it('lowers the loss on a tiny synthetic corpus and is deterministic for a given randomSeed', async () => {
+    const engine = await engine1();
+    const spec: MelodyLstmSpec = { ...tinySpec, vocabSize: 8, embeddingDim: 8, hiddenSize: 12, window: 6 };
+    // Corpus: the sequence 0,1,2,...,7,0,1,... — next token = (last + 1) mod 8.
+    const batchSize = 16;
+    const inputs = new Int32Array(batchSize * spec.window);
+    const targets = new Int32Array(batchSize);
+    for (let b = 0; b < batchSize; b++) {
+      for (let t = 0; t < spec.window; t++) inputs[b * spec.window + t] = (b + t) % 8;
+      targets[b] = (b + spec.window) % 8;
+    }
+    const batch = { inputs, targets, batchSize };
+    const run = async () => {
+      const model = await engine.createModel(spec, { learningRate: 0.02, clipNorm: 5, randomSeed: 42 });
+      const first = await model.evaluate(batch);
+      for (let s = 0; s < 60; s++) await model.trainStep(batch);
+      return { first, last: await model.evaluate(batch), weights: model.getWeights(), opt: model.getOptimizerState() };
+    };
+    const a = await run();
+    expect(a.first).toBeGreaterThan(1.8);
+    expect(a.last).toBeLessThan(a.first * 0.3);
+    expect(a.opt.step).toBe(60);
+    const b = await run();
+    expect(b.weights).toEqual(a.weights);
+  });
+
+  it('rejects tokens outside the vocabulary with a typed error', async () => {
+    const engine = await engine1();
+    const model = await engine.createModel(tinySpec, training);
+    const batch = randomBatch(tinySpec, 2, 1);
+    batch.inputs[3] = tinySpec.vocabSize;
+    await expect(model.trainStep(batch)).rejects.toMatchObject({ name: 'ModelInputError', code: 'TOKEN_OUT_OF_RANGE' });
+  });
+});
