@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Export: a stored piece or generation -> Standard MIDI File bytes (through core/midi's writeMidi).
+ */
+import { decodeMelody } from '../../core/encoding/melody';
+import { writeMidi } from '../../core/midi/writeMidi';
+import type { NoteSequence } from '../../core/music/NoteSequence';
+import { NotFoundError } from '../db/errors';
+import type { Library } from '../db/open';
+import type { GenerationId, Piece } from '../db/types';
+
+export interface MidiExport {
+  /** A safe file name suggestion, e.g. "ashover1.mid". */
+  fileName: string;
+  bytes: Uint8Array;
+  /** The sequence that was written (for previews and tests). */
+  sequence: NoteSequence;
+}
+
+/** Turns any string into a file name that works on Windows, macOS and Linux. */
+export function safeFileName(name: string, extension = '.mid'): string {
+  // eslint-disable-next-line no-control-regex
+  const cleaned = name.replace(/[<>:"/\\|?*\u0000-\u001f]+/g, '_').replace(/^[.\s]+|[.\s]+$/g, '').slice(0, 120);
+  return (cleaned || 'untitled') + extension;
+}
+
+/**
+ * The sequence a piece stands for: the stored NoteSequence (MIDI and piano-roll pieces), or its
+ * melody tokens decoded at 120 bpm, ppq 480 (token melodies, which have no sequence).
+ */
+export function sequenceOfPiece(piece: Piece): NoteSequence {
+  if (piece.sequence) return piece.sequence;
+  return decodeMelody(piece.melodyTokens, { ppq: 480, bpm: 120, name: piece.name });
+}
+
+/**
+ * A piece of a corpus as MIDI bytes. `pieceRef` is an id or an exact piece name.
+ * @throws NotFoundError (corpus or piece), AmbiguousNameError, MidiWriteError
+ */
+export function exportPieceMidi(library: Library, corpusName: string, pieceRef: string): MidiExport {
+  const corpus = library.corpora.requireCorpusByName(corpusName);
+  const piece = library.pieces.resolvePiece(corpus.id, pieceRef);
+  const sequence = sequenceOfPiece(piece);
+  return { fileName: safeFileName(piece.name.split('/').pop() ?? piece.name), bytes: writeMidi(sequence), sequence };
+}
+
+/**
+ * A generation as MIDI bytes: its stored sequence, else its tokens decoded (bpm from the request if it names one).
+ * @throws NotFoundError, MidiWriteError
+ */
+export function exportGenerationMidi(library: Library, generationId: GenerationId): MidiExport {
+  const generation = library.generations.getGeneration(generationId);
+  if (!generation) throw new NotFoundError('generation', generationId);
+  let sequence = generation.sequence;
+  if (!sequence) {
+    if (!generation.tokens) throw new NotFoundError('generation output', generationId, 'It has neither notes nor tokens.');
+    const request = (generation.request ?? {}) as { bpm?: unknown };
+    const bpm = typeof request.bpm === 'number' && request.bpm > 0 ? request.bpm : 120;
+    sequence = decodeMelody(generation.tokens, { ppq: 480, bpm, name: generation.name });
+  }
+  return { fileName: safeFileName(generation.name), bytes: writeMidi(sequence), sequence };
+}
