@@ -24,7 +24,7 @@ import { NotFoundError } from '../db/errors';
 import { openLibrary, type Library } from '../db/open';
 import type { CorpusSummary, Generation, GenerationId, ModelId, ModelRow } from '../db/types';
 import type { ContractJobEvent, HandlerServices } from '../ipc/handlers';
-import { JobManager, type JobSnapshot } from '../jobs/JobManager';
+import { JobManager, type JobContext, type JobSnapshot } from '../jobs/JobManager';
 import { importFiles, type UploadedFile } from './importUploads';
 import { ensureDataDir, libraryPath } from './paths';
 
@@ -73,6 +73,18 @@ export const DEFAULT_MODEL_RELATIVE_PATH = path.join('default-model', 'default.e
 export const DEFAULT_MODEL_ID = 'default';
 
 const MIDI_FILE = /\.(mid|midi)$/i;
+
+/**
+ * Starts the work on a later turn of the event loop, so the call that started the job has sent
+ * its { jobId } answer before the job's first event goes out (a tiny import otherwise finishes,
+ * and announces job:finished, before the caller even knows the id).
+ */
+function afterAnswer<T>(run: (ctx: JobContext) => Promise<T>): (ctx: JobContext) => Promise<T> {
+  return async (ctx) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    return run(ctx);
+  };
+}
 
 class UnavailableError extends Error {
   override name = 'UnavailableError';
@@ -211,9 +223,9 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   });
 
   const startImport = (corpusName: string, files: () => UploadedFile[], count: number | null) =>
-    jobs.start('import', count === null ? `Import into ${corpusName}` : `Import ${count} file${count === 1 ? '' : 's'} into ${corpusName}`, (ctx) =>
+    jobs.start('import', count === null ? `Import into ${corpusName}` : `Import ${count} file${count === 1 ? '' : 's'} into ${corpusName}`, afterAnswer((ctx) =>
       importFiles(library, files(), { corpusName, signal: ctx.signal, onProgress: ctx.progress }),
-    );
+    ));
 
   let closing: Promise<void> | undefined;
 
@@ -308,7 +320,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       return jobs.start(
         'train',
         `Train ${request.modelName} on ${request.corpusName}`,
-        (ctx) => trainer(library, request, { signal: ctx.signal, onProgress: ctx.progress }),
+        afterAnswer((ctx) => trainer(library, request, { signal: ctx.signal, onProgress: ctx.progress })),
         `train:${request.modelName.toLowerCase()}`,
       );
     },

@@ -36,11 +36,27 @@ export interface EtudeApi {
    * automatically after the first `on()` (in a microtask, so subscriptions made together all see them).
    */
   ready(): void;
+  /**
+   * Starts a job and resolves with its job:finished payload (null when the user cancelled a dialog
+   * so no job started). Listens BEFORE calling, so a job that finishes before its { jobId } answer
+   * arrives is not missed. Rejects with ApiError only when the call itself fails; a failed or
+   * cancelled job resolves with status 'failed' / 'cancelled'.
+   */
+  runJob<C extends JobCallName>(
+    channel: C,
+    payload: CallRequest<C>,
+    handlers?: { onStarted?: (jobId: string) => void; onProgress?: (p: EventPayload<'job:progress'>) => void },
+  ): Promise<EventPayload<'job:finished'> | null>;
   /** 'electron' (preload bridge) or 'studio' (WebSocket). */
   readonly transport: 'electron' | 'studio';
   /** Closes the WebSocket (no-op in Electron). */
   close(): void;
 }
+
+/** Calls that answer { jobId }. */
+export type JobCallName = {
+  [C in CallName]: CallResponse<C> extends { jobId: string | null } ? C : never;
+}[CallName];
 
 declare global {
   interface Window {
@@ -77,10 +93,39 @@ export function apiFromBridge(
     readySent = true;
     bridge.ready();
   };
-  return {
+  const api: EtudeApi = {
     transport,
     close,
     ready: sendReady,
+    async runJob(channel, payload, handlers = {}) {
+      let jobId: string | null | undefined;
+      const early: EventPayload<'job:progress'>[] = [];
+      let resolveFinished!: (e: EventPayload<'job:finished'>) => void;
+      const finished = new Promise<EventPayload<'job:finished'>>((resolve) => (resolveFinished = resolve));
+      let earlyFinished: EventPayload<'job:finished'>[] = [];
+      const stopProgress = api.on('job:progress', (p) => {
+        if (jobId === undefined) early.push(p);
+        else if (p.jobId === jobId) handlers.onProgress?.(p);
+      });
+      const stopFinished = api.on('job:finished', (e) => {
+        if (jobId === undefined) earlyFinished.push(e);
+        else if (e.jobId === jobId) resolveFinished(e);
+      });
+      try {
+        const answer = (await api.call(channel, payload)) as { jobId: string | null };
+        jobId = answer.jobId;
+        if (jobId === null) return null;
+        handlers.onStarted?.(jobId);
+        for (const p of early) if (p.jobId === jobId) handlers.onProgress?.(p);
+        const done = earlyFinished.find((e) => e.jobId === jobId);
+        earlyFinished = [];
+        if (done) return done;
+        return await finished;
+      } finally {
+        stopProgress();
+        stopFinished();
+      }
+    },
     async call(channel, payload) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -107,6 +152,7 @@ export function apiFromBridge(
       return unsubscribe;
     },
   };
+  return api;
 }
 
 const TOKEN_KEY = 'etude.studioToken';
