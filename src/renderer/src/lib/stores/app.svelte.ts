@@ -27,7 +27,7 @@ export interface FatalState {
 }
 
 /** Codes that mean the app cannot work at all until the user does something outside it. */
-const FATAL_CODES = new Set(['LIBRARY_FROM_FUTURE', 'DB_FROM_FUTURE', 'LIBRARY_CORRUPT', 'FORBIDDEN']);
+const FATAL_CODES = new Set(['LIBRARY_FROM_FUTURE', 'LIBRARY_NOT_OURS', 'LIBRARY_UNREADABLE', 'DATA_DIR_UNUSABLE', 'FORBIDDEN']);
 
 class AppStore {
   api: RendererApi | null = null;
@@ -51,7 +51,7 @@ class AppStore {
     try {
       this.info = await this.requireApi().call('app:info', {});
     } catch (error) {
-      this.fail('Could not start: the app did not answer', error, { label: 'Retry', run: () => void this.loadInfo() });
+      this.fail('Could not open the library', error, { label: 'Retry', run: () => void this.loadInfo() });
     }
   }
 

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+/// <reference lib="dom" />
+// Callbacks passed to page.evaluate run in the browser: they need the DOM types.
+/**
+ * E2E plumbing: build the renderer once (vite + the Svelte plugin, same as the app build),
+ * launch Debian's chromium through playwright-core with a fresh profile, save screenshots.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const artifactsDir = path.join(repoRoot, 'test-artifacts');
+export const sharedData = path.resolve(repoRoot, '../shared/data');
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Builds src/renderer into a folder (once per process) and answers it. */
+let built: Promise<string> | null = null;
+export function buildRenderer(): Promise<string> {
+  built ??= (async () => {
+    const outDir = path.join(os.tmpdir(), `etude-e2e-renderer-${process.pid}`);
+    const { build } = await import('vite');
+    const { svelte } = await import('@sveltejs/vite-plugin-svelte');
+    await build({
+      root: path.join(repoRoot, 'src/renderer'),
+      base: './',
+      logLevel: 'warn',
+      configFile: false,
+      plugins: [svelte()],
+      build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 4000 },
+    });
+    return outDir;
+  })();
+  return built;
+}
+
+export interface BrowserSession {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and page errors seen so far (a clean run has none). */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<BrowserSession> {
+  const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-e2e-profile-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--autoplay-policy=user-gesture-required',
+    ],
+    viewport: { width: 1400, height: 900 },
+    acceptDownloads: true,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return {
+    context,
+    page,
+    errors,
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  if (!existsSync(artifactsDir)) mkdirSync(artifactsDir, { recursive: true });
+  const file = path.join(artifactsDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}
+
+/**
+ * Counts canvas pixels of the note colour (the orange #e8a34a family, at any velocity opacity
+ * over the dark background) in the nth piano roll: proof that notes were drawn, read back from
+ * the canvas itself.
+ */
+export async function countNotePixels(page: Page, rollIndex: number): Promise<number> {
+  return page.evaluate((index) => {
+    const canvases = document.querySelectorAll<HTMLCanvasElement>('[data-testid="piano-roll"]');
+    const canvas = canvases[index];
+    if (!canvas) return -1;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return -1;
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const r = data[i];
+      const g = data[i + 1];
+      const b = data[i + 2];
+      // Note fill: red clearly above green, green clearly above blue (grid and rows are grey-blue).
+      if (r > 90 && r - g > 25 && g - b > 25) count++;
+    }
+    return count;
+  }, rollIndex);
+}

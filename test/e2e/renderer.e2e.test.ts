@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+/// <reference lib="dom" />
+// Callbacks passed to page.evaluate run in the browser: they need the DOM types.
+/**
+ * The renderer against a fake bridge: shell, shortcuts, job events, failure lists, the fatal
+ * screen, generation, piano-roll editing with undo, the score and MIDI export — all checked in
+ * Debian's chromium, without a model or a library behind it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { parseMidi } from '../../src/core/midi/readMidi';
+import { buildRenderer, countNotePixels, launchBrowser, screenshot, type BrowserSession } from './helpers/browser';
+import { installFakeBridge, type FakeOptions } from './helpers/fakeBridge';
+import { serveStatic } from './helpers/staticServer';
+
+let server: { url: string; close(): Promise<void> };
+let session: BrowserSession;
+
+beforeAll(async () => {
+  server = await serveStatic(await buildRenderer());
+  session = await launchBrowser();
+});
+
+afterAll(async () => {
+  await session?.close();
+  await server?.close();
+});
+
+async function open(options: FakeOptions = {}): Promise<Page> {
+  const page = await session.context.newPage();
+  await page.addInitScript(installFakeBridge, options);
+  await page.goto(server.url);
+  return page;
+}
+
+type FakeCall = { channel: string; payload: Record<string, unknown> };
+const callsOf = (page: Page, channel: string): Promise<FakeCall[]> =>
+  page.evaluate((c) => (window as unknown as { __fake: { calls: FakeCall[] } }).__fake.calls.filter((x) => x.channel === c), channel);
+const emit = (page: Page, event: string, payload: unknown): Promise<void> =>
+  page.evaluate(([e, p]) => (window as unknown as { __fake: { emit(e: string, p: unknown): void } }).__fake.emit(e as string, p), [event, payload] as const);
+
+/** Accessible label of the nth piano roll: it carries the note count and the selection. */
+const rollLabel = async (page: Page, index = 0): Promise<string> =>
+  (await page.locator('[data-testid="piano-roll"]').nth(index).getAttribute('aria-label')) ?? '';
+const noteCount = async (page: Page, index = 0): Promise<number> => Number(/with (\d+) notes/.exec(await rollLabel(page, index))?.[1] ?? -1);
+
+describe('renderer with a fake bridge', () => {
+  it('shows the shell, switches tabs with Ctrl+1/2/3 and shows the engine in the status bar', async () => {
+    const page = await open();
+    await expect.poll(() => page.locator('[data-testid="status-engine"]').textContent()).toContain('wasm engine (fake)');
+    await page.keyboard.press('Control+2');
+    await expect.poll(() => page.locator('#tab-train').getAttribute('aria-selected')).toBe('true');
+    expect(await page.locator('#panel-train').isVisible()).toBe(true);
+    expect(await page.locator('#panel-library').isVisible()).toBe(false);
+    await page.keyboard.press('Control+3');
+    await expect.poll(() => page.locator('#panel-compose').isVisible()).toBe(true);
+    await page.keyboard.press('Control+1');
+    await expect.poll(() => page.locator('#panel-library').isVisible()).toBe(true);
+    await page.locator('body').press('?');
+    await expect.poll(() => page.getByRole('dialog', { name: 'Keyboard shortcuts' }).isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    await page.close();
+  });
+
+  it('imports picked files as bytes, shows job progress, then lists failures by name', async () => {
+    const page = await open();
+    await page.locator('[data-testid="import-corpus"]').fill('Reels');
+    await page.locator('[data-testid="import-files"]').setInputFiles([
+      { name: 'good.mid', mimeType: 'audio/midi', buffer: Buffer.from('MThd fake bytes') },
+      { name: 'broken.mid', mimeType: 'audio/midi', buffer: Buffer.from('garbage') },
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') },
+    ]);
+    await expect.poll(async () => (await callsOf(page, 'library:importFiles')).length).toBe(1);
+    const [call] = await callsOf(page, 'library:importFiles');
+    expect(call.payload.corpusName).toBe('Reels');
+    const files = call.payload.files as { name: string; bytes: Record<string, number> }[];
+    expect(files.map((f) => f.name)).toEqual(['good.mid', 'broken.mid']); // the .txt never leaves the page
+    expect(Object.keys(files[0].bytes)).toHaveLength('MThd fake bytes'.length);
+
+    await emit(page, 'job:progress', { jobId: 'job-1', kind: 'import', progress: { phase: 'parsing', current: 1, total: 2, detail: 'good.mid' } });
+    await expect.poll(() => page.locator('[data-testid="import-progress"]').getAttribute('value')).toBe('0.5');
+    await expect.poll(() => page.locator('[data-testid="status-job"]').textContent()).toContain('1/2');
+    await screenshot(page, 'fake-library-importing');
+    await emit(page, 'job:finished', {
+      jobId: 'job-1',
+      kind: 'import',
+      status: 'done',
+      result: { corpusName: 'Reels', files: 2, imported: 1, duplicates: 0, failed: [{ name: 'broken.mid', code: 'MIDI_NOT_MIDI', reason: 'not a MIDI file (no MThd header)' }] },
+    });
+    const failures = page.locator('[data-testid="import-failures"]');
+    await expect.poll(() => failures.textContent()).toContain('broken.mid');
+    expect(await failures.textContent()).toContain('no MThd header');
+    expect(await failures.textContent()).toContain('notes.txt');
+    await expect.poll(() => page.locator('[data-testid="import-summary"]').textContent()).toContain('1 imported');
+    // The corpus list refreshed; choosing the corpus shows its histogram.
+    await page.getByRole('button', { name: 'Reels' }).click();
+    await expect.poll(() => page.locator('svg.histogram rect').count()).toBe(130);
+    await screenshot(page, 'fake-library-done');
+    expect(session.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a blocking screen, not a toast, for a library from a newer version', async () => {
+    const page = await open({ appInfoErrorCode: 'LIBRARY_FROM_FUTURE' });
+    const fatal = page.getByRole('alertdialog');
+    await expect.poll(() => fatal.isVisible()).toBe(true);
+    expect(await fatal.textContent()).toContain('newer version of Etude');
+    expect(await page.locator('[role="tablist"]').count()).toBe(0);
+    await screenshot(page, 'fake-fatal-newer-library');
+    await page.close();
+  });
+
+  it('composes by keyboard, edits the piano roll with undo, draws the score and exports MIDI', async () => {
+    const page = await open();
+    await page.keyboard.press('Control+3');
+    // Seed notes from the computer keyboard: clear, then A D G = C4 E4 G4, X = octave up, A = C5.
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.locator('[data-testid="seed-keyboard"]').focus();
+    for (const key of ['a', 'd', 'g', 'x', 'a']) await page.keyboard.press(key);
+    await expect.poll(() => page.locator('[data-testid="seed-notes"]').textContent()).toBe('C4E4G4C5');
+    await page.keyboard.press('Backspace');
+    await expect.poll(() => page.locator('[data-testid="seed-notes"]').textContent()).toBe('C4E4G4');
+    // Typed note names replace the seed.
+    await page.locator('[data-testid="seed-text"]').fill('D4 F#4 A4');
+    await page.locator('[data-testid="seed-text"]').press('Enter');
+    await expect.poll(() => page.locator('[data-testid="seed-notes"]').textContent()).toBe('D4F#4A4');
+    await page.locator('[data-testid="seed-text"]').fill('D4 H9');
+    await page.locator('[data-testid="seed-text"]').press('Enter');
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('“H9”');
+
+    await page.keyboard.press('Control+Enter');
+    await expect.poll(() => page.locator('[data-testid="variation"]').count()).toBe(3);
+    const [gen] = await callsOf(page, 'compose:generate');
+    expect(gen.payload).toMatchObject({ model: 'default', seedNotes: [62, 66, 69], temperature: 1, bars: 8, variations: 3 });
+    await expect.poll(() => countNotePixels(page, 0)).toBeGreaterThan(500);
+    expect(await page.locator('[data-testid="score"]').first().locator('ellipse').count()).toBe(32);
+    await screenshot(page, 'fake-compose');
+
+    // Unlocked seed: a second Generate sends a different random seed.
+    await page.getByTestId('generate').click();
+    await expect.poll(async () => (await callsOf(page, 'compose:generate')).length).toBe(2);
+    const [first, second] = await callsOf(page, 'compose:generate');
+    expect(second.payload.randomSeed).not.toBe(first.payload.randomSeed);
+    await expect.poll(() => noteCount(page)).toBe(32);
+
+    // Keyboard editing on the first roll: select the first note, delete it, undo.
+    const roll = page.locator('[data-testid="piano-roll"]').first();
+    await roll.focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await rollLabel(page)).toContain('selected D4 at sixteenth 1');
+    await page.keyboard.press('Delete');
+    await expect.poll(() => noteCount(page)).toBe(31);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => noteCount(page)).toBe(32);
+    // Alt+Up moves the selected note a semitone; Shift+Right lengthens it by a sixteenth.
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Alt+ArrowUp');
+    expect(await rollLabel(page)).toContain('selected D#4 at sixteenth 1, 3 sixteenths');
+    await page.keyboard.press('Shift+ArrowRight');
+    expect(await rollLabel(page)).toContain('selected D#4 at sixteenth 1, 4 sixteenths');
+
+    // Mouse: drag the first note's body up two rows and right by a beat; then drag its right edge.
+    const box = await roll.boundingBox();
+    if (!box) throw new Error('the piano roll has no box');
+    const hit = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid="piano-roll"]');
+      if (!c) return null;
+      const ctx = c.getContext('2d');
+      if (!ctx) return null;
+      const { data, width, height } = ctx.getImageData(0, 0, c.width, c.height);
+      const dpr = c.width / c.getBoundingClientRect().width;
+      // The leftmost note pixel column, then the middle of that note vertically.
+      for (let x = 0; x < width; x++)
+        for (let y = 0; y < height; y++) {
+          const i = (y * width + x) * 4;
+          if (data[i] > 90 && data[i] - data[i + 1] > 25 && data[i + 1] - data[i + 2] > 25) return { x: x / dpr, y: y / dpr };
+        }
+      return null;
+    });
+    if (!hit) throw new Error('no note pixels found');
+    const startX = box.x + hit.x + 4;
+    const startY = box.y + hit.y + 3;
+    await page.mouse.move(startX, startY);
+    await page.mouse.down();
+    await page.mouse.move(startX + 10, startY - 8, { steps: 4 });
+    await page.mouse.move(startX + 20, startY - 16, { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(() => rollLabel(page)).toMatch(/selected F4 at sixteenth [2-9]/);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => rollLabel(page)).toContain('no note selected');
+    // Two more undos (lengthen, Alt+Up) bring back the generated melody; nothing is left to undo.
+    await page.getByRole('button', { name: 'Undo' }).first().click();
+    await page.getByRole('button', { name: 'Undo' }).first().click();
+    expect(await page.getByRole('button', { name: 'Undo' }).first().isDisabled()).toBe(true);
+    await roll.focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await rollLabel(page)).toContain('selected D4 at sixteenth 1, 3 sixteenths');
+
+    // Save MIDI: the bytes main receives are a MIDI file with the roll's notes.
+    await page.getByTestId('save-midi').first().click();
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __fake: { saved: number[][] } }).__fake.saved.length)).toBe(1);
+    const bytes = await page.evaluate(() => (window as unknown as { __fake: { saved: number[][] } }).__fake.saved[0]);
+    const seq = parseMidi(new Uint8Array(bytes), 'export.mid');
+    const exported = seq.tracks.flatMap((t) => t.notes);
+    expect(exported).toHaveLength(32);
+    expect(exported[0]).toMatchObject({ pitch: 62, startTick: 0, durationTicks: 360 });
+    expect(seq.tempos[0]?.bpm).toBeCloseTo(110, 3);
+    await screenshot(page, 'fake-compose-edited');
+    expect(session.errors).toEqual([]);
+    await page.close();
+  });
+});
