@@ -64,6 +64,19 @@ declare global {
   }
 }
 
+/**
+ * The browser globals this module uses, typed locally so the file also compiles (and is tested)
+ * under the Node tsconfig, which has no DOM lib.
+ */
+interface BrowserGlobals {
+  window?: { etude?: EtudeBridge };
+  location: { search: string; pathname: string; hash: string; protocol: string; host: string };
+  sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
+  history: { state: unknown; replaceState(state: unknown, unused: string, url: string): void };
+  WebSocket: new (url: string) => WebSocketLike;
+}
+const browser = globalThis as unknown as BrowserGlobals;
+
 export interface CreateApiOptions {
   /** A bridge to use instead of window.etude / the WebSocket (tests, fakes). */
   bridge?: EtudeBridge;
@@ -74,9 +87,10 @@ export interface CreateApiOptions {
 /** Picks window.etude when preload provided it, else the studio WebSocket on this page's origin. */
 export function createApi(options: CreateApiOptions = {}): EtudeApi {
   if (options.bridge) return apiFromBridge(options.bridge, 'electron', options.callTimeoutMs);
-  if (typeof window !== 'undefined' && window.etude) return apiFromBridge(window.etude, 'electron', options.callTimeoutMs);
+  const preload = browser.window?.etude;
+  if (preload) return apiFromBridge(preload, 'electron', options.callTimeoutMs);
   const url = studioSocketUrl();
-  const bridge = createWsBridge({ url, createSocket: (u) => new WebSocket(u) });
+  const bridge = createWsBridge({ url, createSocket: (u) => new browser.WebSocket(u) });
   return apiFromBridge(bridge, 'studio', options.callTimeoutMs, () => bridge.close());
 }
 
@@ -159,6 +173,7 @@ const TOKEN_KEY = 'etude.studioToken';
 
 /** ws://host/ws?token=... for this page; the token comes from ?token= on first load, then sessionStorage. */
 export function studioSocketUrl(): string {
+  const { location, sessionStorage, history } = browser;
   const params = new URLSearchParams(location.search);
   let token = params.get('token');
   if (token) {
