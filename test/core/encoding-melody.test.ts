@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The thesis' 130-token melody format: exact round trips on its own 186 training melodies, the
 // encoding rule on hand-checked examples, and quantisation of a real (fixture) MIDI file.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -167,6 +167,28 @@ describe('melody from a real MIDI file (test/fixtures/midi/melody-offgrid.mid, P
     expect(decoded.tracks[0].notes.map((n) => [n.pitch, n.startTick, n.durationTicks])).toEqual(
       melody.map((n) => [n.pitch, n.startTick, n.durationTicks]),
     );
+  });
+});
+
+describe('melodies of the 1,034 Nottingham melody/ files', () => {
+  it('decode(encode(seq)) gives back extractMelody(seq) for every file', () => {
+    const folder = path.join(sharedData, 'nottingham/MIDI/melody');
+    const names = readdirSync(folder).filter((name) => name.endsWith('.mid'));
+    expect(names.length).toBeGreaterThan(1000);
+    let tokenCount = 0;
+    const differing: string[] = [];
+    for (const name of names) {
+      const seq = parseMidi(new Uint8Array(readFileSync(path.join(folder, name))), name);
+      const tokens = encodeMelody(seq);
+      tokenCount += tokens.length;
+      const melody = extractMelody(seq);
+      const decoded = decodeMelody(tokens, { ppq: seq.ppq }).tracks[0].notes;
+      const key = (notes: typeof melody) => JSON.stringify(notes.map((n) => [n.pitch, n.startTick, n.durationTicks]));
+      if (key(decoded) !== key(melody) || melody.length === 0) differing.push(name);
+    }
+    console.info(`${names.length} Nottingham melodies -> ${tokenCount} tokens`);
+    expect(differing).toEqual([]);
+    expect(tokenCount).toBeGreaterThan(100_000);
   });
 });
 
