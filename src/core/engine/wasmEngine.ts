@@ -13,6 +13,11 @@ import { createNodeKernelPool } from './pool/nodePool';
 export interface WasmEngineOptions {
   /** Threads for the big products: a number, or 'auto' = min(2, available cores). Default 'auto'. */
   threads?: number | 'auto';
+  /**
+   * Re-check every 50 training steps whether the threads still beat one thread, and fall back when they do not
+   * (default true). Benchmarks and tests that compare thread counts turn it off.
+   */
+  adaptiveThreads?: boolean;
 }
 
 /** Creates the wasm engine. Call `dispose()` when done: it ends the worker threads. */
@@ -22,5 +27,5 @@ export async function createWasmEngine(opts: WasmEngineOptions = {}): Promise<En
   const shared = threads > 1;
   const module = loadEngineModule(shared);
   const kernels = await instantiateKernels(module, shared, shared ? (memory) => createNodeKernelPool(module, memory, threads - 1) : undefined);
-  return createWasmEngineFromKernels(kernels);
+  return createWasmEngineFromKernels(kernels, { adaptiveThreads: opts.adaptiveThreads ?? true });
 }

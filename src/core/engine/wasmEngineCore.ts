@@ -36,15 +36,18 @@ class ThreadGovernor {
   private parallelMs = Infinity;
   private singleMs = Infinity;
 
-  constructor(kernels: Kernels, info: EngineInfo) {
+  private readonly adaptive: boolean;
+
+  constructor(kernels: Kernels, info: EngineInfo, adaptive: boolean) {
     this.kernels = kernels;
     this.info = info;
+    this.adaptive = adaptive;
   }
 
   /** Runs one timed step, choosing the thread count for it. */
   run<T>(work: () => T): T {
     const max = this.kernels.maxThreads;
-    if (max <= 1) return work();
+    if (max <= 1 || !this.adaptive) return work();
     const phase = this.step % RECHECK_EVERY_STEPS;
     this.step++;
     // phase 0 is a warm-up step (first step, or the first after a long run); 1 times threads; 2 times one thread.
@@ -172,9 +175,9 @@ class WasmMelodyModel implements TrainableModel {
 }
 
 /** Builds the Engine over kernels (with or without a pool); `dispose` ends the pool's threads. */
-export function createWasmEngineFromKernels(kernels: Kernels): Engine {
+export function createWasmEngineFromKernels(kernels: Kernels, opts: { adaptiveThreads?: boolean } = {}): Engine {
   const info: EngineInfo = { name: 'wasm', threads: kernels.maxThreads, description: describe(kernels.maxThreads) };
-  const governor = new ThreadGovernor(kernels, info);
+  const governor = new ThreadGovernor(kernels, info, opts.adaptiveThreads ?? true);
   return {
     info,
     async createModel(spec, training, weights) {

@@ -35,6 +35,13 @@ export class KernelPoolError extends Error {
   }
 }
 
+let liveWorkers = 0;
+
+/** Kernel worker threads of this process that have not exited yet (tests check dispose ends them all). */
+export function liveKernelWorkers(): number {
+  return liveWorkers;
+}
+
 interface WorkerSlot {
   worker: Worker;
   control: Int32Array;
@@ -51,6 +58,10 @@ export async function createNodeKernelPool(module: WasmModule, memory: WasmMemor
     const sab = new SharedArrayBuffer(ARGS_BYTE_OFFSET + MAX_ARGS * 8);
     const worker = new Worker(url, { workerData: { module, memory, control: sab, ops: [...POOL_OPS] } });
     worker.unref();
+    liveWorkers++;
+    worker.once('exit', () => {
+      liveWorkers--;
+    });
     worker.on('error', (error) => {
       failure = error;
     });

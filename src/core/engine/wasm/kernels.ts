@@ -35,8 +35,9 @@ export type PoolOp = (typeof POOL_OPS)[number];
 /** The exports of engine.wasm / engine-single.wasm (pointers are byte offsets, sizes are element counts). */
 export interface KernelExports {
   heapBase(): number;
-  matmulAB(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
-  matmulAtB(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
+  /** scratch: 0 or SCRATCH_FLOATS floats private to the calling thread (B is packed there). */
+  matmulAB(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: number, scratch: number): void;
+  matmulAtB(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: number, scratch: number): void;
   matmulABt(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
   copyRows(out: number, x: number, rows: number, cols: number, ldo: number, ldx: number): void;
   fillRows(out: number, vec: number, rows: number, cols: number, ldo: number): void;
@@ -49,7 +50,7 @@ export interface KernelExports {
   sumSquares(x: number, n: number): number;
   lstmCellForward(gates: number, cPrev: number, c: number, h: number, rows: number, hidden: number, ldg: number, ldcp: number, ldc: number, ldh: number): void;
   lstmCellBackward(dGates: number, dcCarry: number, dhOut: number, dhRec: number, gates: number, c: number, cPrev: number, rows: number, hidden: number, lddg: number, lddo: number, ldg: number, ldc: number, ldcp: number): void;
-  lstmStepForward(gates: number, hPrev: number, u: number, cPrev: number, c: number, h: number, rows: number, hidden: number, ldg: number, ldhp: number, ldcp: number, ldc: number, ldh: number): void;
+  lstmStepForward(gates: number, hPrev: number, u: number, cPrev: number, c: number, h: number, rows: number, hidden: number, ldg: number, ldhp: number, ldcp: number, ldc: number, ldh: number, scratch: number): void;
   lstmStepBackward(dGates: number, dcCarry: number, dhOut: number, dhRec: number, gates: number, c: number, cPrev: number, u: number, rows: number, hidden: number, lddg: number, lddo: number, ldg: number, ldc: number, ldcp: number, hasPrev: number): void;
   softmaxCrossEntropyForward(probs: number, logits: number, targets: number, rows: number, vocab: number): number;
   softmaxCrossEntropyBackward(dlogits: number, probs: number, targets: number, rows: number, vocab: number, scale: number): void;
@@ -88,6 +89,8 @@ export class EngineMemoryError extends Error {
 }
 
 const PAGE_BYTES = 65536;
+/** Packing scratch per thread for the A.B and A^T.B products (KC x NC floats in the kernels). */
+const SCRATCH_FLOATS = 128 * 256;
 /** Below this many multiply-adds a product is not worth waking a thread for. */
 const PARALLEL_MIN_MACS = 1 << 18;
 
@@ -99,6 +102,10 @@ export class Kernels {
   private pool: KernelPool | undefined;
   /** Threads the products are split over right now (1 = caller only); the engine lowers it on contention. */
   private activeThreads: number;
+  /** One packing scratch buffer per thread (index 0 = the calling thread). */
+  private readonly scratch: number[];
+  /** Kernel calls that were split over more than one thread (tests check that threads really ran). */
+  parallelCalls = 0;
 
   constructor(exports: KernelExports, memory: WasmMemory, pool?: KernelPool) {
     this.exports = exports;
@@ -106,6 +113,7 @@ export class Kernels {
     this.top = align(exports.heapBase() + 1024, 64);
     this.pool = pool;
     this.activeThreads = pool ? pool.workerCount + 1 : 1;
+    this.scratch = Array.from({ length: this.maxThreads }, () => this.allocF32(SCRATCH_FLOATS).ptr);
   }
 
   /** Threads available (the caller plus the pool's workers). */
@@ -187,7 +195,8 @@ export class Kernels {
     const acc = accumulate ? 1 : 0;
     const threads = this.activeThreads;
     if (threads <= 1 || !this.pool || m * n * k < PARALLEL_MIN_MACS) {
-      this.exports[op](c, a, b, m, n, k, lda, ldb, ldc, acc);
+      if (op === 'matmulABt') this.exports.matmulABt(c, a, b, m, n, k, lda, ldb, ldc, acc);
+      else this.exports[op](c, a, b, m, n, k, lda, ldb, ldc, acc, this.scratch[0]);
       return;
     }
     const slices: number[][] = [];
@@ -200,6 +209,7 @@ export class Kernels {
         slices.push([c + start * 4, a, b + start * bColStride * 4, m, count, k, lda, ldb, ldc, acc]);
       }
     }
+    if (op !== 'matmulABt') slices.forEach((args, t) => args.push(this.scratch[t]));
     this.runSlices(op, slices);
   }
 
@@ -207,12 +217,12 @@ export class Kernels {
   lstmStepForward(gates: number, hPrev: number, u: number, cPrev: number, c: number, h: number, rows: number, hidden: number, ldg: number, ldhp: number, ldcp: number, ldc: number, ldh: number): void {
     const threads = this.activeThreads;
     if (threads <= 1 || !this.pool || rows < 2 * threads) {
-      this.exports.lstmStepForward(gates, hPrev, u, cPrev, c, h, rows, hidden, ldg, ldhp, ldcp, ldc, ldh);
+      this.exports.lstmStepForward(gates, hPrev, u, cPrev, c, h, rows, hidden, ldg, ldhp, ldcp, ldc, ldh, this.scratch[0]);
       return;
     }
-    const slices = split(rows, threads, 4).map(([s, count]) => [
+    const slices = split(rows, threads, 4).map(([s, count], t) => [
       gates + s * ldg * 4, hPrev ? hPrev + s * ldhp * 4 : 0, u, cPrev ? cPrev + s * ldcp * 4 : 0, c + s * ldc * 4, h + s * ldh * 4,
-      count, hidden, ldg, ldhp, ldcp, ldc, ldh,
+      count, hidden, ldg, ldhp, ldcp, ldc, ldh, this.scratch[t],
     ]);
     this.runSlices('lstmStepForward', slices);
   }
@@ -239,6 +249,7 @@ export class Kernels {
       for (const args of slices) fn(...args);
       return;
     }
+    this.parallelCalls++;
     this.pool.run(op, () => fn(...slices[0]), slices.slice(1));
   }
 

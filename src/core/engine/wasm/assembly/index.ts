@@ -22,11 +22,13 @@ export function heapBase(): usize {
 // output element is still summed over p = 0..k-1 in order (an f32 stored and reloaded between chunks is exact).
 const KC: i32 = 128;
 const NC: i32 = 256;
+/** Floats a product's packing scratch needs (per thread). */
+export const SCRATCH_FLOATS: i32 = KC * NC;
 
 // C(m,n) (+)= A(m,k) . B(k,n). A's element (i,p) sits at a + 4*(i*sAi + p*sAp): sAi=lda, sAp=1 reads A
 // as stored; sAi=1, sAp=lda reads A transposed (the A^T.B variant). B is read row by row with SIMD.
 @inline
-function matmulStrided(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, sAi: i32, sAp: i32, ldb: i32, ldc: i32, accumulate: i32): void {
+function matmulStrided(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, sAi: i32, sAp: i32, ldb: i32, ldc: i32, accumulate: i32, scratch: usize): void {
   if (k == 0) {
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + ((<usize>i * <usize>ldc) << 2), 0, <usize>n << 2);
     return;
@@ -38,16 +40,35 @@ function matmulStrided(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, sAi
     const bp0 = b + ((<usize>p0 * <usize>ldb) << 2);
     for (let j0 = 0; j0 < n; j0 += NC) {
       const nc = min(NC, n - j0);
-      matmulPanel(c + (<usize>j0 << 2), ap0, bp0 + (<usize>j0 << 2), m, nc, kc, sAi, sAp, ldb, ldc, acc);
+      const bj = bp0 + (<usize>j0 << 2);
+      if (scratch && m > 4) {
+        // Pack the (kc x nc) block of B into 8-column strips, each (kc x 8) contiguous: B's rows are often 4 KiB
+        // apart, which maps a strip's rows onto a few L1 sets; packed, a strip streams through L1 in order.
+        const nc8 = nc & ~7;
+        for (let jj = 0; jj < nc8; jj += 8) {
+          const dst = scratch + ((<usize>jj * <usize>kc) << 2);
+          for (let p = 0; p < kc; p++) {
+            const src = bj + ((<usize>p * <usize>ldb + <usize>jj) << 2);
+            const d = dst + (<usize>p << 5);
+            v128.store(d, v128.load(src));
+            v128.store(d, v128.load(src, 16), 16);
+          }
+        }
+        matmulPanel(c + (<usize>j0 << 2), ap0, bj, scratch, <usize>kc << 2, 32, m, nc, kc, sAi, sAp, ldb, ldc, acc);
+      } else {
+        matmulPanel(c + (<usize>j0 << 2), ap0, bj, bj, 4, <usize>ldb << 2, m, nc, kc, sAi, sAp, ldb, ldc, acc);
+      }
     }
   }
 }
 
 @inline
-function matmulPanel(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, sAi: i32, sAp: i32, ldb: i32, ldc: i32, accumulate: i32): void {
+// The SIMD columns read B through (strips, stripBytesPerColumn, rowStep): column block j starts at
+// strips + j*stripBytesPerColumn and advances rowStep bytes per p (packed or in place); scalar tails read b itself.
+function matmulPanel(c: usize, a: usize, b: usize, strips: usize, stripBytesPerColumn: usize, rowStep: usize, m: i32, n: i32, k: i32, sAi: i32, sAp: i32, ldb: i32, ldc: i32, accumulate: i32): void {
   const n8 = n & ~7;
   const sAp4 = <usize>sAp << 2;
-  const ldb4 = <usize>ldb << 2;
+  const ldb4 = rowStep;
   let i = 0;
   // 4 rows x 8 columns per block: 8 vector accumulators stay in registers.
   for (; i + 4 <= m; i += 4) {
@@ -71,18 +92,18 @@ function matmulPanel(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, sAi: 
         s20 = v128.load(c2 + jo); s21 = v128.load(c2 + jo, 16);
         s30 = v128.load(c3 + jo); s31 = v128.load(c3 + jo, 16);
       }
-      let bp = b + jo;
+      let bp = strips + <usize>j * stripBytesPerColumn;
       let ap: usize = 0;
       for (let p = 0; p < k; p++) {
         const b0 = v128.load(bp);
         const b1 = v128.load(bp, 16);
-        const x0 = f32x4.splat(load<f32>(a0 + ap));
+        const x0 = v128.load32_splat(a0 + ap);
         s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-        const x1 = f32x4.splat(load<f32>(a1 + ap));
+        const x1 = v128.load32_splat(a1 + ap);
         s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-        const x2 = f32x4.splat(load<f32>(a2 + ap));
+        const x2 = v128.load32_splat(a2 + ap);
         s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
-        const x3 = f32x4.splat(load<f32>(a3 + ap));
+        const x3 = v128.load32_splat(a3 + ap);
         s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
         bp += ldb4;
         ap += sAp4;
@@ -102,10 +123,10 @@ function matmulPanel(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, sAi: 
       const jo = <usize>j << 2;
       let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
       if (accumulate) { s0 = v128.load(cr + jo); s1 = v128.load(cr + jo, 16); }
-      let bp = b + jo;
+      let bp = strips + <usize>j * stripBytesPerColumn;
       let ap: usize = 0;
       for (let p = 0; p < k; p++) {
-        const x = f32x4.splat(load<f32>(ar + ap));
+        const x = v128.load32_splat(ar + ap);
         s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bp)));
         s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bp, 16)));
         bp += ldb4;
@@ -129,14 +150,16 @@ function matmulRowTail(cr: usize, ar: usize, b: usize, j0: i32, n: i32, k: i32, 
   }
 }
 
-/** C(m,n) (+)= A(m,k) . B(k,n). */
-export function matmulAB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32, accumulate: i32): void {
-  matmulStrided(c, a, b, m, n, k, lda, 1, ldb, ldc, accumulate);
+/**
+ * C(m,n) (+)= A(m,k) . B(k,n). scratch: 0, or a per-thread buffer of KC*NC floats (SCRATCH_FLOATS) for packing B.
+ */
+export function matmulAB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32, accumulate: i32, scratch: usize): void {
+  matmulStrided(c, a, b, m, n, k, lda, 1, ldb, ldc, accumulate, scratch);
 }
 
 /** C(m,n) (+)= A^T . B with A stored (k,m) and B stored (k,n): the weight-gradient product. */
-export function matmulAtB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32, accumulate: i32): void {
-  matmulStrided(c, a, b, m, n, k, 1, lda, ldb, ldc, accumulate);
+export function matmulAtB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32, accumulate: i32, scratch: usize): void {
+  matmulStrided(c, a, b, m, n, k, 1, lda, ldb, ldc, accumulate, scratch);
 }
 
 /** C(m,n) (+)= A(m,k) . B^T with B stored (n,k): dot products along k (the input-gradient product). */
@@ -383,8 +406,8 @@ export function lstmCellBackward(dGates: usize, dcCarry: usize, dhOut: usize, dh
  * One fused forward step for a block of rows: gates += hPrev(rows,H; ld ldhp) . U(H,4H), then the cell.
  * Rows are independent, so threads split a step by rows with no barrier in between. hPrev 0 = zero state.
  */
-export function lstmStepForward(gates: usize, hPrev: usize, u: usize, cPrev: usize, c: usize, h: usize, rows: i32, hidden: i32, ldg: i32, ldhp: i32, ldcp: i32, ldc: i32, ldh: i32): void {
-  if (hPrev) matmulStrided(gates, hPrev, u, rows, 4 * hidden, hidden, ldhp, 1, 4 * hidden, ldg, 1);
+export function lstmStepForward(gates: usize, hPrev: usize, u: usize, cPrev: usize, c: usize, h: usize, rows: i32, hidden: i32, ldg: i32, ldhp: i32, ldcp: i32, ldc: i32, ldh: i32, scratch: usize): void {
+  if (hPrev) matmulStrided(gates, hPrev, u, rows, 4 * hidden, hidden, ldhp, 1, 4 * hidden, ldg, 1, scratch);
   lstmCellForward(gates, cPrev, c, h, rows, hidden, ldg, ldcp, ldc, ldh);
 }
 
