@@ -218,6 +218,9 @@ describe('writeMidi', () => {
     expect(() => writeMidi({ ...sequence, ppq: 0 })).toThrow(MidiWriteError);
     const badPitch: NoteSequence = { ...sequence, tracks: [{ ...lead, notes: [{ pitch: 128, startTick: 0, durationTicks: 1, velocity: 1 }] }] };
     expect(() => writeMidi(badPitch)).toThrowError(/pitch must be an integer within \[0, 127\], got: 128/);
+    expect(() => writeMidi({ ...sequence, tempos: [{ tick: 0, bpm: 0 }] })).toThrow(MidiWriteError);
+    expect(() => writeMidi({ ...sequence, timeSignatures: [{ tick: 0, numerator: 3, denominator: 6 }] })).toThrowError(/3\/6/);
+    expect(() => writeMidi({ ...sequence, keySignatures: [{ tick: 0, key: 'H', scale: 'major' }] })).toThrow(MidiWriteError);
     try {
       writeMidi({ ...sequence, tracks: [{ ...lead, notes: [{ pitch: 60, startTick: -1, durationTicks: 1, velocity: 1 }] }] });
       expect.unreachable('negative tick accepted');

@@ -11,7 +11,8 @@ import { MidiParseError } from './errors';
 import { readChunks, scanTrack } from './smf';
 
 /**
- * Parse a Standard MIDI File (format 0, 1 or 2).
+ * Parse a Standard MIDI File (format 0, 1 or 2; format 2's independent patterns are read as if
+ * they were simultaneous tracks, like format 1).
  *
  * - Container first: empty, not MIDI, truncated and SMPTE files fail with their own code before
  *   any event is read.

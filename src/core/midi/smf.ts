@@ -128,6 +128,10 @@ export interface ScannedTrack {
  *   track's last event tick;
  * - notes whose duration is 0 ticks are dropped: they cannot sound and would give a piano-roll onset
  *   with no sounding frame.
+ *
+ * Strictness (as mido): a data byte above 127 inside a channel message, a data byte with no
+ * running status to repeat, a system real-time/common status (0xF1-0xFE other than meta) or an
+ * event running past the chunk end make the file unreadable. Events after end-of-track are ignored.
  * @throws {MidiParseError} MIDI_UNREADABLE for malformed events.
  */
 export function scanTrack(body: Uint8Array, trackIndex: number, source: string): ScannedTrack {

@@ -25,12 +25,28 @@ export class MidiWriteError extends Error {
  *   them anyway). Velocities are written exactly (1..127). `rests` and `totalTicks` are not
  *   written: MIDI has no rests.
  *
- * @throws {MidiWriteError} MIDI_WRITE_INVALID when ppq is not a positive integer or a note has
- *   a pitch outside 0..127 or a negative/non-integer tick.
+ * @throws {MidiWriteError} MIDI_WRITE_INVALID when ppq is not an integer in 1..32767, a tempo
+ *   is below 3.58 bpm (the slowest MIDI can store), a time signature is not 1..255 over a power of
+ *   two, a key name is not a key, or a note has a pitch outside 0..127 or a negative/non-integer tick.
  */
 export function writeMidi(seq: NoteSequence): Uint8Array {
   if (!Number.isInteger(seq.ppq) || seq.ppq <= 0 || seq.ppq > 0x7fff) {
     throw new MidiWriteError(`"${seq.name}": ppq must be an integer within [1, 32767], got: ${seq.ppq}`);
+  }
+  for (const tempo of seq.tempos) {
+    // A tempo is stored as 24-bit microseconds per quarter: 3.58 bpm is the slowest it can hold.
+    if (!Number.isFinite(tempo.bpm) || tempo.bpm < 60_000_000 / 0xffffff || !isTick(tempo.tick)) {
+      throw new MidiWriteError(`"${seq.name}": tempo at tick ${tempo.tick} must be at least 3.58 bpm at a non-negative integer tick, got: ${tempo.bpm} bpm`);
+    }
+  }
+  for (const signature of seq.timeSignatures) {
+    const { numerator, denominator } = signature;
+    const powerOfTwo = Number.isInteger(denominator) && denominator >= 1 && denominator <= 128 && (denominator & (denominator - 1)) === 0;
+    if (!Number.isInteger(numerator) || numerator < 1 || numerator > 255 || !powerOfTwo || !isTick(signature.tick)) {
+      throw new MidiWriteError(
+        `"${seq.name}": time signature at tick ${signature.tick} must be 1-255 over a power of two up to 128, got: ${numerator}/${denominator}`,
+      );
+    }
   }
   const midi = new Midi();
   midi.header.fromJSON({
@@ -45,7 +61,7 @@ export function writeMidi(seq: NoteSequence): Uint8Array {
     // @tonejs/midi spells a key signature by its major key; convert from our tonic.
     keySignatures: seq.keySignatures.map((signature) => ({
       ticks: signature.tick,
-      key: keyFromAccidentals(accidentalsOfKey(signature.key, signature.scale), 'major'),
+      key: keyFromAccidentals(accidentalsOrThrow(seq.name, signature.key, signature.scale, signature.tick), 'major'),
       scale: signature.scale,
     })),
   });
@@ -59,7 +75,7 @@ export function writeMidi(seq: NoteSequence): Uint8Array {
       if (!Number.isInteger(note.pitch) || note.pitch < 0 || note.pitch > 127) {
         throw new MidiWriteError(`"${seq.name}", track ${trackIndex + 1}: pitch must be an integer within [0, 127], got: ${note.pitch}`);
       }
-      if (!Number.isInteger(note.startTick) || note.startTick < 0 || !Number.isInteger(note.durationTicks) || note.durationTicks < 0) {
+      if (!isTick(note.startTick) || !isTick(note.durationTicks)) {
         throw new MidiWriteError(
           `"${seq.name}", track ${trackIndex + 1}: note ticks must be non-negative integers, got start ${note.startTick}, duration ${note.durationTicks}`,
         );
@@ -76,6 +92,18 @@ export function writeMidi(seq: NoteSequence): Uint8Array {
   const bytes = midi.toArray();
   correctKeySignatureBytes(bytes);
   return bytes;
+}
+
+function accidentalsOrThrow(name: string, key: string, scale: 'major' | 'minor', tick: number): number {
+  try {
+    return accidentalsOfKey(key, scale);
+  } catch (error) {
+    throw new MidiWriteError(`"${name}": key signature at tick ${tick}: ${(error as Error).message}`);
+  }
+}
+
+function isTick(value: number): boolean {
+  return Number.isInteger(value) && value >= 0;
 }
 
 /**
