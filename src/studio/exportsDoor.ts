@@ -1,23 +1,10 @@
 // SPDX-License-Identifier: MIT
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { safeMidiFileName } from '../main/ipc/fileNames';
 import type { DoorAdapter } from '../main/ipc/handlers';
 
-/**
- * Turns a name the renderer suggested into a safe file name: no folders, no reserved characters,
- * always ending in .mid. The renderer never chooses a path, only a hint for the name.
- */
-export function safeMidiFileName(suggestedName: string): string {
-  const base = path
-    .basename(suggestedName.replace(/\\/g, '/'))
-    // eslint-disable-next-line no-control-regex
-    .replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_')
-    .replace(/^\.+/, '')
-    .trim()
-    .slice(0, 120);
-  const stem = base.replace(/\.midi?$/i, '') || 'etude';
-  return `${stem}.mid`;
-}
+export { safeMidiFileName };
 
 /** The browser studio's door: no native dialogs or drag; MIDI is saved into <dataDir>/exports/. */
 export function createStudioDoor(dataDir: string): DoorAdapter {

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+/**
+ * What only the desktop app can do: native open/save dialogs and dragging a file out of the
+ * window. Main owns every path; the renderer only offers bytes and a name hint (STYLE §2).
+ */
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { app, dialog, nativeImage, type BrowserWindow } from 'electron';
+import { safeMidiFileName } from './fileNames';
+import type { DoorAdapter } from './handlers';
+
+const MIDI_FILTERS = [{ name: 'MIDI files', extensions: ['mid', 'midi'] }];
+
+/** A plain 16x16 square as the drag image (startDrag requires a non-empty icon). */
+function dragIcon() {
+  const size = 16;
+  const bgra = Buffer.alloc(size * size * 4);
+  for (let i = 0; i < size * size; i++) bgra.set([0xd0, 0x9a, 0x4a, 0xff], i * 4);
+  return nativeImage.createFromBitmap(bgra, { width: size, height: size });
+}
+
+export function createElectronDoor(getWindow: () => BrowserWindow | undefined): DoorAdapter {
+  let dragDir: string | undefined;
+  return {
+    door: 'electron',
+    async chooseImportPaths(mode) {
+      const win = getWindow();
+      const options: Electron.OpenDialogOptions = {
+        title: mode === 'folder' ? 'Import a folder of MIDI files' : 'Import MIDI files',
+        properties: mode === 'folder' ? ['openDirectory', 'multiSelections'] : ['openFile', 'multiSelections'],
+        ...(mode === 'files' ? { filters: MIDI_FILTERS } : {}),
+      };
+      const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? null : result.filePaths;
+    },
+    async saveMidi(bytes, suggestedName) {
+      const win = getWindow();
+      const options: Electron.SaveDialogOptions = {
+        title: 'Save MIDI',
+        defaultPath: path.join(app.getPath('documents'), safeMidiFileName(suggestedName)),
+        filters: MIDI_FILTERS,
+      };
+      const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+      if (result.canceled || !result.filePath) return null;
+      await writeFile(result.filePath, bytes);
+      return result.filePath;
+    },
+    async startDrag(bytes, fileName) {
+      const win = getWindow();
+      if (!win || win.isDestroyed()) return false;
+      dragDir ??= await mkdtemp(path.join(os.tmpdir(), 'etude-drag-'));
+      await mkdir(dragDir, { recursive: true });
+      const file = path.join(dragDir, safeMidiFileName(fileName));
+      await writeFile(file, bytes);
+      win.webContents.startDrag({ file, icon: dragIcon() });
+      return true;
+    },
+  };
+}
