@@ -65,7 +65,7 @@ describe('tfjs reference model (tiny spec)', () => {
     const tokens = [60, 129, 129, 128, 62];
     const decoder = model.createDecoder();
     decoder.reset();
-    let logits = new Float32Array(0);
+    let logits: Float32Array = new Float32Array(0);
     for (const t of tokens) logits = decoder.step(t);
     // Windowed: loss of each target = -log softmax(logits)[target]; compare through evaluate on one window.
     const probs = tf.tidy(() => tf.softmax(tf.tensor1d(logits)).dataSync());

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The thesis' generation: a stateful batch-1 decoder is reset, fed the seed tokens, then each next token is sampled with
+ * a temperature and fed back. Length is counted in 4/4 bars of sixteenths (16 tokens per bar) and INCLUDES the seed,
+ * as in the thesis (seed note + 127 sampled tokens = 8 bars).
+ *
+ * Reproducibility: variation k draws from createRng(variationSeed(randomSeed, k)), so the same seed, settings and
+ * checkpoint give the same tokens on every engine (up to float rounding deciding a draw that falls exactly on a
+ * boundary), and variation k does not depend on how many variations were asked for.
+ * Degenerate results (no note at all, silence longer than maxSilentBars, or one token repeated throughout) are
+ * re-sampled up to maxRetries times, continuing the same random stream; the result says how often and why.
+ */
+import type { Decoder } from '../engine/types';
+import { CancelledError } from '../jobs/progress';
+import { createRng } from '../util/random';
+import { sampleToken } from './sampler';
+
+export const SIXTEENTHS_PER_BAR = 16;
+const NOTE_OFF = 128;
+const NO_EVENT = 129;
+
+export interface GenerateOptions {
+  /** Encoded melody tokens fed before sampling (at least one). */
+  seedTokens: number[];
+  /** Total length in 4/4 bars, seed included. */
+  bars: number;
+  temperature: number;
+  variations: number;
+  randomSeed: number;
+  /** Re-samples of a degenerate variation before it is kept anyway (default 3). */
+  maxRetries?: number;
+  /** Longest acceptable silence in bars (default 2). */
+  maxSilentBars?: number;
+  signal?: AbortSignal;
+}
+
+export interface GeneratedMelody {
+  /** Seed followed by the sampled continuation; length bars * 16. */
+  tokens: number[];
+  seedLength: number;
+  /** How many times this variation was re-sampled. */
+  retries: number;
+  /** Why earlier tries were rejected (one entry per retry), and why the kept one is still degenerate if it is. */
+  rejected: string[];
+  /** Set when all tries were degenerate and the last one was kept. */
+  degenerate?: string;
+}
+
+/** A generation request that cannot be run; message says what to change. */
+export class GenerationError extends Error {
+  override name = 'GenerationError';
+  constructor(
+    readonly code: 'GENERATION_BAD_SEED' | 'GENERATION_BAD_LENGTH',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Seed of variation k, derived from the request's randomSeed only. */
+export function variationSeed(randomSeed: number, variation: number): number {
+  return (Math.imul(randomSeed | 0, 0x27d4eb2f) ^ Math.imul(variation + 1, 0x165667b1)) >>> 0;
+}
+
+/**
+ * Seed tokens for seed pitches: a single pitch is the thesis' single note-on token; several pitches become quarter
+ * notes (note-on then three no-event tokens each), the way the encoder writes a quarter note.
+ */
+export function seedTokensFromPitches(pitches: number[]): number[] {
+  if (pitches.length === 0) throw new GenerationError('GENERATION_BAD_SEED', 'Give at least one seed note (e.g. 60 or C4).');
+  for (const p of pitches) {
+    if (!Number.isInteger(p) || p < 0 || p > 127) throw new GenerationError('GENERATION_BAD_SEED', `Seed pitch must be within [0, 127], got: ${p}`);
+  }
+  if (pitches.length === 1) return [pitches[0]];
+  return pitches.flatMap((p) => [p, NO_EVENT, NO_EVENT, NO_EVENT]);
+}
+
+/**
+ * Why the continuation tokens[from..] are degenerate, or undefined when they are fine.
+ * Silence is counted from a note-off (or the start, if nothing sounds) until the next note-on.
+ */
+export function findDegeneracy(tokens: number[], from: number, maxSilentBars: number): string | undefined {
+  const part = tokens.slice(from);
+  if (part.length === 0) return undefined;
+  if (part.every((t) => t === part[0])) return `the continuation repeats one token (${part[0]}) throughout`;
+  if (!part.some((t) => t < NOTE_OFF)) return 'the continuation has no note';
+  let sounding = false;
+  for (let i = 0; i < from; i++) {
+    if (tokens[i] < NOTE_OFF) sounding = true;
+    else if (tokens[i] === NOTE_OFF) sounding = false;
+  }
+  let silent = 0;
+  let longest = 0;
+  for (const t of part) {
+    if (t < NOTE_OFF) sounding = true;
+    else if (t === NOTE_OFF) sounding = false;
+    silent = sounding ? 0 : silent + 1;
+    longest = Math.max(longest, silent);
+  }
+  if (longest > maxSilentBars * SIXTEENTHS_PER_BAR) return `the continuation is silent for ${(longest / SIXTEENTHS_PER_BAR).toFixed(1)} bars`;
+  return undefined;
+}
+
+function sampleOnce(decoder: Decoder, seedTokens: number[], total: number, temperature: number, rng: ReturnType<typeof createRng>, signal?: AbortSignal): number[] {
+  decoder.reset();
+  let logits: Float32Array = new Float32Array(0);
+  for (const t of seedTokens) logits = decoder.step(t);
+  const tokens = [...seedTokens];
+  while (tokens.length < total) {
+    if (signal?.aborted) throw new CancelledError('Generation cancelled');
+    const next = sampleToken(logits, temperature, rng);
+    tokens.push(next);
+    if (tokens.length < total) logits = decoder.step(next);
+  }
+  return tokens;
+}
+
+/**
+ * Generates `variations` melodies with the decoder (which must be fresh or reusable: it is reset per try).
+ * @throws GenerationError when the seed is empty/out of range or already fills the requested bars.
+ * @throws CancelledError when the signal fires (checked per generated token).
+ */
+export function generateMelodies(decoder: Decoder, options: GenerateOptions): GeneratedMelody[] {
+  const { seedTokens, bars, temperature, variations, randomSeed } = options;
+  const maxRetries = options.maxRetries ?? 3;
+  const maxSilentBars = options.maxSilentBars ?? 2;
+  if (seedTokens.length === 0) throw new GenerationError('GENERATION_BAD_SEED', 'Give at least one seed token.');
+  for (const t of seedTokens) {
+    if (!Number.isInteger(t) || t < 0 || t > NO_EVENT) throw new GenerationError('GENERATION_BAD_SEED', `Seed token must be within [0, 129], got: ${t}`);
+  }
+  if (!Number.isInteger(bars) || bars < 1 || bars > 1024) throw new GenerationError('GENERATION_BAD_LENGTH', `bars must be an integer within [1, 1024], got: ${bars}`);
+  const total = bars * SIXTEENTHS_PER_BAR;
+  if (seedTokens.length >= total)
+    throw new GenerationError(
+      'GENERATION_BAD_LENGTH',
+      `The seed is ${seedTokens.length} sixteenths long, which fills the ${bars} bars asked for; ask for more bars or a shorter seed.`,
+    );
+  if (!Number.isInteger(variations) || variations < 1) throw new GenerationError('GENERATION_BAD_LENGTH', `variations must be a positive integer, got: ${variations}`);
+  const out: GeneratedMelody[] = [];
+  for (let k = 0; k < variations; k++) {
+    const rng = createRng(variationSeed(randomSeed, k));
+    const rejected: string[] = [];
+    let tokens = sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal);
+    let reason = findDegeneracy(tokens, seedTokens.length, maxSilentBars);
+    while (reason && rejected.length < maxRetries) {
+      rejected.push(reason);
+      tokens = sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal);
+      reason = findDegeneracy(tokens, seedTokens.length, maxSilentBars);
+    }
+    out.push({ tokens, seedLength: seedTokens.length, retries: rejected.length, rejected, ...(reason ? { degenerate: reason } : {}) });
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWindows, splitByPiece } from '../../src/core/model/windows';
+import { trainLoop, type EpochCheckpoint } from '../../src/core/training/trainLoop';
+import { createWasmEngine } from '../../src/core/engine/wasmEngine';
+import type { Engine } from '../../src/core/engine/types';
+import { DEFAULT_TRAINING, melodyLstmTensors, type ModelSpec, type TrainingConfig } from '../../src/core/model/spec';
+import { createRng } from '../../src/core/util/random';
+import { CancelledError, type JobProgress } from '../../src/core/jobs/progress';
+import type { NamedWeights } from '../../src/core/engine/types';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const melodies: number[][] = JSON.parse(readFileSync(path.resolve(repoRoot, '../shared/data/seed-melodies/melodies.json'), 'utf8')).melodies;
+
+const smallSpec: ModelSpec = { kind: 'melody-lstm', encoding: 'melody-130', vocabSize: 130, embeddingDim: 16, hiddenSize: 32, layers: 2, dropout: 0, window: 12 };
+
+function glorotLike(spec: ModelSpec, seed: number): NamedWeights {
+  const rng = createRng(seed);
+  const out: NamedWeights = {};
+  for (const t of melodyLstmTensors(spec)) {
+    const limit = t.shape.length === 2 ? Math.sqrt(6 / (t.shape[0] + t.shape[1])) : 0;
+    out[t.name] = Float32Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () => (limit ? rng.uniform(-limit, limit) : 0));
+  }
+  return out;
+}
+
+let engine: Engine;
+beforeAll(async () => {
+  // One thread: deterministic and fair on a shared 2-core CI machine.
+  engine = await createWasmEngine({ threads: 1 });
+});
+afterAll(async () => {
+  await engine?.dispose();
+});
+
+describe('training windows', () => {
+  it('makes every window of window+1 tokens: first `window` are input, the last is the target', () => {
+    const pieces = [
+      { name: 'a', tokens: [60, 129, 62, 129, 128, 64, 65] },
+      { name: 'short', tokens: [60, 61, 62] },
+    ];
+    const set = buildWindows(pieces, 3);
+    expect(set.size).toBe(7 - 3); // the short piece (3 tokens) has no window of 4
+    const order = Uint32Array.from([0, 1, 2, 3]);
+    const batch = set.batch(order, 0, 4);
+    for (let w = 0; w < 4; w++) {
+      expect(Array.from(batch.inputs.subarray(w * 3, w * 3 + 3))).toEqual(pieces[0].tokens.slice(w, w + 3));
+      expect(batch.targets[w]).toBe(pieces[0].tokens[w + 3]);
+    }
+    // The thesis' count: a piece of n tokens has n - 30 windows of 31.
+    expect(buildWindows([{ name: 'm', tokens: melodies[0] }], 30).size).toBe(melodies[0].length - 30);
+  });
+
+  it('transposes pitches only, and drops shifted windows that leave 0..127', () => {
+    const set = buildWindows([{ name: 'a', tokens: [120, 129, 128, 125, 129] }], 3, [0, 2, 5]);
+    // Windows: [120,129,128 -> 125] and [129,128,125 -> 129]; +5 pushes 125 to 130: dropped both times.
+    expect(set.size).toBe(4);
+    const shifts = Array.from({ length: set.size }, (_, i) => set.at(i).shift);
+    expect(shifts).toEqual([0, 2, 0, 2]);
+    const b = set.batch(Uint32Array.from([1]), 0, 1);
+    expect(Array.from(b.inputs)).toEqual([122, 129, 128]);
+    expect(b.targets[0]).toBe(127);
+  });
+
+  it('splits by piece, reproducibly from the seed, and honours stored splits', () => {
+    const pieces = melodies.slice(0, 40).map((tokens, i) => ({ name: `m${i}`, tokens }));
+    const a = splitByPiece(pieces, 0.25, createRng(7));
+    const b = splitByPiece(pieces, 0.25, createRng(7));
+    expect(a.valid.map((p) => p.name)).toEqual(b.valid.map((p) => p.name));
+    expect(a.valid).toHaveLength(10);
+    expect(a.train).toHaveLength(30);
+    expect(new Set([...a.train, ...a.valid].map((p) => p.name)).size).toBe(40);
+    const c = splitByPiece(pieces, 0.25, createRng(8));
+    expect(c.valid.map((p) => p.name)).not.toEqual(a.valid.map((p) => p.name));
+    const stored = pieces.map((p, i) => ({ ...p, split: i < 3 ? 'valid' : i < 5 ? 'test' : 'train' }));
+    const s = splitByPiece(stored, 0.5, createRng(1));
+    expect(s.valid.map((p) => p.name)).toEqual(['m0', 'm1', 'm2']);
+    expect(s.train).toHaveLength(35);
+  });
+});
+
+describe('training loop (wasm engine, 1 thread, reduced spec E16/H32/window 12 and a 24-melody subset of seed-melodies, for CI speed)', () => {
+  const pieces = melodies.slice(0, 24).map((tokens, i) => ({ name: `m${i}`, tokens: tokens.slice(0, 400) }));
+  const split = splitByPiece(pieces, 0.2, createRng(3));
+  const train = buildWindows(split.train, smallSpec.window);
+  const valid = buildWindows(split.valid, smallSpec.window);
+  const training: TrainingConfig = { ...DEFAULT_TRAINING, epochs: 3, batchSize: 64, learningRate: 0.01, earlyStoppingPatience: 0, randomSeed: 5 };
+
+  it('3 epochs lower the validation loss below the first epoch\'s, with progress and a checkpoint per epoch', async () => {
+    const model = await engine.createModel(smallSpec, training, glorotLike(smallSpec, 1));
+    const events: JobProgress[] = [];
+    const checkpoints: EpochCheckpoint[] = [];
+    const result = await trainLoop({ model, train, valid, training, onProgress: (p) => events.push(p), onCheckpoint: (c) => void checkpoints.push(c) });
+    model.dispose();
+    expect(result.epochs).toBe(3);
+    expect(checkpoints.map((c) => c.epoch)).toEqual([1, 2, 3]);
+    const val = result.metrics.valLossHistory!;
+    expect(val).toHaveLength(3);
+    expect(val[2]).toBeLessThan(val[0]);
+    const steps = events.filter((e) => e.phase === 'epoch');
+    expect(steps.length).toBe(3 * Math.ceil(train.size / 64));
+    expect(steps.at(-1)!.etaMs).toBe(0);
+    expect(steps[0].engine).toBe('wasm');
+    expect(steps[0].sequencesPerSec).toBeGreaterThan(0);
+    expect(checkpoints[2].optimizer.step).toBe(result.steps);
+  });
+
+  it('resuming from the epoch-1 checkpoint reproduces an uninterrupted 2-epoch run exactly', async () => {
+    const two = { ...training, epochs: 2 };
+    const straight = await engine.createModel(smallSpec, two, glorotLike(smallSpec, 1));
+    const saved: EpochCheckpoint[] = [];
+    await trainLoop({ model: straight, train, valid, training: two, onCheckpoint: (c) => void saved.push(c) });
+    const resumed = await engine.createModel(smallSpec, two, saved[0].weights);
+    resumed.setOptimizerState(saved[0].optimizer);
+    const r = await trainLoop({ model: resumed, train, valid, training: two, resume: { epoch: 1, step: saved[0].step, metrics: saved[0].metrics } });
+    expect(r.epochs).toBe(2);
+    expect(r.metrics.valLossHistory).toEqual(saved[1].metrics.valLossHistory);
+    expect(resumed.getWeights()['lstm_2/kernel']).toEqual(straight.getWeights()['lstm_2/kernel']);
+    straight.dispose();
+    resumed.dispose();
+  });
+
+  it('stops within one step of a cancel, and stops early when validation stops improving', async () => {
+    const model = await engine.createModel(smallSpec, training, glorotLike(smallSpec, 1));
+    const controller = new AbortController();
+    let stepsAfterAbort = 0;
+    const run = trainLoop({
+      model,
+      train,
+      valid,
+      training,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (controller.signal.aborted) stepsAfterAbort++;
+        if (p.phase === 'epoch' && p.step === 3) controller.abort();
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    expect(stepsAfterAbort).toBe(0);
+    // lr 2.0 makes validation loss worse after the first epoch: patience 1 stops at epoch 2 of 3.
+    const wild = { ...training, epochs: 3, learningRate: 2, clipNorm: 0, earlyStoppingPatience: 1 };
+    const m2 = await engine.createModel(smallSpec, wild, glorotLike(smallSpec, 1));
+    const r = await trainLoop({ model: m2, train, valid, training: wild }).catch((e: Error) => e);
+    if (r instanceof Error) expect(r.name).toBe('TrainingDivergedError');
+    else {
+      expect(r.stopReason).toBe('early-stopping');
+      expect(r.epochs).toBeLessThan(3);
+    }
+    model.dispose();
+    m2.dispose();
+  });
+});
