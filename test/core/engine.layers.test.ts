@@ -59,7 +59,7 @@ const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, x, i) => s + x * 
 
 describe('matrix products', () => {
   // Odd sizes cover the 4-row blocks, the 8-column SIMD blocks, the scalar tails and the KC/NC cache blocks.
-  const cases: [number, number, number][] = [[1, 1, 1], [7, 13, 9], [4, 8, 4], [9, 300, 131], [33, 17, 260]];
+  const cases: [number, number, number][] = [[1, 1, 1], [3, 37, 11], [7, 13, 9], [4, 8, 4], [9, 300, 131], [33, 17, 260]];
   for (const [m, n, kk] of cases) {
     it(`A.B, A^T.B, A.B^T (${m}x${n}x${kk}), overwrite and accumulate, with leading dimensions`, () => {
       const lda = kk + 3;

@@ -33,6 +33,12 @@ function matmulStrided(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, sAi
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + ((<usize>i * <usize>ldc) << 2), 0, <usize>n << 2);
     return;
   }
+  if (m < 4) {
+    // Few rows (the batch-1 decoder): stream B row by row, which the hardware prefetches, instead of walking
+    // 8-column strips down rows that are KiBs apart. Same per-element summation order.
+    for (let i = 0; i < m; i++) matvecRow(c + ((<usize>i * <usize>ldc) << 2), a + ((<usize>i * <usize>sAi) << 2), b, n, k, sAp, ldb, accumulate);
+    return;
+  }
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = min(KC, k - p0);
     const acc = accumulate || p0 > 0 ? 1 : 0;
@@ -135,6 +141,58 @@ function matmulPanel(c: usize, a: usize, b: usize, strips: usize, stripBytesPerC
       v128.store(cr + jo, s0); v128.store(cr + jo, s1, 16);
     }
     matmulRowTail(cr, ar, b, n8, n, k, sAp, ldb, accumulate);
+  }
+}
+
+// One output row cr(n) (+)= sum_p ar[p*sAp] * B row p, p in order.
+function matvecRow(cr: usize, ar: usize, b: usize, n: i32, k: i32, sAp: i32, ldb: i32, accumulate: i32): void {
+  if (!accumulate) memory.fill(cr, 0, <usize>n << 2);
+  const n4 = n & ~3;
+  let p = 0;
+  // Four rows of B per pass over the output: c = (((c + x0*b0) + x1*b1) + x2*b2) + x3*b3, the same order as one
+  // row at a time, with a quarter of the loads and stores of c.
+  for (; p + 4 <= k; p += 4) {
+    const x0 = f32x4.splat(load<f32>(ar + ((<usize>p * <usize>sAp) << 2)));
+    const x1 = f32x4.splat(load<f32>(ar + ((<usize>(p + 1) * <usize>sAp) << 2)));
+    const x2 = f32x4.splat(load<f32>(ar + ((<usize>(p + 2) * <usize>sAp) << 2)));
+    const x3 = f32x4.splat(load<f32>(ar + ((<usize>(p + 3) * <usize>sAp) << 2)));
+    const b0 = b + ((<usize>p * <usize>ldb) << 2);
+    const b1 = b0 + (<usize>ldb << 2);
+    const b2 = b1 + (<usize>ldb << 2);
+    const b3 = b2 + (<usize>ldb << 2);
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const o = <usize>j << 2;
+      let acc = v128.load(cr + o);
+      acc = f32x4.add(acc, f32x4.mul(x0, v128.load(b0 + o)));
+      acc = f32x4.add(acc, f32x4.mul(x1, v128.load(b1 + o)));
+      acc = f32x4.add(acc, f32x4.mul(x2, v128.load(b2 + o)));
+      acc = f32x4.add(acc, f32x4.mul(x3, v128.load(b3 + o)));
+      v128.store(cr + o, acc);
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      let acc = load<f32>(cr + o);
+      acc += f32x4.extract_lane(x0, 0) * load<f32>(b0 + o);
+      acc += f32x4.extract_lane(x1, 0) * load<f32>(b1 + o);
+      acc += f32x4.extract_lane(x2, 0) * load<f32>(b2 + o);
+      acc += f32x4.extract_lane(x3, 0) * load<f32>(b3 + o);
+      store<f32>(cr + o, acc);
+    }
+  }
+  for (; p < k; p++) {
+    const x = load<f32>(ar + ((<usize>p * <usize>sAp) << 2));
+    const xv = f32x4.splat(x);
+    const br = b + ((<usize>p * <usize>ldb) << 2);
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(cr + o, f32x4.add(v128.load(cr + o), f32x4.mul(xv, v128.load(br + o))));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      store<f32>(cr + o, load<f32>(cr + o) + x * load<f32>(br + o));
+    }
   }
 }
 
@@ -339,31 +397,91 @@ function sigmoid(x: f32): f32 {
   return 1 / (1 + Mathf.exp(-x));
 }
 
+// SIMD exp for the gate functions: Cody-Waite range reduction x = n*ln2 + r, |r| <= ln2/2, a degree-6 polynomial
+// for e^r (the classic Cephes expf coefficients), then 2^n through the exponent bits. Relative error ~2 float32
+// ulps; inputs are clamped to [-87.3, 88.3] so 2^n stays a normal number.
+@inline
+function expv(x: v128): v128 {
+  const xc = f32x4.max(f32x4.min(x, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365447504019));
+  const n = f32x4.floor(f32x4.add(f32x4.mul(xc, f32x4.splat(1.44269504088896341)), f32x4.splat(0.5)));
+  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let y = f32x4.splat(1.9875691500e-4);
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
+  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(y, scale);
+}
+
+@inline
+function sigmoidv(x: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.div(one, f32x4.add(one, expv(f32x4.neg(x))));
+}
+
+// tanh(x) = 2*sigmoid(2x) - 1 (absolute error ~1e-7, all the gates need).
+@inline
+function tanhv(x: v128): v128 {
+  return f32x4.sub(f32x4.mul(f32x4.splat(2), sigmoidv(f32x4.add(x, x))), f32x4.splat(1));
+}
+
+@inline
+function tanhs(x: f32): f32 {
+  return f32x4.extract_lane(tanhv(f32x4.splat(x)), 0);
+}
+
+@inline
+function sigmoids(x: f32): f32 {
+  return f32x4.extract_lane(sigmoidv(f32x4.splat(x)), 0);
+}
+
 /**
  * One time step of the LSTM cell for `rows` sequences. gates (rows, 4H; ld ldg) holds the pre-activations
  * x.W + h.U + b on entry and the activations i, f, g, o on exit (kept for the backward pass).
  * cPrev (rows,H; ld ldcp) may be 0 for a zero initial state. Writes c (ld ldc) and h (ld ldh).
+ * Four units at a time with SIMD; a tail (H not a multiple of 4) uses the same functions lane by lane.
  */
 export function lstmCellForward(gates: usize, cPrev: usize, c: usize, h: usize, rows: i32, hidden: i32, ldg: i32, ldcp: i32, ldc: i32, ldh: i32): void {
   const hb = <usize>hidden << 2;
+  const h4 = hidden & ~3;
   for (let r = 0; r < rows; r++) {
     const g = gates + ((<usize>r * <usize>ldg) << 2);
     const cr = c + ((<usize>r * <usize>ldc) << 2);
     const hr = h + ((<usize>r * <usize>ldh) << 2);
     const cp = cPrev ? cPrev + ((<usize>r * <usize>ldcp) << 2) : 0;
-    for (let j = 0; j < hidden; j++) {
+    let j = 0;
+    for (; j < h4; j += 4) {
       const o = <usize>j << 2;
-      const ig = sigmoid(load<f32>(g + o));
-      const fg = sigmoid(load<f32>(g + hb + o));
-      const gg = Mathf.tanh(load<f32>(g + 2 * hb + o));
-      const og = sigmoid(load<f32>(g + 3 * hb + o));
-      const cv = (cp ? fg * load<f32>(cp + o) : 0) + ig * gg;
+      const ig = sigmoidv(v128.load(g + o));
+      const fg = sigmoidv(v128.load(g + hb + o));
+      const gg = tanhv(v128.load(g + 2 * hb + o));
+      const og = sigmoidv(v128.load(g + 3 * hb + o));
+      let cv = f32x4.mul(ig, gg);
+      if (cp) cv = f32x4.add(f32x4.mul(fg, v128.load(cp + o)), cv);
+      v128.store(g + o, ig);
+      v128.store(g + hb + o, fg);
+      v128.store(g + 2 * hb + o, gg);
+      v128.store(g + 3 * hb + o, og);
+      v128.store(cr + o, cv);
+      v128.store(hr + o, f32x4.mul(og, tanhv(cv)));
+    }
+    for (; j < hidden; j++) {
+      const o = <usize>j << 2;
+      const ig = sigmoids(load<f32>(g + o));
+      const fg = sigmoids(load<f32>(g + hb + o));
+      const gg = tanhs(load<f32>(g + 2 * hb + o));
+      const og = sigmoids(load<f32>(g + 3 * hb + o));
+      const cv = cp ? fg * load<f32>(cp + o) + ig * gg : ig * gg;
       store<f32>(g + o, ig);
       store<f32>(g + hb + o, fg);
       store<f32>(g + 2 * hb + o, gg);
       store<f32>(g + 3 * hb + o, og);
       store<f32>(cr + o, cv);
-      store<f32>(hr + o, og * Mathf.tanh(cv));
+      store<f32>(hr + o, og * tanhs(cv));
     }
   }
 }
@@ -375,6 +493,9 @@ export function lstmCellForward(gates: usize, cPrev: usize, c: usize, h: usize, 
  */
 export function lstmCellBackward(dGates: usize, dcCarry: usize, dhOut: usize, dhRec: usize, gates: usize, c: usize, cPrev: usize, rows: i32, hidden: i32, lddg: i32, lddo: i32, ldg: i32, ldc: i32, ldcp: i32): void {
   const hb = <usize>hidden << 2;
+  const h4 = hidden & ~3;
+  const one = f32x4.splat(1);
+  const zero = f32x4.splat(0);
   for (let r = 0; r < rows; r++) {
     const g = gates + ((<usize>r * <usize>ldg) << 2);
     const dg = dGates + ((<usize>r * <usize>lddg) << 2);
@@ -383,14 +504,31 @@ export function lstmCellBackward(dGates: usize, dcCarry: usize, dhOut: usize, dh
     const dho = dhOut ? dhOut + ((<usize>r * <usize>lddo) << 2) : 0;
     const dhr = dhRec + ((<usize>r * <usize>hidden) << 2);
     const dcr = dcCarry + ((<usize>r * <usize>hidden) << 2);
-    for (let j = 0; j < hidden; j++) {
+    let j = 0;
+    for (; j < h4; j += 4) {
+      const o = <usize>j << 2;
+      const ig = v128.load(g + o);
+      const fg = v128.load(g + hb + o);
+      const gg = v128.load(g + 2 * hb + o);
+      const og = v128.load(g + 3 * hb + o);
+      const tc = tanhv(v128.load(cr + o));
+      const dh = dho ? f32x4.add(v128.load(dho + o), v128.load(dhr + o)) : v128.load(dhr + o);
+      const dc = f32x4.add(v128.load(dcr + o), f32x4.mul(f32x4.mul(dh, og), f32x4.sub(one, f32x4.mul(tc, tc))));
+      const cpv = cp ? v128.load(cp + o) : zero;
+      v128.store(dg + o, f32x4.mul(f32x4.mul(f32x4.mul(dc, gg), ig), f32x4.sub(one, ig)));
+      v128.store(dg + hb + o, f32x4.mul(f32x4.mul(f32x4.mul(dc, cpv), fg), f32x4.sub(one, fg)));
+      v128.store(dg + 2 * hb + o, f32x4.mul(f32x4.mul(dc, ig), f32x4.sub(one, f32x4.mul(gg, gg))));
+      v128.store(dg + 3 * hb + o, f32x4.mul(f32x4.mul(f32x4.mul(dh, tc), og), f32x4.sub(one, og)));
+      v128.store(dcr + o, f32x4.mul(dc, fg));
+    }
+    for (; j < hidden; j++) {
       const o = <usize>j << 2;
       const ig = load<f32>(g + o);
       const fg = load<f32>(g + hb + o);
       const gg = load<f32>(g + 2 * hb + o);
       const og = load<f32>(g + 3 * hb + o);
-      const tc = Mathf.tanh(load<f32>(cr + o));
-      const dh = (dho ? load<f32>(dho + o) : 0) + load<f32>(dhr + o);
+      const tc = tanhs(load<f32>(cr + o));
+      const dh = dho ? load<f32>(dho + o) + load<f32>(dhr + o) : load<f32>(dhr + o);
       const dc = load<f32>(dcr + o) + dh * og * (1 - tc * tc);
       const cpv: f32 = cp ? load<f32>(cp + o) : 0;
       store<f32>(dg + o, dc * gg * ig * (1 - ig));
