@@ -10,7 +10,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { CorpusFormatError, detectJsonCorpus, readPianoRollSplits, readTokenMelodies } from '../../core/data/jsonCorpora';
 import { EncodingError } from '../../core/encoding/errors';
 import { encodeMelody, NO_EVENT, NOTE_OFF, type MelodySource } from '../../core/encoding/melody';
@@ -79,6 +81,12 @@ export interface ImportOptions {
   melodySource?: MelodySource;
   /** Pieces per transaction (default IMPORT_BATCH_SIZE). */
   batchSize?: number;
+  /**
+   * Worker threads that parse MIDI files in parallel (the database stays in this thread).
+   * Default: the number of CPU cores, capped at 4, when there are at least 64 MIDI files; 0 = none.
+   * If the workers cannot start (e.g. in a bundle without the worker entry) parsing falls back to this thread.
+   */
+  workers?: number;
 }
 
 /** Thrown when the signal fires; `report` says what was committed before it did. */
@@ -97,6 +105,8 @@ export interface ImportSource {
   /** Piece name: path relative to the folder that was named, without extension. */
   pieceName: string;
   kind: 'midi' | 'json';
+  /** Set when the bytes are a file a worker thread can read itself (enables parallel parsing). */
+  filePath?: string;
   /** The bytes; may throw (the error becomes this source's failure). */
   read(): Uint8Array | Promise<Uint8Array>;
 }
@@ -109,6 +119,154 @@ class ImportFileError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** Messages to the import worker (src/main/workers/importWorker.ts). */
+export type ImportWorkerRequest =
+  | { type: 'init'; knownHashes: string[]; melodySource: MelodySource }
+  | { type: 'parse'; chunkId: number; items: { index: number; path: string; pieceName: string }[] };
+
+/** What became of one MIDI source, computed in a worker or in this thread. */
+export type ImportWorkerResult =
+  | { index: number; kind: 'piece'; piece: NewPiece }
+  | { index: number; kind: 'duplicate' }
+  | { index: number; kind: 'failure'; failure: ImportFailure };
+
+/** Files per message to a worker: large enough to amortise messaging, small enough to balance load. */
+const WORKER_CHUNK = 24;
+/** Parallel parsing pays off only above this many files (a worker costs ~50-100 ms to start). */
+const MIN_FILES_FOR_WORKERS = 64;
+
+/** Computes one MIDI source in this thread (fallback and small imports). */
+async function processMidiHere(source: ImportSource, index: number, known: Set<string>, melodySource: MelodySource): Promise<ImportWorkerResult> {
+  try {
+    const pending = source.read();
+    const bytes = pending instanceof Promise ? await pending : pending;
+    const contentHash = sha256Hex(bytes);
+    if (known.has(contentHash)) return { index, kind: 'duplicate' };
+    return { index, kind: 'piece', piece: pieceFromMidi(bytes, source, contentHash, melodySource) };
+  } catch (err) {
+    return { index, kind: 'failure', failure: toImportFailure(source.path, err) };
+  }
+}
+
+/**
+ * Hands MIDI sources to worker threads ahead of the consumer, at most a few chunks per worker in
+ * flight (bounded memory), and returns results in whatever order the consumer asks. A worker that
+ * fails makes its chunks (and all later ones) run in this thread instead: slower, never lost.
+ */
+class MidiParsePool {
+  private readonly workers: Worker[] = [];
+  private readonly busy: number[] = [];
+  private readonly chunks: { index: number; path: string; pieceName: string }[][] = [];
+  private readonly chunkOfIndex = new Map<number, number>();
+  private readonly results = new Map<number, ImportWorkerResult>();
+  private readonly waiters = new Map<number, (r: ImportWorkerResult) => void>();
+  private readonly inFlight = new Map<number, number>(); // chunkId -> worker slot
+  private nextChunk = 0;
+  private broken = false;
+
+  constructor(
+    private readonly sources: readonly ImportSource[],
+    private readonly known: Set<string>,
+    private readonly melodySource: MelodySource,
+    workerCount: number,
+    WorkerClass: typeof Worker,
+  ) {
+    let chunk: { index: number; path: string; pieceName: string }[] = [];
+    sources.forEach((source, index) => {
+      if (source.kind !== 'midi' || !source.filePath) return;
+      chunk.push({ index, path: source.filePath, pieceName: source.pieceName });
+      this.chunkOfIndex.set(index, this.chunks.length);
+      if (chunk.length === WORKER_CHUNK) {
+        this.chunks.push(chunk);
+        chunk = [];
+      }
+    });
+    if (chunk.length > 0) this.chunks.push(chunk);
+    const init: ImportWorkerRequest = { type: 'init', knownHashes: [...known], melodySource };
+    for (let slot = 0; slot < workerCount; slot++) {
+      const worker = new WorkerClass(new URL('../workers/importWorker.mjs', import.meta.url));
+      worker.on('message', (m: { type: 'chunk'; chunkId: number; results: ImportWorkerResult[] }) => this.onChunk(m.chunkId, m.results));
+      worker.on('error', () => this.fail());
+      worker.on('exit', (code) => {
+        if (code !== 0) this.fail();
+      });
+      worker.postMessage(init);
+      this.workers.push(worker);
+      this.busy.push(0);
+    }
+    this.pump();
+  }
+
+  /** True when this source is handled by the pool. */
+  handles(index: number): boolean {
+    return this.chunkOfIndex.has(index);
+  }
+
+  get(index: number): Promise<ImportWorkerResult> {
+    const ready = this.results.get(index);
+    if (ready) {
+      this.results.delete(index);
+      return Promise.resolve(ready);
+    }
+    return new Promise((resolve) => this.waiters.set(index, resolve));
+  }
+
+  close(): void {
+    for (const worker of this.workers) void worker.terminate();
+    this.workers.length = 0;
+  }
+
+  private pump(): void {
+    while (!this.broken && this.nextChunk < this.chunks.length) {
+      let slot = 0;
+      for (let s = 1; s < this.busy.length; s++) if (this.busy[s] < this.busy[slot]) slot = s;
+      if (this.busy[slot] >= 3) return;
+      const chunkId = this.nextChunk++;
+      this.busy[slot]++;
+      this.inFlight.set(chunkId, slot);
+      const request: ImportWorkerRequest = { type: 'parse', chunkId, items: this.chunks[chunkId] };
+      this.workers[slot].postMessage(request);
+    }
+  }
+
+  private deliver(result: ImportWorkerResult): void {
+    const waiter = this.waiters.get(result.index);
+    if (waiter) {
+      this.waiters.delete(result.index);
+      waiter(result);
+    } else this.results.set(result.index, result);
+  }
+
+  private onChunk(chunkId: number, results: ImportWorkerResult[]): void {
+    const slot = this.inFlight.get(chunkId);
+    if (slot === undefined) return;
+    this.inFlight.delete(chunkId);
+    this.busy[slot]--;
+    for (const r of results) this.deliver(r);
+    this.pump();
+  }
+
+  /** A worker died: redo its unanswered chunks, and all chunks not yet sent, in this thread. */
+  private fail(): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.close();
+    const redo = [...this.inFlight.keys()];
+    this.inFlight.clear();
+    for (let c = this.nextChunk; c < this.chunks.length; c++) redo.push(c);
+    this.nextChunk = this.chunks.length;
+    void (async () => {
+      for (const chunkId of redo.sort((a, b) => a - b)) {
+        for (const item of this.chunks[chunkId]) {
+          this.deliver(await processMidiHere(this.sources[item.index], item.index, this.known, this.melodySource));
+        }
+        // Let the consumer run between chunks.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    })();
   }
 }
 
@@ -177,7 +335,7 @@ export async function collectSources(
   let ignoredFiles = 0;
 
   const addFile = (filePath: string, relative: string, kind: ImportSource['kind']) => {
-    sources.push({ path: filePath, pieceName: stripExtension(relative).split(path.sep).join('/'), kind, read: () => readFileBytes(filePath) });
+    sources.push({ path: filePath, pieceName: stripExtension(relative).split(path.sep).join('/'), kind, filePath, read: () => readFileBytes(filePath) });
   };
 
   const walk = async (folder: string, root: string): Promise<void> => {
@@ -295,6 +453,17 @@ export async function importSources(
     if (batch.length >= batchSize) flush();
   };
 
+  const melodySource = options.melodySource ?? 'first-part';
+  const midiFileCount = sources.filter((source) => source.kind === 'midi' && source.filePath).length;
+  const workerCount = options.workers ?? (midiFileCount >= MIN_FILES_FOR_WORKERS ? Math.min(4, availableParallelism()) : 0);
+  let pool: MidiParsePool | undefined;
+  if (workerCount > 0 && midiFileCount > 0) {
+    try {
+      pool = new MidiParsePool(sources, known, melodySource, workerCount, Worker);
+    } catch {
+      pool = undefined; // no worker support here: parse in this thread
+    }
+  }
   let lastYieldMs = performance.now();
 
   try {
@@ -310,27 +479,26 @@ export async function importSources(
       }
       const source = sources[i];
       progress?.({ phase: 'importing', current: i, total: sources.length, detail: source.path });
+      if (source.kind === 'midi') {
+        const result = pool?.handles(i) ? await pool.get(i) : await processMidiHere(source, i, known, melodySource);
+        if (result.kind === 'duplicate') report.duplicates++;
+        else if (result.kind === 'failure') report.failed.push(result.failure);
+        else queue(result.piece);
+        continue;
+      }
       try {
         const pending = source.read();
         const bytes = pending instanceof Promise ? await pending : pending;
-        if (source.kind === 'midi') {
-          const contentHash = sha256(bytes);
-          if (known.has(contentHash)) {
-            report.duplicates++;
-            continue;
-          }
-          queue(pieceFromMidi(bytes, source, contentHash, options.melodySource ?? 'first-part'));
-        } else {
-          const { pieces, failed } = piecesFromJson(bytes, source);
-          pieces.forEach(queue);
-          report.failed.push(...failed);
-        }
+        const { pieces, failed } = piecesFromJson(bytes, source);
+        pieces.forEach(queue);
+        report.failed.push(...failed);
       } catch (err) {
-        report.failed.push(toFailure(source.path, err));
+        report.failed.push(toImportFailure(source.path, err));
       }
     }
     flush();
   } finally {
+    pool?.close();
     progress?.({ phase: 'importing', current: sources.length, total: sources.length });
     progress?.flush();
   }
@@ -339,7 +507,7 @@ export async function importSources(
   return report;
 }
 
-function toFailure(filePath: string, err: unknown): ImportFailure {
+export function toImportFailure(filePath: string, err: unknown): ImportFailure {
   if (err instanceof MidiParseError) {
     // The parser prefixes its message with the source; keep only the explanation.
     const prefix = `${err.source}: `;
@@ -351,7 +519,8 @@ function toFailure(filePath: string, err: unknown): ImportFailure {
   return { path: filePath, code: 'MIDI_UNREADABLE', reason: err instanceof Error ? err.message : String(err) };
 }
 
-function sha256(bytes: Uint8Array | string): string {
+/** Hex SHA-256 (the content hash of pieces). */
+export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
@@ -458,7 +627,7 @@ export function piecesFromJson(bytes: Uint8Array, source: Pick<ImportSource, 'pa
       pieces.push({
         name: melody.name || `${source.pieceName} #${index + 1}`,
         sourcePath: itemPath,
-        contentHash: sha256(`token-melody\n${melody.tokens.join(',')}`),
+        contentHash: sha256Hex(`token-melody\n${melody.tokens.join(',')}`),
         format: 'token-melody',
         split: null,
         metadata: {},
@@ -479,7 +648,7 @@ export function piecesFromJson(bytes: Uint8Array, source: Pick<ImportSource, 'pa
         pieces.push({
           name: split.name || `${source.pieceName} ${split.split} #${index + 1}`,
           sourcePath: itemPath,
-          contentHash: sha256(`pianoroll-json\n${stepsPerQuarter}\n${split.split}\n${JSON.stringify(split.frames)}`),
+          contentHash: sha256Hex(`pianoroll-json\n${stepsPerQuarter}\n${split.split}\n${JSON.stringify(split.frames)}`),
           format: 'pianoroll-json',
           split: split.split as PieceSplit,
           metadata: { ...summariseSequence(sequence), stepsPerQuarter, frameCount: split.frames.length },
@@ -489,7 +658,7 @@ export function piecesFromJson(bytes: Uint8Array, source: Pick<ImportSource, 'pa
           noteCount: countNotes(sequence),
         });
       } catch (err) {
-        failed.push(toFailure(itemPath, err));
+        failed.push(toImportFailure(itemPath, err));
       }
     });
   } else {

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Import worker (worker_threads): reads, hashes, parses and encodes MIDI files for the import
+ * service, which stays the only database writer (STYLE §4). Protocol:
+ *   parent -> { type: 'init', knownHashes, melodySource }, then { type: 'parse', chunkId, items }
+ *   worker -> { type: 'chunk', chunkId, results } with one result per item, in item order.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { MelodySource } from '../../core/encoding/melody';
+import { pieceFromMidi, readFileBytes, sha256Hex, toImportFailure, type ImportWorkerRequest, type ImportWorkerResult } from '../services/importService';
+
+if (!parentPort) throw new Error('importWorker must run in a worker thread');
+const port = parentPort;
+let known = new Set<string>();
+let melodySource: MelodySource = 'first-part';
+
+port.on('message', (message: ImportWorkerRequest) => {
+  if (message.type === 'init') {
+    known = new Set(message.knownHashes);
+    melodySource = message.melodySource;
+    return;
+  }
+  const results: ImportWorkerResult[] = [];
+  const transfer: ArrayBuffer[] = [];
+  for (const item of message.items) {
+    try {
+      const bytes = readFileBytes(item.path);
+      const contentHash = sha256Hex(bytes);
+      if (known.has(contentHash)) {
+        results.push({ index: item.index, kind: 'duplicate' });
+        continue;
+      }
+      const piece = pieceFromMidi(bytes, item, contentHash, melodySource);
+      transfer.push(piece.melodyTokens.buffer as ArrayBuffer);
+      results.push({ index: item.index, kind: 'piece', piece });
+    } catch (err) {
+      results.push({ index: item.index, kind: 'failure', failure: toImportFailure(item.path, err) });
+    }
+  }
+  port.postMessage({ type: 'chunk', chunkId: message.chunkId, results }, transfer);
+});
