@@ -27,7 +27,9 @@ function batchFor(seed: number, batchSize = 3): Batch {
 }
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  // Through the engine, which sets the cpu backend and silences tfjs' "install tfjs-node" banner.
+  const { createTfjsEngine } = await import('../../src/core/engine/tfjsEngine');
+  await createTfjsEngine('cpu');
 });
 
 describe('tfjs reference model (tiny spec)', () => {
@@ -103,5 +105,70 @@ describe('tfjs reference model (tiny spec)', () => {
     model.dispose();
     copy.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('wasm engine vs tfjs cpu reference (tiny spec, same checkpoint)', () => {
+  /** max |a-b| over max |b|: 1e-4 means the engines agree to about four significant digits on every tensor. */
+  const relDiff = (a: Float32Array, b: Float32Array) => {
+    let diff = 0;
+    let scale = 0;
+    for (let i = 0; i < b.length; i++) {
+      diff = Math.max(diff, Math.abs(a[i] - b[i]));
+      scale = Math.max(scale, Math.abs(b[i]));
+    }
+    return diff / Math.max(scale, 1e-12);
+  };
+
+  it('give the same loss and gradients (relative 1e-4), and a checkpoint trained in one continues in the other', async () => {
+    const { createWasmEngine } = await import('../../src/core/engine/wasmEngine');
+    const { createTfjsEngine } = await import('../../src/core/engine/tfjsEngine');
+    const { initWeights } = await import('../../src/core/model/init');
+    const { encodeCheckpoint, decodeCheckpoint } = await import('../../src/core/model/checkpoint');
+    const { DEFAULT_TRAINING } = await import('../../src/core/model/spec');
+    const wasm = await createWasmEngine({ threads: 1 });
+    const ref = await createTfjsEngine('cpu');
+    const weights = initWeights(spec, 11);
+    const a = await wasm.createModel(spec, training, weights);
+    const b = await ref.createModel(spec, training, weights);
+    const batch = batchFor(12, 4);
+    const ga = await a.computeGradients(batch);
+    const gb = await b.computeGradients(batch);
+    expect(Math.abs(ga.loss - gb.loss) / gb.loss).toBeLessThan(1e-4);
+    for (const t of melodyLstmTensors(spec)) expect(relDiff(ga.grads[t.name], gb.grads[t.name]), t.name).toBeLessThan(1e-4);
+
+    // Train 5 steps on wasm, checkpoint (with Adam state), continue 3 steps on wasm and on tfjs from those bytes.
+    for (let i = 0; i < 5; i++) await a.trainStep(batchFor(20 + i, 4));
+    const bytes = encodeCheckpoint({
+      formatVersion: 1,
+      spec,
+      training: { ...DEFAULT_TRAINING, ...training },
+      epoch: 1,
+      step: 5,
+      metrics: {},
+      weights: a.getWeights(),
+      optimizer: a.getOptimizerState(),
+      engine: 'wasm',
+      createdAt: Date.now(),
+    });
+    const restored = decodeCheckpoint(bytes);
+    const c = await ref.createModel(spec, training, restored.weights);
+    c.setOptimizerState(restored.optimizer!);
+    for (let i = 0; i < 3; i++) {
+      const la = await a.trainStep(batchFor(40 + i, 4));
+      const lc = await c.trainStep(batchFor(40 + i, 4));
+      expect(Math.abs(la - lc) / la).toBeLessThan(1e-4);
+    }
+    const wa = a.getWeights();
+    const wc = c.getWeights();
+    for (const t of melodyLstmTensors(spec)) expect(relDiff(wc[t.name], wa[t.name]), t.name).toBeLessThan(1e-4);
+    // The decoders agree too.
+    const da = a.createDecoder();
+    const dc = c.createDecoder();
+    for (const token of [60, 129, 62]) expect(relDiff(dc.step(token), da.step(token))).toBeLessThan(1e-4);
+    for (const m of [a, b, c]) m.dispose();
+    da.dispose();
+    dc.dispose();
+    await wasm.dispose();
   });
 });
