@@ -87,6 +87,13 @@ describe('matrix products', () => {
       const e2 = Float64Array.from(c0);
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let p = 0; p < kk; p++) e2[i * (n + 1) + j] += at[p * (m + 1) + i] * b[p * (n + 2) + j];
       expect(relErr(get(cp2, c0.length), e2)).toBeLessThan(2e-6);
+      // A.B with B packed once (the recurrent weights' path).
+      const packed = k.allocF32(kk * (n & ~7) + 1);
+      const bp = put(b);
+      k.packB(packed.ptr, bp, kk, n, n + 2);
+      const cpp = put(c0);
+      k.exports.matmulABPacked(cpp, put(a), bp, packed.ptr, m, n, kk, lda, n + 2, n + 1, 1);
+      expect(relErr(get(cpp, c0.length), expectAB(true))).toBeLessThan(2e-6);
       // A.B^T: B stored (n, kk) with ld kk+1.
       const bt = f32(randn(n * (kk + 1)));
       const cp3 = put(c0);
@@ -144,8 +151,15 @@ describe('embedding and dense', () => {
 
 describe('LSTM', () => {
   const B = 3, T = 5, I = 4, H = 6;
-  for (const reverse of [false, true]) {
-    it(`${reverse ? 'reverse' : 'forward'} LSTM: outputs and all gradients match the reference; reference matches central differences`, () => {
+  // Batch 5 runs the 4-row product blocks plus a single row; hidden 5 gives 4H = 20, a 16-column SIMD part plus a
+  // 4-column tail and a gate-function tail; batch 3 runs the few-row (decoder) product path.
+  const lstmCases = [
+    { reverse: false, batch: 5, hidden: 6 },
+    { reverse: true, batch: 5, hidden: 5 },
+    { reverse: false, batch: 3, hidden: 6 },
+  ];
+  for (const { reverse, batch: B, hidden: H } of lstmCases) {
+    it(`${reverse ? 'reverse' : 'forward'} LSTM (batch ${B}, hidden ${H}): outputs and all gradients match the reference; reference matches central differences`, () => {
       const shape = { batch: B, time: T, inDim: I, hidden: H, reverse };
       const inp = f32(randn(B * T * I));
       const w = { kernel: f32(randn(I * 4 * H, 0.6)), recurrent: f32(randn(H * 4 * H, 0.6)), bias: f32(randn(4 * H, 0.5)) };

@@ -98,6 +98,8 @@ export interface LstmCache {
   dcCarry: F32Buf;
   /** (B,H) scratch: gradient reaching h from the next step. */
   dhRec: F32Buf;
+  /** (H, 4H rounded down to 8) the recurrent weights packed once per forward pass for the T step products. */
+  packedRecurrent: F32Buf;
 }
 
 export function allocLstmCache(k: Kernels, shape: LstmShape): LstmCache {
@@ -110,6 +112,7 @@ export function allocLstmCache(k: Kernels, shape: LstmShape): LstmCache {
     dGates: k.allocF32(B * T * 4 * H),
     dcCarry: k.allocF32(B * H),
     dhRec: k.allocF32(B * H),
+    packedRecurrent: k.allocF32(H * ((4 * H) & ~7)),
   };
 }
 
@@ -128,6 +131,7 @@ export function lstmRecurrenceForward(k: Kernels, cache: LstmCache, recurrent: n
   const { batch: B, time: T, hidden: H } = shape;
   const ldg = T * 4 * H;
   const ldh = T * H;
+  k.packB(cache.packedRecurrent.ptr, recurrent, H, 4 * H, 4 * H);
   for (let s = 0; s < T; s++) {
     const t = shape.reverse ? T - 1 - s : s;
     const tp = shape.reverse ? t + 1 : t - 1;
@@ -136,7 +140,7 @@ export function lstmRecurrenceForward(k: Kernels, cache: LstmCache, recurrent: n
     const h = cache.hs.ptr + t * H * 4;
     const hPrev = s === 0 ? 0 : cache.hs.ptr + tp * H * 4;
     const cPrev = s === 0 ? 0 : cache.cells.ptr + tp * H * 4;
-    k.lstmStepForward(gates, hPrev, recurrent, cPrev, c, h, B, H, ldg, ldh, ldh, ldh, ldh);
+    k.lstmStepForward(gates, hPrev, recurrent, cPrev, c, h, B, H, ldg, ldh, ldh, ldh, ldh, cache.packedRecurrent.ptr);
   }
 }
 

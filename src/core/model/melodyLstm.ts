@@ -291,10 +291,10 @@ export class MelodyLstmDecoder {
     const one = { rows: 1, dim: 4 * H };
     embeddingForward(k, this.gates.ptr, this.token, this.table.ptr, one);
     // In place: the kernel reads h and c of the previous step before it overwrites them.
-    k.exports.lstmStepForward(this.gates.ptr, this.h[0].ptr, net.ptr(net.params, 'lstm_1/recurrent_kernel'), this.c[0].ptr, this.c[0].ptr, this.h[0].ptr, 1, H, 4 * H, H, H, H, H, 0);
+    k.exports.lstmStepForward(this.gates.ptr, this.h[0].ptr, net.ptr(net.params, 'lstm_1/recurrent_kernel'), this.c[0].ptr, this.c[0].ptr, this.h[0].ptr, 1, H, 4 * H, H, H, H, H, 0, 0);
     for (let layer = 2; layer <= spec.layers; layer++) {
       denseForward(k, this.gates.ptr, this.h[layer - 2].ptr, { weight: net.ptr(net.params, `lstm_${layer}/kernel`), bias: net.ptr(net.params, `lstm_${layer}/bias`) }, { rows: 1, inDim: H, outDim: 4 * H });
-      k.exports.lstmStepForward(this.gates.ptr, this.h[layer - 1].ptr, net.ptr(net.params, `lstm_${layer}/recurrent_kernel`), this.c[layer - 1].ptr, this.c[layer - 1].ptr, this.h[layer - 1].ptr, 1, H, 4 * H, H, H, H, H, 0);
+      k.exports.lstmStepForward(this.gates.ptr, this.h[layer - 1].ptr, net.ptr(net.params, `lstm_${layer}/recurrent_kernel`), this.c[layer - 1].ptr, this.c[layer - 1].ptr, this.h[layer - 1].ptr, 1, H, 4 * H, H, H, H, H, 0, 0);
     }
     denseForward(k, this.logits.ptr, this.h[spec.layers - 1].ptr, { weight: net.ptr(net.params, 'dense/kernel'), bias: net.ptr(net.params, 'dense/bias') }, { rows: 1, inDim: H, outDim: V });
     return k.f32(this.logits).slice();

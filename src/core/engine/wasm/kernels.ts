@@ -50,7 +50,9 @@ export interface KernelExports {
   sumSquares(x: number, n: number): number;
   lstmCellForward(gates: number, cPrev: number, c: number, h: number, rows: number, hidden: number, ldg: number, ldcp: number, ldc: number, ldh: number): void;
   lstmCellBackward(dGates: number, dcCarry: number, dhOut: number, dhRec: number, gates: number, c: number, cPrev: number, rows: number, hidden: number, lddg: number, lddo: number, ldg: number, ldc: number, ldcp: number): void;
-  lstmStepForward(gates: number, hPrev: number, u: number, cPrev: number, c: number, h: number, rows: number, hidden: number, ldg: number, ldhp: number, ldcp: number, ldc: number, ldh: number, scratch: number): void;
+  lstmStepForward(gates: number, hPrev: number, u: number, cPrev: number, c: number, h: number, rows: number, hidden: number, ldg: number, ldhp: number, ldcp: number, ldc: number, ldh: number, scratch: number, uPacked: number): void;
+  packB(dst: number, b: number, k: number, n: number, ldb: number): void;
+  matmulABPacked(c: number, a: number, b: number, packed: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
   lstmStepBackward(dGates: number, dcCarry: number, dhOut: number, dhRec: number, gates: number, c: number, cPrev: number, u: number, rows: number, hidden: number, lddg: number, lddo: number, ldg: number, ldc: number, ldcp: number, hasPrev: number): void;
   softmaxCrossEntropyForward(probs: number, logits: number, targets: number, rows: number, vocab: number): number;
   softmaxCrossEntropyBackward(dlogits: number, probs: number, targets: number, rows: number, vocab: number, scale: number): void;
@@ -213,16 +215,21 @@ export class Kernels {
     this.runSlices(op, slices);
   }
 
+  /** Packs B (k,n; ld ldb) into dst (k * (n & ~7) floats) for products that reuse it many times. */
+  packB(dst: number, b: number, k: number, n: number, ldb: number): void {
+    this.exports.packB(dst, b, k, n, ldb);
+  }
+
   /** One LSTM time step forward for all rows (see lstmStepForward in the kernels), split by rows. */
-  lstmStepForward(gates: number, hPrev: number, u: number, cPrev: number, c: number, h: number, rows: number, hidden: number, ldg: number, ldhp: number, ldcp: number, ldc: number, ldh: number): void {
+  lstmStepForward(gates: number, hPrev: number, u: number, cPrev: number, c: number, h: number, rows: number, hidden: number, ldg: number, ldhp: number, ldcp: number, ldc: number, ldh: number, uPacked = 0): void {
     const threads = this.activeThreads;
     if (threads <= 1 || !this.pool || rows < 2 * threads) {
-      this.exports.lstmStepForward(gates, hPrev, u, cPrev, c, h, rows, hidden, ldg, ldhp, ldcp, ldc, ldh, this.scratch[0]);
+      this.exports.lstmStepForward(gates, hPrev, u, cPrev, c, h, rows, hidden, ldg, ldhp, ldcp, ldc, ldh, this.scratch[0], uPacked);
       return;
     }
     const slices = split(rows, threads, 4).map(([s, count], t) => [
       gates + s * ldg * 4, hPrev ? hPrev + s * ldhp * 4 : 0, u, cPrev ? cPrev + s * ldcp * 4 : 0, c + s * ldc * 4, h + s * ldh * 4,
-      count, hidden, ldg, ldhp, ldcp, ldc, ldh, this.scratch[t],
+      count, hidden, ldg, ldhp, ldcp, ldc, ldh, this.scratch[t], uPacked,
     ]);
     this.runSlices('lstmStepForward', slices);
   }

@@ -28,7 +28,7 @@ export const SCRATCH_FLOATS: i32 = KC * NC;
 // C(m,n) (+)= A(m,k) . B(k,n). A's element (i,p) sits at a + 4*(i*sAi + p*sAp): sAi=lda, sAp=1 reads A
 // as stored; sAi=1, sAp=lda reads A transposed (the A^T.B variant). B is read row by row with SIMD.
 @inline
-function matmulStrided(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, sAi: i32, sAp: i32, ldb: i32, ldc: i32, accumulate: i32, scratch: usize): void {
+function matmulStrided(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, sAi: i32, sAp: i32, ldb: i32, ldc: i32, accumulate: i32, scratch: usize, packed: usize = 0): void {
   if (k == 0) {
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + ((<usize>i * <usize>ldc) << 2), 0, <usize>n << 2);
     return;
@@ -47,7 +47,11 @@ function matmulStrided(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, sAi
     for (let j0 = 0; j0 < n; j0 += NC) {
       const nc = min(NC, n - j0);
       const bj = bp0 + (<usize>j0 << 2);
-      if (scratch && m > 4) {
+      if (packed) {
+        // B was packed once by packB (see there for the layout).
+        const strips = packed + ((<usize>p0 * <usize>(n & ~7) + <usize>j0 * <usize>kc) << 2);
+        matmulPanel(c + (<usize>j0 << 2), ap0, bj, strips, <usize>kc << 2, 32, m, nc, kc, sAi, sAp, ldb, ldc, acc);
+      } else if (scratch && m > 4) {
         // Pack the (kc x nc) block of B into 8-column strips, each (kc x 8) contiguous: B's rows are often 4 KiB
         // apart, which maps a strip's rows onto a few L1 sets; packed, a strip streams through L1 in order.
         const nc8 = nc & ~7;
@@ -206,6 +210,31 @@ function matmulRowTail(cr: usize, ar: usize, b: usize, j0: i32, n: i32, k: i32, 
     }
     store<f32>(cr + (<usize>j << 2), s);
   }
+}
+
+/**
+ * Packs B(k,n) (ld ldb) for matmulABPacked: per KC-row chunk p0 (kc rows), per 8-column strip j (j < n rounded down
+ * to 8), a contiguous (kc x 8) block at float offset p0*n8 + j*kc. dst needs k * (n & ~7) floats. Columns past the
+ * last full strip are read from B itself. Pays off when the same B meets many A's (the recurrent weights: T steps).
+ */
+export function packB(dst: usize, b: usize, k: i32, n: i32, ldb: i32): void {
+  const n8 = n & ~7;
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kc = min(KC, k - p0);
+    for (let j = 0; j < n8; j += 8) {
+      const out = dst + ((<usize>p0 * <usize>n8 + <usize>j * <usize>kc) << 2);
+      for (let p = 0; p < kc; p++) {
+        const src = b + ((<usize>(p0 + p) * <usize>ldb + <usize>j) << 2);
+        v128.store(out + (<usize>p << 5), v128.load(src));
+        v128.store(out + (<usize>p << 5), v128.load(src, 16), 16);
+      }
+    }
+  }
+}
+
+/** C(m,n) (+)= A(m,k) . B(k,n) with B also given packed by packB (b is still read for the last n % 8 columns). */
+export function matmulABPacked(c: usize, a: usize, b: usize, packed: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32, accumulate: i32): void {
+  matmulStrided(c, a, b, m, n, k, lda, 1, ldb, ldc, accumulate, 0, packed);
 }
 
 /**
@@ -542,10 +571,11 @@ export function lstmCellBackward(dGates: usize, dcCarry: usize, dhOut: usize, dh
 
 /**
  * One fused forward step for a block of rows: gates += hPrev(rows,H; ld ldhp) . U(H,4H), then the cell.
+ * uPacked: 0, or U packed by packB (then scratch is unused).
  * Rows are independent, so threads split a step by rows with no barrier in between. hPrev 0 = zero state.
  */
-export function lstmStepForward(gates: usize, hPrev: usize, u: usize, cPrev: usize, c: usize, h: usize, rows: i32, hidden: i32, ldg: i32, ldhp: i32, ldcp: i32, ldc: i32, ldh: i32, scratch: usize): void {
-  if (hPrev) matmulStrided(gates, hPrev, u, rows, 4 * hidden, hidden, ldhp, 1, 4 * hidden, ldg, 1, scratch);
+export function lstmStepForward(gates: usize, hPrev: usize, u: usize, cPrev: usize, c: usize, h: usize, rows: i32, hidden: i32, ldg: i32, ldhp: i32, ldcp: i32, ldc: i32, ldh: i32, scratch: usize, uPacked: usize): void {
+  if (hPrev) matmulStrided(gates, hPrev, u, rows, 4 * hidden, hidden, ldhp, 1, 4 * hidden, ldg, 1, scratch, uPacked);
   lstmCellForward(gates, cPrev, c, h, rows, hidden, ldg, ldcp, ldc, ldh);
 }
 
