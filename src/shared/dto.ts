@@ -118,6 +118,12 @@ export const corpusStatsSchema = z.object({
   tokenHistogram: z.array(count),
   /** Pitches 0-127 that never occur: tokens the model cannot learn from this corpus. */
   unusedPitches: z.array(pitchSchema),
+  /** Melody note-ons (tokens 0-127) over all pieces. */
+  melodyNotes: count.optional(),
+  /** Shortest, mean and longest piece, in sixteenths (0 when empty). */
+  lengthSixteenths: z.object({ min: z.number(), mean: z.number(), max: z.number() }).optional(),
+  /** Pieces per split ('train' | 'valid' | 'test' | 'none'). */
+  splits: z.record(z.string(), count).optional(),
 });
 export type CorpusStatsDto = z.infer<typeof corpusStatsSchema>;
 

@@ -7,7 +7,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { EngineInfo } from '../../core/engine/types';
-import { MELODY_VOCAB, NOTE_OFF } from '../../core/encoding/melody';
 import type { ProgressSink } from '../../core/jobs/progress';
 import type { NoteSequence } from '../../core/music/NoteSequence';
 import type {
@@ -27,6 +26,7 @@ import type { ContractJobEvent, HandlerServices } from '../ipc/handlers';
 import { JobManager, type JobContext, type JobSnapshot } from '../jobs/JobManager';
 import { importFiles, type UploadedFile } from './importUploads';
 import { ensureDataDir, libraryPath } from './paths';
+import { corpusStats } from './stats';
 
 /** Trains (or resumes) a model; runs off the UI thread (a worker) and stores checkpoints as it goes. */
 export type Trainer = (
@@ -263,23 +263,17 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     listCorpora: () => library.corpora.listCorpora().map(corpusDto),
 
     corpusStats(corpusName): CorpusStatsDto {
-      const corpus = library.corpora.requireCorpusByName(corpusName);
-      const histogram = new Array<number>(MELODY_VOCAB).fill(0);
-      let pieces = 0;
-      let totalSixteenths = 0;
-      for (const row of library.pieces.getMelodyTokens(corpus.id)) {
-        pieces++;
-        totalSixteenths += row.tokens.length;
-        for (const token of row.tokens) histogram[token]++;
-      }
-      const used = histogram.slice(0, NOTE_OFF).map((n, pitch) => (n > 0 ? pitch : -1)).filter((p) => p >= 0);
+      const stats = corpusStats(library, corpusName);
       return {
-        corpusName: corpus.name,
-        pieces,
-        totalSixteenths,
-        pitchRange: used.length ? { min: used[0], max: used[used.length - 1] } : null,
-        tokenHistogram: histogram,
-        unusedPitches: histogram.slice(0, NOTE_OFF).map((n, pitch) => (n === 0 ? pitch : -1)).filter((p) => p >= 0),
+        corpusName: stats.corpusName,
+        pieces: stats.pieces,
+        totalSixteenths: stats.totalSixteenths,
+        pitchRange: stats.pitchRange ? { min: stats.pitchRange.lowest, max: stats.pitchRange.highest } : null,
+        tokenHistogram: stats.tokenHistogram,
+        unusedPitches: stats.unusedPitches,
+        melodyNotes: stats.melodyNotes,
+        lengthSixteenths: stats.lengthSixteenths,
+        splits: Object.fromEntries(Object.entries(stats.splits).filter((e): e is [string, number] => typeof e[1] === 'number')),
       };
     },
 

@@ -1,21 +1,19 @@
 // SPDX-License-Identifier: MIT
 /**
  * Import from bytes: what the renderer uploads (file input, folder input, drag and drop) arrives as
- * { name, relativePath?, bytes } instead of paths. Same steps as the path importer: hash, parse,
- * encode the melody, insert in batches (one transaction per batch), skip duplicates by content hash,
- * collect per-file failures by the name the user knows, report progress, stop between files on abort.
+ * { name, relativePath?, bytes } instead of paths. It goes through the same pipeline as files on
+ * disk (importSources in ./importService: hash, parse, encode, batched inserts, duplicates by
+ * content hash, per-file failures, throttled progress, cancel between files); this module only
+ * turns uploads into sources and the report into the contract's shape.
  */
-import { createHash } from 'node:crypto';
-import { encodeMelody, type MelodySource } from '../../core/encoding/melody';
-import { throttleProgress, throwIfAborted, type ProgressSink } from '../../core/jobs/progress';
-import { parseMidi } from '../../core/midi/readMidi';
-import type { NoteSequence } from '../../core/music/NoteSequence';
+import type { MelodySource } from '../../core/encoding/melody';
+import type { ProgressSink } from '../../core/jobs/progress';
 import type { Library } from '../db/open';
-import type { NewPiece, PieceMetadata } from '../db/types';
+import { importSources, type ImportSource } from './importService';
 
 export interface UploadedFile {
   name: string;
-  /** Path inside a chosen/dropped folder; shown in failure lists when present. */
+  /** Path inside a chosen/dropped folder ("folk/reels/a.mid"); shown in failure lists when present. */
   relativePath?: string;
   bytes: Uint8Array;
 }
@@ -26,10 +24,9 @@ export interface ImportFilesOptions {
   onProgress?: ProgressSink;
   /** Which notes form the melody of a multi-part MIDI file (default 'first-part'). */
   melodySource?: MelodySource;
-  /** Pieces per insert transaction (default 200). */
-  batchSize?: number;
 }
 
+/** The contract's import report (src/shared/dto.ts importReportSchema). */
 export interface ImportFilesReport {
   corpusName: string;
   /** Files looked at. */
@@ -39,101 +36,56 @@ export interface ImportFilesReport {
   failed: { name: string; code: string; reason: string }[];
 }
 
-const MIDI_NAME = /\.(mid|midi|smf|kar)$/i;
-// Give the event loop a turn at least this often, so IPC / WebSocket traffic is served during a big import.
-const YIELD_EVERY_MS = 30;
+const MIDI_NAME = /\.(mid|midi)$/i;
+const JSON_NAME = /\.json$/i;
 
-/** The content hash the library de-duplicates by: SHA-256 of the file's bytes, hex. */
-export function contentHashOf(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-function metadataOf(seq: NoteSequence, melodySource: MelodySource): PieceMetadata {
-  return {
-    ppq: seq.ppq,
-    trackCount: seq.tracks.length,
-    tracks: seq.tracks.map((t) => ({ name: t.name, program: t.program, channel: t.channel, noteCount: t.notes.length })),
-    tempos: seq.tempos.map((t) => ({ tick: t.tick, bpm: t.bpm })),
-    timeSignatures: seq.timeSignatures.map((t) => ({ tick: t.tick, numerator: t.numerator, denominator: t.denominator })),
-    keySignatures: seq.keySignatures.map((k) => ({ tick: k.tick, key: k.key, scale: k.scale })),
-    melodySource,
-  };
-}
-
-function stripExtension(name: string): string {
-  return name.replace(/\.[^./\\]+$/, '');
+/**
+ * Like the path importer: the name relative to the folder that was chosen, without extension.
+ * A folder upload's relativePath starts with that folder's own name ("folk/reels/a.mid" -> "reels/a").
+ */
+function pieceNameOf(file: UploadedFile): string {
+  const segments = (file.relativePath || file.name).split(/[\\/]/).filter(Boolean);
+  const relative = segments.length > 1 ? segments.slice(1).join('/') : (segments[0] ?? file.name);
+  return relative.replace(/\.[^./\\]+$/, '') || file.name;
 }
 
 /**
- * Imports uploaded MIDI files into a corpus (created when missing).
- * Files that are not MIDI by name are reported as UNSUPPORTED_FILE; unreadable ones with the
+ * Imports uploaded MIDI files (and JSON corpora: token melodies, piano-roll splits) into a corpus,
+ * created when missing. Other files are reported as UNSUPPORTED_FILE; unreadable ones with the
  * parser's code (MIDI_TRUNCATED, MIDI_NOT_MIDI, ...). Never throws for a bad file.
- * @throws CancelledError when `signal` fires (pieces inserted so far stay: each batch is committed).
+ * @throws ImportCancelledError (a CancelledError, code CANCELLED) when `signal` fires; batches
+ *   committed before that stay, and importing again skips them.
  */
 export async function importFiles(library: Library, files: readonly UploadedFile[], options: ImportFilesOptions): Promise<ImportFilesReport> {
-  const melodySource = options.melodySource ?? 'first-part';
-  const batchSize = options.batchSize ?? 200;
-  const corpus = library.corpora.getOrCreateCorpus(options.corpusName);
-  const known = library.pieces.existingHashes(corpus.id);
-  const progress = options.onProgress ? throttleProgress(options.onProgress) : undefined;
-  const report: ImportFilesReport = { corpusName: corpus.name, files: files.length, imported: 0, duplicates: 0, failed: [] };
-
-  let batch: NewPiece[] = [];
-  const flush = () => {
-    if (batch.length === 0) return;
-    const result = library.pieces.insertPieces(corpus.id, batch);
-    report.imported += result.inserted.length;
-    report.duplicates += result.duplicates.length;
-    for (const piece of batch) known.add(piece.contentHash);
-    batch = [];
-  };
-
-  let lastYield = Date.now();
-  for (let i = 0; i < files.length; i++) {
-    throwIfAborted(options.signal);
-    const file = files[i];
+  const sources: ImportSource[] = [];
+  const unsupported: ImportFilesReport['failed'] = [];
+  for (const file of files) {
     const shownName = file.relativePath || file.name;
-    progress?.({ phase: 'importing', current: i, total: files.length, detail: shownName });
-    if (!MIDI_NAME.test(file.name)) {
-      report.failed.push({ name: shownName, code: 'UNSUPPORTED_FILE', reason: 'not a MIDI file (.mid or .midi); skipped' });
+    const kind = MIDI_NAME.test(file.name) ? 'midi' : JSON_NAME.test(file.name) ? 'json' : undefined;
+    if (!kind) {
+      unsupported.push({ name: shownName, code: 'UNSUPPORTED_FILE', reason: 'not a MIDI file (.mid or .midi) or a JSON corpus; skipped' });
       continue;
     }
-    const contentHash = contentHashOf(file.bytes);
-    if (known.has(contentHash) || batch.some((p) => p.contentHash === contentHash)) {
-      report.duplicates++;
-      continue;
-    }
-    try {
-      const seq = parseMidi(file.bytes, shownName);
-      const tokens = encodeMelody(seq, { source: melodySource });
-      batch.push({
-        name: stripExtension(file.name),
-        sourcePath: file.relativePath ?? file.name,
-        contentHash,
-        format: 'midi',
-        split: null,
-        metadata: metadataOf(seq, melodySource),
-        sequence: seq,
-        melodyTokens: Uint8Array.from(tokens),
-        pianoRollFrames: null,
-        noteCount: seq.tracks.reduce((n, t) => n + t.notes.length, 0),
-      });
-    } catch (err) {
-      const e = err as { code?: unknown; message?: unknown };
-      report.failed.push({
-        name: shownName,
-        code: typeof e.code === 'string' ? e.code : 'IMPORT_FAILED',
-        reason: typeof e.message === 'string' ? e.message : String(err),
-      });
-    }
-    if (batch.length >= batchSize) flush();
-    if (Date.now() - lastYield >= YIELD_EVERY_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      lastYield = Date.now();
-    }
+    sources.push({
+      path: shownName,
+      pieceName: pieceNameOf(file),
+      kind,
+      read: () => file.bytes,
+    });
   }
-  flush();
-  progress?.({ phase: 'importing', current: files.length, total: files.length });
-  progress?.flush();
-  return report;
+  const report = await importSources(library, sources, {
+    corpusName: options.corpusName,
+    signal: options.signal,
+    onProgress: options.onProgress,
+    melodySource: options.melodySource,
+    // Uploads have no file a worker could read; parsing stays in this thread (it yields between files).
+    workers: 0,
+  });
+  return {
+    corpusName: report.corpus.name,
+    files: files.length,
+    imported: report.imported,
+    duplicates: report.duplicates,
+    failed: [...report.failed.map((f) => ({ name: f.path, code: f.code, reason: f.reason })), ...unsupported],
+  };
 }
