@@ -133,4 +133,27 @@ describe('parseMidi under corruption', () => {
       expect(outcomes.get(code) ?? 0, code).toBeGreaterThan(0);
     }
   });
+
+  it('stays linear on a crafted file of 100,000 unmatched note-ons and note-offs', () => {
+    // @tonejs/midi's pairing needed 8.5 s for 40,000 of these; a reader must not hang on them.
+    const count = 100_000;
+    const body: number[] = [];
+    for (let i = 0; i < count; i++) body.push(0x00, 0x90, 60, 100);
+    for (let i = 0; i < count; i++) body.push(0x00, 0x80, 61, 0);
+    body.push(0x01, 0xff, 0x2f, 0x00);
+    const length = body.length;
+    const bytes = new Uint8Array([
+      ...[0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0x01, 0xe0],
+      ...[0x4d, 0x54, 0x72, 0x6b, (length >>> 24) & 0xff, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff],
+      ...body,
+    ]);
+    const startedMs = performance.now();
+    const seq = parseMidi(bytes, 'unmatched.mid');
+    const elapsedMs = performance.now() - startedMs;
+    console.info(`${bytes.length} bytes, ${count} unclosed notes: ${elapsedMs.toFixed(0)} ms`);
+    // Never closed: every note ends at the end of the track, one tick after the last event.
+    expect(seq.tracks[0].notes).toHaveLength(count);
+    expect(seq.tracks[0].notes[count - 1]).toEqual({ pitch: 60, startTick: 0, durationTicks: 1, velocity: 100 });
+    expect(elapsedMs).toBeLessThan(2000);
+  });
 });

@@ -17,6 +17,9 @@ const folders = [nottingham, path.join(nottingham, 'melody'), path.join(nottingh
 interface MidoSummary {
   notes?: number;
   digest?: string;
+  tempos?: number[][];
+  timeSignatures?: number[][];
+  keySignatures?: [number, string][];
   ppq?: number;
   error?: string;
 }
@@ -26,7 +29,7 @@ describe('parseMidi agrees with python3-mido on the Nottingham corpus', () => {
     for (const folder of folders) expect(existsSync(folder), folder).toBe(true);
   });
 
-  it('reads the same notes (count and a digest of every pitch, start and duration) in every file', () => {
+  it('reads the same notes (count and a digest of every pitch, start and duration) and tempo/time/key maps in every file', () => {
     const stdout = execFileSync('/usr/bin/python3', [path.join(repoRoot, 'test/tools/mido_notes.py'), ...folders], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
@@ -52,7 +55,14 @@ describe('parseMidi agrees with python3-mido on the Nottingham corpus', () => {
         .flatMap((track) => track.notes)
         .sort((a, b) => a.startTick - b.startTick || a.pitch - b.pitch || a.durationTicks - b.durationTicks);
       const text = notes.map((note) => `${note.pitch},${note.startTick},${note.durationTicks};`).join('');
-      const actual = { notes: notes.length, digest: createHash('sha1').update(text).digest('hex'), ppq: seq.ppq };
+      const actual = {
+        notes: notes.length,
+        digest: createHash('sha1').update(text).digest('hex'),
+        ppq: seq.ppq,
+        tempos: seq.tempos.map((tempo) => [tempo.tick, Math.round(60_000_000 / tempo.bpm)]),
+        timeSignatures: seq.timeSignatures.map((signature) => [signature.tick, signature.numerator, signature.denominator]),
+        keySignatures: seq.keySignatures.map((signature) => [signature.tick, signature.key + (signature.scale === 'minor' ? 'm' : '')]),
+      };
       totalNotes += actual.notes;
       if (JSON.stringify(actual) !== JSON.stringify(expected)) {
         mismatches.push(`${files[index]}: ours ${JSON.stringify(actual)} mido ${JSON.stringify(expected)}`);
@@ -62,6 +72,11 @@ describe('parseMidi agrees with python3-mido on the Nottingham corpus', () => {
     console.info(`parsed ${files.length} files, ${totalNotes} notes, in ${elapsedMs.toFixed(0)} ms = ${filesPerSec.toFixed(0)} files/s`);
     expect(mismatches.slice(0, 5)).toEqual([]);
     expect(totalNotes).toBeGreaterThan(700_000);
+    // The maps compared are not empty: the corpus has no tempo events, but time signatures and
+    // keys, minor ones included (tempos are checked in midi-write.test.ts).
+    const metaOf = (key: 'timeSignatures' | 'keySignatures') => Object.values(mido).flatMap((summary) => summary[key] ?? []);
+    expect(metaOf('timeSignatures').length).toBeGreaterThan(3000);
+    expect(metaOf('keySignatures').filter((event) => String(event[1]).endsWith('m')).length).toBeGreaterThan(50);
     // Several hundred files/s is the target; the floor leaves room for a loaded 2-core machine.
     expect(filesPerSec).toBeGreaterThan(150);
   });

@@ -3,9 +3,11 @@
 """Independent ground truth for parseMidi's note rule, read with python3-mido.
 
 Usage: mido_notes.py DIR_OR_FILE...   (directories: their *.mid files, not recursive)
-Prints one JSON object: {"<path>": {"notes": n, "digest": sha1, "ppq": ..} or {"error": "..."}}, where
-digest is the SHA-1 of the notes sorted by (start, pitch, duration), each written "pitch,start,duration;"
-(so pairing, timing and pitch errors all show, not only the count).
+Prints one JSON object: {"<path>": {"notes": n, "digest": sha1, "ppq": .., "tempos": [[tick, us]],
+"timeSignatures": [[tick, n, d]], "keySignatures": [[tick, "Em"]]} or {"error": "..."}}, where digest is
+the SHA-1 of the notes sorted by (start, pitch, duration), each written "pitch,start,duration;" (so
+pairing, timing and pitch errors all show, not only the count). Meta maps keep the last event of each
+tick (file order), as parseMidi does.
 
 The rule (the same as src/core/midi/smf.ts scanTrack, documented there):
 - per track, a note_on with velocity > 0 opens a note on (channel, pitch);
@@ -26,13 +28,20 @@ import mido
 def notes_of(path):
     midi = mido.MidiFile(path)
     kept = []
+    tempos, time_signatures, key_signatures = [], [], []
     for track in midi.tracks:
         tick = 0
         open_notes = defaultdict(deque)
         finished = []
         for message in track:
             tick += message.time
-            if message.type == 'note_on' and message.velocity > 0:
+            if message.type == 'set_tempo':
+                tempos.append([tick, message.tempo])
+            elif message.type == 'time_signature':
+                time_signatures.append([tick, message.numerator, message.denominator])
+            elif message.type == 'key_signature':
+                key_signatures.append([tick, message.key])
+            elif message.type == 'note_on' and message.velocity > 0:
                 open_notes[(message.channel, message.note)].append(tick)
             elif message.type in ('note_off', 'note_on'):
                 queue = open_notes[(message.channel, message.note)]
@@ -44,7 +53,20 @@ def notes_of(path):
         kept.extend((start, pitch, end - start) for pitch, start, end in finished if end - start > 0)
     kept.sort()
     text = ''.join(f'{pitch},{start},{duration};' for start, pitch, duration in kept)
-    return {'notes': len(kept), 'digest': hashlib.sha1(text.encode('ascii')).hexdigest(), 'ppq': midi.ticks_per_beat}
+    return {'notes': len(kept), 'digest': hashlib.sha1(text.encode('ascii')).hexdigest(), 'ppq': midi.ticks_per_beat,
+            'tempos': last_per_tick(tempos), 'timeSignatures': last_per_tick(time_signatures),
+            'keySignatures': last_per_tick(key_signatures)}
+
+
+def last_per_tick(events):
+    """Sorted by tick (stable: file order within a tick), keeping the last event of each tick."""
+    result = []
+    for event in sorted(events, key=lambda event: event[0]):
+        if result and result[-1][0] == event[0]:
+            result[-1] = event
+        else:
+            result.append(event)
+    return result
 
 
 def main():

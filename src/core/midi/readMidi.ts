@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 /**
- * MIDI bytes -> NoteSequence. The only reader of @tonejs/midi in the code base (STYLE §5): it
- * supplies the header's tempo, time-signature and key-signature maps; notes come from our own
- * validated scan (./smf) so that truncation, channels and note pairing follow one documented rule.
+ * MIDI bytes -> NoteSequence, through our validated, linear-time scan (./smf). @tonejs/midi is
+ * not used for reading: constructing its `Midi` always runs its quadratic note pairing (see the
+ * header of ./smf.ts for the measurement); it still writes our files (./writeMidi).
  */
-import { Midi } from '@tonejs/midi';
 import type { KeySignatureEvent, NoteSequence, TempoEvent, TimeSignatureEvent, Track } from '../music/NoteSequence';
-import { accidentalsOfKey, keyFromAccidentals } from '../music/keys';
+import { keyFromAccidentals } from '../music/keys';
 import { MidiParseError } from './errors';
 import { readChunks, scanTrack } from './smf';
 
@@ -25,7 +24,8 @@ import { readChunks, scanTrack } from './smf';
  *   if none); `name` is the track-name meta event ('' if none).
  * - Maps: tempo, time- and key-signature events of all tracks, sorted by tick; of several at the
  *   same tick the last one in file order wins (it is the one in force). Keys are tonics:
- *   one sharp + minor = "E" minor.
+ *   one sharp + minor = "E" minor. Malformed meta events (wrong length, tempo 0, key beyond 7
+ *   accidentals) are skipped.
  * - `name`: the first track's name, else `sourceName` without folders and extension.
  *
  * @param bytes the whole file
@@ -49,9 +49,17 @@ function parseValidated(bytes: Uint8Array, sourceName: string): NoteSequence {
   const chunks = readChunks(bytes, sourceName);
   const tracks: Track[] = [];
   let firstTrackName = '';
+  const tempos: TempoEvent[] = [];
+  const timeSignatures: TimeSignatureEvent[] = [];
+  const keySignatures: KeySignatureEvent[] = [];
   chunks.tracks.forEach((body, trackIndex) => {
     const scanned = scanTrack(body, trackIndex, sourceName);
     if (trackIndex === 0) firstTrackName = scanned.name;
+    for (const tempo of scanned.tempos) tempos.push({ tick: tempo.tick, bpm: 60_000_000 / tempo.microsecondsPerQuarter });
+    for (const signature of scanned.timeSignatures) timeSignatures.push({ ...signature });
+    for (const signature of scanned.keySignatures) {
+      keySignatures.push({ tick: signature.tick, key: keyFromAccidentals(signature.accidentals, signature.scale), scale: signature.scale });
+    }
     const byChannel = new Map<number, Track>();
     for (const note of scanned.notes) {
       let track = byChannel.get(note.channel);
@@ -78,32 +86,12 @@ function parseValidated(bytes: Uint8Array, sourceName: string): NoteSequence {
     throw new MidiParseError('MIDI_NO_NOTES', sourceName, 'the file holds no notes (it may be a tempo map, lyrics or controller data only).');
   }
 
-  // @tonejs/midi walks the same (already validated) bytes for the meta maps.
-  const header = new Midi(bytes).header;
-  const tempos: TempoEvent[] = lastPerTick(
-    header.tempos.map((tempo) => ({ tick: tempo.ticks, bpm: tempo.bpm })).filter((tempo) => Number.isFinite(tempo.bpm) && tempo.bpm > 0),
-  );
-  const timeSignatures: TimeSignatureEvent[] = lastPerTick(
-    header.timeSignatures
-      .map((signature) => ({ tick: signature.ticks, numerator: signature.timeSignature[0], denominator: signature.timeSignature[1] }))
-      .filter((signature) => signature.numerator > 0 && signature.denominator > 0),
-  );
-  const keySignatures: KeySignatureEvent[] = lastPerTick(
-    header.keySignatures.flatMap((signature) => {
-      // @tonejs/midi names the major key of the accidentals even for minor keys; we store the tonic.
-      const scale = signature.scale === 'minor' ? 'minor' : 'major';
-      if (typeof signature.key !== 'string') return [];
-      const accidentals = accidentalsOfKey(signature.key, 'major');
-      return [{ tick: signature.ticks, key: keyFromAccidentals(accidentals, scale), scale }];
-    }),
-  );
-
   return {
     ppq: chunks.ppq,
     name: firstTrackName || baseName(sourceName),
-    tempos,
-    timeSignatures,
-    keySignatures,
+    tempos: lastPerTick(tempos),
+    timeSignatures: lastPerTick(timeSignatures),
+    keySignatures: lastPerTick(keySignatures),
     tracks,
   };
 }
