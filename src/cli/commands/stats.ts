@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pitchName } from '../../core/music/keys';
-import { safeFileName } from '../../main/services/exportService';
+import { safeFileName } from '../../main/services/paths';
 import { corpusStats, histogramSvg, histogramText } from '../../main/services/stats';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliCommand } from '../types';

@@ -8,6 +8,9 @@ import type { NoteSequence } from '../../core/music/NoteSequence';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
 import type { GenerationId, Piece } from '../db/types';
+import { safeFileName } from './paths';
+
+export { safeFileName } from './paths';
 
 export interface MidiExport {
   /** A safe file name suggestion, e.g. "ashover1.mid". */
@@ -15,13 +18,6 @@ export interface MidiExport {
   bytes: Uint8Array;
   /** The sequence that was written (for previews and tests). */
   sequence: NoteSequence;
-}
-
-/** Turns any string into a file name that works on Windows, macOS and Linux. */
-export function safeFileName(name: string, extension = '.mid'): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = name.replace(/[<>:"/\\|?*\u0000-\u001f]+/g, '_').replace(/^[.\s]+|[.\s]+$/g, '').slice(0, 120);
-  return (cleaned || 'untitled') + extension;
 }
 
 /**

@@ -67,3 +67,10 @@ export function ensureDataDir(dataDir: string): string {
 export function libraryPath(dataDir: string): string {
   return path.join(dataDir, LIBRARY_FILE_NAME);
 }
+
+/** Turns any string into a file name that works on Windows, macOS and Linux (default extension .mid). */
+export function safeFileName(name: string, extension = '.mid'): string {
+  // eslint-disable-next-line no-control-regex
+  const cleaned = name.replace(/[<>:"/\\|?*\u0000-\u001f]+/g, '_').replace(/^[.\s]+|[.\s]+$/g, '').slice(0, 120);
+  return (cleaned || 'untitled') + extension;
+}
