@@ -62,13 +62,34 @@ export interface KernelExports {
 }
 
 /**
- * Worker threads that run kernel calls on slices of the same shared memory. `run` gives worker w the argument list
- * workerArgs[w], runs `callerShare` on the calling thread meanwhile, and returns when every slice is done.
+ * One kernel call cut into chunks along one dimension: participant calls use `args` with the count argument set to
+ * the chunk's length, each pointer argument advanced by chunkStart * bytesPerRow (null pointers stay 0), and the
+ * scratch argument set to that participant's own scratch buffer.
+ */
+export interface ChunkedJob {
+  op: PoolOp;
+  args: number[];
+  /** Rows (or columns) in all. */
+  total: number;
+  /** Rows (or columns) per chunk. */
+  unit: number;
+  countArg: number;
+  /** Index of the scratch argument, -1 for none. */
+  scratchArg: number;
+  /** [argument index, bytes to advance per row]. */
+  pointers: [number, number][];
+  /** Scratch pointer per participant (0 = the caller). */
+  scratch: number[];
+}
+
+/**
+ * Worker threads that run kernel calls on chunks of the same shared memory. `run` posts the job, takes chunks on
+ * the calling thread through `callerChunk` meanwhile, and returns when every chunk is done.
  */
 export interface KernelPool {
   /** Threads besides the caller. */
   readonly workerCount: number;
-  run(op: PoolOp, callerShare: () => void, workerArgs: number[][]): void;
+  run(job: ChunkedJob, callerChunk: (args: number[]) => void): void;
   dispose(): void;
 }
 
@@ -93,6 +114,8 @@ export class EngineMemoryError extends Error {
 const PAGE_BYTES = 65536;
 /** Packing scratch per thread for the A.B and A^T.B products (KC x NC floats in the kernels). */
 const SCRATCH_FLOATS = 128 * 256;
+/** Rows per chunk of a threaded LSTM step (batch 64 -> 8 chunks for the threads to share). */
+const STEP_ROWS_PER_CHUNK = 8;
 /** Below this many multiply-adds a product is not worth waking a thread for. */
 const PARALLEL_MIN_MACS = 1 << 18;
 
@@ -178,41 +201,38 @@ export class Kernels {
 
   /** C(m,n) (+)= A(m,k) . B(k,n). */
   matmulAB(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: boolean): void {
-    this.product('matmulAB', c, a, b, m, n, k, lda, ldb, ldc, accumulate, lda, 1);
+    this.product('matmulAB', c, a, b, m, n, k, lda, ldb, ldc, accumulate, lda * 4, 4);
   }
 
   /** C(m,n) (+)= A^T . B with A stored (k,m), B (k,n). */
   matmulAtB(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: boolean): void {
-    this.product('matmulAtB', c, a, b, m, n, k, lda, ldb, ldc, accumulate, 1, 1);
+    this.product('matmulAtB', c, a, b, m, n, k, lda, ldb, ldc, accumulate, 4, 4);
   }
 
   /** C(m,n) (+)= A(m,k) . B^T with B stored (n,k). */
   matmulABt(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: boolean): void {
-    this.product('matmulABt', c, a, b, m, n, k, lda, ldb, ldc, accumulate, lda, ldb);
+    this.product('matmulABt', c, a, b, m, n, k, lda, ldb, ldc, accumulate, lda * 4, ldb * 4);
   }
 
-  // aRowStride: elements between consecutive output rows in A; bColStride: elements between consecutive output
-  // columns in B (1 when B's columns are contiguous, ldb for the B^T product).
+  // aRowStride: bytes between consecutive output rows in A; bColStride: bytes between consecutive output columns
+  // in B (4 when B's columns are contiguous, 4*ldb for the B^T product).
   private product(op: 'matmulAB' | 'matmulAtB' | 'matmulABt', c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: boolean, aRowStride: number, bColStride: number): void {
     const acc = accumulate ? 1 : 0;
     const threads = this.activeThreads;
+    const args = [c, a, b, m, n, k, lda, ldb, ldc, acc];
+    const scratchArg = op === 'matmulABt' ? -1 : 10;
+    if (scratchArg >= 0) args.push(this.scratch[0]);
     if (threads <= 1 || !this.pool || m * n * k < PARALLEL_MIN_MACS) {
-      if (op === 'matmulABt') this.exports.matmulABt(c, a, b, m, n, k, lda, ldb, ldc, acc);
-      else this.exports[op](c, a, b, m, n, k, lda, ldb, ldc, acc, this.scratch[0]);
+      (this.exports[op] as (...a: number[]) => void)(...args);
       return;
     }
-    const slices: number[][] = [];
-    if (m >= 8 * threads) {
-      for (const [start, count] of split(m, threads, 4)) {
-        slices.push([c + start * ldc * 4, a + start * aRowStride * 4, b, count, n, k, lda, ldb, ldc, acc]);
-      }
+    // A^T.B (weight gradients) packs a panel of B per call: split it by columns so each chunk packs only its own.
+    const byColumns = op === 'matmulAtB' ? n >= 16 * threads : m < 8 * threads;
+    if (byColumns) {
+      this.runChunked({ op, args, total: n, unit: roundUp(Math.ceil(n / (4 * threads)), 8), countArg: 4, scratchArg, pointers: [[0, 4], [2, bColStride]], scratch: this.scratch });
     } else {
-      for (const [start, count] of split(n, threads, 8)) {
-        slices.push([c + start * 4, a, b + start * bColStride * 4, m, count, k, lda, ldb, ldc, acc]);
-      }
+      this.runChunked({ op, args, total: m, unit: roundUp(Math.ceil(m / (4 * threads)), 4), countArg: 3, scratchArg, pointers: [[0, ldc * 4], [1, aRowStride]], scratch: this.scratch });
     }
-    if (op !== 'matmulABt') slices.forEach((args, t) => args.push(this.scratch[t]));
-    this.runSlices(op, slices);
   }
 
   /** Packs B (k,n; ld ldb) into dst (k * (n & ~7) floats) for products that reuse it many times. */
@@ -220,44 +240,36 @@ export class Kernels {
     this.exports.packB(dst, b, k, n, ldb);
   }
 
-  /** One LSTM time step forward for all rows (see lstmStepForward in the kernels), split by rows. */
+  /** One LSTM time step forward for all rows (see lstmStepForward in the kernels), chunked by rows. */
   lstmStepForward(gates: number, hPrev: number, u: number, cPrev: number, c: number, h: number, rows: number, hidden: number, ldg: number, ldhp: number, ldcp: number, ldc: number, ldh: number, uPacked = 0): void {
-    const threads = this.activeThreads;
-    if (threads <= 1 || !this.pool || rows < 2 * threads) {
-      this.exports.lstmStepForward(gates, hPrev, u, cPrev, c, h, rows, hidden, ldg, ldhp, ldcp, ldc, ldh, this.scratch[0], uPacked);
+    const args = [gates, hPrev, u, cPrev, c, h, rows, hidden, ldg, ldhp, ldcp, ldc, ldh, this.scratch[0], uPacked];
+    if (this.activeThreads <= 1 || !this.pool || rows < 8) {
+      this.exports.lstmStepForward(...(args as Parameters<KernelExports['lstmStepForward']>));
       return;
     }
-    const slices = split(rows, threads, 4).map(([s, count], t) => [
-      gates + s * ldg * 4, hPrev ? hPrev + s * ldhp * 4 : 0, u, cPrev ? cPrev + s * ldcp * 4 : 0, c + s * ldc * 4, h + s * ldh * 4,
-      count, hidden, ldg, ldhp, ldcp, ldc, ldh, this.scratch[t], uPacked,
-    ]);
-    this.runSlices('lstmStepForward', slices);
+    this.runChunked({
+      op: 'lstmStepForward', args, total: rows, unit: STEP_ROWS_PER_CHUNK, countArg: 6, scratchArg: 13,
+      pointers: [[0, ldg * 4], [1, ldhp * 4], [3, ldcp * 4], [4, ldc * 4], [5, ldh * 4]], scratch: this.scratch,
+    });
   }
 
-  /** One LSTM time step backward for all rows, split by rows (dcCarry and dhRec are (rows, hidden), dense). */
+  /** One LSTM time step backward for all rows, chunked by rows (dcCarry and dhRec are (rows, hidden), dense). */
   lstmStepBackward(dGates: number, dcCarry: number, dhOut: number, dhRec: number, gates: number, c: number, cPrev: number, u: number, rows: number, hidden: number, lddg: number, lddo: number, ldg: number, ldc: number, ldcp: number, hasPrev: boolean): void {
-    const threads = this.activeThreads;
-    const prev = hasPrev ? 1 : 0;
-    if (threads <= 1 || !this.pool || rows < 2 * threads) {
-      this.exports.lstmStepBackward(dGates, dcCarry, dhOut, dhRec, gates, c, cPrev, u, rows, hidden, lddg, lddo, ldg, ldc, ldcp, prev);
+    const args = [dGates, dcCarry, dhOut, dhRec, gates, c, cPrev, u, rows, hidden, lddg, lddo, ldg, ldc, ldcp, hasPrev ? 1 : 0];
+    if (this.activeThreads <= 1 || !this.pool || rows < 8) {
+      this.exports.lstmStepBackward(...(args as Parameters<KernelExports['lstmStepBackward']>));
       return;
     }
-    const slices = split(rows, threads, 4).map(([s, count]) => [
-      dGates + s * lddg * 4, dcCarry + s * hidden * 4, dhOut ? dhOut + s * lddo * 4 : 0, dhRec + s * hidden * 4,
-      gates + s * ldg * 4, c + s * ldc * 4, cPrev ? cPrev + s * ldcp * 4 : 0, u,
-      count, hidden, lddg, lddo, ldg, ldc, ldcp, prev,
-    ]);
-    this.runSlices('lstmStepBackward', slices);
+    this.runChunked({
+      op: 'lstmStepBackward', args, total: rows, unit: STEP_ROWS_PER_CHUNK, countArg: 8, scratchArg: -1,
+      pointers: [[0, lddg * 4], [1, hidden * 4], [2, lddo * 4], [3, hidden * 4], [4, ldg * 4], [5, ldc * 4], [6, ldcp * 4]], scratch: this.scratch,
+    });
   }
 
-  private runSlices(op: PoolOp, slices: number[][]): void {
-    const fn = this.exports[op] as (...args: number[]) => void;
-    if (slices.length === 1 || !this.pool) {
-      for (const args of slices) fn(...args);
-      return;
-    }
+  private runChunked(job: ChunkedJob): void {
+    const fn = this.exports[job.op] as (...args: number[]) => void;
     this.parallelCalls++;
-    this.pool.run(op, () => fn(...slices[0]), slices.slice(1));
+    this.pool!.run(job, (a) => fn(...a));
   }
 
   dispose(): void {
@@ -271,17 +283,8 @@ function align(n: number, to: number): number {
   return Math.ceil(n / to) * to;
 }
 
-/** Splits `total` into `parts` contiguous [start, count] ranges, sizes multiples of `unit` where possible. */
-function split(total: number, parts: number, unit: number): [number, number][] {
-  const out: [number, number][] = [];
-  const units = Math.ceil(total / unit);
-  let start = 0;
-  for (let p = 0; p < parts; p++) {
-    const end = p === parts - 1 ? total : Math.min(total, Math.round((units * (p + 1)) / parts) * unit);
-    if (end > start) out.push([start, end - start]);
-    start = end;
-  }
-  return out;
+function roundUp(n: number, to: number): number {
+  return Math.max(to, Math.ceil(n / to) * to);
 }
 
 /**
