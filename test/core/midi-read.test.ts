@@ -82,6 +82,13 @@ describe('parseMidi reads what the fixtures hold', () => {
     ]);
   });
 
+  it('reads track names as UTF-8, falling back to Latin-1, without trailing NULs', () => {
+    const named = (nameBytes: number[]) => parseMidi(smf([0x00, 0xff, 0x03, nameBytes.length, ...nameBytes, ...oneNote]), 'named.mid').name;
+    expect(named([...new TextEncoder().encode('Étude für Klavier')])).toBe('Étude für Klavier');
+    expect(named([0x43, 0x61, 0x66, 0xe9])).toBe('Café');
+    expect(named([0x41, 0x00, 0x00])).toBe('A');
+  });
+
   it('keeps the last of several time signatures at one tick (the one in force)', () => {
     const body = [
       ...[0x00, 0xff, 0x58, 0x04, 3, 2, 24, 8],

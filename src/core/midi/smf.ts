@@ -275,13 +275,22 @@ export function scanTrack(body: Uint8Array, trackIndex: number, source: string):
   return { name, tempos, timeSignatures, keySignatures, notes: kept, programByChannel, endTick: tick };
 }
 
-/** Track names are Latin-1 or UTF-8 in the wild; try UTF-8 and fall back byte by byte. */
+/**
+ * Track names are UTF-8 or Latin-1 in the wild: try UTF-8, fall back byte by byte. Uses only
+ * ECMAScript (decodeURIComponent), not TextDecoder, so the core compiles without DOM or Node types.
+ */
 function decodeText(bytes: Uint8Array): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/\0+$/, '');
-  } catch {
-    let text = '';
-    for (const byte of bytes) text += String.fromCharCode(byte);
-    return text.replace(/\0+$/, '');
+  let latin1 = '';
+  let escaped = '';
+  for (const byte of bytes) {
+    latin1 += String.fromCharCode(byte);
+    escaped += (byte < 16 ? '%0' : '%') + byte.toString(16);
   }
+  let text: string;
+  try {
+    text = decodeURIComponent(escaped);
+  } catch {
+    text = latin1;
+  }
+  return text.replace(/\0+$/, '');
 }
