@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+import { isEngineChoice, ENGINE_CHOICES } from '../../core/engine/select';
+import { CancelledError } from '../../core/jobs/progress';
+import { trainModel, type TrainResult } from '../../main/services/training';
+import { parseCommandArgs } from '../args';
+import { createProgressBar } from '../progressBar';
+import { UsageError, type CliCommand, type CliContext } from '../types';
+
+/** Parses a numeric flag; undefined when absent. @throws UsageError naming the flag */
+export function numberFlag(command: string, name: string, value: string | undefined, { integer = false, min = -Infinity, max = Infinity } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw new UsageError(`${command}: --${name} must be ${integer ? 'an integer' : 'a number'} within [${min}, ${max}], got "${value}"`, command);
+  }
+  return n;
+}
+
+/** The engine line every training and generation summary prints. */
+export function engineLine(engine: TrainResult['engine']): string {
+  return `Engine: ${engine.description}; threads ${engine.threads}; GPU: ${engine.gpu ?? 'none'}${engine.fallbackReason ? `\n  note: ${engine.fallbackReason}` : ''}`;
+}
+
+export function printTrainSummary(result: TrainResult, ctx: CliContext, verb = 'Trained'): void {
+  ctx.out(
+    `${verb} "${result.modelName}": ${result.epochs} epochs, ${result.steps} steps, loss ${result.loss?.toFixed(4) ?? '-'}, ` +
+      `validation loss ${result.valLoss?.toFixed(4) ?? '- (no validation pieces)'}${result.stopReason === 'early-stopping' ? ' (stopped early: validation loss stopped improving)' : ''}`,
+  );
+  ctx.out(`  ${result.trainWindows} training / ${result.validWindows} validation windows; ${(result.elapsedMs / 1000).toFixed(1)} s, ${result.sequencesPerSec.toFixed(0)} sequences/s`);
+  ctx.out(`  ${engineLine(result.engine)}`);
+}
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'Train a melody model on a corpus (or --resume one)',
+  usage: `etude train CORPUS --model NAME [options]
+
+  --model NAME        the model to create (or, with --resume, to continue)
+  --epochs N          epochs in total (default 10; with --resume, the new total)
+  --hidden N          LSTM units (default 256)      --embedding N   embedding size (default 256)
+  --layers N          LSTM layers (default 2)       --dropout X     dropout 0..0.9 (default 0)
+  --window N          input tokens per window (default 30)
+  --batch N           batch size (default 64)       --lr X          learning rate (default 0.001)
+  --seed N            random seed for init, split and shuffles (default 1)
+  --engine E          ${ENGINE_CHOICES.join('|')} (default auto: tfjs-node-gpu with a GPU, else wasm)
+  --threads N         wasm engine threads (default: min(2, cores))
+  --resume            continue the model's latest checkpoint
+  A checkpoint is stored after every epoch; Ctrl-C stops within a step and keeps the last epoch.`,
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs('train', args, {
+      model: { type: 'string', short: 'm' },
+      epochs: { type: 'string' },
+      hidden: { type: 'string' },
+      embedding: { type: 'string' },
+      layers: { type: 'string' },
+      dropout: { type: 'string' },
+      window: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      engine: { type: 'string' },
+      threads: { type: 'string' },
+      resume: { type: 'boolean' },
+    });
+    if (positionals.length !== 1) throw new UsageError('train: name exactly one corpus to train on', 'train');
+    if (!values.model) throw new UsageError('train: --model NAME is required', 'train');
+    const engine = values.engine ?? 'auto';
+    if (!isEngineChoice(engine)) throw new UsageError(`train: --engine must be one of ${ENGINE_CHOICES.join(', ')}, got "${engine}"`, 'train');
+    const f = (name: string, value: string | undefined, o: { integer?: boolean; min?: number; max?: number }) => numberFlag('train', name, value, o);
+    const spec = Object.fromEntries(
+      Object.entries({
+        hiddenSize: f('hidden', values.hidden, { integer: true, min: 1, max: 2048 }),
+        embeddingDim: f('embedding', values.embedding, { integer: true, min: 1, max: 2048 }),
+        layers: f('layers', values.layers, { integer: true, min: 1, max: 4 }),
+        dropout: f('dropout', values.dropout, { min: 0, max: 0.9 }),
+        window: f('window', values.window, { integer: true, min: 1, max: 512 }),
+      }).filter(([, v]) => v !== undefined),
+    );
+    const training = Object.fromEntries(
+      Object.entries({
+        epochs: f('epochs', values.epochs, { integer: true, min: 1, max: 1000 }),
+        batchSize: f('batch', values.batch, { integer: true, min: 1, max: 4096 }),
+        learningRate: f('lr', values.lr, { min: 1e-6, max: 1 }),
+        randomSeed: f('seed', values.seed, { integer: true, min: 0, max: 2 ** 32 - 1 }),
+      }).filter(([, v]) => v !== undefined),
+    );
+    if (values.resume && Object.keys(spec).length) throw new UsageError('train: --resume keeps the model\'s shape; drop --hidden/--embedding/--layers/--dropout/--window', 'train');
+    const threads = f('threads', values.threads, { integer: true, min: 1, max: 64 });
+    const bar = createProgressBar({ stream: ctx.stderr, interactive: ctx.interactive });
+    try {
+      const result = await trainModel(
+        ctx.library(),
+        { corpusName: positionals[0], modelName: values.model, spec, training, engine, threads: threads ?? 'auto', resume: values.resume ?? false },
+        { signal: ctx.signal, onProgress: (p) => bar.update(p) },
+      );
+      bar.done();
+      printTrainSummary(result, ctx, values.resume ? 'Resumed and trained' : 'Trained');
+      return 0;
+    } catch (err) {
+      bar.done();
+      if (err instanceof CancelledError) {
+        ctx.err(`Cancelled: "${values.model}" keeps its last completed epoch (resume with --resume).`);
+        return 130;
+      }
+      throw err;
+    }
+  },
+};

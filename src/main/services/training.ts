@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Training a model on a corpus of the library. The work never runs on the thread that serves UI/IPC: it runs in a
+ * worker_threads Worker (src/main/workers/trainingWorker.mjs) that posts progress and each epoch's checkpoint bytes;
+ * this thread is the one database writer and stores each checkpoint with saveCheckpoint (one transaction; WAL makes
+ * it atomic), so killing the process at any moment leaves the last complete checkpoint.
+ *
+ * Checkpoint policy on cancel: the run stops within one training step; nothing is written for the unfinished epoch,
+ * the model keeps its last epoch's checkpoint and is marked 'cancelled' (it can be resumed or used to compose).
+ */
+import { Worker } from 'node:worker_threads';
+import { CancelledError, throttleProgress, type ProgressSink } from '../../core/jobs/progress';
+import { decodeCheckpoint, readCheckpointHeader } from '../../core/model/checkpoint';
+import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING, type ModelSpec, type TrainingConfig } from '../../core/model/spec';
+import type { EngineChoice } from '../../core/engine/select';
+import type { EngineInfo } from '../../core/engine/types';
+import type { ParsedRequest } from '../../shared/ipc';
+import type { TrainResultDto } from '../../shared/dto';
+import { NotFoundError } from '../db/errors';
+import type { Library } from '../db/open';
+import type { CheckpointId, ModelId, ModelRow } from '../db/types';
+import { runTrainingJob, type TrainingJobMessage, type TrainingJobRequest, type TrainingJobSummary } from '../workers/trainingJob';
+
+export type SpecOverrides = Partial<Pick<ModelSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window'>>;
+
+export interface TrainModelOptions {
+  corpusName: string;
+  modelName: string;
+  spec?: SpecOverrides;
+  training?: Partial<TrainingConfig>;
+  engine?: EngineChoice;
+  threads?: number | 'auto';
+  /** Continue the model's latest checkpoint (weights, Adam state, epoch); `training.epochs` is the new total. */
+  resume?: boolean;
+  /** Start from these checkpoint bytes' weights (e.g. the bundled default model); the spec comes from them. */
+  fineTuneFrom?: Uint8Array;
+  /** Run on this thread instead of a worker (diagnostics only: it blocks the thread). */
+  inProcess?: boolean;
+}
+
+export interface TrainResult {
+  modelId: ModelId;
+  modelName: string;
+  /** Completed epochs in total (including resumed ones). */
+  epochs: number;
+  steps: number;
+  loss?: number;
+  valLoss?: number;
+  stopReason: TrainingJobSummary['stopReason'];
+  engine: EngineInfo;
+  checkpointId?: CheckpointId;
+  elapsedMs: number;
+  sequencesPerSec: number;
+  trainWindows: number;
+  validWindows: number;
+}
+
+/** A training request that cannot start, or a run that failed inside the worker. */
+export class TrainingError extends Error {
+  override name = 'TrainingError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Checkpoints kept per model (older ones are pruned after each save). */
+export const CHECKPOINTS_KEPT = 3;
+
+interface Prepared {
+  model: ModelRow;
+  request: TrainingJobRequest;
+}
+
+function prepare(library: Library, options: TrainModelOptions): Prepared {
+  const corpus = library.corpora.getCorpusByName(options.corpusName);
+  if (!corpus) throw new NotFoundError('corpus', options.corpusName, 'Import MIDI files into it first (etude import FILES --corpus NAME).');
+  const rows = library.pieces.getMelodyTokens(corpus.id);
+  if (rows.length === 0) throw new TrainingError('TRAINING_EMPTY_CORPUS', `The corpus "${corpus.name}" has no pieces; import MIDI files into it first.`);
+  const pieces = rows.map((r) => ({ name: r.name, tokens: r.tokens, split: r.split }));
+  const engine = options.engine ?? 'auto';
+  const threads = options.threads ?? 'auto';
+  let model: ModelRow;
+  let spec: ModelSpec;
+  let training: TrainingConfig;
+  let initial: TrainingJobRequest['initial'];
+  if (options.resume) {
+    const existing = library.models.getModelByName(options.modelName);
+    if (!existing) throw new NotFoundError('model', options.modelName, 'Drop --resume to train a new model.');
+    const latest = library.checkpoints.latestCheckpoint(existing.id);
+    if (!latest) throw new TrainingError('TRAINING_NOTHING_TO_RESUME', `The model "${existing.name}" has no checkpoint to resume from; train it afresh under a new name.`);
+    const header = readCheckpointHeader(latest.data);
+    spec = header.spec;
+    training = { ...header.training, ...(options.training ?? {}) };
+    initial = { bytes: latest.data, mode: 'resume' };
+    model = library.models.updateModel(existing.id, { status: 'training', engine, training });
+  } else {
+    if (options.fineTuneFrom) {
+      const base = decodeCheckpoint(options.fineTuneFrom);
+      spec = base.spec;
+      initial = { bytes: options.fineTuneFrom, mode: 'fine-tune' };
+    } else {
+      spec = { ...DEFAULT_MELODY_SPEC, ...(options.spec ?? {}) };
+    }
+    training = { ...DEFAULT_TRAINING, ...(options.training ?? {}) };
+    model = library.models.createModel({ name: options.modelName, spec, training, corpusId: corpus.id, engine, status: 'training' });
+  }
+  return { model, request: { pieces, spec, training, engine, threads, corpus: { id: corpus.id, name: corpus.name }, ...(initial ? { initial } : {}) } };
+}
+
+/** Runs the job in a worker (or here) and yields its messages. */
+function startJob(request: TrainingJobRequest, inProcess: boolean, onMessage: (m: TrainingJobMessage) => void, signal?: AbortSignal): Promise<void> {
+  if (inProcess) {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return runTrainingJob(request, (m) => onMessage(m), controller.signal).finally(() => signal?.removeEventListener('abort', onAbort));
+  }
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('../workers/trainingWorker.mjs', import.meta.url));
+    const cancelFlag = new SharedArrayBuffer(4);
+    let terminal = false;
+    const onAbort = () => {
+      Atomics.store(new Int32Array(cancelFlag), 0, 1);
+      worker.postMessage({ type: 'cancel' });
+      // A worker stuck in native code gets 10 s, then is terminated; the last stored checkpoint is intact either way.
+      setTimeout(() => void worker.terminate(), 10_000).unref();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', (m: TrainingJobMessage) => {
+      if (m.type === 'done' || m.type === 'cancelled' || m.type === 'error') terminal = true;
+      try {
+        onMessage(m);
+      } catch (err) {
+        terminal = true;
+        void worker.terminate();
+        reject(err);
+      }
+    });
+    worker.on('error', (err) => {
+      terminal = true;
+      reject(new TrainingError('TRAINING_WORKER_CRASHED', `The training worker crashed: ${err.message}`));
+    });
+    worker.on('exit', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (terminal) resolve();
+      else reject(new TrainingError('TRAINING_WORKER_CRASHED', `The training worker exited (code ${code}) without finishing; the last stored checkpoint is intact.`));
+    });
+    worker.postMessage({ type: 'start', request, cancelFlag });
+  });
+}
+
+/**
+ * Trains (or resumes / fine-tunes) `modelName` on `corpusName`, storing a checkpoint after every epoch.
+ * @throws NotFoundError (corpus or model), NameTakenError (a new model's name exists), TrainingError,
+ *   EngineUnavailableError (a forced engine cannot load), CancelledError (signal fired; the model keeps its last
+ *   epoch's checkpoint).
+ */
+export async function trainModel(library: Library, options: TrainModelOptions, job: { signal?: AbortSignal; onProgress?: ProgressSink } = {}): Promise<TrainResult> {
+  if (job.signal?.aborted) throw new CancelledError('Training cancelled');
+  const { model, request } = prepare(library, options);
+  const progress = job.onProgress ? throttleProgress(job.onProgress) : undefined;
+  let engine: EngineInfo | undefined;
+  let summary: TrainingJobSummary | undefined;
+  let failure: { name: string; code: string; message: string } | undefined;
+  let cancelled = false;
+  let checkpointId: CheckpointId | undefined;
+  let lastMetrics: Record<string, unknown> = {};
+  progress?.({ phase: 'starting', current: 0, total: 0, detail: `${request.pieces.length} pieces` });
+  try {
+    await startJob(
+      request,
+      options.inProcess ?? false,
+      (m) => {
+        switch (m.type) {
+          case 'engine':
+            engine = m.info;
+            library.models.updateModel(model.id, { engine: m.info.name });
+            break;
+          case 'progress':
+            progress?.(m.progress);
+            break;
+          case 'checkpoint': {
+            const saved = library.checkpoints.saveCheckpoint({ modelId: model.id, epoch: m.epoch, step: m.step, data: m.data, metrics: m.metrics });
+            checkpointId = saved.id;
+            lastMetrics = { ...m.metrics, epoch: m.epoch, step: m.step };
+            library.models.updateModel(model.id, { metrics: lastMetrics });
+            library.checkpoints.pruneCheckpoints(model.id, CHECKPOINTS_KEPT);
+            break;
+          }
+          case 'done':
+            summary = m.summary;
+            break;
+          case 'cancelled':
+            cancelled = true;
+            break;
+          case 'error':
+            failure = m.error;
+            break;
+        }
+      },
+      job.signal,
+    );
+  } catch (err) {
+    library.models.updateModel(model.id, { status: 'failed' });
+    throw err;
+  } finally {
+    progress?.flush();
+  }
+  if (cancelled || (!summary && !failure && job.signal?.aborted)) {
+    library.models.updateModel(model.id, { status: 'cancelled' });
+    throw new CancelledError('Training cancelled; the model keeps its last completed epoch.');
+  }
+  if (failure || !summary) {
+    library.models.updateModel(model.id, { status: 'failed' });
+    const f = failure ?? { name: 'TrainingError', code: 'TRAINING_FAILED', message: 'Training ended without a result.' };
+    throw Object.assign(new TrainingError(f.code, f.message), { name: f.name });
+  }
+  library.models.updateModel(model.id, { status: 'ready', metrics: { ...lastMetrics, stopReason: summary.stopReason, engine: engine?.description } });
+  return {
+    modelId: model.id,
+    modelName: model.name,
+    epochs: summary.epochs,
+    steps: summary.steps,
+    ...(summary.loss !== undefined ? { loss: summary.loss } : {}),
+    ...(summary.valLoss !== undefined ? { valLoss: summary.valLoss } : {}),
+    stopReason: summary.stopReason,
+    engine: engine ?? { name: 'wasm', threads: 1, description: 'unknown engine' },
+    ...(checkpointId !== undefined ? { checkpointId } : {}),
+    elapsedMs: summary.elapsedMs,
+    sequencesPerSec: summary.sequencesPerSec,
+    trainWindows: summary.trainWindows,
+    validWindows: summary.validWindows,
+  };
+}
+
+/** The app/studio door's trainer (AppServicesOptions.trainer): the 'train:start' request -> trainModel. */
+export async function trainFromRequest(
+  library: Library,
+  request: ParsedRequest<'train:start'>,
+  job: { signal: AbortSignal; onProgress: ProgressSink },
+): Promise<TrainResultDto> {
+  let modelName = request.modelName;
+  let resume = false;
+  if (request.resumeFromModel !== undefined) {
+    const row = library.models.getModel(Number(request.resumeFromModel) as ModelId);
+    if (!row) throw new NotFoundError('model', Number(request.resumeFromModel));
+    modelName = row.name;
+    resume = true;
+  }
+  const result = await trainModel(
+    library,
+    {
+      corpusName: request.corpusName,
+      modelName,
+      spec: request.spec,
+      training: request.training,
+      engine: request.engine,
+      ...(request.threads !== undefined ? { threads: request.threads } : {}),
+      resume,
+    },
+    job,
+  );
+  return {
+    modelId: String(result.modelId),
+    modelName: result.modelName,
+    epochs: result.epochs,
+    ...(result.loss !== undefined ? { loss: result.loss } : {}),
+    ...(result.valLoss !== undefined ? { valLoss: result.valLoss } : {}),
+    engine: result.engine.description,
+  };
+}

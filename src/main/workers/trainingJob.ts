@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/**
+ * One training job, runnable in any thread: builds windows, picks the engine, trains, and hands every epoch's
+ * checkpoint bytes to `post`. The training worker (./trainingWorker.ts) runs it off the UI/IPC thread; the parent
+ * (src/main/services/training.ts) is the one database writer.
+ */
+import { CancelledError, type JobProgress } from '../../core/jobs/progress';
+import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, encodeCheckpoint } from '../../core/model/checkpoint';
+import type { ModelSpec, TrainingConfig } from '../../core/model/spec';
+import { buildWindows, splitByPiece, type SplitPiece } from '../../core/model/windows';
+import { selectEngine, type EngineChoice } from '../../core/engine/select';
+import type { EngineInfo } from '../../core/engine/types';
+import { trainLoop, type StopReason } from '../../core/training/trainLoop';
+import { createRng } from '../../core/util/random';
+
+export interface TrainingJobRequest {
+  pieces: SplitPiece[];
+  spec: ModelSpec;
+  training: TrainingConfig;
+  engine: EngineChoice;
+  threads: number | 'auto';
+  corpus: { id: number; name: string };
+  /**
+   * Checkpoint to start from. mode 'resume': weights, Adam state, epoch and metrics continue; mode 'fine-tune':
+   * weights only (e.g. the bundled default model), a fresh optimizer, epoch 0.
+   */
+  initial?: { bytes: Uint8Array; mode: 'resume' | 'fine-tune' };
+}
+
+export interface TrainingJobSummary {
+  epochs: number;
+  steps: number;
+  stopReason: StopReason;
+  loss?: number;
+  valLoss?: number;
+  sequencesPerSec: number;
+  elapsedMs: number;
+  trainWindows: number;
+  validWindows: number;
+}
+
+export type TrainingJobMessage =
+  | { type: 'engine'; info: EngineInfo }
+  | { type: 'progress'; progress: JobProgress }
+  | { type: 'checkpoint'; epoch: number; step: number; metrics: Record<string, unknown>; data: Uint8Array }
+  | { type: 'done'; summary: TrainingJobSummary }
+  | { type: 'cancelled' }
+  | { type: 'error'; error: { name: string; code: string; message: string } };
+
+/** Seed of the by-piece validation split, derived from the run's randomSeed (stable across resumes). */
+const splitSeed = (randomSeed: number) => (randomSeed ^ 0x5bd1e995) >>> 0;
+
+/** Runs the job; every outcome (including failure and cancel) ends in exactly one terminal message. */
+export async function runTrainingJob(request: TrainingJobRequest, post: (m: TrainingJobMessage, transfer?: ArrayBuffer[]) => void, signal: AbortSignal): Promise<void> {
+  let engine: Awaited<ReturnType<typeof selectEngine>> | undefined;
+  try {
+    const { spec, training } = request;
+    const split = splitByPiece(request.pieces, training.validationFraction, createRng(splitSeed(training.randomSeed)));
+    const train = buildWindows(split.train, spec.window, training.transpositions.length ? [0, ...training.transpositions] : [0]);
+    const valid = buildWindows(split.valid, spec.window);
+    if (train.size === 0) {
+      throw Object.assign(new Error(`The corpus "${request.corpus.name}" has no training window: every piece is shorter than ${spec.window + 1} sixteenths. Import longer pieces or lower --window.`), {
+        name: 'TrainingDataError',
+        code: 'TRAINING_NO_WINDOWS',
+      });
+    }
+    engine = await selectEngine({ engine: request.engine, threads: request.threads });
+    post({ type: 'engine', info: { ...engine.info } });
+    const initial = request.initial ? decodeCheckpoint(request.initial.bytes) : undefined;
+    const model = await engine.createModel(spec, training, initial?.weights);
+    const resume = initial && request.initial?.mode === 'resume' ? initial : undefined;
+    if (resume?.optimizer) model.setOptimizerState(resume.optimizer);
+    try {
+      const result = await trainLoop({
+        model,
+        train,
+        valid,
+        training,
+        signal,
+        ...(resume ? { resume: { epoch: resume.epoch, step: resume.step, metrics: resume.metrics } } : {}),
+        onProgress: (progress) => post({ type: 'progress', progress }),
+        onCheckpoint: (c) => {
+          const data = encodeCheckpoint({
+            formatVersion: CHECKPOINT_FORMAT_VERSION,
+            spec,
+            training,
+            corpus: request.corpus,
+            epoch: c.epoch,
+            step: c.step,
+            metrics: c.metrics,
+            weights: c.weights,
+            optimizer: c.optimizer,
+            engine: model.engine.name,
+            createdAt: Date.now(),
+          });
+          post({ type: 'checkpoint', epoch: c.epoch, step: c.step, metrics: c.metrics, data }, [data.buffer as ArrayBuffer]);
+        },
+      });
+      post({
+        type: 'done',
+        summary: {
+          epochs: result.epochs,
+          steps: result.steps,
+          stopReason: result.stopReason,
+          ...(result.metrics.loss !== undefined ? { loss: result.metrics.loss } : {}),
+          ...(typeof result.metrics.valLoss === 'number' ? { valLoss: result.metrics.valLoss } : {}),
+          sequencesPerSec: result.sequencesPerSec,
+          elapsedMs: result.elapsedMs,
+          trainWindows: train.size,
+          validWindows: valid.size,
+        },
+      });
+    } finally {
+      model.dispose();
+    }
+  } catch (err) {
+    if (err instanceof CancelledError) post({ type: 'cancelled' });
+    else {
+      const e = err as { name?: string; code?: unknown; message?: string };
+      post({ type: 'error', error: { name: e?.name ?? 'Error', code: typeof e?.code === 'string' ? e.code : 'TRAINING_FAILED', message: e?.message ?? String(err) } });
+    }
+  } finally {
+    await engine?.dispose();
+  }
+}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openLibrary, type Library } from '../../src/main/db/open';
+import { trainModel } from '../../src/main/services/training';
+import { decodeCheckpoint } from '../../src/core/model/checkpoint';
+import { CancelledError, type JobProgress } from '../../src/core/jobs/progress';
+import type { NewPiece } from '../../src/main/db/types';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const melodies: number[][] = JSON.parse(readFileSync(path.resolve(repoRoot, '../shared/data/seed-melodies/melodies.json'), 'utf8')).melodies;
+
+/** A library with a corpus of `count` seed melodies (each cut to 300 sixteenths to keep epochs short). */
+function libraryWithSeedCorpus(dir: string, corpusName: string, count: number): Library {
+  const library = openLibrary(path.join(dir, 'library.db'));
+  const corpus = library.corpora.createCorpus(corpusName);
+  const pieces: NewPiece[] = melodies.slice(0, count).map((tokens, i) => ({
+    name: `melody-${i}`,
+    sourcePath: null,
+    contentHash: `seed-${i}`,
+    format: 'token-melody',
+    split: null,
+    metadata: {},
+    sequence: null,
+    melodyTokens: Uint8Array.from(tokens.slice(0, 300)),
+    pianoRollFrames: null,
+    noteCount: tokens.slice(0, 300).filter((t) => t < 128).length,
+  }));
+  library.pieces.insertPieces(corpus.id, pieces);
+  return library;
+}
+
+const tinySpec = { embeddingDim: 8, hiddenSize: 16, layers: 2, window: 8 };
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempDir() {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'etude-train-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('trainModel service (worker thread, tiny spec E8/H16/window 8 on 20 seed melodies, for speed)', () => {
+  it('trains in a worker, stores a checkpoint per epoch, and resumes to a larger epoch count', async () => {
+    const library = libraryWithSeedCorpus(tempDir(), 'seeds', 20);
+    const events: JobProgress[] = [];
+    const result = await trainModel(
+      library,
+      { corpusName: 'seeds', modelName: 'tiny', spec: tinySpec, training: { epochs: 2, batchSize: 64, learningRate: 0.01 }, engine: 'wasm', threads: 1 },
+      { onProgress: (p) => events.push(p) },
+    );
+    expect(result.epochs).toBe(2);
+    expect(result.engine.name).toBe('wasm');
+    expect(result.valLoss).toBeGreaterThan(0);
+    expect(result.validWindows).toBeGreaterThan(0);
+    expect(events.some((e) => e.phase === 'epoch' && e.engine === 'wasm')).toBe(true);
+    const model = library.models.getModelByName('tiny')!;
+    expect(model.status).toBe('ready');
+    expect(library.checkpoints.listCheckpoints(model.id).map((c) => c.epoch)).toEqual([1, 2]);
+    const latest = decodeCheckpoint(library.checkpoints.latestCheckpoint(model.id)!.data);
+    expect(latest.epoch).toBe(2);
+    expect(latest.spec.hiddenSize).toBe(16);
+    expect(latest.optimizer!.step).toBe(result.steps);
+
+    const resumed = await trainModel(library, { corpusName: 'seeds', modelName: 'tiny', training: { epochs: 3 }, engine: 'wasm', threads: 1, resume: true });
+    expect(resumed.epochs).toBe(3);
+    expect(resumed.steps).toBe(result.steps * 1.5);
+    const after = decodeCheckpoint(library.checkpoints.latestCheckpoint(model.id)!.data);
+    expect(after.epoch).toBe(3);
+    expect(after.metrics.lossHistory).toHaveLength(3);
+    expect(after.metrics.lossHistory!.slice(0, 2)).toEqual(latest.metrics.lossHistory);
+    library.close();
+  });
+
+  it('cancels within a second, keeping the model (status cancelled) and what was stored', async () => {
+    const library = libraryWithSeedCorpus(tempDir(), 'seeds', 20);
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const run = trainModel(
+      library,
+      { corpusName: 'seeds', modelName: 'c', spec: tinySpec, training: { epochs: 50, batchSize: 16 }, engine: 'wasm', threads: 1 },
+      {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.phase === 'epoch' && p.epoch === 2 && !abortedAt) {
+            abortedAt = Date.now();
+            controller.abort();
+          }
+        },
+      },
+    );
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
+    const model = library.models.getModelByName('c')!;
+    expect(model.status).toBe('cancelled');
+    expect(decodeCheckpoint(library.checkpoints.latestCheckpoint(model.id)!.data).epoch).toBe(1);
+    library.close();
+  });
+
+  it('refuses an unknown corpus, a taken model name and a resume without checkpoints, with typed errors', async () => {
+    const library = libraryWithSeedCorpus(tempDir(), 'seeds', 3);
+    await expect(trainModel(library, { corpusName: 'nope', modelName: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    library.models.createModel({ name: 'taken', spec: {}, training: {}, corpusId: null, engine: 'wasm' });
+    await expect(trainModel(library, { corpusName: 'seeds', modelName: 'taken' })).rejects.toMatchObject({ code: 'NAME_TAKEN' });
+    await expect(trainModel(library, { corpusName: 'seeds', modelName: 'taken', resume: true })).rejects.toMatchObject({ code: 'TRAINING_NOTHING_TO_RESUME' });
+    await expect(trainModel(library, { corpusName: 'seeds', modelName: 'w', spec: { window: 400 }, engine: 'wasm', threads: 1 })).rejects.toMatchObject({ code: 'TRAINING_NO_WINDOWS' });
+    expect(library.models.getModelByName('w')!.status).toBe('failed');
+    library.close();
+  });
+});
