@@ -8,5 +8,6 @@ import { corporaCommand } from './corpora';
 import { exportCommand } from './export';
 import { importCommand } from './import';
 import { statsCommand } from './stats';
+import { trainCommand } from './train';
 
-export const COMMANDS: readonly CliCommand[] = [importCommand, corporaCommand, statsCommand, exportCommand];
+export const COMMANDS: readonly CliCommand[] = [importCommand, corporaCommand, statsCommand, exportCommand, trainCommand];
