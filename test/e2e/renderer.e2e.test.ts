@@ -101,6 +101,77 @@ describe('renderer with a fake bridge', () => {
     await page.close();
   });
 
+  it('trains with live loss curves that keep going across tab switches, and cancels', async () => {
+    const page = await open();
+    // A corpus must exist to train on: import one (the fake answers at once).
+    await page.locator('[data-testid="import-files"]').setInputFiles([{ name: 'a.mid', mimeType: 'audio/midi', buffer: Buffer.from('MThd') }]);
+    await emit(page, 'job:finished', { jobId: 'job-1', kind: 'import', status: 'done', result: { corpusName: 'My corpus', files: 1, imported: 1, duplicates: 0, failed: [] } });
+    await page.keyboard.press('Control+2');
+    // The thesis' defaults.
+    expect(await page.locator('[data-testid="train-epochs"]').inputValue()).toBe('10');
+    expect(await page.locator('[data-testid="train-embedding"]').inputValue()).toBe('256');
+    expect(await page.locator('[data-testid="train-hidden"]').inputValue()).toBe('256');
+    await expect.poll(() => page.locator('[data-testid="train-corpus"]').inputValue()).toBe('My corpus');
+    await page.locator('[data-testid="train-start"]').click();
+    expect(await page.getByRole('alert').first().textContent()).toContain('Give the model a name');
+    await page.locator('[data-testid="train-model-name"]').fill('reels-v1');
+    await page.locator('[data-testid="train-engine"]').selectOption('tfjs-cpu');
+    await page.locator('[data-testid="train-start"]').click();
+    await expect.poll(async () => (await callsOf(page, 'train:start')).length).toBe(1);
+    const [call] = await callsOf(page, 'train:start');
+    expect(call.payload).toMatchObject({
+      corpusName: 'My corpus',
+      modelName: 'reels-v1',
+      engine: 'tfjs-cpu',
+      spec: { embeddingDim: 256, hiddenSize: 256, layers: 2, window: 30 },
+      training: { batchSize: 64, learningRate: 0.001, epochs: 10 },
+    });
+    const jobId = 'train-2';
+    for (let step = 1; step <= 20; step++) {
+      const epoch = Math.ceil(step / 10);
+      await emit(page, 'job:progress', {
+        jobId,
+        kind: 'train',
+        progress: {
+          phase: 'epoch', current: step, total: 100, epoch, epochs: 10, step: ((step - 1) % 10) + 1, stepsPerEpoch: 10,
+          loss: 2.9 - step * 0.05, valLoss: step % 10 === 0 ? 2.8 - step * 0.04 : undefined, sequencesPerSec: 1234, etaMs: 95_000, engine: 'tfjs-cpu',
+        },
+      });
+      // Training goes on while the user looks elsewhere.
+      if (step === 10) await page.keyboard.press('Control+3');
+    }
+    await page.keyboard.press('Control+2');
+    const progress = page.locator('[data-testid="train-progress"]');
+    await expect.poll(() => progress.textContent()).toContain('epoch 2 / 10');
+    expect(await progress.textContent()).toContain('1,234 seq/s');
+    expect(await progress.textContent()).toContain('ETA 1 min 35 s');
+    expect(await page.locator('[data-testid="status-job"]').textContent()).toContain('epoch 2/10');
+    const colours = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid="loss-chart"]');
+      const ctx = c?.getContext('2d');
+      if (!c || !ctx) return { train: 0, val: 0 };
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      let train = 0;
+      let val = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i] > 200 && data[i + 1] > 130 && data[i + 1] < 190 && data[i + 2] < 110) train++;
+        if (data[i] < 120 && data[i + 1] > 150 && data[i + 2] > 190) val++;
+      }
+      return { train, val };
+    });
+    expect(colours.train).toBeGreaterThan(50);
+    expect(colours.val).toBeGreaterThan(10);
+    await screenshot(page, 'fake-train');
+    await page.locator('[data-testid="train-cancel"]').click();
+    await expect.poll(async () => (await callsOf(page, 'job:cancel')).length).toBe(1);
+    expect((await callsOf(page, 'job:cancel'))[0].payload).toEqual({ jobId });
+    await emit(page, 'job:finished', { jobId, kind: 'train', status: 'cancelled' });
+    await expect.poll(() => progress.textContent()).toContain('cancelled');
+    expect(await page.locator('[data-testid="train-cancel"]').count()).toBe(0);
+    expect(session.errors).toEqual([]);
+    await page.close();
+  });
+
   it('shows a blocking screen, not a toast, for a library from a newer version', async () => {
     const page = await open({ appInfoErrorCode: 'LIBRARY_FROM_FUTURE' });
     const fatal = page.getByRole('alertdialog');

@@ -69,6 +69,10 @@ export function installFakeBridge(options: FakeOptions): void {
         };
       case 'job:list':
         return [];
+      case 'train:start':
+        return { jobId: `train-${++jobCounter}` };
+      case 'job:cancel':
+        return { cancelled: true };
       case 'models:list':
         return [{ id: 'default', name: 'default', builtin: true, status: 'ready', engine: null, corpusName: null, spec: {}, training: null, metrics: null, createdAt: 0, updatedAt: 0 }];
       case 'compose:generate': {

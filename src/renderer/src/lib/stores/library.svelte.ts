@@ -32,7 +32,8 @@ class LibraryStore {
         const report = job.result as ImportReportDto;
         run.imported += report.imported;
         run.duplicates += report.duplicates;
-        run.failed.push(...report.failed.map((f) => ({ name: f.name, reason: f.reason })));
+        // Reasons often start with the file's name again; the list already shows it.
+        run.failed.push(...report.failed.map((f) => ({ name: f.name, reason: f.reason.startsWith(`${f.name}: `) ? f.reason.slice(f.name.length + 2) : f.reason })));
       } else if (job.status === 'failed') {
         run.failed.push({ name: `batch ${run.finishedJobs}`, reason: job.error?.message ?? 'the import failed' });
       }
