@@ -7,6 +7,9 @@ import { refMelodyLossAndGradients, type Weights64 } from '../../src/core/engine
 import { initWeights } from '../../src/core/model/init';
 import { DEFAULT_MELODY_SPEC, melodyLstmTensors, parameterCount, type MelodyLstmSpec } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
+import { instantiateKernels } from '../../src/core/engine/wasm/kernels';
+import { loadEngineModule } from '../../src/core/engine/wasm/nodeLoader';
+import { MelodyLstmDecoder, MelodyLstmNet } from '../../src/core/model/melodyLstm';
 
 const tinySpec: MelodyLstmSpec = { ...DEFAULT_MELODY_SPEC, vocabSize: 11, embeddingDim: 6, hiddenSize: 5, layers: 2, window: 4 };
 const training = { learningRate: 0.01, clipNorm: 0, randomSeed: 7 };
@@ -115,6 +118,42 @@ describe('wasm melody-lstm against the float64 reference', () => {
     const again = decoder.step(batch.inputs[0]);
     decoder.reset();
     expect(decoder.step(batch.inputs[0])).toEqual(again);
+  });
+});
+
+describe('memory reuse', () => {
+  it('a smaller batch after a bigger one reuses the activations and still gives the reference gradients', async () => {
+    const k = await instantiateKernels(loadEngineModule(false), false);
+    const net = new MelodyLstmNet(k, tinySpec);
+    net.writeNamed(net.params, initWeights(tinySpec, 2), 'test');
+    const big = randomBatch(tinySpec, 8, 1);
+    net.forward(big.inputs, big.targets, 8);
+    const allocated = k.allocatedBytes;
+    const small = randomBatch(tinySpec, 5, 2);
+    const loss = net.forward(small.inputs, small.targets, 5);
+    net.backward(5, false);
+    expect(k.allocatedBytes).toBe(allocated);
+    const ref = refMelodyLossAndGradients(tinySpec, to64(net.readNamed(net.params)), small.inputs, small.targets, 5);
+    expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThan(1e-5);
+    const grads = net.readNamed(net.grads);
+    for (const t of melodyLstmTensors(tinySpec)) expect(relativeError(grads[t.name], ref.grads[t.name]), t.name).toBeLessThan(1e-4);
+  });
+
+  it('disposed decoders hand their buffers to the next one (no growth over many generations)', async () => {
+    const k = await instantiateKernels(loadEngineModule(false), false);
+    const net = new MelodyLstmNet(k, tinySpec);
+    new MelodyLstmDecoder(net).dispose();
+    const allocated = k.allocatedBytes;
+    for (let i = 0; i < 20; i++) {
+      const decoder = new MelodyLstmDecoder(net);
+      decoder.reset();
+      decoder.step(i % tinySpec.vocabSize);
+      decoder.dispose();
+    }
+    expect(k.allocatedBytes).toBe(allocated);
+    const disposed = new MelodyLstmDecoder(net);
+    disposed.dispose();
+    expect(() => disposed.step(1)).toThrow(expect.objectContaining({ code: 'DECODER_DISPOSED' }));
   });
 });
 

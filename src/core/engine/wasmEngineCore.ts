@@ -165,7 +165,7 @@ class WasmMelodyModel implements TrainableModel {
     this.check();
     const decoder = new MelodyLstmDecoder(this.net);
     decoder.reset();
-    return { reset: () => decoder.reset(), step: (token) => decoder.step(token), dispose: () => undefined };
+    return { reset: () => decoder.reset(), step: (token) => decoder.step(token), dispose: () => decoder.dispose() };
   }
 
   dispose(): void {

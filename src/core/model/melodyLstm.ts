@@ -70,7 +70,10 @@ export class MelodyLstmNet {
   readonly adamV: F32Buf;
   /** Bumped whenever the parameters change, so decoders know to refresh their folded table. */
   weightsVersion = 0;
-  private workspaces = new Map<number, Workspace>();
+  /** Activations for batches up to its capacity (every buffer is batch-major, so a smaller batch uses a prefix). */
+  private ws: Workspace | undefined;
+  /** Buffers of disposed decoders, reused by the next decoder (the bump allocator never frees). */
+  readonly freeDecoderBuffers: DecoderBuffers[] = [];
 
   constructor(k: Kernels, spec: MelodyLstmSpec) {
     this.k = k;
@@ -119,8 +122,8 @@ export class MelodyLstmNet {
   }
 
   private workspace(batch: number): Workspace {
-    const existing = this.workspaces.get(batch);
-    if (existing) return existing;
+    const existing = this.ws;
+    if (existing && existing.batch >= batch) return existing;
     const { k, spec } = this;
     const { window: T, hiddenSize: H, vocabSize: V, layers: L } = spec;
     const withDropout = spec.dropout > 0;
@@ -149,7 +152,7 @@ export class MelodyLstmNet {
         ws.dropped.push(k.allocF32(withDropout ? batch * T * H : 1));
       }
     }
-    this.workspaces.set(batch, ws);
+    this.ws = ws;
     return ws;
   }
 
@@ -246,33 +249,53 @@ export class MelodyLstmNet {
  * Batch-1 stateful decoder over a MelodyLstmNet's current weights: per token one table row, then one
  * matrix-vector product per LSTM layer and one for the dense layer.
  */
+/** One decoder's state and scratch in wasm memory. */
+export interface DecoderBuffers {
+  /** (V,4H) folded first-layer projection, and the weightsVersion it was computed for. */
+  table: F32Buf;
+  tableVersion: number;
+  token: I32Buf;
+  /** Per layer (1,H) h and c. */
+  h: F32Buf[];
+  c: F32Buf[];
+  /** (1,4H) */
+  gates: F32Buf;
+  /** (1,V) */
+  logits: F32Buf;
+}
+
 export class MelodyLstmDecoder {
   private readonly net: MelodyLstmNet;
-  private readonly table: F32Buf;
-  private tableVersion = -1;
-  private readonly token: I32Buf;
-  /** Per layer (1,H) h and c, and (1,4H) gates. */
-  private readonly h: F32Buf[] = [];
-  private readonly c: F32Buf[] = [];
-  private readonly gates: F32Buf;
-  private readonly logits: F32Buf;
+  private buffers: DecoderBuffers | undefined;
 
   constructor(net: MelodyLstmNet) {
     this.net = net;
     const { k, spec } = net;
     const H = spec.hiddenSize;
-    this.table = k.allocF32(spec.vocabSize * 4 * H);
-    this.token = k.allocI32(1);
-    for (let layer = 0; layer < spec.layers; layer++) {
-      this.h.push(k.allocF32(H));
-      this.c.push(k.allocF32(H));
-    }
-    this.gates = k.allocF32(4 * H);
-    this.logits = k.allocF32(spec.vocabSize);
+    this.buffers = net.freeDecoderBuffers.pop() ?? {
+      table: k.allocF32(spec.vocabSize * 4 * H),
+      tableVersion: -1,
+      token: k.allocI32(1),
+      h: Array.from({ length: spec.layers }, () => k.allocF32(H)),
+      c: Array.from({ length: spec.layers }, () => k.allocF32(H)),
+      gates: k.allocF32(4 * H),
+      logits: k.allocF32(spec.vocabSize),
+    };
+  }
+
+  private get b(): DecoderBuffers {
+    if (!this.buffers) throw new ModelInputError('DECODER_DISPOSED', 'This decoder was disposed; create a new one with createDecoder().');
+    return this.buffers;
+  }
+
+  /** Hands the buffers back to the model for the next decoder. */
+  dispose(): void {
+    if (this.buffers) this.net.freeDecoderBuffers.push(this.buffers);
+    this.buffers = undefined;
   }
 
   reset(): void {
-    for (const b of [...this.h, ...this.c]) this.net.k.zero(b);
+    for (const buf of [...this.b.h, ...this.b.c]) this.net.k.zero(buf);
   }
 
   step(token: number): Float32Array {
@@ -283,20 +306,21 @@ export class MelodyLstmDecoder {
     if (!(Number.isInteger(token) && token >= 0 && token < V)) {
       throw new ModelInputError('TOKEN_OUT_OF_RANGE', `Decoder token ${token} is outside the vocabulary 0..${V - 1}.`);
     }
-    if (this.tableVersion !== net.weightsVersion) {
-      net.computeTable(this.table);
-      this.tableVersion = net.weightsVersion;
+    const b = this.b;
+    if (b.tableVersion !== net.weightsVersion) {
+      net.computeTable(b.table);
+      b.tableVersion = net.weightsVersion;
     }
-    k.i32(this.token)[0] = token;
+    k.i32(b.token)[0] = token;
     const one = { rows: 1, dim: 4 * H };
-    embeddingForward(k, this.gates.ptr, this.token, this.table.ptr, one);
+    embeddingForward(k, b.gates.ptr, b.token, b.table.ptr, one);
     // In place: the kernel reads h and c of the previous step before it overwrites them.
-    k.exports.lstmStepForward(this.gates.ptr, this.h[0].ptr, net.ptr(net.params, 'lstm_1/recurrent_kernel'), this.c[0].ptr, this.c[0].ptr, this.h[0].ptr, 1, H, 4 * H, H, H, H, H, 0, 0);
+    k.exports.lstmStepForward(b.gates.ptr, b.h[0].ptr, net.ptr(net.params, 'lstm_1/recurrent_kernel'), b.c[0].ptr, b.c[0].ptr, b.h[0].ptr, 1, H, 4 * H, H, H, H, H, 0, 0);
     for (let layer = 2; layer <= spec.layers; layer++) {
-      denseForward(k, this.gates.ptr, this.h[layer - 2].ptr, { weight: net.ptr(net.params, `lstm_${layer}/kernel`), bias: net.ptr(net.params, `lstm_${layer}/bias`) }, { rows: 1, inDim: H, outDim: 4 * H });
-      k.exports.lstmStepForward(this.gates.ptr, this.h[layer - 1].ptr, net.ptr(net.params, `lstm_${layer}/recurrent_kernel`), this.c[layer - 1].ptr, this.c[layer - 1].ptr, this.h[layer - 1].ptr, 1, H, 4 * H, H, H, H, H, 0, 0);
+      denseForward(k, b.gates.ptr, b.h[layer - 2].ptr, { weight: net.ptr(net.params, `lstm_${layer}/kernel`), bias: net.ptr(net.params, `lstm_${layer}/bias`) }, { rows: 1, inDim: H, outDim: 4 * H });
+      k.exports.lstmStepForward(b.gates.ptr, b.h[layer - 1].ptr, net.ptr(net.params, `lstm_${layer}/recurrent_kernel`), b.c[layer - 1].ptr, b.c[layer - 1].ptr, b.h[layer - 1].ptr, 1, H, 4 * H, H, H, H, H, 0, 0);
     }
-    denseForward(k, this.logits.ptr, this.h[spec.layers - 1].ptr, { weight: net.ptr(net.params, 'dense/kernel'), bias: net.ptr(net.params, 'dense/bias') }, { rows: 1, inDim: H, outDim: V });
-    return k.f32(this.logits).slice();
+    denseForward(k, b.logits.ptr, b.h[spec.layers - 1].ptr, { weight: net.ptr(net.params, 'dense/kernel'), bias: net.ptr(net.params, 'dense/bias') }, { rows: 1, inDim: H, outDim: V });
+    return k.f32(b.logits).slice();
   }
 }

@@ -155,6 +155,11 @@ export class Kernels {
     this.activeThreads = Math.max(1, Math.min(this.maxThreads, Math.floor(threads)));
   }
 
+  /** Bytes handed out so far (the allocator's high-water mark). */
+  get allocatedBytes(): number {
+    return this.top;
+  }
+
   /** A zeroed float32 buffer of `length` elements, 64-byte aligned. */
   allocF32(length: number): F32Buf {
     return { ptr: this.allocBytes(length * 4), length };
