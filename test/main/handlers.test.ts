@@ -188,5 +188,9 @@ describe('handlers call services and map errors to codes', () => {
     expect(envelope.ok).toBe(true);
     if (!envelope.ok) return;
     expect(envelope.value).toMatchObject({ door: 'studio', dataDir, defaultModelPresent: false, capabilities: { importDialog: false } });
+    // No GPU package here, so 'auto' is our wasm engine, described in one sentence for the status bar.
+    expect(envelope.value.engine).toMatchObject({ name: 'wasm' });
+    expect(envelope.value.engine!.description.length).toBeGreaterThan(5);
+    expect(envelope.value.engine!.threads).toBeGreaterThanOrEqual(1);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { selectEngine } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
 import type { ProgressSink } from '../../core/jobs/progress';
 import type { NoteSequence } from '../../core/music/NoteSequence';
@@ -95,6 +96,16 @@ function notWired(what: string): never {
   throw new UnavailableError(`${what} is not available in this build yet; use the CLI (npx etude) for it.`);
 }
 
+/** Which engine 'auto' picks on this machine: created once, described, disposed. */
+async function probeAutoEngine(): Promise<EngineInfo> {
+  const engine = await selectEngine({ engine: 'auto' });
+  try {
+    return { ...engine.info };
+  } finally {
+    await engine.dispose();
+  }
+}
+
 function readAppVersion(): string {
   try {
     // Relative to this file in the source tree; electron-vite bundles put it one level further, so try both.
@@ -165,7 +176,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const appVersion = options.appVersion ?? readAppVersion();
   const trainer: Trainer = options.trainer ?? (() => notWired('Training from the app'));
   const generator: Generator = options.generator ?? (() => notWired('Composing from the app'));
-  const probeEngine = options.probeEngine;
+  const probeEngine = options.probeEngine ?? probeAutoEngine;
   let engineProbe: Promise<{ engine: EngineInfo | null; engineError?: string }> | undefined;
 
   const defaultModelPath = () => {
@@ -236,12 +247,11 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     jobs,
 
     async appInfo() {
-      engineProbe ??= probeEngine
-        ? probeEngine().then(
-            (engine) => ({ engine }),
-            (err: unknown) => ({ engine: null, engineError: err instanceof Error ? err.message : String(err) }),
-          )
-        : Promise.resolve({ engine: null, engineError: 'Engine selection is not wired into this build.' });
+      // Probed once per run: loading an engine takes a moment and the answer does not change.
+      engineProbe ??= probeEngine().then(
+        (engine) => ({ engine }),
+        (err: unknown) => ({ engine: null, engineError: err instanceof Error ? err.message : String(err) }),
+      );
       const { engine, engineError } = await engineProbe;
       return {
         appVersion,
