@@ -4,10 +4,11 @@
  * --version. Errors print as one line on stderr (a stack only with ETUDE_DEBUG=1); exit codes:
  * 0 ok, 1 failed, 2 bad command line, 130 cancelled with Ctrl-C.
  */
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Library } from '../main/db/open';
+import type { SlowQueryLogger } from '../main/db/timing';
 import { openUserLibrary } from '../main/services/library';
 import { resolveDataDir } from '../main/services/paths';
 import { COMMANDS } from './commands';
@@ -38,6 +39,23 @@ function generalHelp(commands: readonly CliCommand[]): string {
     '  --help, -h      show help',
     '  --version, -V   show the version',
   ].join('\n');
+}
+
+/**
+ * Slow queries go to <dataDir>/etude.log (one line each) instead of the terminal, where they would
+ * break the progress bar; ETUDE_DEBUG=1 also prints them on stderr.
+ */
+function slowQueryLogFor(dataDirFlag: string | undefined): SlowQueryLogger {
+  const logFile = path.join(resolveDataDir({ flag: dataDirFlag }), 'etude.log');
+  return (q) => {
+    const line = `${new Date().toISOString()} slow query ${q.label}: ${q.durationMs.toFixed(1)} ms${q.rows !== undefined ? ` (${q.rows} rows)` : ''}\n`;
+    if (process.env.ETUDE_DEBUG === '1') process.stderr.write(line);
+    try {
+      appendFileSync(logFile, line);
+    } catch {
+      // A log line is never worth failing a command for.
+    }
+  };
 }
 
 interface GlobalArgs {
@@ -117,7 +135,7 @@ export async function main(argv: readonly string[], commands: readonly CliComman
     const ctx: CliContext = {
       dataDirFlag: globals.dataDir,
       library() {
-        library ??= openUserLibrary({ dataDir: globals.dataDir }).library;
+        library ??= openUserLibrary({ dataDir: globals.dataDir, onSlowQuery: slowQueryLogFor(globals.dataDir) }).library;
         return library;
       },
       dataDir: () => resolveDataDir({ flag: globals.dataDir }),

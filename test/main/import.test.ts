@@ -246,6 +246,20 @@ describe('importPaths', () => {
     expect(library.pieces.countPieces(report.corpus.id)).toBe(report.imported);
   });
 
+  it('worker threads and the in-thread path store identical pieces in the same order', async () => {
+    const folder = path.join(nottingham, 'melody');
+    const threaded = await importPaths(library, [folder], { corpusName: 'Threaded', workers: 2 });
+    const inline = await importPaths(library, [folder], { corpusName: 'Inline', workers: 0 });
+    expect(threaded.failed).toEqual(inline.failed);
+    expect(threaded.imported).toBe(inline.imported);
+    const strip = (rows: { name: string; tokens: Uint8Array }[]) => rows.map((r) => [r.name, Array.from(r.tokens).join(',')]);
+    expect(strip(library.pieces.getMelodyTokens(threaded.corpus.id))).toEqual(strip(library.pieces.getMelodyTokens(inline.corpus.id)));
+    const a = library.pieces.listPieces(threaded.corpus.id, { limit: 5 });
+    const b = library.pieces.listPieces(inline.corpus.id, { limit: 5 });
+    expect(a.map((p) => [p.name, p.contentHash, p.noteCount])).toEqual(b.map((p) => [p.name, p.contentHash, p.noteCount]));
+    expect(library.pieces.getPiece(a[0].id)!.sequence).toEqual(library.pieces.getPiece(b[0].id)!.sequence);
+  });
+
   it('pieces land in the file order of a sorted walk', () => {
     const corpus = library.corpora.requireCorpusByName('Nottingham');
     const names = library.pieces.listPieces(corpus.id, { limit: 3 }).map((p) => p.name);
