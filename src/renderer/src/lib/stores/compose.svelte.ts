@@ -5,11 +5,9 @@
  */
 import type { VariationDto } from '../../../../shared/dto';
 import type { Note } from '../../../../core/music/NoteSequence';
-import { parseMidi } from '../../../../core/midi/readMidi';
-import { extractMelody } from '../../../../core/encoding/melody';
 import { commitEdit, createHistory, redo, undo, type EditHistory } from '../pianoroll/noteEdits';
 import { DEFAULT_OCTAVE } from '../input/seedKeyboard';
-import { parsePitchName } from '../util/pitchNames';
+import { MAX_SEED_NOTES } from '../input/seedText';
 import { app } from './app.svelte';
 
 export interface VariationView {
@@ -26,43 +24,13 @@ export interface VariationView {
   keptAs: string | null;
 }
 
-export const MAX_SEED_NOTES = 64;
-/** How much of a MIDI file's opening becomes the seed: its first two 4/4 bars, at most 16 notes. */
-export const MIDI_SEED_BARS = 2;
-export const MIDI_SEED_MAX_NOTES = 16;
-
 export function newRandomSeed(): number {
   const buf = new Uint32Array(1);
   crypto.getRandomValues(buf);
   return buf[0];
 }
 
-/**
- * Parse typed seed notes ("C4 E4 G4", "60, 64 67"). Returns the pitches or the first bad word.
- */
-export function parseSeedText(text: string): { pitches: number[] } | { error: string } {
-  const words = text.split(/[\s,;]+/).filter(Boolean);
-  const pitches: number[] = [];
-  for (const word of words) {
-    try {
-      pitches.push(parsePitchName(word));
-    } catch (error) {
-      return { error: `“${word}” is not a note name: ${error instanceof Error ? error.message : String(error)}` };
-    }
-  }
-  if (pitches.length === 0) return { error: 'Type at least one note, e.g. “C4 E4 G4”.' };
-  if (pitches.length > MAX_SEED_NOTES) return { error: `At most ${MAX_SEED_NOTES} seed notes.` };
-  return { pitches };
-}
-
-/** The opening of a MIDI file as seed pitches (its melody line's first bars). Throws MidiParseError. */
-export function seedFromMidi(bytes: Uint8Array, fileName: string): number[] {
-  const seq = parseMidi(bytes, fileName);
-  const melody = extractMelody(seq);
-  const limit = seq.ppq * 4 * MIDI_SEED_BARS;
-  const opening = melody.filter((n) => n.startTick < (melody[0]?.startTick ?? 0) + limit).slice(0, MIDI_SEED_MAX_NOTES);
-  return opening.map((n) => n.pitch);
-}
+export { parseSeedText, seedFromMidi } from '../input/seedText';
 
 class ComposeStore {
   modelId = $state('default');
