@@ -58,6 +58,7 @@ describe('renderer with a fake bridge', () => {
     await expect.poll(() => page.locator('#panel-library').isVisible()).toBe(true);
     await page.locator('body').press('?');
     await expect.poll(() => page.getByRole('dialog', { name: 'Keyboard shortcuts' }).isVisible()).toBe(true);
+    await screenshot(page, 'fake-help');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
     await page.close();
