@@ -47,7 +47,11 @@ export async function benchEngineOurs(threads: number, steps = 10, warmup = 3): 
     const model = await engine.createModel(spec, DEFAULT_TRAINING);
     const rng = createRng(1);
     const batchSize = 64;
-    const batch = { inputs: new Int32Array(batchSize * spec.window).map(() => rng.int(spec.vocabSize)), targets: new Int32Array(batchSize).map(() => rng.int(spec.vocabSize)), batchSize };
+    const batch = {
+      inputs: new Int32Array(batchSize * spec.window).map(() => rng.int(spec.vocabSize)),
+      targets: new Int32Array(batchSize).map(() => rng.int(spec.vocabSize)),
+      batchSize,
+    };
     for (let s = 0; s < warmup; s++) await model.trainStep(batch);
     const stepMs: number[] = [];
     for (let s = 0; s < steps; s++) {
@@ -69,7 +73,14 @@ export async function benchEngineOurs(threads: number, steps = 10, warmup = 3): 
     }
     decoder.dispose();
     model.dispose();
-    return { engine: 'wasm', threads, trainMsPerStep: round1(median(stepMs)), stepMs: stepMs.map(round1), generateMs128: round1(Math.min(...genRuns)), description: engine.info.description };
+    return {
+      engine: 'wasm',
+      threads,
+      trainMsPerStep: round1(median(stepMs)),
+      stepMs: stepMs.map(round1),
+      generateMs128: round1(Math.min(...genRuns)),
+      description: engine.info.description,
+    };
   } finally {
     await engine.dispose();
   }
@@ -90,9 +101,16 @@ function sample(logits: Float32Array, uniform: number): number {
 }
 
 /** Runs the PyTorch peer once; undefined when python3/torch or the script is missing. */
-export function benchTorchPeer(threads: number, steps = 10, script = '/work/shared/bench/torch_lstm_baseline.py'): TorchBenchResult | undefined {
+export function benchTorchPeer(
+  threads: number,
+  steps = 10,
+  script = '/work/shared/bench/torch_lstm_baseline.py',
+): TorchBenchResult | undefined {
   if (!existsSync(script)) return undefined;
-  const run = spawnSync('/usr/bin/python3', [script, '--threads', String(threads), '--steps', String(steps)], { encoding: 'utf8', timeout: 300_000 });
+  const run = spawnSync('/usr/bin/python3', [script, '--threads', String(threads), '--steps', String(steps)], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   const line = run.stdout?.trim().split('\n').pop();
   if (run.status !== 0 || !line) return undefined;
   const raw = JSON.parse(line) as { train_ms_per_step: number; generate_ms_128: number };
@@ -132,7 +150,13 @@ async function main(): Promise<void> {
       torchGenerateMs128: t.length ? round1(median(t.map((x) => x.generateMs128))) : undefined,
     };
   });
-  console.log(JSON.stringify({ spec: 'melody-lstm default (1,117,314 params), batch 64, window 30', summary, runs: { ours, torch } }, null, 1));
+  console.log(
+    JSON.stringify(
+      { spec: 'melody-lstm default (1,117,314 params), batch 64, window 30', summary, runs: { ours, torch } },
+      null,
+      1,
+    ),
+  );
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {

@@ -27,7 +27,22 @@ Install the dev dependencies (npm ci) and run \`npm run build:engine\` again.`);
 }
 
 mkdirSync(outDir, { recursive: true });
-const common = [entry, '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--importMemory', '--initialMemory', '1', '--maximumMemory', String(MAXIMUM_PAGES), '--use', 'abort='];
+const common = [
+  entry,
+  '-O3',
+  '--noAssert',
+  '--runtime',
+  'stub',
+  '--enable',
+  'simd',
+  '--importMemory',
+  '--initialMemory',
+  '1',
+  '--maximumMemory',
+  String(MAXIMUM_PAGES),
+  '--use',
+  'abort=',
+];
 const variants = [
   { file: 'engine.wasm', flags: ['--enable', 'threads', '--sharedMemory'] },
   { file: 'engine-single.wasm', flags: [] },

@@ -59,7 +59,14 @@ const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, x, i) => s + x * 
 
 describe('matrix products', () => {
   // Odd sizes cover the 4-row blocks, the 8-column SIMD blocks, the scalar tails and the KC/NC cache blocks.
-  const cases: [number, number, number][] = [[1, 1, 1], [3, 37, 11], [7, 13, 9], [4, 8, 4], [9, 300, 131], [33, 17, 260]];
+  const cases: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 37, 11],
+    [7, 13, 9],
+    [4, 8, 4],
+    [9, 300, 131],
+    [33, 17, 260],
+  ];
   for (const [m, n, kk] of cases) {
     it(`A.B, A^T.B, A.B^T (${m}x${n}x${kk}), overwrite and accumulate, with leading dimensions`, () => {
       const lda = kk + 3;
@@ -68,11 +75,12 @@ describe('matrix products', () => {
       const c0 = f32(randn(m * (n + 1)));
       const expectAB = (accumulate: boolean) => {
         const out = Float64Array.from(c0);
-        for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-          let s = accumulate ? c0[i * (n + 1) + j] : 0;
-          for (let p = 0; p < kk; p++) s += a[i * lda + p] * b[p * (n + 2) + j];
-          out[i * (n + 1) + j] = s;
-        }
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) {
+            let s = accumulate ? c0[i * (n + 1) + j] : 0;
+            for (let p = 0; p < kk; p++) s += a[i * lda + p] * b[p * (n + 2) + j];
+            out[i * (n + 1) + j] = s;
+          }
         return out;
       };
       for (const accumulate of [false, true]) {
@@ -85,7 +93,9 @@ describe('matrix products', () => {
       const cp2 = put(c0);
       k.matmulAtB(cp2, put(at), put(b), m, n, kk, m + 1, n + 2, n + 1, true);
       const e2 = Float64Array.from(c0);
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let p = 0; p < kk; p++) e2[i * (n + 1) + j] += at[p * (m + 1) + i] * b[p * (n + 2) + j];
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++)
+          for (let p = 0; p < kk; p++) e2[i * (n + 1) + j] += at[p * (m + 1) + i] * b[p * (n + 2) + j];
       expect(relErr(get(cp2, c0.length), e2)).toBeLessThan(2e-6);
       // A.B with B packed once (the recurrent weights' path).
       const packed = k.allocF32(kk * (n & ~7) + 1);
@@ -99,11 +109,12 @@ describe('matrix products', () => {
       const cp3 = put(c0);
       k.matmulABt(cp3, put(a), put(bt), m, n, kk, lda, kk + 1, n + 1, false);
       const e3 = Float64Array.from(c0);
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let p = 0; p < kk; p++) s += a[i * lda + p] * bt[j * (kk + 1) + p];
-        e3[i * (n + 1) + j] = s;
-      }
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let p = 0; p < kk; p++) s += a[i * lda + p] * bt[j * (kk + 1) + p];
+          e3[i * (n + 1) + j] = s;
+        }
       expect(relErr(get(cp3, c0.length), e3)).toBeLessThan(2e-6);
     });
   }
@@ -111,7 +122,8 @@ describe('matrix products', () => {
 
 describe('embedding and dense', () => {
   it('embedding gathers rows and scatter-adds gradients (repeated tokens add up)', () => {
-    const V = 6, C = 5;
+    const V = 6,
+      C = 5;
     const tokens = Int32Array.from([3, 0, 3, 5, 3]);
     const table = f32(randn(V * C));
     const tok = k.allocI32(tokens.length);
@@ -128,8 +140,13 @@ describe('embedding and dense', () => {
   });
 
   it('dense forward and backward match the reference; the reference matches central differences', () => {
-    const N = 5, I = 7, O = 10;
-    const inp = f32(randn(N * I)), w = f32(randn(I * O, 0.5)), bias = f32(randn(O)), dout = f32(randn(N * O));
+    const N = 5,
+      I = 7,
+      O = 10;
+    const inp = f32(randn(N * I)),
+      w = f32(randn(I * O, 0.5)),
+      bias = f32(randn(O)),
+      dout = f32(randn(N * O));
     const out = k.allocF32(N * O);
     const params = { weight: put(w), bias: put(bias) };
     const ip = put(inp);
@@ -150,7 +167,10 @@ describe('embedding and dense', () => {
 });
 
 describe('LSTM', () => {
-  const B = 3, T = 5, I = 4, H = 6;
+  const B = 3,
+    T = 5,
+    I = 4,
+    H = 6;
   // Batch 5 runs the 4-row product blocks plus a single row; hidden 5 gives 4H = 20, a 16-column SIMD part plus a
   // 4-column tail and a gate-function tail; batch 3 runs the few-row (decoder) product path.
   const lstmCases = [
@@ -162,7 +182,11 @@ describe('LSTM', () => {
     it(`${reverse ? 'reverse' : 'forward'} LSTM (batch ${B}, hidden ${H}): outputs and all gradients match the reference; reference matches central differences`, () => {
       const shape = { batch: B, time: T, inDim: I, hidden: H, reverse };
       const inp = f32(randn(B * T * I));
-      const w = { kernel: f32(randn(I * 4 * H, 0.6)), recurrent: f32(randn(H * 4 * H, 0.6)), bias: f32(randn(4 * H, 0.5)) };
+      const w = {
+        kernel: f32(randn(I * 4 * H, 0.6)),
+        recurrent: f32(randn(H * 4 * H, 0.6)),
+        bias: f32(randn(4 * H, 0.5)),
+      };
       const dhs = f32(randn(B * T * H));
       const cache = L.allocLstmCache(k, shape);
       const ip = put(inp);
@@ -173,7 +197,11 @@ describe('LSTM', () => {
       expect(relErr(get(cache.cells.ptr, B * T * H), trace.cs)).toBeLessThan(2e-5);
 
       const dinp = put(new Float64Array(B * T * I));
-      const dparams = { kernel: put(new Float64Array(I * 4 * H)), recurrent: put(new Float64Array(H * 4 * H)), bias: put(new Float64Array(4 * H)) };
+      const dparams = {
+        kernel: put(new Float64Array(I * 4 * H)),
+        recurrent: put(new Float64Array(H * 4 * H)),
+        bias: put(new Float64Array(4 * H)),
+      };
       L.lstmBackward(k, dinp, dparams, put(dhs), 0, cache, ip, params, shape);
       const ref = R.refLstmBackward(dhs, inp, w, trace, shape);
       expect(relErr(get(dinp, B * T * I), ref.dinp)).toBeLessThan(1e-4);
@@ -192,7 +220,11 @@ describe('LSTM', () => {
   it('last-step-only gradient (dLast) equals a sequence gradient that is zero except at the last step', () => {
     const shape = { batch: B, time: T, inDim: I, hidden: H, reverse: false };
     const inp = f32(randn(B * T * I));
-    const w = { kernel: f32(randn(I * 4 * H, 0.6)), recurrent: f32(randn(H * 4 * H, 0.6)), bias: f32(randn(4 * H, 0.5)) };
+    const w = {
+      kernel: f32(randn(I * 4 * H, 0.6)),
+      recurrent: f32(randn(H * 4 * H, 0.6)),
+      bias: f32(randn(4 * H, 0.5)),
+    };
     const dLast = f32(randn(B * H));
     const dhs = new Float64Array(B * T * H);
     for (let b = 0; b < B; b++) dhs.set(dLast.subarray(b * H, (b + 1) * H), (b * T + T - 1) * H);
@@ -201,7 +233,11 @@ describe('LSTM', () => {
     const params = { kernel: put(w.kernel), recurrent: put(w.recurrent), bias: put(w.bias) };
     L.lstmForward(k, cache, ip, params, shape);
     const dinp = put(new Float64Array(B * T * I));
-    const dparams = { kernel: put(new Float64Array(I * 4 * H)), recurrent: put(new Float64Array(H * 4 * H)), bias: put(new Float64Array(4 * H)) };
+    const dparams = {
+      kernel: put(new Float64Array(I * 4 * H)),
+      recurrent: put(new Float64Array(H * 4 * H)),
+      bias: put(new Float64Array(4 * H)),
+    };
     L.lstmBackward(k, dinp, dparams, 0, put(dLast), cache, ip, params, shape);
     const ref = R.refLstmBackward(dhs, inp, w, R.refLstmForward(inp, w, shape), shape);
     expect(relErr(get(dinp, B * T * I), ref.dinp)).toBeLessThan(1e-4);
@@ -211,8 +247,13 @@ describe('LSTM', () => {
   it('bidirectional LSTM concatenates [forward | reverse] and its gradients are the sum of both directions', () => {
     const shape = { batch: B, time: T, inDim: I, hidden: H };
     const inp = f32(randn(B * T * I));
-    const mk = () => ({ kernel: f32(randn(I * 4 * H, 0.6)), recurrent: f32(randn(H * 4 * H, 0.6)), bias: f32(randn(4 * H, 0.5)) });
-    const wf = mk(), wb = mk();
+    const mk = () => ({
+      kernel: f32(randn(I * 4 * H, 0.6)),
+      recurrent: f32(randn(H * 4 * H, 0.6)),
+      bias: f32(randn(4 * H, 0.5)),
+    });
+    const wf = mk(),
+      wb = mk();
     const dout = f32(randn(B * T * 2 * H));
     const cache = L.allocBidirectionalCache(k, shape);
     const ip = put(inp);
@@ -232,7 +273,10 @@ describe('LSTM', () => {
     expect(relErr(get(cache.out.ptr, B * T * 2 * H), refOut())).toBeLessThan(2e-5);
     const zeros = (n: number) => put(new Float64Array(n));
     const dinp = zeros(B * T * I);
-    const dparams = { forward: { kernel: zeros(I * 4 * H), recurrent: zeros(H * 4 * H), bias: zeros(4 * H) }, backward: { kernel: zeros(I * 4 * H), recurrent: zeros(H * 4 * H), bias: zeros(4 * H) } };
+    const dparams = {
+      forward: { kernel: zeros(I * 4 * H), recurrent: zeros(H * 4 * H), bias: zeros(4 * H) },
+      backward: { kernel: zeros(I * 4 * H), recurrent: zeros(H * 4 * H), bias: zeros(4 * H) },
+    };
     L.bidirectionalLstmBackward(k, dinp, dparams, put(dout), cache, ip, params, shape);
     const loss = () => dot(refOut(), dout);
     expect(relErr(get(dinp, B * T * I), numericGrad(loss, inp))).toBeLessThan(1e-4);
@@ -243,12 +287,14 @@ describe('LSTM', () => {
 
 describe('losses, optimiser, clipping', () => {
   it('softmax cross-entropy: loss, probabilities and gradient match the reference and central differences', () => {
-    const N = 4, V = 9;
+    const N = 4,
+      V = 9;
     const logits = f32(randn(N * V, 3));
     const targets = Int32Array.from([0, 8, 3, 3]);
     const tg = k.allocI32(N);
     k.i32(tg).set(targets);
-    const probs = k.allocF32(N * V), dlogits = k.allocF32(N * V);
+    const probs = k.allocF32(N * V),
+      dlogits = k.allocF32(N * V);
     const lp = put(logits);
     const loss = L.softmaxCrossEntropyForward(k, probs.ptr, lp, tg, N, V);
     const ref = R.refSoftmaxCrossEntropy(logits, targets, V);
@@ -256,27 +302,43 @@ describe('losses, optimiser, clipping', () => {
     L.softmaxCrossEntropyBackward(k, dlogits.ptr, probs.ptr, tg, N, V);
     const refGrad = R.refSoftmaxCrossEntropyBackward(ref.probs, targets, V);
     expect(relErr(get(dlogits.ptr, N * V), refGrad)).toBeLessThan(1e-5);
-    expect(relErr(refGrad, numericGrad(() => R.refSoftmaxCrossEntropy(logits, targets, V).loss, logits))).toBeLessThan(1e-6);
+    expect(
+      relErr(
+        refGrad,
+        numericGrad(() => R.refSoftmaxCrossEntropy(logits, targets, V).loss, logits),
+      ),
+    ).toBeLessThan(1e-6);
   });
 
   it('sigmoid binary cross-entropy (for the polyphonic models) matches the reference and central differences', () => {
     const n = 23;
     const logits = f32(randn(n, 4));
     const targets = Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
-    const probs = k.allocF32(n), dlogits = k.allocF32(n);
-    const lp = put(logits), tp = put(targets);
+    const probs = k.allocF32(n),
+      dlogits = k.allocF32(n);
+    const lp = put(logits),
+      tp = put(targets);
     const loss = L.sigmoidBceForward(k, probs.ptr, lp, tp, n);
     const ref = R.refSigmoidBce(logits, targets);
     expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThan(1e-6);
     L.sigmoidBceBackward(k, dlogits.ptr, probs.ptr, tp, n);
     expect(relErr(get(dlogits.ptr, n), ref.dlogits)).toBeLessThan(1e-5);
-    expect(relErr(ref.dlogits, numericGrad(() => R.refSigmoidBce(logits, targets).loss, logits))).toBeLessThan(1e-6);
+    expect(
+      relErr(
+        ref.dlogits,
+        numericGrad(() => R.refSigmoidBce(logits, targets).loss, logits),
+      ),
+    ).toBeLessThan(1e-6);
   });
 
   it('Adam (3 steps) and global-norm clipping match the float64 reference', () => {
     const n = 37;
-    const w = f32(randn(n)), m = new Float64Array(n), v = new Float64Array(n);
-    const wb = { ptr: put(w), length: n }, mb = { ptr: put(m), length: n }, vb = { ptr: put(v), length: n };
+    const w = f32(randn(n)),
+      m = new Float64Array(n),
+      v = new Float64Array(n);
+    const wb = { ptr: put(w), length: n },
+      mb = { ptr: put(m), length: n },
+      vb = { ptr: put(v), length: n };
     const cfg = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
     for (let t = 1; t <= 3; t++) {
       const g = f32(randn(n));

@@ -11,7 +11,14 @@ import { instantiateKernels } from '../../src/core/engine/wasm/kernels';
 import { loadEngineModule } from '../../src/core/engine/wasm/nodeLoader';
 import { MelodyLstmDecoder, MelodyLstmNet } from '../../src/core/model/melodyLstm';
 
-const tinySpec: MelodyLstmSpec = { ...DEFAULT_MELODY_SPEC, vocabSize: 11, embeddingDim: 6, hiddenSize: 5, layers: 2, window: 4 };
+const tinySpec: MelodyLstmSpec = {
+  ...DEFAULT_MELODY_SPEC,
+  vocabSize: 11,
+  embeddingDim: 6,
+  hiddenSize: 5,
+  layers: 2,
+  window: 4,
+};
 const training = { learningRate: 0.01, clipNorm: 0, randomSeed: 7 };
 
 function randomBatch(spec: MelodyLstmSpec, batchSize: number, randomSeed: number): Batch {
@@ -60,7 +67,11 @@ describe('melody-lstm weights', () => {
       expect(w[t.name], t.name).toBeInstanceOf(Float32Array);
       expect(w[t.name].length, t.name).toBe(t.shape.reduce((a, b) => a * b, 1));
     }
-    expect(Object.keys(w).sort()).toEqual(melodyLstmTensors(DEFAULT_MELODY_SPEC).map((t) => t.name).sort());
+    expect(Object.keys(w).sort()).toEqual(
+      melodyLstmTensors(DEFAULT_MELODY_SPEC)
+        .map((t) => t.name)
+        .sort(),
+    );
   });
 
   it('initialises as Keras does: ranges, orthogonal recurrent rows, forget bias 1, same seed same weights', () => {
@@ -73,7 +84,12 @@ describe('melody-lstm weights', () => {
     expect(maxAbs(k1)).toBeLessThanOrEqual(glorot);
     expect(maxAbs(k1)).toBeGreaterThan(glorot * 0.99);
     const u = w['lstm_2/recurrent_kernel'];
-    for (const [r1, r2] of [[0, 0], [0, 1], [17, 200], [255, 255]]) {
+    for (const [r1, r2] of [
+      [0, 0],
+      [0, 1],
+      [17, 200],
+      [255, 255],
+    ]) {
       let dot = 0;
       for (let j = 0; j < 4 * H; j++) dot += u[r1 * 4 * H + j] * u[r2 * 4 * H + j];
       expect(dot).toBeCloseTo(r1 === r2 ? 1 : 0, 4);
@@ -94,7 +110,13 @@ describe('wasm melody-lstm against the float64 reference', () => {
     const model = await engine.createModel(tinySpec, training, weights);
     const batch = randomBatch(tinySpec, 3, 11);
     const { loss, grads } = await model.computeGradients(batch);
-    const ref = refMelodyLossAndGradients(tinySpec, to64(model.getWeights()), batch.inputs, batch.targets, batch.batchSize);
+    const ref = refMelodyLossAndGradients(
+      tinySpec,
+      to64(model.getWeights()),
+      batch.inputs,
+      batch.targets,
+      batch.batchSize,
+    );
     expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThan(1e-5);
     for (const t of melodyLstmTensors(tinySpec)) {
       expect(relativeError(grads[t.name], ref.grads[t.name]), t.name).toBeLessThan(1e-4);
@@ -136,7 +158,25 @@ describe('memory reuse', () => {
     const ref = refMelodyLossAndGradients(tinySpec, to64(net.readNamed(net.params)), small.inputs, small.targets, 5);
     expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThan(1e-5);
     const grads = net.readNamed(net.grads);
-    for (const t of melodyLstmTensors(tinySpec)) expect(relativeError(grads[t.name], ref.grads[t.name]), t.name).toBeLessThan(1e-4);
+    for (const t of melodyLstmTensors(tinySpec))
+      expect(relativeError(grads[t.name], ref.grads[t.name]), t.name).toBeLessThan(1e-4);
+  });
+
+  it('a released model gives its memory to the next model of the same spec', async () => {
+    const k = await instantiateKernels(loadEngineModule(false), false);
+    const batch = randomBatch(tinySpec, 4, 3);
+    const use = () => {
+      const net = new MelodyLstmNet(k, tinySpec);
+      net.writeNamed(net.params, initWeights(tinySpec, 2), 'test');
+      const loss = net.forward(batch.inputs, batch.targets, 4);
+      new MelodyLstmDecoder(net).dispose();
+      net.release();
+      return loss;
+    };
+    const first = use();
+    const allocated = k.allocatedBytes;
+    for (let i = 0; i < 5; i++) expect(use()).toBe(first);
+    expect(k.allocatedBytes).toBe(allocated);
   });
 
   it('disposed decoders hand their buffers to the next one (no growth over many generations)', async () => {

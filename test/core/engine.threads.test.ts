@@ -22,7 +22,11 @@ const midSpec: MelodyLstmSpec = { ...DEFAULT_MELODY_SPEC, vocabSize: 40, embeddi
 
 function randomBatch(spec: MelodyLstmSpec, batchSize: number, randomSeed: number): Batch {
   const rng = createRng(randomSeed);
-  return { inputs: new Int32Array(batchSize * spec.window).map(() => rng.int(spec.vocabSize)), targets: new Int32Array(batchSize).map(() => rng.int(spec.vocabSize)), batchSize };
+  return {
+    inputs: new Int32Array(batchSize * spec.window).map(() => rng.int(spec.vocabSize)),
+    targets: new Int32Array(batchSize).map(() => rng.int(spec.vocabSize)),
+    batchSize,
+  };
 }
 
 const engines: Engine[] = [];
@@ -44,16 +48,27 @@ describe('wasm engine threads', () => {
           k.f32(buf).forEach((_, i, a) => (a[i] = r.normal() * scale));
           return buf.ptr;
         };
-        const I = shape.inDim, H = shape.hidden, N = shape.batch * shape.time;
+        const I = shape.inDim,
+          H = shape.hidden,
+          N = shape.batch * shape.time;
         const inp = fill(N * I, 1);
         const params = { kernel: fill(I * 4 * H, 0.2), recurrent: fill(H * 4 * H, 0.2), bias: fill(4 * H, 0.1) };
         const dhs = fill(N * H, 1);
         const cache = allocLstmCache(k, shape);
         lstmForward(k, cache, inp, params, shape);
         const dinp = k.allocF32(N * I);
-        const dparams = { kernel: k.allocF32(I * 4 * H).ptr, recurrent: k.allocF32(H * 4 * H).ptr, bias: k.allocF32(4 * H).ptr };
+        const dparams = {
+          kernel: k.allocF32(I * 4 * H).ptr,
+          recurrent: k.allocF32(H * 4 * H).ptr,
+          bias: k.allocF32(4 * H).ptr,
+        };
         lstmBackward(k, dinp.ptr, dparams, dhs, 0, cache, inp, params, shape);
-        return [k.f32(cache.hs).slice(), k.f32(dinp).slice(), k.f32(dparams.recurrent, H * 4 * H).slice(), k.f32(dparams.kernel, I * 4 * H).slice()];
+        return [
+          k.f32(cache.hs).slice(),
+          k.f32(dinp).slice(),
+          k.f32(dparams.recurrent, H * 4 * H).slice(),
+          k.f32(dparams.kernel, I * 4 * H).slice(),
+        ];
       });
       expect(pooled.threads).toBe(2);
       // 7 forward + 7 backward steps, the input projection and its gradients.
@@ -70,8 +85,16 @@ describe('wasm engine threads', () => {
     const one = await createWasmEngine({ threads: 1 });
     const two = await createWasmEngine({ threads: 2, adaptiveThreads: false });
     engines.push(one, two);
-    expect(one.info).toMatchObject({ name: 'wasm', threads: 1, description: 'wasm engine (WebAssembly SIMD), 1 thread' });
-    expect(two.info).toMatchObject({ name: 'wasm', threads: 2, description: 'wasm engine (WebAssembly SIMD), 2 threads' });
+    expect(one.info).toMatchObject({
+      name: 'wasm',
+      threads: 1,
+      description: 'wasm engine (WebAssembly SIMD), 1 thread',
+    });
+    expect(two.info).toMatchObject({
+      name: 'wasm',
+      threads: 2,
+      description: 'wasm engine (WebAssembly SIMD), 2 threads',
+    });
     const training = { learningRate: 0.01, clipNorm: 1, randomSeed: 3 };
     const [m1, m2] = [await one.createModel(midSpec, training), await two.createModel(midSpec, training)];
     const batch = randomBatch(midSpec, 24, 8);
@@ -107,14 +130,21 @@ describe('wasm engine threads', () => {
     const dir = mkdtempSync(join(tmpdir(), 'etude-engine-'));
     const script = join(dir, 'noDispose.mts');
     const engineUrl = new URL(`file://${join(repoRoot, 'src/core/engine/wasmEngine.ts')}`).href;
-    writeFileSync(script, `import { createWasmEngine } from ${JSON.stringify(engineUrl)};
+    writeFileSync(
+      script,
+      `import { createWasmEngine } from ${JSON.stringify(engineUrl)};
 const engine = await createWasmEngine({ threads: 2, adaptiveThreads: false });
 const spec = { kind: 'melody-lstm', encoding: 'melody-130', vocabSize: 20, embeddingDim: 16, hiddenSize: 32, layers: 2, dropout: 0, window: 8 };
 const model = await engine.createModel(spec, { learningRate: 0.01, clipNorm: 1, randomSeed: 1 });
 const batch = { inputs: new Int32Array(16 * 8).fill(3), targets: new Int32Array(16).fill(4), batchSize: 16 };
 console.log('loss', await model.trainStep(batch), engine.info.threads);
-`);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+`,
+    );
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^loss \d+\.\d+ 2$/m);

@@ -24,7 +24,13 @@ export function embeddingForward(k: Kernels, out: number, tokens: I32Buf, table:
 }
 
 /** dtable (V,C) += dout (N,C) scattered to the rows of tokens (N). */
-export function embeddingBackward(k: Kernels, dtable: number, dout: number, tokens: I32Buf, shape: EmbeddingShape): void {
+export function embeddingBackward(
+  k: Kernels,
+  dtable: number,
+  dout: number,
+  tokens: I32Buf,
+  shape: EmbeddingShape,
+): void {
   k.exports.scatterAddRows(dtable, dout, tokens.ptr, shape.rows, shape.dim, shape.dim, shape.dim);
 }
 
@@ -54,10 +60,41 @@ export function denseForward(k: Kernels, out: number, inp: number, params: Dense
 }
 
 /** dinp (N,I) += dout . weight^T (skipped when dinp is 0); dparams.weight += inp^T . dout; dparams.bias += colsum(dout). */
-export function denseBackward(k: Kernels, dinp: number, dparams: DenseParams, dout: number, inp: number, params: DenseParams, shape: DenseShape): void {
+export function denseBackward(
+  k: Kernels,
+  dinp: number,
+  dparams: DenseParams,
+  dout: number,
+  inp: number,
+  params: DenseParams,
+  shape: DenseShape,
+): void {
   const ldInp = shape.ldInp ?? shape.inDim;
-  if (dinp) k.matmulABt(dinp, dout, params.weight, shape.rows, shape.inDim, shape.outDim, shape.outDim, shape.outDim, ldInp, true);
-  k.matmulAtB(dparams.weight, inp, dout, shape.inDim, shape.outDim, shape.rows, ldInp, shape.outDim, shape.outDim, true);
+  if (dinp)
+    k.matmulABt(
+      dinp,
+      dout,
+      params.weight,
+      shape.rows,
+      shape.inDim,
+      shape.outDim,
+      shape.outDim,
+      shape.outDim,
+      ldInp,
+      true,
+    );
+  k.matmulAtB(
+    dparams.weight,
+    inp,
+    dout,
+    shape.inDim,
+    shape.outDim,
+    shape.rows,
+    ldInp,
+    shape.outDim,
+    shape.outDim,
+    true,
+  );
   k.exports.colSumAccumulate(dparams.bias, dout, shape.rows, shape.outDim, shape.outDim);
 }
 
@@ -122,7 +159,13 @@ export function allocLstmCache(k: Kernels, shape: LstmShape): LstmCache {
  */
 export function lstmForward(k: Kernels, cache: LstmCache, inp: number, params: LstmParams, shape: LstmShape): void {
   const { batch: B, time: T, inDim: I, hidden: H } = shape;
-  denseForward(k, cache.gates.ptr, inp, { weight: params.kernel, bias: params.bias }, { rows: B * T, inDim: I, outDim: 4 * H });
+  denseForward(
+    k,
+    cache.gates.ptr,
+    inp,
+    { weight: params.kernel, bias: params.bias },
+    { rows: B * T, inDim: I, outDim: 4 * H },
+  );
   lstmRecurrenceForward(k, cache, params.recurrent, shape);
 }
 
@@ -149,7 +192,15 @@ export function lstmRecurrenceForward(k: Kernels, cache: LstmCache, recurrent: n
  * adds the gradient of the last step only (return_sequences = false). Leaves the pre-activation gradients in
  * cache.dGates and adds the recurrent-weight gradient to dRecurrent (H,4H).
  */
-export function lstmRecurrenceBackward(k: Kernels, dRecurrent: number, dhs: number, dLast: number, cache: LstmCache, recurrent: number, shape: LstmShape): void {
+export function lstmRecurrenceBackward(
+  k: Kernels,
+  dRecurrent: number,
+  dhs: number,
+  dLast: number,
+  cache: LstmCache,
+  recurrent: number,
+  shape: LstmShape,
+): void {
   const { batch: B, time: T, hidden: H } = shape;
   const ldg = T * 4 * H;
   const ldh = T * H;
@@ -162,9 +213,22 @@ export function lstmRecurrenceBackward(k: Kernels, dRecurrent: number, dhs: numb
     if (s === T - 1 && dLast) k.exports.copyRows(cache.dhRec.ptr, dLast, B, H, H, H);
     const dhOut = dhs ? dhs + t * H * 4 : 0;
     k.lstmStepBackward(
-      cache.dGates.ptr + t * 4 * H * 4, cache.dcCarry.ptr, dhOut, cache.dhRec.ptr,
-      cache.gates.ptr + t * 4 * H * 4, cache.cells.ptr + t * H * 4, s === 0 ? 0 : cache.cells.ptr + tp * H * 4, recurrent,
-      B, H, ldg, ldh, ldg, ldh, ldh, s > 0,
+      cache.dGates.ptr + t * 4 * H * 4,
+      cache.dcCarry.ptr,
+      dhOut,
+      cache.dhRec.ptr,
+      cache.gates.ptr + t * 4 * H * 4,
+      cache.cells.ptr + t * H * 4,
+      s === 0 ? 0 : cache.cells.ptr + tp * H * 4,
+      recurrent,
+      B,
+      H,
+      ldg,
+      ldh,
+      ldg,
+      ldh,
+      ldh,
+      s > 0,
     );
   }
   // dRecurrent += sum_t h_{t-1}^T . dGates_t, as one product over all (b,t) rows with h shifted one step in time.
@@ -187,10 +251,28 @@ export function lstmRecurrenceBackward(k: Kernels, dRecurrent: number, dhs: numb
  * Full LSTM backward: the recurrence, then dinp (B,T,I) += dGates . kernel^T (skipped when dinp is 0),
  * dparams.kernel += inp^T . dGates, dparams.bias += colsum(dGates).
  */
-export function lstmBackward(k: Kernels, dinp: number, dparams: LstmParams, dhs: number, dLast: number, cache: LstmCache, inp: number, params: LstmParams, shape: LstmShape): void {
+export function lstmBackward(
+  k: Kernels,
+  dinp: number,
+  dparams: LstmParams,
+  dhs: number,
+  dLast: number,
+  cache: LstmCache,
+  inp: number,
+  params: LstmParams,
+  shape: LstmShape,
+): void {
   const { batch: B, time: T, inDim: I, hidden: H } = shape;
   lstmRecurrenceBackward(k, dparams.recurrent, dhs, dLast, cache, params.recurrent, shape);
-  denseBackward(k, dinp, { weight: dparams.kernel, bias: dparams.bias }, cache.dGates.ptr, inp, { weight: params.kernel, bias: params.bias }, { rows: B * T, inDim: I, outDim: 4 * H });
+  denseBackward(
+    k,
+    dinp,
+    { weight: dparams.kernel, bias: dparams.bias },
+    cache.dGates.ptr,
+    inp,
+    { weight: params.kernel, bias: params.bias },
+    { rows: B * T, inDim: I, outDim: 4 * H },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,7 +298,13 @@ export function allocBidirectionalCache(k: Kernels, shape: Omit<LstmShape, 'reve
 }
 
 /** cache.out (B,T,2H) from inp (B,T,I) with two parameter sets (forward, reverse). */
-export function bidirectionalLstmForward(k: Kernels, cache: BidirectionalCache, inp: number, params: { forward: LstmParams; backward: LstmParams }, shape: Omit<LstmShape, 'reverse'>): void {
+export function bidirectionalLstmForward(
+  k: Kernels,
+  cache: BidirectionalCache,
+  inp: number,
+  params: { forward: LstmParams; backward: LstmParams },
+  shape: Omit<LstmShape, 'reverse'>,
+): void {
   const { batch: B, time: T, hidden: H } = shape;
   lstmForward(k, cache.forward, inp, params.forward, { ...shape, reverse: false });
   lstmForward(k, cache.backward, inp, params.backward, { ...shape, reverse: true });
@@ -225,24 +313,53 @@ export function bidirectionalLstmForward(k: Kernels, cache: BidirectionalCache, 
 }
 
 /** Backward of bidirectionalLstmForward; dout (B,T,2H). */
-export function bidirectionalLstmBackward(k: Kernels, dinp: number, dparams: { forward: LstmParams; backward: LstmParams }, dout: number, cache: BidirectionalCache, inp: number, params: { forward: LstmParams; backward: LstmParams }, shape: Omit<LstmShape, 'reverse'>): void {
+export function bidirectionalLstmBackward(
+  k: Kernels,
+  dinp: number,
+  dparams: { forward: LstmParams; backward: LstmParams },
+  dout: number,
+  cache: BidirectionalCache,
+  inp: number,
+  params: { forward: LstmParams; backward: LstmParams },
+  shape: Omit<LstmShape, 'reverse'>,
+): void {
   const { batch: B, time: T, hidden: H } = shape;
   k.exports.copyRows(cache.dhsHalf.ptr, dout, B * T, H, H, 2 * H);
-  lstmBackward(k, dinp, dparams.forward, cache.dhsHalf.ptr, 0, cache.forward, inp, params.forward, { ...shape, reverse: false });
+  lstmBackward(k, dinp, dparams.forward, cache.dhsHalf.ptr, 0, cache.forward, inp, params.forward, {
+    ...shape,
+    reverse: false,
+  });
   k.exports.copyRows(cache.dhsHalf.ptr, dout + H * 4, B * T, H, H, 2 * H);
-  lstmBackward(k, dinp, dparams.backward, cache.dhsHalf.ptr, 0, cache.backward, inp, params.backward, { ...shape, reverse: true });
+  lstmBackward(k, dinp, dparams.backward, cache.dhsHalf.ptr, 0, cache.backward, inp, params.backward, {
+    ...shape,
+    reverse: true,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Losses (mean over what they cover).
 
 /** probs (N,V) = softmax(logits (N,V)); returns the mean cross-entropy (nats) against targets (N). */
-export function softmaxCrossEntropyForward(k: Kernels, probs: number, logits: number, targets: I32Buf, rows: number, vocab: number): number {
+export function softmaxCrossEntropyForward(
+  k: Kernels,
+  probs: number,
+  logits: number,
+  targets: I32Buf,
+  rows: number,
+  vocab: number,
+): number {
   return k.exports.softmaxCrossEntropyForward(probs, logits, targets.ptr, rows, vocab) / rows;
 }
 
 /** dlogits (N,V) = d(mean CE)/dlogits (overwritten, not accumulated: losses start the backward pass). */
-export function softmaxCrossEntropyBackward(k: Kernels, dlogits: number, probs: number, targets: I32Buf, rows: number, vocab: number): void {
+export function softmaxCrossEntropyBackward(
+  k: Kernels,
+  dlogits: number,
+  probs: number,
+  targets: I32Buf,
+  rows: number,
+  vocab: number,
+): void {
   k.exports.softmaxCrossEntropyBackward(dlogits, probs, targets.ptr, rows, vocab, 1 / rows);
 }
 
@@ -282,10 +399,30 @@ export interface AdamConfig {
 }
 
 /** One Adam step (t = step count after this update, from 1) over params, grads, m, v (all the same length). */
-export function adamStep(k: Kernels, params: F32Buf, grads: F32Buf, m: F32Buf, v: F32Buf, t: number, cfg: AdamConfig): void {
+export function adamStep(
+  k: Kernels,
+  params: F32Buf,
+  grads: F32Buf,
+  m: F32Buf,
+  v: F32Buf,
+  t: number,
+  cfg: AdamConfig,
+): void {
   const bc1 = 1 - Math.pow(cfg.beta1, t);
   const bc2 = 1 - Math.pow(cfg.beta2, t);
-  k.exports.adamUpdate(params.ptr, grads.ptr, m.ptr, v.ptr, params.length, cfg.learningRate, cfg.beta1, cfg.beta2, cfg.epsilon, bc1, bc2);
+  k.exports.adamUpdate(
+    params.ptr,
+    grads.ptr,
+    m.ptr,
+    v.ptr,
+    params.length,
+    cfg.learningRate,
+    cfg.beta1,
+    cfg.beta2,
+    cfg.epsilon,
+    bc1,
+    bc2,
+  );
 }
 
 /** Global L2 norm of grads (float64 sum). */

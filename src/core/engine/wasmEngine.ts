@@ -26,6 +26,10 @@ export async function createWasmEngine(opts: WasmEngineOptions = {}): Promise<En
   const threads = requested === 'auto' ? Math.min(2, availableParallelism()) : Math.max(1, Math.floor(requested));
   const shared = threads > 1;
   const module = loadEngineModule(shared);
-  const kernels = await instantiateKernels(module, shared, shared ? (memory) => createNodeKernelPool(module, memory, threads - 1) : undefined);
+  const kernels = await instantiateKernels(
+    module,
+    shared,
+    shared ? (memory) => createNodeKernelPool(module, memory, threads - 1) : undefined,
+  );
   return createWasmEngineFromKernels(kernels, { adaptiveThreads: opts.adaptiveThreads ?? true });
 }

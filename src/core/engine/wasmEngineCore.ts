@@ -4,7 +4,16 @@
  * imports: a browser page builds Kernels from engine-single.wasm and calls createWasmEngineFromKernels; Node
  * callers use createWasmEngine (./wasmEngine.ts), which adds file loading and worker threads.
  */
-import { ADAM, type Batch, type Decoder, type Engine, type EngineInfo, type NamedWeights, type OptimizerState, type TrainableModel } from './types';
+import {
+  ADAM,
+  type Batch,
+  type Decoder,
+  type Engine,
+  type EngineInfo,
+  type NamedWeights,
+  type OptimizerState,
+  type TrainableModel,
+} from './types';
 import type { ModelSpec, TrainingConfig } from '../model/spec';
 import { initWeights } from '../model/init';
 import { MelodyLstmDecoder, MelodyLstmNet } from '../model/melodyLstm';
@@ -96,7 +105,14 @@ class WasmMelodyModel implements TrainableModel {
   private adamSteps = 0;
   private disposed = false;
 
-  constructor(kernels: Kernels, info: EngineInfo, governor: ThreadGovernor, spec: ModelSpec, training: Pick<TrainingConfig, 'learningRate' | 'clipNorm' | 'randomSeed'>, weights: NamedWeights) {
+  constructor(
+    kernels: Kernels,
+    info: EngineInfo,
+    governor: ThreadGovernor,
+    spec: ModelSpec,
+    training: Pick<TrainingConfig, 'learningRate' | 'clipNorm' | 'randomSeed'>,
+    weights: NamedWeights,
+  ) {
     this.spec = spec;
     this.engine = info;
     this.governor = governor;
@@ -120,7 +136,10 @@ class WasmMelodyModel implements TrainableModel {
       this.net.backward(batch.batchSize, true);
       clipByGlobalNorm(this.net.k, this.net.grads, this.clipNorm);
       this.adamSteps++;
-      adamStep(this.net.k, this.net.params, this.net.grads, this.net.adamM, this.net.adamV, this.adamSteps, { learningRate: this.learningRate, ...ADAM });
+      adamStep(this.net.k, this.net.params, this.net.grads, this.net.adamM, this.net.adamV, this.adamSteps, {
+        learningRate: this.learningRate,
+        ...ADAM,
+      });
       this.net.weightsVersion++;
       return loss;
     });
@@ -169,7 +188,8 @@ class WasmMelodyModel implements TrainableModel {
   }
 
   dispose(): void {
-    // Memory is owned by the engine (one bump allocator); the model only stops accepting calls.
+    // The engine owns the memory; the model's buffers go back to it for the next model.
+    if (!this.disposed) this.net.release();
     this.disposed = true;
   }
 }
@@ -181,8 +201,18 @@ export function createWasmEngineFromKernels(kernels: Kernels, opts: { adaptiveTh
   return {
     info,
     async createModel(spec, training, weights) {
-      if (spec.kind !== 'melody-lstm') throw new UnsupportedModelError(`The wasm engine builds 'melody-lstm' models; got '${String((spec as { kind: unknown }).kind)}'.`);
-      return new WasmMelodyModel(kernels, info, governor, spec, training, weights ?? initWeights(spec, training.randomSeed));
+      if (spec.kind !== 'melody-lstm')
+        throw new UnsupportedModelError(
+          `The wasm engine builds 'melody-lstm' models; got '${String((spec as { kind: unknown }).kind)}'.`,
+        );
+      return new WasmMelodyModel(
+        kernels,
+        info,
+        governor,
+        spec,
+        training,
+        weights ?? initWeights(spec, training.randomSeed),
+      );
     },
     async dispose() {
       kernels.dispose();

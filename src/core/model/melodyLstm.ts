@@ -13,8 +13,24 @@
  */
 import { melodyLstmTensors, type MelodyLstmSpec } from './spec';
 import type { NamedWeights } from '../engine/types';
-import type { F32Buf, I32Buf, Kernels } from '../engine/wasm/kernels';
-import { allocLstmCache, denseBackward, denseForward, dropoutApply, dropoutMask, embeddingBackward, embeddingForward, lstmBackward, lstmForward, lstmRecurrenceBackward, lstmRecurrenceForward, softmaxCrossEntropyBackward, softmaxCrossEntropyForward, type LstmCache, type LstmParams } from '../engine/layers';
+import type { AllocationGroup, F32Buf, I32Buf, Kernels } from '../engine/wasm/kernels';
+import {
+  allocLstmCache,
+  denseBackward,
+  denseForward,
+  dropoutApply,
+  dropoutMask,
+  embeddingBackward,
+  embeddingForward,
+  lstmBackward,
+  lstmForward,
+  lstmRecurrenceBackward,
+  lstmRecurrenceForward,
+  softmaxCrossEntropyBackward,
+  softmaxCrossEntropyForward,
+  type LstmCache,
+  type LstmParams,
+} from '../engine/layers';
 
 /** Thrown when a batch does not fit the model (token out of range, wrong window). */
 export class ModelInputError extends Error {
@@ -58,6 +74,8 @@ interface Workspace {
   logits: F32Buf;
   probs: F32Buf;
   dlogits: F32Buf;
+  /** The buffers above, released together when a bigger batch needs a bigger workspace. */
+  group: AllocationGroup;
 }
 
 export class MelodyLstmNet {
@@ -75,6 +93,9 @@ export class MelodyLstmNet {
   /** Buffers of disposed decoders, reused by the next decoder (the bump allocator never frees). */
   readonly freeDecoderBuffers: DecoderBuffers[] = [];
 
+  /** Every buffer this net allocated (parameters, workspaces, decoder buffers), for release(). */
+  private readonly groups: AllocationGroup[] = [];
+
   constructor(k: Kernels, spec: MelodyLstmSpec) {
     this.k = k;
     this.spec = spec;
@@ -85,10 +106,29 @@ export class MelodyLstmNet {
       offset += length;
       return slot;
     });
-    this.params = k.allocF32(offset);
-    this.grads = k.allocF32(offset);
-    this.adamM = k.allocF32(offset);
-    this.adamV = k.allocF32(offset);
+    const { result, group } = k.track(() => [
+      k.allocF32(offset),
+      k.allocF32(offset),
+      k.allocF32(offset),
+      k.allocF32(offset),
+    ]);
+    [this.params, this.grads, this.adamM, this.adamV] = result;
+    this.groups.push(group);
+  }
+
+  /** Allocates through Kernels.track so that release() can give the buffers back. */
+  allocate<T>(make: () => T): { result: T; group: AllocationGroup } {
+    const tracked = this.k.track(make);
+    this.groups.push(tracked.group);
+    return tracked;
+  }
+
+  /** Gives every buffer of this net (and its decoders) back to the kernels; the net is unusable afterwards. */
+  release(): void {
+    for (const group of this.groups) this.k.release(group);
+    this.groups.length = 0;
+    this.ws = undefined;
+    this.freeDecoderBuffers.length = 0;
   }
 
   /** Byte offset of a tensor inside a flat buffer (params, grads, m or v). */
@@ -110,7 +150,10 @@ export class MelodyLstmNet {
     for (const s of this.slots) {
       const values = w[s.name];
       if (!values || values.length !== s.length) {
-        throw new ModelInputError('WEIGHTS_SHAPE_MISMATCH', `${what} tensor ${s.name} has ${values ? values.length : 'no'} values; the spec needs ${s.length} (shape ${s.shape.join('x')}). Use weights made for this model spec.`);
+        throw new ModelInputError(
+          'WEIGHTS_SHAPE_MISMATCH',
+          `${what} tensor ${s.name} has ${values ? values.length : 'no'} values; the spec needs ${s.length} (shape ${s.shape.join('x')}). Use weights made for this model spec.`,
+        );
       }
       all.set(values, s.offset);
     }
@@ -118,48 +161,73 @@ export class MelodyLstmNet {
   }
 
   private lstmParams(buf: F32Buf, layer: number): LstmParams {
-    return { kernel: this.ptr(buf, `lstm_${layer}/kernel`), recurrent: this.ptr(buf, `lstm_${layer}/recurrent_kernel`), bias: this.ptr(buf, `lstm_${layer}/bias`) };
+    return {
+      kernel: this.ptr(buf, `lstm_${layer}/kernel`),
+      recurrent: this.ptr(buf, `lstm_${layer}/recurrent_kernel`),
+      bias: this.ptr(buf, `lstm_${layer}/bias`),
+    };
   }
 
   private workspace(batch: number): Workspace {
     const existing = this.ws;
     if (existing && existing.batch >= batch) return existing;
     const { k, spec } = this;
-    const { window: T, hiddenSize: H, vocabSize: V, layers: L } = spec;
+    const { window: T, hiddenSize: H, vocabSize: V } = spec;
     const withDropout = spec.dropout > 0;
-    const ws: Workspace = {
-      batch,
-      tokens: k.allocI32(batch * T),
-      targets: k.allocI32(batch),
-      table: k.allocF32(V * 4 * H),
-      dTable: k.allocF32(V * 4 * H),
-      caches: [],
-      dropped: [],
-      masks: [],
-      dhs: [],
-      last: k.allocF32(batch * H),
-      lastMask: k.allocF32(withDropout ? batch * H : 1),
-      dLast: k.allocF32(batch * H),
-      logits: k.allocF32(batch * V),
-      probs: k.allocF32(batch * V),
-      dlogits: k.allocF32(batch * V),
-    };
+    if (existing) this.k.release(existing.group);
+    const { result: ws, group } = this.allocate((): Workspace => {
+      const fresh: Workspace = {
+        batch,
+        tokens: k.allocI32(batch * T),
+        targets: k.allocI32(batch),
+        table: k.allocF32(V * 4 * H),
+        dTable: k.allocF32(V * 4 * H),
+        caches: [],
+        dropped: [],
+        masks: [],
+        dhs: [],
+        last: k.allocF32(batch * H),
+        lastMask: k.allocF32(withDropout ? batch * H : 1),
+        dLast: k.allocF32(batch * H),
+        logits: k.allocF32(batch * V),
+        probs: k.allocF32(batch * V),
+        dlogits: k.allocF32(batch * V),
+        group: { blocks: [] },
+      };
+      this.allocateLayers(fresh);
+      return fresh;
+    });
+    ws.group = group;
+    return (this.ws = ws);
+  }
+
+  private allocateLayers(ws: Workspace): void {
+    const { k, spec } = this;
+    const { window: T, hiddenSize: H, layers: L } = spec;
+    const batch = ws.batch;
+    const withDropout = spec.dropout > 0;
     for (let layer = 1; layer <= L; layer++) {
-      ws.caches.push(allocLstmCache(k, { batch, time: T, inDim: layer === 1 ? spec.embeddingDim : H, hidden: H, reverse: false }));
+      ws.caches.push(
+        allocLstmCache(k, { batch, time: T, inDim: layer === 1 ? spec.embeddingDim : H, hidden: H, reverse: false }),
+      );
       if (layer < L) {
         ws.dhs.push(k.allocF32(batch * T * H));
         ws.masks.push(k.allocF32(withDropout ? batch * T * H : 1));
         ws.dropped.push(k.allocF32(withDropout ? batch * T * H : 1));
       }
     }
-    this.ws = ws;
-    return ws;
   }
 
   /** The (V,4H) folded table for the current weights: embeddings (V,E) . W1 (E,4H) + b1. */
   computeTable(table: F32Buf): void {
     const { spec } = this;
-    denseForward(this.k, table.ptr, this.ptr(this.params, 'embedding/embeddings'), { weight: this.ptr(this.params, 'lstm_1/kernel'), bias: this.ptr(this.params, 'lstm_1/bias') }, { rows: spec.vocabSize, inDim: spec.embeddingDim, outDim: 4 * spec.hiddenSize });
+    denseForward(
+      this.k,
+      table.ptr,
+      this.ptr(this.params, 'embedding/embeddings'),
+      { weight: this.ptr(this.params, 'lstm_1/kernel'), bias: this.ptr(this.params, 'lstm_1/bias') },
+      { rows: spec.vocabSize, inDim: spec.embeddingDim, outDim: 4 * spec.hiddenSize },
+    );
   }
 
   /**
@@ -170,11 +238,18 @@ export class MelodyLstmNet {
     const { k, spec } = this;
     const { window: T, hiddenSize: H, vocabSize: V, layers: L } = spec;
     if (inputs.length !== batch * T || targets.length !== batch) {
-      throw new ModelInputError('BATCH_SHAPE_MISMATCH', `A batch of ${batch} needs ${batch * T} input tokens (window ${T}) and ${batch} targets; got ${inputs.length} and ${targets.length}.`);
+      throw new ModelInputError(
+        'BATCH_SHAPE_MISMATCH',
+        `A batch of ${batch} needs ${batch * T} input tokens (window ${T}) and ${batch} targets; got ${inputs.length} and ${targets.length}.`,
+      );
     }
     for (const arr of [inputs, targets]) {
       for (let i = 0; i < arr.length; i++) {
-        if (!(arr[i] >= 0 && arr[i] < V)) throw new ModelInputError('TOKEN_OUT_OF_RANGE', `Token ${arr[i]} at position ${i} is outside the vocabulary 0..${V - 1}. Re-encode the corpus for this model spec.`);
+        if (!(arr[i] >= 0 && arr[i] < V))
+          throw new ModelInputError(
+            'TOKEN_OUT_OF_RANGE',
+            `Token ${arr[i]} at position ${i} is outside the vocabulary 0..${V - 1}. Re-encode the corpus for this model spec.`,
+          );
       }
     }
     const ws = this.workspace(batch);
@@ -185,7 +260,13 @@ export class MelodyLstmNet {
     this.computeTable(ws.table);
     const first = ws.caches[0];
     embeddingForward(k, first.gates.ptr, ws.tokens, ws.table.ptr, { rows: batch * T, dim: 4 * H });
-    lstmRecurrenceForward(k, first, this.ptr(this.params, 'lstm_1/recurrent_kernel'), { batch, time: T, inDim: spec.embeddingDim, hidden: H, reverse: false });
+    lstmRecurrenceForward(k, first, this.ptr(this.params, 'lstm_1/recurrent_kernel'), {
+      batch,
+      time: T,
+      inDim: spec.embeddingDim,
+      hidden: H,
+      reverse: false,
+    });
     for (let layer = 2; layer <= L; layer++) {
       const below = ws.caches[layer - 2];
       let inp = below.hs.ptr;
@@ -194,7 +275,13 @@ export class MelodyLstmNet {
         dropoutApply(k, ws.dropped[layer - 2].ptr, inp, ws.masks[layer - 2]);
         inp = ws.dropped[layer - 2].ptr;
       }
-      lstmForward(k, ws.caches[layer - 1], inp, this.lstmParams(this.params, layer), { batch, time: T, inDim: H, hidden: H, reverse: false });
+      lstmForward(k, ws.caches[layer - 1], inp, this.lstmParams(this.params, layer), {
+        batch,
+        time: T,
+        inDim: H,
+        hidden: H,
+        reverse: false,
+      });
     }
     k.exports.copyRows(ws.last.ptr, ws.caches[L - 1].hs.ptr + (T - 1) * H * 4, batch, H, H, T * H);
     if (dropout) {
@@ -218,7 +305,15 @@ export class MelodyLstmNet {
     k.zero(this.grads);
     softmaxCrossEntropyBackward(k, ws.dlogits.ptr, ws.probs.ptr, ws.targets, batch, V);
     k.zero(ws.dLast);
-    denseBackward(k, ws.dLast.ptr, this.denseParams(this.grads), ws.dlogits.ptr, ws.last.ptr, this.denseParams(this.params), { rows: batch, inDim: H, outDim: V });
+    denseBackward(
+      k,
+      ws.dLast.ptr,
+      this.denseParams(this.grads),
+      ws.dlogits.ptr,
+      ws.last.ptr,
+      this.denseParams(this.params),
+      { rows: batch, inDim: H, outDim: V },
+    );
     if (dropout) dropoutApply(k, ws.dLast.ptr, ws.dLast.ptr, ws.lastMask);
     let dhs = 0;
     let dLast = ws.dLast.ptr;
@@ -226,20 +321,42 @@ export class MelodyLstmNet {
       const dBelow = ws.dhs[layer - 2];
       k.zero(dBelow);
       const inp = dropout ? ws.dropped[layer - 2].ptr : ws.caches[layer - 2].hs.ptr;
-      lstmBackward(k, dBelow.ptr, this.lstmParams(this.grads, layer), dhs, dLast, ws.caches[layer - 1], inp, this.lstmParams(this.params, layer), { batch, time: T, inDim: H, hidden: H, reverse: false });
+      lstmBackward(
+        k,
+        dBelow.ptr,
+        this.lstmParams(this.grads, layer),
+        dhs,
+        dLast,
+        ws.caches[layer - 1],
+        inp,
+        this.lstmParams(this.params, layer),
+        { batch, time: T, inDim: H, hidden: H, reverse: false },
+      );
       if (dropout) dropoutApply(k, dBelow.ptr, dBelow.ptr, ws.masks[layer - 2]);
       dhs = dBelow.ptr;
       dLast = 0;
     }
     const first = ws.caches[0];
-    lstmRecurrenceBackward(k, this.ptr(this.grads, 'lstm_1/recurrent_kernel'), dhs, dLast, first, this.ptr(this.params, 'lstm_1/recurrent_kernel'), { batch, time: T, inDim: spec.embeddingDim, hidden: H, reverse: false });
+    lstmRecurrenceBackward(
+      k,
+      this.ptr(this.grads, 'lstm_1/recurrent_kernel'),
+      dhs,
+      dLast,
+      first,
+      this.ptr(this.params, 'lstm_1/recurrent_kernel'),
+      { batch, time: T, inDim: spec.embeddingDim, hidden: H, reverse: false },
+    );
     // Unfold: the table's gradient gathers the gate gradients by token; the dense backward then gives the
     // gradients of the embeddings, W1 and b1.
     k.zero(ws.dTable);
     embeddingBackward(k, ws.dTable.ptr, first.dGates.ptr, ws.tokens, { rows: batch * T, dim: 4 * H });
     denseBackward(
-      k, this.ptr(this.grads, 'embedding/embeddings'), { weight: this.ptr(this.grads, 'lstm_1/kernel'), bias: this.ptr(this.grads, 'lstm_1/bias') }, ws.dTable.ptr,
-      this.ptr(this.params, 'embedding/embeddings'), { weight: this.ptr(this.params, 'lstm_1/kernel'), bias: this.ptr(this.params, 'lstm_1/bias') },
+      k,
+      this.ptr(this.grads, 'embedding/embeddings'),
+      { weight: this.ptr(this.grads, 'lstm_1/kernel'), bias: this.ptr(this.grads, 'lstm_1/bias') },
+      ws.dTable.ptr,
+      this.ptr(this.params, 'embedding/embeddings'),
+      { weight: this.ptr(this.params, 'lstm_1/kernel'), bias: this.ptr(this.params, 'lstm_1/bias') },
       { rows: V, inDim: spec.embeddingDim, outDim: 4 * H },
     );
   }
@@ -272,19 +389,25 @@ export class MelodyLstmDecoder {
     this.net = net;
     const { k, spec } = net;
     const H = spec.hiddenSize;
-    this.buffers = net.freeDecoderBuffers.pop() ?? {
-      table: k.allocF32(spec.vocabSize * 4 * H),
-      tableVersion: -1,
-      token: k.allocI32(1),
-      h: Array.from({ length: spec.layers }, () => k.allocF32(H)),
-      c: Array.from({ length: spec.layers }, () => k.allocF32(H)),
-      gates: k.allocF32(4 * H),
-      logits: k.allocF32(spec.vocabSize),
-    };
+    this.buffers =
+      net.freeDecoderBuffers.pop() ??
+      net.allocate(() => ({
+        table: k.allocF32(spec.vocabSize * 4 * H),
+        tableVersion: -1,
+        token: k.allocI32(1),
+        h: Array.from({ length: spec.layers }, () => k.allocF32(H)),
+        c: Array.from({ length: spec.layers }, () => k.allocF32(H)),
+        gates: k.allocF32(4 * H),
+        logits: k.allocF32(spec.vocabSize),
+      })).result;
   }
 
   private get b(): DecoderBuffers {
-    if (!this.buffers) throw new ModelInputError('DECODER_DISPOSED', 'This decoder was disposed; create a new one with createDecoder().');
+    if (!this.buffers)
+      throw new ModelInputError(
+        'DECODER_DISPOSED',
+        'This decoder was disposed; create a new one with createDecoder().',
+      );
     return this.buffers;
   }
 
@@ -315,12 +438,56 @@ export class MelodyLstmDecoder {
     const one = { rows: 1, dim: 4 * H };
     embeddingForward(k, b.gates.ptr, b.token, b.table.ptr, one);
     // In place: the kernel reads h and c of the previous step before it overwrites them.
-    k.exports.lstmStepForward(b.gates.ptr, b.h[0].ptr, net.ptr(net.params, 'lstm_1/recurrent_kernel'), b.c[0].ptr, b.c[0].ptr, b.h[0].ptr, 1, H, 4 * H, H, H, H, H, 0, 0);
+    k.exports.lstmStepForward(
+      b.gates.ptr,
+      b.h[0].ptr,
+      net.ptr(net.params, 'lstm_1/recurrent_kernel'),
+      b.c[0].ptr,
+      b.c[0].ptr,
+      b.h[0].ptr,
+      1,
+      H,
+      4 * H,
+      H,
+      H,
+      H,
+      H,
+      0,
+      0,
+    );
     for (let layer = 2; layer <= spec.layers; layer++) {
-      denseForward(k, b.gates.ptr, b.h[layer - 2].ptr, { weight: net.ptr(net.params, `lstm_${layer}/kernel`), bias: net.ptr(net.params, `lstm_${layer}/bias`) }, { rows: 1, inDim: H, outDim: 4 * H });
-      k.exports.lstmStepForward(b.gates.ptr, b.h[layer - 1].ptr, net.ptr(net.params, `lstm_${layer}/recurrent_kernel`), b.c[layer - 1].ptr, b.c[layer - 1].ptr, b.h[layer - 1].ptr, 1, H, 4 * H, H, H, H, H, 0, 0);
+      denseForward(
+        k,
+        b.gates.ptr,
+        b.h[layer - 2].ptr,
+        { weight: net.ptr(net.params, `lstm_${layer}/kernel`), bias: net.ptr(net.params, `lstm_${layer}/bias`) },
+        { rows: 1, inDim: H, outDim: 4 * H },
+      );
+      k.exports.lstmStepForward(
+        b.gates.ptr,
+        b.h[layer - 1].ptr,
+        net.ptr(net.params, `lstm_${layer}/recurrent_kernel`),
+        b.c[layer - 1].ptr,
+        b.c[layer - 1].ptr,
+        b.h[layer - 1].ptr,
+        1,
+        H,
+        4 * H,
+        H,
+        H,
+        H,
+        H,
+        0,
+        0,
+      );
     }
-    denseForward(k, b.logits.ptr, b.h[spec.layers - 1].ptr, { weight: net.ptr(net.params, 'dense/kernel'), bias: net.ptr(net.params, 'dense/bias') }, { rows: 1, inDim: H, outDim: V });
+    denseForward(
+      k,
+      b.logits.ptr,
+      b.h[spec.layers - 1].ptr,
+      { weight: net.ptr(net.params, 'dense/kernel'), bias: net.ptr(net.params, 'dense/bias') },
+      { rows: 1, inDim: H, outDim: V },
+    );
     return k.f32(b.logits).slice();
   }
 }

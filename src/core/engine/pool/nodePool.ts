@@ -52,8 +52,16 @@ export function liveKernelWorkers(): number {
 }
 
 /** Starts `workerCount` workers over `memory` and waits until every one has instantiated the kernels. */
-export async function createNodeKernelPool(module: WasmModule, memory: WasmMemory, workerCount: number): Promise<KernelPool> {
-  if (workerCount < 1 || workerCount > MAX_WORKERS) throw new KernelPoolError('POOL_SIZE', `The wasm engine pool takes 1..${MAX_WORKERS} worker threads; asked for ${workerCount}.`);
+export async function createNodeKernelPool(
+  module: WasmModule,
+  memory: WasmMemory,
+  workerCount: number,
+): Promise<KernelPool> {
+  if (workerCount < 1 || workerCount > MAX_WORKERS)
+    throw new KernelPoolError(
+      'POOL_SIZE',
+      `The wasm engine pool takes 1..${MAX_WORKERS} worker threads; asked for ${workerCount}.`,
+    );
   const job = new SharedArrayBuffer(F64_OFFSET + 64 * 8);
   const words = new Int32Array(job, 0, 16);
   const slots = new Float64Array(job, F64_OFFSET, 64);
@@ -96,7 +104,10 @@ export async function createNodeKernelPool(module: WasmModule, memory: WasmMemor
   }
   if (failure) {
     for (const worker of workers) void worker.terminate();
-    throw new KernelPoolError('POOL_START_FAILED', `The wasm engine's worker threads did not start (${failure.message}). Use threads: 1.`);
+    throw new KernelPoolError(
+      'POOL_START_FAILED',
+      `The wasm engine's worker threads did not start (${failure.message}). Use threads: 1.`,
+    );
   }
 
   let disposed = false;
@@ -133,12 +144,16 @@ export async function createNodeKernelPool(module: WasmModule, memory: WasmMemor
         let done = Atomics.load(words, word);
         while (done !== seq) {
           if (++spins > SPIN_CHECKS) Atomics.wait(words, word, done, 1000);
-          if (failure) throw new KernelPoolError('POOL_WORKER_DIED', `A wasm engine worker thread died: ${failure.message}`);
+          if (failure)
+            throw new KernelPoolError('POOL_WORKER_DIED', `A wasm engine worker thread died: ${failure.message}`);
           done = Atomics.load(words, word);
         }
       }
       if (Atomics.load(words, FAILED)) {
-        throw new KernelPoolError('POOL_KERNEL_FAILED', `The wasm kernel ${j.op} failed on a worker thread (out-of-bounds memory access?).`);
+        throw new KernelPoolError(
+          'POOL_KERNEL_FAILED',
+          `The wasm kernel ${j.op} failed on a worker thread (out-of-bounds memory access?).`,
+        );
       }
     },
     dispose(): void {

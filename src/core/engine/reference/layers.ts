@@ -13,12 +13,25 @@ export function refEmbeddingForward(tokens: ArrayLike<number>, table: Float64Arr
 }
 
 /** dtable (V,C) += dout (N,C) at the rows of tokens. */
-export function refEmbeddingBackward(dtable: Float64Array, dout: Float64Array, tokens: ArrayLike<number>, dim: number): void {
-  for (let r = 0; r < tokens.length; r++) for (let j = 0; j < dim; j++) dtable[tokens[r] * dim + j] += dout[r * dim + j];
+export function refEmbeddingBackward(
+  dtable: Float64Array,
+  dout: Float64Array,
+  tokens: ArrayLike<number>,
+  dim: number,
+): void {
+  for (let r = 0; r < tokens.length; r++)
+    for (let j = 0; j < dim; j++) dtable[tokens[r] * dim + j] += dout[r * dim + j];
 }
 
 /** out (N,O) = inp (N,I) . weight (I,O) + bias (O). */
-export function refDenseForward(inp: Float64Array, weight: Float64Array, bias: Float64Array, rows: number, inDim: number, outDim: number): Float64Array {
+export function refDenseForward(
+  inp: Float64Array,
+  weight: Float64Array,
+  bias: Float64Array,
+  rows: number,
+  inDim: number,
+  outDim: number,
+): Float64Array {
   const out = new Float64Array(rows * outDim);
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < outDim; o++) {
@@ -31,7 +44,14 @@ export function refDenseForward(inp: Float64Array, weight: Float64Array, bias: F
 }
 
 /** Gradients of refDenseForward for dout (N,O): dinp (N,I), dweight (I,O), dbias (O). */
-export function refDenseBackward(dout: Float64Array, inp: Float64Array, weight: Float64Array, rows: number, inDim: number, outDim: number): { dinp: Float64Array; dweight: Float64Array; dbias: Float64Array } {
+export function refDenseBackward(
+  dout: Float64Array,
+  inp: Float64Array,
+  weight: Float64Array,
+  rows: number,
+  inDim: number,
+  outDim: number,
+): { dinp: Float64Array; dweight: Float64Array; dbias: Float64Array } {
   const dinp = new Float64Array(rows * inDim);
   const dweight = new Float64Array(inDim * outDim);
   const dbias = new Float64Array(outDim);
@@ -121,7 +141,13 @@ export function refLstmForward(inp: Float64Array, w: RefLstmWeights, shape: RefL
 }
 
 /** Gradients of refLstmForward given dhs (B,T,H), the gradient of every output step. */
-export function refLstmBackward(dhs: Float64Array, inp: Float64Array, w: RefLstmWeights, trace: RefLstmTrace, shape: RefLstmShape): { dinp: Float64Array; dkernel: Float64Array; drecurrent: Float64Array; dbias: Float64Array } {
+export function refLstmBackward(
+  dhs: Float64Array,
+  inp: Float64Array,
+  w: RefLstmWeights,
+  trace: RefLstmTrace,
+  shape: RefLstmShape,
+): { dinp: Float64Array; dkernel: Float64Array; drecurrent: Float64Array; dbias: Float64Array } {
   const { batch: B, time: T, inDim: I, hidden: H } = shape;
   const dinp = new Float64Array(B * T * I);
   const dkernel = new Float64Array(I * 4 * H);
@@ -169,7 +195,11 @@ export function refLstmBackward(dhs: Float64Array, inp: Float64Array, w: RefLstm
 }
 
 /** Mean softmax cross-entropy of logits (N,V) against targets (N), with the probabilities. */
-export function refSoftmaxCrossEntropy(logits: Float64Array, targets: ArrayLike<number>, vocab: number): { loss: number; probs: Float64Array } {
+export function refSoftmaxCrossEntropy(
+  logits: Float64Array,
+  targets: ArrayLike<number>,
+  vocab: number,
+): { loss: number; probs: Float64Array } {
   const rows = targets.length;
   const probs = new Float64Array(rows * vocab);
   let loss = 0;
@@ -185,15 +215,23 @@ export function refSoftmaxCrossEntropy(logits: Float64Array, targets: ArrayLike<
 }
 
 /** d(mean CE)/dlogits. */
-export function refSoftmaxCrossEntropyBackward(probs: Float64Array, targets: ArrayLike<number>, vocab: number): Float64Array {
+export function refSoftmaxCrossEntropyBackward(
+  probs: Float64Array,
+  targets: ArrayLike<number>,
+  vocab: number,
+): Float64Array {
   const rows = targets.length;
   const d = new Float64Array(probs.length);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < vocab; j++) d[r * vocab + j] = (probs[r * vocab + j] - (j === targets[r] ? 1 : 0)) / rows;
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < vocab; j++) d[r * vocab + j] = (probs[r * vocab + j] - (j === targets[r] ? 1 : 0)) / rows;
   return d;
 }
 
 /** Mean sigmoid binary cross-entropy of logits (n) against targets (n) in [0,1]; with its gradient. */
-export function refSigmoidBce(logits: Float64Array, targets: ArrayLike<number>): { loss: number; dlogits: Float64Array } {
+export function refSigmoidBce(
+  logits: Float64Array,
+  targets: ArrayLike<number>,
+): { loss: number; dlogits: Float64Array } {
   const n = logits.length;
   const dlogits = new Float64Array(n);
   let loss = 0;
@@ -206,7 +244,17 @@ export function refSigmoidBce(logits: Float64Array, targets: ArrayLike<number>):
 }
 
 /** One Adam step in float64 (tfjs-core's formula, see ../types.ts ADAM); t counts from 1. */
-export function refAdamStep(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, t: number, lr: number, beta1: number, beta2: number, eps: number): void {
+export function refAdamStep(
+  w: Float64Array,
+  g: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  t: number,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+): void {
   for (let i = 0; i < w.length; i++) {
     m[i] = beta1 * m[i] + (1 - beta1) * g[i];
     v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
@@ -219,6 +267,7 @@ export function refClipByGlobalNorm(grads: Float64Array[], clipNorm: number): nu
   let ss = 0;
   for (const g of grads) for (const x of g) ss += x * x;
   const norm = Math.sqrt(ss);
-  if (clipNorm > 0 && norm > clipNorm) for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= clipNorm / norm;
+  if (clipNorm > 0 && norm > clipNorm)
+    for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= clipNorm / norm;
   return norm;
 }

@@ -5,12 +5,28 @@
  * modelled (tests compare at dropout 0). The fast model (../../model/melodyLstm.ts) must give the same numbers.
  */
 import type { MelodyLstmSpec } from '../../model/spec';
-import { refDenseBackward, refDenseForward, refEmbeddingBackward, refEmbeddingForward, refLstmBackward, refLstmForward, refSoftmaxCrossEntropy, refSoftmaxCrossEntropyBackward, type RefLstmTrace } from './layers';
+import {
+  refDenseBackward,
+  refDenseForward,
+  refEmbeddingBackward,
+  refEmbeddingForward,
+  refLstmBackward,
+  refLstmForward,
+  refSoftmaxCrossEntropy,
+  refSoftmaxCrossEntropyBackward,
+  type RefLstmTrace,
+} from './layers';
 
 export type Weights64 = Record<string, Float64Array>;
 
 /** Loss and gradients (same names as the weights) for inputs (B,T) and targets (B). */
-export function refMelodyLossAndGradients(spec: MelodyLstmSpec, w: Weights64, inputs: ArrayLike<number>, targets: ArrayLike<number>, batch: number): { loss: number; grads: Weights64 } {
+export function refMelodyLossAndGradients(
+  spec: MelodyLstmSpec,
+  w: Weights64,
+  inputs: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  batch: number,
+): { loss: number; grads: Weights64 } {
   const T = inputs.length / batch;
   const H = spec.hiddenSize;
   const E = spec.embeddingDim;
@@ -19,12 +35,19 @@ export function refMelodyLossAndGradients(spec: MelodyLstmSpec, w: Weights64, in
   const traces: RefLstmTrace[] = [];
   for (let k = 1; k <= spec.layers; k++) {
     const inDim = k === 1 ? E : H;
-    const trace = refLstmForward(layerInputs[k - 1], lstmWeights(w, k), { batch, time: T, inDim, hidden: H, reverse: false });
+    const trace = refLstmForward(layerInputs[k - 1], lstmWeights(w, k), {
+      batch,
+      time: T,
+      inDim,
+      hidden: H,
+      reverse: false,
+    });
     traces.push(trace);
     layerInputs.push(trace.hs);
   }
   const last = new Float64Array(batch * H);
-  for (let b = 0; b < batch; b++) last.set(traces[spec.layers - 1].hs.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
+  for (let b = 0; b < batch; b++)
+    last.set(traces[spec.layers - 1].hs.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
   const logits = refDenseForward(last, w['dense/kernel'], w['dense/bias'], batch, H, spec.vocabSize);
   const { loss, probs } = refSoftmaxCrossEntropy(logits, targets, spec.vocabSize);
 
@@ -37,7 +60,13 @@ export function refMelodyLossAndGradients(spec: MelodyLstmSpec, w: Weights64, in
   for (let b = 0; b < batch; b++) dhs.set(dense.dinp.subarray(b * H, (b + 1) * H), (b * T + T - 1) * H);
   for (let k = spec.layers; k >= 1; k--) {
     const inDim = k === 1 ? E : H;
-    const g = refLstmBackward(dhs, layerInputs[k - 1], lstmWeights(w, k), traces[k - 1], { batch, time: T, inDim, hidden: H, reverse: false });
+    const g = refLstmBackward(dhs, layerInputs[k - 1], lstmWeights(w, k), traces[k - 1], {
+      batch,
+      time: T,
+      inDim,
+      hidden: H,
+      reverse: false,
+    });
     grads[`lstm_${k}/kernel`] = g.dkernel;
     grads[`lstm_${k}/recurrent_kernel`] = g.drecurrent;
     grads[`lstm_${k}/bias`] = g.dbias;

@@ -7,7 +7,8 @@
  * calling thread.
  *
  * Buffers are byte offsets ("pointers") into one WasmMemory, handed out by a bump allocator: the engine
- * allocates its parameters and activations once and reuses them, so nothing is ever freed one by one.
+ * allocates its parameters and activations once and reuses them. An owner that goes away (a disposed model or
+ * decoder) releases its buffers as a group; blocks of the same size are then reused.
  */
 
 /**
@@ -23,7 +24,10 @@ export type WasmModule = object;
 interface WasmApi {
   Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Instance: new (
+    module: WasmModule,
+    imports: Record<string, Record<string, unknown>>,
+  ) => { exports: Record<string, unknown> };
 }
 /** globalThis.WebAssembly, typed. */
 export const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -36,9 +40,44 @@ export type PoolOp = (typeof POOL_OPS)[number];
 export interface KernelExports {
   heapBase(): number;
   /** scratch: 0 or SCRATCH_FLOATS floats private to the calling thread (B is packed there). */
-  matmulAB(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: number, scratch: number): void;
-  matmulAtB(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: number, scratch: number): void;
-  matmulABt(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
+  matmulAB(
+    c: number,
+    a: number,
+    b: number,
+    m: number,
+    n: number,
+    k: number,
+    lda: number,
+    ldb: number,
+    ldc: number,
+    accumulate: number,
+    scratch: number,
+  ): void;
+  matmulAtB(
+    c: number,
+    a: number,
+    b: number,
+    m: number,
+    n: number,
+    k: number,
+    lda: number,
+    ldb: number,
+    ldc: number,
+    accumulate: number,
+    scratch: number,
+  ): void;
+  matmulABt(
+    c: number,
+    a: number,
+    b: number,
+    m: number,
+    n: number,
+    k: number,
+    lda: number,
+    ldb: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
   copyRows(out: number, x: number, rows: number, cols: number, ldo: number, ldx: number): void;
   fillRows(out: number, vec: number, rows: number, cols: number, ldo: number): void;
   colSumAccumulate(acc: number, x: number, rows: number, cols: number, ldx: number): void;
@@ -48,17 +87,107 @@ export interface KernelExports {
   multiplyInto(out: number, x: number, mask: number, n: number): void;
   scaleInPlace(x: number, n: number, s: number): void;
   sumSquares(x: number, n: number): number;
-  lstmCellForward(gates: number, cPrev: number, c: number, h: number, rows: number, hidden: number, ldg: number, ldcp: number, ldc: number, ldh: number): void;
-  lstmCellBackward(dGates: number, dcCarry: number, dhOut: number, dhRec: number, gates: number, c: number, cPrev: number, rows: number, hidden: number, lddg: number, lddo: number, ldg: number, ldc: number, ldcp: number): void;
-  lstmStepForward(gates: number, hPrev: number, u: number, cPrev: number, c: number, h: number, rows: number, hidden: number, ldg: number, ldhp: number, ldcp: number, ldc: number, ldh: number, scratch: number, uPacked: number): void;
+  lstmCellForward(
+    gates: number,
+    cPrev: number,
+    c: number,
+    h: number,
+    rows: number,
+    hidden: number,
+    ldg: number,
+    ldcp: number,
+    ldc: number,
+    ldh: number,
+  ): void;
+  lstmCellBackward(
+    dGates: number,
+    dcCarry: number,
+    dhOut: number,
+    dhRec: number,
+    gates: number,
+    c: number,
+    cPrev: number,
+    rows: number,
+    hidden: number,
+    lddg: number,
+    lddo: number,
+    ldg: number,
+    ldc: number,
+    ldcp: number,
+  ): void;
+  lstmStepForward(
+    gates: number,
+    hPrev: number,
+    u: number,
+    cPrev: number,
+    c: number,
+    h: number,
+    rows: number,
+    hidden: number,
+    ldg: number,
+    ldhp: number,
+    ldcp: number,
+    ldc: number,
+    ldh: number,
+    scratch: number,
+    uPacked: number,
+  ): void;
   packB(dst: number, b: number, k: number, n: number, ldb: number): void;
-  matmulABPacked(c: number, a: number, b: number, packed: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
-  lstmStepBackward(dGates: number, dcCarry: number, dhOut: number, dhRec: number, gates: number, c: number, cPrev: number, u: number, rows: number, hidden: number, lddg: number, lddo: number, ldg: number, ldc: number, ldcp: number, hasPrev: number): void;
+  matmulABPacked(
+    c: number,
+    a: number,
+    b: number,
+    packed: number,
+    m: number,
+    n: number,
+    k: number,
+    lda: number,
+    ldb: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
+  lstmStepBackward(
+    dGates: number,
+    dcCarry: number,
+    dhOut: number,
+    dhRec: number,
+    gates: number,
+    c: number,
+    cPrev: number,
+    u: number,
+    rows: number,
+    hidden: number,
+    lddg: number,
+    lddo: number,
+    ldg: number,
+    ldc: number,
+    ldcp: number,
+    hasPrev: number,
+  ): void;
   softmaxCrossEntropyForward(probs: number, logits: number, targets: number, rows: number, vocab: number): number;
-  softmaxCrossEntropyBackward(dlogits: number, probs: number, targets: number, rows: number, vocab: number, scale: number): void;
+  softmaxCrossEntropyBackward(
+    dlogits: number,
+    probs: number,
+    targets: number,
+    rows: number,
+    vocab: number,
+    scale: number,
+  ): void;
   sigmoidBceForward(probs: number, logits: number, targets: number, n: number): number;
   sigmoidBceBackward(dlogits: number, probs: number, targets: number, n: number, scale: number): void;
-  adamUpdate(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number): void;
+  adamUpdate(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    bc1: number,
+    bc2: number,
+  ): void;
 }
 
 /**
@@ -91,6 +220,12 @@ export interface KernelPool {
   readonly workerCount: number;
   run(job: ChunkedJob, callerChunk: (args: number[]) => void): void;
   dispose(): void;
+}
+
+/** Buffers allocated together (see Kernels.track), released together. */
+export interface AllocationGroup {
+  /** [byte offset, size in bytes] */
+  blocks: [number, number][];
 }
 
 /** A float32 buffer in wasm memory: byte offset and element count. */
@@ -129,6 +264,10 @@ export class Kernels {
   private activeThreads: number;
   /** One packing scratch buffer per thread (index 0 = the calling thread). */
   private readonly scratch: number[];
+  /** Released blocks by size in bytes (sizes repeat: models of one spec allocate the same buffers). */
+  private readonly freeBlocks = new Map<number, number[]>();
+  /** Open track() groups recording allocations. */
+  private readonly groups: [number, number][][] = [];
   /** Kernel calls that were split over more than one thread (tests check that threads really ran). */
   parallelCalls = 0;
 
@@ -170,8 +309,15 @@ export class Kernels {
   }
 
   private allocBytes(bytes: number): number {
+    const size = align(Math.max(bytes, 4), 64);
+    const reused = this.freeBlocks.get(size)?.pop();
+    if (reused !== undefined) {
+      new Uint8Array(this.memory.buffer, reused, size).fill(0);
+      this.record(reused, size);
+      return reused;
+    }
     const ptr = this.top;
-    const end = align(ptr + Math.max(bytes, 4), 64);
+    const end = ptr + size;
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE_BYTES);
@@ -179,13 +325,42 @@ export class Kernels {
         this.memory.grow(pages);
       } catch (error) {
         throw new EngineMemoryError(
-          `The wasm engine could not grow its memory to ${Math.ceil(end / 2 ** 20)} MiB (${error instanceof Error ? error.message : String(error)}). Use a smaller batch size or model.`,
+          `The wasm engine could not grow its memory to ${Math.ceil(end / 2 ** 20)} MiB (${error instanceof Error ? error.message : String(error)}). Use a smaller batch size or model, or dispose models you no longer use.`,
         );
       }
     }
     this.top = end;
-    // Memory from grow() is zero; memory below `top` is never handed out twice, so the buffer is zero too.
+    // Memory from grow() is zero and memory below `top` is handed out fresh only once, so the block is zero.
+    this.record(ptr, size);
     return ptr;
+  }
+
+  private record(ptr: number, size: number): void {
+    for (const group of this.groups) group.push([ptr, size]);
+  }
+
+  /**
+   * Runs `allocate` and returns what it made plus an AllocationGroup of every buffer allocated meanwhile, so an
+   * owner (a model, a decoder) can give them all back with release().
+   */
+  track<T>(allocate: () => T): { result: T; group: AllocationGroup } {
+    const group: [number, number][] = [];
+    this.groups.push(group);
+    try {
+      return { result: allocate(), group: { blocks: group } };
+    } finally {
+      this.groups.splice(this.groups.indexOf(group), 1);
+    }
+  }
+
+  /** Gives a group's buffers back: later allocations of the same sizes reuse them (zeroed). */
+  release(group: AllocationGroup): void {
+    for (const [ptr, size] of group.blocks) {
+      const list = this.freeBlocks.get(size) ?? [];
+      list.push(ptr);
+      this.freeBlocks.set(size, list);
+    }
+    group.blocks.length = 0;
   }
 
   /** A Float32Array view (valid until the memory next grows, when it is a non-shared memory). */
@@ -205,23 +380,70 @@ export class Kernels {
   // ---- products (split over threads by rows, or by columns when there are too few rows) ----
 
   /** C(m,n) (+)= A(m,k) . B(k,n). */
-  matmulAB(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: boolean): void {
+  matmulAB(
+    c: number,
+    a: number,
+    b: number,
+    m: number,
+    n: number,
+    k: number,
+    lda: number,
+    ldb: number,
+    ldc: number,
+    accumulate: boolean,
+  ): void {
     this.product('matmulAB', c, a, b, m, n, k, lda, ldb, ldc, accumulate, lda * 4, 4);
   }
 
   /** C(m,n) (+)= A^T . B with A stored (k,m), B (k,n). */
-  matmulAtB(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: boolean): void {
+  matmulAtB(
+    c: number,
+    a: number,
+    b: number,
+    m: number,
+    n: number,
+    k: number,
+    lda: number,
+    ldb: number,
+    ldc: number,
+    accumulate: boolean,
+  ): void {
     this.product('matmulAtB', c, a, b, m, n, k, lda, ldb, ldc, accumulate, 4, 4);
   }
 
   /** C(m,n) (+)= A(m,k) . B^T with B stored (n,k). */
-  matmulABt(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: boolean): void {
+  matmulABt(
+    c: number,
+    a: number,
+    b: number,
+    m: number,
+    n: number,
+    k: number,
+    lda: number,
+    ldb: number,
+    ldc: number,
+    accumulate: boolean,
+  ): void {
     this.product('matmulABt', c, a, b, m, n, k, lda, ldb, ldc, accumulate, lda * 4, ldb * 4);
   }
 
   // aRowStride: bytes between consecutive output rows in A; bColStride: bytes between consecutive output columns
   // in B (4 when B's columns are contiguous, 4*ldb for the B^T product).
-  private product(op: 'matmulAB' | 'matmulAtB' | 'matmulABt', c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: boolean, aRowStride: number, bColStride: number): void {
+  private product(
+    op: 'matmulAB' | 'matmulAtB' | 'matmulABt',
+    c: number,
+    a: number,
+    b: number,
+    m: number,
+    n: number,
+    k: number,
+    lda: number,
+    ldb: number,
+    ldc: number,
+    accumulate: boolean,
+    aRowStride: number,
+    bColStride: number,
+  ): void {
     const acc = accumulate ? 1 : 0;
     const threads = this.activeThreads;
     const args = [c, a, b, m, n, k, lda, ldb, ldc, acc];
@@ -234,9 +456,33 @@ export class Kernels {
     // A^T.B (weight gradients) packs a panel of B per call: split it by columns so each chunk packs only its own.
     const byColumns = op === 'matmulAtB' ? n >= 16 * threads : m < 8 * threads;
     if (byColumns) {
-      this.runChunked({ op, args, total: n, unit: roundUp(Math.ceil(n / (4 * threads)), 8), countArg: 4, scratchArg, pointers: [[0, 4], [2, bColStride]], scratch: this.scratch });
+      this.runChunked({
+        op,
+        args,
+        total: n,
+        unit: roundUp(Math.ceil(n / (4 * threads)), 8),
+        countArg: 4,
+        scratchArg,
+        pointers: [
+          [0, 4],
+          [2, bColStride],
+        ],
+        scratch: this.scratch,
+      });
     } else {
-      this.runChunked({ op, args, total: m, unit: roundUp(Math.ceil(m / (4 * threads)), 4), countArg: 3, scratchArg, pointers: [[0, ldc * 4], [1, aRowStride]], scratch: this.scratch });
+      this.runChunked({
+        op,
+        args,
+        total: m,
+        unit: roundUp(Math.ceil(m / (4 * threads)), 4),
+        countArg: 3,
+        scratchArg,
+        pointers: [
+          [0, ldc * 4],
+          [1, aRowStride],
+        ],
+        scratch: this.scratch,
+      });
     }
   }
 
@@ -246,28 +492,103 @@ export class Kernels {
   }
 
   /** One LSTM time step forward for all rows (see lstmStepForward in the kernels), chunked by rows. */
-  lstmStepForward(gates: number, hPrev: number, u: number, cPrev: number, c: number, h: number, rows: number, hidden: number, ldg: number, ldhp: number, ldcp: number, ldc: number, ldh: number, uPacked = 0): void {
+  lstmStepForward(
+    gates: number,
+    hPrev: number,
+    u: number,
+    cPrev: number,
+    c: number,
+    h: number,
+    rows: number,
+    hidden: number,
+    ldg: number,
+    ldhp: number,
+    ldcp: number,
+    ldc: number,
+    ldh: number,
+    uPacked = 0,
+  ): void {
     const args = [gates, hPrev, u, cPrev, c, h, rows, hidden, ldg, ldhp, ldcp, ldc, ldh, this.scratch[0], uPacked];
     if (this.activeThreads <= 1 || !this.pool || rows < 8) {
       this.exports.lstmStepForward(...(args as Parameters<KernelExports['lstmStepForward']>));
       return;
     }
     this.runChunked({
-      op: 'lstmStepForward', args, total: rows, unit: STEP_ROWS_PER_CHUNK, countArg: 6, scratchArg: 13,
-      pointers: [[0, ldg * 4], [1, ldhp * 4], [3, ldcp * 4], [4, ldc * 4], [5, ldh * 4]], scratch: this.scratch,
+      op: 'lstmStepForward',
+      args,
+      total: rows,
+      unit: STEP_ROWS_PER_CHUNK,
+      countArg: 6,
+      scratchArg: 13,
+      pointers: [
+        [0, ldg * 4],
+        [1, ldhp * 4],
+        [3, ldcp * 4],
+        [4, ldc * 4],
+        [5, ldh * 4],
+      ],
+      scratch: this.scratch,
     });
   }
 
   /** One LSTM time step backward for all rows, chunked by rows (dcCarry and dhRec are (rows, hidden), dense). */
-  lstmStepBackward(dGates: number, dcCarry: number, dhOut: number, dhRec: number, gates: number, c: number, cPrev: number, u: number, rows: number, hidden: number, lddg: number, lddo: number, ldg: number, ldc: number, ldcp: number, hasPrev: boolean): void {
-    const args = [dGates, dcCarry, dhOut, dhRec, gates, c, cPrev, u, rows, hidden, lddg, lddo, ldg, ldc, ldcp, hasPrev ? 1 : 0];
+  lstmStepBackward(
+    dGates: number,
+    dcCarry: number,
+    dhOut: number,
+    dhRec: number,
+    gates: number,
+    c: number,
+    cPrev: number,
+    u: number,
+    rows: number,
+    hidden: number,
+    lddg: number,
+    lddo: number,
+    ldg: number,
+    ldc: number,
+    ldcp: number,
+    hasPrev: boolean,
+  ): void {
+    const args = [
+      dGates,
+      dcCarry,
+      dhOut,
+      dhRec,
+      gates,
+      c,
+      cPrev,
+      u,
+      rows,
+      hidden,
+      lddg,
+      lddo,
+      ldg,
+      ldc,
+      ldcp,
+      hasPrev ? 1 : 0,
+    ];
     if (this.activeThreads <= 1 || !this.pool || rows < 8) {
       this.exports.lstmStepBackward(...(args as Parameters<KernelExports['lstmStepBackward']>));
       return;
     }
     this.runChunked({
-      op: 'lstmStepBackward', args, total: rows, unit: STEP_ROWS_PER_CHUNK, countArg: 8, scratchArg: -1,
-      pointers: [[0, lddg * 4], [1, hidden * 4], [2, lddo * 4], [3, hidden * 4], [4, ldg * 4], [5, ldc * 4], [6, ldcp * 4]], scratch: this.scratch,
+      op: 'lstmStepBackward',
+      args,
+      total: rows,
+      unit: STEP_ROWS_PER_CHUNK,
+      countArg: 8,
+      scratchArg: -1,
+      pointers: [
+        [0, lddg * 4],
+        [1, hidden * 4],
+        [2, lddo * 4],
+        [3, hidden * 4],
+        [4, ldg * 4],
+        [5, ldc * 4],
+        [6, ldcp * 4],
+      ],
+      scratch: this.scratch,
     });
   }
 
@@ -296,7 +617,11 @@ function roundUp(n: number, to: number): number {
  * Instantiates the kernels. `shared` must match the build: engine.wasm wants a shared memory (threads),
  * engine-single.wasm an ordinary one (works in any page).
  */
-export async function instantiateKernels(module: WasmModule, shared: boolean, pool?: (memory: WasmMemory) => Promise<KernelPool>): Promise<Kernels> {
+export async function instantiateKernels(
+  module: WasmModule,
+  shared: boolean,
+  pool?: (memory: WasmMemory) => Promise<KernelPool>,
+): Promise<Kernels> {
   const memory = new wasmApi.Memory({ initial: 32, maximum: 16384, shared });
   const instance = new wasmApi.Instance(module, { env: { memory } });
   const exports = instance.exports as unknown as KernelExports;

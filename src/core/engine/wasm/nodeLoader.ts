@@ -27,11 +27,15 @@ export function loadEngineModule(shared: boolean): WasmModule {
   if (cached) return cached;
   if (!existsSync(file)) {
     if (!existsSync(buildScript)) {
-      throw new EngineBuildError(`The wasm engine kernels (${file}) are missing and the build script ${buildScript} is not there to make them. Reinstall the app.`);
+      throw new EngineBuildError(
+        `The wasm engine kernels (${file}) are missing and the build script ${buildScript} is not there to make them. Reinstall the app.`,
+      );
     }
     const run = spawnSync(process.execPath, [buildScript], { encoding: 'utf8' });
     if (run.status !== 0 || !existsSync(file)) {
-      throw new EngineBuildError(`Building the wasm engine kernels failed (${buildScript}): ${(run.stderr || run.stdout || String(run.error ?? '')).trim()}. Run \`npm ci\` (AssemblyScript is a dev dependency), then \`npm run build:engine\`.`);
+      throw new EngineBuildError(
+        `Building the wasm engine kernels failed (${buildScript}): ${(run.stderr || run.stdout || String(run.error ?? '')).trim()}. Run \`npm ci\` (AssemblyScript is a dev dependency), then \`npm run build:engine\`.`,
+      );
     }
   }
   const module = new wasmApi.Module(readFileSync(file));
