@@ -50,7 +50,7 @@ export interface GeneratedMelody {
 export class GenerationError extends Error {
   override name = 'GenerationError';
   constructor(
-    readonly code: 'GENERATION_BAD_SEED' | 'GENERATION_BAD_LENGTH',
+    readonly code: 'GENERATION_BAD_SEED' | 'GENERATION_BAD_LENGTH' | 'GENERATION_NO_CHECKPOINT' | 'GENERATION_NO_DEFAULT_MODEL',
     message: string,
   ) {
     super(message);

@@ -119,7 +119,14 @@ function startJob(request: TrainingJobRequest, inProcess: boolean, onMessage: (m
     return runTrainingJob(request, (m) => onMessage(m), controller.signal).finally(() => signal?.removeEventListener('abort', onAbort));
   }
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('../workers/trainingWorker.mjs', import.meta.url));
+    // Inherit the parent's loader flags (tsx) but not flags that only make sense for an --eval entry.
+    const execArgv: string[] = [];
+    for (let i = 0; i < process.execArgv.length; i++) {
+      const a = process.execArgv[i];
+      if (['-e', '--eval', '-p', '--print'].includes(a)) i++; // and the code after it
+      else if (!a.startsWith('--input-type') && !a.startsWith('--eval=') && !a.startsWith('--print=')) execArgv.push(a);
+    }
+    const worker = new Worker(new URL('../workers/trainingWorker.mjs', import.meta.url), { execArgv });
     const cancelFlag = new SharedArrayBuffer(4);
     let terminal = false;
     const onAbort = () => {
