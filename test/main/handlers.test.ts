@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandlers, dispatch, forwardJobEvents, type DoorAdapter, type Handlers } from '../../src/main/ipc/handlers';
 import { createAppServices, type AppServices } from '../../src/main/services/app';
 import { createStudioDoor } from '../../src/studio/exportsDoor';
@@ -181,6 +181,47 @@ describe('handlers call services and map errors to codes', () => {
     const envelope = await failing['models:list']({});
     expect(envelope).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'models:list failed: boom' } });
     expect(logged).toHaveLength(1);
+  });
+
+  it('train:start answers a job at once, dedupes a second Start, refuses deleting the training model, cancels to "cancelled"', async () => {
+    const trainingDir = mkdtempSync(path.join(os.tmpdir(), 'etude-train-stub-'));
+    let seenRequest: unknown;
+    const withTrainer = createAppServices({
+      dataDir: trainingDir,
+      resourcesDir: path.join(trainingDir, 'none'),
+      probeEngine: async () => ({ name: 'wasm', threads: 1, description: 'stub' }),
+      // Stands in for the worker-backed trainer: registers the model, reports progress, waits for cancel.
+      trainer: async (library, request, job) => {
+        seenRequest = request;
+        library.models.createModel({ name: request.modelName, spec: {}, training: {}, corpusId: null, engine: 'wasm' });
+        job.onProgress({ phase: 'epoch', current: 0, total: 10, epoch: 1, epochs: 10 });
+        await new Promise<void>((resolve) => job.signal.addEventListener('abort', () => resolve()));
+        throw Object.assign(new Error('cancelled'), { name: 'CancelledError' });
+      },
+    });
+    try {
+      const train = createHandlers(withTrainer, createStudioDoor(trainingDir), { validateResponses: true });
+      const first = await train['train:start']({ corpusName: 'Folk', modelName: 'Reels', training: { epochs: 10 } });
+      const second = await train['train:start']({ corpusName: 'Folk', modelName: 'reels' });
+      if (!first.ok || !second.ok) throw new Error('start failed');
+      expect(second.value.jobId).toBe(first.value.jobId);
+      // The work starts on a later turn of the event loop, after the answer.
+      expect(seenRequest).toBeUndefined();
+      await vi.waitFor(() => expect(seenRequest).toBeDefined());
+      expect(seenRequest).toMatchObject({ corpusName: 'Folk', modelName: 'Reels', engine: 'auto', spec: {}, training: { epochs: 10 } });
+      const models = await train['models:list']({});
+      if (!models.ok) throw new Error('list failed');
+      const reels = models.value.find((m) => m.name === 'Reels')!;
+      expect(await train['models:delete']({ modelId: reels.id })).toMatchObject({ ok: false, error: { code: 'BUSY' } });
+      expect(await train['job:cancel']({ jobId: first.value.jobId })).toEqual({ ok: true, value: { cancelled: true } });
+      expect((await withTrainer.jobs.wait(first.value.jobId)).status).toBe('cancelled');
+      expect(await train['models:delete']({ modelId: reels.id })).toEqual({ ok: true, value: { modelId: reels.id } });
+      expect(await train['models:delete']({ modelId: reels.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      expect(await train['models:delete']({ modelId: 'default' })).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED' } });
+    } finally {
+      await withTrainer.close();
+      rmSync(trainingDir, { recursive: true, force: true });
+    }
   });
 
   it('app:info says the door, the data folder and whether the default model is there', async () => {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { selectEngine } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
-import type { ProgressSink } from '../../core/jobs/progress';
+import { throwIfAborted, type ProgressSink } from '../../core/jobs/progress';
 import type { NoteSequence } from '../../core/music/NoteSequence';
 import type {
   CorpusDto,
@@ -83,6 +83,8 @@ const MIDI_FILE = /\.(mid|midi)$/i;
 function afterAnswer<T>(run: (ctx: JobContext) => Promise<T>): (ctx: JobContext) => Promise<T> {
   return async (ctx) => {
     await new Promise((resolve) => setImmediate(resolve));
+    // Cancelled (or shut down) before it began: never start the work.
+    throwIfAborted(ctx.signal);
     return run(ctx);
   };
 }
@@ -239,6 +241,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     ));
 
   let closing: Promise<void> | undefined;
+  /** Training jobs by id -> model name (lower case), so a model is not deleted while it trains. */
+  const trainingJobs = new Map<string, string>();
 
   const services: AppServices = {
     dataDir,
@@ -321,12 +325,14 @@ export function createAppServices(options: AppServicesOptions): AppServices {
 
     startTraining(request) {
       // One training per model name at a time: a second Start returns the running job.
-      return jobs.start(
+      const jobId = jobs.start(
         'train',
         `Train ${request.modelName} on ${request.corpusName}`,
         afterAnswer((ctx) => trainer(library, request, { signal: ctx.signal, onProgress: ctx.progress })),
         `train:${request.modelName.toLowerCase()}`,
       );
+      trainingJobs.set(jobId, request.modelName.toLowerCase());
+      return jobId;
     },
 
     cancelJob: (jobId) => jobs.cancel(jobId),
@@ -380,7 +386,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
         throw Object.assign(new Error('The bundled default model cannot be deleted.'), { code: ERROR_CODES.UNSUPPORTED });
       }
       const id = parseNumericId('model', modelId) as ModelId;
-      const running = jobs.list().find((j) => j.kind === 'train' && j.status === 'running' && j.title.startsWith(`Train ${library.models.getModel(id)?.name} `));
+      const name = library.models.getModel(id)?.name.toLowerCase();
+      const running = [...trainingJobs].some(([jobId, modelName]) => modelName === name && jobs.get(jobId)?.status === 'running');
       if (running) {
         throw Object.assign(new Error('This model is still training; cancel the training first, then delete it.'), { code: ERROR_CODES.BUSY });
       }
