@@ -11,7 +11,7 @@ import type { Library } from '../main/db/open';
 import type { SlowQueryLogger } from '../main/db/timing';
 import { openUserLibrary } from '../main/services/library';
 import { resolveDataDir } from '../main/services/paths';
-import { COMMANDS } from './commands';
+import { COMMANDS, type CommandEntry } from './commands';
 import { UsageError, type CliCommand, type CliContext } from './types';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -92,7 +92,7 @@ export function parseGlobalArgs(argv: readonly string[]): GlobalArgs {
 }
 
 /** Runs the CLI; returns the exit code. Exported for tests that want to call it in-process. */
-export async function main(argv: readonly string[], commands: readonly CliCommand[] = COMMANDS): Promise<number> {
+export async function main(argv: readonly string[], commands: readonly CommandEntry[] = COMMANDS): Promise<number> {
   const controller = new AbortController();
   let library: Library | undefined;
   let firstSignalMs = 0;
@@ -121,13 +121,22 @@ export async function main(argv: readonly string[], commands: readonly CliComman
       return 0;
     }
     if (!globals.commandName) {
-      process.stdout.write(generalHelp(commands) + '\n');
+      // One broken command module must not take the whole help page down with it.
+      const loaded = await Promise.all(
+        commands.map((c) =>
+          c.load().catch(
+            (err: unknown): CliCommand => ({ name: c.name, summary: `(unavailable: ${(err as Error).message.split('\n')[0]})`, usage: '', run: () => Promise.reject(err) }),
+          ),
+        ),
+      );
+      process.stdout.write(generalHelp(loaded) + '\n');
       return globals.help ? 0 : 2;
     }
-    const command = commands.find((c) => c.name === globals.commandName);
-    if (!command) {
+    const entry = commands.find((c) => c.name === globals.commandName);
+    if (!entry) {
       throw new UsageError(`unknown command "${globals.commandName}"; commands: ${commands.map((c) => c.name).join(', ')} (etude --help)`);
     }
+    const command = await entry.load();
     if (globals.commandArgs.includes('--help') || globals.commandArgs.includes('-h')) {
       process.stdout.write(`${command.summary}\n\nusage: ${command.usage}\n`);
       return 0;
