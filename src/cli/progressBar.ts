@@ -63,18 +63,20 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
         stream.write(describeProgress(p) + '\n');
         return;
       }
-      const width = Math.max(40, (stream.columns ?? 80) - 1);
+      const width = Math.max(40, (stream.columns || 80) - 1);
       const barWidth = 24;
       const fraction = p.total > 0 ? Math.min(1, p.current / p.total) : 0;
       const filled = Math.round(fraction * barWidth);
       const bar = p.total > 0 ? `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ` : '';
-      let line = bar + describeProgress(p);
+      // Keep the end of a long detail (the file name), not its start (the folders).
+      const detail = p.detail && p.detail.length > 40 ? `…${p.detail.slice(-39)}` : p.detail;
+      let line = bar + describeProgress({ ...p, detail });
       if (line.length > width) line = line.slice(0, width - 1) + '…';
       stream.write(`\r${line.padEnd(width)}`);
       drawn = true;
     },
     done() {
-      if (interactive && drawn) stream.write(`\r${' '.repeat(Math.max(40, (stream.columns ?? 80) - 1))}\r`);
+      if (interactive && drawn) stream.write(`\r${' '.repeat(Math.max(40, (stream.columns || 80) - 1))}\r`);
       drawn = false;
     },
   };

@@ -97,8 +97,8 @@ export interface HistogramSvgOptions {
 export function histogramSvg(stats: CorpusStats, options: HistogramSvgOptions = {}): string {
   const width = options.width ?? 960;
   const height = options.height ?? 420;
-  const title = options.title ?? `Melody token histogram: ${stats.corpusName} (${stats.pieces} pieces, ${stats.totalSixteenths} sixteenths)`;
-  const margin = { left: 64, right: 16, top: 40, bottom: 56 };
+  const title = options.title ?? `Melody token histogram: ${stats.corpusName} (${stats.pieces.toLocaleString('en-US')} pieces, ${stats.totalSixteenths.toLocaleString('en-US')} sixteenths)`;
+  const margin = { left: 64, right: 24, top: 40, bottom: 64 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const maxCount = Math.max(1, ...stats.tokenHistogram);
@@ -145,12 +145,14 @@ export function histogramSvg(stats: CorpusStats, options: HistogramSvgOptions = 
   ticks.push([NOTE_OFF, 'off'], [NO_EVENT, 'none']);
   for (const [token, label] of ticks) {
     const tx = (margin.left + (token + 0.5) * barW).toFixed(1);
+    // The two control tokens sit side by side: drop "none" a line lower so the labels do not collide.
+    const ty = axisY + (token === NO_EVENT ? 28 : 16);
     parts.push(
-      `<line x1="${tx}" x2="${tx}" y1="${axisY}" y2="${axisY + 4}" stroke="#333333"/>`,
-      `<text x="${tx}" y="${axisY + 16}" text-anchor="middle">${escapeXml(label)}</text>`,
+      `<line x1="${tx}" x2="${tx}" y1="${axisY}" y2="${ty - 10}" stroke="#333333"/>`,
+      `<text x="${tx}" y="${ty}" text-anchor="middle">${escapeXml(label)}</text>`,
     );
   }
-  parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 12}" text-anchor="middle">token (MIDI pitch 0-127, note-off 128, no event 129)</text>`);
+  parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 8}" text-anchor="middle">token (MIDI pitch 0-127, note-off 128, no event 129)</text>`);
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
