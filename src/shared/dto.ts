@@ -303,7 +303,18 @@ export const generationSchema = z.object({
   modelName: z.string().nullable(),
   name: z.string().nullable(),
   favourite: z.boolean(),
-  request: generationRequestSchema.partial().passthrough(),
+  /** What was asked, as stored (temperature, bars, randomSeed, the seed, the variation's derived seed, ...). */
+  request: z
+    .object({
+      model: z.string().optional(),
+      temperature: z.number().optional(),
+      bars: z.number().optional(),
+      variations: z.number().optional(),
+      randomSeed: z.number().optional(),
+      /** As the sampler stored it: pitches, or a description such as "C4 E4 G4". */
+      seedNotes: z.unknown().optional(),
+    })
+    .passthrough(),
   tokens: z.array(z.number().int()),
   notes: z.array(noteSchema),
   ppq: z.number().int().min(1),

@@ -27,7 +27,9 @@ import type { ContractJobEvent, HandlerServices } from '../ipc/handlers';
 import { JobManager, type JobContext, type JobSnapshot } from '../jobs/JobManager';
 import { importFiles, type UploadedFile } from './importUploads';
 import { ensureDataDir, libraryPath } from './paths';
+import { generateFromRequest } from './generation';
 import { corpusStats } from './stats';
+import { trainFromRequest } from './training';
 
 /** Trains (or resumes) a model; runs off the UI thread (a worker) and stores checkpoints as it goes. */
 export type Trainer = (
@@ -87,15 +89,6 @@ function afterAnswer<T>(run: (ctx: JobContext) => Promise<T>): (ctx: JobContext)
     throwIfAborted(ctx.signal);
     return run(ctx);
   };
-}
-
-class UnavailableError extends Error {
-  override name = 'UnavailableError';
-  readonly code = ERROR_CODES.UNSUPPORTED;
-}
-
-function notWired(what: string): never {
-  throw new UnavailableError(`${what} is not available in this build yet; use the CLI (npx etude) for it.`);
 }
 
 /** Which engine 'auto' picks on this machine: created once, described, disposed. */
@@ -176,8 +169,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const library = openLibrary(libraryPath(dataDir));
   const jobs = new JobManager();
   const appVersion = options.appVersion ?? readAppVersion();
-  const trainer: Trainer = options.trainer ?? (() => notWired('Training from the app'));
-  const generator: Generator = options.generator ?? (() => notWired('Composing from the app'));
+  const trainer: Trainer = options.trainer ?? trainFromRequest;
+  const generator: Generator = options.generator ?? generateFromRequest;
   const probeEngine = options.probeEngine ?? probeAutoEngine;
   let engineProbe: Promise<{ engine: EngineInfo | null; engineError?: string }> | undefined;
 

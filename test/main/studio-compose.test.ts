@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// The whole studio loop over the WebSocket with the renderer's client: import -> train a tiny model
+// (worker thread, real engine) -> compose with it -> keep a favourite. A reduced spec (hidden 16,
+// 1 layer, 1 epoch) keeps it to seconds; the full-size model is exercised by the training tests.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { apiFromBridge, createWsBridge, type EtudeApi, type WebSocketLike } from '../../src/renderer/src/lib/api/client';
+import { trainResultSchema } from '../../src/shared/dto';
+import type { EventPayload } from '../../src/shared/ipc';
+import { startStudio, type StudioHandle } from '../../src/studio/server';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const nottinghamDir = path.resolve(repoRoot, '../shared/data/nottingham/MIDI');
+
+let dataDir: string;
+let studio: StudioHandle;
+let api: EtudeApi;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-compose-'));
+  studio = await startStudio({ dataDir, rendererDir: path.join(dataDir, 'none'), resourcesDir: path.join(repoRoot, 'resources') });
+  const bridge = createWsBridge({
+    url: `ws://127.0.0.1:${studio.port}/ws?token=${studio.token}`,
+    createSocket: (url) => new WebSocket(url, { origin: studio.origin }) as unknown as WebSocketLike,
+  });
+  api = apiFromBridge(bridge, 'studio', 120_000, () => bridge.close());
+});
+
+afterAll(async () => {
+  api?.close();
+  await studio?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('import, train a tiny model with live progress, compose 3 variations, keep one (reduced spec: hidden 16, 1 layer, 1 epoch)', async () => {
+  const names = ['ashover1.mid', 'ashover2.mid', 'ashover3.mid', 'ashover4.mid', 'ashover5.mid', 'ashover6.mid'];
+  const files = names.map((name) => ({ name, bytes: new Uint8Array(readFileSync(path.join(nottinghamDir, name))) }));
+  const imported = await api.runJob('library:importFiles', { corpusName: 'Ashover', files });
+  expect(imported?.status).toBe('done');
+
+  const progress: EventPayload<'job:progress'>[] = [];
+  const trained = await api.runJob(
+    'train:start',
+    {
+      corpusName: 'Ashover',
+      modelName: 'Tiny',
+      spec: { embeddingDim: 16, hiddenSize: 16, layers: 1, window: 16 },
+      training: { epochs: 1, batchSize: 32, validationFraction: 0.2, randomSeed: 3 },
+      engine: 'auto',
+      threads: 1,
+    },
+    { onProgress: (p) => progress.push(p) },
+  );
+  expect(trained?.error).toBeUndefined();
+  expect(trained?.status).toBe('done');
+  const result = trainResultSchema.parse(trained!.result);
+  expect(result.modelName).toBe('Tiny');
+  expect(progress.length).toBeGreaterThan(0);
+  expect(progress.some((p) => p.progress.engine !== undefined || p.progress.loss !== undefined)).toBe(true);
+
+  const models = await api.call('models:list', {});
+  const tiny = models.find((m) => m.name === 'Tiny');
+  expect(tiny).toMatchObject({ status: 'ready', builtin: false, corpusName: 'Ashover' });
+
+  const request = { model: tiny!.id, seedNotes: [60, 64, 67], temperature: 1, bars: 2, variations: 3, randomSeed: 11 };
+  const composed = await api.call('compose:generate', request);
+  expect(composed.variations).toHaveLength(3);
+  for (const v of composed.variations) {
+    expect(v.tokens.length).toBeGreaterThanOrEqual(32);
+    expect(v.notes.length).toBeGreaterThan(0);
+    expect(v.ppq).toBeGreaterThan(0);
+  }
+  // Same request, same notes (the random seed is part of the request).
+  const again = await api.call('compose:generate', request);
+  expect(again.variations.map((v) => v.tokens)).toEqual(composed.variations.map((v) => v.tokens));
+
+  const kept = await api.call('generations:saveFavourite', { generationId: composed.variations[1].generationId, name: 'Second try' });
+  expect(kept).toMatchObject({ name: 'Second try', favourite: true, modelName: 'Tiny' });
+  const favourites = await api.call('generations:list', { favouritesOnly: true });
+  expect(favourites.map((g) => g.id)).toEqual([composed.variations[1].generationId]);
+  expect(favourites[0].tokens).toEqual(composed.variations[1].tokens);
+  const all = await api.call('generations:list', { modelId: tiny!.id });
+  expect(all).toHaveLength(6);
+});
