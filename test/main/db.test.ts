@@ -143,6 +143,29 @@ describe('openLibrary: migrations', () => {
     expect(() => openLibrary(dbPath)).toThrow(LibraryUnreadableError);
   });
 
+  it('reports a damaged library as unreadable (typed, with a hint) and leaves it unchanged', () => {
+    const dbPath = path.join(dir, 'library.db');
+    const library = openLibrary(dbPath);
+    library.corpora.createCorpus('Folk');
+    library.db.pragma('wal_checkpoint(TRUNCATE)');
+    library.close();
+    const bytes = readFileSync(dbPath);
+    // Keep the 100-byte header (so it still looks like our SQLite file) and scribble over the schema page.
+    for (let i = 100; i < 4096; i++) bytes[i] = (i * 37) & 0xff;
+    writeFileSync(dbPath, bytes);
+    const before = fileHash(dbPath);
+    let caught: unknown;
+    try {
+      openLibrary(dbPath);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(LibraryUnreadableError);
+    expect((caught as LibraryUnreadableError).code).toBe('LIBRARY_UNREADABLE');
+    expect((caught as Error).message).toMatch(/damaged|malformed/);
+    expect(fileHash(dbPath)).toBe(before);
+  });
+
   it('accepts an empty file as a new library', () => {
     const dbPath = path.join(dir, 'library.db');
     writeFileSync(dbPath, '');

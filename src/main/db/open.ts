@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { LibraryFromFutureError, LibraryNotOursError, LibraryUnreadableError } from './errors';
+import { LibraryError, LibraryFromFutureError, LibraryNotOursError, LibraryUnreadableError } from './errors';
 import { ETUDE_APPLICATION_ID, migrate, schemaVersion } from './migrate';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import type { Migration } from './migrations/types';
@@ -81,7 +81,8 @@ export function openLibrary(dbPath: string, options: OpenLibraryOptions = {}): L
     migrate(db, migrations, options.targetVersion ?? Infinity);
   } catch (err) {
     db.close();
-    throw err;
+    if (err instanceof LibraryError) throw err;
+    throw new LibraryUnreadableError(dbPath, describeSqliteFailure(err));
   }
 
   const ctx = {
@@ -124,6 +125,17 @@ export function openLibrary(dbPath: string, options: OpenLibraryOptions = {}): L
       if (db.open) db.close();
     },
   };
+}
+
+/** A sentence for the SQLite failures a user can meet at open time. */
+function describeSqliteFailure(err: unknown): string {
+  const code = (err as { code?: string }).code ?? '';
+  const message = (err as Error).message ?? String(err);
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return `the database file is damaged (${message}); restore it from a backup or move it away`;
+  if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY')) return `the file or its folder is read-only (${message})`;
+  if (code === 'SQLITE_BUSY') return `another program keeps the library locked (${message}); close other Etude windows or commands and retry`;
+  if (code === 'SQLITE_CANTOPEN') return `the file cannot be opened (${message})`;
+  return message;
 }
 
 /** Read-only inspection of an existing file; throws the typed errors, writes nothing. */
@@ -170,7 +182,7 @@ function checkExistingFile(dbPath: string, knownVersion: number): void {
     if (version > knownVersion) throw new LibraryFromFutureError(dbPath, version, knownVersion);
   } catch (err) {
     if (err instanceof LibraryNotOursError || err instanceof LibraryFromFutureError) throw err;
-    throw new LibraryUnreadableError(dbPath, (err as Error).message);
+    throw new LibraryUnreadableError(dbPath, describeSqliteFailure(err));
   } finally {
     probe?.close();
   }
