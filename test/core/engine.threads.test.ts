@@ -71,8 +71,8 @@ describe('wasm engine threads', () => {
         ];
       });
       expect(pooled.threads).toBe(2);
-      // 7 forward + 7 backward steps, the input projection and its gradients.
-      expect(pooled.parallelCalls).toBeGreaterThanOrEqual(17);
+      // The recurrence forward and backward (one job each), the input projection and its three gradient products.
+      expect(pooled.parallelCalls).toBeGreaterThanOrEqual(5);
       expect(single.parallelCalls).toBe(0);
       for (let i = 0; i < results[0].length; i++) expect(results[1][i]).toEqual(results[0][i]);
     } finally {

@@ -172,19 +172,18 @@ export function lstmForward(k: Kernels, cache: LstmCache, inp: number, params: L
 /** The recurrence alone, over pre-activations already in cache.gates (B,T,4H). recurrent: (H,4H). */
 export function lstmRecurrenceForward(k: Kernels, cache: LstmCache, recurrent: number, shape: LstmShape): void {
   const { batch: B, time: T, hidden: H } = shape;
-  const ldg = T * 4 * H;
-  const ldh = T * H;
   k.packB(cache.packedRecurrent.ptr, recurrent, H, 4 * H, 4 * H);
-  for (let s = 0; s < T; s++) {
-    const t = shape.reverse ? T - 1 - s : s;
-    const tp = shape.reverse ? t + 1 : t - 1;
-    const gates = cache.gates.ptr + t * 4 * H * 4;
-    const c = cache.cells.ptr + t * H * 4;
-    const h = cache.hs.ptr + t * H * 4;
-    const hPrev = s === 0 ? 0 : cache.hs.ptr + tp * H * 4;
-    const cPrev = s === 0 ? 0 : cache.cells.ptr + tp * H * 4;
-    k.lstmStepForward(gates, hPrev, recurrent, cPrev, c, h, B, H, ldg, ldh, ldh, ldh, ldh, cache.packedRecurrent.ptr);
-  }
+  k.lstmSequenceForward(
+    cache.gates.ptr,
+    cache.cells.ptr,
+    cache.hs.ptr,
+    recurrent,
+    cache.packedRecurrent.ptr,
+    B,
+    T,
+    H,
+    shape.reverse,
+  );
 }
 
 /**
@@ -202,35 +201,20 @@ export function lstmRecurrenceBackward(
   shape: LstmShape,
 ): void {
   const { batch: B, time: T, hidden: H } = shape;
-  const ldg = T * 4 * H;
-  const ldh = T * H;
-  k.zero(cache.dcCarry);
-  k.zero(cache.dhRec);
-  for (let s = T - 1; s >= 0; s--) {
-    const t = shape.reverse ? T - 1 - s : s;
-    const tp = shape.reverse ? t + 1 : t - 1;
-    // dhRec is zero before the last step is processed: the gradient of the last output enters through it.
-    if (s === T - 1 && dLast) k.exports.copyRows(cache.dhRec.ptr, dLast, B, H, H, H);
-    const dhOut = dhs ? dhs + t * H * 4 : 0;
-    k.lstmStepBackward(
-      cache.dGates.ptr + t * 4 * H * 4,
-      cache.dcCarry.ptr,
-      dhOut,
-      cache.dhRec.ptr,
-      cache.gates.ptr + t * 4 * H * 4,
-      cache.cells.ptr + t * H * 4,
-      s === 0 ? 0 : cache.cells.ptr + tp * H * 4,
-      recurrent,
-      B,
-      H,
-      ldg,
-      ldh,
-      ldg,
-      ldh,
-      ldh,
-      s > 0,
-    );
-  }
+  k.lstmSequenceBackward(
+    cache.dGates.ptr,
+    cache.dcCarry.ptr,
+    cache.dhRec.ptr,
+    dhs,
+    dLast,
+    cache.gates.ptr,
+    cache.cells.ptr,
+    recurrent,
+    B,
+    T,
+    H,
+    shape.reverse,
+  );
   // dRecurrent += sum_t h_{t-1}^T . dGates_t, as one product over all (b,t) rows with h shifted one step in time.
   const hs = k.f32(cache.hs);
   const hPrev = k.f32(cache.hPrev);

@@ -33,7 +33,15 @@ interface WasmApi {
 export const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** Names of the kernels a pool worker may run (the worker looks them up by index in this list). */
-export const POOL_OPS = ['matmulAB', 'matmulAtB', 'matmulABt', 'lstmStepForward', 'lstmStepBackward'] as const;
+export const POOL_OPS = [
+  'matmulAB',
+  'matmulAtB',
+  'matmulABt',
+  'lstmStepForward',
+  'lstmStepBackward',
+  'lstmSequenceForward',
+  'lstmSequenceBackward',
+] as const;
 export type PoolOp = (typeof POOL_OPS)[number];
 
 /** The exports of engine.wasm / engine-single.wasm (pointers are byte offsets, sizes are element counts). */
@@ -133,6 +141,32 @@ export interface KernelExports {
     uPacked: number,
   ): void;
   packB(dst: number, b: number, k: number, n: number, ldb: number): void;
+  lstmSequenceForward(
+    gates: number,
+    cells: number,
+    hs: number,
+    u: number,
+    uPacked: number,
+    rows: number,
+    time: number,
+    hidden: number,
+    reverse: number,
+    scratch: number,
+  ): void;
+  lstmSequenceBackward(
+    dGates: number,
+    dcCarry: number,
+    dhRec: number,
+    dhs: number,
+    dLast: number,
+    gates: number,
+    cells: number,
+    u: number,
+    rows: number,
+    time: number,
+    hidden: number,
+    reverse: number,
+  ): void;
   matmulABPacked(
     c: number,
     a: number,
@@ -592,6 +626,82 @@ export class Kernels {
     });
   }
 
+  /**
+   * A layer's whole recurrence forward (see lstmSequenceForward in the kernels), chunked by rows: threads meet once
+   * per layer instead of once per time step.
+   */
+  lstmSequenceForward(
+    gates: number,
+    cells: number,
+    hs: number,
+    u: number,
+    uPacked: number,
+    rows: number,
+    time: number,
+    hidden: number,
+    reverse: boolean,
+  ): void {
+    const args = [gates, cells, hs, u, uPacked, rows, time, hidden, reverse ? 1 : 0, this.scratch[0]];
+    if (this.activeThreads <= 1 || !this.pool || rows < 8) {
+      this.exports.lstmSequenceForward(...(args as Parameters<KernelExports['lstmSequenceForward']>));
+      return;
+    }
+    this.runChunked({
+      op: 'lstmSequenceForward',
+      args,
+      total: rows,
+      unit: sequenceRowsPerChunk(rows, this.activeThreads),
+      countArg: 5,
+      scratchArg: 9,
+      pointers: [
+        [0, time * 4 * hidden * 4],
+        [1, time * hidden * 4],
+        [2, time * hidden * 4],
+      ],
+      scratch: this.scratch,
+    });
+  }
+
+  /** A layer's whole recurrence backward (see lstmSequenceBackward in the kernels), chunked by rows. */
+  lstmSequenceBackward(
+    dGates: number,
+    dcCarry: number,
+    dhRec: number,
+    dhs: number,
+    dLast: number,
+    gates: number,
+    cells: number,
+    u: number,
+    rows: number,
+    time: number,
+    hidden: number,
+    reverse: boolean,
+  ): void {
+    const args = [dGates, dcCarry, dhRec, dhs, dLast, gates, cells, u, rows, time, hidden, reverse ? 1 : 0];
+    if (this.activeThreads <= 1 || !this.pool || rows < 8) {
+      this.exports.lstmSequenceBackward(...(args as Parameters<KernelExports['lstmSequenceBackward']>));
+      return;
+    }
+    this.runChunked({
+      op: 'lstmSequenceBackward',
+      args,
+      total: rows,
+      unit: sequenceRowsPerChunk(rows, this.activeThreads),
+      countArg: 8,
+      scratchArg: -1,
+      pointers: [
+        [0, time * 4 * hidden * 4],
+        [1, hidden * 4],
+        [2, hidden * 4],
+        [3, time * hidden * 4],
+        [4, hidden * 4],
+        [5, time * 4 * hidden * 4],
+        [6, time * hidden * 4],
+      ],
+      scratch: this.scratch,
+    });
+  }
+
   private runChunked(job: ChunkedJob): void {
     const fn = this.exports[job.op] as (...args: number[]) => void;
     this.parallelCalls++;
@@ -607,6 +717,15 @@ export class Kernels {
 
 function align(n: number, to: number): number {
   return Math.ceil(n / to) * to;
+}
+
+/**
+ * Rows per chunk of a whole-sequence job: two chunks per thread, so a thread that the OS delays hands one of its
+ * chunks to the other, while each chunk keeps enough rows (16 of a 64 batch) to reuse the recurrent weights it
+ * streams at every step.
+ */
+function sequenceRowsPerChunk(rows: number, threads: number): number {
+  return roundUp(Math.ceil(rows / (2 * threads)), 4);
 }
 
 function roundUp(n: number, to: number): number {

@@ -588,6 +588,45 @@ export function lstmStepBackward(dGates: usize, dcCarry: usize, dhOut: usize, dh
   if (hasPrev) matmulABt(dhRec, dGates, u, rows, hidden, 4 * hidden, lddg, 4 * hidden, hidden, 0);
 }
 
+/**
+ * The whole recurrence forward for a block of rows (sequences are independent, so threads split a layer's
+ * recurrence by rows and meet once, not once per time step). gates (rows,T,4H) holds x.W + b on entry and the
+ * activations on exit; writes cells and hs (rows,T,H). reverse = 1 runs t = T-1 .. 0. Same arithmetic as T calls
+ * of lstmStepForward.
+ */
+export function lstmSequenceForward(gates: usize, cells: usize, hs: usize, u: usize, uPacked: usize, rows: i32, time: i32, hidden: i32, reverse: i32, scratch: usize): void {
+  const ldg = time * 4 * hidden;
+  const ldh = time * hidden;
+  for (let s = 0; s < time; s++) {
+    const t = reverse ? time - 1 - s : s;
+    const tp = reverse ? t + 1 : t - 1;
+    const hPrev: usize = s ? hs + ((<usize>tp * <usize>hidden) << 2) : 0;
+    const cPrev: usize = s ? cells + ((<usize>tp * <usize>hidden) << 2) : 0;
+    lstmStepForward(gates + ((<usize>t * 4 * <usize>hidden) << 2), hPrev, u, cPrev, cells + ((<usize>t * <usize>hidden) << 2), hs + ((<usize>t * <usize>hidden) << 2), rows, hidden, ldg, ldh, ldh, ldh, ldh, scratch, uPacked);
+  }
+}
+
+/**
+ * The whole recurrence backward for a block of rows. dhs (rows,T,H; 0 = none) is the gradient of every output step,
+ * dLast (rows,H; 0 = none) that of the last processed step only. dcCarry and dhRec (rows,H) are scratch. Writes the
+ * pre-activation gradients dGates (rows,T,4H). Same arithmetic as T calls of lstmStepBackward.
+ */
+export function lstmSequenceBackward(dGates: usize, dcCarry: usize, dhRec: usize, dhs: usize, dLast: usize, gates: usize, cells: usize, u: usize, rows: i32, time: i32, hidden: i32, reverse: i32): void {
+  const ldg = time * 4 * hidden;
+  const ldh = time * hidden;
+  const stateBytes = (<usize>rows * <usize>hidden) << 2;
+  memory.fill(dcCarry, 0, stateBytes);
+  if (dLast) memory.copy(dhRec, dLast, stateBytes);
+  else memory.fill(dhRec, 0, stateBytes);
+  for (let s = time - 1; s >= 0; s--) {
+    const t = reverse ? time - 1 - s : s;
+    const tp = reverse ? t + 1 : t - 1;
+    const dhOut: usize = dhs ? dhs + ((<usize>t * <usize>hidden) << 2) : 0;
+    const cPrev: usize = s ? cells + ((<usize>tp * <usize>hidden) << 2) : 0;
+    lstmStepBackward(dGates + ((<usize>t * 4 * <usize>hidden) << 2), dcCarry, dhOut, dhRec, gates + ((<usize>t * 4 * <usize>hidden) << 2), cells + ((<usize>t * <usize>hidden) << 2), cPrev, u, rows, hidden, ldg, ldh, ldg, ldh, ldh, s > 0 ? 1 : 0);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Losses.
 
