@@ -48,7 +48,7 @@ describe('etude CLI (bin/etude.mjs as a child process)', () => {
     expect(v.stdout).toMatch(/^etude \d+\.\d+\.\d+/);
     const h = etude(['--help']);
     expect(h.code).toBe(0);
-    for (const name of ['import', 'corpora', 'stats', 'export']) expect(h.stdout).toContain(name);
+    for (const name of ['import', 'corpora', 'pieces', 'stats', 'export']) expect(h.stdout).toContain(name);
     const ih = etude(['import', '--help']);
     expect(ih.code).toBe(0);
     expect(ih.stdout).toContain('--corpus');
@@ -89,6 +89,13 @@ describe('etude CLI (bin/etude.mjs as a child process)', () => {
       { encoding: 'utf8' },
     );
     expect(Number(bars)).toBeGreaterThan(20);
+
+    const pieces = JSON.parse(etude(['--data-dir', dataDir, 'pieces', 'Seeds', '--json', '--limit', '500']).stdout) as { id: number; name: string }[];
+    expect(pieces.length).toBe(corpora[0].pieces);
+    const matilda = pieces.find((p) => p.name === 'waltzing-matilda');
+    expect(matilda).toBeDefined();
+    const byId = etude(['--data-dir', dataDir, 'export', 'Seeds', String(matilda!.id), '--out', path.join(work, 'by-id.mid')]);
+    expect(byId.code).toBe(0);
 
     const out = path.join(work, 'matilda.mid');
     const exp = etude(['--data-dir', dataDir, 'export', 'Seeds', 'waltzing-matilda', '--out', out]);

@@ -10,7 +10,7 @@ export const exportCommand: CliCommand = {
   summary: 'Write a piece of a corpus as a MIDI file',
   usage: `etude export CORPUS PIECE [--out FILE.mid]
 
-  PIECE is a piece id or its exact name (as listed by the Library screen or \`etude stats\`).
+  PIECE is a piece id or its exact name (as listed by \`etude pieces CORPUS\` or the Library screen).
   --out FILE  where to write (default <piece>.mid in the current folder)`,
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('export', args, { out: { type: 'string', short: 'o' } });

@@ -15,6 +15,7 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'import', load: async () => (await import('./import')).importCommand },
   { name: 'corpora', load: async () => (await import('./corpora')).corporaCommand },
+  { name: 'pieces', load: async () => (await import('./pieces')).piecesCommand },
   { name: 'stats', load: async () => (await import('./stats')).statsCommand },
   { name: 'export', load: async () => (await import('./export')).exportCommand },
   { name: 'train', load: async () => (await import('./train')).trainCommand },

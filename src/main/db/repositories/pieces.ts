@@ -183,7 +183,7 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
         if (piece && piece.corpusId === corpusId) return piece;
       }
       const matches = repo.findPiecesByName(corpusId, ref);
-      if (matches.length === 0) throw new NotFoundError('piece', ref, 'List pieces with `etude stats` or the Library screen.');
+      if (matches.length === 0) throw new NotFoundError('piece', ref, 'List pieces with `etude pieces CORPUS` or the Library screen.');
       if (matches.length > 1) throw new AmbiguousNameError('piece', ref, matches.map((m) => m.id));
       return repo.getPiece(matches[0].id)!;
     },
