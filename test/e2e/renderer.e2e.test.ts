@@ -98,6 +98,21 @@ describe('renderer with a fake bridge', () => {
     await page.getByRole('button', { name: 'Reels' }).click();
     await expect.poll(() => page.locator('svg.histogram rect').count()).toBe(130);
     await screenshot(page, 'fake-library-done');
+
+    // Rename and delete go through confirmation dialogs; Cancel changes nothing.
+    await page.getByRole('button', { name: 'Rename' }).click();
+    const renameDialog = page.getByRole('dialog', { name: 'Rename corpus' });
+    await renameDialog.getByRole('textbox').fill('Reels & jigs');
+    await renameDialog.getByRole('button', { name: 'Rename' }).click();
+    await expect.poll(() => page.locator('[data-testid="corpora"]').textContent()).toContain('Reels & jigs');
+    expect((await callsOf(page, 'library:renameCorpus'))[0].payload).toEqual({ corpusName: 'Reels', newName: 'Reels & jigs' });
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete corpus?' }).getByRole('button', { name: 'Cancel' }).click();
+    expect(await callsOf(page, 'library:deleteCorpus')).toEqual([]);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete corpus?' }).getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.locator('[data-testid="corpora"]').count()).toBe(0);
+    expect((await callsOf(page, 'library:deleteCorpus'))[0].payload).toEqual({ corpusName: 'Reels & jigs' });
     expect(session.errors).toEqual([]);
     await page.close();
   });

@@ -58,6 +58,15 @@ export function installFakeBridge(options: FakeOptions): void {
         if (!corpora.some((c) => c.name === name)) corpora = [...corpora, { id: corpora.length + 1, name, pieceCount: 0, createdAt: now, updatedAt: now }];
         return { jobId: `job-${++jobCounter}` };
       }
+      case 'library:renameCorpus': {
+        const c = corpora.find((x) => x.name === payload.corpusName);
+        if (!c) throw { code: 'NOT_FOUND', message: `no corpus named ${payload.corpusName}` };
+        corpora = corpora.map((x) => (x === c ? { ...x, name: payload.newName as string } : x));
+        return { ...c, name: payload.newName };
+      }
+      case 'library:deleteCorpus':
+        corpora = corpora.filter((x) => x.name !== payload.corpusName);
+        return { corpusName: payload.corpusName };
       case 'library:corpusStats':
         return {
           corpusName: payload.corpusName,
