@@ -5,7 +5,7 @@
 //   engine.wasm         imports a *shared* memory (worker threads share one WebAssembly.Memory)
 //   engine-single.wasm  imports an ordinary memory (pages that are not cross-origin isolated cannot create shared memory)
 // Run by `npm ci` (prepare) and on demand by the engine loader when the files are missing.
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +23,9 @@ try {
 } catch (error) {
   console.error(`build-engine: cannot load the AssemblyScript compiler (assemblyscript/asc): ${error instanceof Error ? error.message : error}.
 Install the dev dependencies (npm ci) and run \`npm run build:engine\` again.`);
-  process.exit(1);
+  // During an install without dev dependencies (npm's prepare step) a missing compiler must not fail the install:
+  // the engine loader reports the missing kernels when they are first needed.
+  process.exit(process.env.npm_lifecycle_event === 'prepare' ? 0 : 1);
 }
 
 mkdirSync(outDir, { recursive: true });
@@ -49,10 +51,13 @@ const variants = [
 ];
 for (const variant of variants) {
   const outFile = join(outDir, variant.file);
-  const { error, stderr } = await asc.main([...common, ...variant.flags, '--outFile', outFile]);
+  // Write beside and rename: test processes may build at the same time, and none may read a half-written file.
+  const tmpFile = `${outFile}.${process.pid}.tmp`;
+  const { error, stderr } = await asc.main([...common, ...variant.flags, '--outFile', tmpFile]);
   if (error) {
     console.error(`build-engine: compiling ${variant.file} failed: ${error.message}\n${stderr.toString()}`);
     process.exit(1);
   }
+  renameSync(tmpFile, outFile);
   console.log(`build-engine: ${variant.file} (${statSync(outFile).size} bytes)`);
 }
