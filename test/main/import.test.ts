@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,6 +176,19 @@ describe('importPaths', () => {
     expect(report.files).toBe(midiFiles);
     expect(report.imported + report.duplicates + report.failed.length).toBe(midiFiles + 1);
     expect(report.ignoredFiles).toBe(1);
+  });
+
+  it('survives a symbolic link loop and imports a folder reached twice only once', async () => {
+    const looped = path.join(dir, 'looped');
+    mkdirSync(path.join(looped, 'inner'), { recursive: true });
+    writeFileSync(path.join(looped, 'inner', 'tune.mid'), readFileSync(path.join(seedMelodies, 'waltzing-matilda.mid')));
+    symlinkSync(looped, path.join(looped, 'inner', 'back-up'));
+    const t0 = performance.now();
+    const report = await importPaths(library, [looped, looped], { corpusName: 'Looped' });
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(report.files).toBe(1);
+    expect(report.imported).toBe(1);
+    expect(report.failed).toEqual([]);
   });
 
   it('reports named paths that do not exist or are not importable; ignores other files in folders', async () => {

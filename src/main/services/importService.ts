@@ -329,6 +329,7 @@ export function readFileBytes(filePath: string): Uint8Array {
 export async function collectSources(
   paths: readonly string[],
   signal?: AbortSignal,
+  onFound?: (filesFound: number, folder: string) => void,
 ): Promise<{ sources: ImportSource[]; failed: ImportFailure[]; ignoredFiles: number }> {
   const sources: ImportSource[] = [];
   const failed: ImportFailure[] = [];
@@ -338,8 +339,20 @@ export async function collectSources(
     sources.push({ path: filePath, pieceName: stripExtension(relative).split(path.sep).join('/'), kind, filePath, read: () => readFileBytes(filePath) });
   };
 
+  // Folders already walked, by device + inode: a symbolic link back up the tree must not loop forever,
+  // and the same folder named twice (or reached twice through links) is walked once.
+  const visited = new Set<string>();
   const walk = async (folder: string, root: string): Promise<void> => {
     if (signal?.aborted) return;
+    try {
+      const info = await stat(folder);
+      const key = `${info.dev}:${info.ino}`;
+      if (visited.has(key)) return;
+      visited.add(key);
+    } catch {
+      // Reported by readdir below.
+    }
+    onFound?.(sources.length, folder);
     let entries;
     try {
       entries = await readdir(folder, { withFileTypes: true });
@@ -410,7 +423,9 @@ export async function importPaths(library: Library, paths: readonly string[], op
   const startMs = performance.now();
   const progress = options.onProgress ? throttleProgress(options.onProgress) : undefined;
   progress?.({ phase: 'scanning', current: 0, total: 0, detail: paths.join(', ') });
-  const { sources, failed, ignoredFiles } = await collectSources(paths, options.signal);
+  const { sources, failed, ignoredFiles } = await collectSources(paths, options.signal, (found, folder) =>
+    progress?.({ phase: 'scanning', current: found, total: 0, detail: folder }),
+  );
   const report = await importSources(library, sources, { ...options, onProgress: undefined }, progress);
   report.failed.unshift(...failed);
   report.ignoredFiles = ignoredFiles;
