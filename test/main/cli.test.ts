@@ -113,6 +113,17 @@ describe('etude CLI (bin/etude.mjs as a child process)', () => {
     expect(Number(notes)).toBe(Number(originalNotes));
   });
 
+  it('corpora rename and delete (delete needs --yes)', () => {
+    const d = path.join(work, 'manage');
+    expect(etude(['--data-dir', d, 'import', path.join(dataRoot, 'seed-melodies/waltzing-matilda.mid'), '--corpus', 'A']).code).toBe(0);
+    expect(etude(['--data-dir', d, 'corpora', 'rename', 'A', 'B']).stdout).toContain('renamed "A" to "B"');
+    const refused = etude(['--data-dir', d, 'corpora', 'delete', 'B']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/add --yes/);
+    expect(etude(['--data-dir', d, 'corpora', 'delete', 'B', '--yes']).stdout).toContain('deleted "B" (1 pieces)');
+    expect(JSON.parse(etude(['--data-dir', d, 'corpora', '--json']).stdout)).toEqual([]);
+  });
+
   it('ETUDE_DATA_DIR is honoured when no flag is given', () => {
     const envDir = path.join(work, 'env-data');
     const r = etude(['corpora'], { ETUDE_DATA_DIR: envDir });

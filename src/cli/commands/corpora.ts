@@ -1,16 +1,38 @@
 // SPDX-License-Identifier: MIT
 import { listCorpora } from '../../main/services/library';
 import { parseCommandArgs } from '../args';
-import type { CliCommand } from '../types';
+import { UsageError, type CliCommand } from '../types';
 
 export const corporaCommand: CliCommand = {
   name: 'corpora',
   summary: 'List the corpora in the library with their piece counts',
   usage: `etude corpora [--json]
+       etude corpora rename OLD NEW
+       etude corpora delete NAME --yes
 
-  --json  print the list as JSON (for scripts)`,
+  --json  print the list as JSON (for scripts)
+  delete removes the corpus and its pieces; models trained on it are kept.`,
   async run(args, ctx) {
-    const { values } = parseCommandArgs('corpora', args, { json: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs('corpora', args, { json: { type: 'boolean' }, yes: { type: 'boolean' } });
+    const [action, ...rest] = positionals;
+    if (action === 'rename') {
+      if (rest.length !== 2) throw new UsageError('corpora rename: give the old and the new name', 'corpora');
+      const library = ctx.library();
+      const renamed = library.corpora.renameCorpus(library.corpora.requireCorpusByName(rest[0]).id, rest[1]);
+      ctx.out(`renamed "${rest[0]}" to "${renamed.name}"`);
+      return 0;
+    }
+    if (action === 'delete') {
+      if (rest.length !== 1) throw new UsageError('corpora delete: give one corpus name', 'corpora');
+      if (!values.yes) throw new UsageError(`corpora delete: this removes "${rest[0]}" and all its pieces; add --yes to confirm`, 'corpora');
+      const library = ctx.library();
+      const corpus = library.corpora.requireCorpusByName(rest[0]);
+      const pieces = library.pieces.countPieces(corpus.id);
+      library.corpora.deleteCorpus(corpus.id);
+      ctx.out(`deleted "${corpus.name}" (${pieces} pieces)`);
+      return 0;
+    }
+    if (action !== undefined) throw new UsageError(`corpora: unknown action "${action}" (rename, delete, or nothing to list)`, 'corpora');
     const corpora = listCorpora(ctx.library());
     if (values.json) {
       ctx.out(JSON.stringify(corpora.map((c) => ({ id: c.id, name: c.name, pieces: c.pieceCount, sixteenths: c.totalSixteenths }))));
