@@ -14,7 +14,8 @@ export const RENDERER_CSP =
   "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; worker-src 'self' blob:; object-src 'none'; " +
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+// The build keeps the source layout: this file is out/main/main/window.js, next to out/preload and out/renderer.
+const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface MainWindowOptions {
   /** The Vite dev server URL (electron-vite dev sets ELECTRON_RENDERER_URL); absent = the built files. */
@@ -55,7 +56,7 @@ function hardenSession(ses: Session, devServerUrl: string | undefined, rendererD
 }
 
 export function createMainWindow(options: MainWindowOptions = {}): BrowserWindow {
-  const rendererDir = path.resolve(here, '../renderer');
+  const rendererDir = path.join(outDir, 'renderer');
   hardenSession(session.defaultSession, options.devServerUrl, rendererDir);
 
   const win = new BrowserWindow({
@@ -67,7 +68,7 @@ export function createMainWindow(options: MainWindowOptions = {}): BrowserWindow
     backgroundColor: '#15171c',
     title: 'Etude',
     webPreferences: {
-      preload: path.join(here, '../preload/index.cjs'),
+      preload: path.join(outDir, 'preload/index.cjs'),
       contextIsolation: true,
       nodeIntegration: false,
       nodeIntegrationInWorker: false,

@@ -4,7 +4,7 @@
  * library in the data folder, owns the one JobManager, and answers what the call handlers need
  * (src/main/ipc/handlers.ts HandlerServices) in contract shapes. No Electron here.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { selectEngine } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
@@ -14,6 +14,7 @@ import type {
   CorpusDto,
   CorpusStatsDto,
   GenerationDto,
+  ImportReportDto,
   JobSnapshotDto,
   ModelDto,
   TrainResultDto,
@@ -25,6 +26,7 @@ import { openLibrary, type Library } from '../db/open';
 import type { CorpusSummary, Generation, GenerationId, ModelId, ModelRow } from '../db/types';
 import type { ContractJobEvent, HandlerServices } from '../ipc/handlers';
 import { JobManager, type JobContext, type JobSnapshot } from '../jobs/JobManager';
+import { importPaths } from './importService';
 import { importFiles, type UploadedFile } from './importUploads';
 import { ensureDataDir, libraryPath } from './paths';
 import { generateFromRequest } from './generation';
@@ -75,8 +77,6 @@ export const DEFAULT_MODEL_RELATIVE_PATH = path.join('default-model', 'default.e
 /** The id the contract uses for the bundled model. */
 export const DEFAULT_MODEL_ID = 'default';
 
-const MIDI_FILE = /\.(mid|midi)$/i;
-
 /**
  * Starts the work on a later turn of the event loop, so the call that started the job has sent
  * its { jobId } answer before the job's first event goes out (a tiny import otherwise finishes,
@@ -103,8 +103,8 @@ async function probeAutoEngine(): Promise<EngineInfo> {
 
 function readAppVersion(): string {
   try {
-    // Relative to this file in the source tree; electron-vite bundles put it one level further, so try both.
-    for (const candidate of ['../../../package.json', '../../package.json']) {
+    // Relative to this file in the source tree (src/main/services) or in the build (out/main/main/services).
+    for (const candidate of ['../../../package.json', '../../../../package.json']) {
       const file = new URL(candidate, import.meta.url);
       if (existsSync(file)) {
         const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
@@ -115,27 +115,6 @@ function readAppVersion(): string {
     // A missing version is cosmetic.
   }
   return '0.0.0';
-}
-
-/** Walks chosen files and folders for MIDI files (the Electron dialog path). */
-function collectMidiFiles(paths: string[]): UploadedFile[] {
-  const out: UploadedFile[] = [];
-  const visit = (p: string, relative: string, named: boolean) => {
-    let info;
-    try {
-      info = statSync(p);
-    } catch {
-      if (named) out.push({ name: path.basename(p), relativePath: relative, bytes: new Uint8Array() });
-      return;
-    }
-    if (info.isDirectory()) {
-      for (const entry of readdirSync(p).sort()) visit(path.join(p, entry), path.join(relative, entry), false);
-    } else if (named || MIDI_FILE.test(p)) {
-      out.push({ name: path.basename(p), relativePath: relative, bytes: new Uint8Array(readFileSync(p)) });
-    }
-  };
-  for (const p of paths) visit(p, path.basename(p), true);
-  return out;
 }
 
 function corpusDto(c: CorpusSummary | (Omit<CorpusSummary, 'pieceCount' | 'totalSixteenths'> & { pieceCount?: number })): CorpusDto {
@@ -228,10 +207,29 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     ...(job.error ? { error: job.error } : {}),
   });
 
-  const startImport = (corpusName: string, files: () => UploadedFile[], count: number | null) =>
-    jobs.start('import', count === null ? `Import into ${corpusName}` : `Import ${count} file${count === 1 ? '' : 's'} into ${corpusName}`, afterAnswer((ctx) =>
-      importFiles(library, files(), { corpusName, signal: ctx.signal, onProgress: ctx.progress }),
-    ));
+  const startImportFiles = (corpusName: string, files: UploadedFile[]) =>
+    jobs.start(
+      'import',
+      `Import ${files.length} file${files.length === 1 ? '' : 's'} into ${corpusName}`,
+      afterAnswer((ctx) => importFiles(library, files, { corpusName, signal: ctx.signal, onProgress: ctx.progress })),
+    );
+
+  // Paths main chose itself (a dialog): the library's own path importer (folders, JSON corpora, parallel parsing).
+  const startImportPaths = (corpusName: string, paths: string[]) =>
+    jobs.start(
+      'import',
+      `Import ${paths.length === 1 ? path.basename(paths[0]) : `${paths.length} items`} into ${corpusName}`,
+      afterAnswer(async (ctx): Promise<ImportReportDto> => {
+        const report = await importPaths(library, paths, { corpusName, signal: ctx.signal, onProgress: ctx.progress });
+        return {
+          corpusName: report.corpus.name,
+          files: report.files,
+          imported: report.imported,
+          duplicates: report.duplicates,
+          failed: report.failed.map((f) => ({ name: f.path, code: f.code, reason: f.reason })),
+        };
+      }),
+    );
 
   let closing: Promise<void> | undefined;
   /** Training jobs by id -> model name (lower case), so a model is not deleted while it trains. */
@@ -312,9 +310,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       };
     },
 
-    startImportFiles: (corpusName, files) => startImport(corpusName, () => files, files.length),
-    // Reading happens inside the job so the call answers at once.
-    startImportPaths: (corpusName, paths) => startImport(corpusName, () => collectMidiFiles(paths), null),
+    startImportFiles,
+    startImportPaths,
 
     startTraining(request) {
       // One training per model name at a time: a second Start returns the running job.
