@@ -9,11 +9,13 @@
  * loss improves, so the file always holds the best epoch so far and an interrupted run still leaves a usable model,
  * and resources/default-model/README.md with the command, corpus, epochs, losses, engine and time.
  * --minutes stops starting new epochs once the budget would be exceeded.
+ * --continue starts from the weights, epoch count and loss history of the existing default.etude-ckpt (with a fresh
+ * Adam, since the shipped file has no optimizer state) and only overwrites it when validation loss improves on it.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeCheckpoint } from '../src/core/model/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../src/core/model/checkpoint';
 import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING, parameterCount, type TrainingConfig } from '../src/core/model/spec';
 import { buildWindows, type TokenPiece } from '../src/core/model/windows';
 import { trainLoop } from '../src/core/training/trainLoop';
@@ -60,10 +62,14 @@ async function main() {
   const engine = await selectEngine({ engine: engineChoice, threads: threadsFlag === 'auto' ? 'auto' : Number(threadsFlag) });
   console.log(`${engine.info.description}${engine.info.fallbackReason ? ` (${engine.info.fallbackReason})` : ''}`);
   console.log(`JSB soprano: ${corpus.train.length} train / ${corpus.valid.length} valid chorales, ${train.size} / ${valid.size} windows, ${parameterCount(spec)} parameters`);
-  const model = await engine.createModel(spec, training);
+  const previous: Checkpoint | undefined = process.argv.includes('--continue')
+    ? decodeCheckpoint(new Uint8Array(readFileSync(path.join(outDir, 'default.etude-ckpt'))))
+    : undefined;
+  if (previous) console.log(`continuing from epoch ${previous.epoch} (valLoss ${previous.metrics.valLoss})`);
+  const model = await engine.createModel(spec, training, previous?.weights);
   const started = Date.now();
   const budgetMs = minutes > 0 ? minutes * 60_000 : Infinity;
-  let best = Infinity;
+  let best = typeof previous?.metrics.valLoss === 'number' ? previous.metrics.valLoss : Infinity;
   let lastEpochMs = 0;
   let epochStart = Date.now();
   const controller = new AbortController();
@@ -76,6 +82,7 @@ async function main() {
       valid,
       training,
       signal: controller.signal,
+      ...(previous ? { resume: { epoch: previous.epoch, step: previous.step, metrics: { ...previous.metrics, epochsWithoutImprovement: 0 } } } : {}),
       onProgress: (p) => {
         if (p.phase === 'epoch' && p.step && p.step % 50 === 0)
           console.log(`epoch ${p.epoch} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss?.toFixed(4)} ${p.sequencesPerSec?.toFixed(0)} seq/s`);

@@ -46,7 +46,7 @@ describe('kill -9 during training (child process, tiny spec E8/H16/window 8 on 3
       const library = openLibrary(${JSON.stringify(dbPath)});
       await trainModel(library, { corpusName: 'seeds', modelName: 'k', spec: { embeddingDim: 8, hiddenSize: 16, window: 8 },
         training: { epochs: 500, earlyStoppingPatience: 0 }, engine: 'wasm', threads: 1 },
-        { onProgress: (p) => { if (p.phase === 'epoch-done') console.log('EPOCH ' + p.epoch); } });`;
+        { onProgress: (p) => { if (p.phase === 'epoch done') console.log('EPOCH ' + p.epoch); } });`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));

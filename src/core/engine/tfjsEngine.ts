@@ -9,23 +9,11 @@ import type { Engine, EngineInfo, NamedWeights } from './types';
 import type { ModelSpec, TrainingConfig } from '../model/spec';
 import { TfjsMelodyModel } from '../model/tfjsModel';
 import { initWeights } from '../model/init';
+import { detectGpuName, EngineUnavailableError } from './select';
 
-/** An engine could not be created; `message` is one sentence for the user. */
-export class EngineUnavailableError extends Error {
-  override name = 'EngineUnavailableError';
-  readonly code = 'ENGINE_UNAVAILABLE';
-  constructor(
-    message: string,
-    readonly engine: string,
-  ) {
-    super(message);
-  }
-}
+import type { NativeLoader, TfjsNativePackage } from './select';
 
-export type TfjsNativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
-
-/** Loads a native tfjs package by name; a seam so tests can simulate a broken install. */
-export type NativeLoader = (pkg: TfjsNativePackage) => Promise<unknown>;
+export type { NativeLoader, TfjsNativePackage };
 
 const defaultLoader: NativeLoader = (pkg) => import(/* @vite-ignore */ pkg);
 
@@ -98,21 +86,4 @@ export async function createTfjsEngine(backend: 'cpu' | 'tensorflow', options: T
       // Models own their tensors; the backend stays registered for the process.
     },
   };
-}
-
-/**
- * The first NVIDIA GPU's name when the driver exposes one (Linux /proc), else undefined. libtensorflow falls back to
- * the CPU silently when it sees no GPU, so this is how we avoid claiming a GPU that is not used.
- */
-export async function detectGpuName(): Promise<string | undefined> {
-  try {
-    const fs = await import('node:fs');
-    const dir = '/proc/driver/nvidia/gpus';
-    const ids = fs.readdirSync(dir);
-    if (ids.length === 0) return undefined;
-    const text = fs.readFileSync(`${dir}/${ids[0]}/information`, 'utf8');
-    return /Model:\s*(.+)/.exec(text)?.[1]?.trim() ?? 'NVIDIA GPU';
-  } catch {
-    return undefined;
-  }
 }

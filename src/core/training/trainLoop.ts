@@ -151,7 +151,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     }
     metrics.elapsedMs = previousElapsedMs + (now() - runStart);
     onProgress?.({
-      phase: 'epoch-done',
+      phase: 'epoch done',
       current: epoch,
       total: training.epochs,
       epoch,
