@@ -25,7 +25,8 @@ try {
 }
 
 const rendererIndex = path.join(packageRoot, 'out', 'renderer', 'index.html');
-if ((rebuild || !existsSync(rendererIndex)) && !passOn.includes('--help')) {
+const ownRenderer = passOn.some((a) => a === '--renderer-dir' || a.startsWith('--renderer-dir='));
+if ((rebuild || !existsSync(rendererIndex)) && !ownRenderer && !passOn.includes('--help')) {
   process.stdout.write('studio: building the renderer (electron-vite build)...\n');
   let cli;
   try {
@@ -42,7 +43,9 @@ if ((rebuild || !existsSync(rendererIndex)) && !passOn.includes('--help')) {
 }
 
 const entry = path.join(packageRoot, 'src', 'studio', 'main.ts');
-const child = spawn(process.execPath, ['--import', tsxLoader, entry, ...passOn], { stdio: 'inherit' });
+// cjsInterop first: it lets the sources' `import { Midi } from '@tonejs/midi'` work under plain Node.
+const interop = pathToFileURL(path.join(packageRoot, 'src', 'studio', 'cjsInterop.mjs')).href;
+const child = spawn(process.execPath, ['--import', interop, '--import', tsxLoader, entry, ...passOn], { stdio: 'inherit' });
 
 // Ctrl-C reaches the whole process group, so the child stops itself cleanly; signals sent to the
 // shim alone are passed on.

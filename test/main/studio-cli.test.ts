@@ -19,13 +19,13 @@ describe('studio command line', () => {
     expect(() => parseStudioArgs(['--open-to-world'])).toThrow(/unknown option --open-to-world/);
   });
 
-  it('src/studio/main.ts prints the URL with a token, serves the page, and stops cleanly on SIGINT', async () => {
+  it('bin/studio.mjs prints the URL with a token, serves the page, and stops cleanly on SIGINT', async () => {
     const rendererDir = path.join(tmp, 'renderer');
     mkdirSync(rendererDir, { recursive: true });
     writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Etude studio</title>');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(repoRoot, 'src/studio/main.ts'), '--port', '0', '--data-dir', path.join(tmp, 'data'), '--renderer-dir', rendererDir],
+      [path.join(repoRoot, 'bin/studio.mjs'), '--port', '0', '--data-dir', path.join(tmp, 'data'), '--renderer-dir', rendererDir],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -55,7 +55,7 @@ describe('studio command line', () => {
   });
 
   it('refuses a non-loopback --host with one line and exit code 1', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/studio/main.ts'), '--host', '0.0.0.0', '--data-dir', path.join(tmp, 'data2')], {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/studio.mjs'), '--host', '0.0.0.0', '--data-dir', path.join(tmp, 'data2'), '--renderer-dir', tmp], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
