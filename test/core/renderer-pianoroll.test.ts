@@ -109,6 +109,16 @@ describe('snapping, zoom and scroll', () => {
     expect(range.lowPitch).toBeLessThanOrEqual(50);
     expect(range.highPitch).toBeGreaterThanOrEqual(80);
     expect(tickToX(3840, fitted)).toBeCloseTo(800, 6);
+    expect(fitted.rowHeightPx).toBe(10);
+  });
+
+  it('shrinks rows so a wide pitch span with outliers still fits', () => {
+    const notes = [note(20, 0, 480), note(64, 480, 480), note(100, 960, 480)];
+    const fitted = fitViewport(notes, { widthPx: 800, heightPx: 200 }, { minTicks: 1920, rowHeightPx: 8 });
+    expect(fitted.rowHeightPx).toBeLessThan(8);
+    const range = visiblePitchRange(fitted);
+    expect(range.lowPitch).toBeLessThanOrEqual(20);
+    expect(range.highPitch).toBeGreaterThanOrEqual(100);
   });
 });
 

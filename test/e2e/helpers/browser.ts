@@ -69,6 +69,9 @@ export async function launchBrowser(): Promise<BrowserSession> {
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
+  page.on('response', (r) => {
+    if (r.status() >= 400) errors.push(`http ${r.status()}: ${r.url()}`);
+  });
   return {
     context,
     page,

@@ -48,8 +48,12 @@ class AudioEngineImpl {
     return this.synth;
   }
 
+  /**
+   * Ours, not `transport.state`: the Transport starts slightly in the future ('+0.05'), and its
+   * state reads 'stopped' until then.
+   */
   get isPlaying(): boolean {
-    return Tone.getTransport().state === 'started';
+    return this.ownerId !== null;
   }
 
   /** Which variation (by the caller's id) is playing, if any. */
@@ -59,7 +63,7 @@ class AudioEngineImpl {
 
   /** Current Transport position in the melody's ticks (0 when stopped). */
   get positionTicks(): Ticks {
-    return this.isPlaying ? Tone.getTransport().ticks : 0;
+    return this.isPlaying ? Math.max(0, Tone.getTransport().ticks) : 0;
   }
 
   onChange(listener: PlaybackListener): () => void {

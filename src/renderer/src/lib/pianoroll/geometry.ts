@@ -142,9 +142,13 @@ export function scrollBy(vp: RollViewport, dxPx: number, dyPx: number): RollView
   };
 }
 
+/** The thinnest a pitch row gets when fitting a wide melody into view. */
+export const MIN_FIT_ROW_HEIGHT_PX = 2;
+
 /**
- * A viewport that shows all notes: the whole length fits the width and the pitch span is
- * vertically centred (with a little margin). An empty list centres on middle C.
+ * A viewport that shows all notes: the whole length fits the width, rows shrink (down to
+ * MIN_FIT_ROW_HEIGHT_PX, up to opts.rowHeightPx) so the pitch span plus two rows of margin on
+ * each side fits the height, and the span is centred. An empty list centres on middle C.
  */
 export function fitViewport(
   notes: readonly Note[],
@@ -156,10 +160,12 @@ export function fitViewport(
   const pitches = notes.map((n) => n.pitch);
   const low = pitches.length ? Math.min(...pitches) : 60;
   const high = pitches.length ? Math.max(...pitches) : 60;
+  const rowsWanted = high - low + 1 + 4;
+  const rowHeightPx = Math.max(MIN_FIT_ROW_HEIGHT_PX, Math.min(opts.rowHeightPx, Math.floor(size.heightPx / rowsWanted)));
   const centreRow = HIGHEST_PITCH - (low + high) / 2 + 0.5;
-  const maxScrollY = Math.max(0, (HIGHEST_PITCH + 1) * opts.rowHeightPx - size.heightPx);
-  const scrollYPx = Math.min(maxScrollY, Math.max(0, centreRow * opts.rowHeightPx - size.heightPx / 2));
-  return { pixelsPerTick, rowHeightPx: opts.rowHeightPx, scrollXPx: 0, scrollYPx, ...size };
+  const maxScrollY = Math.max(0, (HIGHEST_PITCH + 1) * rowHeightPx - size.heightPx);
+  const scrollYPx = Math.min(maxScrollY, Math.max(0, centreRow * rowHeightPx - size.heightPx / 2));
+  return { pixelsPerTick, rowHeightPx, scrollXPx: 0, scrollYPx, ...size };
 }
 
 /** Black keys, for shading rows. */
