@@ -71,7 +71,8 @@ export interface StudioHandle {
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
-const COOKIE_NAME = 'etude_studio';
+/** Cookies ignore ports: name the cookie per port so two studios on one machine do not evict each other. */
+const cookieName = (port: number) => `etude_studio_${port}`;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // base64 grows bytes by 4/3; leave room for names and JSON.
 const MAX_WS_MESSAGE_BYTES = Math.ceil((MAX_IMPORT_TOTAL_BYTES * 4) / 3) + 8 * 1024 * 1024;
@@ -127,7 +128,7 @@ export async function startStudio(options: StudioOptions): Promise<StudioHandle>
   const cookieToken = (req: IncomingMessage) => {
     for (const part of (req.headers.cookie ?? '').split(';')) {
       const [name, ...rest] = part.trim().split('=');
-      if (name === COOKIE_NAME) return rest.join('=');
+      if (name === cookieName(port)) return rest.join('=');
     }
     return undefined;
   };
@@ -170,7 +171,7 @@ export async function startStudio(options: StudioOptions): Promise<StudioHandle>
       return refuse(res, 403, 'Forbidden: open the URL with the token that `npm run studio` printed.');
     }
     const headers: Record<string, string> = securityHeaders();
-    if (viaQuery) headers['Set-Cookie'] = `${COOKIE_NAME}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    if (viaQuery) headers['Set-Cookie'] = `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
 
     let relative = decodeURIComponent(url.pathname);
     if (relative === '/' || relative === '') relative = '/index.html';

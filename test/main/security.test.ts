@@ -75,7 +75,7 @@ describe('studio HTTP', () => {
     expect((await request('/assets/app.js')).status).toBe(403);
     expect((await request('/?token=wrong')).status).toBe(403);
     expect((await request(`/?token=${studio.token.slice(0, -1)}`)).status).toBe(403);
-    expect((await request('/', { Cookie: 'etude_studio=guess' })).status).toBe(403);
+    expect((await request('/', { Cookie: `etude_studio_${studio.port}=guess` })).status).toBe(403);
   });
 
   it('the token sets an HttpOnly SameSite=Strict cookie that then loads assets', async () => {
@@ -147,8 +147,9 @@ describe('studio WebSocket', () => {
     expect(await tryWebSocket(wsUrl(studio.token), undefined)).toBe(403);
   });
 
-  it('accepts the cookie instead of the query token', async () => {
-    expect(await tryWebSocket(wsUrl(), studio.origin, { Cookie: `etude_studio=${studio.token}` })).toBe('open');
+  it('accepts the cookie instead of the query token, but not another port\'s cookie', async () => {
+    expect(await tryWebSocket(wsUrl(), studio.origin, { Cookie: `etude_studio_${studio.port + 1}=${studio.token}` })).toBe(403);
+    expect(await tryWebSocket(wsUrl(), studio.origin, { Cookie: `etude_studio_${studio.port}=${studio.token}` })).toBe('open');
   });
 });
 
