@@ -71,6 +71,8 @@ export const CHECKPOINTS_KEPT = 3;
 
 interface Prepared {
   model: ModelRow;
+  /** A model created by this run (not resumed): removed again when the run ends before its first checkpoint. */
+  fresh: boolean;
   request: TrainingJobRequest;
 }
 
@@ -105,9 +107,11 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
       spec = { ...DEFAULT_MELODY_SPEC, ...(options.spec ?? {}) };
     }
     training = { ...DEFAULT_TRAINING, ...(options.training ?? {}) };
+    const taken = library.models.getModelByName(options.modelName);
+    if (taken) throw new TrainingError('NAME_TAKEN', `A model named "${taken.name}" already exists; continue it with --resume, or pick another name.`);
     model = library.models.createModel({ name: options.modelName, spec, training, corpusId: corpus.id, engine, status: 'training' });
   }
-  return { model, request: { pieces, spec, training, engine, threads, corpus: { id: corpus.id, name: corpus.name }, ...(initial ? { initial } : {}) } };
+  return { model, fresh: !options.resume, request: { pieces, spec, training, engine, threads, corpus: { id: corpus.id, name: corpus.name }, ...(initial ? { initial } : {}) } };
 }
 
 /** Runs the job in a worker (or here) and yields its messages. */
@@ -167,7 +171,7 @@ function startJob(request: TrainingJobRequest, inProcess: boolean, onMessage: (m
  */
 export async function trainModel(library: Library, options: TrainModelOptions, job: { signal?: AbortSignal; onProgress?: ProgressSink } = {}): Promise<TrainResult> {
   if (job.signal?.aborted) throw new CancelledError('Training cancelled');
-  const { model, request } = prepare(library, options);
+  const { model, fresh, request } = prepare(library, options);
   const progress = job.onProgress ? throttleProgress(job.onProgress) : undefined;
   let engine: EngineInfo | undefined;
   let summary: TrainingJobSummary | undefined;
@@ -175,6 +179,12 @@ export async function trainModel(library: Library, options: TrainModelOptions, j
   let cancelled = false;
   let checkpointId: CheckpointId | undefined;
   let lastMetrics: Record<string, unknown> = {};
+  // A new model that never reached a checkpoint is removed, so a failed start (e.g. a forced engine that cannot
+  // load) does not leave a useless row that blocks the name; otherwise the row keeps its final status.
+  const finish = (status: 'failed' | 'cancelled') => {
+    if (fresh && checkpointId === undefined) library.models.deleteModel(model.id);
+    else library.models.updateModel(model.id, { status });
+  };
   progress?.({ phase: 'starting', current: 0, total: 0, detail: `${request.pieces.length} pieces` });
   try {
     await startJob(
@@ -211,17 +221,17 @@ export async function trainModel(library: Library, options: TrainModelOptions, j
       job.signal,
     );
   } catch (err) {
-    library.models.updateModel(model.id, { status: 'failed' });
+    finish('failed');
     throw err;
   } finally {
     progress?.flush();
   }
   if (cancelled || (!summary && !failure && job.signal?.aborted)) {
-    library.models.updateModel(model.id, { status: 'cancelled' });
+    finish('cancelled');
     throw new CancelledError('Training cancelled; the model keeps its last completed epoch.');
   }
   if (failure || !summary) {
-    library.models.updateModel(model.id, { status: 'failed' });
+    finish('failed');
     const f = failure ?? { name: 'TrainingError', code: 'TRAINING_FAILED', message: 'Training ended without a result.' };
     throw Object.assign(new TrainingError(f.code, f.message), { name: f.name });
   }
