@@ -157,6 +157,31 @@ describe('the renderer client over a bridge', () => {
   });
 });
 
+describe('runJob when the finished event is lost', () => {
+  it('learns the outcome from job:list instead of waiting forever', async () => {
+    vi.useFakeTimers();
+    try {
+      let listed = 0;
+      const bridge: EtudeBridge = {
+        call: (async (channel: string) => {
+          if (channel === 'train:start') return { ok: true, value: { jobId: 't1' } };
+          listed++;
+          return { ok: true, value: [{ id: 't1', kind: 'train', title: 't', status: 'failed', startedAt: 1, error: { code: 'ENGINE_UNAVAILABLE', message: 'no' } }] };
+        }) as EtudeBridge['call'],
+        on: (() => () => {}) as EtudeBridge['on'],
+        ready: () => {},
+      };
+      const api = apiFromBridge(bridge, 'studio');
+      const outcome = api.runJob('train:start', { corpusName: 'c', modelName: 'm' });
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(await outcome).toEqual({ jobId: 't1', kind: 'train', status: 'failed', error: { code: 'ENGINE_UNAVAILABLE', message: 'no' } });
+      expect(listed).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('preload', () => {
   beforeEach(() => {
     fakeElectron.invoke.mockClear();

@@ -94,6 +94,9 @@ export function createApi(options: CreateApiOptions = {}): EtudeApi {
   return apiFromBridge(bridge, 'studio', options.callTimeoutMs, () => bridge.close());
 }
 
+/** How often runJob checks job:list in case its job:finished event was lost (a socket gap). */
+const JOB_POLL_MS = 5000;
+
 /** Wraps any bridge (preload, WebSocket, a test fake) as the throwing, typed API. */
 export function apiFromBridge(
   bridge: EtudeBridge,
@@ -117,6 +120,7 @@ export function apiFromBridge(
       let resolveFinished!: (e: EventPayload<'job:finished'>) => void;
       const finished = new Promise<EventPayload<'job:finished'>>((resolve) => (resolveFinished = resolve));
       let earlyFinished: EventPayload<'job:finished'>[] = [];
+      let poll: ReturnType<typeof setInterval> | undefined;
       const stopProgress = api.on('job:progress', (p) => {
         if (jobId === undefined) early.push(p);
         else if (p.jobId === jobId) handlers.onProgress?.(p);
@@ -134,8 +138,28 @@ export function apiFromBridge(
         const done = earlyFinished.find((e) => e.jobId === jobId);
         earlyFinished = [];
         if (done) return done;
+        // An event lost while a studio socket reconnected must not leave us waiting forever: ask now and then.
+        const id = jobId;
+        poll = setInterval(() => {
+          api.call('job:list', {}).then(
+            (jobs) => {
+              const job = jobs.find((j) => j.id === id);
+              if (job && job.status !== 'running') {
+                resolveFinished({
+                  jobId: job.id,
+                  kind: job.kind,
+                  status: job.status,
+                  ...(job.result !== undefined ? { result: job.result } : {}),
+                  ...(job.error ? { error: job.error } : {}),
+                });
+              }
+            },
+            () => {},
+          );
+        }, JOB_POLL_MS);
         return await finished;
       } finally {
+        clearInterval(poll);
         stopProgress();
         stopFinished();
       }
