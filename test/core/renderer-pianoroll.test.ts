@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Note } from '../../src/core/music/NoteSequence';
 import {
   fitViewport,
+  MIN_FIT_ROW_HEIGHT_PX,
+  notesOffscreen,
   hitTestNotes,
   noteRect,
   notesInRect,
@@ -112,13 +114,26 @@ describe('snapping, zoom and scroll', () => {
     expect(fitted.rowHeightPx).toBe(10);
   });
 
-  it('shrinks rows so a wide pitch span with outliers still fits', () => {
-    const notes = [note(20, 0, 480), note(64, 480, 480), note(100, 960, 480)];
+  it('fits the melody, not a lone outlier, and reports what is off-screen', () => {
+    const melody = Array.from({ length: 30 }, (_, i) => note(60 + (i % 13), i * 240, 240));
+    const notes = [note(10, 0, 120), ...melody];
     const fitted = fitViewport(notes, { widthPx: 800, heightPx: 200 }, { minTicks: 1920, rowHeightPx: 8 });
-    expect(fitted.rowHeightPx).toBeLessThan(8);
     const range = visiblePitchRange(fitted);
-    expect(range.lowPitch).toBeLessThanOrEqual(20);
-    expect(range.highPitch).toBeGreaterThanOrEqual(100);
+    expect(range.lowPitch).toBeLessThanOrEqual(60);
+    expect(range.highPitch).toBeGreaterThanOrEqual(72);
+    expect(fitted.rowHeightPx).toBe(8);
+    expect(notesOffscreen(notes, fitted)).toEqual({ above: [], below: [0] });
+  });
+
+  it('shrinks rows for a wide melody but never below the minimum', () => {
+    const wide = Array.from({ length: 40 }, (_, i) => note(40 + i, i * 240, 240));
+    const fitted = fitViewport(wide, { widthPx: 800, heightPx: 200 }, { minTicks: 1920, rowHeightPx: 8 });
+    expect(fitted.rowHeightPx).toBe(5); // 42..77 without outliers: 36 rows + 4 margin rows = 200 / 40
+    const range = visiblePitchRange(fitted);
+    expect(range.lowPitch).toBeLessThanOrEqual(42);
+    expect(range.highPitch).toBeGreaterThanOrEqual(77);
+    const extreme = [note(0, 0, 240), ...wide, note(127, 0, 240)];
+    expect(fitViewport(extreme, { widthPx: 800, heightPx: 200 }, { minTicks: 1920, rowHeightPx: 8 }).rowHeightPx).toBe(MIN_FIT_ROW_HEIGHT_PX);
   });
 });
 

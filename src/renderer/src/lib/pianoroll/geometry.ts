@@ -142,13 +142,22 @@ export function scrollBy(vp: RollViewport, dxPx: number, dyPx: number): RollView
   };
 }
 
-/** The thinnest a pitch row gets when fitting a wide melody into view. */
-export const MIN_FIT_ROW_HEIGHT_PX = 2;
+/** The thinnest a pitch row gets when fitting a wide melody into view (still clickable). */
+export const MIN_FIT_ROW_HEIGHT_PX = 4;
+/** Share of notes at each end of the pitch range that fitting may leave off-screen (outliers). */
+export const FIT_OUTLIER_SHARE = 0.05;
+
+/** The pitch at quantile q (0..1) of the notes, nearest-rank. */
+function pitchQuantile(sortedPitches: readonly number[], q: number): number {
+  return sortedPitches[Math.min(sortedPitches.length - 1, Math.max(0, Math.round(q * (sortedPitches.length - 1))))];
+}
 
 /**
- * A viewport that shows all notes: the whole length fits the width, rows shrink (down to
- * MIN_FIT_ROW_HEIGHT_PX, up to opts.rowHeightPx) so the pitch span plus two rows of margin on
- * each side fits the height, and the span is centred. An empty list centres on middle C.
+ * A viewport for the notes: the whole length fits the width; rows shrink (down to
+ * MIN_FIT_ROW_HEIGHT_PX, up to opts.rowHeightPx) so the pitch span, without the outer
+ * FIT_OUTLIER_SHARE of notes at each end, plus two rows of margin each side fits the height;
+ * that span is centred. A lone wild note must not squash the melody into hairlines: the roll
+ * marks off-screen notes at its edge instead (see notesOffscreen). No notes: centred on middle C.
  */
 export function fitViewport(
   notes: readonly Note[],
@@ -157,15 +166,27 @@ export function fitViewport(
 ): RollViewport {
   const endTick = Math.max(opts.minTicks, ...notes.map((n) => n.startTick + n.durationTicks));
   const pixelsPerTick = Math.min(MAX_PIXELS_PER_TICK, Math.max(MIN_PIXELS_PER_TICK, size.widthPx / Math.max(1, endTick)));
-  const pitches = notes.map((n) => n.pitch);
-  const low = pitches.length ? Math.min(...pitches) : 60;
-  const high = pitches.length ? Math.max(...pitches) : 60;
+  const sorted = notes.map((n) => n.pitch).sort((a, b) => a - b);
+  const low = sorted.length ? pitchQuantile(sorted, FIT_OUTLIER_SHARE) : 60;
+  const high = sorted.length ? pitchQuantile(sorted, 1 - FIT_OUTLIER_SHARE) : 60;
   const rowsWanted = high - low + 1 + 4;
   const rowHeightPx = Math.max(MIN_FIT_ROW_HEIGHT_PX, Math.min(opts.rowHeightPx, Math.floor(size.heightPx / rowsWanted)));
   const centreRow = HIGHEST_PITCH - (low + high) / 2 + 0.5;
   const maxScrollY = Math.max(0, (HIGHEST_PITCH + 1) * rowHeightPx - size.heightPx);
   const scrollYPx = Math.min(maxScrollY, Math.max(0, centreRow * rowHeightPx - size.heightPx / 2));
   return { pixelsPerTick, rowHeightPx, scrollXPx: 0, scrollYPx, ...size };
+}
+
+/** Indices of notes entirely above or below the viewport, to mark at its edges. */
+export function notesOffscreen(notes: readonly Note[], vp: RollViewport): { above: number[]; below: number[] } {
+  const { lowPitch, highPitch } = visiblePitchRange(vp);
+  const above: number[] = [];
+  const below: number[] = [];
+  notes.forEach((n, i) => {
+    if (n.pitch > highPitch) above.push(i);
+    else if (n.pitch < lowPitch) below.push(i);
+  });
+  return { above, below };
 }
 
 /** Black keys, for shading rows. */
