@@ -483,7 +483,9 @@ export class Kernels {
     const args = [c, a, b, m, n, k, lda, ldb, ldc, acc];
     const scratchArg = op === 'matmulABt' ? -1 : 10;
     if (scratchArg >= 0) args.push(this.scratch[0]);
-    if (threads <= 1 || !this.pool || m * n * k < PARALLEL_MIN_MACS) {
+    // A product with a few rows (the batch-1 decoder) streams its weights once; waking a thread costs more than
+    // it saves.
+    if (threads <= 1 || !this.pool || m < 8 || m * n * k < PARALLEL_MIN_MACS) {
       (this.exports[op] as (...a: number[]) => void)(...args);
       return;
     }
