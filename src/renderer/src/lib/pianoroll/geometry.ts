@@ -142,22 +142,35 @@ export function scrollBy(vp: RollViewport, dxPx: number, dyPx: number): RollView
   };
 }
 
-/** The thinnest a pitch row gets when fitting a wide melody into view (still clickable). */
-export const MIN_FIT_ROW_HEIGHT_PX = 4;
-/** Share of notes at each end of the pitch range that fitting may leave off-screen (outliers). */
-export const FIT_OUTLIER_SHARE = 0.05;
+/** The thinnest a pitch row gets when fitting a melody into view (still easy to click). */
+export const MIN_FIT_ROW_HEIGHT_PX = 5;
+/** Empty rows kept above and below the fitted pitch span. */
+const FIT_MARGIN_ROWS = 2;
 
-/** The pitch at quantile q (0..1) of the notes, nearest-rank. */
-function pitchQuantile(sortedPitches: readonly number[], q: number): number {
-  return sortedPitches[Math.min(sortedPitches.length - 1, Math.max(0, Math.round(q * (sortedPitches.length - 1))))];
+/**
+ * The pitch span to show: all notes when they fit at MIN_FIT_ROW_HEIGHT_PX rows, else the
+ * window of at most maxSpan semitones that holds the most notes (ties: the lower window).
+ * A burst of wild notes must not squash the melody into hairlines; the roll marks notes left
+ * off-screen at its edges instead (see notesOffscreen).
+ */
+export function fitPitchSpan(pitches: readonly number[], maxSpan: number): { low: Pitch; high: Pitch } {
+  if (pitches.length === 0) return { low: 60, high: 60 };
+  const sorted = [...pitches].sort((a, b) => a - b);
+  if (sorted[sorted.length - 1] - sorted[0] <= maxSpan) return { low: sorted[0], high: sorted[sorted.length - 1] };
+  let best = { low: sorted[0], high: sorted[0], count: 0 };
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end] - sorted[start] > maxSpan) start++;
+    const count = end - start + 1;
+    if (count > best.count) best = { low: sorted[start], high: sorted[end], count };
+  }
+  return { low: best.low, high: best.high };
 }
 
 /**
  * A viewport for the notes: the whole length fits the width; rows shrink (down to
- * MIN_FIT_ROW_HEIGHT_PX, up to opts.rowHeightPx) so the pitch span, without the outer
- * FIT_OUTLIER_SHARE of notes at each end, plus two rows of margin each side fits the height;
- * that span is centred. A lone wild note must not squash the melody into hairlines: the roll
- * marks off-screen notes at its edge instead (see notesOffscreen). No notes: centred on middle C.
+ * MIN_FIT_ROW_HEIGHT_PX, up to opts.rowHeightPx) so the span from fitPitchSpan plus margins fits
+ * the height, and that span is centred. No notes: centred on middle C.
  */
 export function fitViewport(
   notes: readonly Note[],
@@ -166,10 +179,12 @@ export function fitViewport(
 ): RollViewport {
   const endTick = Math.max(opts.minTicks, ...notes.map((n) => n.startTick + n.durationTicks));
   const pixelsPerTick = Math.min(MAX_PIXELS_PER_TICK, Math.max(MIN_PIXELS_PER_TICK, size.widthPx / Math.max(1, endTick)));
-  const sorted = notes.map((n) => n.pitch).sort((a, b) => a - b);
-  const low = sorted.length ? pitchQuantile(sorted, FIT_OUTLIER_SHARE) : 60;
-  const high = sorted.length ? pitchQuantile(sorted, 1 - FIT_OUTLIER_SHARE) : 60;
-  const rowsWanted = high - low + 1 + 4;
+  const maxSpan = Math.max(0, Math.floor(size.heightPx / MIN_FIT_ROW_HEIGHT_PX) - 1 - 2 * FIT_MARGIN_ROWS);
+  const { low, high } = fitPitchSpan(
+    notes.map((n) => n.pitch),
+    maxSpan,
+  );
+  const rowsWanted = high - low + 1 + 2 * FIT_MARGIN_ROWS;
   const rowHeightPx = Math.max(MIN_FIT_ROW_HEIGHT_PX, Math.min(opts.rowHeightPx, Math.floor(size.heightPx / rowsWanted)));
   const centreRow = HIGHEST_PITCH - (low + high) / 2 + 0.5;
   const maxScrollY = Math.max(0, (HIGHEST_PITCH + 1) * rowHeightPx - size.heightPx);
