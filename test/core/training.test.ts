@@ -65,6 +65,12 @@ describe('training windows', () => {
     expect(b.targets[0]).toBe(127);
   });
 
+  it('encodes the JSB soprano line (default model corpus) as melody tokens: note-on, hold, note-off, silence', async () => {
+    const { sopranoTokens } = await import('../../scripts/train-default-model');
+    const frames = [[60, 55, 52, 48], [60, 55, 52, 48], [-1, 55, 52, 48], [-1, -1, -1, -1], [62, 57, 53, 50], [62, 57, 53, 50], [64, 57, 53, 50]];
+    expect(sopranoTokens(frames)).toEqual([60, 129, 128, 129, 62, 129, 64]);
+  });
+
   it('splits by piece, reproducibly from the seed, and honours stored splits', () => {
     const pieces = melodies.slice(0, 40).map((tokens, i) => ({ name: `m${i}`, tokens }));
     const a = splitByPiece(pieces, 0.25, createRng(7));
