@@ -33,15 +33,7 @@ interface WasmApi {
 export const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** Names of the kernels a pool worker may run (the worker looks them up by index in this list). */
-export const POOL_OPS = [
-  'matmulAB',
-  'matmulAtB',
-  'matmulABt',
-  'lstmStepForward',
-  'lstmStepBackward',
-  'lstmSequenceForward',
-  'lstmSequenceBackward',
-] as const;
+export const POOL_OPS = ['matmulAB', 'matmulAtB', 'matmulABt', 'lstmSequenceForward', 'lstmSequenceBackward'] as const;
 export type PoolOp = (typeof POOL_OPS)[number];
 
 /** The exports of engine.wasm / engine-single.wasm (pointers are byte offsets, sizes are element counts). */
@@ -283,8 +275,6 @@ export class EngineMemoryError extends Error {
 const PAGE_BYTES = 65536;
 /** Packing scratch per thread for the A.B and A^T.B products (KC x NC floats in the kernels). */
 const SCRATCH_FLOATS = 128 * 256;
-/** Rows per chunk of a threaded LSTM step (batch 64 -> 8 chunks for the threads to share). */
-const STEP_ROWS_PER_CHUNK = 8;
 /** Below this many multiply-adds a product is not worth waking a thread for. */
 const PARALLEL_MIN_MACS = 1 << 18;
 
@@ -525,107 +515,6 @@ export class Kernels {
   /** Packs B (k,n; ld ldb) into dst (k * (n & ~7) floats) for products that reuse it many times. */
   packB(dst: number, b: number, k: number, n: number, ldb: number): void {
     this.exports.packB(dst, b, k, n, ldb);
-  }
-
-  /** One LSTM time step forward for all rows (see lstmStepForward in the kernels), chunked by rows. */
-  lstmStepForward(
-    gates: number,
-    hPrev: number,
-    u: number,
-    cPrev: number,
-    c: number,
-    h: number,
-    rows: number,
-    hidden: number,
-    ldg: number,
-    ldhp: number,
-    ldcp: number,
-    ldc: number,
-    ldh: number,
-    uPacked = 0,
-  ): void {
-    const args = [gates, hPrev, u, cPrev, c, h, rows, hidden, ldg, ldhp, ldcp, ldc, ldh, this.scratch[0], uPacked];
-    if (this.activeThreads <= 1 || !this.pool || rows < 8) {
-      this.exports.lstmStepForward(...(args as Parameters<KernelExports['lstmStepForward']>));
-      return;
-    }
-    this.runChunked({
-      op: 'lstmStepForward',
-      args,
-      total: rows,
-      unit: STEP_ROWS_PER_CHUNK,
-      countArg: 6,
-      scratchArg: 13,
-      pointers: [
-        [0, ldg * 4],
-        [1, ldhp * 4],
-        [3, ldcp * 4],
-        [4, ldc * 4],
-        [5, ldh * 4],
-      ],
-      scratch: this.scratch,
-    });
-  }
-
-  /** One LSTM time step backward for all rows, chunked by rows (dcCarry and dhRec are (rows, hidden), dense). */
-  lstmStepBackward(
-    dGates: number,
-    dcCarry: number,
-    dhOut: number,
-    dhRec: number,
-    gates: number,
-    c: number,
-    cPrev: number,
-    u: number,
-    rows: number,
-    hidden: number,
-    lddg: number,
-    lddo: number,
-    ldg: number,
-    ldc: number,
-    ldcp: number,
-    hasPrev: boolean,
-  ): void {
-    const args = [
-      dGates,
-      dcCarry,
-      dhOut,
-      dhRec,
-      gates,
-      c,
-      cPrev,
-      u,
-      rows,
-      hidden,
-      lddg,
-      lddo,
-      ldg,
-      ldc,
-      ldcp,
-      hasPrev ? 1 : 0,
-    ];
-    if (this.activeThreads <= 1 || !this.pool || rows < 8) {
-      this.exports.lstmStepBackward(...(args as Parameters<KernelExports['lstmStepBackward']>));
-      return;
-    }
-    this.runChunked({
-      op: 'lstmStepBackward',
-      args,
-      total: rows,
-      unit: STEP_ROWS_PER_CHUNK,
-      countArg: 8,
-      scratchArg: -1,
-      pointers: [
-        [0, lddg * 4],
-        [1, hidden * 4],
-        [2, lddo * 4],
-        [3, hidden * 4],
-        [4, ldg * 4],
-        [5, ldc * 4],
-        [6, ldcp * 4],
-      ],
-      scratch: this.scratch,
-    });
   }
 
   /**
