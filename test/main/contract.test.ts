@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandlers, type HandlerServices } from '../../src/main/ipc/handlers';
-import { apiFromBridge } from '../../src/renderer/src/lib/api/client';
+import { apiFromBridge, createWsBridge, type WebSocketLike } from '../../src/renderer/src/lib/api/client';
 import { bytesSchema } from '../../src/shared/dto';
 import { ApiError, type Envelope } from '../../src/shared/errors';
 import { CALL_NAMES, EVENT_NAMES, IPC_EVENT_CHANNEL, IPC_READY_CHANNEL, calls, type EtudeBridge } from '../../src/shared/ipc';
@@ -179,6 +179,79 @@ describe('runJob when the finished event is lost', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('the WebSocket bridge reconnects', () => {
+  /** A scripted socket: the test opens, closes and answers it by hand. */
+  class FakeSocket implements WebSocketLike {
+    static all: FakeSocket[] = [];
+    readyState = 0;
+    sent: unknown[] = [];
+    onopen: ((ev: never) => void) | null = null;
+    onclose: ((ev: never) => void) | null = null;
+    onerror: ((ev: never) => void) | null = null;
+    onmessage: ((ev: never) => void) | null = null;
+    constructor() {
+      FakeSocket.all.push(this);
+    }
+    send(data: string) {
+      this.sent.push(decodeWire(data));
+    }
+    close() {
+      this.drop(1000);
+    }
+    open() {
+      this.readyState = 1;
+      (this.onopen as (ev: unknown) => void)?.({});
+    }
+    drop(code = 1006) {
+      this.readyState = 3;
+      (this.onclose as (ev: { code: number; reason: string }) => void)?.({ code, reason: '' });
+    }
+    answer(id: number, value: unknown) {
+      (this.onmessage as (ev: { data: string }) => void)?.({ data: encodeWire({ id, envelope: { ok: true, value } }) });
+    }
+  }
+
+  it('fails in-flight calls with TRANSPORT_CLOSED, queues new ones until the next socket opens, and re-sends ready', async () => {
+    FakeSocket.all = [];
+    const statuses: string[] = [];
+    const bridge = createWsBridge({ url: 'ws://x/ws', createSocket: () => new FakeSocket(), reconnectDelayMs: 1, onStatus: (s) => statuses.push(s) });
+    const first = FakeSocket.all[0];
+    first.open();
+    bridge.ready();
+    expect(first.sent).toEqual([{ id: 0, channel: 'ready', payload: {} }]);
+
+    const inFlight = bridge.call('library:listCorpora', {});
+    first.drop();
+    expect(await inFlight).toMatchObject({ ok: false, error: { code: 'TRANSPORT_CLOSED' } });
+
+    const queued = bridge.call('job:list', {});
+    await vi.waitFor(() => expect(FakeSocket.all).toHaveLength(2));
+    const second = FakeSocket.all[1];
+    expect(second.sent).toEqual([]);
+    second.open();
+    expect(second.sent).toEqual([{ id: 0, channel: 'ready', payload: {} }, { id: 2, channel: 'job:list', payload: {} }]);
+    second.answer(2, []);
+    expect(await queued).toEqual({ ok: true, value: [] });
+    expect(statuses).toEqual(['connecting', 'open', 'closed', 'connecting', 'open']);
+    bridge.close();
+    expect(await bridge.call('job:list', {})).toMatchObject({ ok: false, error: { code: 'TRANSPORT_CLOSED' } });
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it('gives up after maxReconnectAttempts failed connects and answers queued calls', async () => {
+    FakeSocket.all = [];
+    const bridge = createWsBridge({ url: 'ws://x/ws', createSocket: () => new FakeSocket(), reconnectDelayMs: 1, maxReconnectAttempts: 3 });
+    const waiting = bridge.call('job:list', {});
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await vi.waitFor(() => expect(FakeSocket.all.length).toBe(attempt + 1));
+      FakeSocket.all[attempt].drop();
+    }
+    expect(await waiting).toMatchObject({ ok: false, error: { code: 'TRANSPORT_CLOSED' } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(FakeSocket.all).toHaveLength(3);
   });
 });
 
