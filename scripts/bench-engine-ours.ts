@@ -11,6 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
 import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING } from '../src/core/model/spec';
 import { createRng } from '../src/core/util/random';
@@ -22,6 +23,11 @@ export interface OursBenchResult {
   trainMsPerStep: number;
   /** Every timed step, ms. */
   stepMs: number[];
+  /**
+   * CPU time per step (all threads of this process), ms. On a shared machine the 1-thread figure hardly depends on
+   * the load, unlike the wall-clock one: compare it with the peer's torchCpuMsPerStep.
+   */
+  cpuMsPerStep: number;
   generateMs128: number;
   description: string;
 }
@@ -54,11 +60,14 @@ export async function benchEngineOurs(threads: number, steps = 10, warmup = 3): 
     };
     for (let s = 0; s < warmup; s++) await model.trainStep(batch);
     const stepMs: number[] = [];
+    const cpuStart = process.cpuUsage();
     for (let s = 0; s < steps; s++) {
       const start = performance.now();
       await model.trainStep(batch);
       stepMs.push(performance.now() - start);
     }
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuMsPerStep = (cpu.user + cpu.system) / 1000 / steps;
     const decoder = model.createDecoder();
     const genRuns: number[] = [];
     for (let run = 0; run < 3; run++) {
@@ -78,6 +87,7 @@ export async function benchEngineOurs(threads: number, steps = 10, warmup = 3): 
       threads,
       trainMsPerStep: round1(median(stepMs)),
       stepMs: stepMs.map(round1),
+      cpuMsPerStep: round1(cpuMsPerStep),
       generateMs128: round1(Math.min(...genRuns)),
       description: engine.info.description,
     };
@@ -98,6 +108,30 @@ function sample(logits: Float32Array, uniform: number): number {
     if (uniform < acc) return i;
   }
   return logits.length - 1;
+}
+
+/**
+ * The peer's CPU time per training step (user + system, all its threads): two runs of different lengths under
+ * /usr/bin/time, so start-up, warm-up and generation cancel out. Undefined when anything is missing.
+ */
+export function torchCpuMsPerStep(
+  threads: number,
+  steps = 10,
+  script = '/work/shared/bench/torch_lstm_baseline.py',
+): number | undefined {
+  if (!existsSync(script) || !existsSync('/usr/bin/time')) return undefined;
+  const cpuSeconds = (n: number) => {
+    const run = spawnSync(
+      '/usr/bin/time',
+      ['-f', 'CPU %U %S', '/usr/bin/python3', script, '--threads', String(threads), '--steps', String(n)],
+      { encoding: 'utf8', timeout: 600_000 },
+    );
+    const match = /CPU ([\d.]+) ([\d.]+)/.exec(run.stderr ?? '');
+    return run.status === 0 && match ? Number(match[1]) + Number(match[2]) : undefined;
+  };
+  const short = cpuSeconds(2);
+  const long = cpuSeconds(2 + steps);
+  return short === undefined || long === undefined ? undefined : round1(((long - short) * 1000) / steps);
 }
 
 /** Runs the PyTorch peer once; undefined when python3/torch or the script is missing. */
@@ -130,12 +164,15 @@ async function main(): Promise<void> {
   const torchScript = value('--torch-script');
   const ours: OursBenchResult[] = [];
   const torch: TorchBenchResult[] = [];
+  const torchCpu: { threads: number; cpuMsPerStep: number }[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const threads of threadsList) {
       ours.push(await benchEngineOurs(threads, steps));
       if (withTorch) {
         const peer = benchTorchPeer(threads, steps, torchScript);
         if (peer) torch.push(peer);
+        const cpu = torchCpuMsPerStep(threads, steps, torchScript);
+        if (cpu !== undefined) torchCpu.push({ threads, cpuMsPerStep: cpu });
       }
     }
   }
@@ -146,13 +183,23 @@ async function main(): Promise<void> {
       threads,
       oursMsPerStep: round1(median(o.map((x) => x.trainMsPerStep))),
       oursGenerateMs128: round1(median(o.map((x) => x.generateMs128))),
+      oursCpuMsPerStep: round1(median(o.map((x) => x.cpuMsPerStep))),
       torchMsPerStep: t.length ? round1(median(t.map((x) => x.trainMsPerStep))) : undefined,
       torchGenerateMs128: t.length ? round1(median(t.map((x) => x.generateMs128))) : undefined,
+      torchCpuMsPerStep: torchCpu.some((x) => x.threads === threads)
+        ? round1(median(torchCpu.filter((x) => x.threads === threads).map((x) => x.cpuMsPerStep)))
+        : undefined,
     };
   });
   console.log(
     JSON.stringify(
-      { spec: 'melody-lstm default (1,117,314 params), batch 64, window 30', summary, runs: { ours, torch } },
+      {
+        spec: 'melody-lstm default (1,117,314 params), batch 64, window 30',
+        // Other processes compete for the cores: wall-clock figures are only comparable within one run.
+        loadAverage: loadavg().map(round1),
+        summary,
+        runs: { ours, torch, torchCpu },
+      },
       null,
       1,
     ),
