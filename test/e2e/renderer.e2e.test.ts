@@ -150,9 +150,17 @@ describe('renderer with a fake bridge', () => {
         kind: 'train',
         progress: {
           phase: 'epoch', current: step, total: 100, epoch, epochs: 10, step: ((step - 1) % 10) + 1, stepsPerEpoch: 10,
-          loss: 2.9 - step * 0.05, valLoss: step % 10 === 0 ? 2.8 - step * 0.04 : undefined, sequencesPerSec: 1234, etaMs: 95_000, engine: 'tfjs-cpu',
+          // Step events repeat the last validation loss (as the trainer does); the chart must not plot it per step.
+          loss: 2.9 - step * 0.05, valLoss: epoch > 1 ? 2.4 : undefined, sequencesPerSec: 1234, etaMs: 95_000, engine: 'tfjs-cpu',
         },
       });
+      if (step % 10 === 0) {
+        await emit(page, 'job:progress', {
+          jobId,
+          kind: 'train',
+          progress: { phase: 'epoch done', current: epoch, total: 10, epoch, epochs: 10, loss: 2.9 - step * 0.05, valLoss: 2.8 - step * 0.04, sequencesPerSec: 1234, etaMs: 95_000, engine: 'tfjs-cpu' },
+        });
+      }
       // Training goes on while the user looks elsewhere.
       if (step === 10) await page.keyboard.press('Control+3');
     }

@@ -99,12 +99,26 @@ describe('the studio, end to end', () => {
     await page.getByText('Advanced').click();
     await page.locator('[data-testid="train-embedding"]').fill('16');
     await page.locator('[data-testid="train-hidden"]').fill('16');
+    // Small windows and batches so the one short tune gives several steps to watch.
+    await page.getByLabel('Window (tokens)').fill('8');
+    await page.getByLabel('Batch size').fill('4');
     await page.locator('[data-testid="train-start"]').click();
     const progress = page.locator('[data-testid="train-progress"]');
     await expect.poll(() => progress.textContent(), { timeout: 30_000 }).toMatch(/running|done/);
     await expect.poll(() => progress.textContent(), { timeout: 180_000 }).toContain('done');
     expect(await progress.textContent()).toMatch(/loss \d+\.\d{3}/);
     await expect.poll(() => page.locator('[data-testid="models"]').textContent()).toMatch(/tiny\s*ready/);
+    // The training loss was drawn (orange pixels on the chart's canvas).
+    const drawn = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid="loss-chart"]');
+      const ctx = c?.getContext('2d');
+      if (!c || !ctx) return 0;
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] > 200 && data[i + 1] > 130 && data[i + 1] < 190 && data[i + 2] < 110) n++;
+      return n;
+    });
+    expect(drawn).toBeGreaterThan(20);
     await screenshot(page, 'studio-train');
   });
 

@@ -87,10 +87,12 @@ class JobsStore {
     const job = this.jobs[e.jobId] ?? { id: e.jobId, kind: e.kind, status: 'running' as const, progress: null, losses: [] };
     const p = e.progress;
     let losses = job.losses;
-    if (p.loss !== undefined || p.valLoss !== undefined) {
+    // Step events repeat the previous epoch's validation loss; it belongs to the epoch's end only.
+    const valLoss = p.step === undefined ? p.valLoss : undefined;
+    if (p.loss !== undefined || valLoss !== undefined) {
       const epoch = p.epoch ?? 1;
       const within = p.step !== undefined && p.stepsPerEpoch ? p.step / p.stepsPerEpoch : 1;
-      losses = [...losses, { epochPosition: epoch - 1 + within, loss: p.loss, valLoss: p.valLoss }];
+      losses = [...losses, { epochPosition: epoch - 1 + within, loss: p.loss, valLoss }];
     }
     this.jobs[e.jobId] = { ...job, status: 'running', progress: p, losses };
   }
