@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLibrary } from '../../src/main/db';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataRoot = path.resolve(repoRoot, '../shared/data');
@@ -115,7 +116,14 @@ describe('etude CLI (bin/etude.mjs as a child process)', () => {
 
   it('corpora rename and delete (delete needs --yes)', () => {
     const d = path.join(work, 'manage');
-    expect(etude(['--data-dir', d, 'import', path.join(dataRoot, 'seed-melodies/waltzing-matilda.mid'), '--corpus', 'A']).code).toBe(0);
+    // Seed the library in-process (each CLI run costs a Node + tsx start-up).
+    mkdirSync(d);
+    const seeded = openLibrary(path.join(d, 'library.db'));
+    const corpus = seeded.corpora.createCorpus('A');
+    seeded.pieces.insertPieces(corpus.id, [
+      { name: 'p', sourcePath: null, contentHash: 'h', format: 'token-melody', split: null, metadata: {}, sequence: null, melodyTokens: Uint8Array.of(60, 128), pianoRollFrames: null, noteCount: 1 },
+    ]);
+    seeded.close();
     expect(etude(['--data-dir', d, 'corpora', 'rename', 'A', 'B']).stdout).toContain('renamed "A" to "B"');
     const refused = etude(['--data-dir', d, 'corpora', 'delete', 'B']);
     expect(refused.code).toBe(2);
@@ -153,11 +161,8 @@ describe('etude CLI (bin/etude.mjs as a child process)', () => {
 
   it('refuses a foreign file as library without touching it', () => {
     const foreignDir = path.join(work, 'foreign');
-    etude(['--data-dir', foreignDir, 'corpora']);
+    mkdirSync(foreignDir);
     const db = path.join(foreignDir, 'library.db');
-    rmSync(db);
-    rmSync(`${db}-wal`, { force: true });
-    rmSync(`${db}-shm`, { force: true });
     execFileSync('/usr/bin/python3', ['-c', `open(${JSON.stringify(db)}, 'w').write('not a database at all ' * 20)`]);
     const before = readFileSync(db);
     const r = etude(['--data-dir', foreignDir, 'corpora']);
