@@ -106,6 +106,7 @@ describe('trainModel service (worker thread, tiny spec E8/H16/window 8 on 20 see
     await expect(trainModel(library, { corpusName: 'nope', modelName: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     library.models.createModel({ name: 'taken', spec: {}, training: {}, corpusId: null, engine: 'wasm' });
     await expect(trainModel(library, { corpusName: 'seeds', modelName: 'taken' })).rejects.toMatchObject({ code: 'NAME_TAKEN' });
+    await expect(trainModel(library, { corpusName: 'seeds', modelName: 'Default' })).rejects.toMatchObject({ code: 'NAME_RESERVED' });
     await expect(trainModel(library, { corpusName: 'seeds', modelName: 'taken', resume: true })).rejects.toMatchObject({ code: 'TRAINING_NOTHING_TO_RESUME' });
     await expect(trainModel(library, { corpusName: 'seeds', modelName: 'w', spec: { window: 400 }, engine: 'wasm', threads: 1 })).rejects.toMatchObject({ code: 'TRAINING_NO_WINDOWS' });
     // A new model that failed before its first checkpoint leaves no row behind (the name stays free).

@@ -104,7 +104,7 @@ export function loadModelCheckpoint(
   model: string,
   defaultModelPath: string | null = bundledDefaultModelPath(),
 ): { checkpoint: Checkpoint; modelName: string; modelId: ModelId | null; checkpointId: CheckpointId | null } {
-  if (model === DEFAULT_MODEL_NAME && !library.models.getModelByName(model)) {
+  if (model === DEFAULT_MODEL_NAME) {
     if (!defaultModelPath || !existsSync(defaultModelPath))
       throw new GenerationError('GENERATION_NO_DEFAULT_MODEL', `The bundled default model is missing (${defaultModelPath ?? 'no resources folder'}); reinstall Etude or train a model.`);
     return { checkpoint: decodeCheckpoint(new Uint8Array(readFileSync(defaultModelPath))), modelName: DEFAULT_MODEL_NAME, modelId: null, checkpointId: null };

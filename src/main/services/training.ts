@@ -107,6 +107,9 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
       spec = { ...DEFAULT_MELODY_SPEC, ...(options.spec ?? {}) };
     }
     training = { ...DEFAULT_TRAINING, ...(options.training ?? {}) };
+    // 'default' always means the bundled model (CLI, app and studio), so no library model may take that name.
+    if (options.modelName.trim().toLowerCase() === 'default')
+      throw new TrainingError('NAME_RESERVED', '"default" is the name of the bundled model; pick another model name.');
     const taken = library.models.getModelByName(options.modelName);
     if (taken) throw new TrainingError('NAME_TAKEN', `A model named "${taken.name}" already exists; continue it with --resume, or pick another name.`);
     model = library.models.createModel({ name: options.modelName, spec, training, corpusId: corpus.id, engine, status: 'training' });
