@@ -8,10 +8,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseMidi } from '../../src/core/midi/readMidi';
-import { buildRenderer, countNotePixels, launchBrowser, screenshot, type BrowserSession } from './helpers/browser';
+import { pitchName } from '../../src/core/music/keys';
+import { seedFromMidi } from '../../src/renderer/src/lib/input/seedText';
+import { buildRenderer, countNotePixels, launchBrowser, screenshot, sharedData, type BrowserSession } from './helpers/browser';
 import { installFakeBridge, type FakeOptions } from './helpers/fakeBridge';
 import { serveStatic } from './helpers/staticServer';
+
+const MATILDA = path.join(sharedData, 'seed-melodies/waltzing-matilda.mid');
 
 let server: { url: string; close(): Promise<void> };
 let session: BrowserSession;
@@ -301,6 +307,40 @@ describe('renderer with a fake bridge', () => {
     expect(exported).toHaveLength(32);
     expect(exported[0]).toMatchObject({ pitch: 62, startTick: 0, durationTicks: 360 });
     expect(seq.tempos[0]?.bpm).toBeCloseTo(110, 3);
+    // Drag out of the window (browser): a DownloadURL with a blob: URL of the MIDI bytes.
+    const dragged = await page.evaluate(async () => {
+      const grip = document.querySelector<HTMLElement>('[data-testid="variation"] [draggable="true"]');
+      if (!grip) return null;
+      // CSP keeps blob: out of connect-src, so catch the Blob as the URL is made instead of fetching it.
+      const made: Blob[] = [];
+      const original = URL.createObjectURL.bind(URL);
+      URL.createObjectURL = (obj: Blob | MediaSource) => {
+        if (obj instanceof Blob) made.push(obj);
+        return original(obj);
+      };
+      const dt = new DataTransfer();
+      grip.dispatchEvent(new DragEvent('dragstart', { dataTransfer: dt, bubbles: true }));
+      URL.createObjectURL = original;
+      const downloadUrl = dt.getData('DownloadURL');
+      const head = made.length === 1 ? new Uint8Array(await made[0].arrayBuffer()).slice(0, 4) : new Uint8Array();
+      return { downloadUrl, head: String.fromCharCode(...head) };
+    });
+    expect(dragged?.downloadUrl).toMatch(/^audio\/midi:etude-\d+-1\.mid:blob:http/);
+    expect(dragged?.head).toBe('MThd');
+
+    // Keep a favourite by name.
+    const card = page.locator('[data-testid="variation"]').first();
+    await card.getByPlaceholder('favourite name').fill('Morning reel');
+    await card.getByRole('button', { name: '★ Keep' }).click();
+    await expect.poll(() => card.textContent()).toContain('★ Morning reel');
+    const [fav] = await callsOf(page, 'generations:saveFavourite');
+    expect(fav.payload).toMatchObject({ name: 'Morning reel', favourite: true });
+    expect(String(fav.payload.generationId)).toMatch(/^gen-\d+-0$/);
+
+    // Seed from a MIDI file's opening, parsed in the page by the core reader.
+    await page.locator('[data-testid="seed-midi"]').setInputFiles(MATILDA);
+    const expected = seedFromMidi(new Uint8Array(readFileSync(MATILDA)), 'waltzing-matilda.mid').map(pitchName).join('');
+    await expect.poll(() => page.locator('[data-testid="seed-notes"]').textContent()).toBe(expected);
     await screenshot(page, 'fake-compose-edited');
     expect(session.errors).toEqual([]);
     await page.close();
