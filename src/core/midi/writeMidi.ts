@@ -3,10 +3,14 @@
  * NoteSequence -> MIDI bytes through @tonejs/midi (format 1: a conductor track with the name,
  * key signatures, tempos and time signatures, then one track per sequence track).
  */
-import { Midi } from '@tonejs/midi';
+// @tonejs/midi ships a UMD bundle whose named exports Node's ESM loader cannot see; the default import
+// (the CommonJS module object) works under plain Node, tsx, vitest and the bundlers alike.
+import tonejsMidi from '@tonejs/midi';
 import type { NoteSequence } from '../music/NoteSequence';
 import { accidentalsOfKey, keyFromAccidentals } from '../music/keys';
 import { readChunks } from './smf';
+
+const { Midi } = tonejsMidi;
 
 /** Thrown by {@link writeMidi} when the sequence cannot be written as a MIDI file. */
 export class MidiWriteError extends Error {

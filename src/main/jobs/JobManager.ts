@@ -72,11 +72,11 @@ export class JobManager {
     }
     const id = `${kind}-${Date.now().toString(36)}-${(++this.seq).toString(36)}`;
     const controller = new AbortController();
-    const job = {
+    const job: JobSnapshot & { controller: AbortController; done: Promise<void> } = {
       id,
       kind,
       title,
-      status: 'running' as JobStatus,
+      status: 'running',
       startedAt: Date.now(),
       controller,
       done: Promise.resolve(),
