@@ -92,6 +92,8 @@ async function start() {
     app.exit(1);
     return;
   }
+  // Warm the engine probe while the window loads, so the status bar's first app:info is quick.
+  void Promise.resolve(services.appInfo()).catch((err: unknown) => logToFile('engine probe', err));
   const getWindow = () => mainWindow;
   unregisterIpc = registerElectronIpc({
     services,

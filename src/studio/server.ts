@@ -112,6 +112,8 @@ export async function startStudio(options: StudioOptions): Promise<StudioHandle>
   const services =
     options.services ??
     createAppServices({ dataDir: options.dataDir, resourcesDir: options.resourcesDir ?? path.join(repoRoot, 'resources') });
+  // Warm the engine probe now (about 1.5 s: loads the engine and its threads) so the page's first app:info is quick.
+  if (ownServices) void Promise.resolve(services.appInfo()).catch(() => {});
   const handlerOptions = { validateResponses: options.validateResponses };
   const handlers = createHandlers(services, createStudioDoor(options.dataDir), handlerOptions);
 
