@@ -16,16 +16,18 @@
  *
  * Usage: node --import tsx scripts/bench-ui.ts [--seconds N] [--melodies N|all] [--engine auto|wasm|tfjs-cpu]
  *   [--threads N] [--renderer-dir DIR] [--json FILE]
- * --seconds: steady training measured after the first step (default 25).
- * --melodies: seed melodies in the corpus (default 10): small enough that an epoch, and so a checkpoint store on the
- *   main thread, ends inside the window; all 186 take minutes per epoch.
+ * --seconds: steady training measured after the first step (default 25); if no epoch has ended by then, the bench
+ *   waits up to 60 s more for one, so that a checkpoint store (on the main thread) is inside the measurement.
+ * --melodies: seed melodies in the corpus (default 6, 47 steps per epoch): small enough that an epoch ends inside
+ *   the window; all 186 take minutes per epoch.
  * --threads: engine threads, sent with the page's train:start (the form has no such field); default: the engine's.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { JobProgress } from '../src/core/jobs/progress';
 import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING } from '../src/core/model/spec';
@@ -48,6 +50,8 @@ const SPIKE_MS = 25;
 const IDLE_BASELINE_MS = 5000;
 /** Time measured after the job's end (worker teardown, the last events). */
 const AFTER_END_MS = 1000;
+/** How much longer than --seconds the bench waits for the first epoch to end (and its checkpoint to be stored). */
+const EPOCH_WAIT_MAX_S = 60;
 
 /** The bench could not run (as opposed to a missed target, which is a result). */
 class BenchUiError extends Error {
@@ -70,7 +74,7 @@ interface BenchArgs {
 }
 
 function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { seconds: 25, melodies: 10, engine: 'auto' };
+  const args: BenchArgs = { seconds: 25, melodies: 6, engine: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -114,18 +118,26 @@ function parseArgs(argv: string[]): BenchArgs {
   return args;
 }
 
-/** Builds src/renderer (vite + the Svelte plugin, as the app build does) into `outDir`. */
-async function buildRenderer(outDir: string): Promise<void> {
-  const { build } = await import('vite');
-  const { svelte } = await import('@sveltejs/vite-plugin-svelte');
-  await build({
-    root: path.join(repoRoot, 'src/renderer'),
-    base: './',
-    logLevel: 'error',
-    configFile: false,
-    plugins: [svelte()],
-    build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 4000 },
-  });
+/**
+ * Builds src/renderer (vite + the Svelte plugin, as the app build does) into `outDir`, in a child process: built
+ * here, vite's modules and garbage (~200 MB of heap) would stay in the process whose event loop is measured.
+ */
+function buildRenderer(outDir: string): void {
+  const script = `
+    const { build } = await import('vite');
+    const { svelte } = await import('@sveltejs/vite-plugin-svelte');
+    await build({
+      root: ${JSON.stringify(path.join(repoRoot, 'src/renderer'))},
+      base: './',
+      logLevel: 'error',
+      configFile: false,
+      plugins: [svelte()],
+      build: { outDir: ${JSON.stringify(outDir)}, emptyOutDir: true, chunkSizeWarningLimit: 4000 },
+    });`;
+  const built = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
+  if (built.status !== 0 || !existsSync(path.join(outDir, 'index.html'))) {
+    throw new BenchUiError('BENCH_RENDERER_BUILD', `Building the renderer failed (exit ${built.status}): ${(built.stderr || built.stdout).trim().slice(-2000)}`);
+  }
 }
 
 /**
@@ -273,9 +285,12 @@ function startLoopRecorder() {
     lastElu = elu;
   }, LOOP_RESOLUTION_MS);
   // Garbage-collection pauses of this thread, with their time: a busy late tick is either our code or one of these.
-  const gcPauses: { atMs: number; durationMs: number }[] = [];
+  const gcPauses: { atMs: number; durationMs: number; major: boolean }[] = [];
   const gcObserver = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcPauses.push({ atMs: entry.startTime - startedAt, durationMs: entry.duration });
+    for (const entry of list.getEntries()) {
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      gcPauses.push({ atMs: entry.startTime - startedAt, durationMs: entry.duration, major: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR });
+    }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   return {
@@ -334,7 +349,7 @@ async function main(): Promise<void> {
     if (!rendererDir) {
       rendererDir = path.join(scratch, 'renderer');
       const t0 = performance.now();
-      await buildRenderer(rendererDir);
+      buildRenderer(rendererDir);
       console.log(`renderer built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
     services = studioModules.createAppServices({ dataDir, resourcesDir: path.join(repoRoot, 'resources'), trainer: studioModules.trainFromRequest });
@@ -383,6 +398,7 @@ async function main(): Promise<void> {
     const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     loopDelay.enable();
     const eluStart = performance.eventLoopUtilization();
+    const heapUsedAtStartMB = process.memoryUsage().heapUsed / 2 ** 20;
     const startedAt = performance.now();
     await page.locator('[data-testid="train-start"]').click();
 
@@ -393,6 +409,10 @@ async function main(): Promise<void> {
     }
     const firstStepAt = progress.find((e) => e.p.phase === 'epoch')?.at ?? performance.now();
     while (!jobEnd.payload && performance.now() - firstStepAt < args.seconds * 1000) await sleep(100);
+    // The end of an epoch stores a checkpoint on the main thread (its heaviest moment): wait for one, within reason.
+    const epochEnded = () => progress.some((e) => (e.p.epoch ?? 1) > 1);
+    while (!jobEnd.payload && !epochEnded() && performance.now() - firstStepAt < (args.seconds + EPOCH_WAIT_MAX_S) * 1000) await sleep(100);
+    if (!epochEnded()) console.log(`note: no epoch ended within ${args.seconds + EPOCH_WAIT_MAX_S} s of training, so no checkpoint store was measured (lower --melodies).`);
     if (jobEnd.payload) {
       throw new BenchUiError('BENCH_JOB_ENDED', `The training job ended (${jobEnd.payload.status}) before the ${args.seconds} s window: ${jobEnd.payload.error?.message ?? 'no error'}.`);
     }
@@ -430,7 +450,7 @@ async function main(): Promise<void> {
     const inTraining = (t: { atMs: number }) => t.atMs >= 0 && t.atMs < endedAt - startedAt;
     const mainLateness = { max: loopDelay.max / 1e6 - LOOP_RESOLUTION_MS, p99: loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS, samples: loopDelay.count };
     const trainingGcPauses = gcPauses.map((g) => ({ ...g, atMs: g.atMs - (startedAt - recorder.startedAt) })).filter(inTraining);
-    const longestGc = trainingGcPauses.reduce((a, b) => (b.durationMs > a.durationMs ? b : a), { atMs: NaN, durationMs: 0 });
+    const longestGc = trainingGcPauses.reduce((a, b) => (b.durationMs > a.durationMs ? b : a), { atMs: NaN, durationMs: 0, major: false });
     const pageLatenesses = pageTicksFromStart.filter(inTraining).map((t) => t.latenessMs);
     const pageLateness = { max: pageLatenesses.length ? Math.max(...pageLatenesses) : NaN, p99: percentile(pageLatenesses, 99), samples: pageLatenesses.length };
     const trainingLongTasks = pageLongTasks.filter(inTraining);
@@ -458,6 +478,8 @@ async function main(): Promise<void> {
         gcPausesMs: trainingGcPauses.reduce((sum, g) => sum + g.durationMs, 0),
         longestGcPauseMs: longestGc.durationMs,
         longestGcPauseAtMs: longestGc.atMs,
+        majorGcPauses: trainingGcPauses.filter((g) => g.major).length,
+        heapUsedAtStartMB: heapUsedAtStartMB,
       },
       page: {
         ...pageLateness,
@@ -508,8 +530,9 @@ async function main(): Promise<void> {
     console.log(`the first rows of each block cover Start to the job's end; "thread busy" = our code running on that thread during the late tick`);
     console.log(`worst moments, main: ${moments(summary.mainProcess.worst)}`);
     console.log(
-      `main thread GC: ${trainingGcPauses.length} pauses, ${ms(summary.mainProcess.gcPausesMs)} in all` +
-        (trainingGcPauses.length ? `, longest ${ms(longestGc.durationMs)} at ${(longestGc.atMs / 1000).toFixed(1)} s` : ''),
+      `main thread GC: ${trainingGcPauses.length} pauses (${summary.mainProcess.majorGcPauses} major), ${ms(summary.mainProcess.gcPausesMs)} in all` +
+        (trainingGcPauses.length ? `, longest ${ms(longestGc.durationMs)} (${longestGc.major ? 'major' : 'minor'}) at ${(longestGc.atMs / 1000).toFixed(1)} s` : '') +
+        `; heap ${heapUsedAtStartMB.toFixed(0)} MB at Start, of which this harness's playwright-core is ~40 MB (the Electron main process has none)`,
     );
     console.log(`worst moments, page: ${moments(summary.page.worst)}`);
     console.log(
