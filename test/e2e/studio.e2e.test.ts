@@ -119,6 +119,11 @@ describe('the studio, end to end', () => {
       return n;
     });
     expect(drawn).toBeGreaterThan(20);
+
+    // Resume from the checkpoint up to 2 epochs in all: the run continues at epoch 2.
+    await page.locator('[data-testid="train-epochs"]').fill('2');
+    await page.locator('[data-testid="models"] tr', { hasText: 'tiny' }).getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => progress.textContent(), { timeout: 180_000 }).toMatch(/done.*epoch 2 \/ 2/s);
     await screenshot(page, 'studio-train');
   });
 
