@@ -86,3 +86,14 @@ it('import, train a tiny model with live progress, compose 3 variations, keep on
   const all = await api.call('generations:list', { modelId: tiny!.id });
   expect(all).toHaveLength(6);
 });
+
+it('lists the bundled default model with its spec and composes with it on a fresh library', async () => {
+  const info = await api.call('app:info', {});
+  expect(info.defaultModelPresent).toBe(true);
+  const [first] = await api.call('models:list', {});
+  expect(first).toMatchObject({ id: 'default', builtin: true, status: 'ready' });
+  expect(first.spec).toMatchObject({ kind: 'melody-lstm', vocabSize: 130 });
+  const composed = await api.call('compose:generate', { model: 'default', seedNotes: [67], temperature: 0.8, bars: 2, variations: 2, randomSeed: 5 });
+  expect(composed.variations).toHaveLength(2);
+  expect(composed.variations.every((v) => v.notes.length > 0)).toBe(true);
+});

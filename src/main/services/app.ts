@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { selectEngine } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
+import { readCheckpointHeader } from '../../core/model/checkpoint';
 import { throwIfAborted, type ProgressSink } from '../../core/jobs/progress';
 import type { NoteSequence } from '../../core/music/NoteSequence';
 import type {
@@ -156,6 +157,45 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const defaultModelPath = () => {
     const p = path.join(resourcesDir, DEFAULT_MODEL_RELATIVE_PATH);
     return existsSync(p) ? p : null;
+  };
+
+  // The bundled model's header (spec, training, metrics) read once: the file is a few MB.
+  let defaultModel: { path: string; dto: ModelDto } | undefined;
+  const defaultModelDto = (): ModelDto | null => {
+    const file = defaultModelPath();
+    if (!file) return null;
+    if (defaultModel?.path === file) return defaultModel.dto;
+    const stamp = Math.round(statSync(file).mtimeMs);
+    const dto: ModelDto = {
+      id: DEFAULT_MODEL_ID,
+      name: 'Default model (Bach chorale sopranos)',
+      builtin: true,
+      status: 'ready',
+      engine: null,
+      corpusName: null,
+      spec: {},
+      training: null,
+      metrics: null,
+      createdAt: stamp,
+      updatedAt: stamp,
+    };
+    try {
+      const header = readCheckpointHeader(new Uint8Array(readFileSync(file)));
+      Object.assign(dto, {
+        engine: header.engine,
+        corpusName: header.corpus?.name ?? null,
+        spec: { ...header.spec },
+        training: { ...header.training },
+        metrics: { ...header.metrics, epoch: header.epoch, step: header.step },
+        createdAt: header.createdAt,
+      });
+    } catch (err) {
+      // Listed anyway; composing with it will report the checkpoint error with its code.
+      dto.status = 'failed';
+      dto.metrics = { error: err instanceof Error ? err.message : String(err) };
+    }
+    defaultModel = { path: file, dto };
+    return dto;
   };
 
   const modelDto = (row: ModelRow): ModelDto => ({
@@ -351,23 +391,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
 
     listModels() {
       const models = library.models.listModels().map(modelDto);
-      const builtin = defaultModelPath();
-      if (builtin) {
-        const stamp = statSync(builtin).mtimeMs;
-        models.unshift({
-          id: DEFAULT_MODEL_ID,
-          name: 'Default model (Bach chorale sopranos)',
-          builtin: true,
-          status: 'ready',
-          engine: null,
-          corpusName: null,
-          spec: {},
-          training: null,
-          metrics: null,
-          createdAt: Math.round(stamp),
-          updatedAt: Math.round(stamp),
-        });
-      }
+      const builtin = defaultModelDto();
+      if (builtin) models.unshift(builtin);
       return models;
     },
 
