@@ -2,13 +2,16 @@
 // The whole studio loop over the WebSocket with the renderer's client: import -> train a tiny model
 // (worker thread, real engine) -> compose with it -> keep a favourite. A reduced spec (hidden 16,
 // 1 layer, 1 epoch) keeps it to seconds; the full-size model is exercised by the training tests.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { apiFromBridge, createWsBridge, type EtudeApi, type WebSocketLike } from '../../src/renderer/src/lib/api/client';
+import { CHECKPOINT_FORMAT_VERSION, encodeCheckpoint } from '../../src/core/model/checkpoint';
+import { initWeights } from '../../src/core/model/init';
+import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING } from '../../src/core/model/spec';
 import { trainResultSchema } from '../../src/shared/dto';
 import type { EventPayload } from '../../src/shared/ipc';
 import { startStudio, type StudioHandle } from '../../src/studio/server';
@@ -22,7 +25,24 @@ let api: EtudeApi;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-compose-'));
-  studio = await startStudio({ dataDir, rendererDir: path.join(dataDir, 'none'), resourcesDir: path.join(repoRoot, 'resources') });
+  // A stand-in for the bundled model, so this test does not depend on the shipped file: untrained, tiny.
+  const resourcesDir = path.join(dataDir, 'resources');
+  mkdirSync(path.join(resourcesDir, 'default-model'), { recursive: true });
+  const spec = { ...DEFAULT_MELODY_SPEC, embeddingDim: 8, hiddenSize: 8, layers: 1 };
+  const checkpoint = encodeCheckpoint({
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    spec,
+    training: DEFAULT_TRAINING,
+    corpus: { id: 1, name: 'JSB soprano (stand-in)' },
+    epoch: 0,
+    step: 0,
+    metrics: {},
+    weights: initWeights(spec, 1),
+    engine: 'test',
+    createdAt: 1_700_000_000_000,
+  });
+  writeFileSync(path.join(resourcesDir, 'default-model', 'default.etude-ckpt'), checkpoint);
+  studio = await startStudio({ dataDir, rendererDir: path.join(dataDir, 'none'), resourcesDir });
   const bridge = createWsBridge({
     url: `ws://127.0.0.1:${studio.port}/ws?token=${studio.token}`,
     createSocket: (url) => new WebSocket(url, { origin: studio.origin }) as unknown as WebSocketLike,
@@ -87,13 +107,14 @@ it('import, train a tiny model with live progress, compose 3 variations, keep on
   expect(all).toHaveLength(6);
 });
 
-it('lists the bundled default model with its spec and composes with it on a fresh library', async () => {
+it('lists the bundled default model (a tiny stand-in checkpoint) with its spec and composes with it', async () => {
   const info = await api.call('app:info', {});
   expect(info.defaultModelPresent).toBe(true);
   const [first] = await api.call('models:list', {});
-  expect(first).toMatchObject({ id: 'default', builtin: true, status: 'ready' });
-  expect(first.spec).toMatchObject({ kind: 'melody-lstm', vocabSize: 130 });
+  expect(first).toMatchObject({ id: 'default', builtin: true, status: 'ready', corpusName: 'JSB soprano (stand-in)', createdAt: 1_700_000_000_000 });
+  expect(first.spec).toMatchObject({ kind: 'melody-lstm', vocabSize: 130, hiddenSize: 8 });
   const composed = await api.call('compose:generate', { model: 'default', seedNotes: [67], temperature: 0.8, bars: 2, variations: 2, randomSeed: 5 });
   expect(composed.variations).toHaveLength(2);
-  expect(composed.variations.every((v) => v.notes.length > 0)).toBe(true);
+  expect(composed.variations.every((v) => v.tokens.length >= 32)).toBe(true);
+  expect(composed.modelName).toBeTruthy();
 });
