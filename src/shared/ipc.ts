@@ -227,7 +227,10 @@ export const IPC_READY_CHANNEL = 'etude:ready';
 
 // ---- the studio's WebSocket wire format ----
 
-/** Client -> server. */
+/**
+ * Client -> server. `channel` is a contract call, or 'ready' (id 0): the transport's signal that
+ * the page listens, after which queued events are delivered (sent again after each reconnect).
+ */
 export interface WsRequest {
   id: number;
   channel: string;
