@@ -6,15 +6,11 @@
 import type { JobProgressDto } from '../../../../shared/dto';
 import type { EventPayload } from '../../../../shared/ipc';
 import type { RendererApi } from './apiTypes';
+import { lossPointFromProgress, type LossPoint } from './progressView';
+
+export { formatDuration, progressFraction, type LossPoint } from './progressView';
 
 export type JobKind = EventPayload<'job:progress'>['kind'];
-
-export interface LossPoint {
-  /** Fractional epoch (epoch - 1 + step / stepsPerEpoch) so curves advance within an epoch. */
-  epochPosition: number;
-  loss?: number;
-  valLoss?: number;
-}
 
 export interface JobView {
   id: string;
@@ -85,15 +81,11 @@ class JobsStore {
 
   onProgress(e: EventPayload<'job:progress'>): void {
     const job = this.jobs[e.jobId] ?? { id: e.jobId, kind: e.kind, status: 'running' as const, progress: null, losses: [] };
+    // A throttled progress event can trail its job:finished; the finished state wins.
+    if (job.status !== 'running') return;
     const p = e.progress;
-    let losses = job.losses;
-    // Step events repeat the previous epoch's validation loss; it belongs to the epoch's end only.
-    const valLoss = p.step === undefined ? p.valLoss : undefined;
-    if (p.loss !== undefined || valLoss !== undefined) {
-      const epoch = p.epoch ?? 1;
-      const within = p.step !== undefined && p.stepsPerEpoch ? p.step / p.stepsPerEpoch : 1;
-      losses = [...losses, { epochPosition: epoch - 1 + within, loss: p.loss, valLoss }];
-    }
+    const point = lossPointFromProgress(p);
+    const losses = point ? [...job.losses, point] : job.losses;
     this.jobs[e.jobId] = { ...job, status: 'running', progress: p, losses };
   }
 
@@ -106,17 +98,3 @@ class JobsStore {
 }
 
 export const jobs = new JobsStore();
-
-/** "1 h 02 min", "3 min 05 s", "42 s". */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s >= 3600) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
-  if (s >= 60) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${s} s`;
-}
-
-/** 0..1 share done, or null when the total is unknown. */
-export function progressFraction(p: JobProgressDto | null): number | null {
-  if (!p || p.total <= 0) return null;
-  return Math.min(1, Math.max(0, p.current / p.total));
-}
