@@ -117,6 +117,15 @@ describe('wasm engine threads', () => {
     else expect(engine.info.fallbackReason).toBeUndefined();
   });
 
+  it('falls back to 1 thread, and says why, when the worker threads cannot start', async () => {
+    const engine = await createWasmEngine({ threads: 2, workerUrl: new URL('file:///nonexistent/kernelWorker.mjs') });
+    engines.push(engine);
+    expect(engine.info.threads).toBe(1);
+    expect(engine.info.fallbackReason).toMatch(/worker threads did not start.*Running on 1 thread/);
+    const model = await engine.createModel(midSpec, { learningRate: 0.01, clipNorm: 1, randomSeed: 3 });
+    expect(await model.trainStep(randomBatch(midSpec, 4, 1))).toBeGreaterThan(0);
+  });
+
   it('dispose ends every worker thread', async () => {
     const before = liveKernelWorkers();
     const engine = await createWasmEngine({ threads: 2 });

@@ -56,6 +56,7 @@ export async function createNodeKernelPool(
   module: WasmModule,
   memory: WasmMemory,
   workerCount: number,
+  workerUrl: URL = new URL('./kernelWorker.mjs', import.meta.url),
 ): Promise<KernelPool> {
   if (workerCount < 1 || workerCount > MAX_WORKERS)
     throw new KernelPoolError(
@@ -66,11 +67,10 @@ export async function createNodeKernelPool(
   const words = new Int32Array(job, 0, 16);
   const slots = new Float64Array(job, F64_OFFSET, 64);
   const workers: Worker[] = [];
-  const url = new URL('./kernelWorker.mjs', import.meta.url);
   let failure: Error | undefined;
   let seq = 0;
   for (let w = 0; w < workerCount; w++) {
-    const worker = new Worker(url, { workerData: { module, memory, job, index: w, ops: [...POOL_OPS] } });
+    const worker = new Worker(workerUrl, { workerData: { module, memory, job, index: w, ops: [...POOL_OPS] } });
     worker.unref();
     liveWorkers++;
     worker.once('exit', () => {
@@ -103,7 +103,9 @@ export async function createNodeKernelPool(
     }
   }
   if (failure) {
-    for (const worker of workers) void worker.terminate();
+    // Wait for the workers to be gone (and counted out) before reporting.
+    await Promise.all(workers.map((worker) => worker.terminate()));
+    await new Promise((r) => setImmediate(r));
     throw new KernelPoolError(
       'POOL_START_FAILED',
       `The wasm engine's worker threads did not start (${failure.message}). Use threads: 1.`,
