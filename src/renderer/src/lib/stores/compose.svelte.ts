@@ -67,6 +67,12 @@ class ComposeStore {
       return;
     }
     if (!this.seedLocked) this.randomSeed = newRandomSeed();
+    // Number fields can hold anything typed; keep the request inside the contract's ranges.
+    const clampInt = (v: number, lo: number, hi: number, fallback: number): number =>
+      Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.round(v))) : fallback;
+    this.bars = clampInt(this.bars, 1, 64, 8);
+    this.variationCount = clampInt(this.variationCount, 1, 8, 3);
+    this.randomSeed = clampInt(this.randomSeed, 0, 2 ** 32 - 1, newRandomSeed());
     this.generating = true;
     try {
       const answer = await app.requireApi().call('compose:generate', {
