@@ -136,6 +136,8 @@ describe('the studio, end to end', () => {
     for (let i = 0; i < 3; i++) {
       expect(await noteCount(i)).toBeGreaterThan(0);
       await expect.poll(() => countNotePixels(page, i)).toBeGreaterThan(50);
+      // The score has one notehead per note.
+      expect(await page.locator('[data-testid="score"]').nth(i).locator('ellipse').count()).toBe(await noteCount(i));
     }
     await screenshot(page, 'studio-compose');
   });
