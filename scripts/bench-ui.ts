@@ -450,6 +450,20 @@ async function main(): Promise<void> {
     const inTraining = (t: { atMs: number }) => t.atMs >= 0 && t.atMs < endedAt - startedAt;
     const mainLateness = { max: loopDelay.max / 1e6 - LOOP_RESOLUTION_MS, p99: loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS, samples: loopDelay.count };
     const trainingGcPauses = gcPauses.map((g) => ({ ...g, atMs: g.atMs - (startedAt - recorder.startedAt) })).filter(inTraining);
+    // When the job first reported a new epoch: the previous epoch's checkpoint had just been stored on the main thread.
+    const epochEndsMs = progress
+      .filter((e, i) => i > 0 && (e.p.epoch ?? 0) > (progress[i - 1].p.epoch ?? 0) && progress[i - 1].p.epoch !== undefined)
+      .map((e) => e.at - startedAt);
+    /** What this thread was doing during a late tick, where we know: a GC pause, or an epoch's checkpoint store. */
+    const causeOf = (t: Tick) => {
+      const tickFrom = t.atMs - t.latenessMs - LOOP_RESOLUTION_MS;
+      // A GC pause explains the tick only if it took most of it; a short one beside other work is not the cause.
+      const gc = trainingGcPauses.find((g) => g.atMs < t.atMs && g.atMs + g.durationMs > tickFrom && g.durationMs >= t.latenessMs / 2);
+      if (gc) return `${gc.major ? 'major' : 'minor'} GC ${gc.durationMs.toFixed(0)} ms`;
+      if (epochEndsMs.some((end) => end >= tickFrom - 50 && end <= t.atMs + 1500)) return 'epoch end: checkpoint store';
+      if (t.atMs >= cancelClickedAt - startedAt) return 'after Cancel: job teardown';
+      return 'not attributed';
+    };
     const longestGc = trainingGcPauses.reduce((a, b) => (b.durationMs > a.durationMs ? b : a), { atMs: NaN, durationMs: 0, major: false });
     const pageLatenesses = pageTicksFromStart.filter(inTraining).map((t) => t.latenessMs);
     const pageLateness = { max: pageLatenesses.length ? Math.max(...pageLatenesses) : NaN, p99: percentile(pageLatenesses, 99), samples: pageLatenesses.length };
@@ -494,6 +508,7 @@ async function main(): Promise<void> {
         msPerStep,
         stepsDone,
         epochsCompleted,
+        epochEndsAtSeconds: epochEndsMs.map((t) => t / 1000),
         stepsPerEpoch: last?.p.stepsPerEpoch,
         loss: last?.p.loss,
         serverProgressEvents: progress.length,
@@ -509,7 +524,12 @@ async function main(): Promise<void> {
       `| ${name.padEnd(36)} | ${ms(max).padStart(9)} | ${ms(p99).padStart(9)} | ${`${TARGET_MS} ms`.padStart(6)} | ${verdict(max).padEnd(7)} | ${extra}`;
     const moments = (list: Tick[]) =>
       list.length
-        ? list.map((t) => `${ms(t.latenessMs)} at ${(t.atMs / 1000).toFixed(1)} s${t.busyMs !== undefined ? ` (thread busy ${t.busyMs.toFixed(0)} ms)` : ''}`).join(', ')
+        ? list
+            .map((t) => {
+              const cause = t.busyMs !== undefined && t.busyMs > t.latenessMs / 2 ? causeOf(t) : undefined;
+              return `${ms(t.latenessMs)} at ${(t.atMs / 1000).toFixed(1)} s${t.busyMs !== undefined ? ` (thread busy ${t.busyMs.toFixed(0)} ms${cause ? `: ${cause}` : ''})` : ''}`;
+            })
+            .join(', ')
         : `none over ${SPIKE_MS} ms`;
     console.log('');
     console.log(`bench:ui: responsiveness while the DEFAULT model trains (E${spec.embeddingDim}, LSTM ${spec.hiddenSize} x${spec.layers}, window ${spec.window}, batch ${DEFAULT_TRAINING.batchSize})`);
@@ -538,12 +558,7 @@ async function main(): Promise<void> {
     console.log(
       `phases: first step at ${summary.training.startToFirstStepSeconds.toFixed(1)} s, Cancel at ${((cancelClickedAt - startedAt) / 1000).toFixed(1)} s, ` +
         `end at ${summary.measuredSeconds.toFixed(1)} s; epochs ended (checkpoint stored on the main thread) at: ` +
-        (epochsCompleted > 0
-          ? progress
-              .filter((e, i) => i > 0 && e.p.epoch !== undefined && progress[i - 1].p.epoch !== undefined && e.p.epoch > (progress[i - 1].p.epoch ?? 0))
-              .map((e) => `${((e.at - startedAt) / 1000).toFixed(1)} s`)
-              .join(', ')
-          : 'none'),
+        (epochEndsMs.length ? epochEndsMs.map((t) => `${(t / 1000).toFixed(1)} s`).join(', ') : 'none'),
     );
     console.log('');
     console.log(
