@@ -4,6 +4,7 @@ import {
   barLengthTicks,
   ledgerLineSteps,
   noteTypeFor,
+  restsInLine,
   spellPitch,
   staffStep,
   stepToY,
@@ -67,5 +68,34 @@ describe('durations approximated by note types', () => {
     expect(noteTypeFor(0, ppq)).toMatchObject({ name: 'sixteenth' });
     expect(noteTypeFor(4000, ppq)).toMatchObject({ name: 'whole' });
     expect(barLengthTicks(480, 3, 4)).toBe(1440);
+  });
+});
+
+describe('rests for silences', () => {
+  const ppq = 480;
+  const bar = barLengthTicks(ppq);
+  it('marks silences before and between notes with the approximated type', () => {
+    const notes = [
+      { startTick: 480, durationTicks: 480 }, // a quarter rest before
+      { startTick: 960 + 240, durationTicks: 240 }, // an eighth rest between
+      { startTick: 1440 + 120, durationTicks: 360 }, // a sixteenth rest between
+    ];
+    expect(restsInLine(notes, ppq, bar).map((r) => [r.startTick, r.type.name, r.type.dotted])).toEqual([
+      [0, 'quarter', false],
+      [960, 'eighth', false],
+      [1440, 'sixteenth', false],
+    ]);
+  });
+
+  it('splits a silence at the bar line and ignores slop shorter than a sixteenth', () => {
+    const notes = [
+      { startTick: 0, durationTicks: 960 },
+      { startTick: bar + 960, durationTicks: 480 }, // half of bar 1 + half of bar 2 silent
+      { startTick: bar + 1440 + 30, durationTicks: 100 }, // 30 ticks of slop: no rest
+    ];
+    expect(restsInLine(notes, ppq, bar).map((r) => [r.startTick, r.type.name])).toEqual([
+      [960, 'half'],
+      [bar, 'half'],
+    ]);
   });
 });

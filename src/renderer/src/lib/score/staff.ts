@@ -118,3 +118,33 @@ export function barLengthTicks(ppq: number, numerator = 4, denominator = 4): Tic
 export function stepToY(step: number, bottomLineY: number, lineGapPx: number): number {
   return bottomLineY - (step * lineGapPx) / 2;
 }
+
+export interface RestMark {
+  startTick: Ticks;
+  type: NoteType;
+}
+
+/**
+ * Rests for the silences of a monophonic line (before the first note and between notes), one
+ * symbol per silence, approximated like note durations; silences shorter than a sixteenth
+ * (quantisation slop) get none. A silence crossing a bar line is split there.
+ */
+export function restsInLine(notes: readonly Pick<Note, 'startTick' | 'durationTicks'>[], ppq: number, barTicks: Ticks): RestMark[] {
+  const sixteenth = ppq / 4;
+  const rests: RestMark[] = [];
+  const add = (from: Ticks, to: Ticks): void => {
+    let start = from;
+    while (to - start >= sixteenth) {
+      const barEnd = (Math.floor(start / barTicks) + 1) * barTicks;
+      const end = Math.min(to, barEnd);
+      if (end - start >= sixteenth) rests.push({ startTick: start, type: noteTypeFor(end - start, ppq) });
+      start = end;
+    }
+  };
+  let cursor = 0;
+  for (const n of notes) {
+    if (n.startTick > cursor) add(cursor, n.startTick);
+    cursor = Math.max(cursor, n.startTick + n.durationTicks);
+  }
+  return rests;
+}
