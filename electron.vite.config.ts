@@ -58,10 +58,8 @@ export default defineConfig({
     plugins: [mainLayoutPlugin()],
     build: {
       outDir: 'out/main',
-      // Keep node_modules out of the bundle (better-sqlite3 is native, tfjs is large), except
-      // @tonejs/midi: a CommonJS bundle whose named export Node's ESM loader cannot see
-      // (`import { Midi }` fails at run time), so Rollup's CommonJS interop bundles it instead.
-      externalizeDeps: { exclude: ['@tonejs/midi'] },
+      // Keep node_modules out of the bundle: better-sqlite3 is native, tfjs is large and loaded on demand.
+      externalizeDeps: true,
       rollupOptions: {
         input: Object.fromEntries([
           ['main/index', resolve(root, 'src/main/index.ts')],

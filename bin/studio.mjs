@@ -43,9 +43,7 @@ if ((rebuild || !existsSync(rendererIndex)) && !ownRenderer && !passOn.includes(
 }
 
 const entry = path.join(packageRoot, 'src', 'studio', 'main.ts');
-// cjsInterop first: it lets the sources' `import { Midi } from '@tonejs/midi'` work under plain Node.
-const interop = pathToFileURL(path.join(packageRoot, 'src', 'studio', 'cjsInterop.mjs')).href;
-const child = spawn(process.execPath, ['--import', interop, '--import', tsxLoader, entry, ...passOn], { stdio: 'inherit' });
+const child = spawn(process.execPath, ['--import', tsxLoader, entry, ...passOn], { stdio: 'inherit' });
 
 // Ctrl-C reaches the whole process group, so the child stops itself cleanly; signals sent to the
 // shim alone are passed on.
