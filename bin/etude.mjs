@@ -20,10 +20,7 @@ try {
 }
 const entry = path.join(packageRoot, 'src', 'cli', 'etude.ts');
 
-// The studio's CommonJS interop hook first: it lets `import { Midi } from '@tonejs/midi'` in the sources
-// work under plain Node + tsx (see src/studio/cjsInterop.mjs). Harmless once no source needs it.
-const interop = pathToFileURL(path.join(packageRoot, 'src', 'studio', 'cjsInterop.mjs')).href;
-const child = spawn(process.execPath, ['--import', interop, '--import', tsxLoader, entry, ...process.argv.slice(2)], { stdio: 'inherit' });
+const child = spawn(process.execPath, ['--import', tsxLoader, entry, ...process.argv.slice(2)], { stdio: 'inherit' });
 
 // Ctrl-C reaches the whole process group, so the child sees it too and cancels cleanly; the shim
 // must only stay alive until the child is done. Signals sent to the shim alone are passed on.
