@@ -17,6 +17,15 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
+// c + a*b per lane. With relaxed SIMD (the engine-fma builds) one fused multiply-add, rounded once; without, a
+// multiply and an add. Either way every product kernel and every thread uses this one function for the same
+// element positions, so results do not depend on how a product is split.
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // Cache blocking for the products: the reduction runs in chunks of KC, the columns in panels of NC, so a
 // (KC x 8) strip of B stays in L1 while every 4-row block of A passes over it. Chunks change no result: each
 // output element is still summed over p = 0..k-1 in order (an f32 stored and reloaded between chunks is exact).
@@ -108,13 +117,13 @@ function matmulPanel(c: usize, a: usize, b: usize, strips: usize, stripBytesPerC
         const b0 = v128.load(bp);
         const b1 = v128.load(bp, 16);
         const x0 = v128.load32_splat(a0 + ap);
-        s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
+        s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
         const x1 = v128.load32_splat(a1 + ap);
-        s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+        s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
         const x2 = v128.load32_splat(a2 + ap);
-        s20 = f32x4.add(s20, f32x4.mul(x2, b0)); s21 = f32x4.add(s21, f32x4.mul(x2, b1));
+        s20 = madd(x2, b0, s20); s21 = madd(x2, b1, s21);
         const x3 = v128.load32_splat(a3 + ap);
-        s30 = f32x4.add(s30, f32x4.mul(x3, b0)); s31 = f32x4.add(s31, f32x4.mul(x3, b1));
+        s30 = madd(x3, b0, s30); s31 = madd(x3, b1, s31);
         bp += ldb4;
         ap += sAp4;
       }
@@ -137,8 +146,8 @@ function matmulPanel(c: usize, a: usize, b: usize, strips: usize, stripBytesPerC
       let ap: usize = 0;
       for (let p = 0; p < k; p++) {
         const x = v128.load32_splat(ar + ap);
-        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bp)));
-        s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bp, 16)));
+        s0 = madd(x, v128.load(bp), s0);
+        s1 = madd(x, v128.load(bp, 16), s1);
         bp += ldb4;
         ap += sAp4;
       }
@@ -168,10 +177,10 @@ function matvecRow(cr: usize, ar: usize, b: usize, n: i32, k: i32, sAp: i32, ldb
     for (; j < n4; j += 4) {
       const o = <usize>j << 2;
       let acc = v128.load(cr + o);
-      acc = f32x4.add(acc, f32x4.mul(x0, v128.load(b0 + o)));
-      acc = f32x4.add(acc, f32x4.mul(x1, v128.load(b1 + o)));
-      acc = f32x4.add(acc, f32x4.mul(x2, v128.load(b2 + o)));
-      acc = f32x4.add(acc, f32x4.mul(x3, v128.load(b3 + o)));
+      acc = madd(x0, v128.load(b0 + o), acc);
+      acc = madd(x1, v128.load(b1 + o), acc);
+      acc = madd(x2, v128.load(b2 + o), acc);
+      acc = madd(x3, v128.load(b3 + o), acc);
       v128.store(cr + o, acc);
     }
     for (; j < n; j++) {
@@ -191,7 +200,7 @@ function matvecRow(cr: usize, ar: usize, b: usize, n: i32, k: i32, sAp: i32, ldb
     let j = 0;
     for (; j < n4; j += 4) {
       const o = <usize>j << 2;
-      v128.store(cr + o, f32x4.add(v128.load(cr + o), f32x4.mul(xv, v128.load(br + o))));
+      v128.store(cr + o, madd(xv, v128.load(br + o), v128.load(cr + o)));
     }
     for (; j < n; j++) {
       const o = <usize>j << 2;
@@ -273,13 +282,13 @@ export function matmulABt(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, 
         const x0 = v128.load(a0 + po);
         const x1 = v128.load(a1 + po);
         const y0 = v128.load(b0 + po);
-        s00 = f32x4.add(s00, f32x4.mul(x0, y0)); s10 = f32x4.add(s10, f32x4.mul(x1, y0));
+        s00 = madd(x0, y0, s00); s10 = madd(x1, y0, s10);
         const y1 = v128.load(b1 + po);
-        s01 = f32x4.add(s01, f32x4.mul(x0, y1)); s11 = f32x4.add(s11, f32x4.mul(x1, y1));
+        s01 = madd(x0, y1, s01); s11 = madd(x1, y1, s11);
         const y2 = v128.load(b2 + po);
-        s02 = f32x4.add(s02, f32x4.mul(x0, y2)); s12 = f32x4.add(s12, f32x4.mul(x1, y2));
+        s02 = madd(x0, y2, s02); s12 = madd(x1, y2, s12);
         const y3 = v128.load(b3 + po);
-        s03 = f32x4.add(s03, f32x4.mul(x0, y3)); s13 = f32x4.add(s13, f32x4.mul(x1, y3));
+        s03 = madd(x0, y3, s03); s13 = madd(x1, y3, s13);
       }
       storeDot(c0, j, hsum(s00) + dotTail(a0, b0, k4, k), accumulate);
       storeDot(c0, j + 1, hsum(s01) + dotTail(a0, b1, k4, k), accumulate);
@@ -298,8 +307,8 @@ export function matmulABt(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, 
       for (let p = 0; p < k4; p += 4) {
         const po = <usize>p << 2;
         const y = v128.load(bj + po);
-        s0 = f32x4.add(s0, f32x4.mul(v128.load(a0 + po), y));
-        s1 = f32x4.add(s1, f32x4.mul(v128.load(a1 + po), y));
+        s0 = madd(v128.load(a0 + po), y, s0);
+        s1 = madd(v128.load(a1 + po), y, s1);
       }
       storeDot(c0, j, hsum(s0) + dotTail(a0, bj, k4, k), accumulate);
       if (two) storeDot(c1, j, hsum(s1) + dotTail(a1, bj, k4, k), accumulate);
