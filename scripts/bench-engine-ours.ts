@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
+import { isFmaModule, loadEngineModule } from '../src/core/engine/wasm/nodeLoader';
 import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING } from '../src/core/model/spec';
 import { createRng } from '../src/core/util/random';
 
@@ -30,6 +31,8 @@ export interface OursBenchResult {
   cpuMsPerStep: number;
   generateMs128: number;
   description: string;
+  /** Which kernel build ran: fused multiply-add (relaxed SIMD) or plain SIMD (ETUDE_WASM_FMA=0). */
+  kernels: 'fma' | 'plain';
 }
 
 export interface TorchBenchResult {
@@ -90,6 +93,7 @@ export async function benchEngineOurs(threads: number, steps = 10, warmup = 3): 
       cpuMsPerStep: round1(cpuMsPerStep),
       generateMs128: round1(Math.min(...genRuns)),
       description: engine.info.description,
+      kernels: isFmaModule(loadEngineModule(threads > 1)) ? 'fma' : 'plain',
     };
   } finally {
     await engine.dispose();
