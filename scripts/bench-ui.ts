@@ -15,11 +15,13 @@
  * when the bench itself fails (no studio, no browser, the job never started or never ended).
  *
  * Usage: node --import tsx scripts/bench-ui.ts [--seconds N] [--melodies N|all] [--engine auto|wasm|tfjs-cpu]
- *   [--threads N] [--renderer-dir DIR] [--json FILE]
+ *   [--threads N] [--renderer-dir DIR] [--json FILE] [--cpu-profile FILE.cpuprofile]
  * --seconds: steady training measured after the first step (default 25); if no epoch has ended by then, the bench
  *   waits up to 60 s more for one, so that a checkpoint store (on the main thread) is inside the measurement.
  * --melodies: seed melodies in the corpus (default 6, 47 steps per epoch): small enough that an epoch ends inside
  *   the window; all 186 take minutes per epoch.
+ * --cpu-profile: a V8 CPU profile of the main thread over the measurement (open in Chrome DevTools), to see what a
+ *   busy late tick was doing.
  * --threads: engine threads, sent with the page's train:start (the form has no such field); default: the engine's.
  */
 import { spawnSync } from 'node:child_process';
@@ -27,6 +29,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Session } from 'node:inspector/promises';
 import { constants as perfConstants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { JobProgress } from '../src/core/jobs/progress';
@@ -71,6 +74,8 @@ interface BenchArgs {
   threads?: number;
   rendererDir?: string;
   jsonOut?: string;
+  /** Write a CPU profile of this (the main) thread over the measurement, for Chrome DevTools. */
+  cpuProfileOut?: string;
 }
 
 function parseArgs(argv: string[]): BenchArgs {
@@ -110,6 +115,9 @@ function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--json':
         args.jsonOut = path.resolve(value());
+        break;
+      case '--cpu-profile':
+        args.cpuProfileOut = path.resolve(value());
         break;
       default:
         throw new BenchUiError('BENCH_USAGE', `unknown option ${flag} (see the usage at the top of scripts/bench-ui.ts).`);
@@ -391,6 +399,14 @@ async function main(): Promise<void> {
 
     // 3. Measure from the click on Start until the cancelled job has ended.
     const loadBefore = os.loadavg()[0];
+    let profiler: Session | undefined;
+    if (args.cpuProfileOut) {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 1000 });
+      await profiler.post('Profiler.start');
+    }
     const recorder = startLoopRecorder();
     await page.evaluate('window.__etudeBench.start()');
     const pageProbeStartedAt = performance.now();
@@ -432,6 +448,12 @@ async function main(): Promise<void> {
     await sleep(AFTER_END_MS);
     const pageResult = (await page.evaluate('window.__etudeBench.stop()')) as PageProbeResult;
     const { ticks: mainTicks, gcPauses } = recorder.stop();
+    if (profiler && args.cpuProfileOut) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(args.cpuProfileOut, JSON.stringify(profile));
+      profiler.disconnect();
+      console.log(`main-thread CPU profile written to ${args.cpuProfileOut} (open it in Chrome DevTools, Performance)`);
+    }
     const loadAfter = os.loadavg()[0];
     const progressText = ((await page.locator('[data-testid="train-progress"]').textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
