@@ -5,8 +5,10 @@
  * - a worker_threads Worker running the training entry was created, its threadId is not the calling thread's, and the
  *   job's progress events arrive as that worker's messages;
  * - the training time was spent in that worker (its event-loop utilisation), not on the calling thread;
- * - the calling thread's event loop stayed responsive throughout (monitorEventLoopDelay max under a bound that a
- *   loaded 2-core machine keeps; the tight 50 ms target is measured by `npm run bench:ui`).
+ * - the calling thread's event loop stayed responsive throughout: it never ran 200 ms without a break, and
+ *   monitorEventLoopDelay's p99 stayed under 200 ms (bounds a loaded 2-core machine keeps; the tight 50 ms target is
+ *   measured by `npm run bench:ui`);
+ * and, as a control, that the same utilisation measure does flag a run made on this thread (inProcess).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -17,7 +19,7 @@ import * as workerThreads from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHandlers, type ContractJobEvent } from '../../src/main/ipc/handlers';
 import { createAppServices, type AppServices } from '../../src/main/services/app';
-import { trainFromRequest } from '../../src/main/services/training';
+import { trainFromRequest, trainModel } from '../../src/main/services/training';
 import { createStudioDoor } from '../../src/studio/exportsDoor';
 
 /** Every Worker the code under test constructs in this (the calling) thread, with what it was started from. */
@@ -43,6 +45,38 @@ const seedMelodiesFile = path.resolve(repoRoot, '../shared/data/seed-melodies/me
 const MAX_EVENT_LOOP_DELAY_MS = 200;
 /** monitorEventLoopDelay's sampling interval; its samples include this interval, so lateness = sample - resolution. */
 const LOOP_DELAY_RESOLUTION_MS = 10;
+
+/**
+ * Watches this thread's event loop: monitorEventLoopDelay (lateness of a 10 ms timer), and beside it, per tick of an
+ * own 10 ms timer, how long this thread was running (event-loop utilisation's active time). Lateness alone also
+ * grows when other processes keep the cores busy (a shared 2-core machine); busy time grows only with work done on
+ * this thread, such as a training step run here.
+ */
+function watchEventLoop() {
+  const histogram = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  histogram.enable();
+  let maxBusyMs = 0;
+  let last = performance.eventLoopUtilization();
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    maxBusyMs = Math.max(maxBusyMs, now.active - last.active);
+    last = now;
+  }, LOOP_DELAY_RESOLUTION_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      histogram.disable();
+      // Catch a block that ended just now (the interval has not run since).
+      maxBusyMs = Math.max(maxBusyMs, performance.eventLoopUtilization().active - last.active);
+      return {
+        maxLatenessMs: histogram.max / 1e6 - LOOP_DELAY_RESOLUTION_MS,
+        p99LatenessMs: histogram.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS,
+        samples: histogram.count,
+        maxBusyMs,
+      };
+    },
+  };
+}
 
 const dirs: string[] = [];
 const openServices: AppServices[] = [];
@@ -85,17 +119,17 @@ function finishedEvent(services: AppServices, events: ContractJobEvent[]) {
 }
 
 describe('training runs off the calling thread (issue 4)', () => {
-  it('the event-loop probe used below does see a blocked loop (so its bound can fail)', async () => {
-    const histogram = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
-    histogram.enable();
+  it('the event-loop probes used below do see a blocked loop (so their bounds can fail)', async () => {
+    const watch = watchEventLoop();
     await new Promise((resolve) => setTimeout(resolve, 50));
     const blockUntil = performance.now() + MAX_EVENT_LOOP_DELAY_MS + 50;
     while (performance.now() < blockUntil) {
       // Busy-wait: what training on this thread would do to it.
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
-    histogram.disable();
-    expect(histogram.max / 1e6 - LOOP_DELAY_RESOLUTION_MS).toBeGreaterThanOrEqual(MAX_EVENT_LOOP_DELAY_MS);
+    const seen = watch.stop();
+    expect(seen.maxLatenessMs).toBeGreaterThanOrEqual(MAX_EVENT_LOOP_DELAY_MS);
+    expect(seen.maxBusyMs).toBeGreaterThanOrEqual(MAX_EVENT_LOOP_DELAY_MS);
   });
 
   it('train:start through the shared handlers trains in a worker thread while this thread stays responsive', async () => {
@@ -111,8 +145,7 @@ describe('training runs off the calling thread (issue 4)', () => {
     // The import may use its own workers; only the training worker matters below.
     createdWorkers.length = 0;
 
-    const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
-    loopDelay.enable();
+    const watch = watchEventLoop();
     const callerEluStart = performance.eventLoopUtilization();
     const trainStartedAt = performance.now();
     const started = await handlers['train:start']({
@@ -141,7 +174,7 @@ describe('training runs off the calling thread (issue 4)', () => {
     const finished = await waitFinished(jobId);
     const trainWallMs = performance.now() - trainStartedAt;
     const callerElu = performance.eventLoopUtilization(callerEluStart);
-    loopDelay.disable();
+    const loop = watch.stop();
 
     expect(finished.status).toBe('done');
     expect(finished.result).toMatchObject({ modelName: 'off-thread', epochs: 3 });
@@ -164,14 +197,39 @@ describe('training runs off the calling thread (issue 4)', () => {
     expect(workerActiveMs).toBeGreaterThan(callerElu.active * 2);
     expect(callerElu.utilization).toBeLessThan(0.5);
 
-    // 3. This thread's event loop kept turning: the worst lateness of a 10 ms timer stayed under the bound.
-    const worstLatenessMs = loopDelay.max / 1e6 - LOOP_DELAY_RESOLUTION_MS;
-    expect(loopDelay.count).toBeGreaterThan(trainWallMs / (LOOP_DELAY_RESOLUTION_MS * 4));
-    expect(worstLatenessMs).toBeLessThan(MAX_EVENT_LOOP_DELAY_MS);
+    // 3. This thread's event loop kept turning: it never ran for the bound without a break (training here would
+    // hold it for whole steps), and its 10 ms timer was rarely late (p99; a single late tick on a shared machine may
+    // be another process holding both cores, which the busy time above tells apart).
+    expect(loop.samples).toBeGreaterThan(trainWallMs / (LOOP_DELAY_RESOLUTION_MS * 4));
+    expect(loop.maxBusyMs).toBeLessThan(MAX_EVENT_LOOP_DELAY_MS);
+    expect(loop.p99LatenessMs).toBeLessThan(MAX_EVENT_LOOP_DELAY_MS);
     console.info(
       `[training-worker] ${Math.round(trainWallMs)} ms of training in thread ${training.threadId}: worker active ${Math.round(workerActiveMs)} ms, ` +
-        `caller active ${Math.round(callerElu.active)} ms (ELU ${callerElu.utilization.toFixed(2)}), caller loop lateness max ${worstLatenessMs.toFixed(1)} ms, ` +
-        `p99 ${(loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS).toFixed(1)} ms over ${loopDelay.count} samples`,
+        `caller active ${Math.round(callerElu.active)} ms (ELU ${callerElu.utilization.toFixed(2)}), caller loop lateness max ${loop.maxLatenessMs.toFixed(1)} ms, ` +
+        `p99 ${loop.p99LatenessMs.toFixed(1)} ms over ${loop.samples} samples, longest busy stretch ${loop.maxBusyMs.toFixed(1)} ms`,
     );
+  });
+
+  it('control: the same job run on this thread (inProcess, diagnostics only) shows up in this thread\'s utilisation', async () => {
+    const { services, handlers } = servicesOnTempDir();
+    const imported = await handlers['library:importFiles']({ corpusName: 'seeds', files: [seedMelodiesUpload(24, 400)] });
+    if (!imported.ok) throw new Error(`import refused: ${imported.error.message}`);
+    await vi.waitFor(() => expect(services.library.corpora.getCorpusByName('seeds')).toBeDefined(), { timeout: 30_000 });
+    await vi.waitFor(() => expect(services.jobs.list().every((j) => j.status !== 'running')).toBe(true), { timeout: 30_000 });
+    createdWorkers.length = 0;
+    const before = performance.eventLoopUtilization();
+    await trainModel(services.library, {
+      corpusName: 'seeds',
+      modelName: 'on-this-thread',
+      spec: { embeddingDim: 16, hiddenSize: 32, layers: 2, window: 16 },
+      training: { epochs: 1, batchSize: 32, learningRate: 0.01 },
+      engine: 'wasm',
+      threads: 1,
+      inProcess: true,
+    });
+    const used = performance.eventLoopUtilization(before);
+    expect(createdWorkers.filter((w) => w.entry.includes('trainingWorker'))).toHaveLength(0);
+    expect(used.utilization).toBeGreaterThan(0.5);
+    console.info(`[training-worker] control, training on this thread: ELU ${used.utilization.toFixed(2)} over ${Math.round(used.idle + used.active)} ms`);
   });
 });
