@@ -360,7 +360,18 @@ async function main(): Promise<void> {
       buildRenderer(rendererDir);
       console.log(`renderer built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
-    services = studioModules.createAppServices({ dataDir, resourcesDir: path.join(repoRoot, 'resources'), trainer: studioModules.trainFromRequest });
+    // The worker-backed trainer, noting what the page's train:start asked for (to show --threads reached it).
+    const received: { threads?: number; spec?: unknown } = {};
+    services = studioModules.createAppServices({
+      dataDir,
+      resourcesDir: path.join(repoRoot, 'resources'),
+      trainer: (library, request, job) => {
+        received.threads = request.threads;
+        received.spec = request.spec;
+        return studioModules.trainFromRequest(library, request, job);
+      },
+    });
+    // Responses unchecked against the contract, as in a production build (NODE_ENV=production).
     studio = await studioModules.startStudio({ dataDir, rendererDir, services, validateResponses: false });
 
     const seedJson = JSON.parse(readFileSync(SEED_MELODIES, 'utf8')) as { format: string; melodies: number[][] };
@@ -559,7 +570,10 @@ async function main(): Promise<void> {
       `machine: ${summary.machine.cores} cores (${summary.machine.cpu}), Node ${process.version}; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after` +
         (Math.max(loadBefore, loadAfter) > summary.machine.cores ? ' (more runnable work than cores: other processes delay every thread, read the figures with that)' : ''),
     );
-    console.log(`corpus: ${melodies.length} seed melodies (${sixteenths} sixteenths); engine: ${engine}${args.threads ? ` (asked for ${args.threads} threads)` : ''}`);
+    console.log(
+      `corpus: ${melodies.length} seed melodies (${sixteenths} sixteenths); engine: ${engine}; ` +
+        `engine threads in the page's train:start: ${received.threads ?? "none (the engine's default)"}; spec sent: ${JSON.stringify(received.spec)}`,
+    );
     console.log(`measured: ${summary.measuredSeconds.toFixed(1)} s from Start to the cancelled job's end; first step after ${summary.training.startToFirstStepSeconds.toFixed(1)} s`);
     console.log('');
     console.log(`| ${'event-loop lateness'.padEnd(36)} | ${'max'.padStart(9)} | ${'p99'.padStart(9)} | target | verdict | samples`);
