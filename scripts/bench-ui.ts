@@ -53,6 +53,8 @@ const SPIKE_MS = 25;
 const IDLE_BASELINE_MS = 5000;
 /** Time measured after the job's end (worker teardown, the last events). */
 const AFTER_END_MS = 1000;
+/** A busy tick up to this long after an 'epoch done' event is put down to that epoch's checkpoint store. */
+const CHECKPOINT_STORE_WINDOW_MS = 3000;
 /** How much longer than --seconds the bench waits for the first epoch to end (and its checkpoint to be stored). */
 const EPOCH_WAIT_MAX_S = 60;
 
@@ -437,9 +439,11 @@ async function main(): Promise<void> {
     const firstStepAt = progress.find((e) => e.p.phase === 'epoch')?.at ?? performance.now();
     while (!jobEnd.payload && performance.now() - firstStepAt < args.seconds * 1000) await sleep(100);
     // The end of an epoch stores a checkpoint on the main thread (its heaviest moment): wait for one, within reason.
-    const epochEnded = () => progress.some((e) => (e.p.epoch ?? 1) > 1);
+    const epochEnded = () => progress.some((e) => e.p.phase === 'epoch done');
     while (!jobEnd.payload && !epochEnded() && performance.now() - firstStepAt < (args.seconds + EPOCH_WAIT_MAX_S) * 1000) await sleep(100);
     if (!epochEnded()) console.log(`note: no epoch ended within ${args.seconds + EPOCH_WAIT_MAX_S} s of training, so no checkpoint store was measured (lower --melodies).`);
+    // The store follows 'epoch done' (validation is over, the worker encodes, this thread writes): let it happen.
+    else await sleep(CHECKPOINT_STORE_WINDOW_MS);
     if (jobEnd.payload) {
       throw new BenchUiError('BENCH_JOB_ENDED', `The training job ended (${jobEnd.payload.status}) before the ${args.seconds} s window: ${jobEnd.payload.error?.message ?? 'no error'}.`);
     }
@@ -483,17 +487,16 @@ async function main(): Promise<void> {
     const inTraining = (t: { atMs: number }) => t.atMs >= 0 && t.atMs < endedAt - startedAt;
     const mainLateness = { max: loopDelay.max / 1e6 - LOOP_RESOLUTION_MS, p99: loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS, samples: loopDelay.count };
     const trainingGcPauses = gcPauses.map((g) => ({ ...g, atMs: g.atMs - (startedAt - recorder.startedAt) })).filter(inTraining);
-    // When the job first reported a new epoch: the previous epoch's checkpoint had just been stored on the main thread.
-    const epochEndsMs = progress
-      .filter((e, i) => i > 0 && (e.p.epoch ?? 0) > (progress[i - 1].p.epoch ?? 0) && progress[i - 1].p.epoch !== undefined)
-      .map((e) => e.at - startedAt);
+    // The training loop reports 'epoch done' just before it hands over the epoch's checkpoint, which this (main)
+    // thread then stores: the store follows each of these within moments (the worker encodes the bytes first).
+    const epochEndsMs = progress.filter((e) => e.p.phase === 'epoch done').map((e) => e.at - startedAt);
     /** What this thread was doing during a late tick, where we know: a GC pause, or an epoch's checkpoint store. */
     const causeOf = (t: Tick) => {
       const tickFrom = t.atMs - t.latenessMs - LOOP_RESOLUTION_MS;
       // A GC pause explains the tick only if it took most of it; a short one beside other work is not the cause.
       const gc = trainingGcPauses.find((g) => g.atMs < t.atMs && g.atMs + g.durationMs > tickFrom && g.durationMs >= t.latenessMs / 2);
       if (gc) return `${gc.major ? 'major' : 'minor'} GC ${gc.durationMs.toFixed(0)} ms`;
-      if (epochEndsMs.some((end) => end >= tickFrom - 50 && end <= t.atMs + 1500)) return 'epoch end: checkpoint store';
+      if (epochEndsMs.some((end) => end <= t.atMs && end >= tickFrom - CHECKPOINT_STORE_WINDOW_MS)) return 'epoch end: checkpoint store';
       if (t.atMs >= cancelClickedAt - startedAt) return 'after Cancel: job teardown';
       return 'not attributed';
     };
@@ -511,7 +514,7 @@ async function main(): Promise<void> {
     const msPerStep = first && last && stepsDone > stepsOf(first.p) ? (last.at - first.at) / (stepsDone - stepsOf(first.p)) : NaN;
     const sequencesPerSec = last?.p.sequencesPerSec ?? NaN;
     const engine = last?.p.engine ?? 'unknown';
-    const epochsCompleted = last ? (last.p.epoch ?? 1) - 1 : 0;
+    const epochsCompleted = progress.filter((e) => e.p.phase === 'epoch done').length;
     const spec = DEFAULT_MELODY_SPEC;
     const summary = {
       machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1mBefore: loadBefore, loadAverage1mAfter: loadAfter },
