@@ -74,7 +74,17 @@ async function main() {
   let epochStart = Date.now();
   const controller = new AbortController();
   mkdirSync(outDir, { recursive: true });
-  const command = `node --import tsx scripts/train-default-model.ts ${process.argv.slice(2).join(' ')}`.trim();
+  const thisCommand = `node --import tsx scripts/train-default-model.ts ${process.argv.slice(2).join(' ')}`.trim();
+  // A continued run keeps the earlier commands (from the README it is about to replace), so the file says how it was made.
+  let earlier = '';
+  if (previous) {
+    try {
+      earlier = /- Commands?: (.*)/.exec(readFileSync(path.join(outDir, 'README.md'), 'utf8'))?.[1] ?? '';
+    } catch {
+      earlier = '';
+    }
+  }
+  const command = earlier ? `${earlier}, then \`${thisCommand}\`` : `\`${thisCommand}\``;
   try {
     const result = await trainLoop({
       model,
@@ -119,13 +129,13 @@ async function main() {
               'soprano line of the JSB chorales (J. S. Bach, public domain; `Jsb16thSeparated.json`, voice 0 of each 16th-note frame,',
               'encoded to the 130-token melody format). Train split for training, valid split for validation.',
               '',
-              `- Command: \`${command}\``,
+              `- Command${earlier ? 's' : ''}: ${command}`,
               `- Corpus: ${corpus.train.length} train chorales (${train.size} windows), ${corpus.valid.length} valid chorales (${valid.size} windows)`,
-              `- Epochs in this checkpoint: ${c.epoch} (the best validation loss so far; batch ${training.batchSize}, lr ${training.learningRate}, Adam, clip ${training.clipNorm}, seed ${training.randomSeed})`,
+              `- Epochs in this checkpoint: ${c.epoch}${previous ? ` (continued from epoch ${previous.epoch} with a fresh Adam)` : ''} (the best validation loss so far; batch ${training.batchSize}, lr ${training.learningRate}, Adam, clip ${training.clipNorm}, seed ${training.randomSeed})`,
               `- Training loss: ${c.metrics.loss?.toFixed(4)} nats; validation loss: ${valLoss.toFixed(4)} nats`,
               `- Loss per epoch: ${(c.metrics.lossHistory ?? []).map((v) => v.toFixed(3)).join(', ')}`,
               `- Validation loss per epoch: ${(c.metrics.valLossHistory ?? []).map((v) => v.toFixed(3)).join(', ')}`,
-              `- Engine: ${engine.info.description}; ${minutesSoFar} min of training up to this epoch (last epoch ${(lastEpochMs / 1000).toFixed(0)} s) on a shared 2-core machine`,
+              `- Engine: ${engine.info.description}; ${previous && typeof previous.metrics.elapsedMs === 'number' ? `${(previous.metrics.elapsedMs / 60_000).toFixed(1)} min in earlier runs + ` : ''}${minutesSoFar} min of training in this run up to this epoch (last epoch ${(lastEpochMs / 1000).toFixed(0)} s) on a shared 2-core machine`,
               '- Stored without optimizer state (weights only); fine-tuning starts a fresh Adam.',
               '',
             ].join('\n'),
