@@ -45,7 +45,7 @@ function electronBinary() {
 const OFFLINE_HELP =
   'The Electron binary could not be downloaded, so the desktop app cannot start. Electron fetches it once, on first ' +
   'use, from GitHub (or from ELECTRON_MIRROR). To fix it: connect to the internet once and run `npm start` again; or ' +
-  'point ELECTRON_MIRROR at a reachable mirror (e.g. ELECTRON_MIRROR=https://npmmirror.com/mirrors/electron/); or put ' +
+  'point ELECTRON_MIRROR at a reachable mirror of the Electron releases; or put ' +
   'an already-downloaded electron-v<version>-<platform>-<arch>.zip in a folder and set ELECTRON_CUSTOM_DIR / ' +
   'electron_config_cache to it. Meanwhile Etude works without Electron: the command line (`npx etude --help`: import, ' +
   'train, generate, compose) and the browser studio (`npm run studio`, then open the printed http://127.0.0.1 URL).';
