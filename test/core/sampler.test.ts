@@ -99,6 +99,6 @@ describe('stateful generation', () => {
     const d: Decoder = { reset() {}, step: () => new Float32Array(130), dispose() {} };
     expect(() => generateMelodies(d, { seedTokens: Array(16).fill(60), bars: 1, temperature: 1, variations: 1, randomSeed: 1 })).toThrow(GenerationError);
     expect(() => seedTokensFromPitches([128])).toThrow(/within \[0, 127\]/);
-    expect(seedTokensFromPitches([60])).toEqual([60]);
+    expect(seedTokensFromPitches([60])).toEqual([60, 129, 129, 129]);
   });
 });
