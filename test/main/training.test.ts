@@ -11,7 +11,9 @@ import { CancelledError, type JobProgress } from '../../src/core/jobs/progress';
 import type { NewPiece } from '../../src/main/db/types';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const melodies: number[][] = JSON.parse(readFileSync(path.resolve(repoRoot, '../shared/data/seed-melodies/melodies.json'), 'utf8')).melodies;
+const melodies: number[][] = JSON.parse(
+  readFileSync(path.resolve(repoRoot, '../shared/data/seed-melodies/melodies.json'), 'utf8'),
+).melodies;
 
 /** A library with a corpus of `count` seed melodies (each cut to 300 sixteenths to keep epochs short). */
 function libraryWithSeedCorpus(dir: string, corpusName: string, count: number): Library {
@@ -50,7 +52,14 @@ describe('trainModel service (worker thread, tiny spec E8/H16/window 8 on 20 see
     const events: JobProgress[] = [];
     const result = await trainModel(
       library,
-      { corpusName: 'seeds', modelName: 'tiny', spec: tinySpec, training: { epochs: 2, batchSize: 64, learningRate: 0.01 }, engine: 'wasm', threads: 1 },
+      {
+        corpusName: 'seeds',
+        modelName: 'tiny',
+        spec: tinySpec,
+        training: { epochs: 2, batchSize: 64, learningRate: 0.01 },
+        engine: 'wasm',
+        threads: 1,
+      },
       { onProgress: (p) => events.push(p) },
     );
     expect(result.epochs).toBe(2);
@@ -66,7 +75,14 @@ describe('trainModel service (worker thread, tiny spec E8/H16/window 8 on 20 see
     expect(latest.spec.hiddenSize).toBe(16);
     expect(latest.optimizer!.step).toBe(result.steps);
 
-    const resumed = await trainModel(library, { corpusName: 'seeds', modelName: 'tiny', training: { epochs: 3 }, engine: 'wasm', threads: 1, resume: true });
+    const resumed = await trainModel(library, {
+      corpusName: 'seeds',
+      modelName: 'tiny',
+      training: { epochs: 3 },
+      engine: 'wasm',
+      threads: 1,
+      resume: true,
+    });
     expect(resumed.epochs).toBe(3);
     expect(resumed.steps).toBe(result.steps * 1.5);
     const after = decodeCheckpoint(library.checkpoints.latestCheckpoint(model.id)!.data);
@@ -82,7 +98,14 @@ describe('trainModel service (worker thread, tiny spec E8/H16/window 8 on 20 see
     let abortedAt = 0;
     const run = trainModel(
       library,
-      { corpusName: 'seeds', modelName: 'c', spec: tinySpec, training: { epochs: 50, batchSize: 16 }, engine: 'wasm', threads: 1 },
+      {
+        corpusName: 'seeds',
+        modelName: 'c',
+        spec: tinySpec,
+        training: { epochs: 50, batchSize: 16 },
+        engine: 'wasm',
+        threads: 1,
+      },
       {
         signal: controller.signal,
         onProgress: (p) => {
@@ -101,14 +124,76 @@ describe('trainModel service (worker thread, tiny spec E8/H16/window 8 on 20 see
     library.close();
   });
 
+  it('an in-memory library (which a worker cannot open) still gets its checkpoints: the parent stores the bytes', async () => {
+    const library = openLibrary(':memory:');
+    const corpus = library.corpora.createCorpus('seeds');
+    library.pieces.insertPieces(
+      corpus.id,
+      melodies.slice(0, 10).map((tokens, i): NewPiece => ({
+        name: `m${i}`,
+        sourcePath: null,
+        contentHash: `h${i}`,
+        format: 'token-melody',
+        split: null,
+        metadata: {},
+        sequence: null,
+        melodyTokens: Uint8Array.from(tokens.slice(0, 300)),
+        pianoRollFrames: null,
+        noteCount: 1,
+      })),
+    );
+    const result = await trainModel(library, {
+      corpusName: 'seeds',
+      modelName: 'mem',
+      spec: tinySpec,
+      training: { epochs: 2, batchSize: 64 },
+      engine: 'wasm',
+      threads: 1,
+    });
+    const model = library.models.getModelByName('mem')!;
+    const stored = library.checkpoints.listCheckpoints(model.id);
+    expect(stored.map((c) => c.epoch)).toEqual([1, 2]);
+    expect(result.checkpointId).toBe(stored[1].id);
+    expect(decodeCheckpoint(library.checkpoints.latestCheckpoint(model.id)!.data).epoch).toBe(2);
+    library.close();
+  });
+
+  it('keeps only the newest checkpoints when the worker stores them (pruned in the worker)', async () => {
+    const library = libraryWithSeedCorpus(tempDir(), 'seeds', 10);
+    const result = await trainModel(library, {
+      corpusName: 'seeds',
+      modelName: 'p',
+      spec: tinySpec,
+      training: { epochs: 5, batchSize: 64, earlyStoppingPatience: 0 },
+      engine: 'wasm',
+      threads: 1,
+    });
+    const model = library.models.getModelByName('p')!;
+    const stored = library.checkpoints.listCheckpoints(model.id);
+    expect(stored.map((c) => c.epoch)).toEqual([3, 4, 5]);
+    expect(result.checkpointId).toBe(stored[2].id);
+    expect(model.metrics).toMatchObject({ epoch: 5 });
+    library.close();
+  });
+
   it('refuses an unknown corpus, a taken model name and a resume without checkpoints, with typed errors', async () => {
     const library = libraryWithSeedCorpus(tempDir(), 'seeds', 3);
-    await expect(trainModel(library, { corpusName: 'nope', modelName: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(trainModel(library, { corpusName: 'nope', modelName: 'x' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     library.models.createModel({ name: 'taken', spec: {}, training: {}, corpusId: null, engine: 'wasm' });
-    await expect(trainModel(library, { corpusName: 'seeds', modelName: 'taken' })).rejects.toMatchObject({ code: 'NAME_TAKEN' });
-    await expect(trainModel(library, { corpusName: 'seeds', modelName: 'Default' })).rejects.toMatchObject({ code: 'NAME_RESERVED' });
-    await expect(trainModel(library, { corpusName: 'seeds', modelName: 'taken', resume: true })).rejects.toMatchObject({ code: 'TRAINING_NOTHING_TO_RESUME' });
-    await expect(trainModel(library, { corpusName: 'seeds', modelName: 'w', spec: { window: 400 }, engine: 'wasm', threads: 1 })).rejects.toMatchObject({ code: 'TRAINING_NO_WINDOWS' });
+    await expect(trainModel(library, { corpusName: 'seeds', modelName: 'taken' })).rejects.toMatchObject({
+      code: 'NAME_TAKEN',
+    });
+    await expect(trainModel(library, { corpusName: 'seeds', modelName: 'Default' })).rejects.toMatchObject({
+      code: 'NAME_RESERVED',
+    });
+    await expect(trainModel(library, { corpusName: 'seeds', modelName: 'taken', resume: true })).rejects.toMatchObject({
+      code: 'TRAINING_NOTHING_TO_RESUME',
+    });
+    await expect(
+      trainModel(library, { corpusName: 'seeds', modelName: 'w', spec: { window: 400 }, engine: 'wasm', threads: 1 }),
+    ).rejects.toMatchObject({ code: 'TRAINING_NO_WINDOWS' });
     // A new model that failed before its first checkpoint leaves no row behind (the name stays free).
     expect(library.models.getModelByName('w')).toBeUndefined();
     library.close();

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /**
  * Training a model on a corpus of the library. The work never runs on the thread that serves UI/IPC: it runs in a
- * worker_threads Worker (src/main/workers/trainingWorker.mjs) that posts progress and each epoch's checkpoint bytes;
- * this thread is the one database writer and stores each checkpoint with saveCheckpoint (one transaction; WAL makes
- * it atomic), so killing the process at any moment leaves the last complete checkpoint.
+ * worker_threads Worker (src/main/workers/trainingWorker.mjs) that posts progress and, after each epoch, stores the
+ * epoch's checkpoint itself through its own connection to the library file (saveCheckpoint: one transaction; WAL
+ * makes it atomic and lets the two connections share the file), then posts this thread only the checkpoint's id and
+ * metrics. A 13 MB commit thus never stalls this thread; it writes only the model row's small updates. Killing the
+ * process at any moment leaves the last complete checkpoint. An in-memory library (tests) cannot be opened from
+ * another thread, so there, and for inProcess runs, the job posts the bytes and this thread stores them.
  *
  * Checkpoint policy on cancel: the run stops within one training step; nothing is written for the unfinished epoch,
  * the model keeps its last epoch's checkpoint and is marked 'cancelled' (it can be resumed or used to compose).
@@ -19,6 +22,7 @@ import type { TrainResultDto } from '../../shared/dto';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
 import type { CheckpointId, ModelId, ModelRow } from '../db/types';
+import { canStoreInWorker } from '../workers/trainingCheckpoints';
 import { runTrainingJob, type TrainingJobMessage, type TrainingJobRequest, type TrainingJobSummary } from '../workers/trainingJob';
 
 export type SpecOverrides = Partial<Pick<ModelSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window'>>;
@@ -114,7 +118,13 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
     if (taken) throw new TrainingError('NAME_TAKEN', `A model named "${taken.name}" already exists; continue it with --resume, or pick another name.`);
     model = library.models.createModel({ name: options.modelName, spec, training, corpusId: corpus.id, engine, status: 'training' });
   }
-  return { model, fresh: !options.resume, request: { pieces, spec, training, engine, threads, corpus: { id: corpus.id, name: corpus.name }, ...(initial ? { initial } : {}) } };
+  // The worker stores checkpoints itself where it can open the same library file.
+  const store = !options.inProcess && canStoreInWorker(library.path) ? { libraryPath: library.path, modelId: model.id, keepLatest: CHECKPOINTS_KEPT } : undefined;
+  return {
+    model,
+    fresh: !options.resume,
+    request: { pieces, spec, training, engine, threads, corpus: { id: corpus.id, name: corpus.name }, ...(initial ? { initial } : {}), ...(store ? { store } : {}) },
+  };
 }
 
 /** Runs the job in a worker (or here) and yields its messages. */
@@ -185,7 +195,8 @@ export async function trainModel(library: Library, options: TrainModelOptions, j
   // A new model that never reached a checkpoint is removed, so a failed start (e.g. a forced engine that cannot
   // load) does not leave a useless row that blocks the name; otherwise the row keeps its final status.
   const finish = (status: 'failed' | 'cancelled') => {
-    if (fresh && checkpointId === undefined) library.models.deleteModel(model.id);
+    // The worker may have committed a checkpoint whose message never arrived (it was terminated): ask the library.
+    if (fresh && checkpointId === undefined && library.checkpoints.listCheckpoints(model.id).length === 0) library.models.deleteModel(model.id);
     else library.models.updateModel(model.id, { status });
   };
   progress?.({ phase: 'starting', current: 0, total: 0, detail: `${request.pieces.length} pieces` });
@@ -203,11 +214,15 @@ export async function trainModel(library: Library, options: TrainModelOptions, j
             progress?.(m.progress);
             break;
           case 'checkpoint': {
-            const saved = library.checkpoints.saveCheckpoint({ modelId: model.id, epoch: m.epoch, step: m.step, data: m.data, metrics: m.metrics });
-            checkpointId = saved.id;
+            if ('checkpointId' in m) {
+              // Stored and pruned by the worker already.
+              checkpointId = m.checkpointId as CheckpointId;
+            } else {
+              checkpointId = library.checkpoints.saveCheckpoint({ modelId: model.id, epoch: m.epoch, step: m.step, data: m.data, metrics: m.metrics }).id;
+              library.checkpoints.pruneCheckpoints(model.id, CHECKPOINTS_KEPT);
+            }
             lastMetrics = { ...m.metrics, epoch: m.epoch, step: m.step };
             library.models.updateModel(model.id, { metrics: lastMetrics });
-            library.checkpoints.pruneCheckpoints(model.id, CHECKPOINTS_KEPT);
             break;
           }
           case 'done':

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /**
- * One training job, runnable in any thread: builds windows, picks the engine, trains, and hands every epoch's
- * checkpoint bytes to `post`. The training worker (./trainingWorker.ts) runs it off the UI/IPC thread; the parent
- * (src/main/services/training.ts) is the one database writer.
+ * One training job, runnable in any thread: builds windows, picks the engine, trains, and stores every epoch's
+ * checkpoint. With `request.store` (the training worker, ./trainingWorker.ts, on a file library) the job writes each
+ * checkpoint itself through its own connection (./trainingCheckpoints.ts) and posts only its id, so the 13 MB commit
+ * never runs on the UI/IPC thread; without it (an in-memory library, or inProcess diagnostics) it posts the bytes and
+ * the parent (src/main/services/training.ts) stores them.
  */
 import { CancelledError, type JobProgress } from '../../core/jobs/progress';
 import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, encodeCheckpoint } from '../../core/model/checkpoint';
@@ -12,6 +14,7 @@ import { selectEngine, type EngineChoice } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
 import { trainLoop, type StopReason } from '../../core/training/trainLoop';
 import { createRng } from '../../core/util/random';
+import { openCheckpointStore, type CheckpointStore, type CheckpointStoreTarget } from './trainingCheckpoints';
 
 export interface TrainingJobRequest {
   pieces: SplitPiece[];
@@ -25,6 +28,8 @@ export interface TrainingJobRequest {
    * weights only (e.g. the bundled default model), a fresh optimizer, epoch 0.
    */
   initial?: { bytes: Uint8Array; mode: 'resume' | 'fine-tune' };
+  /** Store checkpoints here, from the job's own thread; absent: post their bytes for the parent to store. */
+  store?: CheckpointStoreTarget;
 }
 
 export interface TrainingJobSummary {
@@ -42,6 +47,9 @@ export interface TrainingJobSummary {
 export type TrainingJobMessage =
   | { type: 'engine'; info: EngineInfo }
   | { type: 'progress'; progress: JobProgress }
+  /** A checkpoint the job stored itself (request.store): its row id only. */
+  | { type: 'checkpoint'; epoch: number; step: number; metrics: Record<string, unknown>; checkpointId: number }
+  /** A checkpoint for the parent to store (no request.store). */
   | { type: 'checkpoint'; epoch: number; step: number; metrics: Record<string, unknown>; data: Uint8Array }
   | { type: 'done'; summary: TrainingJobSummary }
   | { type: 'cancelled' }
@@ -53,6 +61,7 @@ const splitSeed = (randomSeed: number) => (randomSeed ^ 0x5bd1e995) >>> 0;
 /** Runs the job; every outcome (including failure and cancel) ends in exactly one terminal message. */
 export async function runTrainingJob(request: TrainingJobRequest, post: (m: TrainingJobMessage, transfer?: ArrayBuffer[]) => void, signal: AbortSignal): Promise<void> {
   let engine: Awaited<ReturnType<typeof selectEngine>> | undefined;
+  let store: CheckpointStore | undefined;
   try {
     const { spec, training } = request;
     const split = splitByPiece(request.pieces, training.validationFraction, createRng(splitSeed(training.randomSeed)));
@@ -64,6 +73,8 @@ export async function runTrainingJob(request: TrainingJobRequest, post: (m: Trai
         code: 'TRAINING_NO_WINDOWS',
       });
     }
+    // Opened before the engine so a library that cannot be opened fails the job before any training.
+    if (request.store) store = openCheckpointStore(request.store);
     engine = await selectEngine({ engine: request.engine, threads: request.threads });
     post({ type: 'engine', info: { ...engine.info } });
     const initial = request.initial ? decodeCheckpoint(request.initial.bytes) : undefined;
@@ -93,7 +104,11 @@ export async function runTrainingJob(request: TrainingJobRequest, post: (m: Trai
             engine: model.engine.name,
             createdAt: Date.now(),
           });
-          post({ type: 'checkpoint', epoch: c.epoch, step: c.step, metrics: c.metrics, data }, [data.buffer as ArrayBuffer]);
+          if (store) {
+            // Committed before the parent hears of it: a kill now still leaves this checkpoint.
+            const checkpointId = store({ epoch: c.epoch, step: c.step, metrics: c.metrics, data });
+            post({ type: 'checkpoint', epoch: c.epoch, step: c.step, metrics: c.metrics, checkpointId });
+          } else post({ type: 'checkpoint', epoch: c.epoch, step: c.step, metrics: c.metrics, data }, [data.buffer as ArrayBuffer]);
         },
       });
       post({
@@ -120,6 +135,7 @@ export async function runTrainingJob(request: TrainingJobRequest, post: (m: Trai
       post({ type: 'error', error: { name: e?.name ?? 'Error', code: typeof e?.code === 'string' ? e.code : 'TRAINING_FAILED', message: e?.message ?? String(err) } });
     }
   } finally {
+    store?.close();
     await engine?.dispose();
   }
 }
