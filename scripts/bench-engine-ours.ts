@@ -48,9 +48,13 @@ const median = (xs: number[]) => {
 };
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** Times our engine: `warmup` untimed steps, then `steps` timed ones, then 128 decoded tokens (best of 3 runs). */
-export async function benchEngineOurs(threads: number, steps = 10, warmup = 3): Promise<OursBenchResult> {
-  const engine = await createWasmEngine({ threads, adaptiveThreads: false });
+/**
+ * Times our engine: `warmup` untimed steps, then `steps` timed ones, then 128 decoded tokens (best of 3 runs).
+ * `adaptiveThreads` false pins the thread count; true is the product's default (it times threads against one thread
+ * during the warm-up and keeps the faster, so a busy machine falls back to one thread).
+ */
+export async function benchEngineOurs(threads: number, steps = 10, warmup = 3, adaptiveThreads = false): Promise<OursBenchResult> {
+  const engine = await createWasmEngine({ threads, adaptiveThreads });
   try {
     const spec = DEFAULT_MELODY_SPEC;
     const model = await engine.createModel(spec, DEFAULT_TRAINING);
