@@ -32,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector/promises';
 import { constants as perfConstants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium';
 import type { JobProgress } from '../src/core/jobs/progress';
 import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING } from '../src/core/model/spec';
 import type { ContractJobEvent } from '../src/main/ipc/handlers';
@@ -40,7 +41,6 @@ import type { StudioHandle } from '../src/studio/server';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SEED_MELODIES = path.resolve(repoRoot, '../shared/data/seed-melodies/melodies.json');
-const CHROMIUM = '/usr/bin/chromium';
 /** The target for the worst event-loop delay, main process and page alike. */
 const TARGET_MS = 50;
 /** monitorEventLoopDelay's interval; each sample is the time between its timer's runs, so lateness = sample - this. */
@@ -245,16 +245,7 @@ async function launchChromium(userDataDir: string, threads: number | undefined):
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
+    args: [...CHROMIUM_ARGS],
     viewport: { width: 1400, height: 900 },
   });
   const page = context.pages()[0] ?? (await context.newPage());

@@ -10,11 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../../scripts/chromium';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const artifactsDir = path.join(repoRoot, 'test-artifacts');
 export const sharedData = path.resolve(repoRoot, '../shared/data');
-export const CHROMIUM = '/usr/bin/chromium';
+export { CHROMIUM } from '../../../scripts/chromium';
 
 /** Builds src/renderer into a folder (once per process) and answers it. */
 let built: Promise<string> | null = null;
@@ -49,17 +50,7 @@ export async function launchBrowser(): Promise<BrowserSession> {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--autoplay-policy=user-gesture-required',
-    ],
+    args: [...CHROMIUM_ARGS, '--autoplay-policy=user-gesture-required'],
     viewport: { width: 1400, height: 900 },
     acceptDownloads: true,
   });
