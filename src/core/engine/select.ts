@@ -7,6 +7,9 @@
  * and which engine runs instead. Forcing an engine that cannot load throws EngineUnavailableError with that sentence.
  */
 import type { Engine, EngineName } from './types';
+import { detectGpuName, EngineUnavailableError, type NativeLoader } from './native';
+
+export { detectGpuName, EngineUnavailableError, type NativeLoader, type TfjsNativePackage } from './native';
 
 export type EngineChoice = 'auto' | EngineName;
 
@@ -22,44 +25,10 @@ export interface SelectEngineOptions {
   gpuName?: () => Promise<string | undefined>;
 }
 
-/** An engine could not be created; `message` is one sentence for the user. */
-export class EngineUnavailableError extends Error {
-  override name = 'EngineUnavailableError';
-  readonly code = 'ENGINE_UNAVAILABLE';
-  constructor(
-    message: string,
-    readonly engine: string,
-  ) {
-    super(message);
-  }
-}
-
-export type TfjsNativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
-
-/** Loads a native tfjs package by name; a seam so tests can simulate a broken install. */
-export type NativeLoader = (pkg: TfjsNativePackage) => Promise<unknown>;
-
 /** tfjs (~1.5 s to load) is imported only when a tfjs engine is asked for or probed. */
 async function createTfjsEngine(...args: Parameters<typeof import('./tfjsEngine').createTfjsEngine>): Promise<Engine> {
   const { createTfjsEngine: create } = await import('./tfjsEngine');
   return create(...args);
-}
-
-/**
- * The first NVIDIA GPU's name when the driver exposes one (Linux /proc), else undefined. libtensorflow falls back to
- * the CPU silently when it sees no GPU, so this is how we avoid claiming a GPU that is not used.
- */
-export async function detectGpuName(): Promise<string | undefined> {
-  try {
-    const fs = await import('node:fs');
-    const dir = '/proc/driver/nvidia/gpus';
-    const ids = fs.readdirSync(dir);
-    if (ids.length === 0) return undefined;
-    const text = fs.readFileSync(`${dir}/${ids[0]}/information`, 'utf8');
-    return /Model:\s*(.+)/.exec(text)?.[1]?.trim() ?? 'NVIDIA GPU';
-  } catch {
-    return undefined;
-  }
 }
 
 /** Is `name` a valid --engine value? */

@@ -9,9 +9,9 @@ import type { Engine, EngineInfo, NamedWeights } from './types';
 import type { ModelSpec, TrainingConfig } from '../model/spec';
 import { TfjsMelodyModel } from '../model/tfjsModel';
 import { initWeights } from '../model/init';
-import { detectGpuName, EngineUnavailableError } from './select';
+import { detectGpuName, EngineUnavailableError } from './native';
 
-import type { NativeLoader, TfjsNativePackage } from './select';
+import type { NativeLoader, TfjsNativePackage } from './native';
 
 export type { NativeLoader, TfjsNativePackage };
 
