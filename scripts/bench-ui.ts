@@ -17,7 +17,7 @@
  * Usage: node --import tsx scripts/bench-ui.ts [--seconds N] [--melodies N|all] [--engine auto|wasm|tfjs-cpu]
  *   [--threads N] [--renderer-dir DIR] [--json FILE] [--cpu-profile FILE.cpuprofile]
  * --seconds: steady training measured after the first step (default 25); if no epoch has ended by then, the bench
- *   waits up to 60 s more for one, so that a checkpoint store (on the main thread) is inside the measurement.
+ *   waits up to 60 s more for one, so that an epoch end (the training worker stores its checkpoint; main records the row) is inside the measurement.
  * --melodies: seed melodies in the corpus (default 6, 47 steps per epoch): small enough that an epoch ends inside
  *   the window; all 186 take minutes per epoch.
  * --cpu-profile: a V8 CPU profile of the main thread over the measurement (open in Chrome DevTools), to see what a
@@ -53,7 +53,7 @@ const SPIKE_MS = 25;
 const IDLE_BASELINE_MS = 5000;
 /** Time measured after the job's end (worker teardown, the last events). */
 const AFTER_END_MS = 1000;
-/** A busy tick up to this long after an 'epoch done' event is put down to that epoch's checkpoint store. */
+/** A busy tick up to this long after an 'epoch done' event is put down to that epoch's end (model row, events). */
 const CHECKPOINT_STORE_WINDOW_MS = 3000;
 /** How much longer than --seconds the bench waits for the first epoch to end (and its checkpoint to be stored). */
 const EPOCH_WAIT_MAX_S = 60;
@@ -429,11 +429,11 @@ async function main(): Promise<void> {
     }
     const firstStepAt = progress.find((e) => e.p.phase === 'epoch')?.at ?? performance.now();
     while (!jobEnd.payload && performance.now() - firstStepAt < args.seconds * 1000) await sleep(100);
-    // The end of an epoch stores a checkpoint on the main thread (its heaviest moment): wait for one, within reason.
+    // An epoch end was once main's heaviest moment (the checkpoint store, now in the worker): keep one inside the window.
     const epochEnded = () => progress.some((e) => e.p.phase === 'epoch done');
     while (!jobEnd.payload && !epochEnded() && performance.now() - firstStepAt < (args.seconds + EPOCH_WAIT_MAX_S) * 1000) await sleep(100);
-    if (!epochEnded()) console.log(`note: no epoch ended within ${args.seconds + EPOCH_WAIT_MAX_S} s of training, so no checkpoint store was measured (lower --melodies).`);
-    // The store follows 'epoch done' (validation is over, the worker encodes, this thread writes): let it happen.
+    if (!epochEnded()) console.log(`note: no epoch ended within ${args.seconds + EPOCH_WAIT_MAX_S} s of training, so no epoch end was measured (lower --melodies).`);
+    // The store follows 'epoch done' (validation is over, the worker encodes and writes, this thread updates the model row): let it happen.
     else await sleep(CHECKPOINT_STORE_WINDOW_MS);
     if (jobEnd.payload) {
       throw new BenchUiError('BENCH_JOB_ENDED', `The training job ended (${jobEnd.payload.status}) before the ${args.seconds} s window: ${jobEnd.payload.error?.message ?? 'no error'}.`);
@@ -487,7 +487,7 @@ async function main(): Promise<void> {
       // A GC pause explains the tick only if it took most of it; a short one beside other work is not the cause.
       const gc = trainingGcPauses.find((g) => g.atMs < t.atMs && g.atMs + g.durationMs > tickFrom && g.durationMs >= t.latenessMs / 2);
       if (gc) return `${gc.major ? 'major' : 'minor'} GC ${gc.durationMs.toFixed(0)} ms`;
-      if (epochEndsMs.some((end) => end <= t.atMs && end >= tickFrom - CHECKPOINT_STORE_WINDOW_MS)) return 'epoch end: checkpoint store';
+      if (epochEndsMs.some((end) => end <= t.atMs && end >= tickFrom - CHECKPOINT_STORE_WINDOW_MS)) return 'epoch end';
       if (t.atMs >= cancelClickedAt - startedAt) return 'after Cancel: job teardown';
       return 'not attributed';
     };
@@ -587,7 +587,7 @@ async function main(): Promise<void> {
     console.log(`worst moments, page: ${moments(summary.page.worst)}`);
     console.log(
       `phases: first step at ${summary.training.startToFirstStepSeconds.toFixed(1)} s, Cancel at ${((cancelClickedAt - startedAt) / 1000).toFixed(1)} s, ` +
-        `end at ${summary.measuredSeconds.toFixed(1)} s; epochs ended (checkpoint stored on the main thread) at: ` +
+        `end at ${summary.measuredSeconds.toFixed(1)} s; epochs ended (checkpoint stored by the training worker) at: ` +
         (epochEndsMs.length ? epochEndsMs.map((t) => `${(t / 1000).toFixed(1)} s`).join(', ') : 'none'),
     );
     console.log('');
