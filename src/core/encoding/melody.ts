@@ -199,13 +199,25 @@ export function decodeMelody(
     eventStep = step;
   }
   closeEvent(tokens.length);
+  return { ...melodySequence(notes, { ppq, bpm, name }), totalTicks: tokens.length * stepTicks, tracks: [{ ...melodyTrack(name, notes), rests }] };
+}
+
+function melodyTrack(name: string, notes: Note[]): Track {
+  return { name, program: 0, channel: 0, isPercussion: false, notes };
+}
+
+/**
+ * A melody's notes as a one-track 4/4 sequence on the piano (program 0, channel 0) at one tempo: the shape of every
+ * generated or decoded melody, in the app and in the files it writes.
+ */
+export function melodySequence(notes: readonly Note[], opts: { ppq: number; bpm: number; name: string }): NoteSequence {
+  const { ppq, bpm, name } = opts;
   return {
     ppq,
     name,
     tempos: [{ tick: 0, bpm }],
     timeSignatures: [{ tick: 0, numerator: 4, denominator: 4 }],
     keySignatures: [],
-    tracks: [{ name, program: 0, channel: 0, isPercussion: false, notes, rests }],
-    totalTicks: tokens.length * stepTicks,
+    tracks: [melodyTrack(name, [...notes])],
   };
 }

@@ -2,16 +2,14 @@
 /** A variation's notes as a one-track MIDI file, through the core writer. */
 import type { Bpm, Note, NoteSequence } from '../../../../core/music/NoteSequence';
 import { writeMidi } from '../../../../core/midi/writeMidi';
+import { melodySequence } from '../../../../core/encoding/melody';
 
+/** Velocities are clamped to 1..: an edited note at velocity 0 would be a note-off in the file. */
 export function variationSequence(notes: readonly Note[], ppq: number, bpm: Bpm, name: string): NoteSequence {
-  return {
-    ppq,
-    name,
-    tempos: [{ tick: 0, bpm }],
-    timeSignatures: [{ tick: 0, numerator: 4, denominator: 4 }],
-    keySignatures: [],
-    tracks: [{ name, program: 0, channel: 0, isPercussion: false, notes: notes.map((n) => ({ ...n, velocity: Math.max(1, n.velocity) })) }],
-  };
+  return melodySequence(
+    notes.map((n) => ({ ...n, velocity: Math.max(1, n.velocity) })),
+    { ppq, bpm, name },
+  );
 }
 
 export function variationMidiBytes(notes: readonly Note[], ppq: number, bpm: Bpm, name: string): Uint8Array {
