@@ -13,7 +13,14 @@ import path from 'node:path';
 import { parseMidi } from '../../src/core/midi/readMidi';
 import { pitchName } from '../../src/core/music/keys';
 import { seedFromMidi } from '../../src/renderer/src/lib/input/seedText';
-import { buildRenderer, countNotePixels, launchBrowser, screenshot, sharedData, type BrowserSession } from './helpers/browser';
+import {
+  buildRenderer,
+  countNotePixels,
+  launchBrowser,
+  screenshot,
+  sharedData,
+  type BrowserSession,
+} from './helpers/browser';
 import { installFakeBridge, type FakeOptions } from './helpers/fakeBridge';
 import { serveStatic } from './helpers/staticServer';
 
@@ -41,19 +48,28 @@ async function open(options: FakeOptions = {}): Promise<Page> {
 
 type FakeCall = { channel: string; payload: Record<string, unknown> };
 const callsOf = (page: Page, channel: string): Promise<FakeCall[]> =>
-  page.evaluate((c) => (window as unknown as { __fake: { calls: FakeCall[] } }).__fake.calls.filter((x) => x.channel === c), channel);
+  page.evaluate(
+    (c) => (window as unknown as { __fake: { calls: FakeCall[] } }).__fake.calls.filter((x) => x.channel === c),
+    channel,
+  );
 const emit = (page: Page, event: string, payload: unknown): Promise<void> =>
-  page.evaluate(([e, p]) => (window as unknown as { __fake: { emit(e: string, p: unknown): void } }).__fake.emit(e as string, p), [event, payload] as const);
+  page.evaluate(
+    ([e, p]) => (window as unknown as { __fake: { emit(e: string, p: unknown): void } }).__fake.emit(e as string, p),
+    [event, payload] as const,
+  );
 
 /** Accessible label of the nth piano roll: it carries the note count and the selection. */
 const rollLabel = async (page: Page, index = 0): Promise<string> =>
   (await page.locator('[data-testid="piano-roll"]').nth(index).getAttribute('aria-label')) ?? '';
-const noteCount = async (page: Page, index = 0): Promise<number> => Number(/with (\d+) notes/.exec(await rollLabel(page, index))?.[1] ?? -1);
+const noteCount = async (page: Page, index = 0): Promise<number> =>
+  Number(/with (\d+) notes/.exec(await rollLabel(page, index))?.[1] ?? -1);
 
 describe('renderer with a fake bridge', () => {
   it('shows the shell, switches tabs with Ctrl+1/2/3 and shows the engine in the status bar', async () => {
     const page = await open();
-    await expect.poll(() => page.locator('[data-testid="status-engine"]').textContent()).toContain('wasm engine (fake)');
+    await expect
+      .poll(() => page.locator('[data-testid="status-engine"]').textContent())
+      .toContain('wasm engine (fake)');
     await page.keyboard.press('Control+2');
     await expect.poll(() => page.locator('#tab-train').getAttribute('aria-selected')).toBe('true');
     expect(await page.locator('#panel-train').isVisible()).toBe(true);
@@ -85,7 +101,11 @@ describe('renderer with a fake bridge', () => {
     expect(files.map((f) => f.name)).toEqual(['good.mid', 'broken.mid']); // the .txt never leaves the page
     expect(Object.keys(files[0].bytes)).toHaveLength('MThd fake bytes'.length);
 
-    await emit(page, 'job:progress', { jobId: 'job-1', kind: 'import', progress: { phase: 'parsing', current: 1, total: 2, detail: 'good.mid' } });
+    await emit(page, 'job:progress', {
+      jobId: 'job-1',
+      kind: 'import',
+      progress: { phase: 'parsing', current: 1, total: 2, detail: 'good.mid' },
+    });
     await expect.poll(() => page.locator('[data-testid="import-progress"]').getAttribute('value')).toBe('0.5');
     await expect.poll(() => page.locator('[data-testid="status-job"]').textContent()).toContain('1/2');
     await screenshot(page, 'fake-library-importing');
@@ -93,7 +113,13 @@ describe('renderer with a fake bridge', () => {
       jobId: 'job-1',
       kind: 'import',
       status: 'done',
-      result: { corpusName: 'Reels', files: 2, imported: 1, duplicates: 0, failed: [{ name: 'broken.mid', code: 'MIDI_NOT_MIDI', reason: 'not a MIDI file (no MThd header)' }] },
+      result: {
+        corpusName: 'Reels',
+        files: 2,
+        imported: 1,
+        duplicates: 0,
+        failed: [{ name: 'broken.mid', code: 'MIDI_NOT_MIDI', reason: 'not a MIDI file (no MThd header)' }],
+      },
     });
     const failures = page.locator('[data-testid="import-failures"]');
     await expect.poll(() => failures.textContent()).toContain('broken.mid');
@@ -111,7 +137,10 @@ describe('renderer with a fake bridge', () => {
     await renameDialog.getByRole('textbox').fill('Reels & jigs');
     await renameDialog.getByRole('button', { name: 'Rename' }).click();
     await expect.poll(() => page.locator('[data-testid="corpora"]').textContent()).toContain('Reels & jigs');
-    expect((await callsOf(page, 'library:renameCorpus'))[0].payload).toEqual({ corpusName: 'Reels', newName: 'Reels & jigs' });
+    expect((await callsOf(page, 'library:renameCorpus'))[0].payload).toEqual({
+      corpusName: 'Reels',
+      newName: 'Reels & jigs',
+    });
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog', { name: 'Delete corpus?' }).getByRole('button', { name: 'Cancel' }).click();
     expect(await callsOf(page, 'library:deleteCorpus')).toEqual([]);
@@ -126,8 +155,15 @@ describe('renderer with a fake bridge', () => {
   it('trains with live loss curves that keep going across tab switches, and cancels', async () => {
     const page = await open();
     // A corpus must exist to train on: import one (the fake answers at once).
-    await page.locator('[data-testid="import-files"]').setInputFiles([{ name: 'a.mid', mimeType: 'audio/midi', buffer: Buffer.from('MThd') }]);
-    await emit(page, 'job:finished', { jobId: 'job-1', kind: 'import', status: 'done', result: { corpusName: 'My corpus', files: 1, imported: 1, duplicates: 0, failed: [] } });
+    await page
+      .locator('[data-testid="import-files"]')
+      .setInputFiles([{ name: 'a.mid', mimeType: 'audio/midi', buffer: Buffer.from('MThd') }]);
+    await emit(page, 'job:finished', {
+      jobId: 'job-1',
+      kind: 'import',
+      status: 'done',
+      result: { corpusName: 'My corpus', files: 1, imported: 1, duplicates: 0, failed: [] },
+    });
     await page.keyboard.press('Control+2');
     // The thesis' defaults.
     expect(await page.locator('[data-testid="train-epochs"]').inputValue()).toBe('10');
@@ -155,16 +191,37 @@ describe('renderer with a fake bridge', () => {
         jobId,
         kind: 'train',
         progress: {
-          phase: 'epoch', current: step, total: 100, epoch, epochs: 10, step: ((step - 1) % 10) + 1, stepsPerEpoch: 10,
+          phase: 'epoch',
+          current: step,
+          total: 100,
+          epoch,
+          epochs: 10,
+          step: ((step - 1) % 10) + 1,
+          stepsPerEpoch: 10,
           // Step events repeat the last validation loss (as the trainer does); the chart must not plot it per step.
-          loss: 2.9 - step * 0.05, valLoss: epoch > 1 ? 2.4 : undefined, sequencesPerSec: 1234, etaMs: 95_000, engine: 'tfjs-cpu',
+          loss: 2.9 - step * 0.05,
+          valLoss: epoch > 1 ? 2.4 : undefined,
+          sequencesPerSec: 1234,
+          etaMs: 95_000,
+          engine: 'tfjs-cpu',
         },
       });
       if (step % 10 === 0) {
         await emit(page, 'job:progress', {
           jobId,
           kind: 'train',
-          progress: { phase: 'epoch done', current: epoch, total: 10, epoch, epochs: 10, loss: 2.9 - step * 0.05, valLoss: 2.8 - step * 0.04, sequencesPerSec: 1234, etaMs: 95_000, engine: 'tfjs-cpu' },
+          progress: {
+            phase: 'epoch done',
+            current: epoch,
+            total: 10,
+            epoch,
+            epochs: 10,
+            loss: 2.9 - step * 0.05,
+            valLoss: 2.8 - step * 0.04,
+            sequencesPerSec: 1234,
+            etaMs: 95_000,
+            engine: 'tfjs-cpu',
+          },
         });
       }
       // Training goes on while the user looks elsewhere.
@@ -176,19 +233,23 @@ describe('renderer with a fake bridge', () => {
     expect(await progress.textContent()).toContain('1,234 seq/s');
     expect(await progress.textContent()).toContain('ETA 1 min 35 s');
     expect(await page.locator('[data-testid="status-job"]').textContent()).toContain('epoch 2/10');
-    const colours = await page.evaluate(() => {
-      const c = document.querySelector<HTMLCanvasElement>('[data-testid="loss-chart"]');
-      const ctx = c?.getContext('2d');
-      if (!c || !ctx) return { train: 0, val: 0 };
-      const { data } = ctx.getImageData(0, 0, c.width, c.height);
-      let train = 0;
-      let val = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i] > 200 && data[i + 1] > 130 && data[i + 1] < 190 && data[i + 2] < 110) train++;
-        if (data[i] < 120 && data[i + 1] > 150 && data[i + 2] > 190) val++;
-      }
-      return { train, val };
-    });
+    // The chart is re-mounted by the tab switch and sized by a resize observer: read it once it has been drawn.
+    const readColours = () =>
+      page.evaluate(() => {
+        const c = document.querySelector<HTMLCanvasElement>('[data-testid="loss-chart"]');
+        const ctx = c?.getContext('2d');
+        if (!c || !ctx || c.width === 0 || c.height === 0) return { train: 0, val: 0 };
+        const { data } = ctx.getImageData(0, 0, c.width, c.height);
+        let train = 0;
+        let val = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          if (data[i] > 200 && data[i + 1] > 130 && data[i + 1] < 190 && data[i + 2] < 110) train++;
+          if (data[i] < 120 && data[i + 1] > 150 && data[i + 2] > 190) val++;
+        }
+        return { train, val };
+      });
+    await expect.poll(async () => (await readColours()).train, { timeout: 5000 }).toBeGreaterThan(50);
+    const colours = await readColours();
     expect(colours.train).toBeGreaterThan(50);
     expect(colours.val).toBeGreaterThan(10);
     await screenshot(page, 'fake-train');
@@ -233,7 +294,13 @@ describe('renderer with a fake bridge', () => {
     await page.keyboard.press('Control+Enter');
     await expect.poll(() => page.locator('[data-testid="variation"]').count()).toBe(3);
     const [gen] = await callsOf(page, 'compose:generate');
-    expect(gen.payload).toMatchObject({ model: 'default', seedNotes: [62, 66, 69], temperature: 1, bars: 8, variations: 3 });
+    expect(gen.payload).toMatchObject({
+      model: 'default',
+      seedNotes: [62, 66, 69],
+      temperature: 1,
+      bars: 8,
+      variations: 3,
+    });
     await expect.poll(() => countNotePixels(page, 0)).toBeGreaterThan(500);
     expect(await page.locator('[data-testid="score"]').first().locator('ellipse').count()).toBe(32);
     await screenshot(page, 'fake-compose');
@@ -275,7 +342,8 @@ describe('renderer with a fake bridge', () => {
       for (let x = 0; x < width; x++)
         for (let y = 0; y < height; y++) {
           const i = (y * width + x) * 4;
-          if (data[i] > 90 && data[i] - data[i + 1] > 25 && data[i + 1] - data[i + 2] > 25) return { x: x / dpr, y: y / dpr };
+          if (data[i] > 90 && data[i] - data[i + 1] > 25 && data[i + 1] - data[i + 2] > 25)
+            return { x: x / dpr, y: y / dpr };
         }
       return null;
     });
@@ -300,7 +368,9 @@ describe('renderer with a fake bridge', () => {
 
     // Save MIDI: the bytes main receives are a MIDI file with the roll's notes.
     await page.getByTestId('save-midi').first().click();
-    await expect.poll(() => page.evaluate(() => (window as unknown as { __fake: { saved: number[][] } }).__fake.saved.length)).toBe(1);
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { __fake: { saved: number[][] } }).__fake.saved.length))
+      .toBe(1);
     const bytes = await page.evaluate(() => (window as unknown as { __fake: { saved: number[][] } }).__fake.saved[0]);
     const seq = parseMidi(new Uint8Array(bytes), 'export.mid');
     const exported = seq.tracks.flatMap((t) => t.notes);
@@ -339,7 +409,9 @@ describe('renderer with a fake bridge', () => {
 
     // Seed from a MIDI file's opening, parsed in the page by the core reader.
     await page.locator('[data-testid="seed-midi"]').setInputFiles(MATILDA);
-    const expected = seedFromMidi(new Uint8Array(readFileSync(MATILDA)), 'waltzing-matilda.mid').map(pitchName).join('');
+    const expected = seedFromMidi(new Uint8Array(readFileSync(MATILDA)), 'waltzing-matilda.mid')
+      .map(pitchName)
+      .join('');
     await expect.poll(() => page.locator('[data-testid="seed-notes"]').textContent()).toBe(expected);
     await screenshot(page, 'fake-compose-edited');
     expect(session.errors).toEqual([]);

@@ -112,7 +112,7 @@ describe('the studio, end to end', () => {
     const drawn = await page.evaluate(() => {
       const c = document.querySelector<HTMLCanvasElement>('[data-testid="loss-chart"]');
       const ctx = c?.getContext('2d');
-      if (!c || !ctx) return 0;
+      if (!c || !ctx || c.width === 0 || c.height === 0) return 0;
       const { data } = ctx.getImageData(0, 0, c.width, c.height);
       let n = 0;
       for (let i = 0; i < data.length; i += 4) if (data[i] > 200 && data[i + 1] > 130 && data[i + 1] < 190 && data[i + 2] < 110) n++;

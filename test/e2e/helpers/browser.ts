@@ -93,6 +93,8 @@ export async function countNotePixels(page: Page, rollIndex: number): Promise<nu
     if (!canvas) return -1;
     const ctx = canvas.getContext('2d');
     if (!ctx) return -1;
+    // Not laid out yet (sized by a resize observer): nothing drawn so far.
+    if (canvas.width === 0 || canvas.height === 0) return 0;
     const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
     let count = 0;
     for (let i = 0; i < data.length; i += 4) {
