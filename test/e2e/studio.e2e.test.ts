@@ -138,6 +138,10 @@ describe('the studio, end to end', () => {
       await expect.poll(() => countNotePixels(page, i)).toBeGreaterThan(50);
       // The score has one notehead per note.
       expect(await page.locator('[data-testid="score"]').nth(i).locator('ellipse').count()).toBe(await noteCount(i));
+      // 8 bars of 4/4 (the default length): a bar line after each of bars 1..7, and one at the end.
+      const barLines = await page.locator('[data-testid="score"]').nth(i).locator('line.bar').count();
+      expect(barLines).toBeGreaterThanOrEqual(7);
+      expect(barLines).toBeLessThanOrEqual(8);
     }
     await screenshot(page, 'studio-compose');
   });
