@@ -39,7 +39,7 @@ export type PoolOp = (typeof POOL_OPS)[number];
 /** The exports of engine.wasm / engine-single.wasm (pointers are byte offsets, sizes are element counts). */
 export interface KernelExports {
   heapBase(): number;
-  /** scratch: 0 or SCRATCH_FLOATS floats private to the calling thread (B is packed there). */
+  /** scratch: 0 or SCRATCH_FLOATS floats private to the calling thread (blocks of B and A are packed there). */
   matmulAB(
     c: number,
     a: number,
@@ -273,8 +273,8 @@ export class EngineMemoryError extends Error {
 }
 
 const PAGE_BYTES = 65536;
-/** Packing scratch per thread for the A.B and A^T.B products (KC x NC floats in the kernels). */
-const SCRATCH_FLOATS = 128 * 256;
+/** Packing scratch per thread for the products: SCRATCH_FLOATS in the kernels (a KC x NC block of B, a KC x 8 one of A). */
+const SCRATCH_FLOATS = 128 * 256 + 128 * 8;
 /** Below this many multiply-adds a product is not worth waking a thread for. */
 const PARALLEL_MIN_MACS = 1 << 18;
 
