@@ -36,7 +36,9 @@ function mainLayoutPlugin(): Plugin {
     },
     closeBundle() {
       // Plain files the engine loads at run time, next to the compiled modules that look for them.
-      const copies: [string, string][] = [['src/core/engine/pool/kernelWorker.mjs', 'core/engine/pool/kernelWorker.mjs']];
+      const copies: [string, string][] = [
+        ['src/core/engine/pool/kernelWorker.mjs', 'core/engine/pool/kernelWorker.mjs'],
+      ];
       const wasmBuild = resolve(root, 'src/core/engine/wasm/build');
       if (existsSync(wasmBuild)) {
         for (const file of readdirSync(wasmBuild).filter((f) => f.endsWith('.wasm'))) {

@@ -32,12 +32,16 @@ if ((rebuild || !existsSync(rendererIndex)) && !ownRenderer && !passOn.includes(
   try {
     cli = path.join(path.dirname(require.resolve('electron-vite/package.json')), 'bin', 'electron-vite.js');
   } catch {
-    process.stderr.write('studio: electron-vite is not installed, so the renderer cannot be built; run `npm install` (dev dependencies included).\n');
+    process.stderr.write(
+      'studio: electron-vite is not installed, so the renderer cannot be built; run `npm install` (dev dependencies included).\n',
+    );
     process.exit(1);
   }
   const built = spawnSync(process.execPath, [cli, 'build'], { cwd: packageRoot, stdio: 'inherit' });
   if (built.status !== 0 || !existsSync(rendererIndex)) {
-    process.stderr.write('studio: the renderer build failed (see above); fix it or run `npm run build` to see the errors.\n');
+    process.stderr.write(
+      'studio: the renderer build failed (see above); fix it or run `npm run build` to see the errors.\n',
+    );
     process.exit(1);
   }
 }

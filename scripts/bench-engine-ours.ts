@@ -53,7 +53,12 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
  * `adaptiveThreads` false pins the thread count; true is the product's default (it times threads against one thread
  * during the warm-up and keeps the faster, so a busy machine falls back to one thread).
  */
-export async function benchEngineOurs(threads: number, steps = 10, warmup = 3, adaptiveThreads = false): Promise<OursBenchResult> {
+export async function benchEngineOurs(
+  threads: number,
+  steps = 10,
+  warmup = 3,
+  adaptiveThreads = false,
+): Promise<OursBenchResult> {
   const engine = await createWasmEngine({ threads, adaptiveThreads });
   try {
     const spec = DEFAULT_MELODY_SPEC;

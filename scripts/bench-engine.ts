@@ -42,16 +42,39 @@ async function child(threads: number, steps: number, adaptive: boolean): Promise
 }
 
 function runOurs(threads: number, steps: number, label: string, adaptive = false): Row {
-  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(threads), '--steps', String(steps), ...(adaptive ? ['--adaptive'] : [])];
+  const args = [
+    '--import',
+    'tsx',
+    fileURLToPath(import.meta.url),
+    '--child',
+    String(threads),
+    '--steps',
+    String(steps),
+    ...(adaptive ? ['--adaptive'] : []),
+  ];
   const run = spawnSync(process.execPath, args, {
     cwd: repoRoot,
     encoding: 'utf8',
     timeout: 600_000,
   });
   const line = run.stdout.trim().split('\n').pop() ?? '';
-  if (run.status !== 0 || !line.startsWith('{')) throw new Error(`our engine (${threads} threads) failed: ${run.stderr || run.stdout}`);
-  const r = JSON.parse(line) as { trainMsPerStep: number; generateMs128: number; peakRssMb: number; description: string };
-  return { label, engine: r.description, threads, trainMsPerStep: r.trainMsPerStep, sequencesPerSec: (64 / r.trainMsPerStep) * 1000, generateMs128: r.generateMs128, peakRssMb: r.peakRssMb };
+  if (run.status !== 0 || !line.startsWith('{'))
+    throw new Error(`our engine (${threads} threads) failed: ${run.stderr || run.stdout}`);
+  const r = JSON.parse(line) as {
+    trainMsPerStep: number;
+    generateMs128: number;
+    peakRssMb: number;
+    description: string;
+  };
+  return {
+    label,
+    engine: r.description,
+    threads,
+    trainMsPerStep: r.trainMsPerStep,
+    sequencesPerSec: (64 / r.trainMsPerStep) * 1000,
+    generateMs128: r.generateMs128,
+    peakRssMb: r.peakRssMb,
+  };
 }
 
 function runTorch(threads: number, steps: number, label: string): Row | undefined {
@@ -66,7 +89,12 @@ function runTorch(threads: number, steps: number, label: string): Row | undefine
   const jsonLine = run.stdout.split('\n').find((l) => l.startsWith('{'));
   const rss = /MAXRSS_KB (\d+)/.exec(run.stdout);
   if (!jsonLine) return undefined;
-  const r = JSON.parse(jsonLine) as { engine: string; train_ms_per_step: number; sequences_per_s: number; generate_ms_128: number };
+  const r = JSON.parse(jsonLine) as {
+    engine: string;
+    train_ms_per_step: number;
+    sequences_per_s: number;
+    generate_ms_128: number;
+  };
   return {
     label,
     engine: r.engine,
@@ -89,7 +117,10 @@ const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 function printTable(rows: Row[]): void {
   console.log('| run | engine | threads | ms/step | sequences/s | ms/128 tokens | peak MB |');
   console.log('|---|---|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.label} | ${r.engine} | ${r.threads} | ${f1(r.trainMsPerStep)} | ${f1(r.sequencesPerSec)} | ${f1(r.generateMs128)} | ${f1(r.peakRssMb)} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.label} | ${r.engine} | ${r.threads} | ${f1(r.trainMsPerStep)} | ${f1(r.sequencesPerSec)} | ${f1(r.generateMs128)} | ${f1(r.peakRssMb)} |`,
+    );
 }
 
 async function main(): Promise<void> {
@@ -124,11 +155,18 @@ async function main(): Promise<void> {
   }
   printTable(rows);
   if (ratios.length) for (const r of ratios) console.log(r);
-  else if (!busy) console.log('PyTorch peer not available (needs /usr/bin/python3 with torch and ../shared/bench/torch_lstm_baseline.py): ours only.');
+  else if (!busy)
+    console.log(
+      'PyTorch peer not available (needs /usr/bin/python3 with torch and ../shared/bench/torch_lstm_baseline.py): ours only.',
+    );
   if (busy) {
     const [one, two, adaptive] = rows;
-    console.log(`busy machine: 2 threads pinned vs 1 thread ms/step ${(two.trainMsPerStep / one.trainMsPerStep).toFixed(2)}x (below 1 = threads still help)`);
-    console.log(`busy machine: 2-thread setting as shipped (adaptive: ${adaptive.engine}) vs 1 thread ms/step ${(adaptive.trainMsPerStep / one.trainMsPerStep).toFixed(2)}x`);
+    console.log(
+      `busy machine: 2 threads pinned vs 1 thread ms/step ${(two.trainMsPerStep / one.trainMsPerStep).toFixed(2)}x (below 1 = threads still help)`,
+    );
+    console.log(
+      `busy machine: 2-thread setting as shipped (adaptive: ${adaptive.engine}) vs 1 thread ms/step ${(adaptive.trainMsPerStep / one.trainMsPerStep).toFixed(2)}x`,
+    );
   }
   if (process.argv.includes('--json')) console.log(JSON.stringify({ rows, ratios }));
 }

@@ -17,7 +17,10 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const args = process.argv.slice(2);
 const runsFlag = args.indexOf('--runs');
 const runs = runsFlag >= 0 ? Math.max(1, Number(args[runsFlag + 1]) || 1) : 3;
-const folder = path.resolve(args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--runs') ?? path.resolve(repoRoot, '../shared/data/nottingham/MIDI'));
+const folder = path.resolve(
+  args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--runs') ??
+    path.resolve(repoRoot, '../shared/data/nottingham/MIDI'),
+);
 
 interface Run {
   files: number;
@@ -32,7 +35,13 @@ async function ours(): Promise<Run & { imported: number; failed: number }> {
     const t0 = performance.now();
     const report = await importPaths(library, [folder], { corpusName: 'bench' });
     const seconds = (performance.now() - t0) / 1000;
-    return { files: report.files, seconds, filesPerSec: report.files / seconds, imported: report.imported, failed: report.failed.length };
+    return {
+      files: report.files,
+      seconds,
+      filesPerSec: report.files / seconds,
+      imported: report.imported,
+      failed: report.failed.length,
+    };
   } finally {
     library.close();
     rmSync(dir, { recursive: true, force: true });
@@ -40,7 +49,9 @@ async function ours(): Promise<Run & { imported: number; failed: number }> {
 }
 
 function mido(): Run {
-  const out = execFileSync('/usr/bin/python3', [path.join(repoRoot, 'scripts/mido_parse_bench.py'), folder], { encoding: 'utf8' });
+  const out = execFileSync('/usr/bin/python3', [path.join(repoRoot, 'scripts/mido_parse_bench.py'), folder], {
+    encoding: 'utf8',
+  });
   const r = JSON.parse(out) as { files: number; seconds: number; files_per_sec: number };
   return { files: r.files, seconds: r.seconds, filesPerSec: r.files_per_sec };
 }
@@ -66,7 +77,9 @@ async function main(): Promise<void> {
   console.log(row('python3-mido (parse only)', b));
   const ratio = a.filesPerSec / b.filesPerSec;
   console.log(`ratio ${ratio.toFixed(2)}x  (target >= 2.00x) ${ratio >= 2 ? 'OK' : 'BELOW TARGET'}`);
-  console.log(`all runs, ours: ${oursRuns.map((r) => r.filesPerSec.toFixed(0)).join(', ')} files/s; mido: ${midoRuns.map((r) => r.filesPerSec.toFixed(0)).join(', ')} files/s`);
+  console.log(
+    `all runs, ours: ${oursRuns.map((r) => r.filesPerSec.toFixed(0)).join(', ')} files/s; mido: ${midoRuns.map((r) => r.filesPerSec.toFixed(0)).join(', ')} files/s`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -86,12 +86,17 @@ function parseArgs(argv: string[]): BenchArgs {
     const flag = argv[i];
     const value = () => {
       const v = argv[++i];
-      if (v === undefined) throw new BenchUiError('BENCH_USAGE', `${flag} needs a value (see the usage at the top of scripts/bench-ui.ts).`);
+      if (v === undefined)
+        throw new BenchUiError(
+          'BENCH_USAGE',
+          `${flag} needs a value (see the usage at the top of scripts/bench-ui.ts).`,
+        );
       return v;
     };
     const positive = (v: string) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new BenchUiError('BENCH_USAGE', `${flag} must be a whole number of at least 1, not "${v}".`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new BenchUiError('BENCH_USAGE', `${flag} must be a whole number of at least 1, not "${v}".`);
       return n;
     };
     switch (flag) {
@@ -105,7 +110,8 @@ function parseArgs(argv: string[]): BenchArgs {
       }
       case '--engine': {
         const v = value();
-        if (v !== 'auto' && v !== 'wasm' && v !== 'tfjs-cpu') throw new BenchUiError('BENCH_USAGE', `--engine must be auto, wasm or tfjs-cpu, not "${v}".`);
+        if (v !== 'auto' && v !== 'wasm' && v !== 'tfjs-cpu')
+          throw new BenchUiError('BENCH_USAGE', `--engine must be auto, wasm or tfjs-cpu, not "${v}".`);
         args.engine = v;
         break;
       }
@@ -122,7 +128,10 @@ function parseArgs(argv: string[]): BenchArgs {
         args.cpuProfileOut = path.resolve(value());
         break;
       default:
-        throw new BenchUiError('BENCH_USAGE', `unknown option ${flag} (see the usage at the top of scripts/bench-ui.ts).`);
+        throw new BenchUiError(
+          'BENCH_USAGE',
+          `unknown option ${flag} (see the usage at the top of scripts/bench-ui.ts).`,
+        );
     }
   }
   return args;
@@ -146,7 +155,10 @@ function buildRenderer(outDir: string): void {
     });`;
   const built = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
   if (built.status !== 0 || !existsSync(path.join(outDir, 'index.html'))) {
-    throw new BenchUiError('BENCH_RENDERER_BUILD', `Building the renderer failed (exit ${built.status}): ${(built.stderr || built.stdout).trim().slice(-2000)}`);
+    throw new BenchUiError(
+      'BENCH_RENDERER_BUILD',
+      `Building the renderer failed (exit ${built.status}): ${(built.stderr || built.stdout).trim().slice(-2000)}`,
+    );
   }
 }
 
@@ -162,7 +174,12 @@ async function loadStudio() {
       import('../src/main/services/training'),
       import('../src/studio/server'),
     ]);
-    return { createAppServices: app.createAppServices, importFiles: uploads.importFiles, trainFromRequest: training.trainFromRequest, startStudio: server.startStudio };
+    return {
+      createAppServices: app.createAppServices,
+      importFiles: uploads.importFiles,
+      trainFromRequest: training.trainFromRequest,
+      startStudio: server.startStudio,
+    };
   } catch (err) {
     throw new BenchUiError(
       'BENCH_STUDIO_UNLOADABLE',
@@ -240,8 +257,15 @@ function pageProbe(threads: number | undefined): string {
 })();`;
 }
 
-async function launchChromium(userDataDir: string, threads: number | undefined): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  if (!existsSync(CHROMIUM)) throw new BenchUiError('BENCH_NO_BROWSER', `No browser at ${CHROMIUM}; install Debian's chromium (apt-get install chromium).`);
+async function launchChromium(
+  userDataDir: string,
+  threads: number | undefined,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  if (!existsSync(CHROMIUM))
+    throw new BenchUiError(
+      'BENCH_NO_BROWSER',
+      `No browser at ${CHROMIUM}; install Debian's chromium (apt-get install chromium).`,
+    );
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -290,7 +314,11 @@ function startLoopRecorder() {
   const gcObserver = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-      gcPauses.push({ atMs: entry.startTime - startedAt, durationMs: entry.duration, major: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR });
+      gcPauses.push({
+        atMs: entry.startTime - startedAt,
+        durationMs: entry.duration,
+        major: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR,
+      });
     }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
@@ -320,7 +348,12 @@ interface Phase {
 function byPhase(ticks: Tick[], phases: Phase[]) {
   return phases.map((phase) => {
     const inside = ticks.filter((t) => t.atMs >= phase.fromMs && t.atMs < phase.toMs).map((t) => t.latenessMs);
-    return { phase: phase.name, max: inside.length ? Math.max(...inside) : NaN, p99: percentile(inside, 99), samples: inside.length };
+    return {
+      phase: phase.name,
+      max: inside.length ? Math.max(...inside) : NaN,
+      p99: percentile(inside, 99),
+      samples: inside.length,
+    };
   });
 }
 
@@ -370,8 +403,14 @@ async function main(): Promise<void> {
     const seedJson = JSON.parse(readFileSync(SEED_MELODIES, 'utf8')) as { format: string; melodies: number[][] };
     const melodies = args.melodies === 'all' ? seedJson.melodies : seedJson.melodies.slice(0, args.melodies);
     const upload = new TextEncoder().encode(JSON.stringify({ format: seedJson.format, melodies }));
-    const report = await studioModules.importFiles(services.library, [{ name: 'seed-melodies.json', bytes: upload }], { corpusName: 'seed-melodies' });
-    if (report.imported === 0) throw new BenchUiError('BENCH_IMPORT_FAILED', `Importing ${SEED_MELODIES} stored nothing: ${JSON.stringify(report.failed)}`);
+    const report = await studioModules.importFiles(services.library, [{ name: 'seed-melodies.json', bytes: upload }], {
+      corpusName: 'seed-melodies',
+    });
+    if (report.imported === 0)
+      throw new BenchUiError(
+        'BENCH_IMPORT_FAILED',
+        `Importing ${SEED_MELODIES} stored nothing: ${JSON.stringify(report.failed)}`,
+      );
     const sixteenths = melodies.reduce((sum, m) => sum + m.length, 0);
 
     // The job as the server sees it: its progress events (throughput) and its end.
@@ -390,7 +429,10 @@ async function main(): Promise<void> {
     context = browser.context;
     const { page } = browser;
     await page.goto(studio.url);
-    await page.locator('[data-testid="status-engine"]').filter({ hasText: /engine|threads/ }).waitFor({ timeout: 60_000 });
+    await page
+      .locator('[data-testid="status-engine"]')
+      .filter({ hasText: /engine|threads/ })
+      .waitFor({ timeout: 60_000 });
     await page.keyboard.press('Control+2');
     await page.locator('[data-testid="train-corpus"]').selectOption('seed-melodies');
     await page.locator('[data-testid="train-model-name"]').fill('bench-ui');
@@ -424,26 +466,39 @@ async function main(): Promise<void> {
 
     const firstStepDeadline = performance.now() + 120_000;
     while (!progress.some((e) => e.p.phase === 'epoch') && !jobEnd.payload) {
-      if (performance.now() > firstStepDeadline) throw new BenchUiError('BENCH_NO_PROGRESS', 'The training job sent no epoch progress within 120 s of Start.');
+      if (performance.now() > firstStepDeadline)
+        throw new BenchUiError('BENCH_NO_PROGRESS', 'The training job sent no epoch progress within 120 s of Start.');
       await sleep(50);
     }
     const firstStepAt = progress.find((e) => e.p.phase === 'epoch')?.at ?? performance.now();
     while (!jobEnd.payload && performance.now() - firstStepAt < args.seconds * 1000) await sleep(100);
     // An epoch end was once main's heaviest moment (the checkpoint store, now in the worker): keep one inside the window.
     const epochEnded = () => progress.some((e) => e.p.phase === 'epoch done');
-    while (!jobEnd.payload && !epochEnded() && performance.now() - firstStepAt < (args.seconds + EPOCH_WAIT_MAX_S) * 1000) await sleep(100);
-    if (!epochEnded()) console.log(`note: no epoch ended within ${args.seconds + EPOCH_WAIT_MAX_S} s of training, so no epoch end was measured (lower --melodies).`);
+    while (
+      !jobEnd.payload &&
+      !epochEnded() &&
+      performance.now() - firstStepAt < (args.seconds + EPOCH_WAIT_MAX_S) * 1000
+    )
+      await sleep(100);
+    if (!epochEnded())
+      console.log(
+        `note: no epoch ended within ${args.seconds + EPOCH_WAIT_MAX_S} s of training, so no epoch end was measured (lower --melodies).`,
+      );
     // The store follows 'epoch done' (validation is over, the worker encodes and writes, this thread updates the model row): let it happen.
     else await sleep(CHECKPOINT_STORE_WINDOW_MS);
     if (jobEnd.payload) {
-      throw new BenchUiError('BENCH_JOB_ENDED', `The training job ended (${jobEnd.payload.status}) before the ${args.seconds} s window: ${jobEnd.payload.error?.message ?? 'no error'}.`);
+      throw new BenchUiError(
+        'BENCH_JOB_ENDED',
+        `The training job ended (${jobEnd.payload.status}) before the ${args.seconds} s window: ${jobEnd.payload.error?.message ?? 'no error'}.`,
+      );
     }
 
     const cancelClickedAt = performance.now();
     await page.locator('[data-testid="train-cancel"]').click();
     const cancelDeadline = performance.now() + 30_000;
     while (!jobEnd.payload) {
-      if (performance.now() > cancelDeadline) throw new BenchUiError('BENCH_CANCEL_HUNG', "The training job did not end within 30 s of the page's Cancel.");
+      if (performance.now() > cancelDeadline)
+        throw new BenchUiError('BENCH_CANCEL_HUNG', "The training job did not end within 30 s of the page's Cancel.");
       await sleep(10);
     }
     const endedAt = performance.now();
@@ -461,7 +516,9 @@ async function main(): Promise<void> {
       console.log(`main-thread CPU profile written to ${args.cpuProfileOut} (open it in Chrome DevTools, Performance)`);
     }
     const loadAfter = os.loadavg()[0];
-    const progressText = ((await page.locator('[data-testid="train-progress"]').textContent()) ?? '').replace(/\s+/g, ' ').trim();
+    const progressText = ((await page.locator('[data-testid="train-progress"]').textContent()) ?? '')
+      .replace(/\s+/g, ' ')
+      .trim();
 
     // 4. Figures. Times in ms since Start (negative: the idle baseline); the page's clock is aligned to within the
     // few ms that page.evaluate took.
@@ -470,14 +527,24 @@ async function main(): Promise<void> {
       { name: 'Start to first step', fromMs: 0, toMs: firstStepAt - startedAt },
       { name: 'steady training', fromMs: firstStepAt - startedAt, toMs: cancelClickedAt - startedAt },
       { name: 'Cancel to job end', fromMs: cancelClickedAt - startedAt, toMs: endedAt - startedAt },
-      { name: `${AFTER_END_MS / 1000} s after the end`, fromMs: endedAt - startedAt, toMs: endedAt - startedAt + AFTER_END_MS + 50 },
+      {
+        name: `${AFTER_END_MS / 1000} s after the end`,
+        fromMs: endedAt - startedAt,
+        toMs: endedAt - startedAt + AFTER_END_MS + 50,
+      },
     ];
     const mainTicksFromStart = mainTicks.map((t) => ({ ...t, atMs: t.atMs - (startedAt - recorder.startedAt) }));
     const pageTicksFromStart = pageResult.ticks.map((t) => ({ ...t, atMs: t.atMs - (startedAt - pageProbeStartedAt) }));
     const pageLongTasks = pageResult.longTasks.map((t) => ({ ...t, atMs: t.atMs - (startedAt - pageProbeStartedAt) }));
     const inTraining = (t: { atMs: number }) => t.atMs >= 0 && t.atMs < endedAt - startedAt;
-    const mainLateness = { max: loopDelay.max / 1e6 - LOOP_RESOLUTION_MS, p99: loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS, samples: loopDelay.count };
-    const trainingGcPauses = gcPauses.map((g) => ({ ...g, atMs: g.atMs - (startedAt - recorder.startedAt) })).filter(inTraining);
+    const mainLateness = {
+      max: loopDelay.max / 1e6 - LOOP_RESOLUTION_MS,
+      p99: loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS,
+      samples: loopDelay.count,
+    };
+    const trainingGcPauses = gcPauses
+      .map((g) => ({ ...g, atMs: g.atMs - (startedAt - recorder.startedAt) }))
+      .filter(inTraining);
     // The training loop reports 'epoch done' just before it hands over the epoch's checkpoint, which this (main)
     // thread then stores: the store follows each of these within moments (the worker encodes the bytes first).
     const epochEndsMs = progress.filter((e) => e.p.phase === 'epoch done').map((e) => e.at - startedAt);
@@ -485,36 +552,64 @@ async function main(): Promise<void> {
     const causeOf = (t: Tick) => {
       const tickFrom = t.atMs - t.latenessMs - LOOP_RESOLUTION_MS;
       // A GC pause explains the tick only if it took most of it; a short one beside other work is not the cause.
-      const gc = trainingGcPauses.find((g) => g.atMs < t.atMs && g.atMs + g.durationMs > tickFrom && g.durationMs >= t.latenessMs / 2);
+      const gc = trainingGcPauses.find(
+        (g) => g.atMs < t.atMs && g.atMs + g.durationMs > tickFrom && g.durationMs >= t.latenessMs / 2,
+      );
       if (gc) return `${gc.major ? 'major' : 'minor'} GC ${gc.durationMs.toFixed(0)} ms`;
       if (epochEndsMs.some((end) => end <= t.atMs && end >= tickFrom - CHECKPOINT_STORE_WINDOW_MS)) return 'epoch end';
       if (t.atMs >= cancelClickedAt - startedAt) return 'after Cancel: job teardown';
       return 'not attributed';
     };
-    const longestGc = trainingGcPauses.reduce((a, b) => (b.durationMs > a.durationMs ? b : a), { atMs: NaN, durationMs: 0, major: false });
+    const longestGc = trainingGcPauses.reduce((a, b) => (b.durationMs > a.durationMs ? b : a), {
+      atMs: NaN,
+      durationMs: 0,
+      major: false,
+    });
     const pageLatenesses = pageTicksFromStart.filter(inTraining).map((t) => t.latenessMs);
-    const pageLateness = { max: pageLatenesses.length ? Math.max(...pageLatenesses) : NaN, p99: percentile(pageLatenesses, 99), samples: pageLatenesses.length };
+    const pageLateness = {
+      max: pageLatenesses.length ? Math.max(...pageLatenesses) : NaN,
+      p99: percentile(pageLatenesses, 99),
+      samples: pageLatenesses.length,
+    };
     const trainingLongTasks = pageLongTasks.filter(inTraining);
     const longestTaskMs = trainingLongTasks.length ? Math.max(...trainingLongTasks.map((t) => t.durationMs)) : 0;
 
     const epochEvents = progress.filter((e) => e.p.phase === 'epoch' && e.p.step !== undefined);
-    const stepsOf = (p: JobProgress | undefined) => (p ? ((p.epoch ?? 1) - 1) * (p.stepsPerEpoch ?? 0) + (p.step ?? 0) : 0);
+    const stepsOf = (p: JobProgress | undefined) =>
+      p ? ((p.epoch ?? 1) - 1) * (p.stepsPerEpoch ?? 0) + (p.step ?? 0) : 0;
     const first = epochEvents[0];
     const last = epochEvents.at(-1);
     const stepsDone = stepsOf(last?.p);
-    const msPerStep = first && last && stepsDone > stepsOf(first.p) ? (last.at - first.at) / (stepsDone - stepsOf(first.p)) : NaN;
+    const msPerStep =
+      first && last && stepsDone > stepsOf(first.p) ? (last.at - first.at) / (stepsDone - stepsOf(first.p)) : NaN;
     const sequencesPerSec = last?.p.sequencesPerSec ?? NaN;
     const engine = last?.p.engine ?? 'unknown';
     const epochsCompleted = progress.filter((e) => e.p.phase === 'epoch done').length;
     const spec = DEFAULT_MELODY_SPEC;
     const summary = {
-      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1mBefore: loadBefore, loadAverage1mAfter: loadAfter },
-      spec: { embeddingDim: spec.embeddingDim, hiddenSize: spec.hiddenSize, layers: spec.layers, window: spec.window, batchSize: DEFAULT_TRAINING.batchSize },
+      machine: {
+        cores: os.cpus().length,
+        cpu: os.cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        loadAverage1mBefore: loadBefore,
+        loadAverage1mAfter: loadAfter,
+      },
+      spec: {
+        embeddingDim: spec.embeddingDim,
+        hiddenSize: spec.hiddenSize,
+        layers: spec.layers,
+        window: spec.window,
+        batchSize: DEFAULT_TRAINING.batchSize,
+      },
       corpus: { melodies: melodies.length, sixteenths },
       engine,
       measuredSeconds: (endedAt - startedAt) / 1000,
       targetMs: TARGET_MS,
-      mainProcess: { ...mainLateness, eventLoopUtilization: elu.utilization, byPhase: byPhase(mainTicksFromStart, phases), worst: worstMoments(mainTicksFromStart.filter(inTraining), 5),
+      mainProcess: {
+        ...mainLateness,
+        eventLoopUtilization: elu.utilization,
+        byPhase: byPhase(mainTicksFromStart, phases),
+        worst: worstMoments(mainTicksFromStart.filter(inTraining), 5),
         gcPauses: trainingGcPauses.length,
         gcPausesMs: trainingGcPauses.reduce((sum, g) => sum + g.durationMs, 0),
         longestGcPauseMs: longestGc.durationMs,
@@ -559,29 +654,56 @@ async function main(): Promise<void> {
             .join(', ')
         : `none over ${SPIKE_MS} ms`;
     console.log('');
-    console.log(`bench:ui: responsiveness while the DEFAULT model trains (E${spec.embeddingDim}, LSTM ${spec.hiddenSize} x${spec.layers}, window ${spec.window}, batch ${DEFAULT_TRAINING.batchSize})`);
+    console.log(
+      `bench:ui: responsiveness while the DEFAULT model trains (E${spec.embeddingDim}, LSTM ${spec.hiddenSize} x${spec.layers}, window ${spec.window}, batch ${DEFAULT_TRAINING.batchSize})`,
+    );
     console.log(
       `machine: ${summary.machine.cores} cores (${summary.machine.cpu}), Node ${process.version}; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after` +
-        (Math.max(loadBefore, loadAfter) > summary.machine.cores ? ' (more runnable work than cores: other processes delay every thread, read the figures with that)' : ''),
+        (Math.max(loadBefore, loadAfter) > summary.machine.cores
+          ? ' (more runnable work than cores: other processes delay every thread, read the figures with that)'
+          : ''),
     );
     console.log(
       `corpus: ${melodies.length} seed melodies (${sixteenths} sixteenths); engine: ${engine}; ` +
         `engine threads in the page's train:start: ${received.threads ?? "none (the engine's default)"}; spec sent: ${JSON.stringify(received.spec)}`,
     );
-    console.log(`measured: ${summary.measuredSeconds.toFixed(1)} s from Start to the cancelled job's end; first step after ${summary.training.startToFirstStepSeconds.toFixed(1)} s`);
+    console.log(
+      `measured: ${summary.measuredSeconds.toFixed(1)} s from Start to the cancelled job's end; first step after ${summary.training.startToFirstStepSeconds.toFixed(1)} s`,
+    );
     console.log('');
-    console.log(`| ${'event-loop lateness'.padEnd(36)} | ${'max'.padStart(9)} | ${'p99'.padStart(9)} | target | verdict | samples`);
+    console.log(
+      `| ${'event-loop lateness'.padEnd(36)} | ${'max'.padStart(9)} | ${'p99'.padStart(9)} | target | verdict | samples`,
+    );
     console.log(`|${'-'.repeat(38)}|${'-'.repeat(11)}|${'-'.repeat(11)}|--------|---------|--------`);
-    console.log(row('main process (studio server, IPC)', mainLateness.max, mainLateness.p99, `${mainLateness.samples} x ${LOOP_RESOLUTION_MS} ms (monitorEventLoopDelay); ELU ${elu.utilization.toFixed(2)}`));
-    for (const p of summary.mainProcess.byPhase) console.log(row(`  ${p.phase}`, p.max, p.p99, `${p.samples} ticks (own 10 ms timer)`));
-    console.log(row('page (16 ms setInterval)', pageLateness.max, pageLateness.p99, `${pageLateness.samples} ticks; ${trainingLongTasks.length} long tasks${trainingLongTasks.length ? `, longest ${ms(longestTaskMs)}` : ''}`));
+    console.log(
+      row(
+        'main process (studio server, IPC)',
+        mainLateness.max,
+        mainLateness.p99,
+        `${mainLateness.samples} x ${LOOP_RESOLUTION_MS} ms (monitorEventLoopDelay); ELU ${elu.utilization.toFixed(2)}`,
+      ),
+    );
+    for (const p of summary.mainProcess.byPhase)
+      console.log(row(`  ${p.phase}`, p.max, p.p99, `${p.samples} ticks (own 10 ms timer)`));
+    console.log(
+      row(
+        'page (16 ms setInterval)',
+        pageLateness.max,
+        pageLateness.p99,
+        `${pageLateness.samples} ticks; ${trainingLongTasks.length} long tasks${trainingLongTasks.length ? `, longest ${ms(longestTaskMs)}` : ''}`,
+      ),
+    );
     for (const p of summary.page.byPhase) console.log(row(`  ${p.phase}`, p.max, p.p99, `${p.samples} ticks`));
     console.log('');
-    console.log(`the first rows of each block cover Start to the job's end; "thread busy" = our code running on that thread during the late tick`);
+    console.log(
+      `the first rows of each block cover Start to the job's end; "thread busy" = our code running on that thread during the late tick`,
+    );
     console.log(`worst moments, main: ${moments(summary.mainProcess.worst)}`);
     console.log(
       `main thread GC: ${trainingGcPauses.length} pauses (${summary.mainProcess.majorGcPauses} major), ${ms(summary.mainProcess.gcPausesMs)} in all` +
-        (trainingGcPauses.length ? `, longest ${ms(longestGc.durationMs)} (${longestGc.major ? 'major' : 'minor'}) at ${(longestGc.atMs / 1000).toFixed(1)} s` : '') +
+        (trainingGcPauses.length
+          ? `, longest ${ms(longestGc.durationMs)} (${longestGc.major ? 'major' : 'minor'}) at ${(longestGc.atMs / 1000).toFixed(1)} s`
+          : '') +
         `; heap ${heapUsedAtStartMB.toFixed(0)} MB at Start, of which this harness's playwright-core is ~40 MB (the Electron main process has none)`,
     );
     console.log(`worst moments, page: ${moments(summary.page.worst)}`);
@@ -596,7 +718,9 @@ async function main(): Promise<void> {
         `${stepsDone} steps (${epochsCompleted} epoch${epochsCompleted === 1 ? '' : 's'} completed and stored, ${last?.p.stepsPerEpoch ?? '?'} steps each)` +
         `${last?.p.loss !== undefined ? `, loss ${last.p.loss.toFixed(3)}` : ''}`,
     );
-    console.log(`progress events: ${progress.length} sent by the job, ${pageResult.progressMessages} received by the page; Cancel to job end: ${ms(summary.training.cancelToEndMs)} (${finished.status})`);
+    console.log(
+      `progress events: ${progress.length} sent by the job, ${pageResult.progressMessages} received by the page; Cancel to job end: ${ms(summary.training.cancelToEndMs)} (${finished.status})`,
+    );
     console.log(`the page showed: "${progressText}"`);
     if (browser.errors.length) console.log(`page console errors: ${browser.errors.join(' | ')}`);
     if (args.jsonOut) {

@@ -51,7 +51,10 @@ const OFFLINE_HELP =
   'train, generate, compose) and the browser studio (`npm run studio`, then open the printed http://127.0.0.1 URL).';
 
 if (!existsSync(electronDir)) {
-  fail('Electron is not installed (node_modules/electron is missing). Run `npm install` first. ' + OFFLINE_HELP.slice(OFFLINE_HELP.indexOf('Meanwhile')));
+  fail(
+    'Electron is not installed (node_modules/electron is missing). Run `npm install` first. ' +
+      OFFLINE_HELP.slice(OFFLINE_HELP.indexOf('Meanwhile')),
+  );
 }
 
 // 1. Build (dev mode builds and serves itself).
@@ -65,7 +68,9 @@ if (!dev) {
 // 2. The Electron binary.
 let electron = electronBinary();
 if (!electron) {
-  process.stdout.write('etude: the Electron binary is missing; downloading it once (node node_modules/electron/install.js)...\n');
+  process.stdout.write(
+    'etude: the Electron binary is missing; downloading it once (node node_modules/electron/install.js)...\n',
+  );
   // Output captured: its stack trace would bury the explanation below.
   const installed = run(process.execPath, [path.join(electronDir, 'install.js')], {
     env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '' },
@@ -75,7 +80,9 @@ if (!electron) {
   });
   electron = installed.status === 0 ? electronBinary() : undefined;
   if (!electron) {
-    const reason = `${installed.stderr ?? ''}`.split('\n').find((line) => /error|ENOTFOUND|ECONN|EAI_AGAIN|timed out/i.test(line));
+    const reason = `${installed.stderr ?? ''}`
+      .split('\n')
+      .find((line) => /error|ENOTFOUND|ECONN|EAI_AGAIN|timed out/i.test(line));
     fail(OFFLINE_HELP + (reason ? `\n(The download failed with: ${reason.trim().slice(0, 200)})` : ''));
   }
 }
@@ -93,7 +100,7 @@ if (probe.status !== 0) {
   );
   if (run(process.execPath, [binPath('electron-builder'), 'install-app-deps']).status !== 0) {
     fail(
-      'better-sqlite3 could not be rebuilt for Electron (it needs Electron\'s headers, downloaded once, and a C++ toolchain). ' +
+      "better-sqlite3 could not be rebuilt for Electron (it needs Electron's headers, downloaded once, and a C++ toolchain). " +
         'Connect once and retry, or use the CLI (`npx etude`) or the browser studio (`npm run studio`), which run on plain Node.',
     );
   }
@@ -102,6 +109,10 @@ if (probe.status !== 0) {
 // 4. Launch.
 const args = dev ? [binPath('electron-vite'), 'dev'] : [electron, '.'];
 const command = dev ? process.execPath : args.shift();
-const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ELECTRON_RUN_AS_NODE: undefined } });
+const child = spawn(command, args, {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, ELECTRON_RUN_AS_NODE: undefined },
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));

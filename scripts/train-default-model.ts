@@ -52,16 +52,23 @@ async function main() {
   const minutes = Number(flag('minutes', '0'));
   const engineChoice = flag('engine', 'auto');
   const threadsFlag = flag('threads', 'auto');
-  if (!isEngineChoice(engineChoice)) throw new Error(`--engine must be auto, wasm, tfjs-cpu, tfjs-node or tfjs-node-gpu, got: ${engineChoice}`);
+  if (!isEngineChoice(engineChoice))
+    throw new Error(`--engine must be auto, wasm, tfjs-cpu, tfjs-node or tfjs-node-gpu, got: ${engineChoice}`);
   const corpus = JSON.parse(readFileSync(corpusPath, 'utf8')) as Record<'train' | 'valid' | 'test', number[][][]>;
-  const toPieces = (split: 'train' | 'valid'): TokenPiece[] => corpus[split].map((frames, i) => ({ name: `${split}-${i}`, tokens: sopranoTokens(frames) }));
+  const toPieces = (split: 'train' | 'valid'): TokenPiece[] =>
+    corpus[split].map((frames, i) => ({ name: `${split}-${i}`, tokens: sopranoTokens(frames) }));
   const spec = DEFAULT_MELODY_SPEC;
   const training: TrainingConfig = { ...DEFAULT_TRAINING, epochs, earlyStoppingPatience: 4 };
   const train = buildWindows(toPieces('train'), spec.window);
   const valid = buildWindows(toPieces('valid'), spec.window);
-  const engine = await selectEngine({ engine: engineChoice, threads: threadsFlag === 'auto' ? 'auto' : Number(threadsFlag) });
+  const engine = await selectEngine({
+    engine: engineChoice,
+    threads: threadsFlag === 'auto' ? 'auto' : Number(threadsFlag),
+  });
   console.log(`${engine.info.description}${engine.info.fallbackReason ? ` (${engine.info.fallbackReason})` : ''}`);
-  console.log(`JSB soprano: ${corpus.train.length} train / ${corpus.valid.length} valid chorales, ${train.size} / ${valid.size} windows, ${parameterCount(spec)} parameters`);
+  console.log(
+    `JSB soprano: ${corpus.train.length} train / ${corpus.valid.length} valid chorales, ${train.size} / ${valid.size} windows, ${parameterCount(spec)} parameters`,
+  );
   const previous: Checkpoint | undefined = process.argv.includes('--continue')
     ? decodeCheckpoint(new Uint8Array(readFileSync(path.join(outDir, 'default.etude-ckpt'))))
     : undefined;
@@ -92,16 +99,28 @@ async function main() {
       valid,
       training,
       signal: controller.signal,
-      ...(previous ? { resume: { epoch: previous.epoch, step: previous.step, metrics: { ...previous.metrics, epochsWithoutImprovement: 0 } } } : {}),
+      ...(previous
+        ? {
+            resume: {
+              epoch: previous.epoch,
+              step: previous.step,
+              metrics: { ...previous.metrics, epochsWithoutImprovement: 0 },
+            },
+          }
+        : {}),
       onProgress: (p) => {
         if (p.phase === 'epoch' && p.step && p.step % 50 === 0)
-          console.log(`epoch ${p.epoch} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss?.toFixed(4)} ${p.sequencesPerSec?.toFixed(0)} seq/s`);
+          console.log(
+            `epoch ${p.epoch} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss?.toFixed(4)} ${p.sequencesPerSec?.toFixed(0)} seq/s`,
+          );
       },
       onCheckpoint: (c) => {
         lastEpochMs = Date.now() - epochStart;
         epochStart = Date.now();
         const valLoss = c.metrics.valLoss ?? Infinity;
-        console.log(`epoch ${c.epoch}: loss ${c.metrics.loss?.toFixed(4)} valLoss ${valLoss.toFixed(4)} (${(lastEpochMs / 1000).toFixed(0)} s)`);
+        console.log(
+          `epoch ${c.epoch}: loss ${c.metrics.loss?.toFixed(4)} valLoss ${valLoss.toFixed(4)} (${(lastEpochMs / 1000).toFixed(0)} s)`,
+        );
         if (valLoss < best) {
           best = valLoss;
           const bytes = encodeCheckpoint({
@@ -125,7 +144,7 @@ async function main() {
             [
               '# The bundled default model',
               '',
-              'The thesis\' melody LSTM (Embedding 130->256, LSTM 256 x2, Dense 130; window 30; 1,117,314 parameters) trained on the',
+              "The thesis' melody LSTM (Embedding 130->256, LSTM 256 x2, Dense 130; window 30; 1,117,314 parameters) trained on the",
               'soprano line of the JSB chorales (J. S. Bach, public domain; `Jsb16thSeparated.json`, voice 0 of each 16th-note frame,',
               'encoded to the 130-token melody format). Train split for training, valid split for validation.',
               '',

@@ -72,7 +72,8 @@ export function parseGlobalArgs(argv: readonly string[]): GlobalArgs {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--data-dir') {
-      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) throw new UsageError('--data-dir needs a folder, e.g. --data-dir ~/etude-data');
+      if (i + 1 >= argv.length || argv[i + 1].startsWith('--'))
+        throw new UsageError('--data-dir needs a folder, e.g. --data-dir ~/etude-data');
       result.dataDir = argv[++i];
     } else if (arg.startsWith('--data-dir=')) {
       result.dataDir = arg.slice('--data-dir='.length);
@@ -124,9 +125,12 @@ export async function main(argv: readonly string[], commands: readonly CommandEn
       // One broken command module must not take the whole help page down with it.
       const loaded = await Promise.all(
         commands.map((c) =>
-          c.load().catch(
-            (err: unknown): CliCommand => ({ name: c.name, summary: `(unavailable: ${(err as Error).message.split('\n')[0]})`, usage: '', run: () => Promise.reject(err) }),
-          ),
+          c.load().catch((err: unknown): CliCommand => ({
+            name: c.name,
+            summary: `(unavailable: ${(err as Error).message.split('\n')[0]})`,
+            usage: '',
+            run: () => Promise.reject(err),
+          })),
         ),
       );
       process.stdout.write(generalHelp(loaded) + '\n');
@@ -134,7 +138,9 @@ export async function main(argv: readonly string[], commands: readonly CommandEn
     }
     const entry = commands.find((c) => c.name === globals.commandName);
     if (!entry) {
-      throw new UsageError(`unknown command "${globals.commandName}"; commands: ${commands.map((c) => c.name).join(', ')} (etude --help)`);
+      throw new UsageError(
+        `unknown command "${globals.commandName}"; commands: ${commands.map((c) => c.name).join(', ')} (etude --help)`,
+      );
     }
     const command = await entry.load();
     if (globals.commandArgs.includes('--help') || globals.commandArgs.includes('-h')) {
@@ -144,7 +150,10 @@ export async function main(argv: readonly string[], commands: readonly CommandEn
     const ctx: CliContext = {
       dataDirFlag: globals.dataDir,
       library() {
-        library ??= openUserLibrary({ dataDir: globals.dataDir, onSlowQuery: slowQueryLogFor(globals.dataDir) }).library;
+        library ??= openUserLibrary({
+          dataDir: globals.dataDir,
+          onSlowQuery: slowQueryLogFor(globals.dataDir),
+        }).library;
         return library;
       },
       dataDir: () => resolveDataDir({ flag: globals.dataDir }),

@@ -50,8 +50,12 @@ if (!app.requestSingleInstanceLock()) {
     contents.on('will-attach-webview', (e) => e.preventDefault());
   });
 
-  app.on('render-process-gone', (_event, _contents, details) => logToFile('render-process-gone', `${details.reason} (exit ${details.exitCode})`));
-  app.on('child-process-gone', (_event, details) => logToFile('child-process-gone', `${details.type} ${details.reason} (exit ${details.exitCode})`));
+  app.on('render-process-gone', (_event, _contents, details) =>
+    logToFile('render-process-gone', `${details.reason} (exit ${details.exitCode})`),
+  );
+  app.on('child-process-gone', (_event, details) =>
+    logToFile('child-process-gone', `${details.type} ${details.reason} (exit ${details.exitCode})`),
+  );
 
   void app.whenReady().then(start);
 
@@ -72,7 +76,9 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function start() {
-  const resourcesDir = app.isPackaged ? path.join(process.resourcesPath, 'resources') : path.join(app.getAppPath(), 'resources');
+  const resourcesDir = app.isPackaged
+    ? path.join(process.resourcesPath, 'resources')
+    : path.join(app.getAppPath(), 'resources');
   try {
     services = createAppServices({ dataDir, resourcesDir, appVersion: app.getVersion() });
   } catch (err) {

@@ -43,13 +43,22 @@ function hardenSession(ses: Session, devServerUrl: string | undefined, rendererD
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
   ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP], 'X-Content-Type-Options': ['nosniff'] } });
+    callback({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': [RENDERER_CSP],
+        'X-Content-Type-Options': ['nosniff'],
+      },
+    });
   });
   // No remote content: only our files (and the dev server during development), plus in-page data.
   ses.webRequest.onBeforeRequest((details, callback) => {
     const { protocol } = new URL(details.url);
     const allowed =
-      protocol === 'data:' || protocol === 'blob:' || protocol === 'devtools:' || isOwnRendererUrl(details.url, devServerUrl, rendererDir) ||
+      protocol === 'data:' ||
+      protocol === 'blob:' ||
+      protocol === 'devtools:' ||
+      isOwnRendererUrl(details.url, devServerUrl, rendererDir) ||
       (devServerUrl !== undefined && details.url.startsWith(new URL(devServerUrl).origin.replace(/^http/, 'ws')));
     callback({ cancel: !allowed });
   });

@@ -172,7 +172,11 @@ export const trainingOverridesSchema = z
     earlyStoppingPatience: z.number().int().min(0).max(100),
     transpositions: z.array(z.number().int().min(-24).max(24)).max(49),
     clipNorm: z.number().min(0).max(1000),
-    randomSeed: z.number().int().min(0).max(2 ** 32 - 1),
+    randomSeed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
   })
   .partial()
   .strict();
@@ -277,7 +281,11 @@ export const generationRequestSchema = z.object({
   bars: z.number().int().min(1).max(64),
   variations: z.number().int().min(1).max(8),
   /** The sampler's RNG seed: same seed + settings + checkpoint = same notes. */
-  randomSeed: z.number().int().min(0).max(2 ** 32 - 1),
+  randomSeed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
 });
 export type GenerationRequestDto = z.infer<typeof generationRequestSchema>;
 

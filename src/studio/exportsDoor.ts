@@ -25,7 +25,9 @@ export function createStudioDoor(dataDir: string): DoorAdapter {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         }
       }
-      throw Object.assign(new Error(`Too many exports named ${fileName} in ${exportsDir}; rename or move some.`), { code: 'EXPORT_NAME_EXHAUSTED' });
+      throw Object.assign(new Error(`Too many exports named ${fileName} in ${exportsDir}; rename or move some.`), {
+        code: 'EXPORT_NAME_EXHAUSTED',
+      });
     },
     async startDrag() {
       // The page drags with dataTransfer 'DownloadURL' itself; nothing for the server to do.

@@ -79,7 +79,9 @@ async function main() {
     rendererDir: args.rendererDir ?? path.join(repoRoot, 'out/renderer'),
     resourcesDir: path.join(repoRoot, 'resources'),
   });
-  process.stdout.write(`Etude studio is running (data folder ${dataDir}).\nOpen: ${studio.url}\nPress Ctrl-C to stop.\n`);
+  process.stdout.write(
+    `Etude studio is running (data folder ${dataDir}).\nOpen: ${studio.url}\nPress Ctrl-C to stop.\n`,
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -95,12 +95,20 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1'));
+  return LOOPBACK_HOSTS.has(
+    host
+      .trim()
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1'),
+  );
 }
 
 /** Starts the studio; resolves once it listens. @throws StudioHostError for a non-loopback host. */
 export async function startStudio(options: StudioOptions): Promise<StudioHandle> {
-  const host = (options.host ?? '127.0.0.1').trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const host = (options.host ?? '127.0.0.1')
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (!isLoopbackHost(host)) throw new StudioHostError(options.host ?? '');
   // 'localhost' may resolve to a non-loopback address in a broken hosts file; bind the address itself.
   const bindAddress = host === 'localhost' ? '127.0.0.1' : host;
@@ -111,7 +119,10 @@ export async function startStudio(options: StudioOptions): Promise<StudioHandle>
   const ownServices = options.services === undefined;
   const services =
     options.services ??
-    createAppServices({ dataDir: options.dataDir, resourcesDir: options.resourcesDir ?? path.join(repoRoot, 'resources') });
+    createAppServices({
+      dataDir: options.dataDir,
+      resourcesDir: options.resourcesDir ?? path.join(repoRoot, 'resources'),
+    });
   // Warm the engine probe now (about 1.5 s: loads the engine and its threads) so the page's first app:info is quick.
   if (ownServices) void Promise.resolve(services.appInfo()).catch(() => {});
   const handlerOptions = { validateResponses: options.validateResponses };
@@ -189,7 +200,11 @@ export async function startStudio(options: StudioOptions): Promise<StudioHandle>
     }
     if (!info?.isFile()) {
       if (relative === '/index.html') {
-        return refuse(res, 503, `The renderer is not built (no ${path.join(rendererDir, 'index.html')}). Run \`npm run build\` (bin/studio.mjs does it for you).`);
+        return refuse(
+          res,
+          503,
+          `The renderer is not built (no ${path.join(rendererDir, 'index.html')}). Run \`npm run build\` (bin/studio.mjs does it for you).`,
+        );
       }
       return refuse(res, 404, 'Not found.');
     }
@@ -211,7 +226,8 @@ export async function startStudio(options: StudioOptions): Promise<StudioHandle>
     if (url.pathname !== '/ws') return reject(404, 'Not Found');
     if (!ownHosts().has(String(req.headers.host ?? '').toLowerCase())) return reject(403, 'Forbidden');
     if (!ownOrigins().has(String(req.headers.origin ?? ''))) return reject(403, 'Forbidden');
-    if (!tokenMatches(url.searchParams.get('token')) && !tokenMatches(cookieToken(req))) return reject(403, 'Forbidden');
+    if (!tokenMatches(url.searchParams.get('token')) && !tokenMatches(cookieToken(req)))
+      return reject(403, 'Forbidden');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
@@ -232,7 +248,10 @@ export async function startStudio(options: StudioOptions): Promise<StudioHandle>
           request = decodeWire(data.toString()) as typeof request;
           if (!request || typeof request !== 'object') throw new Error('not an object');
         } catch (err) {
-          send(ws, { id: -1, envelope: fail(ERROR_CODES.INVALID_PAYLOAD, `Unreadable message: ${(err as Error).message}`) });
+          send(ws, {
+            id: -1,
+            envelope: fail(ERROR_CODES.INVALID_PAYLOAD, `Unreadable message: ${(err as Error).message}`),
+          });
           return;
         }
         if (request.channel === 'ready') {

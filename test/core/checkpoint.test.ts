@@ -1,16 +1,32 @@
 // SPDX-License-Identifier: MIT
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, decodeCheckpoint, encodeCheckpoint, readCheckpointHeader, type Checkpoint } from '../../src/core/model/checkpoint';
+import {
+  CheckpointError,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  readCheckpointHeader,
+  type Checkpoint,
+} from '../../src/core/model/checkpoint';
 import { DEFAULT_TRAINING, melodyLstmTensors, type ModelSpec } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
 import type { NamedWeights } from '../../src/core/engine/types';
 
-const spec: ModelSpec = { kind: 'melody-lstm', encoding: 'melody-130', vocabSize: 130, embeddingDim: 6, hiddenSize: 5, layers: 2, dropout: 0, window: 4 };
+const spec: ModelSpec = {
+  kind: 'melody-lstm',
+  encoding: 'melody-130',
+  vocabSize: 130,
+  embeddingDim: 6,
+  hiddenSize: 5,
+  layers: 2,
+  dropout: 0,
+  window: 4,
+};
 
 function randomNamed(seed: number): NamedWeights {
   const rng = createRng(seed);
   const out: NamedWeights = {};
-  for (const t of melodyLstmTensors(spec)) out[t.name] = Float32Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1));
+  for (const t of melodyLstmTensors(spec))
+    out[t.name] = Float32Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1));
   return out;
 }
 
@@ -65,7 +81,9 @@ describe('checkpoint codec', () => {
   it('rejects truncation at any point with CHECKPOINT_TRUNCATED (or CORRUPT inside the header)', () => {
     const bytes = encodeCheckpoint(sample());
     for (const cut of [0, 7, 15, 40, bytes.length - 1, bytes.length - 100, Math.floor(bytes.length / 2)]) {
-      expect(['CHECKPOINT_TRUNCATED', 'CHECKPOINT_NOT_ETUDE', 'CHECKPOINT_CORRUPT']).toContain(codeOf(() => decodeCheckpoint(bytes.subarray(0, cut))));
+      expect(['CHECKPOINT_TRUNCATED', 'CHECKPOINT_NOT_ETUDE', 'CHECKPOINT_CORRUPT']).toContain(
+        codeOf(() => decodeCheckpoint(bytes.subarray(0, cut))),
+      );
     }
     expect(codeOf(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 1)))).toBe('CHECKPOINT_TRUNCATED');
   });

@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CorpusFormatError, detectJsonCorpus, readPianoRollSplits, readTokenMelodies } from '../../src/core/data/jsonCorpora';
+import {
+  CorpusFormatError,
+  detectJsonCorpus,
+  readPianoRollSplits,
+  readTokenMelodies,
+} from '../../src/core/data/jsonCorpora';
 
 const testDir = path.dirname(fileURLToPath(import.meta.url));
 const sharedData = path.resolve(testDir, '../../../shared/data');
@@ -45,7 +50,17 @@ describe('readTokenMelodies', () => {
   it('refuses other shapes and bad tokens, naming the melody and token', () => {
     expect(errorOf(() => readTokenMelodies({ songs: [] }, 'a.json')).message).toContain('a.json');
     expect(errorOf(() => readTokenMelodies({ format: 'remi', melodies: [] }, 'b.json')).message).toContain('remi');
-    const bad = errorOf(() => readTokenMelodies({ melodies: [[60, 129], [60, 131]] }, 'c.json'));
+    const bad = errorOf(() =>
+      readTokenMelodies(
+        {
+          melodies: [
+            [60, 129],
+            [60, 131],
+          ],
+        },
+        'c.json',
+      ),
+    );
     expect(bad.message).toContain('melody 2');
     expect(bad.message).toContain('melody token 1');
     expect(errorOf(() => readTokenMelodies({ melodies: [60] }, 'd.json')).message).toContain('melody 1 is not a list');
@@ -68,7 +83,9 @@ describe('readPianoRollSplits', () => {
       // Order train, valid, test; frames sorted and duplicate-free.
       expect(pieces[0].split).toBe('train');
       expect(pieces[pieces.length - 1].split).toBe('test');
-      const unsortedFrames = pieces.flatMap((piece) => piece.frames).filter((frame) => frame.some((pitch, i) => i > 0 && frame[i - 1] >= pitch));
+      const unsortedFrames = pieces
+        .flatMap((piece) => piece.frames)
+        .filter((frame) => frame.some((pitch, i) => i > 0 && frame[i - 1] >= pitch));
       expect(unsortedFrames, relative).toEqual([]);
     }
   });
@@ -87,7 +104,9 @@ describe('readPianoRollSplits', () => {
     // The two files order some pieces differently, so match by content, not by index.
     const plainFrames = new Set(plain.map((piece) => JSON.stringify(piece.frames)));
     const matched = separated.filter((piece) => plainFrames.has(JSON.stringify(piece.frames))).length;
-    console.info(`Jsb16thSeparated: ${matched} of ${separated.length} pieces equal a jsb-chorales-16th piece after dropping -1`);
+    console.info(
+      `Jsb16thSeparated: ${matched} of ${separated.length} pieces equal a jsb-chorales-16th piece after dropping -1`,
+    );
     expect(matched).toBe(separated.length);
   });
 
@@ -97,7 +116,9 @@ describe('readPianoRollSplits', () => {
     const bad = errorOf(() => readPianoRollSplits({ train: [[[60]], [[60], [64, 200]]] }, 'x.json'));
     expect(bad.message).toContain('train piece 2, frame 2');
     expect(bad.message).toContain('got: 200');
-    expect(errorOf(() => readPianoRollSplits({ valid: [[[60.5]]] }, 'x.json')).message).toContain('valid piece 1, frame 1');
+    expect(errorOf(() => readPianoRollSplits({ valid: [[[60.5]]] }, 'x.json')).message).toContain(
+      'valid piece 1, frame 1',
+    );
   });
 });
 

@@ -25,7 +25,8 @@ const repoRoot = path.resolve(testDir, '../..');
 const sharedData = path.resolve(repoRoot, '../shared/data');
 const melodiesFile = path.join(sharedData, 'seed-melodies/melodies.json');
 
-const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((x, i) => x === b[i]);
+const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean =>
+  a.length === b.length && Array.from(a).every((x, i) => x === b[i]);
 
 describe('melody tokens: constants', () => {
   it('match the thesis: 0-127 pitches, 128 note-off, 129 no event, 130 symbols', () => {
@@ -40,8 +41,13 @@ describe('encodeMelody(decodeMelody(tokens)) on the 186 seed melodies', () => {
     expect(melodies).toHaveLength(186);
     expect(melodies.reduce((sum, melody) => sum + melody.tokens.length, 0)).toBe(128_174);
     for (const ppq of [480, 96, 1024]) {
-      const broken = melodies.filter((melody) => !same(encodeMelody(decodeMelody(melody.tokens, { ppq })), melody.tokens));
-      expect(broken.map((melody) => melody.name), `ppq ${ppq}`).toEqual([]);
+      const broken = melodies.filter(
+        (melody) => !same(encodeMelody(decodeMelody(melody.tokens, { ppq })), melody.tokens),
+      );
+      expect(
+        broken.map((melody) => melody.name),
+        `ppq ${ppq}`,
+      ).toEqual([]);
     }
   });
 
@@ -49,7 +55,9 @@ describe('encodeMelody(decodeMelody(tokens)) on the 186 seed melodies', () => {
     const events = (tokens: number[]) => tokens.filter((token) => token !== NO_EVENT);
     const leading129 = melodies.filter((m) => m.tokens[0] === NO_EVENT).length;
     const leading128 = melodies.filter((m) => events(m.tokens)[0] === NOTE_OFF).length;
-    const doubled128 = melodies.filter((m) => events(m.tokens).some((token, i, all) => token === NOTE_OFF && all[i - 1] === NOTE_OFF)).length;
+    const doubled128 = melodies.filter((m) =>
+      events(m.tokens).some((token, i, all) => token === NOTE_OFF && all[i - 1] === NOTE_OFF),
+    ).length;
     const trailing129 = melodies.filter((m) => m.tokens[m.tokens.length - 1] === NO_EVENT).length;
     console.info({ leading129, leading128, doubled128, trailing129 });
     for (const count of [leading129, leading128, doubled128, trailing129]) expect(count).toBeGreaterThan(0);
@@ -74,7 +82,12 @@ describe('encodeMelody(decodeMelody(tokens)) on the 186 seed melodies', () => {
 });
 
 describe('melody encoding rule on hand-checked examples (PPQ 480: a sixteenth is 120 ticks)', () => {
-  const note = (pitch: number, startTick: number, durationTicks: number) => ({ pitch, startTick, durationTicks, velocity: 90 });
+  const note = (pitch: number, startTick: number, durationTicks: number) => ({
+    pitch,
+    startTick,
+    durationTicks,
+    velocity: 90,
+  });
 
   it('writes the pitch at the start and 128 at start + duration', () => {
     expect(melodyNotesToTokens([note(60, 0, 240)], 480)).toEqual([60, 129, 128]);
@@ -82,11 +95,15 @@ describe('melody encoding rule on hand-checked examples (PPQ 480: a sixteenth is
   });
 
   it('writes no 128 where the next note starts (legato), and 128 before a rest', () => {
-    expect(melodyNotesToTokens([note(60, 0, 240), note(62, 240, 120), note(64, 480, 120)], 480)).toEqual([60, 129, 62, 128, 64, 128]);
+    expect(melodyNotesToTokens([note(60, 0, 240), note(62, 240, 120), note(64, 480, 120)], 480)).toEqual([
+      60, 129, 62, 128, 64, 128,
+    ]);
   });
 
   it('keeps the highest note of those starting in one sixteenth and cuts a note where the next starts', () => {
-    expect(melodyNotesToTokens([note(60, 0, 480), note(67, 10, 480), note(64, 240, 240)], 480)).toEqual([67, 129, 64, 129, 128]);
+    expect(melodyNotesToTokens([note(60, 0, 480), note(67, 10, 480), note(64, 240, 240)], 480)).toEqual([
+      67, 129, 64, 129, 128,
+    ]);
   });
 
   it('quantises starts and ends to the nearest sixteenth, at least one sixteenth long', () => {
@@ -107,7 +124,14 @@ describe('melody encoding rule on hand-checked examples (PPQ 480: a sixteenth is
   });
 
   it('round-trips edge lists: empty, only 129, a leading 128, repeated 128s, a note held to the end', () => {
-    for (const tokens of [[], [129, 129, 129], [128, 129, 60, 128], [60, 128, 129, 128, 128, 62], [60, 129, 129], [128]]) {
+    for (const tokens of [
+      [],
+      [129, 129, 129],
+      [128, 129, 60, 128],
+      [60, 128, 129, 128, 128, 62],
+      [60, 129, 129],
+      [128],
+    ]) {
       expect(encodeMelody(decodeMelody(tokens)), JSON.stringify(tokens)).toEqual(tokens);
     }
   });
@@ -119,7 +143,10 @@ describe('melody encoding rule on hand-checked examples (PPQ 480: a sixteenth is
 });
 
 describe('melody from a real MIDI file (test/fixtures/midi/melody-offgrid.mid, PPQ 96: a sixteenth is 24 ticks)', () => {
-  const seq = parseMidi(new Uint8Array(readFileSync(path.resolve(testDir, '../fixtures/midi/melody-offgrid.mid'))), 'melody-offgrid.mid');
+  const seq = parseMidi(
+    new Uint8Array(readFileSync(path.resolve(testDir, '../fixtures/midi/melody-offgrid.mid'))),
+    'melody-offgrid.mid',
+  );
   // Worked out by hand in test/tools/make_midi_fixtures.py: D4 F#4 A4 (A3 loses) D5, rest, C#5.
   const expectedTokens = [62, 129, 66, 129, 69, 129, 74, 129, 128, 129, 129, 73, 129, 128];
 
@@ -130,7 +157,9 @@ describe('melody from a real MIDI file (test/fixtures/midi/melody-offgrid.mid, P
 
   it('merges all pitched tracks (not the drums) when asked', () => {
     // Bass D2 (38) enters at step 8 where the flute rests, cut by C#5 at 11; A2 at 12 cuts C#5.
-    expect(encodeMelody(seq, { source: 'merged' })).toEqual([62, 129, 66, 129, 69, 129, 74, 129, 38, 129, 129, 73, 45, 129, 129, 129, 128]);
+    expect(encodeMelody(seq, { source: 'merged' })).toEqual([
+      62, 129, 66, 129, 69, 129, 74, 129, 38, 129, 129, 73, 45, 129, 129, 129, 128,
+    ]);
   });
 
   it('extractMelody gives the quantised monophonic notes, and decode(encode) preserves them', () => {
@@ -154,7 +183,10 @@ describe('melody from a real MIDI file (test/fixtures/midi/melody-offgrid.mid, P
   });
 
   it('preserves the quantised melody of a real tune (waltzing-matilda.mid) through decode(encode)', () => {
-    const tune = parseMidi(new Uint8Array(readFileSync(path.join(sharedData, 'seed-melodies/waltzing-matilda.mid'))), 'waltzing-matilda.mid');
+    const tune = parseMidi(
+      new Uint8Array(readFileSync(path.join(sharedData, 'seed-melodies/waltzing-matilda.mid'))),
+      'waltzing-matilda.mid',
+    );
     const tokens = encodeMelody(tune);
     // Ten slightly detached notes (455 of 480 ticks) at PPQ 480: ends round up to the beat.
     expect(tokens).toEqual([

@@ -7,14 +7,20 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readPianoRollSplits } from '../../src/core/data/jsonCorpora';
 import { EncodingError } from '../../src/core/encoding/errors';
-import { decodePianoRoll, encodePianoRoll, pianoRollFromFrameLists, type PianoRoll } from '../../src/core/encoding/pianoRoll';
+import {
+  decodePianoRoll,
+  encodePianoRoll,
+  pianoRollFromFrameLists,
+  type PianoRoll,
+} from '../../src/core/encoding/pianoRoll';
 import { parseMidi } from '../../src/core/midi/readMidi';
 import { writeMidi } from '../../src/core/midi/writeMidi';
 import type { NoteSequence } from '../../src/core/music/NoteSequence';
 
 const testDir = path.dirname(fileURLToPath(import.meta.url));
 const sharedData = path.resolve(testDir, '../../../shared/data');
-const readSplits = (relative: string) => readPianoRollSplits(JSON.parse(readFileSync(path.join(sharedData, relative), 'utf8')), relative);
+const readSplits = (relative: string) =>
+  readPianoRollSplits(JSON.parse(readFileSync(path.join(sharedData, relative), 'utf8')), relative);
 
 function codeOf(run: () => unknown): string {
   try {
@@ -81,7 +87,10 @@ describe('decodePianoRoll and encodePianoRoll', () => {
   });
 
   it('encodes a MIDI fixture on sixteenths, without drums, quantising starts and ends', () => {
-    const seq = parseMidi(new Uint8Array(readFileSync(path.resolve(testDir, '../fixtures/midi/melody-offgrid.mid'))), 'melody-offgrid.mid');
+    const seq = parseMidi(
+      new Uint8Array(readFileSync(path.resolve(testDir, '../fixtures/midi/melody-offgrid.mid'))),
+      'melody-offgrid.mid',
+    );
     const roll = encodePianoRoll(seq);
     expect(roll.stepsPerQuarter).toBe(4);
     // Bass D2 [0,4) A2 [4,8) D2 [8,12) A2 [12,16); flute D4 [0,2) F#4 [2,4) A4 [4,6) + A3 [4,6) D5 [6,8) C#5 [11,13).
@@ -98,9 +107,11 @@ describe('decodePianoRoll and encodePianoRoll', () => {
     const bad: PianoRoll = { stepsPerQuarter: 4, frames: [{ sounding: [60], onsets: [62] }] };
     expect(codeOf(() => decodePianoRoll(bad))).toBe('PIANOROLL_INVALID');
     expect(codeOf(() => decodePianoRoll({ stepsPerQuarter: 4, frames: [] }, { ppq: 30 }))).toBe('ENCODING_PPQ_INVALID');
-    expect(codeOf(() => encodePianoRoll({ ppq: 480, name: '', tempos: [], timeSignatures: [], keySignatures: [], tracks: [] }, 1.5))).toBe(
-      'ENCODING_PPQ_INVALID',
-    );
+    expect(
+      codeOf(() =>
+        encodePianoRoll({ ppq: 480, name: '', tempos: [], timeSignatures: [], keySignatures: [], tracks: [] }, 1.5),
+      ),
+    ).toBe('ENCODING_PPQ_INVALID');
   });
 });
 
@@ -118,7 +129,8 @@ describe('exact round trips on the benchmark rolls', () => {
       for (const piece of pieces) {
         const roll = pianoRollFromFrameLists(piece.frames, stepsPerQuarter);
         frames += roll.frames.length;
-        if (JSON.stringify(encodePianoRoll(decodePianoRoll(roll), stepsPerQuarter)) !== JSON.stringify(roll)) broken.push(piece.name);
+        if (JSON.stringify(encodePianoRoll(decodePianoRoll(roll), stepsPerQuarter)) !== JSON.stringify(roll))
+          broken.push(piece.name);
       }
       expect(broken).toEqual([]);
       expect(frames).toBeGreaterThan(pieceCount * 16);

@@ -12,7 +12,14 @@ import { createRng } from '../../src/core/util/random';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const nottingham = path.resolve(repoRoot, '../shared/data/nottingham/MIDI');
-const CODES: MidiErrorCode[] = ['MIDI_EMPTY', 'MIDI_NOT_MIDI', 'MIDI_TRUNCATED', 'MIDI_SMPTE', 'MIDI_NO_NOTES', 'MIDI_UNREADABLE'];
+const CODES: MidiErrorCode[] = [
+  'MIDI_EMPTY',
+  'MIDI_NOT_MIDI',
+  'MIDI_TRUNCATED',
+  'MIDI_SMPTE',
+  'MIDI_NO_NOTES',
+  'MIDI_UNREADABLE',
+];
 
 interface Variant {
   label: string;
@@ -25,7 +32,8 @@ function chunkLengthOffsets(bytes: Uint8Array): number[] {
   let offset = 0;
   while (offset + 8 <= bytes.length) {
     offsets.push(offset + 4);
-    const length = ((bytes[offset + 4] << 24) | (bytes[offset + 5] << 16) | (bytes[offset + 6] << 8) | bytes[offset + 7]) >>> 0;
+    const length =
+      ((bytes[offset + 4] << 24) | (bytes[offset + 5] << 16) | (bytes[offset + 6] << 8) | bytes[offset + 7]) >>> 0;
     offset += 8 + length;
   }
   return offsets;
@@ -43,7 +51,21 @@ function buildVariants(): Variant[] {
   const variants: Variant[] = [{ label: 'empty', bytes: new Uint8Array(0) }];
   for (const { name, bytes } of sources) {
     // Truncations: every few bytes in the header and first chunk headers, then spread over the file.
-    for (const cut of [1, 4, 8, 13, 14, 18, 22, 23, 40, Math.floor(bytes.length / 3), Math.floor(bytes.length / 2), bytes.length - 3, bytes.length - 1]) {
+    for (const cut of [
+      1,
+      4,
+      8,
+      13,
+      14,
+      18,
+      22,
+      23,
+      40,
+      Math.floor(bytes.length / 3),
+      Math.floor(bytes.length / 2),
+      bytes.length - 3,
+      bytes.length - 1,
+    ]) {
       variants.push({ label: `${name} cut at ${cut}`, bytes: bytes.slice(0, cut) });
     }
     // Flipped bytes: 1 to 10 random positions XORed with a random non-zero value.
@@ -113,7 +135,8 @@ describe('parseMidi under corruption', () => {
         assertSane(parseMidi(bytes, label), label);
         outcome = 'parsed';
       } catch (error) {
-        if (!(error instanceof MidiParseError)) throw new Error(`${label}: threw ${String(error)} instead of MidiParseError`);
+        if (!(error instanceof MidiParseError))
+          throw new Error(`${label}: threw ${String(error)} instead of MidiParseError`);
         expect(CODES, label).toContain(error.code);
         expect(error.message.length, label).toBeGreaterThan(label.length + 10);
         outcome = error.code;
@@ -125,7 +148,11 @@ describe('parseMidi under corruption', () => {
       }
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     }
-    console.info(`${variants.length} variants:`, Object.fromEntries(outcomes), `slowest ${slowestMs.toFixed(1)} ms (${slowestLabel})`);
+    console.info(
+      `${variants.length} variants:`,
+      Object.fromEntries(outcomes),
+      `slowest ${slowestMs.toFixed(1)} ms (${slowestLabel})`,
+    );
     // Bounded work: no variant may take long (real files parse in about a millisecond).
     expect(slowestMs).toBeLessThan(1000);
     // The corruption kinds must actually reach the specific codes, not only MIDI_UNREADABLE.

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Pitch names (middle C = C4 = 60) and the key-signature mapping used by parseMidi/writeMidi.
 import { describe, expect, it } from 'vitest';
-import { PitchNameError, accidentalsOfKey, keyFromAccidentals, parsePitchName, pitchName } from '../../src/core/music/keys';
+import {
+  PitchNameError,
+  accidentalsOfKey,
+  keyFromAccidentals,
+  parsePitchName,
+  pitchName,
+} from '../../src/core/music/keys';
 
 function codeOf(run: () => unknown): string {
   try {
@@ -15,7 +21,16 @@ function codeOf(run: () => unknown): string {
 
 describe('pitchName / parsePitchName', () => {
   it('names pitches in scientific notation with sharps', () => {
-    expect([0, 21, 59, 60, 61, 69, 108, 127].map(pitchName)).toEqual(['C-1', 'A0', 'B3', 'C4', 'C#4', 'A4', 'C8', 'G9']);
+    expect([0, 21, 59, 60, 61, 69, 108, 127].map(pitchName)).toEqual([
+      'C-1',
+      'A0',
+      'B3',
+      'C4',
+      'C#4',
+      'A4',
+      'C8',
+      'G9',
+    ]);
   });
 
   it('parses every name it writes back to the same pitch', () => {
@@ -23,15 +38,27 @@ describe('pitchName / parsePitchName', () => {
   });
 
   it('parses flats, double accidentals, lower case, octave -1, unicode signs and plain numbers', () => {
-    expect(['c#4', 'Db4', 'Bb3', 'B♭3', 'F♯2', 'F##2', 'Cb4', 'B#3', 'E-1', ' 60 ', '0', '127'].map(parsePitchName)).toEqual([
-      61, 61, 58, 58, 42, 43, 59, 60, 4, 60, 0, 127,
-    ]);
+    expect(
+      ['c#4', 'Db4', 'Bb3', 'B♭3', 'F♯2', 'F##2', 'Cb4', 'B#3', 'E-1', ' 60 ', '0', '127'].map(parsePitchName),
+    ).toEqual([61, 61, 58, 58, 42, 43, 59, 60, 4, 60, 0, 127]);
   });
 
   it('rejects text that is not a pitch and pitches outside 0..127', () => {
-    for (const bad of ['', 'H4', 'C', '4C', 'C#', 'do4', '60.5', 'Cx4']) expect(codeOf(() => parsePitchName(bad)), bad).toBe('PITCH_NAME_INVALID');
-    for (const out of ['128', 'G#9', 'Cb-1', 'C10']) expect(codeOf(() => parsePitchName(out)), out).toBe('PITCH_OUT_OF_RANGE');
-    for (const out of [-1, 128, 60.5, Number.NaN]) expect(codeOf(() => pitchName(out)), String(out)).toBe('PITCH_OUT_OF_RANGE');
+    for (const bad of ['', 'H4', 'C', '4C', 'C#', 'do4', '60.5', 'Cx4'])
+      expect(
+        codeOf(() => parsePitchName(bad)),
+        bad,
+      ).toBe('PITCH_NAME_INVALID');
+    for (const out of ['128', 'G#9', 'Cb-1', 'C10'])
+      expect(
+        codeOf(() => parsePitchName(out)),
+        out,
+      ).toBe('PITCH_OUT_OF_RANGE');
+    for (const out of [-1, 128, 60.5, Number.NaN])
+      expect(
+        codeOf(() => pitchName(out)),
+        String(out),
+      ).toBe('PITCH_OUT_OF_RANGE');
   });
 });
 

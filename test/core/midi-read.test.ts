@@ -40,7 +40,9 @@ describe('parseMidi reads what the fixtures hold', () => {
     expect(seq.tempos).toEqual([{ tick: 0, bpm: 100 }]);
     expect(seq.timeSignatures).toEqual([{ tick: 0, numerator: 3, denominator: 4 }]);
     expect(seq.keySignatures).toEqual([{ tick: 0, key: 'D', scale: 'major' }]);
-    expect(seq.tracks.map((track) => [track.name, track.channel, track.program, track.isPercussion, track.notes.length])).toEqual([
+    expect(
+      seq.tracks.map((track) => [track.name, track.channel, track.program, track.isPercussion, track.notes.length]),
+    ).toEqual([
       ['Flute', 0, 73, false, 6],
       ['Bass', 1, 32, false, 4],
       ['Drums', 9, 0, true, 6],
@@ -74,7 +76,9 @@ describe('parseMidi reads what the fixtures hold', () => {
   });
 
   it('splits a track that uses two channels into two tracks', () => {
-    const body = [0x00, 0x90, 60, 100, 0x00, 0x91, 48, 90, 0x60, 0x80, 60, 0, 0x00, 0x81, 48, 0, 0x00, 0xff, 0x2f, 0x00];
+    const body = [
+      0x00, 0x90, 60, 100, 0x00, 0x91, 48, 90, 0x60, 0x80, 60, 0, 0x00, 0x81, 48, 0, 0x00, 0xff, 0x2f, 0x00,
+    ];
     const seq = parseMidi(smf(body), 'two-channels.mid');
     expect(seq.tracks.map((track) => [track.channel, track.notes.map((note) => note.pitch)])).toEqual([
       [0, [60]],
@@ -83,7 +87,8 @@ describe('parseMidi reads what the fixtures hold', () => {
   });
 
   it('reads track names as UTF-8, falling back to Latin-1, without trailing NULs', () => {
-    const named = (nameBytes: number[]) => parseMidi(smf([0x00, 0xff, 0x03, nameBytes.length, ...nameBytes, ...oneNote]), 'named.mid').name;
+    const named = (nameBytes: number[]) =>
+      parseMidi(smf([0x00, 0xff, 0x03, nameBytes.length, ...nameBytes, ...oneNote]), 'named.mid').name;
     expect(named([...new TextEncoder().encode('Étude für Klavier')])).toBe('Étude für Klavier');
     expect(named([0x43, 0x61, 0x66, 0xe9])).toBe('Café');
     expect(named([0x41, 0x00, 0x00])).toBe('A');
@@ -151,6 +156,8 @@ describe('parseMidi fails with a specific code', () => {
 
   it('accepts a valid minimal file (the helpers above build real MIDI)', () => {
     expect(codeOf(smf(oneNote))).toBe('no error');
-    expect(parseMidi(smf(oneNote), 'one.mid').tracks[0].notes).toEqual([{ pitch: 60, startTick: 0, durationTicks: 96, velocity: 100 }]);
+    expect(parseMidi(smf(oneNote), 'one.mid').tracks[0].notes).toEqual([
+      { pitch: 60, startTick: 0, durationTicks: 96, velocity: 100 },
+    ]);
   });
 });

@@ -60,8 +60,15 @@ describe('parseMidi agrees with python3-mido on the Nottingham corpus', () => {
         digest: createHash('sha1').update(text).digest('hex'),
         ppq: seq.ppq,
         tempos: seq.tempos.map((tempo) => [tempo.tick, Math.round(60_000_000 / tempo.bpm)]),
-        timeSignatures: seq.timeSignatures.map((signature) => [signature.tick, signature.numerator, signature.denominator]),
-        keySignatures: seq.keySignatures.map((signature) => [signature.tick, signature.key + (signature.scale === 'minor' ? 'm' : '')]),
+        timeSignatures: seq.timeSignatures.map((signature) => [
+          signature.tick,
+          signature.numerator,
+          signature.denominator,
+        ]),
+        keySignatures: seq.keySignatures.map((signature) => [
+          signature.tick,
+          signature.key + (signature.scale === 'minor' ? 'm' : ''),
+        ]),
       };
       totalNotes += actual.notes;
       if (JSON.stringify(actual) !== JSON.stringify(expected)) {
@@ -69,7 +76,9 @@ describe('parseMidi agrees with python3-mido on the Nottingham corpus', () => {
       }
     });
     const filesPerSec = (files.length / elapsedMs) * 1000;
-    console.info(`parsed ${files.length} files, ${totalNotes} notes, in ${elapsedMs.toFixed(0)} ms = ${filesPerSec.toFixed(0)} files/s`);
+    console.info(
+      `parsed ${files.length} files, ${totalNotes} notes, in ${elapsedMs.toFixed(0)} ms = ${filesPerSec.toFixed(0)} files/s`,
+    );
     expect(mismatches.slice(0, 5)).toEqual([]);
     expect(totalNotes).toBeGreaterThan(700_000);
     // The maps compared are not empty: the corpus has no tempo events, but time signatures and

@@ -132,7 +132,13 @@ function readMidicsv(file: string) {
 
 const expectedNotes = (track: Track): number[][] =>
   track.notes
-    .map((note) => [track.isPercussion ? 9 : track.channel, note.pitch, note.startTick, note.durationTicks, note.velocity])
+    .map((note) => [
+      track.isPercussion ? 9 : track.channel,
+      note.pitch,
+      note.startTick,
+      note.durationTicks,
+      note.velocity,
+    ])
     .sort((a, b) => a[2] - b[2] || a[1] - b[1]);
 
 describe('writeMidi', () => {
@@ -211,18 +217,30 @@ describe('writeMidi', () => {
       const original = parseMidi(readFileSync(path.join(folder, name)), name);
       expect(hasNestedSamePitchNotes(original), `${name} changed without nested same-pitch notes`).toBe(true);
     }
-    console.info(`write->read round trip: ${names.length - differing.length} of ${names.length} identical; nested same-pitch overlaps: ${differing.join(', ') || 'none'}`);
+    console.info(
+      `write->read round trip: ${names.length - differing.length} of ${names.length} identical; nested same-pitch overlaps: ${differing.join(', ') || 'none'}`,
+    );
   });
 
   it('rejects what MIDI cannot hold with MidiWriteError', () => {
     expect(() => writeMidi({ ...sequence, ppq: 0 })).toThrow(MidiWriteError);
-    const badPitch: NoteSequence = { ...sequence, tracks: [{ ...lead, notes: [{ pitch: 128, startTick: 0, durationTicks: 1, velocity: 1 }] }] };
+    const badPitch: NoteSequence = {
+      ...sequence,
+      tracks: [{ ...lead, notes: [{ pitch: 128, startTick: 0, durationTicks: 1, velocity: 1 }] }],
+    };
     expect(() => writeMidi(badPitch)).toThrowError(/pitch must be an integer within \[0, 127\], got: 128/);
     expect(() => writeMidi({ ...sequence, tempos: [{ tick: 0, bpm: 0 }] })).toThrow(MidiWriteError);
-    expect(() => writeMidi({ ...sequence, timeSignatures: [{ tick: 0, numerator: 3, denominator: 6 }] })).toThrowError(/3\/6/);
-    expect(() => writeMidi({ ...sequence, keySignatures: [{ tick: 0, key: 'H', scale: 'major' }] })).toThrow(MidiWriteError);
+    expect(() => writeMidi({ ...sequence, timeSignatures: [{ tick: 0, numerator: 3, denominator: 6 }] })).toThrowError(
+      /3\/6/,
+    );
+    expect(() => writeMidi({ ...sequence, keySignatures: [{ tick: 0, key: 'H', scale: 'major' }] })).toThrow(
+      MidiWriteError,
+    );
     try {
-      writeMidi({ ...sequence, tracks: [{ ...lead, notes: [{ pitch: 60, startTick: -1, durationTicks: 1, velocity: 1 }] }] });
+      writeMidi({
+        ...sequence,
+        tracks: [{ ...lead, notes: [{ pitch: 60, startTick: -1, durationTicks: 1, velocity: 1 }] }],
+      });
       expect.unreachable('negative tick accepted');
     } catch (error) {
       expect((error as MidiWriteError).code).toBe('MIDI_WRITE_INVALID');

@@ -12,7 +12,12 @@ import {
   undo,
 } from '../../src/renderer/src/lib/pianoroll/noteEdits';
 
-const note = (pitch: number, startTick: number, durationTicks = 120): Note => ({ pitch, startTick, durationTicks, velocity: 90 });
+const note = (pitch: number, startTick: number, durationTicks = 120): Note => ({
+  pitch,
+  startTick,
+  durationTicks,
+  velocity: 90,
+});
 const melody: readonly Note[] = Object.freeze([note(60, 0), note(62, 120), note(64, 240)].map((n) => Object.freeze(n)));
 
 describe('note-edit reducers', () => {

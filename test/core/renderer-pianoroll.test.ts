@@ -21,8 +21,20 @@ import {
 import { beginMove, moveTarget } from '../../src/renderer/src/lib/pianoroll/gestures/moveGesture';
 import { beginResize, resizeTarget } from '../../src/renderer/src/lib/pianoroll/gestures/resizeGesture';
 
-const vp: RollViewport = { pixelsPerTick: 0.25, rowHeightPx: 10, scrollXPx: 40, scrollYPx: 600, widthPx: 800, heightPx: 300 };
-const note = (pitch: number, startTick: number, durationTicks: number): Note => ({ pitch, startTick, durationTicks, velocity: 100 });
+const vp: RollViewport = {
+  pixelsPerTick: 0.25,
+  rowHeightPx: 10,
+  scrollXPx: 40,
+  scrollYPx: 600,
+  widthPx: 800,
+  heightPx: 300,
+};
+const note = (pitch: number, startTick: number, durationTicks: number): Note => ({
+  pitch,
+  startTick,
+  durationTicks,
+  velocity: 100,
+});
 
 describe('piano-roll coordinates', () => {
   it('maps ticks to x and back, honouring scroll', () => {
@@ -144,7 +156,9 @@ describe('snapping, zoom and scroll', () => {
     expect(range.lowPitch).toBeLessThanOrEqual(50);
     expect(range.highPitch).toBeGreaterThanOrEqual(79);
     const extreme = [note(0, 0, 240), ...wide, note(127, 0, 240)];
-    expect(fitViewport(extreme, { widthPx: 800, heightPx: 200 }, { minTicks: 1920, rowHeightPx: 8 }).rowHeightPx).toBe(MIN_FIT_ROW_HEIGHT_PX);
+    expect(fitViewport(extreme, { widthPx: 800, heightPx: 200 }, { minTicks: 1920, rowHeightPx: 8 }).rowHeightPx).toBe(
+      MIN_FIT_ROW_HEIGHT_PX,
+    );
   });
 });
 

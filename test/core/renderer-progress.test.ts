@@ -1,16 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, lossPointFromProgress, progressFraction } from '../../src/renderer/src/lib/stores/progressView';
+import {
+  formatDuration,
+  lossPointFromProgress,
+  progressFraction,
+} from '../../src/renderer/src/lib/stores/progressView';
 
 const base = { phase: 'epoch', current: 0, total: 0 };
 
 describe('loss points from training progress', () => {
   it('places step losses at fractional epochs', () => {
-    expect(lossPointFromProgress({ ...base, epoch: 3, step: 25, stepsPerEpoch: 100, loss: 1.5 })).toEqual({ epochPosition: 2.25, loss: 1.5, valLoss: undefined });
+    expect(lossPointFromProgress({ ...base, epoch: 3, step: 25, stepsPerEpoch: 100, loss: 1.5 })).toEqual({
+      epochPosition: 2.25,
+      loss: 1.5,
+      valLoss: undefined,
+    });
   });
 
   it('ignores the validation loss repeated on step events and keeps it at the epoch end', () => {
-    expect(lossPointFromProgress({ ...base, epoch: 3, step: 25, stepsPerEpoch: 100, loss: 1.5, valLoss: 1.7 })?.valLoss).toBeUndefined();
-    expect(lossPointFromProgress({ ...base, phase: 'epoch done', epoch: 3, loss: 1.4, valLoss: 1.6 })).toEqual({ epochPosition: 3, loss: 1.4, valLoss: 1.6 });
+    expect(
+      lossPointFromProgress({ ...base, epoch: 3, step: 25, stepsPerEpoch: 100, loss: 1.5, valLoss: 1.7 })?.valLoss,
+    ).toBeUndefined();
+    expect(lossPointFromProgress({ ...base, phase: 'epoch done', epoch: 3, loss: 1.4, valLoss: 1.6 })).toEqual({
+      epochPosition: 3,
+      loss: 1.4,
+      valLoss: 1.6,
+    });
   });
 
   it('adds nothing for events without losses', () => {

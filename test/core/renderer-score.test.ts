@@ -51,7 +51,15 @@ describe('accidentals with the in-bar carry rule', () => {
   });
 
   it('prints nothing for plain naturals and flats with flat spelling', () => {
-    expect(accidentalsInBars([{ pitch: 60, startTick: 0 }, { pitch: 64, startTick: 1 }], bar)).toEqual([null, null]);
+    expect(
+      accidentalsInBars(
+        [
+          { pitch: 60, startTick: 0 },
+          { pitch: 64, startTick: 1 },
+        ],
+        bar,
+      ),
+    ).toEqual([null, null]);
     expect(accidentalsInBars([{ pitch: 70, startTick: 0 }], bar, 'flats')).toEqual(['flat']);
   });
 });

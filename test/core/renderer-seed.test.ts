@@ -4,7 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseMidi } from '../../src/core/midi/readMidi';
 import { MidiParseError } from '../../src/core/midi/errors';
-import { MAX_SEED_NOTES, MIDI_SEED_MAX_NOTES, parseSeedText, seedFromMidi } from '../../src/renderer/src/lib/input/seedText';
+import {
+  MAX_SEED_NOTES,
+  MIDI_SEED_MAX_NOTES,
+  parseSeedText,
+  seedFromMidi,
+} from '../../src/renderer/src/lib/input/seedText';
 import { midiFileName, variationMidiBytes } from '../../src/renderer/src/lib/util/exportMidi';
 import { batchFiles, triageFiles } from '../../src/renderer/src/lib/util/fileCollect';
 import { MAX_IMPORT_FILES } from '../../src/shared/dto';
@@ -64,7 +69,9 @@ describe('MIDI export of a variation', () => {
     expect(seq.ppq).toBe(480);
     expect(seq.tempos[0].bpm).toBeCloseTo(96, 3);
     const back = seq.tracks.flatMap((t) => t.notes);
-    expect(back.map((n) => [n.pitch, n.startTick, n.durationTicks])).toEqual(notes.map((n) => [n.pitch, n.startTick, n.durationTicks]));
+    expect(back.map((n) => [n.pitch, n.startTick, n.durationTicks])).toEqual(
+      notes.map((n) => [n.pitch, n.startTick, n.durationTicks]),
+    );
     expect(back[1].velocity).toBeGreaterThan(0);
   });
 
@@ -76,10 +83,20 @@ describe('MIDI export of a variation', () => {
 });
 
 describe('import file triage and batching', () => {
-  const file = (name: string, size = 10, relativePath?: string) => ({ name, relativePath, file: new File([new Uint8Array(size)], name) });
+  const file = (name: string, size = 10, relativePath?: string) => ({
+    name,
+    relativePath,
+    file: new File([new Uint8Array(size)], name),
+  });
 
   it('sends MIDI and JSON, skips other files by name with a reason, ignores dotfiles', () => {
-    const { send, skipped } = triageFiles([file('a.mid'), file('b.MIDI'), file('c.json'), file('readme.txt', 5, 'folk/readme.txt'), file('.DS_Store')]);
+    const { send, skipped } = triageFiles([
+      file('a.mid'),
+      file('b.MIDI'),
+      file('c.json'),
+      file('readme.txt', 5, 'folk/readme.txt'),
+      file('.DS_Store'),
+    ]);
     expect(send.map((f) => f.name)).toEqual(['a.mid', 'b.MIDI', 'c.json']);
     expect(skipped).toEqual([{ name: 'folk/readme.txt', reason: expect.stringContaining('not a MIDI') }]);
   });

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleIndex, sampleToken, temperatureProbabilities } from '../../src/core/model/sampler';
-import { findDegeneracy, generateMelodies, GenerationError, seedTokensFromPitches } from '../../src/core/model/generate';
+import {
+  findDegeneracy,
+  generateMelodies,
+  GenerationError,
+  seedTokensFromPitches,
+} from '../../src/core/model/generate';
 import { createRng } from '../../src/core/util/random';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import { createTfjsEngine } from '../../src/core/engine/tfjsEngine';
@@ -10,7 +15,16 @@ import { decodeMelody } from '../../src/core/encoding/melody';
 import type { Decoder, Engine } from '../../src/core/engine/types';
 import type { ModelSpec } from '../../src/core/model/spec';
 
-const spec: ModelSpec = { kind: 'melody-lstm', encoding: 'melody-130', vocabSize: 130, embeddingDim: 16, hiddenSize: 24, layers: 2, dropout: 0, window: 8 };
+const spec: ModelSpec = {
+  kind: 'melody-lstm',
+  encoding: 'melody-130',
+  vocabSize: 130,
+  embeddingDim: 16,
+  hiddenSize: 24,
+  layers: 2,
+  dropout: 0,
+  window: 8,
+};
 const training = { learningRate: 0.001, clipNorm: 5, randomSeed: 3 };
 
 describe('temperature sampling', () => {
@@ -55,7 +69,13 @@ describe('stateful generation', () => {
     const weights = initWeights(spec, 5);
     const a = await wasm.createModel(spec, training, weights);
     const b = await ref.createModel(spec, training, weights);
-    const options = { seedTokens: seedTokensFromPitches([60, 64, 67]), bars: 2, temperature: 1.2, variations: 3, randomSeed: 7 };
+    const options = {
+      seedTokens: seedTokensFromPitches([60, 64, 67]),
+      bars: 2,
+      temperature: 1.2,
+      variations: 3,
+      randomSeed: 7,
+    };
     const first = generateMelodies(a.createDecoder(), options);
     const again = generateMelodies(a.createDecoder(), options);
     const onTfjs = generateMelodies(b.createDecoder(), options);
@@ -87,7 +107,14 @@ describe('stateful generation', () => {
       },
       dispose() {},
     };
-    const [m] = generateMelodies(holdForever, { seedTokens: [60], bars: 2, temperature: 1, variations: 1, randomSeed: 1, maxRetries: 2 });
+    const [m] = generateMelodies(holdForever, {
+      seedTokens: [60],
+      bars: 2,
+      temperature: 1,
+      variations: 1,
+      randomSeed: 1,
+      maxRetries: 2,
+    });
     expect(m.retries).toBe(2);
     expect(m.rejected).toHaveLength(2);
     expect(m.degenerate).toMatch(/repeats one token/);
@@ -97,7 +124,9 @@ describe('stateful generation', () => {
 
   it('refuses a seed that fills the requested bars, and bad seed pitches', () => {
     const d: Decoder = { reset() {}, step: () => new Float32Array(130), dispose() {} };
-    expect(() => generateMelodies(d, { seedTokens: Array(16).fill(60), bars: 1, temperature: 1, variations: 1, randomSeed: 1 })).toThrow(GenerationError);
+    expect(() =>
+      generateMelodies(d, { seedTokens: Array(16).fill(60), bars: 1, temperature: 1, variations: 1, randomSeed: 1 }),
+    ).toThrow(GenerationError);
     expect(() => seedTokensFromPitches([128])).toThrow(/within \[0, 127\]/);
     expect(seedTokensFromPitches([60])).toEqual([60, 129, 129, 129]);
   });

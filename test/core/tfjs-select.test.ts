@@ -20,7 +20,9 @@ describe('engine selection', () => {
     });
     expect(engine.info.name).toBe('wasm');
     const reason = engine.info.fallbackReason!;
-    expect(reason).toMatch(/^tfjs-node-gpu is installed but cannot run \(its CUDA libraries did not load \(libcudart\.so\.11\.0.*\), so the wasm engine runs instead\.$/);
+    expect(reason).toMatch(
+      /^tfjs-node-gpu is installed but cannot run \(its CUDA libraries did not load \(libcudart\.so\.11\.0.*\), so the wasm engine runs instead\.$/,
+    );
     expect(reason.split('. ').length).toBe(1);
     await engine.dispose();
   });
@@ -29,11 +31,13 @@ describe('engine selection', () => {
     const err = await selectEngine({ engine: 'tfjs-node-gpu' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineUnavailableError);
     expect((err as EngineUnavailableError).code).toBe('ENGINE_UNAVAILABLE');
-    expect((err as Error).message).toMatch(/^The tfjs-node-gpu engine cannot run here: .*not installed.*Use --engine auto or wasm\.$/);
+    expect((err as Error).message).toMatch(
+      /^The tfjs-node-gpu engine cannot run here: .*not installed.*Use --engine auto or wasm\.$/,
+    );
     const broken = await selectEngine({
       engine: 'tfjs-node',
       loader: async () => {
-        throw new Error("The specified module could not be found. \\\\?\\C:\\etude\\tfjs_binding.node");
+        throw new Error('The specified module could not be found. \\\\?\\C:\\etude\\tfjs_binding.node');
       },
     }).catch((e: unknown) => e);
     expect((broken as Error).message).toMatch(/native binding did not load/);

@@ -6,14 +6,24 @@ import { melodyLstmTensors, type ModelSpec } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
 import type { Batch, NamedWeights } from '../../src/core/engine/types';
 
-const spec: ModelSpec = { kind: 'melody-lstm', encoding: 'melody-130', vocabSize: 130, embeddingDim: 8, hiddenSize: 6, layers: 2, dropout: 0, window: 5 };
+const spec: ModelSpec = {
+  kind: 'melody-lstm',
+  encoding: 'melody-130',
+  vocabSize: 130,
+  embeddingDim: 8,
+  hiddenSize: 6,
+  layers: 2,
+  dropout: 0,
+  window: 5,
+};
 const info = { name: 'tfjs-cpu' as const, threads: 1, description: 'test' };
 const training = { learningRate: 0.01, clipNorm: 5, randomSeed: 1 };
 
 function weightsFor(seed: number, scale = 0.3): NamedWeights {
   const rng = createRng(seed);
   const out: NamedWeights = {};
-  for (const t of melodyLstmTensors(spec)) out[t.name] = Float32Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-scale, scale));
+  for (const t of melodyLstmTensors(spec))
+    out[t.name] = Float32Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-scale, scale));
   return out;
 }
 
@@ -41,10 +51,18 @@ describe('tfjs reference model (tiny spec)', () => {
     expect(loss).toBeGreaterThan(4); // about ln(130) = 4.87 at small random weights
     expect(loss).toBeLessThan(5.5);
     const eps = 1e-2;
-    for (const name of ['embedding/embeddings', 'lstm_1/kernel', 'lstm_2/recurrent_kernel', 'lstm_2/bias', 'dense/kernel']) {
+    for (const name of [
+      'embedding/embeddings',
+      'lstm_1/kernel',
+      'lstm_2/recurrent_kernel',
+      'lstm_2/bias',
+      'dense/kernel',
+    ]) {
       const g = grads[name];
       // The 3 largest-magnitude gradient entries of this tensor: differences there stand well above float32 noise.
-      const idx = Array.from(g.keys()).sort((a, b) => Math.abs(g[b]) - Math.abs(g[a])).slice(0, 3);
+      const idx = Array.from(g.keys())
+        .sort((a, b) => Math.abs(g[b]) - Math.abs(g[a]))
+        .slice(0, 3);
       for (const i of idx) {
         const plus = { ...weights, [name]: weights[name].slice() };
         plus[name][i] += eps;
@@ -72,7 +90,11 @@ describe('tfjs reference model (tiny spec)', () => {
     // Windowed: loss of each target = -log softmax(logits)[target]; compare through evaluate on one window.
     const probs = tf.tidy(() => tf.softmax(tf.tensor1d(logits)).dataSync());
     for (const target of [0, 60, 129]) {
-      const ce = await model.evaluate({ inputs: Int32Array.from(tokens), targets: Int32Array.from([target]), batchSize: 1 });
+      const ce = await model.evaluate({
+        inputs: Int32Array.from(tokens),
+        targets: Int32Array.from([target]),
+        batchSize: 1,
+      });
       expect(ce).toBeCloseTo(-Math.log(probs[target]), 4);
     }
     decoder.dispose();
@@ -135,7 +157,8 @@ describe('wasm engine vs tfjs cpu reference (tiny spec, same checkpoint)', () =>
     const ga = await a.computeGradients(batch);
     const gb = await b.computeGradients(batch);
     expect(Math.abs(ga.loss - gb.loss) / gb.loss).toBeLessThan(1e-4);
-    for (const t of melodyLstmTensors(spec)) expect(relDiff(ga.grads[t.name], gb.grads[t.name]), t.name).toBeLessThan(1e-4);
+    for (const t of melodyLstmTensors(spec))
+      expect(relDiff(ga.grads[t.name], gb.grads[t.name]), t.name).toBeLessThan(1e-4);
 
     // Train 5 steps on wasm, checkpoint (with Adam state), continue 3 steps on wasm and on tfjs from those bytes.
     for (let i = 0; i < 5; i++) await a.trainStep(batchFor(20 + i, 4));

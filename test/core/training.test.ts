@@ -13,16 +13,29 @@ import { CancelledError, type JobProgress } from '../../src/core/jobs/progress';
 import type { NamedWeights } from '../../src/core/engine/types';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const melodies: number[][] = JSON.parse(readFileSync(path.resolve(repoRoot, '../shared/data/seed-melodies/melodies.json'), 'utf8')).melodies;
+const melodies: number[][] = JSON.parse(
+  readFileSync(path.resolve(repoRoot, '../shared/data/seed-melodies/melodies.json'), 'utf8'),
+).melodies;
 
-const smallSpec: ModelSpec = { kind: 'melody-lstm', encoding: 'melody-130', vocabSize: 130, embeddingDim: 16, hiddenSize: 32, layers: 2, dropout: 0, window: 12 };
+const smallSpec: ModelSpec = {
+  kind: 'melody-lstm',
+  encoding: 'melody-130',
+  vocabSize: 130,
+  embeddingDim: 16,
+  hiddenSize: 32,
+  layers: 2,
+  dropout: 0,
+  window: 12,
+};
 
 function glorotLike(spec: ModelSpec, seed: number): NamedWeights {
   const rng = createRng(seed);
   const out: NamedWeights = {};
   for (const t of melodyLstmTensors(spec)) {
     const limit = t.shape.length === 2 ? Math.sqrt(6 / (t.shape[0] + t.shape[1])) : 0;
-    out[t.name] = Float32Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () => (limit ? rng.uniform(-limit, limit) : 0));
+    out[t.name] = Float32Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () =>
+      limit ? rng.uniform(-limit, limit) : 0,
+    );
   }
   return out;
 }
@@ -67,7 +80,15 @@ describe('training windows', () => {
 
   it('encodes the JSB soprano line (default model corpus) as melody tokens: note-on, hold, note-off, silence', async () => {
     const { sopranoTokens } = await import('../../scripts/train-default-model');
-    const frames = [[60, 55, 52, 48], [60, 55, 52, 48], [-1, 55, 52, 48], [-1, -1, -1, -1], [62, 57, 53, 50], [62, 57, 53, 50], [64, 57, 53, 50]];
+    const frames = [
+      [60, 55, 52, 48],
+      [60, 55, 52, 48],
+      [-1, 55, 52, 48],
+      [-1, -1, -1, -1],
+      [62, 57, 53, 50],
+      [62, 57, 53, 50],
+      [64, 57, 53, 50],
+    ];
     expect(sopranoTokens(frames)).toEqual([60, 129, 128, 129, 62, 129, 64]);
   });
 
@@ -93,13 +114,27 @@ describe('training loop (wasm engine, 1 thread, reduced spec E16/H32/window 12 a
   const split = splitByPiece(pieces, 0.2, createRng(3));
   const train = buildWindows(split.train, smallSpec.window);
   const valid = buildWindows(split.valid, smallSpec.window);
-  const training: TrainingConfig = { ...DEFAULT_TRAINING, epochs: 3, batchSize: 64, learningRate: 0.01, earlyStoppingPatience: 0, randomSeed: 5 };
+  const training: TrainingConfig = {
+    ...DEFAULT_TRAINING,
+    epochs: 3,
+    batchSize: 64,
+    learningRate: 0.01,
+    earlyStoppingPatience: 0,
+    randomSeed: 5,
+  };
 
-  it('3 epochs lower the validation loss below the first epoch\'s, with progress and a checkpoint per epoch', async () => {
+  it("3 epochs lower the validation loss below the first epoch's, with progress and a checkpoint per epoch", async () => {
     const model = await engine.createModel(smallSpec, training, glorotLike(smallSpec, 1));
     const events: JobProgress[] = [];
     const checkpoints: EpochCheckpoint[] = [];
-    const result = await trainLoop({ model, train, valid, training, onProgress: (p) => events.push(p), onCheckpoint: (c) => void checkpoints.push(c) });
+    const result = await trainLoop({
+      model,
+      train,
+      valid,
+      training,
+      onProgress: (p) => events.push(p),
+      onCheckpoint: (c) => void checkpoints.push(c),
+    });
     model.dispose();
     expect(result.epochs).toBe(3);
     expect(checkpoints.map((c) => c.epoch)).toEqual([1, 2, 3]);
@@ -121,7 +156,13 @@ describe('training loop (wasm engine, 1 thread, reduced spec E16/H32/window 12 a
     await trainLoop({ model: straight, train, valid, training: two, onCheckpoint: (c) => void saved.push(c) });
     const resumed = await engine.createModel(smallSpec, two, saved[0].weights);
     resumed.setOptimizerState(saved[0].optimizer);
-    const r = await trainLoop({ model: resumed, train, valid, training: two, resume: { epoch: 1, step: saved[0].step, metrics: saved[0].metrics } });
+    const r = await trainLoop({
+      model: resumed,
+      train,
+      valid,
+      training: two,
+      resume: { epoch: 1, step: saved[0].step, metrics: saved[0].metrics },
+    });
     expect(r.epochs).toBe(2);
     expect(r.metrics.valLossHistory).toEqual(saved[1].metrics.valLossHistory);
     expect(resumed.getWeights()['lstm_2/kernel']).toEqual(straight.getWeights()['lstm_2/kernel']);

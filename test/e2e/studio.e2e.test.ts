@@ -13,7 +13,14 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startStudio, type StudioHandle } from '../../src/studio/server';
-import { buildRenderer, countNotePixels, launchBrowser, screenshot, sharedData, type BrowserSession } from './helpers/browser';
+import {
+  buildRenderer,
+  countNotePixels,
+  launchBrowser,
+  screenshot,
+  sharedData,
+  type BrowserSession,
+} from './helpers/browser';
 
 const MATILDA = path.join(sharedData, 'seed-melodies/waltzing-matilda.mid');
 
@@ -35,7 +42,8 @@ beforeAll(async () => {
 
 afterEach(async (ctx) => {
   // A failed step leaves a picture of what the user would have seen.
-  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `studio-FAILED-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`);
+  if (ctx.task.result?.state === 'fail' && page)
+    await screenshot(page, `studio-FAILED-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`);
 });
 
 afterAll(async () => {
@@ -47,7 +55,8 @@ afterAll(async () => {
 
 const rollLabel = async (index = 0): Promise<string> =>
   (await page.locator('[data-testid="piano-roll"]').nth(index).getAttribute('aria-label')) ?? '';
-const noteCount = async (index = 0): Promise<number> => Number(/with (\d+) notes/.exec(await rollLabel(index))?.[1] ?? -1);
+const noteCount = async (index = 0): Promise<number> =>
+  Number(/with (\d+) notes/.exec(await rollLabel(index))?.[1] ?? -1);
 
 /** Sounding notes in a MIDI file according to python3-mido (note_on with velocity > 0). */
 function midoNoteCount(file: string): number {
@@ -70,10 +79,14 @@ async function tabTo(selector: string, maxPresses = 80): Promise<void> {
 
 describe('the studio, end to end', () => {
   it('imports a MIDI file, then a folder with one broken file, naming the failure', async () => {
-    await expect.poll(() => page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 }).toMatch(/engine|threads/);
+    await expect
+      .poll(() => page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
+      .toMatch(/engine|threads/);
     await page.locator('[data-testid="import-corpus"]').fill('Matilda');
     await page.locator('[data-testid="import-files"]').setInputFiles(MATILDA);
-    await expect.poll(() => page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 }).toContain('1 imported');
+    await expect
+      .poll(() => page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
+      .toContain('1 imported');
     await expect.poll(() => page.locator('[data-testid="corpora"]').textContent()).toContain('Matilda');
 
     const folder = path.join(filesDir, 'tunes');
@@ -115,14 +128,18 @@ describe('the studio, end to end', () => {
       if (!c || !ctx || c.width === 0 || c.height === 0) return 0;
       const { data } = ctx.getImageData(0, 0, c.width, c.height);
       let n = 0;
-      for (let i = 0; i < data.length; i += 4) if (data[i] > 200 && data[i + 1] > 130 && data[i + 1] < 190 && data[i + 2] < 110) n++;
+      for (let i = 0; i < data.length; i += 4)
+        if (data[i] > 200 && data[i + 1] > 130 && data[i + 1] < 190 && data[i + 2] < 110) n++;
       return n;
     });
     expect(drawn).toBeGreaterThan(20);
 
     // Resume from the checkpoint up to 2 epochs in all: the run continues at epoch 2.
     await page.locator('[data-testid="train-epochs"]').fill('2');
-    await page.locator('[data-testid="models"] tr', { hasText: 'tiny' }).getByRole('button', { name: 'Resume' }).click();
+    await page
+      .locator('[data-testid="models"] tr', { hasText: 'tiny' })
+      .getByRole('button', { name: 'Resume' })
+      .click();
     await expect.poll(() => progress.textContent(), { timeout: 180_000 }).toMatch(/done.*epoch 2 \/ 2/s);
     await screenshot(page, 'studio-train');
   });
@@ -192,7 +209,9 @@ describe('the studio, end to end', () => {
     await expect.poll(() => page.locator('[data-testid="seed-notes"]').textContent()).toMatch(/C4E4G4C5$/);
     const before = await page.locator('[data-testid="variation"] h3 + span').first().textContent();
     await page.keyboard.press('Control+Enter');
-    await expect.poll(() => page.locator('[data-testid="variation"] h3 + span').first().textContent(), { timeout: 120_000 }).not.toBe(before);
+    await expect
+      .poll(() => page.locator('[data-testid="variation"] h3 + span').first().textContent(), { timeout: 120_000 })
+      .not.toBe(before);
     await tabTo('[data-testid="piano-roll"]');
     await page.keyboard.press('Space');
     await expect.poll(() => page.locator('[data-testid="play"]').first().getAttribute('aria-pressed')).toBe('true');
@@ -202,7 +221,9 @@ describe('the studio, end to end', () => {
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('save-midi');
     const savedBefore = await page.getByRole('status').filter({ hasText: 'Saved' }).count();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Saved' }).count(), { timeout: 30_000 }).toBeGreaterThan(savedBefore);
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Saved' }).count(), { timeout: 30_000 })
+      .toBeGreaterThan(savedBefore);
     await screenshot(page, 'studio-compose-keyboard');
     expect(session.errors).toEqual([]);
   });

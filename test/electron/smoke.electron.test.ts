@@ -24,18 +24,30 @@ const executablePath = electronBinary();
 describe('Electron smoke: the app starts, window.etude answers app:info', () => {
   it('opens one sandboxed window whose preload bridge reaches main', async () => {
     if (!executablePath) {
-      throw new Error('The Electron binary is not installed: run `node node_modules/electron/install.js` once online (or `npm start`), then `npm run rebuild:electron`.');
+      throw new Error(
+        'The Electron binary is not installed: run `node node_modules/electron/install.js` once online (or `npm start`), then `npm run rebuild:electron`.',
+      );
     }
     if (!existsSync(path.join(repoRoot, 'out/main/index.js'))) {
-      const built = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: repoRoot });
+      const built = spawnSync(
+        process.execPath,
+        [path.join(repoRoot, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+        { cwd: repoRoot },
+      );
       expect(built.status).toBe(0);
     }
     const { _electron } = await import('playwright-core');
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-electron-'));
-    const app = await _electron.launch({ executablePath, args: [repoRoot], env: { ...process.env, ETUDE_DATA_DIR: dataDir } as Record<string, string> });
+    const app = await _electron.launch({
+      executablePath,
+      args: [repoRoot],
+      env: { ...process.env, ETUDE_DATA_DIR: dataDir } as Record<string, string>,
+    });
     try {
       const page = await app.firstWindow();
-      const info = await page.evaluate(() => (window as unknown as { etude: { call(c: string, p: unknown): Promise<unknown> } }).etude.call('app:info', {}));
+      const info = await page.evaluate(() =>
+        (window as unknown as { etude: { call(c: string, p: unknown): Promise<unknown> } }).etude.call('app:info', {}),
+      );
       expect(info).toMatchObject({ ok: true, value: { door: 'electron', dataDir } });
       // No Node in the page.
       expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');

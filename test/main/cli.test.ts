@@ -86,28 +86,55 @@ describe('etude CLI (bin/etude.mjs as a child process)', () => {
     // Valid XML with bars, checked by an independent parser.
     const bars = execFileSync(
       '/usr/bin/python3',
-      ['-c', "import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); print(sum(1 for x in r.iter('{http://www.w3.org/2000/svg}rect') if x.get('class')=='bar'))", svgPath],
+      [
+        '-c',
+        "import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); print(sum(1 for x in r.iter('{http://www.w3.org/2000/svg}rect') if x.get('class')=='bar'))",
+        svgPath,
+      ],
       { encoding: 'utf8' },
     );
     expect(Number(bars)).toBeGreaterThan(20);
 
-    const pieces = JSON.parse(etude(['--data-dir', dataDir, 'pieces', 'Seeds', '--json', '--limit', '500']).stdout) as { id: number; name: string }[];
+    const pieces = JSON.parse(etude(['--data-dir', dataDir, 'pieces', 'Seeds', '--json', '--limit', '500']).stdout) as {
+      id: number;
+      name: string;
+    }[];
     expect(pieces.length).toBe(corpora[0].pieces);
     const matilda = pieces.find((p) => p.name === 'waltzing-matilda');
     expect(matilda).toBeDefined();
-    const byId = etude(['--data-dir', dataDir, 'export', 'Seeds', String(matilda!.id), '--out', path.join(work, 'by-id.mid')]);
+    const byId = etude([
+      '--data-dir',
+      dataDir,
+      'export',
+      'Seeds',
+      String(matilda!.id),
+      '--out',
+      path.join(work, 'by-id.mid'),
+    ]);
     expect(byId.code).toBe(0);
 
     const out = path.join(work, 'matilda.mid');
     const exp = etude(['--data-dir', dataDir, 'export', 'Seeds', 'waltzing-matilda', '--out', out]);
     expect(exp.code).toBe(0);
     expect(readFileSync(out).subarray(0, 4).toString('latin1')).toBe('MThd');
-    const notes = execFileSync('/usr/bin/python3', ['-c', "import sys,mido; print(sum(1 for t in mido.MidiFile(sys.argv[1]).tracks for m in t if m.type=='note_on' and m.velocity>0))", out], {
-      encoding: 'utf8',
-    });
+    const notes = execFileSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        "import sys,mido; print(sum(1 for t in mido.MidiFile(sys.argv[1]).tracks for m in t if m.type=='note_on' and m.velocity>0))",
+        out,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
     const originalNotes = execFileSync(
       '/usr/bin/python3',
-      ['-c', "import sys,mido; print(sum(1 for t in mido.MidiFile(sys.argv[1]).tracks for m in t if m.type=='note_on' and m.velocity>0))", path.join(dataRoot, 'seed-melodies/waltzing-matilda.mid')],
+      [
+        '-c',
+        "import sys,mido; print(sum(1 for t in mido.MidiFile(sys.argv[1]).tracks for m in t if m.type=='note_on' and m.velocity>0))",
+        path.join(dataRoot, 'seed-melodies/waltzing-matilda.mid'),
+      ],
       { encoding: 'utf8' },
     );
     expect(Number(notes)).toBeGreaterThan(5);
@@ -121,7 +148,18 @@ describe('etude CLI (bin/etude.mjs as a child process)', () => {
     const seeded = openLibrary(path.join(d, 'library.db'));
     const corpus = seeded.corpora.createCorpus('A');
     seeded.pieces.insertPieces(corpus.id, [
-      { name: 'p', sourcePath: null, contentHash: 'h', format: 'token-melody', split: null, metadata: {}, sequence: null, melodyTokens: Uint8Array.of(60, 128), pianoRollFrames: null, noteCount: 1 },
+      {
+        name: 'p',
+        sourcePath: null,
+        contentHash: 'h',
+        format: 'token-melody',
+        split: null,
+        metadata: {},
+        sequence: null,
+        melodyTokens: Uint8Array.of(60, 128),
+        pianoRollFrames: null,
+        noteCount: 1,
+      },
     ]);
     seeded.close();
     expect(etude(['--data-dir', d, 'corpora', 'rename', 'A', 'B']).stdout).toContain('renamed "A" to "B"');
@@ -146,7 +184,11 @@ describe('etude CLI (bin/etude.mjs as a child process)', () => {
       [['--data-dir', dataDir, 'import', work], 2, /--corpus NAME is required/],
       [['--data-dir', dataDir, 'import', work, '--corpus', 'x', '--bogus'], 2, /Unknown option '--bogus'/],
       [['--data-dir', dataDir, 'stats', 'NoSuchCorpus'], 1, /No corpus named "NoSuchCorpus"/],
-      [['--data-dir', dataDir, 'export', 'Seeds', 'no such piece', '--out', 'x.mid'], 1, /No piece named "no such piece"/],
+      [
+        ['--data-dir', dataDir, 'export', 'Seeds', 'no such piece', '--out', 'x.mid'],
+        1,
+        /No piece named "no such piece"/,
+      ],
       [['--data-dir', path.join(repoRoot, 'package.json'), 'corpora'], 1, /data folder/],
     ];
     const results = await Promise.all(cases.map(([args]) => etudeAsync(args)));
@@ -172,10 +214,22 @@ describe('etude CLI (bin/etude.mjs as a child process)', () => {
   });
 
   it('Ctrl-C (SIGINT) cancels an import cleanly: exit 130, summary printed, pieces so far kept', async () => {
-    const child = spawn(process.execPath, [shim, '--data-dir', path.join(work, 'sigint'), 'import', path.join(dataRoot, 'nottingham/MIDI'), '--corpus', 'N'], {
-      cwd: work,
-      env: { ...process.env, ETUDE_DEBUG: '' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        shim,
+        '--data-dir',
+        path.join(work, 'sigint'),
+        'import',
+        path.join(dataRoot, 'nottingham/MIDI'),
+        '--corpus',
+        'N',
+      ],
+      {
+        cwd: work,
+        env: { ...process.env, ETUDE_DEBUG: '' },
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -190,7 +244,9 @@ describe('etude CLI (bin/etude.mjs as a child process)', () => {
     expect(kept).toBeLessThan(3089);
     expect(stderr).not.toMatch(/\n\s+at /);
     // What the summary says was kept is what the library holds.
-    const list = JSON.parse(etude(['--data-dir', path.join(work, 'sigint'), 'corpora', '--json']).stdout) as { pieces: number }[];
+    const list = JSON.parse(etude(['--data-dir', path.join(work, 'sigint'), 'corpora', '--json']).stdout) as {
+      pieces: number;
+    }[];
     expect(list[0].pieces).toBe(kept);
   });
 });

@@ -16,7 +16,23 @@ describe('etude compose (CLI child process)', () => {
     const outDir = path.join(dir, 'out');
     const stdout = execFileSync(
       process.execPath,
-      [path.join(repoRoot, 'bin/etude.mjs'), '--data-dir', path.join(dir, 'data'), 'compose', waltzing, '--out', outDir, '--epochs', '1', '--variations', '2', '--bars', '8', '--random-seed', '5'],
+      [
+        path.join(repoRoot, 'bin/etude.mjs'),
+        '--data-dir',
+        path.join(dir, 'data'),
+        'compose',
+        waltzing,
+        '--out',
+        outDir,
+        '--epochs',
+        '1',
+        '--variations',
+        '2',
+        '--bars',
+        '8',
+        '--random-seed',
+        '5',
+      ],
       { encoding: 'utf8', timeout: 120_000 },
     );
     expect(stdout).toMatch(/Imported into "compose-waltzing-matilda": 1 new/);

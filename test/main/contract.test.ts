@@ -5,7 +5,14 @@ import { createHandlers, type HandlerServices } from '../../src/main/ipc/handler
 import { apiFromBridge, createWsBridge, type WebSocketLike } from '../../src/renderer/src/lib/api/client';
 import { bytesSchema } from '../../src/shared/dto';
 import { ApiError, type Envelope } from '../../src/shared/errors';
-import { CALL_NAMES, EVENT_NAMES, IPC_EVENT_CHANNEL, IPC_READY_CHANNEL, calls, type EtudeBridge } from '../../src/shared/ipc';
+import {
+  CALL_NAMES,
+  EVENT_NAMES,
+  IPC_EVENT_CHANNEL,
+  IPC_READY_CHANNEL,
+  calls,
+  type EtudeBridge,
+} from '../../src/shared/ipc';
 import { decodeWire, encodeWire } from '../../src/shared/wire';
 
 // A minimal stand-in for the `electron` module: only preload and electronIpc import it, and only
@@ -31,7 +38,8 @@ const fakeElectron = vi.hoisted(() => {
           if (!rendererListeners.has(channel)) rendererListeners.set(channel, new Set());
           rendererListeners.get(channel)!.add(fn);
         },
-        removeListener: (channel: string, fn: (...args: unknown[]) => void) => rendererListeners.get(channel)?.delete(fn),
+        removeListener: (channel: string, fn: (...args: unknown[]) => void) =>
+          rendererListeners.get(channel)?.delete(fn),
       },
       ipcMain: {
         handle: (channel: string, fn: (event: unknown, payload: unknown) => unknown) => mainHandlers.set(channel, fn),
@@ -47,10 +55,24 @@ vi.mock('electron', () => fakeElectron.module);
 describe('the contract', () => {
   it('names every call and event domain:verb, with a zod request and response', () => {
     const required = [
-      'app:info', 'library:listCorpora', 'library:corpusStats', 'library:renameCorpus', 'library:deleteCorpus',
-      'library:listPieces', 'library:importFiles', 'library:importDialog', 'train:start', 'job:cancel', 'job:list',
-      'models:list', 'models:delete', 'compose:generate', 'generations:list', 'generations:saveFavourite',
-      'file:saveMidi', 'file:startDrag',
+      'app:info',
+      'library:listCorpora',
+      'library:corpusStats',
+      'library:renameCorpus',
+      'library:deleteCorpus',
+      'library:listPieces',
+      'library:importFiles',
+      'library:importDialog',
+      'train:start',
+      'job:cancel',
+      'job:list',
+      'models:list',
+      'models:delete',
+      'compose:generate',
+      'generations:list',
+      'generations:saveFavourite',
+      'file:saveMidi',
+      'file:startDrag',
     ];
     expect(CALL_NAMES).toEqual(expect.arrayContaining(required));
     for (const name of CALL_NAMES) {
@@ -62,14 +84,22 @@ describe('the contract', () => {
   });
 
   it('has a handler for every call and nothing else', () => {
-    const handlers = createHandlers({} as HandlerServices, { door: 'studio', saveMidi: async () => null, startDrag: async () => false });
+    const handlers = createHandlers({} as HandlerServices, {
+      door: 'studio',
+      saveMidi: async () => null,
+      startDrag: async () => false,
+    });
     expect(Object.keys(handlers).sort()).toEqual([...CALL_NAMES].sort());
   });
 
   it('fills documented defaults when parsing requests', () => {
     const parsed = calls['train:start'].request.parse({ corpusName: ' Folk ', modelName: 'm' });
     expect(parsed).toEqual({ corpusName: 'Folk', modelName: 'm', spec: {}, training: {}, engine: 'auto' });
-    expect(calls['library:listPieces'].request.parse({ corpusName: 'a' })).toEqual({ corpusName: 'a', offset: 0, limit: 200 });
+    expect(calls['library:listPieces'].request.parse({ corpusName: 'a' })).toEqual({
+      corpusName: 'a',
+      offset: 0,
+      limit: 200,
+    });
   });
 
   it('accepts Buffer and Uint8Array as bytes, nothing else', () => {
@@ -87,7 +117,14 @@ describe('the WebSocket wire codec', () => {
     const value = {
       id: 7,
       channel: 'library:importFiles',
-      payload: { files: [{ name: 'a', bytes: new Uint8Array() }, { name: 'b', bytes: new Uint8Array([0, 255, 128]) }, { name: 'c', bytes: big }], buf: Buffer.from('hi') },
+      payload: {
+        files: [
+          { name: 'a', bytes: new Uint8Array() },
+          { name: 'b', bytes: new Uint8Array([0, 255, 128]) },
+          { name: 'c', bytes: big },
+        ],
+        buf: Buffer.from('hi'),
+      },
     };
     const decoded = decodeWire(encodeWire(value)) as typeof value;
     expect(decoded.payload.files[0].bytes).toEqual(new Uint8Array());
@@ -142,13 +179,21 @@ describe('the renderer client over a bridge', () => {
   it('runJob sees a job that finished before its { jobId } answer arrived, and sends ready once', async () => {
     const bridge = fakeBridge(async () => {
       // The job's events come first, then the answer: the order a fast job can produce.
-      bridge.emit('job:progress', { jobId: 'j1', kind: 'import', progress: { phase: 'importing', current: 1, total: 1 } });
+      bridge.emit('job:progress', {
+        jobId: 'j1',
+        kind: 'import',
+        progress: { phase: 'importing', current: 1, total: 1 },
+      });
       bridge.emit('job:finished', { jobId: 'j1', kind: 'import', status: 'done', result: { imported: 1 } });
       return { ok: true, value: { jobId: 'j1' } };
     });
     const api = apiFromBridge(bridge, 'electron');
     const progress: unknown[] = [];
-    const finished = await api.runJob('library:importFiles', { corpusName: 'c', files: [{ name: 'a.mid', bytes: new Uint8Array(1) }] }, { onProgress: (p) => progress.push(p) });
+    const finished = await api.runJob(
+      'library:importFiles',
+      { corpusName: 'c', files: [{ name: 'a.mid', bytes: new Uint8Array(1) }] },
+      { onProgress: (p) => progress.push(p) },
+    );
     expect(finished).toMatchObject({ jobId: 'j1', status: 'done' });
     expect(progress).toHaveLength(1);
     api.on('job:progress', () => {});
@@ -166,7 +211,19 @@ describe('runJob when the finished event is lost', () => {
         call: (async (channel: string) => {
           if (channel === 'train:start') return { ok: true, value: { jobId: 't1' } };
           listed++;
-          return { ok: true, value: [{ id: 't1', kind: 'train', title: 't', status: 'failed', startedAt: 1, error: { code: 'ENGINE_UNAVAILABLE', message: 'no' } }] };
+          return {
+            ok: true,
+            value: [
+              {
+                id: 't1',
+                kind: 'train',
+                title: 't',
+                status: 'failed',
+                startedAt: 1,
+                error: { code: 'ENGINE_UNAVAILABLE', message: 'no' },
+              },
+            ],
+          };
         }) as EtudeBridge['call'],
         on: (() => () => {}) as EtudeBridge['on'],
         ready: () => {},
@@ -174,7 +231,12 @@ describe('runJob when the finished event is lost', () => {
       const api = apiFromBridge(bridge, 'studio');
       const outcome = api.runJob('train:start', { corpusName: 'c', modelName: 'm' });
       await vi.advanceTimersByTimeAsync(5_000);
-      expect(await outcome).toEqual({ jobId: 't1', kind: 'train', status: 'failed', error: { code: 'ENGINE_UNAVAILABLE', message: 'no' } });
+      expect(await outcome).toEqual({
+        jobId: 't1',
+        kind: 'train',
+        status: 'failed',
+        error: { code: 'ENGINE_UNAVAILABLE', message: 'no' },
+      });
       expect(listed).toBe(1);
     } finally {
       vi.useRealTimers();
@@ -217,7 +279,12 @@ describe('the WebSocket bridge reconnects', () => {
   it('fails in-flight calls with TRANSPORT_CLOSED, queues new ones until the next socket opens, and re-sends ready', async () => {
     FakeSocket.all = [];
     const statuses: string[] = [];
-    const bridge = createWsBridge({ url: 'ws://x/ws', createSocket: () => new FakeSocket(), reconnectDelayMs: 1, onStatus: (s) => statuses.push(s) });
+    const bridge = createWsBridge({
+      url: 'ws://x/ws',
+      createSocket: () => new FakeSocket(),
+      reconnectDelayMs: 1,
+      onStatus: (s) => statuses.push(s),
+    });
     const first = FakeSocket.all[0];
     first.open();
     bridge.ready();
@@ -232,7 +299,10 @@ describe('the WebSocket bridge reconnects', () => {
     const second = FakeSocket.all[1];
     expect(second.sent).toEqual([]);
     second.open();
-    expect(second.sent).toEqual([{ id: 0, channel: 'ready', payload: {} }, { id: 2, channel: 'job:list', payload: {} }]);
+    expect(second.sent).toEqual([
+      { id: 0, channel: 'ready', payload: {} },
+      { id: 2, channel: 'job:list', payload: {} },
+    ]);
     second.answer(2, []);
     expect(await queued).toEqual({ ok: true, value: [] });
     expect(statuses).toEqual(['connecting', 'open', 'closed', 'connecting', 'open']);
@@ -243,7 +313,12 @@ describe('the WebSocket bridge reconnects', () => {
 
   it('gives up after maxReconnectAttempts failed connects and answers queued calls', async () => {
     FakeSocket.all = [];
-    const bridge = createWsBridge({ url: 'ws://x/ws', createSocket: () => new FakeSocket(), reconnectDelayMs: 1, maxReconnectAttempts: 3 });
+    const bridge = createWsBridge({
+      url: 'ws://x/ws',
+      createSocket: () => new FakeSocket(),
+      reconnectDelayMs: 1,
+      maxReconnectAttempts: 3,
+    });
     const waiting = bridge.call('job:list', {});
     for (let attempt = 0; attempt < 3; attempt++) {
       await vi.waitFor(() => expect(FakeSocket.all.length).toBe(attempt + 1));
@@ -267,7 +342,10 @@ describe('preload', () => {
     const etude = fakeElectron.exposed.etude as EtudeBridge;
     expect(Object.keys(etude).sort()).toEqual(['call', 'on', 'ready']);
 
-    expect(await etude.call('library:listCorpora', {})).toEqual({ ok: true, value: { channel: 'library:listCorpora', payload: {} } });
+    expect(await etude.call('library:listCorpora', {})).toEqual({
+      ok: true,
+      value: { channel: 'library:listCorpora', payload: {} },
+    });
     const refused = await etude.call('shell:openExternal' as never, {} as never);
     expect(refused).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
     expect(fakeElectron.invoke).toHaveBeenCalledTimes(1);
@@ -318,7 +396,10 @@ describe('Electron IPC registration', () => {
     expect(await handle(ours, {})).toEqual({ ok: true, value: [] });
     expect(await handle(stranger, {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await handle(subframe, {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    expect(await fakeElectron.mainHandlers.get('library:corpusStats')!(ours, { corpusName: 7 })).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+    expect(await fakeElectron.mainHandlers.get('library:corpusStats')!(ours, { corpusName: 7 })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_PAYLOAD' },
+    });
 
     const finished = { jobId: 'j', kind: 'import', status: 'done' };
     jobListener!({ event: 'job:finished', payload: finished });
@@ -327,7 +408,10 @@ describe('Electron IPC registration', () => {
     expect(sent).toEqual([]);
     fakeElectron.mainListeners.get(IPC_READY_CHANNEL)!(ours);
     expect(sent).toEqual([[IPC_EVENT_CHANNEL, 'job:finished', finished]]);
-    jobListener!({ event: 'job:progress', payload: { jobId: 'j', kind: 'import', progress: { phase: 'x', current: 1, total: 2 } } });
+    jobListener!({
+      event: 'job:progress',
+      payload: { jobId: 'j', kind: 'import', progress: { phase: 'x', current: 1, total: 2 } },
+    });
     expect(sent).toHaveLength(2);
 
     unregister();

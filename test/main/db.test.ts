@@ -205,7 +205,11 @@ describe('repositories', () => {
 
   it('pieces: batch insert skips hash duplicates (stored and within the batch) and reports them', () => {
     const c = library.corpora.createCorpus('c');
-    const first = library.pieces.insertPieces(c.id, [piece('a', 'h1', [60]), piece('b', 'h2', [61]), piece('a-again', 'h1', [60])]);
+    const first = library.pieces.insertPieces(c.id, [
+      piece('a', 'h1', [60]),
+      piece('b', 'h2', [61]),
+      piece('a-again', 'h1', [60]),
+    ]);
     expect(first.inserted.map((i) => i.index)).toEqual([0, 1]);
     expect(first.duplicates).toEqual([{ index: 2, name: 'a-again', contentHash: 'h1' }]);
     const second = library.pieces.insertPieces(c.id, [piece('b', 'h2', [61]), piece('c', 'h3', [62, 129])]);
@@ -233,10 +237,23 @@ describe('repositories', () => {
       tempos: [{ tick: 0, bpm: 100 }],
       timeSignatures: [],
       keySignatures: [],
-      tracks: [{ name: 't', program: 0, channel: 0, isPercussion: false, notes: [{ pitch: 60, startTick: 0, durationTicks: 24, velocity: 90 }] }],
+      tracks: [
+        {
+          name: 't',
+          program: 0,
+          channel: 0,
+          isPercussion: false,
+          notes: [{ pitch: 60, startTick: 0, durationTicks: 24, velocity: 90 }],
+        },
+      ],
     };
     const { inserted } = library.pieces.insertPieces(c.id, [
-      piece('tune', 'h1', [60, 128], { sequence: seq, split: 'valid', format: 'pianoroll-json', pianoRollFrames: [[60, 64], []] }),
+      piece('tune', 'h1', [60, 128], {
+        sequence: seq,
+        split: 'valid',
+        format: 'pianoroll-json',
+        pianoRollFrames: [[60, 64], []],
+      }),
       piece('dup', 'h2', [61]),
       piece('dup', 'h3', [62]),
     ]);
@@ -264,22 +281,40 @@ describe('repositories', () => {
 
   it('models + checkpoints: sha256 verified on read, latest by id, cascade, prune', () => {
     const c = library.corpora.createCorpus('c');
-    const model = library.models.createModel({ name: 'm1', spec: { kind: 'melody-lstm' }, training: { epochs: 2 }, corpusId: c.id, engine: 'wasm' });
+    const model = library.models.createModel({
+      name: 'm1',
+      spec: { kind: 'melody-lstm' },
+      training: { epochs: 2 },
+      corpusId: c.id,
+      engine: 'wasm',
+    });
     expect(model.status).toBe('training');
-    expect(() => library.models.createModel({ name: 'M1', spec: {}, training: {}, corpusId: null, engine: 'wasm' })).toThrow(NameTakenError);
+    expect(() =>
+      library.models.createModel({ name: 'M1', spec: {}, training: {}, corpusId: null, engine: 'wasm' }),
+    ).toThrow(NameTakenError);
     const data1 = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
     const data2 = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 251);
-    const ck1 = library.checkpoints.saveCheckpoint({ modelId: model.id, epoch: 1, step: 10, data: data1, metrics: { loss: 2 } });
+    const ck1 = library.checkpoints.saveCheckpoint({
+      modelId: model.id,
+      epoch: 1,
+      step: 10,
+      data: data1,
+      metrics: { loss: 2 },
+    });
     const ck2 = library.checkpoints.saveCheckpoint({ modelId: model.id, epoch: 2, step: 20, data: data2 });
     expect(ck1.sha256).toBe(createHash('sha256').update(data1).digest('hex'));
     const latest = library.checkpoints.latestCheckpoint(model.id)!;
     expect(latest.id).toBe(ck2.id);
     expect(Array.from(latest.data)).toEqual(Array.from(data2));
     expect(library.checkpoints.getCheckpoint(ck1.id)!.metrics).toEqual({ loss: 2 });
-    expect(() => library.checkpoints.saveCheckpoint({ modelId: 9999 as never, epoch: 1, step: 1, data: data1 })).toThrow(NotFoundError);
+    expect(() =>
+      library.checkpoints.saveCheckpoint({ modelId: 9999 as never, epoch: 1, step: 1, data: data1 }),
+    ).toThrow(NotFoundError);
 
     // Corrupt one byte behind the repository's back: the read must refuse it.
-    library.db.prepare('UPDATE checkpoints SET data = ? WHERE id = ?').run(Uint8Array.from(data1).fill(255, 0, 1), ck1.id);
+    library.db
+      .prepare('UPDATE checkpoints SET data = ? WHERE id = ?')
+      .run(Uint8Array.from(data1).fill(255, 0, 1), ck1.id);
     expect(() => library.checkpoints.getCheckpoint(ck1.id)).toThrow(CheckpointIntegrityError);
 
     const updated = library.models.updateModel(model.id, { status: 'ready', metrics: { valLoss: 1.5 } });
@@ -299,10 +334,29 @@ describe('repositories', () => {
 
   it('generations: save with request, list newest first, favourites, model delete keeps history', () => {
     const model = library.models.createModel({ name: 'm', spec: {}, training: {}, corpusId: null, engine: 'tfjs-cpu' });
-    const ck = library.checkpoints.saveCheckpoint({ modelId: model.id, epoch: 1, step: 1, data: Uint8Array.of(1, 2, 3) });
+    const ck = library.checkpoints.saveCheckpoint({
+      modelId: model.id,
+      epoch: 1,
+      step: 1,
+      data: Uint8Array.of(1, 2, 3),
+    });
     const request = { seedNotes: [60, 62], temperature: 0.9, randomSeed: 7, bars: 8 };
-    const g1 = library.generations.saveGeneration({ modelId: model.id, checkpointId: ck.id, request, tokens: Uint8Array.of(60, 129), sequence: null, name: 'one' });
-    const g2 = library.generations.saveGeneration({ modelId: model.id, checkpointId: ck.id, request, tokens: null, sequence: null, name: 'two' });
+    const g1 = library.generations.saveGeneration({
+      modelId: model.id,
+      checkpointId: ck.id,
+      request,
+      tokens: Uint8Array.of(60, 129),
+      sequence: null,
+      name: 'one',
+    });
+    const g2 = library.generations.saveGeneration({
+      modelId: model.id,
+      checkpointId: ck.id,
+      request,
+      tokens: null,
+      sequence: null,
+      name: 'two',
+    });
     expect(library.generations.listGenerations().map((g) => g.name)).toEqual(['two', 'one']);
     expect(library.generations.getGeneration(g1.id)).toMatchObject({ request, favourite: false });
     expect(library.generations.setFavourite(g1.id, true).favourite).toBe(true);

@@ -82,7 +82,9 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'etude-export-'));
   library = openLibrary(path.join(dir, 'library.db'), { onSlowQuery: () => {} });
   const nottingham = path.join(dataRoot, 'nottingham/MIDI');
-  await importPaths(library, [path.join(nottingham, 'ashover1.mid'), path.join(nottingham, 'jigs1.mid')], { corpusName: 'Folk' });
+  await importPaths(library, [path.join(nottingham, 'ashover1.mid'), path.join(nottingham, 'jigs1.mid')], {
+    corpusName: 'Folk',
+  });
   await importPaths(library, [path.join(nottingham, 'melody')], { corpusName: 'Melodies' });
   await importPaths(library, [path.join(dataRoot, 'seed-melodies/melodies.json')], { corpusName: 'Seeds' });
 });

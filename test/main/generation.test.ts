@@ -9,7 +9,12 @@ import { openLibrary } from '../../src/main/db/open';
 import { encodeCheckpoint } from '../../src/core/model/checkpoint';
 import { DEFAULT_TRAINING, type ModelSpec } from '../../src/core/model/spec';
 import { initWeights } from '../../src/core/model/init';
-import { bundledDefaultModelPath, generateFromLibrary, parseSeedArgument, seedToTokens } from '../../src/main/services/generation';
+import {
+  bundledDefaultModelPath,
+  generateFromLibrary,
+  parseSeedArgument,
+  seedToTokens,
+} from '../../src/main/services/generation';
 import { parseMidi } from '../../src/core/midi/readMidi';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -17,15 +22,49 @@ const waltzing = path.resolve(repoRoot, '../shared/data/seed-melodies/waltzing-m
 const dir = mkdtempSync(path.join(os.tmpdir(), 'etude-gen-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const spec: ModelSpec = { kind: 'melody-lstm', encoding: 'melody-130', vocabSize: 130, embeddingDim: 16, hiddenSize: 32, layers: 2, dropout: 0, window: 8 };
+const spec: ModelSpec = {
+  kind: 'melody-lstm',
+  encoding: 'melody-130',
+  vocabSize: 130,
+  embeddingDim: 16,
+  hiddenSize: 32,
+  layers: 2,
+  dropout: 0,
+  window: 8,
+};
 
 describe('generation service', () => {
   it('same request twice gives the same notes; each variation is stored with its request and writes valid MIDI', async () => {
     const library = openLibrary(path.join(dir, 'a.db'));
-    const model = library.models.createModel({ name: 'm', spec, training: DEFAULT_TRAINING, corpusId: null, engine: 'wasm', status: 'ready' });
-    const data = encodeCheckpoint({ formatVersion: 1, spec, training: DEFAULT_TRAINING, epoch: 1, step: 1, metrics: {}, weights: initWeights(spec, 9), engine: 'wasm', createdAt: 0 });
+    const model = library.models.createModel({
+      name: 'm',
+      spec,
+      training: DEFAULT_TRAINING,
+      corpusId: null,
+      engine: 'wasm',
+      status: 'ready',
+    });
+    const data = encodeCheckpoint({
+      formatVersion: 1,
+      spec,
+      training: DEFAULT_TRAINING,
+      epoch: 1,
+      step: 1,
+      metrics: {},
+      weights: initWeights(spec, 9),
+      engine: 'wasm',
+      createdAt: 0,
+    });
     const saved = library.checkpoints.saveCheckpoint({ modelId: model.id, epoch: 1, step: 1, data });
-    const request = { model: 'm', seed: parseSeedArgument('C4,E4,G4'), temperature: 1.1, bars: 4, variations: 2, randomSeed: 7, engine: 'wasm' as const };
+    const request = {
+      model: 'm',
+      seed: parseSeedArgument('C4,E4,G4'),
+      temperature: 1.1,
+      bars: 4,
+      variations: 2,
+      randomSeed: 7,
+      engine: 'wasm' as const,
+    };
     const a = await generateFromLibrary(library, request, { defaultModelPath: null });
     const b = await generateFromLibrary(library, request, { defaultModelPath: null });
     expect(a.variations.map((v) => v.tokens)).toEqual(b.variations.map((v) => v.tokens));
@@ -40,7 +79,14 @@ describe('generation service', () => {
       expect(back.tempos[0].bpm).toBeCloseTo(100, 3);
       const stored = library.generations.getGeneration(v.generationId)!;
       expect(Array.from(stored.tokens!)).toEqual(v.tokens);
-      expect(stored.request).toMatchObject({ model: 'm', temperature: 1.1, bars: 4, randomSeed: 7, variation: v.index, variationSeed: v.randomSeed });
+      expect(stored.request).toMatchObject({
+        model: 'm',
+        temperature: 1.1,
+        bars: 4,
+        randomSeed: 7,
+        variation: v.index,
+        variationSeed: v.randomSeed,
+      });
     }
     library.close();
   });
@@ -53,7 +99,15 @@ describe('generation service', () => {
     let total = 0;
     for (const pitch of [60, 67, 72]) {
       for (const randomSeed of [1, 2, 3]) {
-        const r = await generateFromLibrary(library, { model: 'default', seed: { pitches: [pitch] }, temperature: 1, bars: 4, variations: 3, randomSeed: pitch * 10 + randomSeed, engine: 'wasm' });
+        const r = await generateFromLibrary(library, {
+          model: 'default',
+          seed: { pitches: [pitch] },
+          temperature: 1,
+          bars: 4,
+          variations: 3,
+          randomSeed: pitch * 10 + randomSeed,
+          engine: 'wasm',
+        });
         for (const v of r.variations) {
           // The opening: the first three notes after the seed (with a lone note-on seed, 13 of 81 fell outside).
           for (const n of v.sequence.tracks[0].notes.slice(1, 4)) {
@@ -74,10 +128,23 @@ describe('generation service', () => {
     expect(seed.tokens[0]).toBeLessThan(128);
     expect(seed.bpm).toBeGreaterThan(0);
     const library = openLibrary(path.join(dir, 'b.db'));
-    await expect(generateFromLibrary(library, { model: 'nope', seed: { pitches: [60] }, temperature: 1, bars: 2, variations: 1, randomSeed: 1 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      generateFromLibrary(library, {
+        model: 'nope',
+        seed: { pitches: [60] },
+        temperature: 1,
+        bars: 2,
+        variations: 1,
+        randomSeed: 1,
+      }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(() => parseSeedArgument('H9')).toThrow(/not a pitch/);
     await expect(
-      generateFromLibrary(library, { model: 'default', seed: { pitches: [60] }, temperature: 1, bars: 2, variations: 1, randomSeed: 1 }, { defaultModelPath: path.join(dir, 'missing.etude-ckpt') }),
+      generateFromLibrary(
+        library,
+        { model: 'default', seed: { pitches: [60] }, temperature: 1, bars: 2, variations: 1, randomSeed: 1 },
+        { defaultModelPath: path.join(dir, 'missing.etude-ckpt') },
+      ),
     ).rejects.toMatchObject({ code: 'GENERATION_NO_DEFAULT_MODEL' });
     library.close();
   });
@@ -88,7 +155,23 @@ describe('generation service', () => {
     const outDir = path.join(dir, 'out');
     const stdout = execFileSync(
       process.execPath,
-      [path.join(repoRoot, 'bin/etude.mjs'), '--data-dir', dataDir, 'generate', 'default', '--seed-notes', 'G4', '--bars', '4', '--variations', '2', '--random-seed', '3', '--out', outDir],
+      [
+        path.join(repoRoot, 'bin/etude.mjs'),
+        '--data-dir',
+        dataDir,
+        'generate',
+        'default',
+        '--seed-notes',
+        'G4',
+        '--bars',
+        '4',
+        '--variations',
+        '2',
+        '--random-seed',
+        '3',
+        '--out',
+        outDir,
+      ],
       { encoding: 'utf8', timeout: 60_000 },
     );
     expect(stdout).toMatch(/Generated 2 variation/);

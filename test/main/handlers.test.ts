@@ -4,7 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createHandlers, dispatch, forwardJobEvents, type DoorAdapter, type Handlers } from '../../src/main/ipc/handlers';
+import {
+  createHandlers,
+  dispatch,
+  forwardJobEvents,
+  type DoorAdapter,
+  type Handlers,
+} from '../../src/main/ipc/handlers';
 import { createAppServices, type AppServices } from '../../src/main/services/app';
 import { createStudioDoor } from '../../src/studio/exportsDoor';
 import { MAX_IMPORT_FILE_BYTES } from '../../src/shared/dto';
@@ -23,7 +29,10 @@ beforeEach(() => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-handlers-'));
   services = createAppServices({ dataDir, resourcesDir: path.join(dataDir, 'no-resources') });
   logged = [];
-  handlers = createHandlers(services, createStudioDoor(dataDir), { validateResponses: true, logError: (_c, e) => logged.push(e) });
+  handlers = createHandlers(services, createStudioDoor(dataDir), {
+    validateResponses: true,
+    logError: (_c, e) => logged.push(e),
+  });
 });
 
 afterEach(async () => {
@@ -33,7 +42,13 @@ afterEach(async () => {
 
 async function waitFinished(jobId: string): Promise<EventPayload<'job:finished'>> {
   const snapshot = await services.jobs.wait(jobId);
-  return { jobId, kind: snapshot.kind, status: snapshot.status as 'done', result: snapshot.result, error: snapshot.error };
+  return {
+    jobId,
+    kind: snapshot.kind,
+    status: snapshot.status as 'done',
+    result: snapshot.result,
+    error: snapshot.error,
+  };
 }
 
 describe('handlers reject malformed payloads with INVALID_PAYLOAD naming the field', () => {
@@ -44,25 +59,40 @@ describe('handlers reject malformed payloads with INVALID_PAYLOAD naming the fie
     ['library:listPieces', { corpusName: 'a', limit: 100000 }, /limit/],
     ['library:importFiles', { corpusName: 'a', files: [] }, /files/],
     ['library:importFiles', { corpusName: 'a', files: [{ name: 'x.mid', bytes: 'not bytes' }] }, /files\.0\.bytes/],
-    ['library:importFiles', { corpusName: 'a', files: [{ name: 'x.mid', bytes: new Uint8Array(MAX_IMPORT_FILE_BYTES + 1) }] }, /files\.0\.bytes.*larger/],
+    [
+      'library:importFiles',
+      { corpusName: 'a', files: [{ name: 'x.mid', bytes: new Uint8Array(MAX_IMPORT_FILE_BYTES + 1) }] },
+      /files\.0\.bytes.*larger/,
+    ],
     ['train:start', { corpusName: 'c', modelName: 'm', spec: { layers: 9 } }, /spec\.layers/],
     ['train:start', { corpusName: 'c', modelName: 'm', spec: { hiddenSize: 8, evil: true } }, /spec/],
     ['train:start', { corpusName: 'c', modelName: 'm', engine: 'cuda-please' }, /engine/],
-    ['compose:generate', { model: 'default', seedNotes: [200], temperature: 1, bars: 4, variations: 1, randomSeed: 1 }, /seedNotes\.0/],
-    ['compose:generate', { model: 'default', seedNotes: [60], temperature: 1, bars: 4, variations: 99, randomSeed: 1 }, /variations/],
+    [
+      'compose:generate',
+      { model: 'default', seedNotes: [200], temperature: 1, bars: 4, variations: 1, randomSeed: 1 },
+      /seedNotes\.0/,
+    ],
+    [
+      'compose:generate',
+      { model: 'default', seedNotes: [60], temperature: 1, bars: 4, variations: 99, randomSeed: 1 },
+      /variations/,
+    ],
     ['job:cancel', {}, /jobId/],
     ['file:saveMidi', { bytes: new Uint8Array(), suggestedName: 'x' }, /bytes/],
     ['app:info', { extra: 1 }, /extra|Unrecognized/i],
     ['library:listCorpora', 'a string', /payload|object/i],
   ];
-  it.each(cases.map(([c, p, f]) => [c, f.source, p, f] as const))('%s (error names %s)', async (channel, _label, payload, field) => {
-    const envelope = await dispatch(handlers, channel, payload);
-    expect(envelope.ok).toBe(false);
-    if (envelope.ok) return;
-    expect(envelope.error.code).toBe('INVALID_PAYLOAD');
-    expect(envelope.error.message).toContain(channel);
-    expect(envelope.error.message).toMatch(field);
-  });
+  it.each(cases.map(([c, p, f]) => [c, f.source, p, f] as const))(
+    '%s (error names %s)',
+    async (channel, _label, payload, field) => {
+      const envelope = await dispatch(handlers, channel, payload);
+      expect(envelope.ok).toBe(false);
+      if (envelope.ok) return;
+      expect(envelope.error.code).toBe('INVALID_PAYLOAD');
+      expect(envelope.error.message).toContain(channel);
+      expect(envelope.error.message).toMatch(field);
+    },
+  );
 
   it('an unknown channel answers UNKNOWN_CHANNEL, not an exception', async () => {
     const envelope = await dispatch(handlers, 'fs:readAnyFile', { path: '/etc/passwd' });
@@ -91,7 +121,11 @@ describe('handlers call services and map errors to codes', () => {
       const { writeFileSync } = await import('node:fs');
       writeFileSync(path.join(folder, 'matilda.mid'), matildaBytes);
       writeFileSync(path.join(folder, 'notes.txt'), 'ignored in a folder');
-      const door: DoorAdapter = { ...createStudioDoor(dataDir), door: 'electron', chooseImportPaths: async () => [folder] };
+      const door: DoorAdapter = {
+        ...createStudioDoor(dataDir),
+        door: 'electron',
+        chooseImportPaths: async () => [folder],
+      };
       const electronHandlers = createHandlers(services, door, { validateResponses: true });
       const envelope = await electronHandlers['library:importDialog']({ corpusName: 'Chosen', mode: 'folder' });
       expect(envelope.ok).toBe(true);
@@ -108,7 +142,9 @@ describe('handlers call services and map errors to codes', () => {
 
   it('imports bytes, reports a broken file by name, lists, renames, deletes; events match the contract', async () => {
     const events: { event: string; payload: unknown }[] = [];
-    const stop = forwardJobEvents(services, (event, payload) => events.push({ event, payload }), { validateResponses: true });
+    const stop = forwardJobEvents(services, (event, payload) => events.push({ event, payload }), {
+      validateResponses: true,
+    });
     const broken = matildaBytes.slice(0, 40);
     const started = await handlers['library:importFiles']({
       corpusName: 'Folk',
@@ -124,7 +160,11 @@ describe('handlers call services and map errors to codes', () => {
     const finished = await waitFinished(started.value.jobId);
     stop();
     expect(finished.status).toBe('done');
-    const report = finished.result as { imported: number; duplicates: number; failed: { name: string; code: string }[] };
+    const report = finished.result as {
+      imported: number;
+      duplicates: number;
+      failed: { name: string; code: string }[];
+    };
     expect(report.imported).toBe(1);
     expect(report.duplicates).toBe(1);
     expect(report.failed.map((f) => [f.name, f.code])).toEqual([
@@ -174,7 +214,12 @@ describe('handlers call services and map errors to codes', () => {
 
   it('an unexpected error is INTERNAL with the channel in the message and is logged', async () => {
     const failing = createHandlers(
-      { ...services, listModels: () => { throw new TypeError('boom'); } },
+      {
+        ...services,
+        listModels: () => {
+          throw new TypeError('boom');
+        },
+      },
       createStudioDoor(dataDir),
       { validateResponses: true, logError: (_c, e) => logged.push(e) },
     );
@@ -208,7 +253,13 @@ describe('handlers call services and map errors to codes', () => {
       // The work starts on a later turn of the event loop, after the answer.
       expect(seenRequest).toBeUndefined();
       await vi.waitFor(() => expect(seenRequest).toBeDefined());
-      expect(seenRequest).toMatchObject({ corpusName: 'Folk', modelName: 'Reels', engine: 'auto', spec: {}, training: { epochs: 10 } });
+      expect(seenRequest).toMatchObject({
+        corpusName: 'Folk',
+        modelName: 'Reels',
+        engine: 'auto',
+        spec: {},
+        training: { epochs: 10 },
+      });
       const models = await train['models:list']({});
       if (!models.ok) throw new Error('list failed');
       const reels = models.value.find((m) => m.name === 'Reels')!;
@@ -216,8 +267,14 @@ describe('handlers call services and map errors to codes', () => {
       expect(await train['job:cancel']({ jobId: first.value.jobId })).toEqual({ ok: true, value: { cancelled: true } });
       expect((await withTrainer.jobs.wait(first.value.jobId)).status).toBe('cancelled');
       expect(await train['models:delete']({ modelId: reels.id })).toEqual({ ok: true, value: { modelId: reels.id } });
-      expect(await train['models:delete']({ modelId: reels.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-      expect(await train['models:delete']({ modelId: 'default' })).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED' } });
+      expect(await train['models:delete']({ modelId: reels.id })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND' },
+      });
+      expect(await train['models:delete']({ modelId: 'default' })).toMatchObject({
+        ok: false,
+        error: { code: 'UNSUPPORTED' },
+      });
     } finally {
       await withTrainer.close();
       rmSync(trainingDir, { recursive: true, force: true });
@@ -228,7 +285,12 @@ describe('handlers call services and map errors to codes', () => {
     const envelope = await handlers['app:info']({});
     expect(envelope.ok).toBe(true);
     if (!envelope.ok) return;
-    expect(envelope.value).toMatchObject({ door: 'studio', dataDir, defaultModelPresent: false, capabilities: { importDialog: false } });
+    expect(envelope.value).toMatchObject({
+      door: 'studio',
+      dataDir,
+      defaultModelPresent: false,
+      capabilities: { importDialog: false },
+    });
     // No GPU package here, so 'auto' is our wasm engine, described in one sentence for the status bar.
     expect(envelope.value.engine).toMatchObject({ name: 'wasm' });
     expect(envelope.value.engine!.description.length).toBeGreaterThan(5);

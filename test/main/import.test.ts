@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: MIT
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +69,10 @@ describe('importPaths', () => {
     expect(matilda).toHaveLength(1);
     expect(matilda[0].format).toBe('midi');
     expect(library.pieces.getPiece(matilda[0].id)!.sequence).toEqual(
-      parseMidi(readFileSync(path.join(seedMelodies, 'waltzing-matilda.mid')), path.join(seedMelodies, 'waltzing-matilda.mid')),
+      parseMidi(
+        readFileSync(path.join(seedMelodies, 'waltzing-matilda.mid')),
+        path.join(seedMelodies, 'waltzing-matilda.mid'),
+      ),
     );
   });
 
@@ -71,9 +83,14 @@ describe('importPaths', () => {
 
     const events: number[] = [];
     const t0 = performance.now();
-    const first = await importPaths(library, [nottingham], { corpusName: 'Nottingham', onProgress: (p) => events.push(p.current) });
+    const first = await importPaths(library, [nottingham], {
+      corpusName: 'Nottingham',
+      onProgress: (p) => events.push(p.current),
+    });
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`nottingham import: ${files.length} files in ${seconds.toFixed(2)} s = ${(files.length / seconds).toFixed(0)} files/s`);
+    console.log(
+      `nottingham import: ${files.length} files in ${seconds.toFixed(2)} s = ${(files.length / seconds).toFixed(0)} files/s`,
+    );
 
     expect(first.files).toBe(files.length);
     expect(first.failed).toEqual([]);
@@ -143,7 +160,11 @@ describe('importPaths', () => {
       write(`flipped-${base}.mid`, flipped, mayFail);
     });
     for (let i = 0; i < 20; i++) {
-      write(`random-${i}.mid`, Uint8Array.from({ length: 50 + i * 37 }, () => Math.floor(random() * 256)), mustFail);
+      write(
+        `random-${i}.mid`,
+        Uint8Array.from({ length: 50 + i * 37 }, () => Math.floor(random() * 256)),
+        mustFail,
+      );
     }
     write('empty.mid', new Uint8Array(0), mustFail);
     write('header-only.mid', readFileSync(originals[0]).subarray(0, 14), mustFail);
@@ -158,7 +179,16 @@ describe('importPaths', () => {
 
     const failedByPath = new Map(report.failed.map((f) => [f.path, f]));
     expect(failedByPath.size).toBe(report.failed.length); // each file reported once
-    const allowed: ImportFailureCode[] = ['MIDI_EMPTY', 'MIDI_NOT_MIDI', 'MIDI_TRUNCATED', 'MIDI_SMPTE', 'MIDI_NO_NOTES', 'MIDI_UNREADABLE', 'NOT_A_FILE', 'MELODY_EMPTY'];
+    const allowed: ImportFailureCode[] = [
+      'MIDI_EMPTY',
+      'MIDI_NOT_MIDI',
+      'MIDI_TRUNCATED',
+      'MIDI_SMPTE',
+      'MIDI_NO_NOTES',
+      'MIDI_UNREADABLE',
+      'NOT_A_FILE',
+      'MELODY_EMPTY',
+    ];
     for (const p of mustFail) {
       const failure = failedByPath.get(p);
       expect(failure, `${p} should be reported`).toBeDefined();
@@ -181,7 +211,10 @@ describe('importPaths', () => {
   it('survives a symbolic link loop and imports a folder reached twice only once', async () => {
     const looped = path.join(dir, 'looped');
     mkdirSync(path.join(looped, 'inner'), { recursive: true });
-    writeFileSync(path.join(looped, 'inner', 'tune.mid'), readFileSync(path.join(seedMelodies, 'waltzing-matilda.mid')));
+    writeFileSync(
+      path.join(looped, 'inner', 'tune.mid'),
+      readFileSync(path.join(seedMelodies, 'waltzing-matilda.mid')),
+    );
     symlinkSync(looped, path.join(looped, 'inner', 'back-up'));
     const t0 = performance.now();
     const report = await importPaths(library, [looped, looped], { corpusName: 'Looped' });
@@ -196,7 +229,9 @@ describe('importPaths', () => {
     mkdirSync(mixed);
     writeFileSync(path.join(mixed, 'readme.txt'), 'hello');
     writeFileSync(path.join(mixed, 'TUNE.MID'), readFileSync(path.join(seedMelodies, 'waltzing-matilda.mid')));
-    const report = await importPaths(library, [path.join(dir, 'nope'), path.join(mixed, 'readme.txt'), mixed], { corpusName: 'Mixed' });
+    const report = await importPaths(library, [path.join(dir, 'nope'), path.join(mixed, 'readme.txt'), mixed], {
+      corpusName: 'Mixed',
+    });
     expect(report.failed.map((f) => [path.basename(f.path), f.code])).toEqual([
       ['nope', 'NOT_FOUND'],
       ['readme.txt', 'UNSUPPORTED_FILE'],
@@ -265,11 +300,16 @@ describe('importPaths', () => {
     const inline = await importPaths(library, [folder], { corpusName: 'Inline', workers: 0 });
     expect(threaded.failed).toEqual(inline.failed);
     expect(threaded.imported).toBe(inline.imported);
-    const strip = (rows: { name: string; tokens: Uint8Array }[]) => rows.map((r) => [r.name, Array.from(r.tokens).join(',')]);
-    expect(strip(library.pieces.getMelodyTokens(threaded.corpus.id))).toEqual(strip(library.pieces.getMelodyTokens(inline.corpus.id)));
+    const strip = (rows: { name: string; tokens: Uint8Array }[]) =>
+      rows.map((r) => [r.name, Array.from(r.tokens).join(',')]);
+    expect(strip(library.pieces.getMelodyTokens(threaded.corpus.id))).toEqual(
+      strip(library.pieces.getMelodyTokens(inline.corpus.id)),
+    );
     const a = library.pieces.listPieces(threaded.corpus.id, { limit: 5 });
     const b = library.pieces.listPieces(inline.corpus.id, { limit: 5 });
-    expect(a.map((p) => [p.name, p.contentHash, p.noteCount])).toEqual(b.map((p) => [p.name, p.contentHash, p.noteCount]));
+    expect(a.map((p) => [p.name, p.contentHash, p.noteCount])).toEqual(
+      b.map((p) => [p.name, p.contentHash, p.noteCount]),
+    );
     expect(library.pieces.getPiece(a[0].id)!.sequence).toEqual(library.pieces.getPiece(b[0].id)!.sequence);
   });
 

@@ -11,7 +11,9 @@ import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import type { NewPiece } from '../../src/main/db/types';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const melodies: number[][] = JSON.parse(readFileSync(path.resolve(repoRoot, '../shared/data/seed-melodies/melodies.json'), 'utf8')).melodies;
+const melodies: number[][] = JSON.parse(
+  readFileSync(path.resolve(repoRoot, '../shared/data/seed-melodies/melodies.json'), 'utf8'),
+).melodies;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'etude-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -22,20 +24,18 @@ describe('kill -9 during training (child process, tiny spec E8/H16/window 8 on 3
     const corpus = setup.corpora.createCorpus('seeds');
     setup.pieces.insertPieces(
       corpus.id,
-      melodies.slice(0, 30).map(
-        (tokens, i): NewPiece => ({
-          name: `m${i}`,
-          sourcePath: null,
-          contentHash: `h${i}`,
-          format: 'token-melody',
-          split: null,
-          metadata: {},
-          sequence: null,
-          melodyTokens: Uint8Array.from(tokens.slice(0, 400)),
-          pianoRollFrames: null,
-          noteCount: 1,
-        }),
-      ),
+      melodies.slice(0, 30).map((tokens, i): NewPiece => ({
+        name: `m${i}`,
+        sourcePath: null,
+        contentHash: `h${i}`,
+        format: 'token-melody',
+        split: null,
+        metadata: {},
+        sequence: null,
+        melodyTokens: Uint8Array.from(tokens.slice(0, 400)),
+        pianoRollFrames: null,
+        noteCount: 1,
+      })),
     );
     setup.close();
 
@@ -47,7 +47,10 @@ describe('kill -9 during training (child process, tiny spec E8/H16/window 8 on 3
       await trainModel(library, { corpusName: 'seeds', modelName: 'k', spec: { embeddingDim: 8, hiddenSize: 16, window: 8 },
         training: { epochs: 500, earlyStoppingPatience: 0 }, engine: 'wasm', threads: 1 },
         { onProgress: (p) => { if (p.phase === 'epoch done') console.log('EPOCH ' + p.epoch); } });`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const epochsSeen = await new Promise<number>((resolve, reject) => {
@@ -73,10 +76,19 @@ describe('kill -9 during training (child process, tiny spec E8/H16/window 8 on 3
     expect(checkpoint.epoch).toBeLessThanOrEqual(epochsSeen + 1);
     expect(checkpoint.optimizer).toBeDefined();
 
-    const resumed = await trainModel(library, { corpusName: 'seeds', modelName: 'k', training: { epochs: checkpoint.epoch + 1 }, engine: 'wasm', threads: 1, resume: true });
+    const resumed = await trainModel(library, {
+      corpusName: 'seeds',
+      modelName: 'k',
+      training: { epochs: checkpoint.epoch + 1 },
+      engine: 'wasm',
+      threads: 1,
+      resume: true,
+    });
     expect(resumed.epochs).toBe(checkpoint.epoch + 1);
     expect(library.models.getModelByName('k')!.status).toBe('ready');
-    expect(decodeCheckpoint(library.checkpoints.latestCheckpoint(model.id)!.data).metrics.lossHistory).toHaveLength(checkpoint.epoch + 1);
+    expect(decodeCheckpoint(library.checkpoints.latestCheckpoint(model.id)!.data).metrics.lossHistory).toHaveLength(
+      checkpoint.epoch + 1,
+    );
     library.close();
   });
 });

@@ -9,10 +9,20 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 
 const fake = vi.hoisted(() => {
   const state = {
-    windows: [] as { options: { webPreferences: Record<string, unknown> }; handlers: Map<string, (...a: unknown[]) => void>; openHandler?: (d: { url: string }) => { action: string }; loaded?: string }[],
+    windows: [] as {
+      options: { webPreferences: Record<string, unknown> };
+      handlers: Map<string, (...a: unknown[]) => void>;
+      openHandler?: (d: { url: string }) => { action: string };
+      loaded?: string;
+    }[],
     permissionRequest: undefined as undefined | ((wc: unknown, permission: string, cb: (ok: boolean) => void) => void),
     permissionCheck: undefined as undefined | (() => boolean),
-    headers: undefined as undefined | ((d: { responseHeaders: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void),
+    headers: undefined as
+      | undefined
+      | ((
+          d: { responseHeaders: Record<string, string[]> },
+          cb: (r: { responseHeaders: Record<string, string[]> }) => void,
+        ) => void),
     beforeRequest: undefined as undefined | ((d: { url: string }, cb: (r: { cancel: boolean }) => void) => void),
     opened: [] as string[],
   };

@@ -17,7 +17,10 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-security-'));
   rendererDir = path.join(dataDir, 'renderer');
   mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
-  writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Etude</title><script type="module" src="/assets/app.js"></script>');
+  writeFileSync(
+    path.join(rendererDir, 'index.html'),
+    '<!doctype html><title>Etude</title><script type="module" src="/assets/app.js"></script>',
+  );
   writeFileSync(path.join(rendererDir, 'assets/app.js'), 'console.log("etude")');
   writeFileSync(path.join(dataDir, 'secret.txt'), 'not for the browser');
   services = createAppServices({ dataDir, resourcesDir: path.join(dataDir, 'none') });
@@ -40,7 +43,13 @@ interface Answer {
 function request(pathAndQuery: string, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: studio.port, path: pathAndQuery, method: 'GET', headers: { Host: `127.0.0.1:${studio.port}`, ...headers } },
+      {
+        host: '127.0.0.1',
+        port: studio.port,
+        path: pathAndQuery,
+        method: 'GET',
+        headers: { Host: `127.0.0.1:${studio.port}`, ...headers },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -54,7 +63,11 @@ function request(pathAndQuery: string, headers: Record<string, string> = {}): Pr
 }
 
 /** Resolves 'open' or the HTTP status the upgrade was refused with. */
-function tryWebSocket(url: string, origin: string | undefined, headers: Record<string, string> = {}): Promise<'open' | number> {
+function tryWebSocket(
+  url: string,
+  origin: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<'open' | number> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, { ...(origin ? { origin } : {}), headers });
     ws.on('open', () => {
@@ -114,7 +127,13 @@ describe('studio HTTP', () => {
   it('answers 405 to anything but GET/HEAD', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: studio.port, path: `/?token=${studio.token}`, method: 'POST', headers: { Host: `127.0.0.1:${studio.port}` } },
+        {
+          host: '127.0.0.1',
+          port: studio.port,
+          path: `/?token=${studio.token}`,
+          method: 'POST',
+          headers: { Host: `127.0.0.1:${studio.port}` },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -128,7 +147,8 @@ describe('studio HTTP', () => {
 });
 
 describe('studio WebSocket', () => {
-  const wsUrl = (token?: string) => `ws://127.0.0.1:${studio.port}/ws${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
+  const wsUrl = (token?: string) =>
+    `ws://127.0.0.1:${studio.port}/ws${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
 
   it('opens with the token and our own Origin (both loopback spellings)', async () => {
     expect(await tryWebSocket(wsUrl(studio.token), studio.origin)).toBe('open');
@@ -147,9 +167,13 @@ describe('studio WebSocket', () => {
     expect(await tryWebSocket(wsUrl(studio.token), undefined)).toBe(403);
   });
 
-  it('accepts the cookie instead of the query token, but not another port\'s cookie', async () => {
-    expect(await tryWebSocket(wsUrl(), studio.origin, { Cookie: `etude_studio_${studio.port + 1}=${studio.token}` })).toBe(403);
-    expect(await tryWebSocket(wsUrl(), studio.origin, { Cookie: `etude_studio_${studio.port}=${studio.token}` })).toBe('open');
+  it("accepts the cookie instead of the query token, but not another port's cookie", async () => {
+    expect(
+      await tryWebSocket(wsUrl(), studio.origin, { Cookie: `etude_studio_${studio.port + 1}=${studio.token}` }),
+    ).toBe(403);
+    expect(await tryWebSocket(wsUrl(), studio.origin, { Cookie: `etude_studio_${studio.port}=${studio.token}` })).toBe(
+      'open',
+    );
   });
 });
 
@@ -158,11 +182,14 @@ describe('studio bind address', () => {
     .flat()
     .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
 
-  it.each(['0.0.0.0', '::', '192.168.1.20', 'example.com', ...(lanAddress ? [lanAddress] : [])])('refuses %s with a typed error', async (host) => {
-    const attempt = startStudio({ dataDir, rendererDir, services, host });
-    await expect(attempt).rejects.toBeInstanceOf(StudioHostError);
-    await expect(attempt).rejects.toMatchObject({ code: 'STUDIO_HOST_NOT_LOOPBACK' });
-  });
+  it.each(['0.0.0.0', '::', '192.168.1.20', 'example.com', ...(lanAddress ? [lanAddress] : [])])(
+    'refuses %s with a typed error',
+    async (host) => {
+      const attempt = startStudio({ dataDir, rendererDir, services, host });
+      await expect(attempt).rejects.toBeInstanceOf(StudioHostError);
+      await expect(attempt).rejects.toMatchObject({ code: 'STUDIO_HOST_NOT_LOOPBACK' });
+    },
+  );
 
   it('binds localhost to the loopback address', async () => {
     const local = await startStudio({ dataDir, rendererDir, services, host: 'localhost' });

@@ -70,9 +70,11 @@ describe('corpusStats', () => {
     // 129 (no event) is the most frequent token in this corpus and must be the tallest bar.
     const tallest = parsed.bars.reduce((a, b) => (b.height > a.height ? b : a));
     expect(stats.tokenHistogram[tallest.token]).toBe(Math.max(...stats.tokenHistogram));
-    for (const a of used) for (const b of used) {
-      if (stats.tokenHistogram[a] > stats.tokenHistogram[b]) expect(height.get(a)!).toBeGreaterThanOrEqual(height.get(b)!);
-    }
+    for (const a of used)
+      for (const b of used) {
+        if (stats.tokenHistogram[a] > stats.tokenHistogram[b])
+          expect(height.get(a)!).toBeGreaterThanOrEqual(height.get(b)!);
+      }
     expect(parsed.texts.some((t) => t.includes('Seeds'))).toBe(true);
     expect(parsed.texts).toContain('C4');
     expect(parsed.texts).toContain('count (log scale)');

@@ -14,7 +14,12 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('studio command line', () => {
   it('parses flags and rejects unknown ones with one line', () => {
-    expect(parseStudioArgs(['--port', '8123', '--data-dir=/x', '--host', '::1'])).toEqual({ help: false, port: 8123, dataDir: '/x', host: '::1' });
+    expect(parseStudioArgs(['--port', '8123', '--data-dir=/x', '--host', '::1'])).toEqual({
+      help: false,
+      port: 8123,
+      dataDir: '/x',
+      host: '::1',
+    });
     expect(() => parseStudioArgs(['--port', 'abc'])).toThrow(/--port/);
     expect(() => parseStudioArgs(['--open-to-world'])).toThrow(/unknown option --open-to-world/);
   });
@@ -25,7 +30,15 @@ describe('studio command line', () => {
     writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Etude studio</title>');
     const child = spawn(
       process.execPath,
-      [path.join(repoRoot, 'bin/studio.mjs'), '--port', '0', '--data-dir', path.join(tmp, 'data'), '--renderer-dir', rendererDir],
+      [
+        path.join(repoRoot, 'bin/studio.mjs'),
+        '--port',
+        '0',
+        '--data-dir',
+        path.join(tmp, 'data'),
+        '--renderer-dir',
+        rendererDir,
+      ],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -55,10 +68,22 @@ describe('studio command line', () => {
   });
 
   it('refuses a non-loopback --host with one line and exit code 1', async () => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/studio.mjs'), '--host', '0.0.0.0', '--data-dir', path.join(tmp, 'data2'), '--renderer-dir', tmp], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(repoRoot, 'bin/studio.mjs'),
+        '--host',
+        '0.0.0.0',
+        '--data-dir',
+        path.join(tmp, 'data2'),
+        '--renderer-dir',
+        tmp,
+      ],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

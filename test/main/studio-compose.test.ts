@@ -8,7 +8,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { apiFromBridge, createWsBridge, type EtudeApi, type WebSocketLike } from '../../src/renderer/src/lib/api/client';
+import {
+  apiFromBridge,
+  createWsBridge,
+  type EtudeApi,
+  type WebSocketLike,
+} from '../../src/renderer/src/lib/api/client';
 import { CHECKPOINT_FORMAT_VERSION, encodeCheckpoint } from '../../src/core/model/checkpoint';
 import { initWeights } from '../../src/core/model/init';
 import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING } from '../../src/core/model/spec';
@@ -98,7 +103,10 @@ it('import, train a tiny model with live progress, compose 3 variations, keep on
   const again = await api.call('compose:generate', request);
   expect(again.variations.map((v) => v.tokens)).toEqual(composed.variations.map((v) => v.tokens));
 
-  const kept = await api.call('generations:saveFavourite', { generationId: composed.variations[1].generationId, name: 'Second try' });
+  const kept = await api.call('generations:saveFavourite', {
+    generationId: composed.variations[1].generationId,
+    name: 'Second try',
+  });
   expect(kept).toMatchObject({ name: 'Second try', favourite: true, modelName: 'Tiny' });
   const favourites = await api.call('generations:list', { favouritesOnly: true });
   expect(favourites.map((g) => g.id)).toEqual([composed.variations[1].generationId]);
@@ -111,9 +119,22 @@ it('lists the bundled default model (a tiny stand-in checkpoint) with its spec a
   const info = await api.call('app:info', {});
   expect(info.defaultModelPresent).toBe(true);
   const [first] = await api.call('models:list', {});
-  expect(first).toMatchObject({ id: 'default', builtin: true, status: 'ready', corpusName: 'JSB soprano (stand-in)', createdAt: 1_700_000_000_000 });
+  expect(first).toMatchObject({
+    id: 'default',
+    builtin: true,
+    status: 'ready',
+    corpusName: 'JSB soprano (stand-in)',
+    createdAt: 1_700_000_000_000,
+  });
   expect(first.spec).toMatchObject({ kind: 'melody-lstm', vocabSize: 130, hiddenSize: 8 });
-  const composed = await api.call('compose:generate', { model: 'default', seedNotes: [67], temperature: 0.8, bars: 2, variations: 2, randomSeed: 5 });
+  const composed = await api.call('compose:generate', {
+    model: 'default',
+    seedNotes: [67],
+    temperature: 0.8,
+    bars: 2,
+    variations: 2,
+    randomSeed: 5,
+  });
   expect(composed.variations).toHaveLength(2);
   expect(composed.variations.every((v) => v.tokens.length >= 32)).toBe(true);
   expect(composed.modelName).toBeTruthy();

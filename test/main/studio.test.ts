@@ -5,7 +5,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { apiFromBridge, createWsBridge, type EtudeApi, type WebSocketLike } from '../../src/renderer/src/lib/api/client';
+import {
+  apiFromBridge,
+  createWsBridge,
+  type EtudeApi,
+  type WebSocketLike,
+} from '../../src/renderer/src/lib/api/client';
 import { ApiError } from '../../src/shared/errors';
 import { importReportSchema } from '../../src/shared/dto';
 import type { EventPayload } from '../../src/shared/ipc';
@@ -32,7 +37,11 @@ function connect(): EtudeApi {
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-studio-'));
   // The studio opens its own services on the data folder, exactly as `npm run studio` does.
-  studio = await startStudio({ dataDir, rendererDir: path.join(dataDir, 'no-renderer'), resourcesDir: path.join(dataDir, 'no-resources') });
+  studio = await startStudio({
+    dataDir,
+    rendererDir: path.join(dataDir, 'no-renderer'),
+    resourcesDir: path.join(dataDir, 'no-resources'),
+  });
   api = connect();
 });
 
@@ -57,20 +66,26 @@ describe('round trip over the studio WebSocket with the renderer client', () => 
     expect(failure).toMatchObject({ code: 'NOT_FOUND' });
     const invalid = await api.call('library:importFiles', { corpusName: 'x', files: [] }).catch((e: unknown) => e);
     expect(invalid).toMatchObject({ code: 'INVALID_PAYLOAD' });
-    const unsupported = await api.call('library:importDialog', { corpusName: 'x', mode: 'folder' }).catch((e: unknown) => e);
+    const unsupported = await api
+      .call('library:importDialog', { corpusName: 'x', mode: 'folder' })
+      .catch((e: unknown) => e);
     expect(unsupported).toMatchObject({ code: 'UNSUPPORTED' });
   });
 
   it('imports MIDI bytes: progress events arrive, the job finishes with a report, the corpus lists the piece', async () => {
     const progress: EventPayload<'job:progress'>[] = [];
     let jobId = '';
-    const finished = await api.runJob('library:importFiles', {
-      corpusName: 'Seeds',
-      files: [
-        { name: 'waltzing-matilda.mid', relativePath: 'seeds/waltzing-matilda.mid', bytes: matildaBytes },
-        { name: 'empty.mid', relativePath: 'seeds/empty.mid', bytes: new Uint8Array() },
-      ],
-    }, { onStarted: (id) => (jobId = id), onProgress: (p) => progress.push(p) });
+    const finished = await api.runJob(
+      'library:importFiles',
+      {
+        corpusName: 'Seeds',
+        files: [
+          { name: 'waltzing-matilda.mid', relativePath: 'seeds/waltzing-matilda.mid', bytes: matildaBytes },
+          { name: 'empty.mid', relativePath: 'seeds/empty.mid', bytes: new Uint8Array() },
+        ],
+      },
+      { onStarted: (id) => (jobId = id), onProgress: (p) => progress.push(p) },
+    );
     if (!finished) throw new Error('no job started');
     expect(finished.jobId).toBe(jobId);
     expect(finished.status).toBe('done');
@@ -99,10 +114,17 @@ describe('round trip over the studio WebSocket with the renderer client', () => 
 
   it('a larger upload (200 Nottingham files) imports with ordered progress; a 1000-file upload can be cancelled', async () => {
     const { readdirSync } = await import('node:fs');
-    const names = readdirSync(nottinghamDir).filter((n) => n.endsWith('.mid')).sort().slice(0, 200);
+    const names = readdirSync(nottinghamDir)
+      .filter((n) => n.endsWith('.mid'))
+      .sort()
+      .slice(0, 200);
     const files = names.map((name) => ({ name, bytes: new Uint8Array(readFileSync(path.join(nottinghamDir, name))) }));
     const progress: number[] = [];
-    const finished = await api.runJob('library:importFiles', { corpusName: 'Nottingham', files }, { onProgress: (p) => progress.push(p.progress.current) });
+    const finished = await api.runJob(
+      'library:importFiles',
+      { corpusName: 'Nottingham', files },
+      { onProgress: (p) => progress.push(p.progress.current) },
+    );
     expect(finished?.status).toBe('done');
     expect(progress.at(-1)).toBe(200);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
@@ -112,14 +134,24 @@ describe('round trip over the studio WebSocket with the renderer client', () => 
     expect(report.imported).toBeGreaterThan(150);
 
     // A bigger upload into a new corpus, cancelled at its first progress event: ends 'cancelled', not 'failed'.
-    const many = readdirSync(nottinghamDir).filter((n) => n.endsWith('.mid')).sort().slice(0, 1000);
-    const manyFiles = many.map((name) => ({ name, bytes: new Uint8Array(readFileSync(path.join(nottinghamDir, name))) }));
+    const many = readdirSync(nottinghamDir)
+      .filter((n) => n.endsWith('.mid'))
+      .sort()
+      .slice(0, 1000);
+    const manyFiles = many.map((name) => ({
+      name,
+      bytes: new Uint8Array(readFileSync(path.join(nottinghamDir, name))),
+    }));
     let secondId = '';
     let cancelAnswer: Promise<{ cancelled: boolean }> | undefined;
-    const ending = api.runJob('library:importFiles', { corpusName: 'Cancelled', files: manyFiles }, {
-      onStarted: (id) => (secondId = id),
-      onProgress: () => (cancelAnswer ??= api.call('job:cancel', { jobId: secondId })),
-    });
+    const ending = api.runJob(
+      'library:importFiles',
+      { corpusName: 'Cancelled', files: manyFiles },
+      {
+        onStarted: (id) => (secondId = id),
+        onProgress: () => (cancelAnswer ??= api.call('job:cancel', { jobId: secondId })),
+      },
+    );
     const cancelled = await ending;
     expect(await cancelAnswer).toEqual({ cancelled: true });
     expect(cancelled?.status).toBe('cancelled');
@@ -135,7 +167,10 @@ describe('round trip over the studio WebSocket with the renderer client', () => 
       const finishedSeen = new Promise<string>((resolve) => other.on('job:finished', (e) => resolve(e.jobId)));
       // on() sends ready in a microtask; a call round trip makes sure the server has it.
       await other.call('app:info', {});
-      const finished = await api.runJob('library:importFiles', { corpusName: 'Seeds', files: [{ name: 'again.mid', bytes: matildaBytes }] });
+      const finished = await api.runJob('library:importFiles', {
+        corpusName: 'Seeds',
+        files: [{ name: 'again.mid', bytes: matildaBytes }],
+      });
       expect(await finishedSeen).toBe(finished?.jobId);
     } finally {
       other.close();
@@ -143,7 +178,10 @@ describe('round trip over the studio WebSocket with the renderer client', () => 
   });
 
   it('a call after the server closes fails with TRANSPORT_CLOSED instead of hanging', async () => {
-    const local = await startStudio({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'etude-studio-close-')), resourcesDir: path.join(dataDir, 'none') });
+    const local = await startStudio({
+      dataDir: mkdtempSync(path.join(os.tmpdir(), 'etude-studio-close-')),
+      resourcesDir: path.join(dataDir, 'none'),
+    });
     const bridge = createWsBridge({
       url: `ws://127.0.0.1:${local.port}/ws?token=${local.token}`,
       createSocket: (url) => new WebSocket(url, { origin: local.origin }) as unknown as WebSocketLike,

@@ -24,7 +24,9 @@ import { trainFromRequest, trainModel } from '../../src/main/services/training';
 import { createStudioDoor } from '../../src/studio/exportsDoor';
 
 /** Every Worker the code under test constructs in this (the calling) thread, with what it was started from. */
-const createdWorkers = vi.hoisted(() => [] as { worker: import('node:worker_threads').Worker; entry: string; threadId: number }[]);
+const createdWorkers = vi.hoisted(
+  () => [] as { worker: import('node:worker_threads').Worker; entry: string; threadId: number }[],
+);
 
 vi.mock('node:worker_threads', async (importOriginal) => {
   const original = await importOriginal<typeof import('node:worker_threads')>();
@@ -91,7 +93,11 @@ afterEach(async () => {
 function servicesOnTempDir() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-train-worker-'));
   dirs.push(dataDir);
-  const services = createAppServices({ dataDir, resourcesDir: path.join(dataDir, 'no-resources'), trainer: trainFromRequest });
+  const services = createAppServices({
+    dataDir,
+    resourcesDir: path.join(dataDir, 'no-resources'),
+    trainer: trainFromRequest,
+  });
   openServices.push(services);
   const handlers = createHandlers(services, createStudioDoor(dataDir), { validateResponses: true });
   return { services, handlers };
@@ -139,7 +145,10 @@ describe('training runs off the calling thread (issue 4)', () => {
     services.subscribeJobEvents((e) => events.push(e));
     const waitFinished = finishedEvent(services, events);
 
-    const imported = await handlers['library:importFiles']({ corpusName: 'seeds', files: [seedMelodiesUpload(24, 400)] });
+    const imported = await handlers['library:importFiles']({
+      corpusName: 'seeds',
+      files: [seedMelodiesUpload(24, 400)],
+    });
     if (!imported.ok) throw new Error(`import refused: ${imported.error.message}`);
     const importDone = await waitFinished(imported.value.jobId);
     expect(importDone.status).toBe('done');
@@ -162,7 +171,9 @@ describe('training runs off the calling thread (issue 4)', () => {
     const { jobId } = started.value;
 
     // The training worker, and the progress messages it posts (read as they arrive, from the Worker object itself).
-    await vi.waitFor(() => expect(createdWorkers.some((w) => w.entry.includes('trainingWorker'))).toBe(true), { timeout: 10_000 });
+    await vi.waitFor(() => expect(createdWorkers.some((w) => w.entry.includes('trainingWorker'))).toBe(true), {
+      timeout: 10_000,
+    });
     const training = createdWorkers.find((w) => w.entry.includes('trainingWorker'))!;
     let workerProgressMessages = 0;
     const checkpointMessages: Record<string, unknown>[] = [];
@@ -219,12 +230,19 @@ describe('training runs off the calling thread (issue 4)', () => {
     );
   });
 
-  it('control: the same job run on this thread (inProcess, diagnostics only) shows up in this thread\'s utilisation', async () => {
+  it("control: the same job run on this thread (inProcess, diagnostics only) shows up in this thread's utilisation", async () => {
     const { services, handlers } = servicesOnTempDir();
-    const imported = await handlers['library:importFiles']({ corpusName: 'seeds', files: [seedMelodiesUpload(24, 400)] });
+    const imported = await handlers['library:importFiles']({
+      corpusName: 'seeds',
+      files: [seedMelodiesUpload(24, 400)],
+    });
     if (!imported.ok) throw new Error(`import refused: ${imported.error.message}`);
-    await vi.waitFor(() => expect(services.library.corpora.getCorpusByName('seeds')).toBeDefined(), { timeout: 30_000 });
-    await vi.waitFor(() => expect(services.jobs.list().every((j) => j.status !== 'running')).toBe(true), { timeout: 30_000 });
+    await vi.waitFor(() => expect(services.library.corpora.getCorpusByName('seeds')).toBeDefined(), {
+      timeout: 30_000,
+    });
+    await vi.waitFor(() => expect(services.jobs.list().every((j) => j.status !== 'running')).toBe(true), {
+      timeout: 30_000,
+    });
     createdWorkers.length = 0;
     const before = performance.eventLoopUtilization();
     await trainModel(services.library, {
@@ -239,6 +257,8 @@ describe('training runs off the calling thread (issue 4)', () => {
     const used = performance.eventLoopUtilization(before);
     expect(createdWorkers.filter((w) => w.entry.includes('trainingWorker'))).toHaveLength(0);
     expect(used.utilization).toBeGreaterThan(0.5);
-    console.info(`[training-worker] control, training on this thread: ELU ${used.utilization.toFixed(2)} over ${Math.round(used.idle + used.active)} ms`);
+    console.info(
+      `[training-worker] control, training on this thread: ELU ${used.utilization.toFixed(2)} over ${Math.round(used.idle + used.active)} ms`,
+    );
   });
 });

@@ -37,26 +37,36 @@ export const composeCommand: CliCommand = {
     });
     if (positionals.length === 0) throw new UsageError('compose: name at least one MIDI file or folder', 'compose');
     const engine = values.engine ?? 'auto';
-    if (!isEngineChoice(engine)) throw new UsageError(`compose: --engine must be one of ${ENGINE_CHOICES.join(', ')}, got "${engine}"`, 'compose');
+    if (!isEngineChoice(engine))
+      throw new UsageError(`compose: --engine must be one of ${ENGINE_CHOICES.join(', ')}, got "${engine}"`, 'compose');
     const epochs = numberFlag('compose', 'epochs', values.epochs, { integer: true, min: 1, max: 1000 }) ?? 5;
     const threads = numberFlag('compose', 'threads', values.threads, { integer: true, min: 1, max: 64 });
     const flags = readGenerationFlags('compose', values, ctx);
     const first = path.basename(positionals[0]).replace(/\.(midi?|json)$/i, '');
     const corpusName = values.corpus ?? `compose-${first}`;
-    const modelName = values.model ?? `${corpusName}-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
+    const modelName =
+      values.model ?? `${corpusName}-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
     const library = ctx.library();
     const bar = createProgressBar({ stream: ctx.stderr, interactive: ctx.interactive });
     try {
-      const report = await importPaths(library, positionals.map((p) => path.resolve(ctx.cwd, p)), { corpusName, signal: ctx.signal, onProgress: (p) => bar.update(p) });
+      const report = await importPaths(
+        library,
+        positionals.map((p) => path.resolve(ctx.cwd, p)),
+        { corpusName, signal: ctx.signal, onProgress: (p) => bar.update(p) },
+      );
       bar.done();
-      ctx.out(`Imported into "${corpusName}": ${report.imported} new, ${report.duplicates} already there, ${report.failed.length} failed`);
+      ctx.out(
+        `Imported into "${corpusName}": ${report.imported} new, ${report.duplicates} already there, ${report.failed.length} failed`,
+      );
       for (const f of report.failed) ctx.out(`  failed ${f.code}: ${f.path}: ${f.reason}`);
       const rows = library.pieces.getMelodyTokens(report.corpus.id);
-      if (rows.length === 0) throw new UsageError(`compose: nothing could be imported from ${positionals.join(', ')}`, 'compose');
+      if (rows.length === 0)
+        throw new UsageError(`compose: nothing could be imported from ${positionals.join(', ')}`, 'compose');
 
       const defaultPath = bundledDefaultModelPath();
       const fineTune = !values['from-scratch'] && existsSync(defaultPath);
-      if (!values['from-scratch'] && !fineTune) ctx.err(`note: the bundled default model (${defaultPath}) is missing; training from scratch.`);
+      if (!values['from-scratch'] && !fineTune)
+        ctx.err(`note: the bundled default model (${defaultPath}) is missing; training from scratch.`);
       const result = await trainModel(
         library,
         {
@@ -83,10 +93,21 @@ export const composeCommand: CliCommand = {
       }
       const generated = await generateFromLibrary(
         library,
-        { model: modelName, seed, temperature: flags.temperature, bars: flags.bars, variations: flags.variations, randomSeed: flags.randomSeed, engine, ...(flags.bpm ? { bpm: flags.bpm } : {}) },
+        {
+          model: modelName,
+          seed,
+          temperature: flags.temperature,
+          bars: flags.bars,
+          variations: flags.variations,
+          randomSeed: flags.randomSeed,
+          engine,
+          ...(flags.bpm ? { bpm: flags.bpm } : {}),
+        },
         { signal: ctx.signal },
       );
-      ctx.out(`Composed ${generated.variations.length} melody(ies) with "${modelName}" from ${generated.seedDescription === '16 tokens' ? `the first bar of ${rows[0].name}` : generated.seedDescription}:`);
+      ctx.out(
+        `Composed ${generated.variations.length} melody(ies) with "${modelName}" from ${generated.seedDescription === '16 tokens' ? `the first bar of ${rows[0].name}` : generated.seedDescription}:`,
+      );
       writeVariations(generated, path.resolve(ctx.cwd, values.out ?? '.'), ctx, flags.randomSeed);
       return 0;
     } catch (err) {

@@ -13,7 +13,10 @@ export const corporaCommand: CliCommand = {
   --json  print the list as JSON (for scripts)
   delete removes the corpus and its pieces; models trained on it are kept.`,
   async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs('corpora', args, { json: { type: 'boolean' }, yes: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs('corpora', args, {
+      json: { type: 'boolean' },
+      yes: { type: 'boolean' },
+    });
     const [action, ...rest] = positionals;
     if (action === 'rename') {
       if (rest.length !== 2) throw new UsageError('corpora rename: give the old and the new name', 'corpora');
@@ -24,7 +27,11 @@ export const corporaCommand: CliCommand = {
     }
     if (action === 'delete') {
       if (rest.length !== 1) throw new UsageError('corpora delete: give one corpus name', 'corpora');
-      if (!values.yes) throw new UsageError(`corpora delete: this removes "${rest[0]}" and all its pieces; add --yes to confirm`, 'corpora');
+      if (!values.yes)
+        throw new UsageError(
+          `corpora delete: this removes "${rest[0]}" and all its pieces; add --yes to confirm`,
+          'corpora',
+        );
       const library = ctx.library();
       const corpus = library.corpora.requireCorpusByName(rest[0]);
       const pieces = library.pieces.countPieces(corpus.id);
@@ -32,10 +39,15 @@ export const corporaCommand: CliCommand = {
       ctx.out(`deleted "${corpus.name}" (${pieces} pieces)`);
       return 0;
     }
-    if (action !== undefined) throw new UsageError(`corpora: unknown action "${action}" (rename, delete, or nothing to list)`, 'corpora');
+    if (action !== undefined)
+      throw new UsageError(`corpora: unknown action "${action}" (rename, delete, or nothing to list)`, 'corpora');
     const corpora = listCorpora(ctx.library());
     if (values.json) {
-      ctx.out(JSON.stringify(corpora.map((c) => ({ id: c.id, name: c.name, pieces: c.pieceCount, sixteenths: c.totalSixteenths }))));
+      ctx.out(
+        JSON.stringify(
+          corpora.map((c) => ({ id: c.id, name: c.name, pieces: c.pieceCount, sixteenths: c.totalSixteenths })),
+        ),
+      );
       return 0;
     }
     if (corpora.length === 0) {

@@ -14,7 +14,11 @@ export const exportCommand: CliCommand = {
   --out FILE  where to write (default <piece>.mid in the current folder)`,
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('export', args, { out: { type: 'string', short: 'o' } });
-    if (positionals.length !== 2) throw new UsageError('export: give a corpus and a piece, e.g. etude export Folk ashover1 --out tune.mid', 'export');
+    if (positionals.length !== 2)
+      throw new UsageError(
+        'export: give a corpus and a piece, e.g. etude export Folk ashover1 --out tune.mid',
+        'export',
+      );
     const result = exportPieceMidi(ctx.library(), positionals[0], positionals[1]);
     const file = path.resolve(ctx.cwd, values.out ?? result.fileName);
     writeFileSync(file, result.bytes);

@@ -2,7 +2,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ENGINE_CHOICES, isEngineChoice } from '../../core/engine/select';
-import { generateFromLibrary, parseSeedArgument, type GenerateResult, type SeedInput } from '../../main/services/generation';
+import {
+  generateFromLibrary,
+  parseSeedArgument,
+  type GenerateResult,
+  type SeedInput,
+} from '../../main/services/generation';
 import { safeFileName } from '../../main/services/exportService';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliCommand, type CliContext } from '../types';
@@ -17,8 +22,14 @@ export function writeVariations(result: GenerateResult, outDir: string, ctx: Cli
     writeFileSync(file, v.midi);
     files.push(file);
     const notes = v.sequence.tracks[0].notes.length;
-    const note = v.degenerate ? ` (still degenerate after ${v.retries} re-samples: ${v.degenerate})` : v.retries ? ` (re-sampled ${v.retries}x: ${v.rejected.join('; ')})` : '';
-    ctx.out(`  ${file}: ${notes} notes, ${v.tokens.length / 16} bars at ${result.bpm} bpm, generation #${v.generationId}${note}`);
+    const note = v.degenerate
+      ? ` (still degenerate after ${v.retries} re-samples: ${v.degenerate})`
+      : v.retries
+        ? ` (re-sampled ${v.retries}x: ${v.rejected.join('; ')})`
+        : '';
+    ctx.out(
+      `  ${file}: ${notes} notes, ${v.tokens.length / 16} bars at ${result.bpm} bpm, generation #${v.generationId}${note}`,
+    );
   }
   return files;
 }
@@ -44,7 +55,11 @@ export const GENERATION_FLAG_OPTIONS = {
 } as const;
 
 /** Reads the flags shared by generate and compose. */
-export function readGenerationFlags(command: string, values: Record<string, string | boolean | undefined>, ctx: CliContext): GenerationFlags {
+export function readGenerationFlags(
+  command: string,
+  values: Record<string, string | boolean | undefined>,
+  ctx: CliContext,
+): GenerationFlags {
   const s = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   return {
     ...(s('seed-notes') ? { seed: parseSeedArgument(s('seed-notes')!, ctx.cwd) } : {}),
@@ -76,14 +91,29 @@ export const generateCommand: CliCommand = {
     const { values, positionals } = parseCommandArgs('generate', args, GENERATION_FLAG_OPTIONS);
     if (positionals.length !== 1) throw new UsageError('generate: name exactly one model (or "default")', 'generate');
     const engine = values.engine ?? 'auto';
-    if (!isEngineChoice(engine)) throw new UsageError(`generate: --engine must be one of ${ENGINE_CHOICES.join(', ')}, got "${engine}"`, 'generate');
+    if (!isEngineChoice(engine))
+      throw new UsageError(
+        `generate: --engine must be one of ${ENGINE_CHOICES.join(', ')}, got "${engine}"`,
+        'generate',
+      );
     const flags = readGenerationFlags('generate', values, ctx);
     const result = await generateFromLibrary(
       ctx.library(),
-      { model: positionals[0], seed: flags.seed ?? { pitches: [60] }, temperature: flags.temperature, bars: flags.bars, variations: flags.variations, randomSeed: flags.randomSeed, engine, ...(flags.bpm ? { bpm: flags.bpm } : {}) },
+      {
+        model: positionals[0],
+        seed: flags.seed ?? { pitches: [60] },
+        temperature: flags.temperature,
+        bars: flags.bars,
+        variations: flags.variations,
+        randomSeed: flags.randomSeed,
+        engine,
+        ...(flags.bpm ? { bpm: flags.bpm } : {}),
+      },
       { signal: ctx.signal },
     );
-    ctx.out(`Generated ${result.variations.length} variation(s) with "${result.modelName}" from ${result.seedDescription}, temperature ${flags.temperature}, random seed ${flags.randomSeed}:`);
+    ctx.out(
+      `Generated ${result.variations.length} variation(s) with "${result.modelName}" from ${result.seedDescription}, temperature ${flags.temperature}, random seed ${flags.randomSeed}:`,
+    );
     writeVariations(result, path.resolve(ctx.cwd, values.out ?? '.'), ctx, flags.randomSeed);
     ctx.out(`  ${engineLine(result.engine)}`);
     return 0;

@@ -36,7 +36,10 @@ export const importCommand: CliCommand = {
     if (!values.corpus) throw new UsageError('import: --corpus NAME is required (the corpus to import into)', 'import');
     const melody = (values.melody ?? 'first-part') as MelodySource;
     if (!MELODY_SOURCES.includes(melody)) {
-      throw new UsageError(`import: --melody must be one of ${MELODY_SOURCES.join(', ')}, got "${values.melody}"`, 'import');
+      throw new UsageError(
+        `import: --melody must be one of ${MELODY_SOURCES.join(', ')}, got "${values.melody}"`,
+        'import',
+      );
     }
     const library = ctx.library();
     const bar = createProgressBar({ stream: ctx.stderr, interactive: ctx.interactive });

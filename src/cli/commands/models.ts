@@ -23,7 +23,9 @@ export const modelsCommand: CliCommand = {
     if (existsSync(defaultPath)) {
       try {
         const h = readCheckpointHeader(new Uint8Array(readFileSync(defaultPath)));
-        lines.push(`default (bundled)  ready  epochs ${h.epoch}  loss ${fmt(h.metrics.loss)}  val ${fmt(h.metrics.valLoss)}  ${h.engine}  JSB chorales (soprano)`);
+        lines.push(
+          `default (bundled)  ready  epochs ${h.epoch}  loss ${fmt(h.metrics.loss)}  val ${fmt(h.metrics.valLoss)}  ${h.engine}  JSB chorales (soprano)`,
+        );
       } catch (err) {
         lines.push(`default (bundled)  unreadable: ${(err as Error).message}`);
       }
@@ -31,7 +33,9 @@ export const modelsCommand: CliCommand = {
     for (const m of library.models.listModels()) {
       const metrics = (m.metrics ?? {}) as Record<string, unknown>;
       const corpus = m.corpusId === null ? '-' : (corpora.get(m.corpusId as number) ?? '-');
-      lines.push(`${m.name}  ${m.status}  epochs ${typeof metrics.epoch === 'number' ? metrics.epoch : 0}  loss ${fmt(metrics.loss)}  val ${fmt(metrics.valLoss)}  ${m.engine}  ${corpus}`);
+      lines.push(
+        `${m.name}  ${m.status}  epochs ${typeof metrics.epoch === 'number' ? metrics.epoch : 0}  loss ${fmt(metrics.loss)}  val ${fmt(metrics.valLoss)}  ${m.engine}  ${corpus}`,
+      );
     }
     if (lines.length === 0) ctx.out('No models yet: train one with `etude train CORPUS --model NAME`.');
     for (const line of lines) ctx.out(line);

@@ -17,11 +17,15 @@ export const piecesCommand: CliCommand = {
       offset: { type: 'string' },
       json: { type: 'boolean' },
     });
-    if (positionals.length !== 1) throw new UsageError('pieces: name exactly one corpus (see `etude corpora`)', 'pieces');
+    if (positionals.length !== 1)
+      throw new UsageError('pieces: name exactly one corpus (see `etude corpora`)', 'pieces');
     const limit = values.limit === undefined ? 100 : Number(values.limit);
     const offset = values.offset === undefined ? 0 : Number(values.offset);
     if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(offset) || offset < 0) {
-      throw new UsageError('pieces: --limit must be a positive whole number and --offset a whole number >= 0', 'pieces');
+      throw new UsageError(
+        'pieces: --limit must be a positive whole number and --offset a whole number >= 0',
+        'pieces',
+      );
     }
     const library = ctx.library();
     const pieces = listPiecesOfCorpus(library, positionals[0], { limit, offset });
@@ -30,11 +34,16 @@ export const piecesCommand: CliCommand = {
       return 0;
     }
     const total = library.pieces.countPieces(library.corpora.requireCorpusByName(positionals[0]).id);
-    ctx.out(`${'id'.padStart(7)}  ${'format'.padEnd(14)}  ${'split'.padEnd(5)}  ${'notes'.padStart(6)}  ${'16ths'.padStart(6)}  name`);
+    ctx.out(
+      `${'id'.padStart(7)}  ${'format'.padEnd(14)}  ${'split'.padEnd(5)}  ${'notes'.padStart(6)}  ${'16ths'.padStart(6)}  name`,
+    );
     for (const p of pieces) {
-      ctx.out(`${String(p.id).padStart(7)}  ${p.format.padEnd(14)}  ${(p.split ?? '-').padEnd(5)}  ${String(p.noteCount).padStart(6)}  ${String(p.sixteenths).padStart(6)}  ${p.name}`);
+      ctx.out(
+        `${String(p.id).padStart(7)}  ${p.format.padEnd(14)}  ${(p.split ?? '-').padEnd(5)}  ${String(p.noteCount).padStart(6)}  ${String(p.sixteenths).padStart(6)}  ${p.name}`,
+      );
     }
-    if (offset + pieces.length < total) ctx.out(`… ${total - offset - pieces.length} more (use --offset ${offset + pieces.length})`);
+    if (offset + pieces.length < total)
+      ctx.out(`… ${total - offset - pieces.length} more (use --offset ${offset + pieces.length})`);
     return 0;
   },
 };

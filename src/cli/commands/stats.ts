@@ -26,16 +26,39 @@ export const statsCommand: CliCommand = {
     const stats = corpusStats(ctx.library(), positionals[0]);
     if (values.json) ctx.out(JSON.stringify(stats));
     else {
-      const range = stats.pitchRange ? `${pitchName(stats.pitchRange.lowest)} (${stats.pitchRange.lowest}) to ${pitchName(stats.pitchRange.highest)} (${stats.pitchRange.highest})` : 'no notes';
+      const range = stats.pitchRange
+        ? `${pitchName(stats.pitchRange.lowest)} (${stats.pitchRange.lowest}) to ${pitchName(stats.pitchRange.highest)} (${stats.pitchRange.highest})`
+        : 'no notes';
       const len = stats.lengthSixteenths;
       ctx.out(`corpus            ${stats.corpusName}`);
-      ctx.out(`pieces            ${stats.pieces}  (${Object.entries(stats.formats).map(([f, n]) => `${n} ${f}`).join(', ') || 'none'})`);
-      const splitText = Object.entries(stats.splits).map(([s, n]) => `${n} ${s}`).join(', ');
+      ctx.out(
+        `pieces            ${stats.pieces}  (${
+          Object.entries(stats.formats)
+            .map(([f, n]) => `${n} ${f}`)
+            .join(', ') || 'none'
+        })`,
+      );
+      const splitText = Object.entries(stats.splits)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ');
       if (Object.keys(stats.splits).some((s) => s !== 'none')) ctx.out(`splits            ${splitText}`);
-      ctx.out(`total sixteenths  ${stats.totalSixteenths}  (per piece min ${len.min}, mean ${len.mean.toFixed(1)}, max ${len.max})`);
+      ctx.out(
+        `total sixteenths  ${stats.totalSixteenths}  (per piece min ${len.min}, mean ${len.mean.toFixed(1)}, max ${len.max})`,
+      );
       ctx.out(`melody notes      ${stats.melodyNotes}`);
       ctx.out(`pitch range       ${range}`);
-      ctx.out(`unused pitches    ${stats.unusedPitches.length} of 128${stats.unusedPitches.length < 128 ? ` (outside the range: ${stats.unusedPitches.filter((p) => stats.pitchRange && (p < stats.pitchRange.lowest || p > stats.pitchRange.highest)).length}; inside: ${stats.unusedPitches.filter((p) => stats.pitchRange && p > stats.pitchRange.lowest && p < stats.pitchRange.highest).map(pitchName).join(' ') || 'none'})` : ''}`);
+      ctx.out(
+        `unused pitches    ${stats.unusedPitches.length} of 128${
+          stats.unusedPitches.length < 128
+            ? ` (outside the range: ${stats.unusedPitches.filter((p) => stats.pitchRange && (p < stats.pitchRange.lowest || p > stats.pitchRange.highest)).length}; inside: ${
+                stats.unusedPitches
+                  .filter((p) => stats.pitchRange && p > stats.pitchRange.lowest && p < stats.pitchRange.highest)
+                  .map(pitchName)
+                  .join(' ') || 'none'
+              })`
+            : ''
+        }`,
+      );
       ctx.out('');
       ctx.out('token histogram (count, log-scale bar)');
       for (const line of histogramText(stats)) ctx.out(line);

@@ -7,11 +7,19 @@ import { createProgressBar } from '../progressBar';
 import { UsageError, type CliCommand, type CliContext } from '../types';
 
 /** Parses a numeric flag; undefined when absent. @throws UsageError naming the flag */
-export function numberFlag(command: string, name: string, value: string | undefined, { integer = false, min = -Infinity, max = Infinity } = {}): number | undefined {
+export function numberFlag(
+  command: string,
+  name: string,
+  value: string | undefined,
+  { integer = false, min = -Infinity, max = Infinity } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-    throw new UsageError(`${command}: --${name} must be ${integer ? 'an integer' : 'a number'} within [${min}, ${max}], got "${value}"`, command);
+    throw new UsageError(
+      `${command}: --${name} must be ${integer ? 'an integer' : 'a number'} within [${min}, ${max}], got "${value}"`,
+      command,
+    );
   }
   return n;
 }
@@ -26,7 +34,9 @@ export function printTrainSummary(result: TrainResult, ctx: CliContext, verb = '
     `${verb} "${result.modelName}": ${result.epochs} epochs, ${result.steps} steps, loss ${result.loss?.toFixed(4) ?? '-'}, ` +
       `validation loss ${result.valLoss?.toFixed(4) ?? '- (no validation pieces)'}${result.stopReason === 'early-stopping' ? ' (stopped early: validation loss stopped improving)' : ''}`,
   );
-  ctx.out(`  ${result.trainWindows} training / ${result.validWindows} validation windows; ${(result.elapsedMs / 1000).toFixed(1)} s, ${result.sequencesPerSec.toFixed(0)} sequences/s`);
+  ctx.out(
+    `  ${result.trainWindows} training / ${result.validWindows} validation windows; ${(result.elapsedMs / 1000).toFixed(1)} s, ${result.sequencesPerSec.toFixed(0)} sequences/s`,
+  );
   ctx.out(`  ${engineLine(result.engine)}`);
 }
 
@@ -65,8 +75,10 @@ export const trainCommand: CliCommand = {
     if (positionals.length !== 1) throw new UsageError('train: name exactly one corpus to train on', 'train');
     if (!values.model) throw new UsageError('train: --model NAME is required', 'train');
     const engine = values.engine ?? 'auto';
-    if (!isEngineChoice(engine)) throw new UsageError(`train: --engine must be one of ${ENGINE_CHOICES.join(', ')}, got "${engine}"`, 'train');
-    const f = (name: string, value: string | undefined, o: { integer?: boolean; min?: number; max?: number }) => numberFlag('train', name, value, o);
+    if (!isEngineChoice(engine))
+      throw new UsageError(`train: --engine must be one of ${ENGINE_CHOICES.join(', ')}, got "${engine}"`, 'train');
+    const f = (name: string, value: string | undefined, o: { integer?: boolean; min?: number; max?: number }) =>
+      numberFlag('train', name, value, o);
     const spec = Object.fromEntries(
       Object.entries({
         hiddenSize: f('hidden', values.hidden, { integer: true, min: 1, max: 2048 }),
@@ -84,13 +96,25 @@ export const trainCommand: CliCommand = {
         randomSeed: f('seed', values.seed, { integer: true, min: 0, max: 2 ** 32 - 1 }),
       }).filter(([, v]) => v !== undefined),
     );
-    if (values.resume && Object.keys(spec).length) throw new UsageError('train: --resume keeps the model\'s shape; drop --hidden/--embedding/--layers/--dropout/--window', 'train');
+    if (values.resume && Object.keys(spec).length)
+      throw new UsageError(
+        "train: --resume keeps the model's shape; drop --hidden/--embedding/--layers/--dropout/--window",
+        'train',
+      );
     const threads = f('threads', values.threads, { integer: true, min: 1, max: 64 });
     const bar = createProgressBar({ stream: ctx.stderr, interactive: ctx.interactive });
     try {
       const result = await trainModel(
         ctx.library(),
-        { corpusName: positionals[0], modelName: values.model, spec, training, engine, threads: threads ?? 'auto', resume: values.resume ?? false },
+        {
+          corpusName: positionals[0],
+          modelName: values.model,
+          spec,
+          training,
+          engine,
+          threads: threads ?? 'auto',
+          resume: values.resume ?? false,
+        },
         { signal: ctx.signal, onProgress: (p) => bar.update(p) },
       );
       bar.done();

@@ -81,7 +81,10 @@ export function readTokenMelodies(json: unknown, sourceName: string): TokenMelod
     throw new CorpusFormatError(sourceName, 'expected a "melodies" list of token lists (the melody-rnn-130 layout).');
   }
   if (isRecord(json) && json.format !== undefined && json.format !== 'melody-rnn-130') {
-    throw new CorpusFormatError(sourceName, `unknown melody format "${String(json.format)}"; only "melody-rnn-130" is read.`);
+    throw new CorpusFormatError(
+      sourceName,
+      `unknown melody format "${String(json.format)}"; only "melody-rnn-130" is read.`,
+    );
   }
   const base = baseName(sourceName);
   return list.map((item: unknown, index) => {
@@ -119,10 +122,14 @@ export function readPianoRollSplits(json: unknown, sourceName: string): SplitPie
     if (list === undefined) continue;
     if (!Array.isArray(list)) throw new CorpusFormatError(sourceName, `"${split}" is not a list of pieces.`);
     list.forEach((piece: unknown, pieceIndex) => {
-      if (!Array.isArray(piece)) throw new CorpusFormatError(sourceName, `${split} piece ${pieceIndex + 1} is not a list of frames.`);
+      if (!Array.isArray(piece))
+        throw new CorpusFormatError(sourceName, `${split} piece ${pieceIndex + 1} is not a list of frames.`);
       const frames = piece.map((frame: unknown, frameIndex) => {
         if (!Array.isArray(frame)) {
-          throw new CorpusFormatError(sourceName, `${split} piece ${pieceIndex + 1}, frame ${frameIndex + 1} is not a list of pitches.`);
+          throw new CorpusFormatError(
+            sourceName,
+            `${split} piece ${pieceIndex + 1}, frame ${frameIndex + 1} is not a list of pitches.`,
+          );
         }
         const pitches = new Set<number>();
         for (const pitch of frame) {

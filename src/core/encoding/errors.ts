@@ -27,7 +27,10 @@ export function stepTicksOf(ppq: number, stepsPerQuarter: number): number {
     throw new EncodingError('ENCODING_PPQ_INVALID', `ppq must be a positive integer, got: ${ppq}`);
   }
   if (!Number.isInteger(stepsPerQuarter) || stepsPerQuarter <= 0) {
-    throw new EncodingError('ENCODING_PPQ_INVALID', `stepsPerQuarter must be a positive integer, got: ${stepsPerQuarter}`);
+    throw new EncodingError(
+      'ENCODING_PPQ_INVALID',
+      `stepsPerQuarter must be a positive integer, got: ${stepsPerQuarter}`,
+    );
   }
   const stepTicks = ppq / stepsPerQuarter;
   if (!Number.isInteger(stepTicks)) {

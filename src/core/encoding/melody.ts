@@ -31,7 +31,9 @@ export type MelodySource = 'first-part' | 'most-notes' | 'merged';
 
 /** The tracks a source reads; empty when the sequence has no pitched notes. */
 function melodyTracks(seq: NoteSequence, source: MelodySource): Track[] {
-  const pitched = seq.tracks.filter((track) => !track.isPercussion && (track.notes.length > 0 || (track.rests?.length ?? 0) > 0));
+  const pitched = seq.tracks.filter(
+    (track) => !track.isPercussion && (track.notes.length > 0 || (track.rests?.length ?? 0) > 0),
+  );
   if (pitched.length === 0) return [];
   if (source === 'merged') return pitched;
   if (source === 'most-notes') {
@@ -92,7 +94,11 @@ export function extractMelody(seq: NoteSequence, source: MelodySource = 'first-p
   }));
 }
 
-function gridToTokens(melody: readonly GridNote[], restStartSteps: readonly number[], totalSteps: number | undefined): number[] {
+function gridToTokens(
+  melody: readonly GridNote[],
+  restStartSteps: readonly number[],
+  totalSteps: number | undefined,
+): number[] {
   let length = 0;
   for (const note of melody) length = Math.max(length, note.endStep + 1);
   for (const restStep of restStartSteps) length = Math.max(length, restStep + 1);
@@ -132,7 +138,8 @@ export function melodyNotesToTokens(notes: Note[], ppq: number): number[] {
  */
 export function encodeMelody(seq: NoteSequence, opts: { source?: MelodySource } = {}): number[] {
   const source = opts.source ?? 'first-part';
-  if (!(seq.ppq > 0)) throw new EncodingError('ENCODING_PPQ_INVALID', `"${seq.name}": ppq must be positive, got: ${seq.ppq}`);
+  if (!(seq.ppq > 0))
+    throw new EncodingError('ENCODING_PPQ_INVALID', `"${seq.name}": ppq must be positive, got: ${seq.ppq}`);
   const stepTicks = seq.ppq / STEPS_PER_QUARTER;
   const tracks = melodyTracks(seq, source);
   const melody = toGridMelody(
@@ -199,7 +206,11 @@ export function decodeMelody(
     eventStep = step;
   }
   closeEvent(tokens.length);
-  return { ...melodySequence(notes, { ppq, bpm, name }), totalTicks: tokens.length * stepTicks, tracks: [{ ...melodyTrack(name, notes), rests }] };
+  return {
+    ...melodySequence(notes, { ppq, bpm, name }),
+    totalTicks: tokens.length * stepTicks,
+    tracks: [{ ...melodyTrack(name, notes), rests }],
+  };
 }
 
 function melodyTrack(name: string, notes: Note[]): Track {

@@ -32,9 +32,13 @@ function sortedUnique(values: Iterable<number>): number[] {
  */
 export function encodePianoRoll(seq: NoteSequence, stepsPerQuarter = 4): PianoRoll {
   if (!Number.isInteger(stepsPerQuarter) || stepsPerQuarter <= 0) {
-    throw new EncodingError('ENCODING_PPQ_INVALID', `stepsPerQuarter must be a positive integer, got: ${stepsPerQuarter}`);
+    throw new EncodingError(
+      'ENCODING_PPQ_INVALID',
+      `stepsPerQuarter must be a positive integer, got: ${stepsPerQuarter}`,
+    );
   }
-  if (!(seq.ppq > 0)) throw new EncodingError('ENCODING_PPQ_INVALID', `"${seq.name}": ppq must be positive, got: ${seq.ppq}`);
+  if (!(seq.ppq > 0))
+    throw new EncodingError('ENCODING_PPQ_INVALID', `"${seq.name}": ppq must be positive, got: ${seq.ppq}`);
   const stepTicks = seq.ppq / stepsPerQuarter;
   const spans: { pitch: number; startStep: number; endStep: number }[] = [];
   let frameCount = seq.totalTicks === undefined ? 0 : Math.round(seq.totalTicks / stepTicks);
@@ -68,7 +72,10 @@ export function encodePianoRoll(seq: NoteSequence, stepsPerQuarter = 4): PianoRo
  */
 export function pianoRollFromFrameLists(frames: number[][], stepsPerQuarter: number): PianoRoll {
   if (!Number.isInteger(stepsPerQuarter) || stepsPerQuarter <= 0) {
-    throw new EncodingError('ENCODING_PPQ_INVALID', `stepsPerQuarter must be a positive integer, got: ${stepsPerQuarter}`);
+    throw new EncodingError(
+      'ENCODING_PPQ_INVALID',
+      `stepsPerQuarter must be a positive integer, got: ${stepsPerQuarter}`,
+    );
   }
   let previous = new Set<number>();
   return {
@@ -76,7 +83,10 @@ export function pianoRollFromFrameLists(frames: number[][], stepsPerQuarter: num
     frames: frames.map((frame, step) => {
       for (const pitch of frame) {
         if (!Number.isInteger(pitch) || pitch < 0 || pitch > 127) {
-          throw new EncodingError('PIANOROLL_INVALID', `frame ${step}: pitch must be an integer within [0, 127], got: ${pitch}`);
+          throw new EncodingError(
+            'PIANOROLL_INVALID',
+            `frame ${step}: pitch must be an integer within [0, 127], got: ${pitch}`,
+          );
         }
       }
       const sounding = sortedUnique(frame);
@@ -99,7 +109,10 @@ export function pianoRollFromFrameLists(frames: number[][], stepsPerQuarter: num
  * @throws {EncodingError} PIANOROLL_INVALID when an onset is not sounding or a pitch is out of range;
  *   ENCODING_PPQ_INVALID when ppq is not divisible by stepsPerQuarter
  */
-export function decodePianoRoll(roll: PianoRoll, opts: { ppq?: number; bpm?: number; velocity?: number } = {}): NoteSequence {
+export function decodePianoRoll(
+  roll: PianoRoll,
+  opts: { ppq?: number; bpm?: number; velocity?: number } = {},
+): NoteSequence {
   const ppq = opts.ppq ?? 480;
   const stepTicks = stepTicksOf(ppq, roll.stepsPerQuarter);
   const velocity = Math.min(127, Math.max(1, Math.round(opts.velocity ?? 100)));
@@ -116,13 +129,19 @@ export function decodePianoRoll(roll: PianoRoll, opts: { ppq?: number; bpm?: num
     const soundingNow = new Set<number>();
     for (const pitch of frame.sounding) {
       if (!Number.isInteger(pitch) || pitch < 0 || pitch > 127) {
-        throw new EncodingError('PIANOROLL_INVALID', `frame ${step}: pitch must be an integer within [0, 127], got: ${pitch}`);
+        throw new EncodingError(
+          'PIANOROLL_INVALID',
+          `frame ${step}: pitch must be an integer within [0, 127], got: ${pitch}`,
+        );
       }
       soundingNow.add(pitch);
     }
     for (const pitch of frame.onsets) {
       if (!soundingNow.has(pitch)) {
-        throw new EncodingError('PIANOROLL_INVALID', `frame ${step}: onset ${pitch} is not in the sounding pitches; every onset must sound.`);
+        throw new EncodingError(
+          'PIANOROLL_INVALID',
+          `frame ${step}: onset ${pitch} is not in the sounding pitches; every onset must sound.`,
+        );
       }
     }
     for (let pitch = 0; pitch < 128; pitch++) {

@@ -38,4 +38,3 @@ export async function detectGpuName(): Promise<string | undefined> {
     return undefined;
   }
 }
-

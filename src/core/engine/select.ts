@@ -64,13 +64,19 @@ export async function selectEngine(options: SelectEngineOptions = {}): Promise<E
       try {
         return await createTfjsEngine('tensorflow', { packages: [pkg], ...(loader ? { loader } : {}) });
       } catch (err) {
-        throw new EngineUnavailableError(`The ${choice} engine cannot run here: ${firstLine(err)}. Use --engine auto or wasm.`, choice);
+        throw new EngineUnavailableError(
+          `The ${choice} engine cannot run here: ${firstLine(err)}. Use --engine auto or wasm.`,
+          choice,
+        );
       }
     }
     case 'auto': {
       let fallbackReason: string | undefined;
       try {
-        const engine = await createTfjsEngine('tensorflow', { packages: ['@tensorflow/tfjs-node-gpu'], ...(loader ? { loader } : {}) });
+        const engine = await createTfjsEngine('tensorflow', {
+          packages: ['@tensorflow/tfjs-node-gpu'],
+          ...(loader ? { loader } : {}),
+        });
         const gpu = await (options.gpuName ?? detectGpuName)();
         if (gpu) return engine;
         fallbackReason = 'tfjs-node-gpu loaded but sees no GPU, so the wasm engine runs instead.';
@@ -78,13 +84,17 @@ export async function selectEngine(options: SelectEngineOptions = {}): Promise<E
       } catch (err) {
         const reason = firstLine(err);
         // Not installed at all is the normal case, not worth a warning.
-        if (!/is not installed/.test(reason)) fallbackReason = `tfjs-node-gpu is installed but cannot run (${reason.replace(/^@tensorflow\/tfjs-node-gpu could not be used because /, '')}), so the wasm engine runs instead.`;
+        if (!/is not installed/.test(reason))
+          fallbackReason = `tfjs-node-gpu is installed but cannot run (${reason.replace(/^@tensorflow\/tfjs-node-gpu could not be used because /, '')}), so the wasm engine runs instead.`;
       }
       const engine = await wasm(options.threads);
       if (fallbackReason) engine.info.fallbackReason = fallbackReason;
       return engine;
     }
     default:
-      throw new EngineUnavailableError(`Unknown engine "${String(choice)}"; choose one of ${ENGINE_CHOICES.join(', ')}.`, String(choice));
+      throw new EngineUnavailableError(
+        `Unknown engine "${String(choice)}"; choose one of ${ENGINE_CHOICES.join(', ')}.`,
+        String(choice),
+      );
   }
 }

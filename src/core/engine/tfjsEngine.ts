@@ -20,8 +20,10 @@ const defaultLoader: NativeLoader = (pkg) => import(/* @vite-ignore */ pkg);
 function shortReason(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND/.test(msg)) return 'it is not installed';
-  if (/libcudart|libcudnn|cuda/i.test(msg)) return `its CUDA libraries did not load (${msg.split('\n')[0].slice(0, 160)})`;
-  if (/binding|\.node|NODE_MODULE_VERSION|napi/i.test(msg)) return `its native binding did not load (${msg.split('\n')[0].slice(0, 160)})`;
+  if (/libcudart|libcudnn|cuda/i.test(msg))
+    return `its CUDA libraries did not load (${msg.split('\n')[0].slice(0, 160)})`;
+  if (/binding|\.node|NODE_MODULE_VERSION|napi/i.test(msg))
+    return `its native binding did not load (${msg.split('\n')[0].slice(0, 160)})`;
   return msg.split('\n')[0].slice(0, 200);
 }
 
@@ -41,7 +43,10 @@ export interface TfjsEngineOptions {
  * Creates a tfjs engine on the given backend and makes it tfjs' active backend.
  * @throws EngineUnavailableError when backend 'tensorflow' is asked for and no native package loads.
  */
-export async function createTfjsEngine(backend: 'cpu' | 'tensorflow', options: TfjsEngineOptions = {}): Promise<Engine> {
+export async function createTfjsEngine(
+  backend: 'cpu' | 'tensorflow',
+  options: TfjsEngineOptions = {},
+): Promise<Engine> {
   let info: EngineInfo;
   if (backend === 'cpu') {
     await tf.setBackend('cpu');
@@ -62,7 +67,10 @@ export async function createTfjsEngine(backend: 'cpu' | 'tensorflow', options: T
       }
     }
     if (!loaded || !(await tf.setBackend('tensorflow'))) {
-      throw new EngineUnavailableError(reasons.join('; ') || 'the tfjs "tensorflow" backend did not register', 'tfjs-node');
+      throw new EngineUnavailableError(
+        reasons.join('; ') || 'the tfjs "tensorflow" backend did not register',
+        'tfjs-node',
+      );
     }
     await tf.ready();
     const gpu = loaded === '@tensorflow/tfjs-node-gpu' ? await detectGpuName() : undefined;
@@ -70,17 +78,29 @@ export async function createTfjsEngine(backend: 'cpu' | 'tensorflow', options: T
       name: loaded === '@tensorflow/tfjs-node-gpu' ? 'tfjs-node-gpu' : 'tfjs-node',
       threads: 1,
       ...(gpu ? { gpu } : {}),
-      description: gpu ? `tfjs-node-gpu engine (native TensorFlow on ${gpu})` : `${loaded.replace('@tensorflow/', '')} engine (native TensorFlow on the CPU)`,
+      description: gpu
+        ? `tfjs-node-gpu engine (native TensorFlow on ${gpu})`
+        : `${loaded.replace('@tensorflow/', '')} engine (native TensorFlow on the CPU)`,
     };
   }
   const active = tf.getBackend();
   const expected = backend;
-  if (active !== expected) throw new EngineUnavailableError(`tfjs switched to the "${active}" backend instead of "${expected}".`, info.name);
+  if (active !== expected)
+    throw new EngineUnavailableError(`tfjs switched to the "${active}" backend instead of "${expected}".`, info.name);
   return {
     info,
-    async createModel(spec: ModelSpec, training: Pick<TrainingConfig, 'learningRate' | 'clipNorm' | 'randomSeed'>, weights?: NamedWeights) {
+    async createModel(
+      spec: ModelSpec,
+      training: Pick<TrainingConfig, 'learningRate' | 'clipNorm' | 'randomSeed'>,
+      weights?: NamedWeights,
+    ) {
       if (tf.getBackend() !== expected) await tf.setBackend(expected);
-      return new TfjsMelodyModel({ spec, training, weights: weights ?? initWeights(spec, training.randomSeed), engine: info });
+      return new TfjsMelodyModel({
+        spec,
+        training,
+        weights: weights ?? initWeights(spec, training.randomSeed),
+        engine: info,
+      });
     },
     async dispose() {
       // Models own their tensors; the backend stays registered for the process.

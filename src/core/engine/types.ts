@@ -79,6 +79,10 @@ export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
 export interface Engine {
   readonly info: EngineInfo;
   /** Builds a model; with no weights, initialises them from `training.randomSeed` (Glorot uniform, orthogonal recurrent, zero bias with forget 1). */
-  createModel(spec: ModelSpec, training: Pick<TrainingConfig, 'learningRate' | 'clipNorm' | 'randomSeed'>, weights?: NamedWeights): Promise<TrainableModel>;
+  createModel(
+    spec: ModelSpec,
+    training: Pick<TrainingConfig, 'learningRate' | 'clipNorm' | 'randomSeed'>,
+    weights?: NamedWeights,
+  ): Promise<TrainableModel>;
   dispose(): Promise<void>;
 }

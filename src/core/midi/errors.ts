@@ -15,12 +15,7 @@
  * - `MIDI_UNREADABLE`: anything else (malformed events, bad header values); the message carries the reason.
  */
 export type MidiErrorCode =
-  | 'MIDI_EMPTY'
-  | 'MIDI_NOT_MIDI'
-  | 'MIDI_TRUNCATED'
-  | 'MIDI_SMPTE'
-  | 'MIDI_NO_NOTES'
-  | 'MIDI_UNREADABLE';
+  'MIDI_EMPTY' | 'MIDI_NOT_MIDI' | 'MIDI_TRUNCATED' | 'MIDI_SMPTE' | 'MIDI_NO_NOTES' | 'MIDI_UNREADABLE';
 
 /** Thrown by {@link parseMidi}; `source` is the file name (or path) the caller passed in. */
 export class MidiParseError extends Error {

@@ -39,9 +39,14 @@ export function parseMidi(bytes: Uint8Array, sourceName: string): NoteSequence {
   } catch (error) {
     if (error instanceof MidiParseError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new MidiParseError('MIDI_UNREADABLE', sourceName, `the file could not be read (${reason}). It may be damaged; re-export it.`, {
-      cause: error,
-    });
+    throw new MidiParseError(
+      'MIDI_UNREADABLE',
+      sourceName,
+      `the file could not be read (${reason}). It may be damaged; re-export it.`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -55,10 +60,15 @@ function parseValidated(bytes: Uint8Array, sourceName: string): NoteSequence {
   chunks.tracks.forEach((body, trackIndex) => {
     const scanned = scanTrack(body, trackIndex, sourceName);
     if (trackIndex === 0) firstTrackName = scanned.name;
-    for (const tempo of scanned.tempos) tempos.push({ tick: tempo.tick, bpm: 60_000_000 / tempo.microsecondsPerQuarter });
+    for (const tempo of scanned.tempos)
+      tempos.push({ tick: tempo.tick, bpm: 60_000_000 / tempo.microsecondsPerQuarter });
     for (const signature of scanned.timeSignatures) timeSignatures.push({ ...signature });
     for (const signature of scanned.keySignatures) {
-      keySignatures.push({ tick: signature.tick, key: keyFromAccidentals(signature.accidentals, signature.scale), scale: signature.scale });
+      keySignatures.push({
+        tick: signature.tick,
+        key: keyFromAccidentals(signature.accidentals, signature.scale),
+        scale: signature.scale,
+      });
     }
     const byChannel = new Map<number, Track>();
     for (const note of scanned.notes) {
@@ -73,7 +83,12 @@ function parseValidated(bytes: Uint8Array, sourceName: string): NoteSequence {
         };
         byChannel.set(note.channel, track);
       }
-      track.notes.push({ pitch: note.pitch, startTick: note.startTick, durationTicks: note.durationTicks, velocity: note.velocity });
+      track.notes.push({
+        pitch: note.pitch,
+        startTick: note.startTick,
+        durationTicks: note.durationTicks,
+        velocity: note.velocity,
+      });
     }
     for (const track of [...byChannel.values()].sort((a, b) => a.channel - b.channel)) {
       track.notes.sort((a, b) => a.startTick - b.startTick || a.pitch - b.pitch);
@@ -83,7 +98,11 @@ function parseValidated(bytes: Uint8Array, sourceName: string): NoteSequence {
 
   const noteCount = tracks.reduce((sum, track) => sum + track.notes.length, 0);
   if (noteCount === 0) {
-    throw new MidiParseError('MIDI_NO_NOTES', sourceName, 'the file holds no notes (it may be a tempo map, lyrics or controller data only).');
+    throw new MidiParseError(
+      'MIDI_NO_NOTES',
+      sourceName,
+      'the file holds no notes (it may be a tempo map, lyrics or controller data only).',
+    );
   }
 
   return {
@@ -98,7 +117,9 @@ function parseValidated(bytes: Uint8Array, sourceName: string): NoteSequence {
 
 /** Stable sort by tick, then keep the last event of each tick (the one in force). */
 function lastPerTick<T extends { tick: number }>(events: T[]): T[] {
-  const sorted = events.map((event, index) => ({ event, index })).sort((a, b) => a.event.tick - b.event.tick || a.index - b.index);
+  const sorted = events
+    .map((event, index) => ({ event, index }))
+    .sort((a, b) => a.event.tick - b.event.tick || a.index - b.index);
   const result: T[] = [];
   for (const { event } of sorted) {
     if (result.length > 0 && result[result.length - 1].tick === event.tick) result[result.length - 1] = event;

@@ -47,14 +47,26 @@ export function readChunks(bytes: Uint8Array, source: string): SmfChunks {
     );
   }
   if (bytes.length < 14) {
-    throw new MidiParseError('MIDI_TRUNCATED', source, `the file ends inside its header (${bytes.length} of 14 bytes). The download or copy was probably cut short.`);
+    throw new MidiParseError(
+      'MIDI_TRUNCATED',
+      source,
+      `the file ends inside its header (${bytes.length} of 14 bytes). The download or copy was probably cut short.`,
+    );
   }
   const headerLength = u32(bytes, 4);
   if (headerLength < 6) {
-    throw new MidiParseError('MIDI_UNREADABLE', source, `the header chunk declares ${headerLength} bytes; a MIDI header needs 6.`);
+    throw new MidiParseError(
+      'MIDI_UNREADABLE',
+      source,
+      `the header chunk declares ${headerLength} bytes; a MIDI header needs 6.`,
+    );
   }
   if (8 + headerLength > bytes.length) {
-    throw new MidiParseError('MIDI_TRUNCATED', source, `the header chunk declares ${headerLength} bytes but the file ends first. The file was probably cut short.`);
+    throw new MidiParseError(
+      'MIDI_TRUNCATED',
+      source,
+      `the header chunk declares ${headerLength} bytes but the file ends first. The file was probably cut short.`,
+    );
   }
   const format = u16(bytes, 8);
   const declaredTracks = u16(bytes, 10);
@@ -161,7 +173,11 @@ export interface ScannedTrack {
  */
 export function scanTrack(body: Uint8Array, trackIndex: number, source: string): ScannedTrack {
   const fail = (what: string, at: number): never => {
-    throw new MidiParseError('MIDI_UNREADABLE', source, `track ${trackIndex + 1}: ${what} at byte ${at} of the track. The file is damaged; re-export it.`);
+    throw new MidiParseError(
+      'MIDI_UNREADABLE',
+      source,
+      `track ${trackIndex + 1}: ${what} at byte ${at} of the track. The file is damaged; re-export it.`,
+    );
   };
   const length = body.length;
   let offset = 0;
@@ -214,11 +230,13 @@ export function scanTrack(body: Uint8Array, trackIndex: number, source: string):
       } else if (metaType === 0x58 && dataLength >= 2) {
         const numerator = body[offset];
         const denominatorPower = body[offset + 1];
-        if (numerator > 0 && denominatorPower <= 7) timeSignatures.push({ tick, numerator, denominator: 2 ** denominatorPower });
+        if (numerator > 0 && denominatorPower <= 7)
+          timeSignatures.push({ tick, numerator, denominator: 2 ** denominatorPower });
       } else if (metaType === 0x59 && dataLength === 2) {
         const accidentals = body[offset] > 127 ? body[offset] - 256 : body[offset];
         const mode = body[offset + 1];
-        if (accidentals >= -7 && accidentals <= 7 && mode <= 1) keySignatures.push({ tick, accidentals, scale: mode === 1 ? 'minor' : 'major' });
+        if (accidentals >= -7 && accidentals <= 7 && mode <= 1)
+          keySignatures.push({ tick, accidentals, scale: mode === 1 ? 'minor' : 'major' });
       }
       offset += dataLength;
       // Meta and sysex events cancel running status (SMF 1.0).
@@ -228,7 +246,8 @@ export function scanTrack(body: Uint8Array, trackIndex: number, source: string):
     }
     if (status === 0xf0 || status === 0xf7) {
       const dataLength = readVarLength();
-      if (offset + dataLength > length) fail(`a system-exclusive event of ${dataLength} bytes runs past the track end`, offset);
+      if (offset + dataLength > length)
+        fail(`a system-exclusive event of ${dataLength} bytes runs past the track end`, offset);
       offset += dataLength;
       runningStatus = 0;
       continue;

@@ -40,12 +40,18 @@ export function writeMidi(seq: NoteSequence): Uint8Array {
   for (const tempo of seq.tempos) {
     // A tempo is stored as 24-bit microseconds per quarter: 3.58 bpm is the slowest it can hold.
     if (!Number.isFinite(tempo.bpm) || tempo.bpm < 60_000_000 / 0xffffff || !isTick(tempo.tick)) {
-      throw new MidiWriteError(`"${seq.name}": tempo at tick ${tempo.tick} must be at least 3.58 bpm at a non-negative integer tick, got: ${tempo.bpm} bpm`);
+      throw new MidiWriteError(
+        `"${seq.name}": tempo at tick ${tempo.tick} must be at least 3.58 bpm at a non-negative integer tick, got: ${tempo.bpm} bpm`,
+      );
     }
   }
   for (const signature of seq.timeSignatures) {
     const { numerator, denominator } = signature;
-    const powerOfTwo = Number.isInteger(denominator) && denominator >= 1 && denominator <= 128 && (denominator & (denominator - 1)) === 0;
+    const powerOfTwo =
+      Number.isInteger(denominator) &&
+      denominator >= 1 &&
+      denominator <= 128 &&
+      (denominator & (denominator - 1)) === 0;
     if (!Number.isInteger(numerator) || numerator < 1 || numerator > 255 || !powerOfTwo || !isTick(signature.tick)) {
       throw new MidiWriteError(
         `"${seq.name}": time signature at tick ${signature.tick} must be 1-255 over a power of two up to 128, got: ${numerator}/${denominator}`,
@@ -77,7 +83,9 @@ export function writeMidi(seq: NoteSequence): Uint8Array {
     track.instrument.number = source.program;
     for (const note of source.notes) {
       if (!Number.isInteger(note.pitch) || note.pitch < 0 || note.pitch > 127) {
-        throw new MidiWriteError(`"${seq.name}", track ${trackIndex + 1}: pitch must be an integer within [0, 127], got: ${note.pitch}`);
+        throw new MidiWriteError(
+          `"${seq.name}", track ${trackIndex + 1}: pitch must be an integer within [0, 127], got: ${note.pitch}`,
+        );
       }
       if (!isTick(note.startTick) || !isTick(note.durationTicks)) {
         throw new MidiWriteError(
@@ -87,7 +95,12 @@ export function writeMidi(seq: NoteSequence): Uint8Array {
       if (note.durationTicks === 0) continue;
       const velocity = Math.min(127, Math.max(1, Math.round(note.velocity)));
       // The encoder writes floor(velocity * 127); half a step up keeps the integer exact.
-      track.addNote({ midi: note.pitch, ticks: note.startTick, durationTicks: note.durationTicks, velocity: (velocity + 0.5) / 127 });
+      track.addNote({
+        midi: note.pitch,
+        ticks: note.startTick,
+        durationTicks: note.durationTicks,
+        velocity: (velocity + 0.5) / 127,
+      });
     }
   });
   // Notes must be in time order for the encoder's stable sort to put a note-off before a

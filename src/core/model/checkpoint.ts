@@ -129,7 +129,11 @@ export function assertWeightsMatchSpec(spec: ModelSpec, weights: NamedWeights, w
   const expected = melodyLstmTensors(spec);
   for (const t of expected) {
     const w = weights[t.name];
-    if (!w) throw new CheckpointError('CHECKPOINT_SHAPE_MISMATCH', `The ${what} lack tensor "${t.name}" (shape ${t.shape.join('x')}) required by the model spec.`);
+    if (!w)
+      throw new CheckpointError(
+        'CHECKPOINT_SHAPE_MISMATCH',
+        `The ${what} lack tensor "${t.name}" (shape ${t.shape.join('x')}) required by the model spec.`,
+      );
     if (w.length !== elementCount(t.shape))
       throw new CheckpointError(
         'CHECKPOINT_SHAPE_MISMATCH',
@@ -138,7 +142,11 @@ export function assertWeightsMatchSpec(spec: ModelSpec, weights: NamedWeights, w
   }
   const names = new Set(expected.map((t) => t.name));
   for (const name of Object.keys(weights)) {
-    if (!names.has(name)) throw new CheckpointError('CHECKPOINT_SHAPE_MISMATCH', `The ${what} hold tensor "${name}", which the model spec does not have.`);
+    if (!names.has(name))
+      throw new CheckpointError(
+        'CHECKPOINT_SHAPE_MISMATCH',
+        `The ${what} hold tensor "${name}", which the model spec does not have.`,
+      );
   }
 }
 
@@ -146,21 +154,34 @@ function validateSpec(spec: unknown): asserts spec is ModelSpec {
   const s = spec as Partial<ModelSpec> | undefined;
   const positiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
   if (!s || s.kind !== 'melody-lstm' || s.encoding !== 'melody-130')
-    throw new CheckpointError('CHECKPOINT_INVALID', `The checkpoint's model spec is not a melody-lstm / melody-130 spec (got kind ${JSON.stringify(s?.kind)}).`);
+    throw new CheckpointError(
+      'CHECKPOINT_INVALID',
+      `The checkpoint's model spec is not a melody-lstm / melody-130 spec (got kind ${JSON.stringify(s?.kind)}).`,
+    );
   for (const key of ['vocabSize', 'embeddingDim', 'hiddenSize', 'layers', 'window'] as const) {
-    if (!positiveInt(s[key])) throw new CheckpointError('CHECKPOINT_INVALID', `The checkpoint's model spec has an invalid ${key}: ${JSON.stringify(s[key])}.`);
+    if (!positiveInt(s[key]))
+      throw new CheckpointError(
+        'CHECKPOINT_INVALID',
+        `The checkpoint's model spec has an invalid ${key}: ${JSON.stringify(s[key])}.`,
+      );
   }
   if (typeof s.dropout !== 'number' || !(s.dropout >= 0 && s.dropout < 1))
-    throw new CheckpointError('CHECKPOINT_INVALID', `The checkpoint's model spec has an invalid dropout: ${JSON.stringify(s.dropout)}.`);
+    throw new CheckpointError(
+      'CHECKPOINT_INVALID',
+      `The checkpoint's model spec has an invalid dropout: ${JSON.stringify(s.dropout)}.`,
+    );
 }
 
 /** Tensor list written to the file: weights (spec order), then optimizer m/ and v/ tensors in the same order. */
-function tensorList(checkpoint: Pick<Checkpoint, 'spec' | 'weights' | 'optimizer'>): { name: string; shape: number[]; data: Float32Array }[] {
+function tensorList(
+  checkpoint: Pick<Checkpoint, 'spec' | 'weights' | 'optimizer'>,
+): { name: string; shape: number[]; data: Float32Array }[] {
   const shapes = melodyLstmTensors(checkpoint.spec);
   const out = shapes.map((t) => ({ name: t.name, shape: t.shape, data: checkpoint.weights[t.name] }));
   if (checkpoint.optimizer) {
     for (const prefix of ['m', 'v'] as const) {
-      for (const t of shapes) out.push({ name: `optimizer/${prefix}/${t.name}`, shape: t.shape, data: checkpoint.optimizer[prefix][t.name] });
+      for (const t of shapes)
+        out.push({ name: `optimizer/${prefix}/${t.name}`, shape: t.shape, data: checkpoint.optimizer[prefix][t.name] });
     }
   }
   return out;
@@ -218,11 +239,17 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
 /** Reads just the header (spec, epoch, metrics...) without copying tensors; validates the prefix. */
 export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader & { dataStart: number } {
   if (bytes.length < PREFIX_BYTES)
-    throw new CheckpointError('CHECKPOINT_TRUNCATED', `The checkpoint is ${bytes.length} bytes long, shorter than its ${PREFIX_BYTES}-byte prefix; the file is truncated or empty.`);
+    throw new CheckpointError(
+      'CHECKPOINT_TRUNCATED',
+      `The checkpoint is ${bytes.length} bytes long, shorter than its ${PREFIX_BYTES}-byte prefix; the file is truncated or empty.`,
+    );
   let magic = '';
   for (let i = 0; i < 8; i++) magic += String.fromCharCode(bytes[i]);
   if (magic !== CHECKPOINT_MAGIC)
-    throw new CheckpointError('CHECKPOINT_NOT_ETUDE', `This is not an Etude checkpoint (the first bytes are not "${CHECKPOINT_MAGIC}"); pick a .etude-ckpt file.`);
+    throw new CheckpointError(
+      'CHECKPOINT_NOT_ETUDE',
+      `This is not an Etude checkpoint (the first bytes are not "${CHECKPOINT_MAGIC}"); pick a .etude-ckpt file.`,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (version !== CHECKPOINT_FORMAT_VERSION)
@@ -232,18 +259,32 @@ export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader & { da
     );
   const headerLength = view.getUint32(12, true);
   if (PREFIX_BYTES + headerLength > bytes.length)
-    throw new CheckpointError('CHECKPOINT_TRUNCATED', `The checkpoint's header claims ${headerLength} bytes but the file ends before it; the file is truncated.`);
+    throw new CheckpointError(
+      'CHECKPOINT_TRUNCATED',
+      `The checkpoint's header claims ${headerLength} bytes but the file ends before it; the file is truncated.`,
+    );
   let header: CheckpointHeader;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength))) as CheckpointHeader;
+    header = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength)),
+    ) as CheckpointHeader;
   } catch (err) {
-    throw new CheckpointError('CHECKPOINT_CORRUPT', `The checkpoint's header is not valid JSON (${(err as Error).message}); the file is damaged.`);
+    throw new CheckpointError(
+      'CHECKPOINT_CORRUPT',
+      `The checkpoint's header is not valid JSON (${(err as Error).message}); the file is damaged.`,
+    );
   }
   if (!header || typeof header !== 'object' || !Array.isArray(header.tensors))
-    throw new CheckpointError('CHECKPOINT_CORRUPT', 'The checkpoint header lacks its tensor list; the file is damaged.');
+    throw new CheckpointError(
+      'CHECKPOINT_CORRUPT',
+      'The checkpoint header lacks its tensor list; the file is damaged.',
+    );
   for (const key of ['epoch', 'step', 'dataBytes', 'dataCrc32', 'createdAt'] as const) {
     if (typeof header[key] !== 'number' || !Number.isFinite(header[key]) || header[key] < 0)
-      throw new CheckpointError('CHECKPOINT_CORRUPT', `The checkpoint header's ${key} is not a non-negative number; the file is damaged.`);
+      throw new CheckpointError(
+        'CHECKPOINT_CORRUPT',
+        `The checkpoint header's ${key} is not a non-negative number; the file is damaged.`,
+      );
   }
   validateSpec(header.spec);
   return { ...header, dataStart: alignUp(PREFIX_BYTES + headerLength) };
@@ -263,18 +304,37 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
       'CHECKPOINT_TRUNCATED',
       `The checkpoint should be ${end} bytes long but is ${bytes.length}; the file is truncated (an interrupted copy or write).`,
     );
-  if (end < bytes.length) throw new CheckpointError('CHECKPOINT_CORRUPT', `The checkpoint has ${bytes.length - end} unexpected bytes after its data; the file is damaged.`);
+  if (end < bytes.length)
+    throw new CheckpointError(
+      'CHECKPOINT_CORRUPT',
+      `The checkpoint has ${bytes.length - end} unexpected bytes after its data; the file is damaged.`,
+    );
   const data = bytes.slice(header.dataStart, end);
   if (crc32(data) !== header.dataCrc32)
-    throw new CheckpointError('CHECKPOINT_CORRUPT', 'The checkpoint data fails its CRC-32 check (changed bytes); the file is damaged: use an earlier checkpoint.');
+    throw new CheckpointError(
+      'CHECKPOINT_CORRUPT',
+      'The checkpoint data fails its CRC-32 check (changed bytes); the file is damaged: use an earlier checkpoint.',
+    );
   const floats = new Float32Array(data.buffer, data.byteOffset, data.byteLength / 4);
   const tensors = new Map<string, Float32Array>();
   for (const t of header.tensors) {
-    if (typeof t.name !== 'string' || !Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d > 0) || !Number.isInteger(t.offset) || t.offset % 16 !== 0)
-      throw new CheckpointError('CHECKPOINT_CORRUPT', `The checkpoint's entry for tensor ${JSON.stringify(t.name)} is malformed; the file is damaged.`);
+    if (
+      typeof t.name !== 'string' ||
+      !Array.isArray(t.shape) ||
+      !t.shape.every((d) => Number.isInteger(d) && d > 0) ||
+      !Number.isInteger(t.offset) ||
+      t.offset % 16 !== 0
+    )
+      throw new CheckpointError(
+        'CHECKPOINT_CORRUPT',
+        `The checkpoint's entry for tensor ${JSON.stringify(t.name)} is malformed; the file is damaged.`,
+      );
     const n = elementCount(t.shape);
     if (t.offset + n * 4 > header.dataBytes)
-      throw new CheckpointError('CHECKPOINT_CORRUPT', `Tensor "${t.name}" runs past the end of the checkpoint's data; the file is damaged.`);
+      throw new CheckpointError(
+        'CHECKPOINT_CORRUPT',
+        `Tensor "${t.name}" runs past the end of the checkpoint's data; the file is damaged.`,
+      );
     tensors.set(t.name, floats.slice(t.offset / 4, t.offset / 4 + n));
   }
   const shapes = melodyLstmTensors(header.spec);
@@ -282,7 +342,11 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     const out: NamedWeights = {};
     for (const s of shapes) {
       const entry = header.tensors.find((t) => t.name === prefix + s.name);
-      if (!entry) throw new CheckpointError('CHECKPOINT_SHAPE_MISMATCH', `The checkpoint lacks ${what} tensor "${s.name}" required by its model spec.`);
+      if (!entry)
+        throw new CheckpointError(
+          'CHECKPOINT_SHAPE_MISMATCH',
+          `The checkpoint lacks ${what} tensor "${s.name}" required by its model spec.`,
+        );
       if (entry.shape.join('x') !== s.shape.join('x'))
         throw new CheckpointError(
           'CHECKPOINT_SHAPE_MISMATCH',
@@ -295,9 +359,14 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const weights = pick('', 'weight');
   const expectedCount = shapes.length * (header.optimizerStep === undefined ? 1 : 3);
   if (header.tensors.length !== expectedCount)
-    throw new CheckpointError('CHECKPOINT_SHAPE_MISMATCH', `The checkpoint holds ${header.tensors.length} tensors; its model spec and optimizer state need ${expectedCount}.`);
+    throw new CheckpointError(
+      'CHECKPOINT_SHAPE_MISMATCH',
+      `The checkpoint holds ${header.tensors.length} tensors; its model spec and optimizer state need ${expectedCount}.`,
+    );
   const optimizer: OptimizerState | undefined =
-    header.optimizerStep === undefined ? undefined : { step: header.optimizerStep, m: pick('optimizer/m/', 'optimizer'), v: pick('optimizer/v/', 'optimizer') };
+    header.optimizerStep === undefined
+      ? undefined
+      : { step: header.optimizerStep, m: pick('optimizer/m/', 'optimizer'), v: pick('optimizer/v/', 'optimizer') };
   return {
     formatVersion: header.formatVersion,
     spec: header.spec,

@@ -50,7 +50,8 @@ export interface GeneratedMelody {
 export class GenerationError extends Error {
   override name = 'GenerationError';
   constructor(
-    readonly code: 'GENERATION_BAD_SEED' | 'GENERATION_BAD_LENGTH' | 'GENERATION_NO_CHECKPOINT' | 'GENERATION_NO_DEFAULT_MODEL',
+    readonly code:
+      'GENERATION_BAD_SEED' | 'GENERATION_BAD_LENGTH' | 'GENERATION_NO_CHECKPOINT' | 'GENERATION_NO_DEFAULT_MODEL',
     message: string,
   ) {
     super(message);
@@ -72,9 +73,11 @@ export function variationSeed(randomSeed: number, variation: number): number {
  * notes jump across the keyboard; after [60, 129, 129, 129] that mass is 0.2%.
  */
 export function seedTokensFromPitches(pitches: number[]): number[] {
-  if (pitches.length === 0) throw new GenerationError('GENERATION_BAD_SEED', 'Give at least one seed note (e.g. 60 or C4).');
+  if (pitches.length === 0)
+    throw new GenerationError('GENERATION_BAD_SEED', 'Give at least one seed note (e.g. 60 or C4).');
   for (const p of pitches) {
-    if (!Number.isInteger(p) || p < 0 || p > 127) throw new GenerationError('GENERATION_BAD_SEED', `Seed pitch must be within [0, 127], got: ${p}`);
+    if (!Number.isInteger(p) || p < 0 || p > 127)
+      throw new GenerationError('GENERATION_BAD_SEED', `Seed pitch must be within [0, 127], got: ${p}`);
   }
   return pitches.flatMap((p) => [p, NO_EVENT, NO_EVENT, NO_EVENT]);
 }
@@ -101,11 +104,19 @@ export function findDegeneracy(tokens: number[], from: number, maxSilentBars: nu
     silent = sounding ? 0 : silent + 1;
     longest = Math.max(longest, silent);
   }
-  if (longest > maxSilentBars * SIXTEENTHS_PER_BAR) return `the continuation is silent for ${(longest / SIXTEENTHS_PER_BAR).toFixed(1)} bars`;
+  if (longest > maxSilentBars * SIXTEENTHS_PER_BAR)
+    return `the continuation is silent for ${(longest / SIXTEENTHS_PER_BAR).toFixed(1)} bars`;
   return undefined;
 }
 
-function sampleOnce(decoder: Decoder, seedTokens: number[], total: number, temperature: number, rng: ReturnType<typeof createRng>, signal?: AbortSignal): number[] {
+function sampleOnce(
+  decoder: Decoder,
+  seedTokens: number[],
+  total: number,
+  temperature: number,
+  rng: ReturnType<typeof createRng>,
+  signal?: AbortSignal,
+): number[] {
   decoder.reset();
   let logits: Float32Array = new Float32Array(0);
   for (const t of seedTokens) logits = decoder.step(t);
@@ -130,16 +141,19 @@ export function generateMelodies(decoder: Decoder, options: GenerateOptions): Ge
   const maxSilentBars = options.maxSilentBars ?? 2;
   if (seedTokens.length === 0) throw new GenerationError('GENERATION_BAD_SEED', 'Give at least one seed token.');
   for (const t of seedTokens) {
-    if (!Number.isInteger(t) || t < 0 || t > NO_EVENT) throw new GenerationError('GENERATION_BAD_SEED', `Seed token must be within [0, 129], got: ${t}`);
+    if (!Number.isInteger(t) || t < 0 || t > NO_EVENT)
+      throw new GenerationError('GENERATION_BAD_SEED', `Seed token must be within [0, 129], got: ${t}`);
   }
-  if (!Number.isInteger(bars) || bars < 1 || bars > 1024) throw new GenerationError('GENERATION_BAD_LENGTH', `bars must be an integer within [1, 1024], got: ${bars}`);
+  if (!Number.isInteger(bars) || bars < 1 || bars > 1024)
+    throw new GenerationError('GENERATION_BAD_LENGTH', `bars must be an integer within [1, 1024], got: ${bars}`);
   const total = bars * SIXTEENTHS_PER_BAR;
   if (seedTokens.length >= total)
     throw new GenerationError(
       'GENERATION_BAD_LENGTH',
       `The seed is ${seedTokens.length} sixteenths long, which fills the ${bars} bars asked for; ask for more bars or a shorter seed.`,
     );
-  if (!Number.isInteger(variations) || variations < 1) throw new GenerationError('GENERATION_BAD_LENGTH', `variations must be a positive integer, got: ${variations}`);
+  if (!Number.isInteger(variations) || variations < 1)
+    throw new GenerationError('GENERATION_BAD_LENGTH', `variations must be a positive integer, got: ${variations}`);
   const out: GeneratedMelody[] = [];
   for (let k = 0; k < variations; k++) {
     const rng = createRng(variationSeed(randomSeed, k));
@@ -151,7 +165,13 @@ export function generateMelodies(decoder: Decoder, options: GenerateOptions): Ge
       tokens = sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal);
       reason = findDegeneracy(tokens, seedTokens.length, maxSilentBars);
     }
-    out.push({ tokens, seedLength: seedTokens.length, retries: rejected.length, rejected, ...(reason ? { degenerate: reason } : {}) });
+    out.push({
+      tokens,
+      seedLength: seedTokens.length,
+      retries: rejected.length,
+      rejected,
+      ...(reason ? { degenerate: reason } : {}),
+    });
   }
   return out;
 }

@@ -7,7 +7,8 @@ import type { Rng } from '../util/random';
 
 /** softmax(logits / temperature) in float64. */
 export function temperatureProbabilities(logits: ArrayLike<number>, temperature: number): Float64Array {
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new RangeError(`temperature must be a positive number, got: ${temperature}`);
+  if (!(temperature > 0) || !Number.isFinite(temperature))
+    throw new RangeError(`temperature must be a positive number, got: ${temperature}`);
   const n = logits.length;
   let max = -Infinity;
   for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];

@@ -13,7 +13,15 @@
  * Every tensor is created inside tf.tidy or disposed explicitly: tf.memory().numTensors is unchanged after a step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM, type Batch, type Decoder, type EngineInfo, type NamedWeights, type OptimizerState, type TrainableModel } from '../engine/types';
+import {
+  ADAM,
+  type Batch,
+  type Decoder,
+  type EngineInfo,
+  type NamedWeights,
+  type OptimizerState,
+  type TrainableModel,
+} from '../engine/types';
 import { melodyLstmTensors, type ModelSpec, type TrainingConfig } from './spec';
 import { assertWeightsMatchSpec } from './checkpoint';
 
@@ -42,7 +50,11 @@ function forwardWindows(spec: ModelSpec, vars: Vars, inputs: tf.Tensor2D, dropou
     const recurrent = vars[`lstm_${k}/recurrent_kernel`]; // (H, 4H)
     const bias = vars[`lstm_${k}/bias`]; // (4H)
     // All input projections at once: one matmul instead of T small ones.
-    const projected = tf.reshape(tf.add(tf.matMul(tf.reshape(seq, [batch * time, inDim]), kernel), bias), [batch, time, 4 * H]) as tf.Tensor3D;
+    const projected = tf.reshape(tf.add(tf.matMul(tf.reshape(seq, [batch * time, inDim]), kernel), bias), [
+      batch,
+      time,
+      4 * H,
+    ]) as tf.Tensor3D;
     const steps = tf.unstack(projected, 1) as tf.Tensor2D[]; // T x (B, 4H)
     let h = tf.zeros([batch, H]) as tf.Tensor2D;
     let c = tf.zeros([batch, H]) as tf.Tensor2D;
@@ -55,12 +67,14 @@ function forwardWindows(spec: ModelSpec, vars: Vars, inputs: tf.Tensor2D, dropou
     }
     if (k < spec.layers) {
       seq = tf.stack(outputs, 1) as tf.Tensor3D;
-      if (dropoutSeed !== undefined && spec.dropout > 0) seq = tf.dropout(seq, spec.dropout, undefined, dropoutSeed + k) as tf.Tensor3D;
+      if (dropoutSeed !== undefined && spec.dropout > 0)
+        seq = tf.dropout(seq, spec.dropout, undefined, dropoutSeed + k) as tf.Tensor3D;
     } else {
       last = h;
     }
   }
-  if (dropoutSeed !== undefined && spec.dropout > 0) last = tf.dropout(last!, spec.dropout, undefined, dropoutSeed) as tf.Tensor2D;
+  if (dropoutSeed !== undefined && spec.dropout > 0)
+    last = tf.dropout(last!, spec.dropout, undefined, dropoutSeed) as tf.Tensor2D;
   return tf.add(tf.matMul(last!, vars['dense/kernel']), vars['dense/bias']) as tf.Tensor2D;
 }
 
@@ -95,7 +109,11 @@ export class TfjsMelodyModel implements TrainableModel {
     this.training = options.training;
     assertWeightsMatchSpec(this.spec, options.weights);
     for (const t of melodyLstmTensors(this.spec)) {
-      this.vars[t.name] = ownedVariable(tf.tensor(options.weights[t.name], t.shape, 'float32'), true, `${t.name}#${uniqueSuffix()}`);
+      this.vars[t.name] = ownedVariable(
+        tf.tensor(options.weights[t.name], t.shape, 'float32'),
+        true,
+        `${t.name}#${uniqueSuffix()}`,
+      );
       this.m[t.name] = ownedVariable(tf.zeros(t.shape), false);
       this.v[t.name] = ownedVariable(tf.zeros(t.shape), false);
     }
@@ -107,7 +125,10 @@ export class TfjsMelodyModel implements TrainableModel {
 
   private batchTensors(batch: Batch): { inputs: tf.Tensor2D; targets: tf.Tensor1D } {
     const window = batch.inputs.length / batch.batchSize;
-    return { inputs: tf.tensor2d(batch.inputs, [batch.batchSize, window], 'int32'), targets: tf.tensor1d(batch.targets, 'int32') };
+    return {
+      inputs: tf.tensor2d(batch.inputs, [batch.batchSize, window], 'int32'),
+      targets: tf.tensor1d(batch.targets, 'int32'),
+    };
   }
 
   private lossFn(batch: Batch, dropoutSeed?: number): () => tf.Scalar {
@@ -123,7 +144,10 @@ export class TfjsMelodyModel implements TrainableModel {
     const dropoutSeed = this.spec.dropout > 0 ? this.training.randomSeed * 1_000_003 + this.optimizerStep : undefined;
     const step = this.optimizerStep + 1;
     const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(this.lossFn(batch, dropoutSeed), names.map((n) => this.vars[n]));
+      const { value, grads } = tf.variableGrads(
+        this.lossFn(batch, dropoutSeed),
+        names.map((n) => this.vars[n]),
+      );
       // Global-norm clip: g *= clipNorm / max(norm, clipNorm).
       let scale: tf.Scalar = tf.scalar(1);
       if (this.training.clipNorm > 0) {
@@ -153,7 +177,10 @@ export class TfjsMelodyModel implements TrainableModel {
   async computeGradients(batch: Batch): Promise<{ loss: number; grads: NamedWeights }> {
     this.checkAlive();
     const names = melodyLstmTensors(this.spec).map((t) => t.name);
-    const { value, grads } = tf.variableGrads(this.lossFn(batch), names.map((n) => this.vars[n]));
+    const { value, grads } = tf.variableGrads(
+      this.lossFn(batch),
+      names.map((n) => this.vars[n]),
+    );
     const out: NamedWeights = {};
     for (const n of names) {
       out[n] = (await grads[this.vars[n].name].data()) as Float32Array;
@@ -264,7 +291,13 @@ class TfjsDecoder implements Decoder {
       const hs: tf.Tensor2D[] = [];
       const cs: tf.Tensor2D[] = [];
       for (let k = 1; k <= this.spec.layers; k++) {
-        const z = tf.add(tf.add(tf.matMul(x, this.vars[`lstm_${k}/kernel`]), tf.matMul(this.h[k - 1], this.vars[`lstm_${k}/recurrent_kernel`])), this.vars[`lstm_${k}/bias`]) as tf.Tensor2D;
+        const z = tf.add(
+          tf.add(
+            tf.matMul(x, this.vars[`lstm_${k}/kernel`]),
+            tf.matMul(this.h[k - 1], this.vars[`lstm_${k}/recurrent_kernel`]),
+          ),
+          this.vars[`lstm_${k}/bias`],
+        ) as tf.Tensor2D;
         const next = lstmCell(z, this.c[k - 1], H);
         hs.push(next.h);
         cs.push(next.c);

@@ -45,7 +45,8 @@ function fitsAfterShift(tokens: ArrayLike<number>, start: number, len: number, s
  * a shifted window is dropped when any of its pitches (input or target) would leave 0..127.
  */
 export function buildWindows(pieces: TokenPiece[], window: number, transpositions: number[] = [0]): WindowSet {
-  if (!Number.isInteger(window) || window < 1) throw new RangeError(`window must be a positive integer, got: ${window}`);
+  if (!Number.isInteger(window) || window < 1)
+    throw new RangeError(`window must be a positive integer, got: ${window}`);
   const shifts = transpositions.length ? [...new Set(transpositions)] : [0];
   const triples: number[] = [];
   pieces.forEach((p, pieceIndex) => {
@@ -101,9 +102,16 @@ export interface SplitPiece extends TokenPiece {
  * When some pieces carry a stored 'valid' split, those are used as given ('test' pieces are left out of both);
  * otherwise `validationFraction` of the pieces (at least one when there are two or more) is held out, chosen with `rng`.
  */
-export function splitByPiece<T extends SplitPiece>(pieces: T[], validationFraction: number, rng: Rng): { train: T[]; valid: T[] } {
+export function splitByPiece<T extends SplitPiece>(
+  pieces: T[],
+  validationFraction: number,
+  rng: Rng,
+): { train: T[]; valid: T[] } {
   if (pieces.some((p) => p.split === 'valid')) {
-    return { train: pieces.filter((p) => p.split !== 'valid' && p.split !== 'test'), valid: pieces.filter((p) => p.split === 'valid') };
+    return {
+      train: pieces.filter((p) => p.split !== 'valid' && p.split !== 'test'),
+      valid: pieces.filter((p) => p.split === 'valid'),
+    };
   }
   if (validationFraction <= 0 || pieces.length < 2) return { train: [...pieces], valid: [] };
   const order = shuffledOrder(pieces.length, rng);

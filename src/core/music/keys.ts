@@ -47,7 +47,8 @@ export function parsePitchName(name: string): Pitch {
   const text = String(name).trim();
   if (/^\d+$/.test(text)) {
     const pitch = Number(text);
-    if (pitch > 127) throw new PitchNameError('PITCH_OUT_OF_RANGE', `pitch number must be within [0, 127], got: ${text}`);
+    if (pitch > 127)
+      throw new PitchNameError('PITCH_OUT_OF_RANGE', `pitch number must be within [0, 127], got: ${text}`);
     return pitch;
   }
   const match = /^([A-Ga-g])([#♯b♭]*)(-?\d+)$/.exec(text);
@@ -68,9 +69,41 @@ export function parsePitchName(name: string): Pitch {
 }
 
 /** Major keys by number of sharps (+) or flats (-), index = count + 7. */
-const MAJOR_BY_ACCIDENTALS = ['Cb', 'Gb', 'Db', 'Ab', 'Eb', 'Bb', 'F', 'C', 'G', 'D', 'A', 'E', 'B', 'F#', 'C#'] as const;
+const MAJOR_BY_ACCIDENTALS = [
+  'Cb',
+  'Gb',
+  'Db',
+  'Ab',
+  'Eb',
+  'Bb',
+  'F',
+  'C',
+  'G',
+  'D',
+  'A',
+  'E',
+  'B',
+  'F#',
+  'C#',
+] as const;
 /** Minor keys by the same count (relative minors). */
-const MINOR_BY_ACCIDENTALS = ['Ab', 'Eb', 'Bb', 'F', 'C', 'G', 'D', 'A', 'E', 'B', 'F#', 'C#', 'G#', 'D#', 'A#'] as const;
+const MINOR_BY_ACCIDENTALS = [
+  'Ab',
+  'Eb',
+  'Bb',
+  'F',
+  'C',
+  'G',
+  'D',
+  'A',
+  'E',
+  'B',
+  'F#',
+  'C#',
+  'G#',
+  'D#',
+  'A#',
+] as const;
 
 /**
  * Tonic name of the key a MIDI key-signature event means.
@@ -100,9 +133,13 @@ export function accidentalsOfKey(key: string, scale: 'major' | 'minor'): number 
   const direct = table.indexOf(normalised);
   if (direct >= 0) return direct - 7;
   if (!/^[A-G][#b]?$/.test(normalised)) {
-    throw new PitchNameError('KEY_NAME_INVALID', `"${key}" is not a key name: write a letter A-G with an optional # or b (e.g. "F#", "Bb").`);
+    throw new PitchNameError(
+      'KEY_NAME_INVALID',
+      `"${key}" is not a key name: write a letter A-G with an optional # or b (e.g. "F#", "Bb").`,
+    );
   }
-  const pitchClass = (((LETTER_SEMITONES[normalised[0]] + (normalised[1] === '#' ? 1 : normalised[1] === 'b' ? -1 : 0)) % 12) + 12) % 12;
+  const pitchClass =
+    (((LETTER_SEMITONES[normalised[0]] + (normalised[1] === '#' ? 1 : normalised[1] === 'b' ? -1 : 0)) % 12) + 12) % 12;
   let best = 0;
   let bestAbs = Infinity;
   for (let i = 0; i < table.length; i++) {

@@ -59,7 +59,12 @@ export interface TrainLoopResult {
 }
 
 /** Mean loss over all windows of `set`, in batches (weighted by batch size). */
-export async function evaluateWindows(model: TrainableModel, set: WindowSet, batchSize: number, signal?: AbortSignal): Promise<number> {
+export async function evaluateWindows(
+  model: TrainableModel,
+  set: WindowSet,
+  batchSize: number,
+  signal?: AbortSignal,
+): Promise<number> {
   if (set.size === 0) return NaN;
   const order = new Uint32Array(set.size);
   for (let i = 0; i < set.size; i++) order[i] = i;
@@ -79,7 +84,8 @@ export async function evaluateWindows(model: TrainableModel, set: WindowSet, bat
 export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopResult> {
   const { model, train, valid, training, signal, onProgress, onCheckpoint } = options;
   const now = options.now ?? (() => Date.now());
-  if (train.size === 0) throw new RangeError('There are no training windows: every piece is shorter than the window plus one token.');
+  if (train.size === 0)
+    throw new RangeError('There are no training windows: every piece is shorter than the window plus one token.');
   const batchSize = training.batchSize;
   const stepsPerEpoch = Math.ceil(train.size / batchSize);
   const metrics: CheckpointMetrics = { lossHistory: [], valLossHistory: [], ...(options.resume?.metrics ?? {}) };
@@ -122,7 +128,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
         step: s + 1,
         stepsPerEpoch,
         loss: lossSum / lossCount,
-        ...(metrics.valLossHistory!.length ? { valLoss: metrics.valLossHistory![metrics.valLossHistory!.length - 1] } : {}),
+        ...(metrics.valLossHistory!.length
+          ? { valLoss: metrics.valLossHistory![metrics.valLossHistory!.length - 1] }
+          : {}),
         sequencesPerSec: sequencesThisRun / Math.max(1e-9, trainingMsThisRun / 1000),
         etaMs: Math.round((stepsLeftTotal() - (s + 1)) * msPerStep),
         engine,
@@ -131,7 +139,15 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     const epochLoss = lossSum / lossCount;
     let valLoss: number | undefined;
     if (valid && valid.size > 0) {
-      onProgress?.({ phase: 'validating', current: 0, total: 0, epoch: epoch + 1, epochs: training.epochs, loss: epochLoss, engine });
+      onProgress?.({
+        phase: 'validating',
+        current: 0,
+        total: 0,
+        epoch: epoch + 1,
+        epochs: training.epochs,
+        loss: epochLoss,
+        engine,
+      });
       valLoss = await evaluateWindows(model, valid, batchSize, signal);
     }
     epoch++;
@@ -163,9 +179,18 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       engine,
     });
     if (onCheckpoint) {
-      await onCheckpoint({ epoch, step, metrics: structuredClone(metrics), weights: model.getWeights(), optimizer: model.getOptimizerState() });
+      await onCheckpoint({
+        epoch,
+        step,
+        metrics: structuredClone(metrics),
+        weights: model.getWeights(),
+        optimizer: model.getOptimizerState(),
+      });
     }
-    if (training.earlyStoppingPatience > 0 && (metrics.epochsWithoutImprovement ?? 0) >= training.earlyStoppingPatience) {
+    if (
+      training.earlyStoppingPatience > 0 &&
+      (metrics.epochsWithoutImprovement ?? 0) >= training.earlyStoppingPatience
+    ) {
       stopReason = 'early-stopping';
       break;
     }
@@ -185,6 +210,8 @@ export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
   readonly code = 'TRAINING_DIVERGED';
   constructor(epoch: number, step: number, loss: number) {
-    super(`Training diverged at epoch ${epoch}, step ${step} (loss ${loss}); lower the learning rate (--lr) or resume from an earlier checkpoint.`);
+    super(
+      `Training diverged at epoch ${epoch}, step ${step} (loss ${loss}); lower the learning rate (--lr) or resume from an earlier checkpoint.`,
+    );
   }
 }

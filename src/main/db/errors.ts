@@ -61,7 +61,9 @@ export class NotFoundError extends LibraryError {
     readonly key: string | number,
     hint = '',
   ) {
-    super(`No ${entity} ${typeof key === 'string' ? `named "${key}"` : `with id ${key}`} in the library.${hint ? ' ' + hint : ''}`);
+    super(
+      `No ${entity} ${typeof key === 'string' ? `named "${key}"` : `with id ${key}`} in the library.${hint ? ' ' + hint : ''}`,
+    );
   }
 }
 

@@ -60,7 +60,7 @@ const SQLITE_MAGIC = 'SQLite format 3\u0000';
  */
 export function openLibrary(dbPath: string, options: OpenLibraryOptions = {}): Library {
   const migrations = options.migrations ?? MIGRATIONS;
-  const knownVersion = options.migrations ? migrations[migrations.length - 1]?.version ?? 0 : LATEST_SCHEMA_VERSION;
+  const knownVersion = options.migrations ? (migrations[migrations.length - 1]?.version ?? 0) : LATEST_SCHEMA_VERSION;
   if (dbPath !== ':memory:') checkExistingFile(dbPath, knownVersion);
 
   let db: Database;
@@ -131,9 +131,12 @@ export function openLibrary(dbPath: string, options: OpenLibraryOptions = {}): L
 function describeSqliteFailure(err: unknown): string {
   const code = (err as { code?: string }).code ?? '';
   const message = (err as Error).message ?? String(err);
-  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return `the database file is damaged (${message}); restore it from a backup or move it away`;
-  if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY')) return `the file or its folder is read-only (${message})`;
-  if (code === 'SQLITE_BUSY') return `another program keeps the library locked (${message}); close other Etude windows or commands and retry`;
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB')
+    return `the database file is damaged (${message}); restore it from a backup or move it away`;
+  if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY'))
+    return `the file or its folder is read-only (${message})`;
+  if (code === 'SQLITE_BUSY')
+    return `another program keeps the library locked (${message}); close other Etude windows or commands and retry`;
   if (code === 'SQLITE_CANTOPEN') return `the file cannot be opened (${message})`;
   return message;
 }

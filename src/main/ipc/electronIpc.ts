@@ -8,7 +8,13 @@
 import { ipcMain, type BrowserWindow, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
 import { ERROR_CODES, fail } from '../../shared/errors';
 import { CALL_NAMES, IPC_EVENT_CHANNEL, IPC_READY_CHANNEL, type EventName } from '../../shared/ipc';
-import { createHandlers, forwardJobEvents, type DoorAdapter, type HandlerOptions, type HandlerServices } from './handlers';
+import {
+  createHandlers,
+  forwardJobEvents,
+  type DoorAdapter,
+  type HandlerOptions,
+  type HandlerServices,
+} from './handlers';
 
 export interface ElectronIpcOptions extends HandlerOptions {
   services: HandlerServices;
@@ -27,12 +33,15 @@ export function registerElectronIpc(options: ElectronIpcOptions): () => void {
   const isOurSender = (event: IpcMainEvent | IpcMainInvokeEvent) => {
     const win = options.getWindow();
     // Only our window's top frame: not another window, not a subframe.
-    return !!win && !win.isDestroyed() && event.sender === win.webContents && event.senderFrame === win.webContents.mainFrame;
+    return (
+      !!win && !win.isDestroyed() && event.sender === win.webContents && event.senderFrame === win.webContents.mainFrame
+    );
   };
 
   for (const channel of CALL_NAMES) {
     ipcMain.handle(channel, async (event, payload: unknown) => {
-      if (!isOurSender(event)) return fail(ERROR_CODES.FORBIDDEN, `${channel} refused: the request did not come from the Etude window.`);
+      if (!isOurSender(event))
+        return fail(ERROR_CODES.FORBIDDEN, `${channel} refused: the request did not come from the Etude window.`);
       return handlers[channel](payload);
     });
   }

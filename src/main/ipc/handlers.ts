@@ -151,9 +151,14 @@ export function createHandlers(services: HandlerServices, door: DoorAdapter, opt
     'library:importFiles': async (r) => ({ jobId: await services.startImportFiles(r.corpusName, r.files) }),
     'library:importDialog': async (r) => {
       if (!door.chooseImportPaths) {
-        throw Object.assign(new Error('Choosing files with a native dialog only works in the desktop app; in the browser, use the file or folder picker (or drag files onto the window).'), {
-          code: ERROR_CODES.UNSUPPORTED,
-        });
+        throw Object.assign(
+          new Error(
+            'Choosing files with a native dialog only works in the desktop app; in the browser, use the file or folder picker (or drag files onto the window).',
+          ),
+          {
+            code: ERROR_CODES.UNSUPPORTED,
+          },
+        );
       }
       const paths = await door.chooseImportPaths(r.mode);
       if (!paths || paths.length === 0) return { jobId: null };
@@ -195,7 +200,10 @@ export function createHandlers(services: HandlerServices, door: DoorAdapter, opt
         const checked = schema.response.safeParse(value);
         if (!checked.success) {
           logError(channel, checked.error);
-          return fail(ERROR_CODES.INVALID_RESPONSE, `${channel} answered data that does not match the contract: ${describeIssues(checked.error)}`);
+          return fail(
+            ERROR_CODES.INVALID_RESPONSE,
+            `${channel} answered data that does not match the contract: ${describeIssues(checked.error)}`,
+          );
         }
         value = checked.data;
       }
@@ -208,7 +216,10 @@ export function createHandlers(services: HandlerServices, door: DoorAdapter, opt
 /** Runs a call by wire name; unknown channels answer UNKNOWN_CHANNEL instead of throwing. */
 export async function dispatch(handlers: Handlers, channel: unknown, payload: unknown): Promise<Envelope<unknown>> {
   if (!isCallName(channel)) {
-    return fail(ERROR_CODES.UNKNOWN_CHANNEL, `Unknown channel ${JSON.stringify(String(channel)).slice(0, 80)}; see src/shared/ipc.ts for the calls main answers.`);
+    return fail(
+      ERROR_CODES.UNKNOWN_CHANNEL,
+      `Unknown channel ${JSON.stringify(String(channel)).slice(0, 80)}; see src/shared/ipc.ts for the calls main answers.`,
+    );
   }
   return handlers[channel](payload);
 }

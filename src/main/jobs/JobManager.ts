@@ -46,7 +46,8 @@ export type JobRunner<T> = (ctx: JobContext) => Promise<T>;
 export function toJobError(err: unknown): JobError {
   if (err && typeof err === 'object') {
     const e = err as { code?: unknown; name?: unknown; message?: unknown; details?: unknown };
-    const code = typeof e.code === 'string' ? e.code : typeof e.name === 'string' && e.name !== 'Error' ? e.name : 'INTERNAL';
+    const code =
+      typeof e.code === 'string' ? e.code : typeof e.name === 'string' && e.name !== 'Error' ? e.name : 'INTERNAL';
     const message = typeof e.message === 'string' && e.message ? e.message : String(err);
     return { code, message, ...(e.details !== undefined ? { details: e.details } : {}) };
   }

@@ -118,7 +118,9 @@ function readAppVersion(): string {
   return '0.0.0';
 }
 
-function corpusDto(c: CorpusSummary | (Omit<CorpusSummary, 'pieceCount' | 'totalSixteenths'> & { pieceCount?: number })): CorpusDto {
+function corpusDto(
+  c: CorpusSummary | (Omit<CorpusSummary, 'pieceCount' | 'totalSixteenths'> & { pieceCount?: number }),
+): CorpusDto {
   return { id: c.id, name: c.name, pieceCount: c.pieceCount ?? 0, createdAt: c.createdAt, updatedAt: c.updatedAt };
 }
 
@@ -318,7 +320,9 @@ export function createAppServices(options: AppServicesOptions): AppServices {
         unusedPitches: stats.unusedPitches,
         melodyNotes: stats.melodyNotes,
         lengthSixteenths: stats.lengthSixteenths,
-        splits: Object.fromEntries(Object.entries(stats.splits).filter((e): e is [string, number] => typeof e[1] === 'number')),
+        splits: Object.fromEntries(
+          Object.entries(stats.splits).filter((e): e is [string, number] => typeof e[1] === 'number'),
+        ),
       };
     },
 
@@ -373,7 +377,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
         const kind = jobs.get(e.jobId)?.kind;
         if (!kind) return;
         let event: ContractJobEvent;
-        if (e.type === 'progress') event = { event: 'job:progress', payload: { jobId: e.jobId, kind, progress: e.progress } };
+        if (e.type === 'progress')
+          event = { event: 'job:progress', payload: { jobId: e.jobId, kind, progress: e.progress } };
         else
           event = {
             event: 'job:finished',
@@ -398,13 +403,19 @@ export function createAppServices(options: AppServicesOptions): AppServices {
 
     deleteModel(modelId) {
       if (modelId === DEFAULT_MODEL_ID) {
-        throw Object.assign(new Error('The bundled default model cannot be deleted.'), { code: ERROR_CODES.UNSUPPORTED });
+        throw Object.assign(new Error('The bundled default model cannot be deleted.'), {
+          code: ERROR_CODES.UNSUPPORTED,
+        });
       }
       const id = parseNumericId('model', modelId) as ModelId;
       const name = library.models.getModel(id)?.name.toLowerCase();
-      const running = [...trainingJobs].some(([jobId, modelName]) => modelName === name && jobs.get(jobId)?.status === 'running');
+      const running = [...trainingJobs].some(
+        ([jobId, modelName]) => modelName === name && jobs.get(jobId)?.status === 'running',
+      );
       if (running) {
-        throw Object.assign(new Error('This model is still training; cancel the training first, then delete it.'), { code: ERROR_CODES.BUSY });
+        throw Object.assign(new Error('This model is still training; cancel the training first, then delete it.'), {
+          code: ERROR_CODES.BUSY,
+        });
       }
       if (!library.models.deleteModel(id)) throw new NotFoundError('model', id);
     },
@@ -412,7 +423,10 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     generate: (request) => generator(library, request, { defaultModelPath: defaultModelPath() }),
 
     listGenerations(request) {
-      const modelId = request.modelId === undefined || request.modelId === DEFAULT_MODEL_ID ? undefined : (parseNumericId('model', request.modelId) as ModelId);
+      const modelId =
+        request.modelId === undefined || request.modelId === DEFAULT_MODEL_ID
+          ? undefined
+          : (parseNumericId('model', request.modelId) as ModelId);
       return library.generations
         .listGenerations({ modelId, favouritesOnly: request.favouritesOnly, limit: request.limit })
         .map(generationDto);

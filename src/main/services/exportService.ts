@@ -49,7 +49,8 @@ export function exportGenerationMidi(library: Library, generationId: GenerationI
   if (!generation) throw new NotFoundError('generation', generationId);
   let sequence = generation.sequence;
   if (!sequence) {
-    if (!generation.tokens) throw new NotFoundError('generation output', generationId, 'It has neither notes nor tokens.');
+    if (!generation.tokens)
+      throw new NotFoundError('generation output', generationId, 'It has neither notes nor tokens.');
     const request = (generation.request ?? {}) as { bpm?: unknown };
     const bpm = typeof request.bpm === 'number' && request.bpm > 0 ? request.bpm : 120;
     sequence = decodeMelody(generation.tokens, { ppq: 480, bpm, name: generation.name });

@@ -12,7 +12,13 @@ import { decodeMelody, encodeMelody } from '../../core/encoding/melody';
 import { selectEngine, type EngineChoice } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
 import { decodeCheckpoint, type Checkpoint } from '../../core/model/checkpoint';
-import { generateMelodies, seedTokensFromPitches, SIXTEENTHS_PER_BAR, variationSeed, GenerationError } from '../../core/model/generate';
+import {
+  generateMelodies,
+  seedTokensFromPitches,
+  SIXTEENTHS_PER_BAR,
+  variationSeed,
+  GenerationError,
+} from '../../core/model/generate';
 import { parseMidi } from '../../core/midi/readMidi';
 import { writeMidi } from '../../core/midi/writeMidi';
 import { parsePitchName } from '../../core/music/keys';
@@ -30,11 +36,15 @@ export const DEFAULT_BPM = 100;
 
 /** resources/default-model/default.etude-ckpt in the source tree (the app passes its own resources path). */
 export function bundledDefaultModelPath(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/default-model/default.etude-ckpt');
+  return path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '../../../resources/default-model/default.etude-ckpt',
+  );
 }
 
 /** How the melody starts: pitches (each a note), explicit tokens, or the opening of a MIDI file. */
-export type SeedInput = { pitches: number[] } | { tokens: number[] } | { midi: Uint8Array; name: string; bars?: number };
+export type SeedInput =
+  { pitches: number[] } | { tokens: number[] } | { midi: Uint8Array; name: string; bars?: number };
 
 /**
  * Parses a --seed-notes value: "60", "C4,E4,G4" (numbers or names), or a path to a .mid/.midi file.
@@ -43,7 +53,8 @@ export type SeedInput = { pitches: number[] } | { tokens: number[] } | { midi: U
 export function parseSeedArgument(text: string, cwd = process.cwd()): SeedInput {
   if (/\.midi?$/i.test(text)) {
     const file = path.resolve(cwd, text);
-    if (!existsSync(file)) throw new GenerationError('GENERATION_BAD_SEED', `The seed MIDI file ${file} does not exist.`);
+    if (!existsSync(file))
+      throw new GenerationError('GENERATION_BAD_SEED', `The seed MIDI file ${file} does not exist.`);
     return { midi: new Uint8Array(readFileSync(file)), name: path.basename(file) };
   }
   return { pitches: text.split(',').map((p) => parsePitchName(p)) };
@@ -58,8 +69,16 @@ export function seedToTokens(seed: SeedInput): { tokens: number[]; bpm?: number;
   let start = 0;
   while (start < all.length && all[start] === 129) start++; // leading silence says nothing about the melody
   const tokens = all.slice(start, start + (seed.bars ?? 2) * SIXTEENTHS_PER_BAR);
-  if (!tokens.some((t) => t < 128)) throw new GenerationError('GENERATION_BAD_SEED', `The seed MIDI file ${seed.name} has no melody notes to start from.`);
-  return { tokens, ...(sequence.tempos[0] ? { bpm: sequence.tempos[0].bpm } : {}), description: `opening of ${seed.name}` };
+  if (!tokens.some((t) => t < 128))
+    throw new GenerationError(
+      'GENERATION_BAD_SEED',
+      `The seed MIDI file ${seed.name} has no melody notes to start from.`,
+    );
+  return {
+    tokens,
+    ...(sequence.tempos[0] ? { bpm: sequence.tempos[0].bpm } : {}),
+    description: `opening of ${seed.name}`,
+  };
 }
 
 export interface GenerateRequest {
@@ -106,13 +125,27 @@ export function loadModelCheckpoint(
 ): { checkpoint: Checkpoint; modelName: string; modelId: ModelId | null; checkpointId: CheckpointId | null } {
   if (model === DEFAULT_MODEL_NAME) {
     if (!defaultModelPath || !existsSync(defaultModelPath))
-      throw new GenerationError('GENERATION_NO_DEFAULT_MODEL', `The bundled default model is missing (${defaultModelPath ?? 'no resources folder'}); reinstall Etude or train a model.`);
-    return { checkpoint: decodeCheckpoint(new Uint8Array(readFileSync(defaultModelPath))), modelName: DEFAULT_MODEL_NAME, modelId: null, checkpointId: null };
+      throw new GenerationError(
+        'GENERATION_NO_DEFAULT_MODEL',
+        `The bundled default model is missing (${defaultModelPath ?? 'no resources folder'}); reinstall Etude or train a model.`,
+      );
+    return {
+      checkpoint: decodeCheckpoint(new Uint8Array(readFileSync(defaultModelPath))),
+      modelName: DEFAULT_MODEL_NAME,
+      modelId: null,
+      checkpointId: null,
+    };
   }
-  const row = /^\d+$/.test(model) ? (library.models.getModel(Number(model) as ModelId) ?? library.models.getModelByName(model)) : library.models.getModelByName(model);
+  const row = /^\d+$/.test(model)
+    ? (library.models.getModel(Number(model) as ModelId) ?? library.models.getModelByName(model))
+    : library.models.getModelByName(model);
   if (!row) throw new NotFoundError('model', model, 'List models with `etude models`; `default` is the bundled model.');
   const latest = library.checkpoints.latestCheckpoint(row.id);
-  if (!latest) throw new GenerationError('GENERATION_NO_CHECKPOINT', `The model "${row.name}" has no checkpoint yet (status ${row.status}); train at least one epoch.`);
+  if (!latest)
+    throw new GenerationError(
+      'GENERATION_NO_CHECKPOINT',
+      `The model "${row.name}" has no checkpoint yet (status ${row.status}); train at least one epoch.`,
+    );
   return { checkpoint: decodeCheckpoint(latest.data), modelName: row.name, modelId: row.id, checkpointId: latest.id };
 }
 
@@ -125,7 +158,11 @@ export async function generateFromLibrary(
   request: GenerateRequest,
   context: { defaultModelPath?: string | null; signal?: AbortSignal } = {},
 ): Promise<GenerateResult> {
-  const { checkpoint, modelName, modelId, checkpointId } = loadModelCheckpoint(library, request.model, context.defaultModelPath === undefined ? bundledDefaultModelPath() : context.defaultModelPath);
+  const { checkpoint, modelName, modelId, checkpointId } = loadModelCheckpoint(
+    library,
+    request.model,
+    context.defaultModelPath === undefined ? bundledDefaultModelPath() : context.defaultModelPath,
+  );
   const seed = seedToTokens(request.seed);
   const bpm = request.bpm ?? seed.bpm ?? DEFAULT_BPM;
   // Batch-1 decoding gains nothing from threads.
@@ -168,14 +205,38 @@ export async function generateFromLibrary(
       const row = library.generations.saveGeneration({
         modelId,
         checkpointId,
-        request: { ...storedRequest, variation: index, variationSeed: derived, engine: engine.info.name, retries: m.retries },
+        request: {
+          ...storedRequest,
+          variation: index,
+          variationSeed: derived,
+          engine: engine.info.name,
+          retries: m.retries,
+        },
         tokens: Uint8Array.from(m.tokens),
         sequence,
         name,
       });
-      return { generationId: row.id, index, randomSeed: derived, tokens: m.tokens, sequence, midi, retries: m.retries, rejected: m.rejected, ...(m.degenerate ? { degenerate: m.degenerate } : {}) };
+      return {
+        generationId: row.id,
+        index,
+        randomSeed: derived,
+        tokens: m.tokens,
+        sequence,
+        midi,
+        retries: m.retries,
+        rejected: m.rejected,
+        ...(m.degenerate ? { degenerate: m.degenerate } : {}),
+      };
     });
-    return { modelName, modelId, checkpointId, engine: { ...engine.info }, bpm, seedDescription: seed.description, variations };
+    return {
+      modelName,
+      modelId,
+      checkpointId,
+      engine: { ...engine.info },
+      bpm,
+      seedDescription: seed.description,
+      variations,
+    };
   } finally {
     await engine.dispose();
   }
@@ -207,7 +268,12 @@ export async function generateFromRequest(
       index: v.index,
       randomSeed: v.randomSeed,
       tokens: v.tokens,
-      notes: v.sequence.tracks[0].notes.map((n) => ({ pitch: n.pitch, startTick: n.startTick, durationTicks: n.durationTicks, velocity: n.velocity })),
+      notes: v.sequence.tracks[0].notes.map((n) => ({
+        pitch: n.pitch,
+        startTick: n.startTick,
+        durationTicks: n.durationTicks,
+        velocity: n.velocity,
+      })),
       ppq: v.sequence.ppq,
       bpm: result.bpm,
       resampled: v.retries,

@@ -13,7 +13,12 @@ import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { CorpusFormatError, detectJsonCorpus, readPianoRollSplits, readTokenMelodies } from '../../core/data/jsonCorpora';
+import {
+  CorpusFormatError,
+  detectJsonCorpus,
+  readPianoRollSplits,
+  readTokenMelodies,
+} from '../../core/data/jsonCorpora';
 import { EncodingError } from '../../core/encoding/errors';
 import { encodeMelody, NO_EVENT, NOTE_OFF, type MelodySource } from '../../core/encoding/melody';
 import { decodePianoRoll, pianoRollFromFrameLists, type PianoRoll } from '../../core/encoding/pianoRoll';
@@ -94,7 +99,9 @@ export class ImportCancelledError extends CancelledError {
   override name = 'ImportCancelledError';
   readonly code = 'CANCELLED';
   constructor(readonly report: ImportReport) {
-    super(`Import cancelled after ${report.imported} new pieces; they stay in "${report.corpus.name}", importing again skips them.`);
+    super(
+      `Import cancelled after ${report.imported} new pieces; they stay in "${report.corpus.name}", importing again skips them.`,
+    );
   }
 }
 
@@ -139,7 +146,12 @@ const WORKER_CHUNK = 24;
 const MIN_FILES_FOR_WORKERS = 64;
 
 /** Computes one MIDI source in this thread (fallback and small imports). */
-async function processMidiHere(source: ImportSource, index: number, known: Set<string>, melodySource: MelodySource): Promise<ImportWorkerResult> {
+async function processMidiHere(
+  source: ImportSource,
+  index: number,
+  known: Set<string>,
+  melodySource: MelodySource,
+): Promise<ImportWorkerResult> {
   try {
     const pending = source.read();
     const bytes = pending instanceof Promise ? await pending : pending;
@@ -188,7 +200,9 @@ class MidiParsePool {
     const init: ImportWorkerRequest = { type: 'init', knownHashes: [...known], melodySource };
     for (let slot = 0; slot < workerCount; slot++) {
       const worker = new WorkerClass(new URL('../workers/importWorker.mjs', import.meta.url));
-      worker.on('message', (m: { type: 'chunk'; chunkId: number; results: ImportWorkerResult[] }) => this.onChunk(m.chunkId, m.results));
+      worker.on('message', (m: { type: 'chunk'; chunkId: number; results: ImportWorkerResult[] }) =>
+        this.onChunk(m.chunkId, m.results),
+      );
       worker.on('error', () => this.fail());
       worker.on('exit', (code) => {
         if (code !== 0) this.fail();
@@ -336,7 +350,13 @@ export async function collectSources(
   let ignoredFiles = 0;
 
   const addFile = (filePath: string, relative: string, kind: ImportSource['kind']) => {
-    sources.push({ path: filePath, pieceName: stripExtension(relative).split(path.sep).join('/'), kind, filePath, read: () => readFileBytes(filePath) });
+    sources.push({
+      path: filePath,
+      pieceName: stripExtension(relative).split(path.sep).join('/'),
+      kind,
+      filePath,
+      read: () => readFileBytes(filePath),
+    });
   };
 
   // Folders already walked, by device + inode: a symbolic link back up the tree must not loop forever,
@@ -357,7 +377,11 @@ export async function collectSources(
     try {
       entries = await readdir(folder, { withFileTypes: true });
     } catch (err) {
-      failed.push({ path: folder, code: 'READ_FAILED', reason: `the folder could not be listed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+      failed.push({
+        path: folder,
+        code: 'READ_FAILED',
+        reason: `the folder could not be listed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -377,12 +401,21 @@ export async function collectSources(
         }
       }
       if (isDirectory) {
-        if (kind === 'midi') failed.push({ path: full, code: 'NOT_A_FILE', reason: 'this is a folder named like a MIDI file, not a file' });
+        if (kind === 'midi')
+          failed.push({
+            path: full,
+            code: 'NOT_A_FILE',
+            reason: 'this is a folder named like a MIDI file, not a file',
+          });
         else await walk(full, root);
       } else if (kind && isFile) {
         addFile(full, path.relative(root, full), kind);
       } else if (kind) {
-        failed.push({ path: full, code: 'NOT_A_FILE', reason: 'this is a special file (socket, device or pipe), not a regular file' });
+        failed.push({
+          path: full,
+          code: 'NOT_A_FILE',
+          reason: 'this is a special file (socket, device or pipe), not a regular file',
+        });
       } else {
         ignoredFiles++;
       }
@@ -400,10 +433,15 @@ export async function collectSources(
     }
     const kind = kindOf(full);
     if (info.isDirectory()) {
-      if (kind === 'midi') failed.push({ path: full, code: 'NOT_A_FILE', reason: 'this is a folder named like a MIDI file, not a file' });
+      if (kind === 'midi')
+        failed.push({ path: full, code: 'NOT_A_FILE', reason: 'this is a folder named like a MIDI file, not a file' });
       else await walk(full, full);
     } else if (!kind) {
-      failed.push({ path: full, code: 'UNSUPPORTED_FILE', reason: 'only .mid, .midi and .json (token melodies, piano-roll splits) can be imported' });
+      failed.push({
+        path: full,
+        code: 'UNSUPPORTED_FILE',
+        reason: 'only .mid, .midi and .json (token melodies, piano-roll splits) can be imported',
+      });
     } else {
       addFile(full, path.basename(full), kind);
     }
@@ -419,7 +457,11 @@ export async function collectSources(
  *   const report = await importPaths(library, ['~/midi/folk'], { corpusName: 'Folk' });
  *   // { imported: 1034, duplicates: 0, failed: [], files: 1034, ... }
  */
-export async function importPaths(library: Library, paths: readonly string[], options: ImportOptions): Promise<ImportReport> {
+export async function importPaths(
+  library: Library,
+  paths: readonly string[],
+  options: ImportOptions,
+): Promise<ImportReport> {
   const startMs = performance.now();
   const progress = options.onProgress ? throttleProgress(options.onProgress) : undefined;
   progress?.({ phase: 'scanning', current: 0, total: 0, detail: paths.join(', ') });
@@ -448,7 +490,15 @@ export async function importSources(
   const corpus = library.corpora.getOrCreateCorpus(options.corpusName);
   const known = library.pieces.existingHashes(corpus.id);
   const batchSize = Math.max(1, options.batchSize ?? IMPORT_BATCH_SIZE);
-  const report: ImportReport = { corpus, imported: 0, duplicates: 0, failed: [], files: sources.length, ignoredFiles: 0, elapsedMs: 0 };
+  const report: ImportReport = {
+    corpus,
+    imported: 0,
+    duplicates: 0,
+    failed: [],
+    files: sources.length,
+    ignoredFiles: 0,
+    elapsedMs: 0,
+  };
   let batch: NewPiece[] = [];
 
   const flush = () => {
@@ -473,7 +523,8 @@ export async function importSources(
   // Measured on 2 cores (bench:import): the in-thread parser already reaches >1,000 files/s and
   // workers only added messaging, so they are used by default from 4 cores up, one core left to the writer.
   const cores = availableParallelism();
-  const workerCount = options.workers ?? (midiFileCount >= MIN_FILES_FOR_WORKERS && cores >= 4 ? Math.min(4, cores - 1) : 0);
+  const workerCount =
+    options.workers ?? (midiFileCount >= MIN_FILES_FOR_WORKERS && cores >= 4 ? Math.min(4, cores - 1) : 0);
   let pool: MidiParsePool | undefined;
   if (workerCount > 0 && midiFileCount > 0) {
     try {
@@ -529,10 +580,15 @@ export function toImportFailure(filePath: string, err: unknown): ImportFailure {
   if (err instanceof MidiParseError) {
     // The parser prefixes its message with the source; keep only the explanation.
     const prefix = `${err.source}: `;
-    return { path: filePath, code: err.code, reason: err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message };
+    return {
+      path: filePath,
+      code: err.code,
+      reason: err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message,
+    };
   }
   if (err instanceof ImportFileError) return { path: filePath, code: err.code, reason: err.message };
-  if (err instanceof CorpusFormatError || err instanceof EncodingError) return { path: filePath, code: err.code, reason: err.message };
+  if (err instanceof CorpusFormatError || err instanceof EncodingError)
+    return { path: filePath, code: err.code, reason: err.message };
   // Anything else is a bug in a parser or encoder; report it on the file rather than abort the batch.
   return { path: filePath, code: 'MIDI_UNREADABLE', reason: err instanceof Error ? err.message : String(err) };
 }
@@ -553,7 +609,12 @@ export function summariseSequence(seq: NoteSequence): PieceMetadata {
   return {
     ppq: seq.ppq,
     trackCount: seq.tracks.length,
-    tracks: seq.tracks.map((t) => ({ name: t.name, program: t.program, channel: t.channel, noteCount: t.notes.length })),
+    tracks: seq.tracks.map((t) => ({
+      name: t.name,
+      program: t.program,
+      channel: t.channel,
+      noteCount: t.notes.length,
+    })),
     tempos: seq.tempos.slice(0, 64),
     timeSignatures: seq.timeSignatures.slice(0, 64),
     keySignatures: seq.keySignatures.slice(0, 64),
@@ -564,10 +625,19 @@ export function summariseSequence(seq: NoteSequence): PieceMetadata {
  * One MIDI file -> a piece: parse, encode its melody, keep the NoteSequence.
  * @throws MidiParseError (parse), ImportFileError MELODY_EMPTY (only percussion), EncodingError
  */
-export function pieceFromMidi(bytes: Uint8Array, source: Pick<ImportSource, 'path' | 'pieceName'>, contentHash: string, melodySource: MelodySource): NewPiece {
+export function pieceFromMidi(
+  bytes: Uint8Array,
+  source: Pick<ImportSource, 'path' | 'pieceName'>,
+  contentHash: string,
+  melodySource: MelodySource,
+): NewPiece {
   const sequence = parseMidi(bytes, source.path);
   const tokens = encodeMelody(sequence, { source: melodySource });
-  if (tokens.length === 0) throw new ImportFileError('MELODY_EMPTY', 'the file has notes but no pitched part to take a melody from (percussion only)');
+  if (tokens.length === 0)
+    throw new ImportFileError(
+      'MELODY_EMPTY',
+      'the file has notes but no pitched part to take a melody from (percussion only)',
+    );
   return {
     name: source.pieceName,
     sourcePath: source.path,
@@ -601,7 +671,10 @@ export function pianoRollResolutionOf(fileName: string): number {
 export function topVoiceTokens(roll: PianoRoll): number[] {
   const repeat = 4 / roll.stepsPerQuarter;
   if (!Number.isInteger(repeat) || repeat < 1) {
-    throw new ImportFileError('ENCODING_FAILED', `a piano roll at ${roll.stepsPerQuarter} steps per quarter cannot be put on a sixteenth grid`);
+    throw new ImportFileError(
+      'ENCODING_FAILED',
+      `a piano roll at ${roll.stepsPerQuarter} steps per quarter cannot be put on a sixteenth grid`,
+    );
   }
   const tokens: number[] = [];
   let previousTop = -1;
@@ -620,7 +693,10 @@ export function topVoiceTokens(roll: PianoRoll): number[] {
 }
 
 /** One JSON file -> pieces (token melodies or piano-roll splits); bad items are failures, not exceptions. */
-export function piecesFromJson(bytes: Uint8Array, source: Pick<ImportSource, 'path' | 'pieceName'>): { pieces: NewPiece[]; failed: ImportFailure[] } {
+export function piecesFromJson(
+  bytes: Uint8Array,
+  source: Pick<ImportSource, 'path' | 'pieceName'>,
+): { pieces: NewPiece[]; failed: ImportFailure[] } {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: false }).decode(bytes));
@@ -635,7 +711,11 @@ export function piecesFromJson(bytes: Uint8Array, source: Pick<ImportSource, 'pa
       const itemPath = `${source.path}#${index + 1}`;
       const bad = melody.tokens.findIndex((t) => !Number.isInteger(t) || t < 0 || t > NO_EVENT);
       if (bad >= 0) {
-        failed.push({ path: itemPath, code: 'ENCODING_FAILED', reason: `token ${melody.tokens[bad]} at step ${bad} is outside 0..129` });
+        failed.push({
+          path: itemPath,
+          code: 'ENCODING_FAILED',
+          reason: `token ${melody.tokens[bad]} at step ${bad} is outside 0..129`,
+        });
         return;
       }
       if (melody.tokens.length === 0) {

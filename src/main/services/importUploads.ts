@@ -56,14 +56,22 @@ function pieceNameOf(file: UploadedFile): string {
  * @throws ImportCancelledError (a CancelledError, code CANCELLED) when `signal` fires; batches
  *   committed before that stay, and importing again skips them.
  */
-export async function importFiles(library: Library, files: readonly UploadedFile[], options: ImportFilesOptions): Promise<ImportFilesReport> {
+export async function importFiles(
+  library: Library,
+  files: readonly UploadedFile[],
+  options: ImportFilesOptions,
+): Promise<ImportFilesReport> {
   const sources: ImportSource[] = [];
   const unsupported: ImportFilesReport['failed'] = [];
   for (const file of files) {
     const shownName = file.relativePath || file.name;
     const kind = MIDI_NAME.test(file.name) ? 'midi' : JSON_NAME.test(file.name) ? 'json' : undefined;
     if (!kind) {
-      unsupported.push({ name: shownName, code: 'UNSUPPORTED_FILE', reason: 'not a MIDI file (.mid or .midi) or a JSON corpus; skipped' });
+      unsupported.push({
+        name: shownName,
+        code: 'UNSUPPORTED_FILE',
+        reason: 'not a MIDI file (.mid or .midi) or a JSON corpus; skipped',
+      });
       continue;
     }
     sources.push({

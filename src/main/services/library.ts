@@ -27,7 +27,11 @@ export function listCorpora(library: Library): CorpusSummary[] {
 }
 
 /** Pieces of a named corpus (summaries, no heavy columns). @throws NotFoundError */
-export function listPiecesOfCorpus(library: Library, corpusName: string, options?: { limit?: number; offset?: number }): PieceSummary[] {
+export function listPiecesOfCorpus(
+  library: Library,
+  corpusName: string,
+  options?: { limit?: number; offset?: number },
+): PieceSummary[] {
   const corpus = library.corpora.requireCorpusByName(corpusName);
   return library.pieces.listPieces(corpus.id, options);
 }

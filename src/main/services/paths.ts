@@ -68,9 +68,15 @@ export function libraryPath(dataDir: string): string {
   return path.join(dataDir, LIBRARY_FILE_NAME);
 }
 
+/** Characters no file name may hold on Windows (the strictest of the three), control characters included. */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_FILE_NAME_CHARS = /[<>:"/\\|?*\u0000-\u001f]+/g;
+
 /** Turns any string into a file name that works on Windows, macOS and Linux (default extension .mid). */
 export function safeFileName(name: string, extension = '.mid'): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = name.replace(/[<>:"/\\|?*\u0000-\u001f]+/g, '_').replace(/^[.\s]+|[.\s]+$/g, '').slice(0, 120);
+  const cleaned = name
+    .replace(UNSAFE_FILE_NAME_CHARS, '_')
+    .replace(/^[.\s]+|[.\s]+$/g, '')
+    .slice(0, 120);
   return (cleaned || 'untitled') + extension;
 }

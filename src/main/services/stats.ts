@@ -78,7 +78,10 @@ export function tokenLabel(token: number): string {
 }
 
 function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+  return text.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  );
 }
 
 export interface HistogramSvgOptions {
@@ -97,7 +100,9 @@ export interface HistogramSvgOptions {
 export function histogramSvg(stats: CorpusStats, options: HistogramSvgOptions = {}): string {
   const width = options.width ?? 960;
   const height = options.height ?? 420;
-  const title = options.title ?? `Melody token histogram: ${stats.corpusName} (${stats.pieces.toLocaleString('en-US')} pieces, ${stats.totalSixteenths.toLocaleString('en-US')} sixteenths)`;
+  const title =
+    options.title ??
+    `Melody token histogram: ${stats.corpusName} (${stats.pieces.toLocaleString('en-US')} pieces, ${stats.totalSixteenths.toLocaleString('en-US')} sixteenths)`;
   const margin = { left: 64, right: 24, top: 40, bottom: 64 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
@@ -152,7 +157,9 @@ export function histogramSvg(stats: CorpusStats, options: HistogramSvgOptions = 
       `<text x="${tx}" y="${ty}" text-anchor="middle">${escapeXml(label)}</text>`,
     );
   }
-  parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 8}" text-anchor="middle">token (MIDI pitch 0-127, note-off 128, no event 129)</text>`);
+  parts.push(
+    `<text x="${margin.left + plotW / 2}" y="${height - 8}" text-anchor="middle">token (MIDI pitch 0-127, note-off 128, no event 129)</text>`,
+  );
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

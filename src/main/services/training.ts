@@ -23,7 +23,12 @@ import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
 import type { CheckpointId, ModelId, ModelRow } from '../db/types';
 import { canStoreInWorker } from '../workers/trainingCheckpoints';
-import { runTrainingJob, type TrainingJobMessage, type TrainingJobRequest, type TrainingJobSummary } from '../workers/trainingJob';
+import {
+  runTrainingJob,
+  type TrainingJobMessage,
+  type TrainingJobRequest,
+  type TrainingJobSummary,
+} from '../workers/trainingJob';
 
 export type SpecOverrides = Partial<Pick<ModelSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window'>>;
 
@@ -82,9 +87,18 @@ interface Prepared {
 
 function prepare(library: Library, options: TrainModelOptions): Prepared {
   const corpus = library.corpora.getCorpusByName(options.corpusName);
-  if (!corpus) throw new NotFoundError('corpus', options.corpusName, 'Import MIDI files into it first (etude import FILES --corpus NAME).');
+  if (!corpus)
+    throw new NotFoundError(
+      'corpus',
+      options.corpusName,
+      'Import MIDI files into it first (etude import FILES --corpus NAME).',
+    );
   const rows = library.pieces.getMelodyTokens(corpus.id);
-  if (rows.length === 0) throw new TrainingError('TRAINING_EMPTY_CORPUS', `The corpus "${corpus.name}" has no pieces; import MIDI files into it first.`);
+  if (rows.length === 0)
+    throw new TrainingError(
+      'TRAINING_EMPTY_CORPUS',
+      `The corpus "${corpus.name}" has no pieces; import MIDI files into it first.`,
+    );
   const pieces = rows.map((r) => ({ name: r.name, tokens: r.tokens, split: r.split }));
   const engine = options.engine ?? 'auto';
   const threads = options.threads ?? 'auto';
@@ -96,7 +110,11 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
     const existing = library.models.getModelByName(options.modelName);
     if (!existing) throw new NotFoundError('model', options.modelName, 'Drop --resume to train a new model.');
     const latest = library.checkpoints.latestCheckpoint(existing.id);
-    if (!latest) throw new TrainingError('TRAINING_NOTHING_TO_RESUME', `The model "${existing.name}" has no checkpoint to resume from; train it afresh under a new name.`);
+    if (!latest)
+      throw new TrainingError(
+        'TRAINING_NOTHING_TO_RESUME',
+        `The model "${existing.name}" has no checkpoint to resume from; train it afresh under a new name.`,
+      );
     const header = readCheckpointHeader(latest.data);
     spec = header.spec;
     training = { ...header.training, ...(options.training ?? {}) };
@@ -115,32 +133,63 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
     if (options.modelName.trim().toLowerCase() === 'default')
       throw new TrainingError('NAME_RESERVED', '"default" is the name of the bundled model; pick another model name.');
     const taken = library.models.getModelByName(options.modelName);
-    if (taken) throw new TrainingError('NAME_TAKEN', `A model named "${taken.name}" already exists; continue it with --resume, or pick another name.`);
-    model = library.models.createModel({ name: options.modelName, spec, training, corpusId: corpus.id, engine, status: 'training' });
+    if (taken)
+      throw new TrainingError(
+        'NAME_TAKEN',
+        `A model named "${taken.name}" already exists; continue it with --resume, or pick another name.`,
+      );
+    model = library.models.createModel({
+      name: options.modelName,
+      spec,
+      training,
+      corpusId: corpus.id,
+      engine,
+      status: 'training',
+    });
   }
   // The worker stores checkpoints itself where it can open the same library file.
-  const store = !options.inProcess && canStoreInWorker(library.path) ? { libraryPath: library.path, modelId: model.id, keepLatest: CHECKPOINTS_KEPT } : undefined;
+  const store =
+    !options.inProcess && canStoreInWorker(library.path)
+      ? { libraryPath: library.path, modelId: model.id, keepLatest: CHECKPOINTS_KEPT }
+      : undefined;
   return {
     model,
     fresh: !options.resume,
-    request: { pieces, spec, training, engine, threads, corpus: { id: corpus.id, name: corpus.name }, ...(initial ? { initial } : {}), ...(store ? { store } : {}) },
+    request: {
+      pieces,
+      spec,
+      training,
+      engine,
+      threads,
+      corpus: { id: corpus.id, name: corpus.name },
+      ...(initial ? { initial } : {}),
+      ...(store ? { store } : {}),
+    },
   };
 }
 
 /** Runs the job in a worker (or here) and yields its messages. */
-function startJob(request: TrainingJobRequest, inProcess: boolean, onMessage: (m: TrainingJobMessage) => void, signal?: AbortSignal): Promise<void> {
+function startJob(
+  request: TrainingJobRequest,
+  inProcess: boolean,
+  onMessage: (m: TrainingJobMessage) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   if (inProcess) {
     const controller = new AbortController();
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    return runTrainingJob(request, (m) => onMessage(m), controller.signal).finally(() => signal?.removeEventListener('abort', onAbort));
+    return runTrainingJob(request, (m) => onMessage(m), controller.signal).finally(() =>
+      signal?.removeEventListener('abort', onAbort),
+    );
   }
   return new Promise((resolve, reject) => {
     // Inherit the parent's loader flags (tsx) but not flags that only make sense for an --eval entry.
     const execArgv: string[] = [];
     for (let i = 0; i < process.execArgv.length; i++) {
       const a = process.execArgv[i];
-      if (['-e', '--eval', '-p', '--print'].includes(a)) i++; // and the code after it
+      if (['-e', '--eval', '-p', '--print'].includes(a))
+        i++; // and the code after it
       else if (!a.startsWith('--input-type') && !a.startsWith('--eval=') && !a.startsWith('--print=')) execArgv.push(a);
     }
     const worker = new Worker(new URL('../workers/trainingWorker.mjs', import.meta.url), { execArgv });
@@ -170,7 +219,13 @@ function startJob(request: TrainingJobRequest, inProcess: boolean, onMessage: (m
     worker.on('exit', (code) => {
       signal?.removeEventListener('abort', onAbort);
       if (terminal) resolve();
-      else reject(new TrainingError('TRAINING_WORKER_CRASHED', `The training worker exited (code ${code}) without finishing; the last stored checkpoint is intact.`));
+      else
+        reject(
+          new TrainingError(
+            'TRAINING_WORKER_CRASHED',
+            `The training worker exited (code ${code}) without finishing; the last stored checkpoint is intact.`,
+          ),
+        );
     });
     worker.postMessage({ type: 'start', request, cancelFlag });
   });
@@ -182,7 +237,11 @@ function startJob(request: TrainingJobRequest, inProcess: boolean, onMessage: (m
  *   EngineUnavailableError (a forced engine cannot load), CancelledError (signal fired; the model keeps its last
  *   epoch's checkpoint).
  */
-export async function trainModel(library: Library, options: TrainModelOptions, job: { signal?: AbortSignal; onProgress?: ProgressSink } = {}): Promise<TrainResult> {
+export async function trainModel(
+  library: Library,
+  options: TrainModelOptions,
+  job: { signal?: AbortSignal; onProgress?: ProgressSink } = {},
+): Promise<TrainResult> {
   if (job.signal?.aborted) throw new CancelledError('Training cancelled');
   const { model, fresh, request } = prepare(library, options);
   const progress = job.onProgress ? throttleProgress(job.onProgress) : undefined;
@@ -196,7 +255,8 @@ export async function trainModel(library: Library, options: TrainModelOptions, j
   // load) does not leave a useless row that blocks the name; otherwise the row keeps its final status.
   const finish = (status: 'failed' | 'cancelled') => {
     // The worker may have committed a checkpoint whose message never arrived (it was terminated): ask the library.
-    if (fresh && checkpointId === undefined && library.checkpoints.listCheckpoints(model.id).length === 0) library.models.deleteModel(model.id);
+    if (fresh && checkpointId === undefined && library.checkpoints.listCheckpoints(model.id).length === 0)
+      library.models.deleteModel(model.id);
     else library.models.updateModel(model.id, { status });
   };
   progress?.({ phase: 'starting', current: 0, total: 0, detail: `${request.pieces.length} pieces` });
@@ -218,7 +278,13 @@ export async function trainModel(library: Library, options: TrainModelOptions, j
               // Stored and pruned by the worker already.
               checkpointId = m.checkpointId as CheckpointId;
             } else {
-              checkpointId = library.checkpoints.saveCheckpoint({ modelId: model.id, epoch: m.epoch, step: m.step, data: m.data, metrics: m.metrics }).id;
+              checkpointId = library.checkpoints.saveCheckpoint({
+                modelId: model.id,
+                epoch: m.epoch,
+                step: m.step,
+                data: m.data,
+                metrics: m.metrics,
+              }).id;
               library.checkpoints.pruneCheckpoints(model.id, CHECKPOINTS_KEPT);
             }
             lastMetrics = { ...m.metrics, epoch: m.epoch, step: m.step };
@@ -250,10 +316,17 @@ export async function trainModel(library: Library, options: TrainModelOptions, j
   }
   if (failure || !summary) {
     finish('failed');
-    const f = failure ?? { name: 'TrainingError', code: 'TRAINING_FAILED', message: 'Training ended without a result.' };
+    const f = failure ?? {
+      name: 'TrainingError',
+      code: 'TRAINING_FAILED',
+      message: 'Training ended without a result.',
+    };
     throw Object.assign(new TrainingError(f.code, f.message), { name: f.name });
   }
-  library.models.updateModel(model.id, { status: 'ready', metrics: { ...lastMetrics, stopReason: summary.stopReason, engine: engine?.description } });
+  library.models.updateModel(model.id, {
+    status: 'ready',
+    metrics: { ...lastMetrics, stopReason: summary.stopReason, engine: engine?.description },
+  });
   return {
     modelId: model.id,
     modelName: model.name,

@@ -7,7 +7,14 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { MelodySource } from '../../core/encoding/melody';
-import { pieceFromMidi, readFileBytes, sha256Hex, toImportFailure, type ImportWorkerRequest, type ImportWorkerResult } from '../services/importService';
+import {
+  pieceFromMidi,
+  readFileBytes,
+  sha256Hex,
+  toImportFailure,
+  type ImportWorkerRequest,
+  type ImportWorkerResult,
+} from '../services/importService';
 
 if (!parentPort) throw new Error('importWorker must run in a worker thread');
 const port = parentPort;

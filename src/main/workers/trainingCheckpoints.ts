@@ -44,10 +44,19 @@ export function canStoreInWorker(libraryPath: string): boolean {
  */
 export function openCheckpointStore(target: CheckpointStoreTarget): CheckpointStore {
   // Slow-query logging exists to flag stalls of the UI/IPC thread; a slow commit here stalls nobody.
-  const library: Library = openLibrary(target.libraryPath, { busyTimeoutMs: WORKER_BUSY_TIMEOUT_MS, onSlowQuery: () => {} });
+  const library: Library = openLibrary(target.libraryPath, {
+    busyTimeoutMs: WORKER_BUSY_TIMEOUT_MS,
+    onSlowQuery: () => {},
+  });
   const modelId = target.modelId as ModelId;
   const store = (c: CheckpointToStore): number => {
-    const saved = library.checkpoints.saveCheckpoint({ modelId, epoch: c.epoch, step: c.step, data: c.data, metrics: c.metrics });
+    const saved = library.checkpoints.saveCheckpoint({
+      modelId,
+      epoch: c.epoch,
+      step: c.step,
+      data: c.data,
+      metrics: c.metrics,
+    });
     library.checkpoints.pruneCheckpoints(modelId, target.keepLatest);
     return saved.id;
   };

@@ -59,19 +59,32 @@ export type TrainingJobMessage =
 const splitSeed = (randomSeed: number) => (randomSeed ^ 0x5bd1e995) >>> 0;
 
 /** Runs the job; every outcome (including failure and cancel) ends in exactly one terminal message. */
-export async function runTrainingJob(request: TrainingJobRequest, post: (m: TrainingJobMessage, transfer?: ArrayBuffer[]) => void, signal: AbortSignal): Promise<void> {
+export async function runTrainingJob(
+  request: TrainingJobRequest,
+  post: (m: TrainingJobMessage, transfer?: ArrayBuffer[]) => void,
+  signal: AbortSignal,
+): Promise<void> {
   let engine: Awaited<ReturnType<typeof selectEngine>> | undefined;
   let store: CheckpointStore | undefined;
   try {
     const { spec, training } = request;
     const split = splitByPiece(request.pieces, training.validationFraction, createRng(splitSeed(training.randomSeed)));
-    const train = buildWindows(split.train, spec.window, training.transpositions.length ? [0, ...training.transpositions] : [0]);
+    const train = buildWindows(
+      split.train,
+      spec.window,
+      training.transpositions.length ? [0, ...training.transpositions] : [0],
+    );
     const valid = buildWindows(split.valid, spec.window);
     if (train.size === 0) {
-      throw Object.assign(new Error(`The corpus "${request.corpus.name}" has no training window: every piece is shorter than ${spec.window + 1} sixteenths. Import longer pieces or lower --window.`), {
-        name: 'TrainingDataError',
-        code: 'TRAINING_NO_WINDOWS',
-      });
+      throw Object.assign(
+        new Error(
+          `The corpus "${request.corpus.name}" has no training window: every piece is shorter than ${spec.window + 1} sixteenths. Import longer pieces or lower --window.`,
+        ),
+        {
+          name: 'TrainingDataError',
+          code: 'TRAINING_NO_WINDOWS',
+        },
+      );
     }
     // Opened before the engine so a library that cannot be opened fails the job before any training.
     if (request.store) store = openCheckpointStore(request.store);
@@ -108,7 +121,10 @@ export async function runTrainingJob(request: TrainingJobRequest, post: (m: Trai
             // Committed before the parent hears of it: a kill now still leaves this checkpoint.
             const checkpointId = store({ epoch: c.epoch, step: c.step, metrics: c.metrics, data });
             post({ type: 'checkpoint', epoch: c.epoch, step: c.step, metrics: c.metrics, checkpointId });
-          } else post({ type: 'checkpoint', epoch: c.epoch, step: c.step, metrics: c.metrics, data }, [data.buffer as ArrayBuffer]);
+          } else
+            post({ type: 'checkpoint', epoch: c.epoch, step: c.step, metrics: c.metrics, data }, [
+              data.buffer as ArrayBuffer,
+            ]);
         },
       });
       post({
@@ -132,7 +148,14 @@ export async function runTrainingJob(request: TrainingJobRequest, post: (m: Trai
     if (err instanceof CancelledError) post({ type: 'cancelled' });
     else {
       const e = err as { name?: string; code?: unknown; message?: string };
-      post({ type: 'error', error: { name: e?.name ?? 'Error', code: typeof e?.code === 'string' ? e.code : 'TRAINING_FAILED', message: e?.message ?? String(err) } });
+      post({
+        type: 'error',
+        error: {
+          name: e?.name ?? 'Error',
+          code: typeof e?.code === 'string' ? e.code : 'TRAINING_FAILED',
+          message: e?.message ?? String(err),
+        },
+      });
     }
   } finally {
     store?.close();

@@ -42,7 +42,8 @@ export function installFakeBridge(options: FakeOptions): void {
     const now = Date.now();
     switch (channel) {
       case 'app:info':
-        if (options.appInfoErrorCode) throw { code: options.appInfoErrorCode, message: 'library.db schema version 99 is newer than this app (5)' };
+        if (options.appInfoErrorCode)
+          throw { code: options.appInfoErrorCode, message: 'library.db schema version 99 is newer than this app (5)' };
         return {
           appVersion: '0.1.0-fake',
           door: 'electron',
@@ -55,7 +56,8 @@ export function installFakeBridge(options: FakeOptions): void {
         return corpora;
       case 'library:importFiles': {
         const name = payload.corpusName as string;
-        if (!corpora.some((c) => c.name === name)) corpora = [...corpora, { id: corpora.length + 1, name, pieceCount: 0, createdAt: now, updatedAt: now }];
+        if (!corpora.some((c) => c.name === name))
+          corpora = [...corpora, { id: corpora.length + 1, name, pieceCount: 0, createdAt: now, updatedAt: now }];
         return { jobId: `job-${++jobCounter}` };
       }
       case 'library:renameCorpus': {
@@ -73,7 +75,9 @@ export function installFakeBridge(options: FakeOptions): void {
           pieces: 2,
           totalSixteenths: 512,
           pitchRange: { min: 55, max: 79 },
-          tokenHistogram: Array.from({ length: 130 }, (_, t) => (t === 129 ? 300 : t === 128 ? 40 : t >= 55 && t <= 79 && t % 2 === 0 ? 10 + t : 0)),
+          tokenHistogram: Array.from({ length: 130 }, (_, t) =>
+            t === 129 ? 300 : t === 128 ? 40 : t >= 55 && t <= 79 && t % 2 === 0 ? 10 + t : 0,
+          ),
           unusedPitches: Array.from({ length: 128 }, (_, p) => p).filter((p) => !(p >= 55 && p <= 79 && p % 2 === 0)),
         };
       case 'job:list':
@@ -83,7 +87,21 @@ export function installFakeBridge(options: FakeOptions): void {
       case 'job:cancel':
         return { cancelled: true };
       case 'models:list':
-        return [{ id: 'default', name: 'default', builtin: true, status: 'ready', engine: null, corpusName: null, spec: {}, training: null, metrics: null, createdAt: 0, updatedAt: 0 }];
+        return [
+          {
+            id: 'default',
+            name: 'default',
+            builtin: true,
+            status: 'ready',
+            engine: null,
+            corpusName: null,
+            spec: {},
+            training: null,
+            metrics: null,
+            createdAt: 0,
+            updatedAt: 0,
+          },
+        ];
       case 'compose:generate': {
         const count = payload.variations as number;
         return {
@@ -105,7 +123,19 @@ export function installFakeBridge(options: FakeOptions): void {
         saved.push(Array.from(payload.bytes as Uint8Array));
         return { path: `/fake/data/exports/${payload.suggestedName}` };
       case 'generations:saveFavourite':
-        return { id: payload.generationId, modelId: null, modelName: 'default', name: payload.name, favourite: true, request: {}, tokens: [], notes: [], ppq, bpm: 110, createdAt: now };
+        return {
+          id: payload.generationId,
+          modelId: null,
+          modelName: 'default',
+          name: payload.name,
+          favourite: true,
+          request: {},
+          tokens: [],
+          notes: [],
+          ppq,
+          bpm: 110,
+          createdAt: now,
+        };
       default:
         throw { code: 'UNSUPPORTED', message: `the fake bridge does not answer ${channel}` };
     }

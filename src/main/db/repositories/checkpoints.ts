@@ -75,8 +75,12 @@ export function createCheckpointsRepository({ db, now, timed }: RepositoryContex
   const touchModel = db.prepare<[number, number]>('UPDATE models SET updated_at = ? WHERE id = ?');
   const modelExists = db.prepare<[number], number>('SELECT 1 FROM models WHERE id = ?').pluck();
   const byId = db.prepare<[number], CheckpointDbRow>('SELECT * FROM checkpoints WHERE id = ?');
-  const latest = db.prepare<[number], CheckpointDbRow>('SELECT * FROM checkpoints WHERE model_id = ? ORDER BY id DESC LIMIT 1');
-  const list = db.prepare<[number], CheckpointSummaryDbRow>(`SELECT ${SUMMARY_COLUMNS} FROM checkpoints WHERE model_id = ? ORDER BY id`);
+  const latest = db.prepare<[number], CheckpointDbRow>(
+    'SELECT * FROM checkpoints WHERE model_id = ? ORDER BY id DESC LIMIT 1',
+  );
+  const list = db.prepare<[number], CheckpointSummaryDbRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM checkpoints WHERE model_id = ? ORDER BY id`,
+  );
   const prune = db.prepare<[number, number, number]>(`
     DELETE FROM checkpoints WHERE model_id = ? AND id NOT IN
       (SELECT id FROM checkpoints WHERE model_id = ? ORDER BY id DESC LIMIT ?)`);

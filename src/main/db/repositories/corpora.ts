@@ -45,7 +45,9 @@ export function createCorporaRepository({ db, now, timed }: RepositoryContext): 
     SELECT c.*, COUNT(p.id) AS piece_count, COALESCE(SUM(p.sixteenths), 0) AS total_sixteenths
     FROM corpora c LEFT JOIN pieces p ON p.corpus_id = c.id
     GROUP BY c.id ORDER BY c.name COLLATE NOCASE`);
-  const rename = db.prepare<[string, number, number], CorpusDbRow>('UPDATE corpora SET name = ?, updated_at = ? WHERE id = ? RETURNING *');
+  const rename = db.prepare<[string, number, number], CorpusDbRow>(
+    'UPDATE corpora SET name = ?, updated_at = ? WHERE id = ? RETURNING *',
+  );
   const remove = db.prepare<[number]>('DELETE FROM corpora WHERE id = ?');
   const touch = db.prepare<[number, number]>('UPDATE corpora SET updated_at = ? WHERE id = ?');
 
@@ -78,7 +80,9 @@ export function createCorporaRepository({ db, now, timed }: RepositoryContext): 
     },
     listCorpora() {
       return timed('corpora.listCorpora', () =>
-        list.all().map((row) => ({ ...toCorpus(row), pieceCount: row.piece_count, totalSixteenths: row.total_sixteenths })),
+        list
+          .all()
+          .map((row) => ({ ...toCorpus(row), pieceCount: row.piece_count, totalSixteenths: row.total_sixteenths })),
       );
     },
     renameCorpus(id, newName) {

@@ -68,7 +68,9 @@ export function createGenerationsRepository({ db, now }: RepositoryContext): Gen
     SELECT * FROM generations
     WHERE (@modelId IS NULL OR model_id = @modelId) AND (@favouritesOnly = 0 OR favourite = 1)
     ORDER BY created_at DESC, id DESC LIMIT @limit`);
-  const favourite = db.prepare<[number, number], GenerationDbRow>('UPDATE generations SET favourite = ? WHERE id = ? RETURNING *');
+  const favourite = db.prepare<[number, number], GenerationDbRow>(
+    'UPDATE generations SET favourite = ? WHERE id = ? RETURNING *',
+  );
   const remove = db.prepare<[number]>('DELETE FROM generations WHERE id = ?');
 
   return {
@@ -86,7 +88,13 @@ export function createGenerationsRepository({ db, now }: RepositoryContext): Gen
       return toGeneration(row);
     },
     listGenerations(options = {}) {
-      return list.all({ modelId: options.modelId ?? null, favouritesOnly: options.favouritesOnly ? 1 : 0, limit: options.limit ?? 200 }).map(toGeneration);
+      return list
+        .all({
+          modelId: options.modelId ?? null,
+          favouritesOnly: options.favouritesOnly ? 1 : 0,
+          limit: options.limit ?? 200,
+        })
+        .map(toGeneration);
     },
     getGeneration(id) {
       const row = byId.get(id);

@@ -104,8 +104,7 @@ export function createModelsRepository({ db, now }: RepositoryContext): ModelsRe
           trainingJson: JSON.stringify(patch.training !== undefined ? patch.training : merged.training),
           engine: patch.engine ?? merged.engine,
           status: patch.status ?? merged.status,
-          metricsJson:
-            patch.metrics !== undefined ? JSON.stringify(patch.metrics) : current.metrics_json,
+          metricsJson: patch.metrics !== undefined ? JSON.stringify(patch.metrics) : current.metrics_json,
           now: now(),
         }) as ModelDbRow;
         return toModel(row);

@@ -37,7 +37,8 @@ interface PieceDbRow extends PieceSummaryDbRow {
   pianoroll_json: string | null;
 }
 
-const SUMMARY_COLUMNS = 'id, corpus_id, name, source_path, content_hash, format, split, note_count, sixteenths, created_at';
+const SUMMARY_COLUMNS =
+  'id, corpus_id, name, source_path, content_hash, format, split, note_count, sixteenths, created_at';
 
 function toSummary(row: PieceSummaryDbRow): PieceSummary {
   return {
@@ -101,7 +102,9 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
             @melodyTokens, @pianoRollJson, @noteCount, @sixteenths, @createdAt)
     ON CONFLICT (corpus_id, content_hash) DO NOTHING`);
   const touchCorpus = db.prepare<[number, number]>('UPDATE corpora SET updated_at = ? WHERE id = ?');
-  const hashes = db.prepare<[number], { content_hash: string }>('SELECT content_hash FROM pieces WHERE corpus_id = ?').pluck();
+  const hashes = db
+    .prepare<[number], { content_hash: string }>('SELECT content_hash FROM pieces WHERE corpus_id = ?')
+    .pluck();
   const list = db.prepare<[number, number, number], PieceSummaryDbRow>(
     `SELECT ${SUMMARY_COLUMNS} FROM pieces WHERE corpus_id = ? ORDER BY id LIMIT ? OFFSET ?`,
   );
@@ -113,9 +116,10 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
   const byName = db.prepare<[number, string], PieceSummaryDbRow>(
     `SELECT ${SUMMARY_COLUMNS} FROM pieces WHERE corpus_id = ? AND name = ? ORDER BY id`,
   );
-  const tokens = db.prepare<[number], { id: number; name: string; split: PieceSplit | null; melody_tokens: Uint8Array }>(
-    'SELECT id, name, split, melody_tokens FROM pieces WHERE corpus_id = ? ORDER BY id',
-  );
+  const tokens = db.prepare<
+    [number],
+    { id: number; name: string; split: PieceSplit | null; melody_tokens: Uint8Array }
+  >('SELECT id, name, split, melody_tokens FROM pieces WHERE corpus_id = ? ORDER BY id');
   const remove = db.prepare<[number]>('DELETE FROM pieces WHERE id = ?');
 
   const insertBatch = db.transaction((corpusId: CorpusId, pieces: readonly NewPiece[]): InsertPiecesResult => {
@@ -147,7 +151,11 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
   const repo: PiecesRepository = {
     insertPieces(corpusId, pieces) {
       pieces.forEach(validateNewPiece);
-      return timed('pieces.insertPieces', () => insertBatch(corpusId, pieces), () => pieces.length);
+      return timed(
+        'pieces.insertPieces',
+        () => insertBatch(corpusId, pieces),
+        () => pieces.length,
+      );
     },
     existingHashes(corpusId) {
       return new Set(hashes.all(corpusId) as unknown as string[]);
@@ -156,7 +164,9 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
       const limit = options.limit ?? 1000;
       const offset = options.offset ?? 0;
       return timed('pieces.listPieces', () =>
-        (options.split ? listSplit.all(corpusId, options.split, limit, offset) : list.all(corpusId, limit, offset)).map(toSummary),
+        (options.split ? listSplit.all(corpusId, options.split, limit, offset) : list.all(corpusId, limit, offset)).map(
+          toSummary,
+        ),
       );
     },
     countPieces(corpusId) {
@@ -183,8 +193,14 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
         if (piece && piece.corpusId === corpusId) return piece;
       }
       const matches = repo.findPiecesByName(corpusId, ref);
-      if (matches.length === 0) throw new NotFoundError('piece', ref, 'List pieces with `etude pieces CORPUS` or the Library screen.');
-      if (matches.length > 1) throw new AmbiguousNameError('piece', ref, matches.map((m) => m.id));
+      if (matches.length === 0)
+        throw new NotFoundError('piece', ref, 'List pieces with `etude pieces CORPUS` or the Library screen.');
+      if (matches.length > 1)
+        throw new AmbiguousNameError(
+          'piece',
+          ref,
+          matches.map((m) => m.id),
+        );
       return repo.getPiece(matches[0].id)!;
     },
     getMelodyTokens(corpusId) {

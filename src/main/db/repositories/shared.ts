@@ -26,7 +26,9 @@ export function validateName(entity: string, name: string): string {
   const trimmed = typeof name === 'string' ? name.trim() : '';
   // eslint-disable-next-line no-control-regex
   if (trimmed.length === 0 || trimmed.length > 200 || /[\u0000-\u001f]/.test(trimmed)) {
-    throw new InvalidLibraryInputError(`A ${entity} name must be 1 to 200 printable characters, got ${JSON.stringify(name)}.`);
+    throw new InvalidLibraryInputError(
+      `A ${entity} name must be 1 to 200 printable characters, got ${JSON.stringify(name)}.`,
+    );
   }
   return trimmed;
 }

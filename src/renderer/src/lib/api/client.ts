@@ -168,7 +168,13 @@ export function apiFromBridge(
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new ApiError({ code: ERROR_CODES.TIMEOUT, message: `${channel} did not answer within ${Math.round(callTimeoutMs / 1000)} s` })),
+          () =>
+            reject(
+              new ApiError({
+                code: ERROR_CODES.TIMEOUT,
+                message: `${channel} did not answer within ${Math.round(callTimeoutMs / 1000)} s`,
+              }),
+            ),
           callTimeoutMs,
         );
       });
@@ -179,7 +185,10 @@ export function apiFromBridge(
       } catch (err) {
         if (err instanceof ApiError) throw err;
         // Electron rejects invoke() with only the message of a thrown error (electron/electron#24427).
-        throw new ApiError({ code: ERROR_CODES.INTERNAL, message: `${channel} failed: ${err instanceof Error ? err.message : String(err)}` });
+        throw new ApiError({
+          code: ERROR_CODES.INTERNAL,
+          message: `${channel} failed: ${err instanceof Error ? err.message : String(err)}`,
+        });
       } finally {
         clearTimeout(timer);
       }
@@ -305,7 +314,11 @@ export function createWsBridge(options: WsBridgeOptions): EtudeBridge & { close(
       if (socket === ws) socket = undefined;
       for (const [id, resolve] of inFlight) {
         inFlight.delete(id);
-        resolve(closedEnvelope(`The connection to the studio server closed before it answered (${ev.code}${ev.reason ? `: ${ev.reason}` : ''}). Check that \`npm run studio\` is still running, then retry.`));
+        resolve(
+          closedEnvelope(
+            `The connection to the studio server closed before it answered (${ev.code}${ev.reason ? `: ${ev.reason}` : ''}). Check that \`npm run studio\` is still running, then retry.`,
+          ),
+        );
       }
       options.onStatus?.('closed');
       if (closedByUs) return;
@@ -330,7 +343,11 @@ export function createWsBridge(options: WsBridgeOptions): EtudeBridge & { close(
       return new Promise((resolve) => {
         const send = () => {
           if (closedByUs || gaveUp || !socket || socket.readyState !== OPEN) {
-            resolve(closedEnvelope(`Could not reach the studio server for ${channel}: the connection is closed. Restart \`npm run studio\` and open the URL it prints.`));
+            resolve(
+              closedEnvelope(
+                `Could not reach the studio server for ${channel}: the connection is closed. Restart \`npm run studio\` and open the URL it prints.`,
+              ),
+            );
             return;
           }
           const id = nextId++;

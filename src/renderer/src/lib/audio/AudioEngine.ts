@@ -92,7 +92,12 @@ class AudioEngineImpl {
       velocity01: Math.min(1, Math.max(0.05, n.velocity / 127)),
     }));
     this.part = new Tone.Part((time, ev) => {
-      synth.triggerAttackRelease(Tone.Frequency(ev.pitch, 'midi').toFrequency(), `${ev.durationTicks}i`, time, ev.velocity01);
+      synth.triggerAttackRelease(
+        Tone.Frequency(ev.pitch, 'midi').toFrequency(),
+        `${ev.durationTicks}i`,
+        time,
+        ev.velocity01,
+      );
     }, events);
     this.part.start(0);
     transport.loop = req.loop;
@@ -112,7 +117,12 @@ class AudioEngineImpl {
   /** Sound one note now (seed keyboard feedback). Call from a user gesture. */
   async previewNote(pitch: number, velocity01 = 0.7): Promise<void> {
     await this.unlock();
-    this.ensureInstrument().triggerAttackRelease(Tone.Frequency(pitch, 'midi').toFrequency(), 0.35, Tone.now(), velocity01);
+    this.ensureInstrument().triggerAttackRelease(
+      Tone.Frequency(pitch, 'midi').toFrequency(),
+      0.35,
+      Tone.now(),
+      velocity01,
+    );
   }
 
   /** Toggle looping while playing (the loop point stays at the melody's end). */

@@ -7,7 +7,19 @@
 import type { Pitch } from '../../../../core/music/NoteSequence';
 
 const SEMITONE_BY_KEY: Readonly<Record<string, number>> = {
-  a: 0, w: 1, s: 2, e: 3, d: 4, f: 5, t: 6, g: 7, y: 8, h: 9, u: 10, j: 11, k: 12,
+  a: 0,
+  w: 1,
+  s: 2,
+  e: 3,
+  d: 4,
+  f: 5,
+  t: 6,
+  g: 7,
+  y: 8,
+  h: 9,
+  u: 10,
+  j: 11,
+  k: 12,
 };
 
 /** Octave numbers follow scientific pitch notation: C4 = MIDI 60. */
@@ -19,10 +31,7 @@ export function octaveBasePitch(octave: number): Pitch {
   return (octave + 1) * 12;
 }
 
-export type SeedKeyAction =
-  | { kind: 'note'; pitch: Pitch }
-  | { kind: 'octave'; octave: number }
-  | { kind: 'none' };
+export type SeedKeyAction = { kind: 'note'; pitch: Pitch } | { kind: 'octave'; octave: number } | { kind: 'none' };
 
 /**
  * What a key press means in the given octave. `key` is KeyboardEvent.key; modifiers are the

@@ -26,7 +26,8 @@ export function parseSeedText(text: string): { pitches: Pitch[] } | { error: str
     }
   }
   if (pitches.length === 0) return { error: 'Type at least one note, e.g. “C4 E4 G4”.' };
-  if (pitches.length > MAX_SEED_NOTES) return { error: `At most ${MAX_SEED_NOTES} seed notes (got ${pitches.length}).` };
+  if (pitches.length > MAX_SEED_NOTES)
+    return { error: `At most ${MAX_SEED_NOTES} seed notes (got ${pitches.length}).` };
   return { pitches };
 }
 

@@ -178,14 +178,20 @@ export function fitViewport(
   opts: { minTicks: Ticks; rowHeightPx: number },
 ): RollViewport {
   const endTick = Math.max(opts.minTicks, ...notes.map((n) => n.startTick + n.durationTicks));
-  const pixelsPerTick = Math.min(MAX_PIXELS_PER_TICK, Math.max(MIN_PIXELS_PER_TICK, size.widthPx / Math.max(1, endTick)));
+  const pixelsPerTick = Math.min(
+    MAX_PIXELS_PER_TICK,
+    Math.max(MIN_PIXELS_PER_TICK, size.widthPx / Math.max(1, endTick)),
+  );
   const maxSpan = Math.max(0, Math.floor(size.heightPx / MIN_FIT_ROW_HEIGHT_PX) - 1 - 2 * FIT_MARGIN_ROWS);
   const { low, high } = fitPitchSpan(
     notes.map((n) => n.pitch),
     maxSpan,
   );
   const rowsWanted = high - low + 1 + 2 * FIT_MARGIN_ROWS;
-  const rowHeightPx = Math.max(MIN_FIT_ROW_HEIGHT_PX, Math.min(opts.rowHeightPx, Math.floor(size.heightPx / rowsWanted)));
+  const rowHeightPx = Math.max(
+    MIN_FIT_ROW_HEIGHT_PX,
+    Math.min(opts.rowHeightPx, Math.floor(size.heightPx / rowsWanted)),
+  );
   const centreRow = HIGHEST_PITCH - (low + high) / 2 + 0.5;
   const maxScrollY = Math.max(0, (HIGHEST_PITCH + 1) * rowHeightPx - size.heightPx);
   const scrollYPx = Math.min(maxScrollY, Math.max(0, centreRow * rowHeightPx - size.heightPx / 2));

@@ -28,7 +28,12 @@ export function moveNote(notes: readonly Note[], index: number, startTick: Ticks
 }
 
 /** Set a note's length; never shorter than minDurationTicks. */
-export function resizeNote(notes: readonly Note[], index: number, durationTicks: Ticks, minDurationTicks: Ticks): readonly Note[] {
+export function resizeNote(
+  notes: readonly Note[],
+  index: number,
+  durationTicks: Ticks,
+  minDurationTicks: Ticks,
+): readonly Note[] {
   const note = notes[index];
   if (!note) return notes;
   const next = Math.max(minDurationTicks, Math.round(durationTicks));

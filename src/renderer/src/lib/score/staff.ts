@@ -21,10 +21,32 @@ interface SpelledPitch {
 }
 
 const SHARP_SPELLING: readonly [number, -1 | 0 | 1][] = [
-  [0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [3, 0], [3, 1], [4, 0], [4, 1], [5, 0], [5, 1], [6, 0],
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+  [2, 0],
+  [3, 0],
+  [3, 1],
+  [4, 0],
+  [4, 1],
+  [5, 0],
+  [5, 1],
+  [6, 0],
 ];
 const FLAT_SPELLING: readonly [number, -1 | 0 | 1][] = [
-  [0, 0], [1, -1], [1, 0], [2, -1], [2, 0], [3, 0], [4, -1], [4, 0], [5, -1], [5, 0], [6, -1], [6, 0],
+  [0, 0],
+  [1, -1],
+  [1, 0],
+  [2, -1],
+  [2, 0],
+  [3, 0],
+  [4, -1],
+  [4, 0],
+  [5, -1],
+  [5, 0],
+  [6, -1],
+  [6, 0],
 ];
 
 export const LETTER_NAMES = ['C', 'D', 'E', 'F', 'G', 'A', 'B'] as const;
@@ -129,7 +151,11 @@ export interface RestMark {
  * symbol per silence, approximated like note durations; silences shorter than a sixteenth
  * (quantisation slop) get none. A silence crossing a bar line is split there.
  */
-export function restsInLine(notes: readonly Pick<Note, 'startTick' | 'durationTicks'>[], ppq: number, barTicks: Ticks): RestMark[] {
+export function restsInLine(
+  notes: readonly Pick<Note, 'startTick' | 'durationTicks'>[],
+  ppq: number,
+  barTicks: Ticks,
+): RestMark[] {
   const sixteenth = ppq / 4;
   const rests: RestMark[] = [];
   const add = (from: Ticks, to: Ticks): void => {

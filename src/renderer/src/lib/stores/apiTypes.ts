@@ -19,7 +19,10 @@ export interface ApiFailure {
 
 export function asFailure(error: unknown): ApiFailure {
   if (error && typeof error === 'object' && 'code' in error && 'message' in error) {
-    return { code: String((error as { code: unknown }).code), message: String((error as { message: unknown }).message) };
+    return {
+      code: String((error as { code: unknown }).code),
+      message: String((error as { message: unknown }).message),
+    };
   }
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }

@@ -27,7 +27,13 @@ export interface FatalState {
 }
 
 /** Codes that mean the app cannot work at all until the user does something outside it. */
-const FATAL_CODES = new Set(['LIBRARY_FROM_FUTURE', 'LIBRARY_NOT_OURS', 'LIBRARY_UNREADABLE', 'DATA_DIR_UNUSABLE', 'FORBIDDEN']);
+const FATAL_CODES = new Set([
+  'LIBRARY_FROM_FUTURE',
+  'LIBRARY_NOT_OURS',
+  'LIBRARY_UNREADABLE',
+  'DATA_DIR_UNUSABLE',
+  'FORBIDDEN',
+]);
 
 class AppStore {
   api: RendererApi | null = null;

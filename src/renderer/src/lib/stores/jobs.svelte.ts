@@ -80,7 +80,13 @@ class JobsStore {
   }
 
   onProgress(e: EventPayload<'job:progress'>): void {
-    const job = this.jobs[e.jobId] ?? { id: e.jobId, kind: e.kind, status: 'running' as const, progress: null, losses: [] };
+    const job = this.jobs[e.jobId] ?? {
+      id: e.jobId,
+      kind: e.kind,
+      status: 'running' as const,
+      progress: null,
+      losses: [],
+    };
     // A throttled progress event can trail its job:finished; the finished state wins.
     if (job.status !== 'running') return;
     const p = e.progress;
@@ -90,7 +96,13 @@ class JobsStore {
   }
 
   onFinished(e: EventPayload<'job:finished'>): void {
-    const job = this.jobs[e.jobId] ?? { id: e.jobId, kind: e.kind, status: 'running' as const, progress: null, losses: [] };
+    const job = this.jobs[e.jobId] ?? {
+      id: e.jobId,
+      kind: e.kind,
+      status: 'running' as const,
+      progress: null,
+      losses: [],
+    };
     const next: JobView = { ...job, status: e.status, result: e.result, error: e.error };
     this.jobs[e.jobId] = next;
     for (const l of this.finishedListeners) l(next);

@@ -33,7 +33,12 @@ class LibraryStore {
         run.imported += report.imported;
         run.duplicates += report.duplicates;
         // Reasons often start with the file's name again; the list already shows it.
-        run.failed.push(...report.failed.map((f) => ({ name: f.name, reason: f.reason.startsWith(`${f.name}: `) ? f.reason.slice(f.name.length + 2) : f.reason })));
+        run.failed.push(
+          ...report.failed.map((f) => ({
+            name: f.name,
+            reason: f.reason.startsWith(`${f.name}: `) ? f.reason.slice(f.name.length + 2) : f.reason,
+          })),
+        );
       } else if (job.status === 'failed') {
         run.failed.push({ name: `batch ${run.finishedJobs}`, reason: job.error?.message ?? 'the import failed' });
       }
@@ -60,7 +65,10 @@ class LibraryStore {
     try {
       this.stats = await app.requireApi().call('library:corpusStats', { corpusName });
     } catch (error) {
-      app.fail(`Could not read the statistics of “${corpusName}”`, error, { label: 'Retry', run: () => void this.loadStats(corpusName) });
+      app.fail(`Could not read the statistics of “${corpusName}”`, error, {
+        label: 'Retry',
+        run: () => void this.loadStats(corpusName),
+      });
     }
   }
 
@@ -113,7 +121,16 @@ class LibraryStore {
       const { jobId } = await app.requireApi().call('library:importDialog', { corpusName, mode });
       if (jobId) {
         jobs.track(jobId, 'import');
-        this.importRun = { corpusName, jobIds: [jobId], sent: 0, imported: 0, duplicates: 0, failed: [], finishedJobs: 0, running: true };
+        this.importRun = {
+          corpusName,
+          jobIds: [jobId],
+          sent: 0,
+          imported: 0,
+          duplicates: 0,
+          failed: [],
+          finishedJobs: 0,
+          running: true,
+        };
       }
       return true;
     } catch (error) {

@@ -18,6 +18,11 @@ export function variationMidiBytes(notes: readonly Note[], ppq: number, bpm: Bpm
 
 /** A safe file name from free text: letters, digits, dashes; ends in .mid. */
 export function midiFileName(base: string): string {
-  const cleaned = base.trim().replace(/[^\p{L}\p{N}_ -]+/gu, '').replace(/\s+/g, '-').slice(0, 80) || 'etude';
+  const cleaned =
+    base
+      .trim()
+      .replace(/[^\p{L}\p{N}_ -]+/gu, '')
+      .replace(/\s+/g, '-')
+      .slice(0, 80) || 'etude';
   return `${cleaned}.mid`;
 }

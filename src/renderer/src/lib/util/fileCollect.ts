@@ -30,7 +30,8 @@ export function triageFiles(files: readonly PickedFile[]): { send: PickedFile[];
     const shown = f.relativePath ?? f.name;
     if (f.name.startsWith('.')) continue; // .DS_Store and friends: not the user's music
     if (!isImportable(f.name)) skipped.push({ name: shown, reason: 'not a MIDI (.mid/.midi) or JSON corpus file' });
-    else if (f.file.size > MAX_IMPORT_FILE_BYTES) skipped.push({ name: shown, reason: `larger than ${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB` });
+    else if (f.file.size > MAX_IMPORT_FILE_BYTES)
+      skipped.push({ name: shown, reason: `larger than ${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MiB` });
     else send.push(f);
   }
   return { send, skipped };

@@ -16,7 +16,12 @@ export function beginMove(index: number, original: Note, downTick: Ticks, downPi
 }
 
 /** Where the note goes for the pointer now at (tick, pitch). The offset is snapped, not the pointer. */
-export function moveTarget(g: MoveGesture, tick: Ticks, pitch: Pitch, gridTicks: Ticks): { startTick: Ticks; pitch: Pitch } {
+export function moveTarget(
+  g: MoveGesture,
+  tick: Ticks,
+  pitch: Pitch,
+  gridTicks: Ticks,
+): { startTick: Ticks; pitch: Pitch } {
   const wanted = g.original.startTick + (tick - g.downTick);
   return {
     startTick: snapTick(wanted, gridTicks, 'nearest'),
