@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLibrary } from '../../src/main/db';
+import { tokenMelodyPiece } from './helpers/seedPieces';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataRoot = path.resolve(repoRoot, '../shared/data');
@@ -147,20 +148,7 @@ describe('etude CLI (bin/etude.mjs as a child process)', () => {
     mkdirSync(d);
     const seeded = openLibrary(path.join(d, 'library.db'));
     const corpus = seeded.corpora.createCorpus('A');
-    seeded.pieces.insertPieces(corpus.id, [
-      {
-        name: 'p',
-        sourcePath: null,
-        contentHash: 'h',
-        format: 'token-melody',
-        split: null,
-        metadata: {},
-        sequence: null,
-        melodyTokens: Uint8Array.of(60, 128),
-        pianoRollFrames: null,
-        noteCount: 1,
-      },
-    ]);
+    seeded.pieces.insertPieces(corpus.id, [tokenMelodyPiece('p', 'h', [60, 128])]);
     seeded.close();
     expect(etude(['--data-dir', d, 'corpora', 'rename', 'A', 'B']).stdout).toContain('renamed "A" to "B"');
     const refused = etude(['--data-dir', d, 'corpora', 'delete', 'B']);

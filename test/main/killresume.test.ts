@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,12 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openLibrary } from '../../src/main/db/open';
 import { trainModel } from '../../src/main/services/training';
 import { decodeCheckpoint } from '../../src/core/model/checkpoint';
-import type { NewPiece } from '../../src/main/db/types';
+import { seedMelodyPieces } from './helpers/seedPieces';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const melodies: number[][] = JSON.parse(
-  readFileSync(path.resolve(repoRoot, '../shared/data/seed-melodies/melodies.json'), 'utf8'),
-).melodies;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'etude-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -22,21 +19,7 @@ describe('kill -9 during training (child process, tiny spec E8/H16/window 8 on 3
     const dbPath = path.join(dir, 'library.db');
     const setup = openLibrary(dbPath);
     const corpus = setup.corpora.createCorpus('seeds');
-    setup.pieces.insertPieces(
-      corpus.id,
-      melodies.slice(0, 30).map((tokens, i): NewPiece => ({
-        name: `m${i}`,
-        sourcePath: null,
-        contentHash: `h${i}`,
-        format: 'token-melody',
-        split: null,
-        metadata: {},
-        sequence: null,
-        melodyTokens: Uint8Array.from(tokens.slice(0, 400)),
-        pianoRollFrames: null,
-        noteCount: 1,
-      })),
-    );
+    setup.pieces.insertPieces(corpus.id, seedMelodyPieces(30, 400));
     setup.close();
 
     // The child trains for "ever" (500 epochs) in its training worker and prints each epoch's end.

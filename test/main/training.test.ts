@@ -1,37 +1,19 @@
 // SPDX-License-Identifier: MIT
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLibrary, type Library } from '../../src/main/db/open';
 import { trainModel } from '../../src/main/services/training';
 import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import { CancelledError, type JobProgress } from '../../src/core/jobs/progress';
-import type { NewPiece } from '../../src/main/db/types';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const melodies: number[][] = JSON.parse(
-  readFileSync(path.resolve(repoRoot, '../shared/data/seed-melodies/melodies.json'), 'utf8'),
-).melodies;
+import { seedMelodyPieces } from './helpers/seedPieces';
 
 /** A library with a corpus of `count` seed melodies (each cut to 300 sixteenths to keep epochs short). */
 function libraryWithSeedCorpus(dir: string, corpusName: string, count: number): Library {
   const library = openLibrary(path.join(dir, 'library.db'));
   const corpus = library.corpora.createCorpus(corpusName);
-  const pieces: NewPiece[] = melodies.slice(0, count).map((tokens, i) => ({
-    name: `melody-${i}`,
-    sourcePath: null,
-    contentHash: `seed-${i}`,
-    format: 'token-melody',
-    split: null,
-    metadata: {},
-    sequence: null,
-    melodyTokens: Uint8Array.from(tokens.slice(0, 300)),
-    pianoRollFrames: null,
-    noteCount: tokens.slice(0, 300).filter((t) => t < 128).length,
-  }));
-  library.pieces.insertPieces(corpus.id, pieces);
+  library.pieces.insertPieces(corpus.id, seedMelodyPieces(count, 300));
   return library;
 }
 
@@ -127,21 +109,7 @@ describe('trainModel service (worker thread, tiny spec E8/H16/window 8 on 20 see
   it('an in-memory library (which a worker cannot open) still gets its checkpoints: the parent stores the bytes', async () => {
     const library = openLibrary(':memory:');
     const corpus = library.corpora.createCorpus('seeds');
-    library.pieces.insertPieces(
-      corpus.id,
-      melodies.slice(0, 10).map((tokens, i): NewPiece => ({
-        name: `m${i}`,
-        sourcePath: null,
-        contentHash: `h${i}`,
-        format: 'token-melody',
-        split: null,
-        metadata: {},
-        sequence: null,
-        melodyTokens: Uint8Array.from(tokens.slice(0, 300)),
-        pianoRollFrames: null,
-        noteCount: 1,
-      })),
-    );
+    library.pieces.insertPieces(corpus.id, seedMelodyPieces(10, 300));
     const result = await trainModel(library, {
       corpusName: 'seeds',
       modelName: 'mem',
