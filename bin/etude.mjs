@@ -19,8 +19,15 @@ try {
   process.exit(1);
 }
 const entry = path.join(packageRoot, 'src', 'cli', 'etude.ts');
+const exitWithParent = pathToFileURL(path.join(packageRoot, 'bin', 'exit-with-parent.mjs')).href;
 
-const child = spawn(process.execPath, ['--import', tsxLoader, entry, ...process.argv.slice(2)], { stdio: 'inherit' });
+// The IPC channel (fourth stdio slot) carries no messages: it exists so the child notices when this shim is gone,
+// even after a SIGKILL that no handler here can see (bin/exit-with-parent.mjs).
+const child = spawn(
+  process.execPath,
+  ['--import', exitWithParent, '--import', tsxLoader, entry, ...process.argv.slice(2)],
+  { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] },
+);
 
 // Ctrl-C reaches the whole process group, so the child sees it too and cancels cleanly; the shim
 // must only stay alive until the child is done. Signals sent to the shim alone are passed on.
