@@ -116,7 +116,9 @@ export function createCheckpointsRepository({ db, now, timed }: RepositoryContex
       }
       // Hash outside the write transaction so the lock is held only for the insert.
       const sha256 = sha256Hex(c.data);
-      return timed('checkpoints.saveCheckpoint', () => save(c, sha256, now()));
+      // IMMEDIATE: the transaction reads before it writes, and a deferred one would fail at once with "database is
+      // locked" when the training worker's parent wrote in between (test/main/db-concurrency.test.ts).
+      return timed('checkpoints.saveCheckpoint', () => save.immediate(c, sha256, now()));
     },
     latestCheckpoint(modelId) {
       return timed('checkpoints.latestCheckpoint', () => verified(latest.get(modelId)));

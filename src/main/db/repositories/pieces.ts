@@ -153,7 +153,7 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
       pieces.forEach(validateNewPiece);
       return timed(
         'pieces.insertPieces',
-        () => insertBatch(corpusId, pieces),
+        () => insertBatch.immediate(corpusId, pieces),
         () => pieces.length,
       );
     },
