@@ -7,7 +7,7 @@
 import type { KeySignatureEvent, NoteSequence, TempoEvent, TimeSignatureEvent, Track } from '../music/NoteSequence';
 import { keyFromAccidentals } from '../music/keys';
 import { MidiParseError } from './errors';
-import { readChunks, scanTrack } from './smf';
+import { readChunks, scanTrack, type SmfChunks } from './smf';
 
 /**
  * Parse a Standard MIDI File (format 0, 1 or 2; format 2's independent patterns are read as if
@@ -34,8 +34,86 @@ import { readChunks, scanTrack } from './smf';
  *   MIDI_NO_NOTES or MIDI_UNREADABLE (never another error type).
  */
 export function parseMidi(bytes: Uint8Array, sourceName: string): NoteSequence {
+  return guarded(sourceName, () => parseValidated(readChunks(bytes, sourceName), sourceName).sequence);
+}
+
+/** What a file cut short lost, for the warning the importer shows (see {@link parseMidiSalvaging}). */
+export interface MidiSalvageReport {
+  code: 'MIDI_TRUNCATED';
+  /** Track (1-based) the file ends in; declaredTracks + 1 never happens: a cut between chunks names the next one. */
+  cutInTrack: number;
+  declaredTracks: number;
+  /** Tracks that are missing entirely after the cut. */
+  missingTracks: number;
+  /** Of the cut track's declared body, how many bytes exist. */
+  availableBytes: number;
+  declaredBytes: number;
+  /** Tick of the last complete event of the cut track. */
+  cutTick: number;
+  /** Notes sounding at the cut: their end is unknown, so they are left out. */
+  droppedOpenNotes: number;
+  /** One sentence for the user: which file, where it was cut, what was kept and what was lost. */
+  message: string;
+}
+
+/**
+ * Like {@link parseMidi}, but a file cut short (a half-finished download or copy) gives the notes before the damage
+ * instead of an error: every track chunk that is whole, plus the complete events of the chunk the file ends in.
+ * A note still sounding at the cut is left out (its length is unknown), so every note returned is one the whole file
+ * has, with the same start and length. Files that are whole parse exactly as with parseMidi, with no report.
+ * @throws {MidiParseError} as parseMidi; MIDI_TRUNCATED only when nothing before the cut holds a note (or the header
+ *   itself is cut).
+ */
+export function parseMidiSalvaging(
+  bytes: Uint8Array,
+  sourceName: string,
+): { sequence: NoteSequence; salvage?: MidiSalvageReport } {
+  return guarded(sourceName, () => {
+    const chunks = readChunks(bytes, sourceName, { salvage: true });
+    const cut = chunks.cut;
+    if (!cut) return parseValidated(chunks, sourceName);
+    let parsed: ReturnType<typeof parseValidated>;
+    try {
+      parsed = parseValidated(chunks, sourceName, cut.partialTrack);
+    } catch (error) {
+      if (error instanceof MidiParseError && error.code === 'MIDI_NO_NOTES')
+        throw new MidiParseError(
+          'MIDI_TRUNCATED',
+          sourceName,
+          `the file was cut short in track ${cut.partialTrack + 1} of ${cut.declaredTracks} and holds no complete note before the cut. The download or copy was probably interrupted; get the file again.`,
+        );
+      throw error;
+    }
+    const missingTracks = cut.declaredTracks - chunks.tracks.length;
+    const dropped = parsed.cutOpenNotes;
+    const cutTick = parsed.cutTick;
+    const bar = Math.floor(cutTick / (chunks.ppq * 4)) + 1;
+    const lost = [
+      cut.declaredBytes > 0 ? `${cut.declaredBytes - cut.availableBytes} bytes of track ${cut.partialTrack + 1}` : '',
+      missingTracks > 0 ? `${missingTracks} whole track${missingTracks === 1 ? '' : 's'}` : '',
+      dropped > 0 ? `${dropped} note${dropped === 1 ? '' : 's'} sounding at the cut` : '',
+    ].filter(Boolean);
+    const salvage: MidiSalvageReport = {
+      code: 'MIDI_TRUNCATED',
+      cutInTrack: cut.partialTrack + 1,
+      declaredTracks: cut.declaredTracks,
+      missingTracks,
+      availableBytes: cut.availableBytes,
+      declaredBytes: cut.declaredBytes,
+      cutTick,
+      droppedOpenNotes: dropped,
+      message:
+        `${sourceName}: the file was cut short in track ${cut.partialTrack + 1} of ${cut.declaredTracks}; ` +
+        `kept the ${parsed.sequence.tracks.reduce((n, t) => n + t.notes.length, 0)} notes before the cut ` +
+        `(up to about bar ${bar} in 4/4); lost ${lost.length > 0 ? lost.join(', ') : 'nothing that sounds'}.`,
+    };
+    return { sequence: parsed.sequence, salvage };
+  });
+}
+
+function guarded<T>(sourceName: string, parse: () => T): T {
   try {
-    return parseValidated(bytes, sourceName);
+    return parse();
   } catch (error) {
     if (error instanceof MidiParseError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
@@ -50,15 +128,25 @@ export function parseMidi(bytes: Uint8Array, sourceName: string): NoteSequence {
   }
 }
 
-function parseValidated(bytes: Uint8Array, sourceName: string): NoteSequence {
-  const chunks = readChunks(bytes, sourceName);
+/** `partialTrack`: index of a track chunk that is cut short (scanned up to its last complete event). */
+function parseValidated(
+  chunks: SmfChunks,
+  sourceName: string,
+  partialTrack = -1,
+): { sequence: NoteSequence; cutOpenNotes: number; cutTick: number } {
+  let cutOpenNotes = 0;
+  let cutTick = 0;
   const tracks: Track[] = [];
   let firstTrackName = '';
   const tempos: TempoEvent[] = [];
   const timeSignatures: TimeSignatureEvent[] = [];
   const keySignatures: KeySignatureEvent[] = [];
   chunks.tracks.forEach((body, trackIndex) => {
-    const scanned = scanTrack(body, trackIndex, sourceName);
+    const scanned = scanTrack(body, trackIndex, sourceName, { partial: trackIndex === partialTrack });
+    if (trackIndex === partialTrack) {
+      cutOpenNotes = scanned.cutOpenNotes ?? 0;
+      cutTick = scanned.endTick;
+    }
     if (trackIndex === 0) firstTrackName = scanned.name;
     for (const tempo of scanned.tempos)
       tempos.push({ tick: tempo.tick, bpm: 60_000_000 / tempo.microsecondsPerQuarter });
@@ -105,7 +193,7 @@ function parseValidated(bytes: Uint8Array, sourceName: string): NoteSequence {
     );
   }
 
-  return {
+  const sequence: NoteSequence = {
     ppq: chunks.ppq,
     name: firstTrackName || baseName(sourceName),
     tempos: lastPerTick(tempos),
@@ -113,6 +201,7 @@ function parseValidated(bytes: Uint8Array, sourceName: string): NoteSequence {
     keySignatures: lastPerTick(keySignatures),
     tracks,
   };
+  return { sequence, cutOpenNotes, cutTick };
 }
 
 /** Stable sort by tick, then keep the last event of each tick (the one in force). */
