@@ -61,6 +61,10 @@ describe('bar grid', () => {
     expect(passage.notes).toHaveLength(1);
     expect(barsOf(passage)).toHaveLength(4);
     expect(() => makePassage([], 0)).toThrow(AnalysisError);
+    expect(() => makePassage([note(128, 0, 1)], PPQ)).toThrow(/pitch within \[0, 127\]/);
+    expect(() => makePassage([note(60, -1, 1)], PPQ)).toThrow(AnalysisError);
+    expect(() => makePassage([], PPQ, [{ tick: 0, numerator: 0, denominator: 4 }])).toThrow(AnalysisError);
+    expect(() => barsOf({ notes: [], ppq: 0, timeSignatures: [], endTick: 10 })).toThrow(AnalysisError);
   });
 });
 

@@ -15,6 +15,7 @@ import { AnalysisError } from './errors';
 
 /** 0..11, C = 0, C# = 1, ... B = 11. */
 export type PitchClass = number;
+/** Major, or minor (whose diatonic scale is the natural minor). */
 export type KeyMode = 'major' | 'minor';
 
 /** A key: tonic pitch class and mode. */

@@ -10,9 +10,9 @@
  * Every function is pure and works on a {@link Passage} (all notes of all pitched tracks), so
  * melodies and polyphonic takes are measured alike.
  */
-import type { Note } from '../music/NoteSequence';
+import type { Note, Ticks } from '../music/NoteSequence';
 import { AnalysisError } from './errors';
-import { type Bar, type Passage, barIndexAt, barPosition, barsOf } from './passage';
+import { type Bar, type Bars, type Passage, barIndexAt, barPosition, barsOf } from './passage';
 
 /** How a histogram counts a note: once (`count`) or by its length in ticks (`duration`). */
 export type HistogramWeighting = 'count' | 'duration';
@@ -169,12 +169,12 @@ export function emptyBarShare(passage: Passage): number {
  * no new note, so a single note held six bars gives 6, as does six bars of silence.
  * @example longestStretchWithoutOnset(oneNoteHeldSixBars) // 6
  */
-export function longestStretchWithoutOnset(passage: Passage): number {
+export function longestStretchWithoutOnset(passage: Passage): Bars {
   return longestOnsetGap(passage, 0);
 }
 
 /** {@link longestStretchWithoutOnset} counted from `fromTick` on (onsets before it are ignored). */
-export function longestOnsetGap(passage: Passage, fromTick: number): number {
+export function longestOnsetGap(passage: Passage, fromTick: Ticks): Bars {
   const bars = barsOf(passage);
   let previous = barPosition(bars, fromTick);
   let longest = 0;

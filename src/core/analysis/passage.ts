@@ -7,6 +7,9 @@
 import type { Note, NoteSequence, Ticks, TimeSignatureEvent } from '../music/NoteSequence';
 import { AnalysisError } from './errors';
 
+/** A length or position in bars (fractional; each bar counts 1 whatever its meter). */
+export type Bars = number;
+
 /** Notes plus their bar grid. Plain data; build one with {@link passageOf}. */
 export interface Passage {
   /** Sorted by startTick, then pitch. */
@@ -48,8 +51,9 @@ export function passageOf(sequence: NoteSequence, options: { includePercussion?:
  * @param ppq ticks per quarter note, > 0
  * @param timeSignatures sorted by tick; empty = 4/4
  * @param endTick optional end beyond the last note (see {@link Passage.endTick})
- * @throws {AnalysisError} ANALYSIS_BAD_INPUT when `ppq` is not a positive number or a time
- *   signature has a non-positive numerator or denominator.
+ * @throws {AnalysisError} ANALYSIS_BAD_INPUT when `ppq` is not a positive number, a time
+ *   signature has a non-positive numerator or denominator, or a note has a pitch outside 0..127
+ *   or a negative or non-finite start or duration.
  */
 export function makePassage(
   notes: readonly Note[],
@@ -65,6 +69,16 @@ export function makePassage(
       throw new AnalysisError(
         'ANALYSIS_BAD_INPUT',
         `a time signature needs a positive numerator and denominator, got: ${signature.numerator}/${signature.denominator} at tick ${signature.tick}`,
+      );
+    }
+  }
+  for (const note of notes) {
+    const ticksOk =
+      note.startTick >= 0 && note.durationTicks >= 0 && Number.isFinite(note.startTick + note.durationTicks);
+    if (!Number.isInteger(note.pitch) || note.pitch < 0 || note.pitch > 127 || !ticksOk) {
+      throw new AnalysisError(
+        'ANALYSIS_BAD_INPUT',
+        `a note needs a pitch within [0, 127] and a start and duration >= 0, got: pitch ${note.pitch}, start ${note.startTick}, duration ${note.durationTicks}`,
       );
     }
   }
@@ -88,8 +102,19 @@ export function barLengthTicks(ppq: number, numerator: number, denominator: numb
  * The bar grid of a passage, from tick 0 to its end (at least one bar, so an empty passage has
  * one empty bar). A time signature takes effect at its tick; when that tick falls inside a bar,
  * the bar is cut short there and the new meter's bars start at it.
+ * @throws {AnalysisError} ANALYSIS_BAD_INPUT for a non-positive ppq or meter (hand-built passages).
  */
 export function barsOf(passage: Passage): Bar[] {
+  // A hand-built Passage skips makePassage's checks; a zero-length bar would never end the loop.
+  if (
+    !(barLengthTicks(passage.ppq, 4, 4) > 0) ||
+    passage.timeSignatures.some((s) => !(s.numerator > 0 && s.denominator > 0))
+  ) {
+    throw new AnalysisError(
+      'ANALYSIS_BAD_INPUT',
+      `bars need a positive ppq and time signatures, got ppq ${passage.ppq}`,
+    );
+  }
   const bars: Bar[] = [];
   const signatures = passage.timeSignatures;
   let meterIndex = -1;
@@ -114,7 +139,7 @@ export function barsOf(passage: Passage): Bar[] {
  * bar already passed. Distances between positions are lengths in bars even across meter changes.
  * Ticks past the last bar extend it at the last bar's length.
  */
-export function barPosition(bars: readonly Bar[], tick: Ticks): number {
+export function barPosition(bars: readonly Bar[], tick: Ticks): Bars {
   let low = 0;
   let high = bars.length - 1;
   while (low < high) {

@@ -48,6 +48,7 @@ export const SCALAR_METRICS = [
   'repeatedTwoBarShare',
   'pitchClassDistanceToCorpus',
 ] as const;
+/** One of {@link SCALAR_METRICS}. */
 export type ScalarMetric = (typeof SCALAR_METRICS)[number];
 
 /** One set (the takes, or the corpus) measured. */
