@@ -155,8 +155,10 @@ export function emptyBarShare(passage: Passage): number {
   for (const note of passage.notes) {
     if (note.durationTicks <= 0) continue;
     const first = barIndexAt(bars, note.startTick);
-    // The bar of the last sounding tick: a note that ends exactly on a bar line does not reach into it.
-    const last = barIndexAt(bars, note.startTick + note.durationTicks - 1e-9);
+    const end = note.startTick + note.durationTicks;
+    let last = barIndexAt(bars, end);
+    // A note that ends exactly on a bar line does not reach into that bar.
+    if (last > first && bars[last].startTick >= end) last--;
     for (let i = first; i <= last; i++) sounding[i] = true;
   }
   return sounding.filter((s) => !s).length / bars.length;
