@@ -62,7 +62,14 @@ describe('openLibrary: migrations', () => {
       const tables = library.db
         .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         .all() as { name: string; sql: string }[];
-      expect(tables.map((t) => t.name)).toEqual(['checkpoints', 'corpora', 'generations', 'models', 'pieces']);
+      expect(tables.map((t) => t.name)).toEqual([
+        'checkpoints',
+        'corpora',
+        'generations',
+        'models',
+        'pieces',
+        'training_leases',
+      ]);
       for (const t of tables) expect(t.sql).toMatch(/STRICT$/);
     } finally {
       library.close();

@@ -114,6 +114,7 @@ export const trainCommand: CliCommand = {
           engine,
           threads: threads ?? 'auto',
           resume: values.resume ?? false,
+          ownerLabel: 'etude train',
         },
         { signal: ctx.signal, onProgress: (p) => bar.update(p) },
       );

@@ -38,7 +38,7 @@ port.on('message', (message: ImportWorkerRequest) => {
         continue;
       }
       const piece = pieceFromMidi(bytes, item, contentHash, melodySource);
-      transfer.push(piece.melodyTokens.buffer as ArrayBuffer);
+      if (piece.melodyTokens) transfer.push(piece.melodyTokens.buffer as ArrayBuffer);
       results.push({ index: item.index, kind: 'piece', piece });
     } catch (err) {
       results.push({ index: item.index, kind: 'failure', failure: toImportFailure(item.path, err) });

@@ -73,7 +73,9 @@ export function createGenerationsRepository({ db, now }: RepositoryContext): Gen
   const favourite = db.prepare<[number, number], GenerationDbRow>(
     'UPDATE generations SET favourite = ? WHERE id = ? RETURNING *',
   );
-  const rename = db.prepare<[string, number], GenerationDbRow>('UPDATE generations SET name = ? WHERE id = ? RETURNING *');
+  const rename = db.prepare<[string, number], GenerationDbRow>(
+    'UPDATE generations SET name = ? WHERE id = ? RETURNING *',
+  );
   const remove = db.prepare<[number]>('DELETE FROM generations WHERE id = ?');
 
   return {
