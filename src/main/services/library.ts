@@ -77,6 +77,15 @@ export function countPiecesOfCorpus(library: LibraryHandle, corpusName: string):
   return library.pieces.countPieces(library.corpora.requireCorpusByName(corpusName).id);
 }
 
+/** The first piece of a named corpus that has a melody (name and tokens), if any. @throws NotFoundError */
+export function firstMelodyOfCorpus(
+  library: LibraryHandle,
+  corpusName: string,
+): { name: string; tokens: Uint8Array } | undefined {
+  const [first] = library.pieces.getMelodyTokens(library.corpora.requireCorpusByName(corpusName).id);
+  return first ? { name: first.name, tokens: first.tokens } : undefined;
+}
+
 /** One page of a corpus' pieces in contract shape. @throws NotFoundError */
 export function listPiecesPage(
   library: LibraryHandle,
