@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLibrary, type Library, type NewPiece } from '../../src/main/db';
 import { deleteModel, listLibraryModels, renameModel } from '../../src/main/services/models';
+import { trainModel } from '../../src/main/services/training';
+import { seedMelodyPieces } from './helpers/seedPieces';
 import {
   acquireTrainingLease,
   isLeaseLive,
@@ -150,4 +152,47 @@ describe('training leases', () => {
     }
     expect(a.trainingLeases.get(model.id)).toBeUndefined();
   });
+});
+
+describe('training a corpus with piano-roll-only pieces', () => {
+  it('skips them for the melody model, says how many, and leaves no lease behind', async () => {
+    const library = openLibrary(path.join(dir, 'library.db'));
+    try {
+      const rolls = library.corpora.createCorpus('Rolls');
+      library.pieces.insertPieces(rolls.id, [
+        melodyPiece('r1', 'r1', null, [[60], [64]]),
+        melodyPiece('r2', 'r2', null, [[62]]),
+      ]);
+      await expect(
+        trainModel(library, { corpusName: 'Rolls', modelName: 'x', engine: 'wasm', threads: 1 }),
+      ).rejects.toThrow('The corpus "Rolls" has no piece with a melody (2 piano-roll-only pieces skipped)');
+      expect(library.models.listModels()).toEqual([]);
+
+      const mixed = library.corpora.createCorpus('Mixed');
+      library.pieces.insertPieces(mixed.id, [
+        ...seedMelodyPieces(6, 200),
+        melodyPiece('roll', 'roll', null, [[60, 64], [67]]),
+      ]);
+      const details: string[] = [];
+      const result = await trainModel(
+        library,
+        {
+          corpusName: 'Mixed',
+          modelName: 'Tiny',
+          spec: { embeddingDim: 4, hiddenSize: 8, layers: 1, window: 8 },
+          training: { epochs: 1 },
+          engine: 'wasm',
+          threads: 1,
+          ownerLabel: 'a test',
+        },
+        { onProgress: (p) => p.detail && details.push(p.detail) },
+      );
+      expect(result.skippedNoMelody).toBe(1);
+      expect(details[0]).toBe('6 pieces (1 without a melody skipped by the melody model)');
+      expect(library.trainingLeases.list()).toEqual([]);
+      expect(listLibraryModels(library).find((m) => m.name === 'Tiny')?.status).toBe('ready');
+    } finally {
+      library.close();
+    }
+  }, 60_000);
 });

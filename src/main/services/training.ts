@@ -65,6 +65,8 @@ export interface TrainResult {
   sequencesPerSec: number;
   trainWindows: number;
   validWindows: number;
+  /** Pieces of the corpus without a melody (piano roll only), which the melody model skipped. */
+  skippedNoMelody: number;
 }
 
 /** A training request that cannot start, or a run that failed inside the worker. */
@@ -375,6 +377,7 @@ export async function trainModel(
     sequencesPerSec: summary.sequencesPerSec,
     trainWindows: summary.trainWindows,
     validWindows: summary.validWindows,
+    skippedNoMelody,
   };
 }
 
