@@ -47,7 +47,9 @@ export const corporaCommand: CliCommand = {
       return 0;
     }
     if (corpora.length === 0) {
-      ctx.out(`No corpora yet in ${libraryLocation(ctx.library())}. Import some with: etude import <folder> --corpus NAME`);
+      ctx.out(
+        `No corpora yet in ${libraryLocation(ctx.library())}. Import some with: etude import <folder> --corpus NAME`,
+      );
       return 0;
     }
     const nameWidth = Math.max(6, ...corpora.map((c) => c.name.length));
