@@ -12,7 +12,7 @@ import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
 import type { ModelId, ModelRow } from '../db/types';
 import { DEFAULT_MODEL_ID, modelDto } from './dto';
-import { assertNotTraining, liveLeases } from './trainingLease';
+import { assertNotTraining, isLeaseLive, liveLeases, ModelTrainingError } from './trainingLease';
 
 /** A model named by the door: its contract id (the app and studio) or its name (the CLI). */
 export type ModelRef = { id: string } | { name: string };
@@ -61,8 +61,10 @@ export function listLibraryModels(library: Library): ModelDto[] {
 export function deleteModel(library: Library, ref: ModelRef): ModelRow {
   if (isDefaultRef(ref)) throw new BuiltinModelError('deleted');
   const row = requireModel(library, ref);
-  assertNotTraining(library, row, 'delete');
-  if (!library.models.deleteModel(row.id)) throw new NotFoundError('model', row.id);
+  // Checked and deleted under one write lock, so a trainer starting meanwhile cannot lose its model.
+  const result = library.trainingLeases.deleteModelUnlessHeld(row.id, (lease) => isLeaseLive(lease));
+  if (result.holder) throw new ModelTrainingError(row.name, result.holder, 'delete');
+  if (!result.deleted) throw new NotFoundError('model', row.id);
   return row;
 }
 

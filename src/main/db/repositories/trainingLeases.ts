@@ -31,6 +31,14 @@ export interface TrainingLeasesRepository {
    * `isLive(existing)` is false, writes `lease` and answers acquired; else answers the live holder.
    */
   acquire(lease: NewTrainingLease, isLive: (existing: TrainingLease) => boolean): AcquireLeaseResult;
+  /**
+   * Deletes the model (and, by cascade, its checkpoints and lease) unless a live lease holds it, in one IMMEDIATE
+   * transaction: a trainer cannot take the lease between the check and the delete.
+   */
+  deleteModelUnlessHeld(
+    modelId: ModelId,
+    isLive: (existing: TrainingLease) => boolean,
+  ): { deleted: boolean; holder?: TrainingLease };
   /** Moves heartbeat_at to now; false when the lease is no longer this token's (taken over or cleared). */
   renew(modelId: ModelId, token: string): boolean;
   /** Deletes the lease if it is still this token's. */
@@ -88,8 +96,19 @@ export function createTrainingLeasesRepository({ db, now }: RepositoryContext): 
     },
   );
 
+  const deleteModel = db.prepare<[number]>('DELETE FROM models WHERE id = ?');
+  const deleteTx = db.transaction((modelId: ModelId, isLive: (existing: TrainingLease) => boolean) => {
+    const current = byModel.get(modelId);
+    if (current) {
+      const holder = toLease(current);
+      if (isLive(holder)) return { deleted: false, holder };
+    }
+    return { deleted: deleteModel.run(modelId).changes > 0 };
+  });
+
   return {
     acquire: (lease, isLive) => acquireTx.immediate(lease, isLive),
+    deleteModelUnlessHeld: (modelId, isLive) => deleteTx.immediate(modelId, isLive),
     renew: (modelId, token) => heartbeat.run(now(), modelId, token).changes > 0,
     release: (modelId, token) => remove.run(modelId, token).changes > 0,
     get(modelId) {
