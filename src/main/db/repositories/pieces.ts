@@ -93,6 +93,8 @@ export interface PiecesRepository {
   getMelodyTokens(corpusId: CorpusId): MelodyTokensRow[];
   /** Pieces of a corpus with no melody (a piano roll only): what the melody model skips. */
   countPiecesWithoutMelody(corpusId: CorpusId): number;
+  /** Pieces of a corpus per source format. */
+  countByFormat(corpusId: CorpusId): Partial<Record<PieceFormat, number>>;
   deletePiece(id: PieceId): boolean;
 }
 
@@ -125,6 +127,9 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
   const countNoMelody = db
     .prepare<[number], number>('SELECT COUNT(*) FROM pieces WHERE corpus_id = ? AND melody_tokens IS NULL')
     .pluck();
+  const byFormat = db.prepare<[number], { format: PieceFormat; n: number }>(
+    'SELECT format, COUNT(*) AS n FROM pieces WHERE corpus_id = ? GROUP BY format',
+  );
   const remove = db.prepare<[number]>('DELETE FROM pieces WHERE id = ?');
 
   const insertBatch = db.transaction((corpusId: CorpusId, pieces: readonly NewPiece[]): InsertPiecesResult => {
@@ -223,6 +228,9 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
     },
     countPiecesWithoutMelody(corpusId) {
       return countNoMelody.get(corpusId) as unknown as number;
+    },
+    countByFormat(corpusId) {
+      return Object.fromEntries(byFormat.all(corpusId).map((r) => [r.format, r.n]));
     },
     deletePiece(id) {
       return remove.run(id).changes > 0;
