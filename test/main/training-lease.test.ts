@@ -122,6 +122,25 @@ describe('training leases', () => {
     expect(b.models.getModel(model.id)).toBeUndefined();
   });
 
+  it('the heartbeat never waits for the write lock: busy while another connection writes, renewed after', () => {
+    const model = newModel(a, 'Polkas');
+    const held = acquireTrainingLease(b, model, 'the studio');
+    try {
+      a.db.prepare('BEGIN IMMEDIATE').run();
+      const startMs = performance.now();
+      expect(b.trainingLeases.renew(model.id, held.lease.token)).toBe('busy');
+      // busy_timeout is 5 s on this connection: answering at once proves the beat did not wait for the lock.
+      expect(performance.now() - startMs).toBeLessThan(1000);
+      expect(b.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+      a.db.prepare('COMMIT').run();
+      expect(b.trainingLeases.renew(model.id, held.lease.token)).toBe('renewed');
+      expect(b.trainingLeases.renew(model.id, 'another run')).toBe('lost');
+    } finally {
+      if (a.db.inTransaction) a.db.prepare('ROLLBACK').run();
+      held.release();
+    }
+  });
+
   it('a lease whose heartbeat is stale, or whose process is gone, no longer holds the model', () => {
     const model = a.models.createModel({ name: 'Jigs', spec: {}, training: {}, corpusId: null, engine: 'wasm' });
     const base = {

@@ -104,9 +104,11 @@ export function acquireTrainingLease(library: Library, model: ModelRow, ownerLab
   let released = false;
   const timer = setInterval(() => {
     try {
-      library.trainingLeases.renew(lease.modelId, lease.token);
+      // 'busy' (a checkpoint commit holds the lock) skips one beat; the lease goes stale only after several.
+      if (library.trainingLeases.renew(lease.modelId, lease.token) === 'lost') clearInterval(timer);
     } catch {
-      // A busy or closed library skips one beat; the lease goes stale only after several.
+      // A closed library: the lease goes stale on its own.
+      clearInterval(timer);
     }
   }, LEASE_HEARTBEAT_MS);
   timer.unref();

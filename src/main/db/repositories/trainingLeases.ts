@@ -39,8 +39,13 @@ export interface TrainingLeasesRepository {
     modelId: ModelId,
     isLive: (existing: TrainingLease) => boolean,
   ): { deleted: boolean; holder?: TrainingLease };
-  /** Moves heartbeat_at to now; false when the lease is no longer this token's (taken over or cleared). */
-  renew(modelId: ModelId, token: string): boolean;
+  /**
+   * Moves heartbeat_at to now without waiting for the write lock: 'busy' when another connection holds it (the
+   * training worker committing a checkpoint; the caller tries again at the next beat), 'lost' when the lease is no
+   * longer this token's (taken over or cleared). Never waiting is the point: the heartbeat runs on the thread that
+   * serves IPC, which must not stall behind a 13 MB commit.
+   */
+  renew(modelId: ModelId, token: string): 'renewed' | 'busy' | 'lost';
   /** Deletes the lease if it is still this token's. */
   release(modelId: ModelId, token: string): boolean;
   get(modelId: ModelId): TrainingLease | undefined;
@@ -109,7 +114,18 @@ export function createTrainingLeasesRepository({ db, now }: RepositoryContext): 
   return {
     acquire: (lease, isLive) => acquireTx.immediate(lease, isLive),
     deleteModelUnlessHeld: (modelId, isLive) => deleteTx.immediate(modelId, isLive),
-    renew: (modelId, token) => heartbeat.run(now(), modelId, token).changes > 0,
+    renew(modelId, token) {
+      const previous = db.pragma('busy_timeout', { simple: true }) as number;
+      db.pragma('busy_timeout = 0');
+      try {
+        return heartbeat.run(now(), modelId, token).changes > 0 ? 'renewed' : 'lost';
+      } catch (err) {
+        if (String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) return 'busy';
+        throw err;
+      } finally {
+        db.pragma(`busy_timeout = ${previous}`);
+      }
+    },
     release: (modelId, token) => remove.run(modelId, token).changes > 0,
     get(modelId) {
       const row = byModel.get(modelId);
