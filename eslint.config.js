@@ -3,6 +3,51 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
+import boundaries from './eslint-rules/boundaries.js';
+
+/** Node built-ins, however they are spelt. */
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'url', 'v8', 'crypto', 'util'];
+
+/**
+ * The house's floors (issue #12, STYLE.md §1): each zone says what a folder may not import; relative paths are
+ * resolved, so the depth of the importing file does not matter (eslint-rules/boundaries.js).
+ */
+export const BOUNDARY_ZONES = [
+  {
+    target: 'src/cli',
+    forbidden: ['src/main/db'],
+    message: 'The CLI calls the services (src/main/services), never the database layer',
+  },
+  {
+    target: 'src/main/services',
+    forbidden: ['src/main/workers'],
+    message: 'Services start workers by URL (new URL(..., import.meta.url)); they never import src/main/workers',
+  },
+  {
+    target: 'src/main/services',
+    forbidden: ['src/main/ipc'],
+    message: 'Services never import src/main/ipc: the handlers import the services, not the reverse',
+  },
+  {
+    target: 'src/core',
+    insideOnly: true,
+    message: 'src/core imports nothing outside src/core (it runs in Node, a worker and the renderer)',
+  },
+  {
+    target: 'src/core',
+    forbiddenModules: ['electron', 'better-sqlite3', 'svelte', 'svelte/*', 'tone', 'ws'],
+    message: 'src/core imports no app, database, UI or audio package',
+  },
+  {
+    // The engine seam is where core meets its platform: the wasm Node loader (fs, v8 flags, a child probe), the
+    // worker-thread kernel pool and the native (tfjs-node) probe pick Node or browser at run time. Everything else in
+    // core stays portable.
+    target: 'src/core',
+    except: ['src/core/engine'],
+    forbiddenModules: nodeBuiltins,
+    message: 'src/core stays portable: only src/core/engine (the platform seam) may import Node built-ins',
+  },
+];
 
 const nodeOnly = [
   'electron',
@@ -43,6 +88,11 @@ export default tseslint.config(
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+  },
+  {
+    files: ['src/**/*.ts', 'src/**/*.mts', 'src/**/*.js', 'src/**/*.mjs'],
+    plugins: { etude: { rules: { boundaries } } },
+    rules: { 'etude/boundaries': ['error', BOUNDARY_ZONES] },
   },
   {
     // The shared contract is types + zod only: both sides import it.

@@ -7,9 +7,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Library } from '../main/db/open';
-import type { SlowQueryLogger } from '../main/db/timing';
-import { openUserLibrary } from '../main/services/library';
+import { openUserLibrary, type LibraryHandle, type SlowQueryLogger } from '../main/services/library';
 import { resolveDataDir } from '../main/services/paths';
 import { COMMANDS, type CommandEntry } from './commands';
 import { UsageError, type CliCommand, type CliContext } from './types';
@@ -95,7 +93,7 @@ export function parseGlobalArgs(argv: readonly string[]): GlobalArgs {
 /** Runs the CLI; returns the exit code. Exported for tests that want to call it in-process. */
 export async function main(argv: readonly string[], commands: readonly CommandEntry[] = COMMANDS): Promise<number> {
   const controller = new AbortController();
-  let library: Library | undefined;
+  let library: LibraryHandle | undefined;
   let firstSignalMs = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     // Ctrl-C reaches both bin/etude.mjs and us and the shim forwards it too: ignore a repeat within

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-import type { Library } from '../main/db/open';
+import type { LibraryHandle } from '../main/services/library';
 
 /** What a command gets besides its own arguments. One per CLI run. */
 export interface CliContext {
   /** The --data-dir flag, if given (else ETUDE_DATA_DIR, else the OS default). */
   dataDirFlag?: string;
   /** Opens the library on first call (creating the data folder) and returns the same one after. */
-  library(): Library;
+  library(): LibraryHandle;
   /** The resolved data folder (opens nothing). */
   dataDir(): string;
   /** Fires on Ctrl-C (SIGINT) or SIGTERM: long commands cancel at their next boundary. */

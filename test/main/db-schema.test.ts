@@ -15,8 +15,9 @@ const SCHEMA_SNAPSHOT = [
   'CREATE INDEX generations_checkpoint ON generations (checkpoint_id)',
   'CREATE INDEX generations_model ON generations (model_id, created_at)',
   "CREATE TABLE models (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, spec_json TEXT NOT NULL, training_json TEXT NOT NULL, corpus_id INTEGER REFERENCES corpora(id) ON DELETE SET NULL, engine TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('training', 'ready', 'failed', 'cancelled')), metrics_json TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT",
-  "CREATE TABLE pieces (id INTEGER PRIMARY KEY, corpus_id INTEGER NOT NULL REFERENCES corpora(id) ON DELETE CASCADE, name TEXT NOT NULL, source_path TEXT, content_hash TEXT NOT NULL, format TEXT NOT NULL CHECK (format IN ('midi', 'token-melody', 'pianoroll-json')), split TEXT CHECK (split IS NULL OR split IN ('train', 'valid', 'test')), metadata_json TEXT NOT NULL, sequence_json TEXT, melody_tokens BLOB NOT NULL, pianoroll_json TEXT, note_count INTEGER NOT NULL, sixteenths INTEGER NOT NULL, created_at INTEGER NOT NULL, UNIQUE (corpus_id, content_hash)) STRICT",
+  "CREATE TABLE \"pieces\" (id INTEGER PRIMARY KEY, corpus_id INTEGER NOT NULL REFERENCES corpora(id) ON DELETE CASCADE, name TEXT NOT NULL, source_path TEXT, content_hash TEXT NOT NULL, format TEXT NOT NULL CHECK (format IN ('midi', 'token-melody', 'pianoroll-json')), split TEXT CHECK (split IS NULL OR split IN ('train', 'valid', 'test')), metadata_json TEXT NOT NULL, sequence_json TEXT, melody_tokens BLOB, pianoroll_json TEXT, note_count INTEGER NOT NULL, sixteenths INTEGER NOT NULL, created_at INTEGER NOT NULL, UNIQUE (corpus_id, content_hash)) STRICT",
   'CREATE INDEX pieces_corpus_name ON pieces (corpus_id, name)',
+  'CREATE TABLE training_leases (model_id INTEGER PRIMARY KEY REFERENCES models(id) ON DELETE CASCADE, token TEXT NOT NULL, owner_pid INTEGER NOT NULL, owner_host TEXT NOT NULL, owner_label TEXT NOT NULL, started_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL) STRICT',
 ];
 
 describe('schema guard', () => {
@@ -49,7 +50,10 @@ describe('schema guard', () => {
           .map((r) => r.detail)
           .join(' | ');
       const queries: [string, unknown[]][] = [
-        ['SELECT id, name, split, melody_tokens FROM pieces WHERE corpus_id = ? ORDER BY id', [1]],
+        [
+          'SELECT id, name, split, melody_tokens FROM pieces WHERE corpus_id = ? AND melody_tokens IS NOT NULL ORDER BY id',
+          [1],
+        ],
         ['SELECT content_hash FROM pieces WHERE corpus_id = ?', [1]],
         ['SELECT id FROM pieces WHERE corpus_id = ? AND name = ? ORDER BY id', [1, 'x']],
         ['SELECT * FROM checkpoints WHERE model_id = ? ORDER BY id DESC LIMIT 1', [1]],

@@ -62,7 +62,14 @@ describe('openLibrary: migrations', () => {
       const tables = library.db
         .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         .all() as { name: string; sql: string }[];
-      expect(tables.map((t) => t.name)).toEqual(['checkpoints', 'corpora', 'generations', 'models', 'pieces']);
+      expect(tables.map((t) => t.name)).toEqual([
+        'checkpoints',
+        'corpora',
+        'generations',
+        'models',
+        'pieces',
+        'training_leases',
+      ]);
       for (const t of tables) expect(t.sql).toMatch(/STRICT$/);
     } finally {
       library.close();
@@ -261,8 +268,8 @@ describe('repositories', () => {
     expect(got.sequence).toEqual(seq);
     expect(got.split).toBe('valid');
     expect(got.pianoRollFrames).toEqual([[60, 64], []]);
-    expect(Array.from(got.melodyTokens)).toEqual([60, 128]);
-    expect(got.melodyTokens.constructor).toBe(Uint8Array);
+    expect(Array.from(got.melodyTokens!)).toEqual([60, 128]);
+    expect(got.melodyTokens!.constructor).toBe(Uint8Array);
     expect(library.pieces.resolvePiece(c.id, 'tune').id).toBe(inserted[0].id);
     expect(library.pieces.resolvePiece(c.id, String(inserted[1].id)).name).toBe('dup');
     expect(() => library.pieces.resolvePiece(c.id, 'dup')).toThrow(AmbiguousNameError);

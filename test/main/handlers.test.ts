@@ -12,6 +12,7 @@ import {
   type Handlers,
 } from '../../src/main/ipc/handlers';
 import { createAppServices, type AppServices } from '../../src/main/services/app';
+import { acquireTrainingLease } from '../../src/main/services/trainingLease';
 import { createStudioDoor } from '../../src/studio/exportsDoor';
 import { MAX_IMPORT_FILE_BYTES } from '../../src/shared/dto';
 import type { EventPayload } from '../../src/shared/ipc';
@@ -238,10 +239,22 @@ describe('handlers call services and map errors to codes', () => {
       // Stands in for the worker-backed trainer: registers the model, reports progress, waits for cancel.
       trainer: async (library, request, job) => {
         seenRequest = request;
-        library.models.createModel({ name: request.modelName, spec: {}, training: {}, corpusId: null, engine: 'wasm' });
-        job.onProgress({ phase: 'epoch', current: 0, total: 10, epoch: 1, epochs: 10 });
-        await new Promise<void>((resolve) => job.signal.addEventListener('abort', () => resolve()));
-        throw Object.assign(new Error('cancelled'), { name: 'CancelledError' });
+        // Like the real trainer, it holds the model's training lease while it runs: that is what every door checks.
+        const model = library.models.createModel({
+          name: request.modelName,
+          spec: {},
+          training: {},
+          corpusId: null,
+          engine: 'wasm',
+        });
+        const lease = acquireTrainingLease(library, model, 'a test trainer');
+        try {
+          job.onProgress({ phase: 'epoch', current: 0, total: 10, epoch: 1, epochs: 10 });
+          await new Promise<void>((resolve) => job.signal.addEventListener('abort', () => resolve()));
+          throw Object.assign(new Error('cancelled'), { name: 'CancelledError' });
+        } finally {
+          lease.release();
+        }
       },
     });
     try {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ENGINE_CHOICES, isEngineChoice } from '../../core/engine/select';
 import { CancelledError } from '../../core/jobs/progress';
 import { importPaths } from '../../main/services/importService';
+import { firstMelodyOfCorpus } from '../../main/services/library';
 import { trainModel } from '../../main/services/training';
 import { bundledDefaultModelPath, generateFromLibrary, type SeedInput } from '../../main/services/generation';
 import { parseCommandArgs } from '../args';
@@ -59,8 +60,8 @@ export const composeCommand: CliCommand = {
         `Imported into "${corpusName}": ${report.imported} new, ${report.duplicates} already there, ${report.failed.length} failed`,
       );
       for (const f of report.failed) ctx.out(`  failed ${f.code}: ${f.path}: ${f.reason}`);
-      const rows = library.pieces.getMelodyTokens(report.corpus.id);
-      if (rows.length === 0)
+      const firstMelody = firstMelodyOfCorpus(library, report.corpus.name);
+      if (!firstMelody)
         throw new UsageError(`compose: nothing could be imported from ${positionals.join(', ')}`, 'compose');
 
       const defaultPath = bundledDefaultModelPath();
@@ -85,7 +86,7 @@ export const composeCommand: CliCommand = {
       // Start like the first piece: its first bar, unless --seed-notes says otherwise.
       let seed: SeedInput | undefined = flags.seed;
       if (!seed) {
-        const tokens = Array.from(rows[0].tokens);
+        const tokens = Array.from(firstMelody.tokens);
         let start = 0;
         while (start < tokens.length && tokens[start] === 129) start++;
         const opening = tokens.slice(start, start + 16);
@@ -106,7 +107,7 @@ export const composeCommand: CliCommand = {
         { signal: ctx.signal },
       );
       ctx.out(
-        `Composed ${generated.variations.length} melody(ies) with "${modelName}" from ${generated.seedDescription === '16 tokens' ? `the first bar of ${rows[0].name}` : generated.seedDescription}:`,
+        `Composed ${generated.variations.length} melody(ies) with "${modelName}" from ${generated.seedDescription === '16 tokens' ? `the first bar of ${firstMelody.name}` : generated.seedDescription}:`,
       );
       writeVariations(generated, path.resolve(ctx.cwd, values.out ?? '.'), ctx, flags.randomSeed);
       return 0;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { listCorpora } from '../../main/services/library';
+import { deleteCorpus, libraryLocation, listCorpora, renameCorpus } from '../../main/services/library';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliCommand } from '../types';
 
@@ -20,8 +20,7 @@ export const corporaCommand: CliCommand = {
     const [action, ...rest] = positionals;
     if (action === 'rename') {
       if (rest.length !== 2) throw new UsageError('corpora rename: give the old and the new name', 'corpora');
-      const library = ctx.library();
-      const renamed = library.corpora.renameCorpus(library.corpora.requireCorpusByName(rest[0]).id, rest[1]);
+      const renamed = renameCorpus(ctx.library(), rest[0], rest[1]);
       ctx.out(`renamed "${rest[0]}" to "${renamed.name}"`);
       return 0;
     }
@@ -32,11 +31,8 @@ export const corporaCommand: CliCommand = {
           `corpora delete: this removes "${rest[0]}" and all its pieces; add --yes to confirm`,
           'corpora',
         );
-      const library = ctx.library();
-      const corpus = library.corpora.requireCorpusByName(rest[0]);
-      const pieces = library.pieces.countPieces(corpus.id);
-      library.corpora.deleteCorpus(corpus.id);
-      ctx.out(`deleted "${corpus.name}" (${pieces} pieces)`);
+      const deleted = deleteCorpus(ctx.library(), rest[0]);
+      ctx.out(`deleted "${deleted.name}" (${deleted.pieces} pieces)`);
       return 0;
     }
     if (action !== undefined)
@@ -51,7 +47,9 @@ export const corporaCommand: CliCommand = {
       return 0;
     }
     if (corpora.length === 0) {
-      ctx.out(`No corpora yet in ${ctx.library().path}. Import some with: etude import <folder> --corpus NAME`);
+      ctx.out(
+        `No corpora yet in ${libraryLocation(ctx.library())}. Import some with: etude import <folder> --corpus NAME`,
+      );
       return 0;
     }
     const nameWidth = Math.max(6, ...corpora.map((c) => c.name.length));

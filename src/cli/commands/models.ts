@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-import { existsSync, readFileSync } from 'node:fs';
-import { readCheckpointHeader } from '../../core/model/checkpoint';
+import { existsSync } from 'node:fs';
 import { bundledDefaultModelPath } from '../../main/services/generation';
+import { bundledModelDto, deleteModel, listLibraryModels, renameModel } from '../../main/services/models';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliCommand } from '../types';
 
@@ -9,32 +9,45 @@ const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '-');
 
 export const modelsCommand: CliCommand = {
   name: 'models',
-  summary: 'List trained models and the bundled default',
+  summary: 'List trained models and the bundled default; rename or delete one',
   usage: `etude models
+       etude models rename OLD NEW
+       etude models delete NAME
 
-  One line per model: name, status, epochs, loss, validation loss, engine, corpus.`,
+  One line per model: name, status, epochs, loss, validation loss, engine, corpus. A model that is training (here or
+  in another Etude process on the same library) shows as training and cannot be renamed or deleted.`,
   async run(args, ctx) {
     const { positionals } = parseCommandArgs('models', args, {});
-    if (positionals.length) throw new UsageError('models: takes no arguments', 'models');
-    const library = ctx.library();
-    const corpora = new Map(library.corpora.listCorpora().map((c) => [c.id as number, c.name]));
+    const [action, ...rest] = positionals;
+    if (action === 'delete') {
+      if (rest.length !== 1) throw new UsageError('models delete: give one model name', 'models');
+      const deleted = deleteModel(ctx.library(), { name: rest[0] });
+      ctx.out(`deleted "${deleted.name}" and its checkpoints (its generations are kept)`);
+      return 0;
+    }
+    if (action === 'rename') {
+      if (rest.length !== 2) throw new UsageError('models rename: give the old and the new name', 'models');
+      const renamed = renameModel(ctx.library(), { name: rest[0] }, rest[1]);
+      ctx.out(`renamed "${rest[0]}" to "${renamed.name}"`);
+      return 0;
+    }
+    if (action !== undefined)
+      throw new UsageError(`models: unknown action "${action}" (rename, delete, or nothing to list)`, 'models');
     const lines: string[] = [];
     const defaultPath = bundledDefaultModelPath();
     if (existsSync(defaultPath)) {
-      try {
-        const h = readCheckpointHeader(new Uint8Array(readFileSync(defaultPath)));
-        lines.push(
-          `default (bundled)  ready  epochs ${h.epoch}  loss ${fmt(h.metrics.loss)}  val ${fmt(h.metrics.valLoss)}  ${h.engine}  JSB chorales (soprano)`,
-        );
-      } catch (err) {
-        lines.push(`default (bundled)  unreadable: ${(err as Error).message}`);
-      }
-    }
-    for (const m of library.models.listModels()) {
-      const metrics = (m.metrics ?? {}) as Record<string, unknown>;
-      const corpus = m.corpusId === null ? '-' : (corpora.get(m.corpusId as number) ?? '-');
+      const d = bundledModelDto(defaultPath);
+      const m = d.metrics ?? {};
       lines.push(
-        `${m.name}  ${m.status}  epochs ${typeof metrics.epoch === 'number' ? metrics.epoch : 0}  loss ${fmt(metrics.loss)}  val ${fmt(metrics.valLoss)}  ${m.engine}  ${corpus}`,
+        d.status === 'ready'
+          ? `default (bundled)  ready  epochs ${typeof m.epoch === 'number' ? m.epoch : 0}  loss ${fmt(m.loss)}  val ${fmt(m.valLoss)}  ${d.engine}  JSB chorales (soprano)`
+          : `default (bundled)  unreadable: ${String(m.error)}`,
+      );
+    }
+    for (const m of listLibraryModels(ctx.library())) {
+      const metrics = m.metrics ?? {};
+      lines.push(
+        `${m.name}  ${m.status}  epochs ${typeof metrics.epoch === 'number' ? metrics.epoch : 0}  loss ${fmt(metrics.loss)}  val ${fmt(metrics.valLoss)}  ${m.engine ?? ''}  ${m.corpusName ?? '-'}`,
       );
     }
     if (lines.length === 0) ctx.out('No models yet: train one with `etude train CORPUS --model NAME`.');

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { listPiecesOfCorpus } from '../../main/services/library';
+import { countPiecesOfCorpus, listPiecesOfCorpus } from '../../main/services/library';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliCommand } from '../types';
 
@@ -33,7 +33,7 @@ export const piecesCommand: CliCommand = {
       ctx.out(JSON.stringify(pieces));
       return 0;
     }
-    const total = library.pieces.countPieces(library.corpora.requireCorpusByName(positionals[0]).id);
+    const total = countPiecesOfCorpus(library, positionals[0]);
     ctx.out(
       `${'id'.padStart(7)}  ${'format'.padEnd(14)}  ${'split'.padEnd(5)}  ${'notes'.padStart(6)}  ${'16ths'.padStart(6)}  name`,
     );

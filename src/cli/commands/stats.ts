@@ -38,6 +38,10 @@ export const statsCommand: CliCommand = {
             .join(', ') || 'none'
         })`,
       );
+      if (stats.piecesWithoutMelody > 0)
+        ctx.out(
+          `                  ${stats.piecesWithoutMelody} without a melody (piano roll only) left out of the melody statistics`,
+        );
       const splitText = Object.entries(stats.splits)
         .map(([s, n]) => `${n} ${s}`)
         .join(', ');

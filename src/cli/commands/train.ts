@@ -37,6 +37,10 @@ export function printTrainSummary(result: TrainResult, ctx: CliContext, verb = '
   ctx.out(
     `  ${result.trainWindows} training / ${result.validWindows} validation windows; ${(result.elapsedMs / 1000).toFixed(1)} s, ${result.sequencesPerSec.toFixed(0)} sequences/s`,
   );
+  if (result.skippedNoMelody > 0)
+    ctx.out(
+      `  ${result.skippedNoMelody} piece${result.skippedNoMelody === 1 ? '' : 's'} without a melody (piano roll only) skipped by the melody model`,
+    );
   ctx.out(`  ${engineLine(result.engine)}`);
 }
 
@@ -114,6 +118,7 @@ export const trainCommand: CliCommand = {
           engine,
           threads: threads ?? 'auto',
           resume: values.resume ?? false,
+          ownerLabel: 'etude train',
         },
         { signal: ctx.signal, onProgress: (p) => bar.update(p) },
       );

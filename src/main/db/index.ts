@@ -11,4 +11,10 @@ export type { ModelsRepository, NewModel, ModelPatch } from './repositories/mode
 export type { CheckpointsRepository, NewCheckpoint } from './repositories/checkpoints';
 export { sha256Hex } from './repositories/checkpoints';
 export type { GenerationsRepository, NewGeneration, ListGenerationsOptions } from './repositories/generations';
+export type {
+  AcquireLeaseResult,
+  NewTrainingLease,
+  TrainingLease,
+  TrainingLeasesRepository,
+} from './repositories/trainingLeases';
 export type { SlowQuery, SlowQueryLogger } from './timing';

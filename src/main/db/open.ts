@@ -10,6 +10,7 @@ import { createCorporaRepository, type CorporaRepository } from './repositories/
 import { createGenerationsRepository, type GenerationsRepository } from './repositories/generations';
 import { createModelsRepository, type ModelsRepository } from './repositories/models';
 import { createPiecesRepository, type PiecesRepository } from './repositories/pieces';
+import { createTrainingLeasesRepository, type TrainingLeasesRepository } from './repositories/trainingLeases';
 import { createTimer, logSlowQueryToStderr, SLOW_QUERY_MS, type SlowQueryLogger } from './timing';
 
 /** The open library: one connection, the repositories built on it, and where it lives. */
@@ -23,6 +24,8 @@ export interface Library {
   readonly models: ModelsRepository;
   readonly checkpoints: CheckpointsRepository;
   readonly generations: GenerationsRepository;
+  /** Which model is training, seen by every process (migration 0040). */
+  readonly trainingLeases: TrainingLeasesRepository;
   /** Schema version after opening (= LATEST_SCHEMA_VERSION unless opened with a lower target). */
   readonly schemaVersion: number;
   /** Closes the connection (idempotent). */
@@ -101,6 +104,7 @@ export function openLibrary(dbPath: string, options: OpenLibraryOptions = {}): L
   const models = lazy(() => createModelsRepository(ctx));
   const checkpoints = lazy(() => createCheckpointsRepository(ctx));
   const generations = lazy(() => createGenerationsRepository(ctx));
+  const trainingLeases = lazy(() => createTrainingLeasesRepository(ctx));
   const version = schemaVersion(db);
   return {
     path: dbPath,
@@ -119,6 +123,9 @@ export function openLibrary(dbPath: string, options: OpenLibraryOptions = {}): L
     },
     get generations() {
       return generations();
+    },
+    get trainingLeases() {
+      return trainingLeases();
     },
     schemaVersion: version,
     close() {

@@ -50,7 +50,10 @@ export interface PieceMetadata {
   frameCount?: number;
 }
 
-/** A piece to insert. `melodyTokens` holds one byte per sixteenth (tokens 0..129). */
+/**
+ * A piece to insert. `melodyTokens` holds one byte per sixteenth (tokens 0..129), or null for a piece with a piano
+ * roll and no melody.
+ */
 export interface NewPiece {
   name: string;
   sourcePath: string | null;
@@ -64,7 +67,7 @@ export interface NewPiece {
    * pass this instead of `sequence`; when both are given this wins.
    */
   sequenceJson?: string | null;
-  melodyTokens: Uint8Array;
+  melodyTokens: Uint8Array | null;
   /** Piano-roll frames (lists of sounding pitches) for 'pianoroll-json' pieces. */
   pianoRollFrames: number[][] | null;
   noteCount: number;
@@ -80,7 +83,7 @@ export interface PieceSummary {
   format: PieceFormat;
   split: PieceSplit | null;
   noteCount: number;
-  /** Melody length in sixteenths (= number of melody tokens). */
+  /** Length in sixteenths: the melody's token count, else the piano roll's frame count. */
   sixteenths: number;
   createdAt: EpochMs;
 }
@@ -89,7 +92,8 @@ export interface PieceSummary {
 export interface Piece extends PieceSummary {
   metadata: PieceMetadata;
   sequence: NoteSequence | null;
-  melodyTokens: Uint8Array;
+  /** Null: the piece has a piano roll and no melody. */
+  melodyTokens: Uint8Array | null;
   pianoRollFrames: number[][] | null;
 }
 

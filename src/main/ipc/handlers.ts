@@ -20,50 +20,14 @@ import {
   type ParsedRequest,
 } from '../../shared/ipc';
 import { ERROR_CODES, fail, ok, type Envelope, type ErrorPayload } from '../../shared/errors';
-import type {
-  AppInfoDto,
-  CorpusDto,
-  CorpusStatsDto,
-  GenerationDto,
-  ImportFileDto,
-  JobSnapshotDto,
-  ModelDto,
-  PieceListDto,
-} from '../../shared/dto';
+import type { AppInfoDto } from '../../shared/dto';
+import type { HandlerServices } from '../services/contract';
 
 type MaybePromise<T> = T | Promise<T>;
 
-/** A job event as the contract sends it (kind added so the renderer can route without a lookup). */
-export type ContractJobEvent =
-  | { event: 'job:progress'; payload: EventPayload<'job:progress'> }
-  | { event: 'job:finished'; payload: EventPayload<'job:finished'> };
-
-/**
- * What the handlers need from the application; createAppServices (src/main/services/app.ts)
- * provides it over the real library, job manager, trainer and sampler. Returns contract DTOs.
- */
-export interface HandlerServices {
-  appInfo(): MaybePromise<Omit<AppInfoDto, 'door' | 'capabilities'>>;
-  listCorpora(): MaybePromise<CorpusDto[]>;
-  corpusStats(corpusName: string): MaybePromise<CorpusStatsDto>;
-  renameCorpus(corpusName: string, newName: string): MaybePromise<CorpusDto>;
-  deleteCorpus(corpusName: string): MaybePromise<void>;
-  listPieces(corpusName: string, offset: number, limit: number): MaybePromise<PieceListDto>;
-  /** Starts an import job of uploaded bytes; answers its id at once. */
-  startImportFiles(corpusName: string, files: ImportFileDto[]): MaybePromise<string>;
-  /** Starts an import job of files or folders on disk (paths main chose itself, never the renderer). */
-  startImportPaths(corpusName: string, paths: string[]): MaybePromise<string>;
-  startTraining(request: ParsedRequest<'train:start'>): MaybePromise<string>;
-  cancelJob(jobId: string): MaybePromise<boolean>;
-  listJobs(): MaybePromise<JobSnapshotDto[]>;
-  /** Every job event, already in contract shape. Returns unsubscribe. */
-  subscribeJobEvents(listener: (e: ContractJobEvent) => void): () => void;
-  listModels(): MaybePromise<ModelDto[]>;
-  deleteModel(modelId: string): MaybePromise<void>;
-  generate(request: ParsedRequest<'compose:generate'>): MaybePromise<CallResponse<'compose:generate'>>;
-  listGenerations(request: ParsedRequest<'generations:list'>): MaybePromise<GenerationDto[]>;
-  saveFavourite(generationId: string, name: string, favourite: boolean): MaybePromise<GenerationDto>;
-}
+// The interface lives with the services (the handlers import the services, never the reverse); re-exported for
+// the doors that build handlers.
+export type { ContractJobEvent, HandlerServices } from '../services/contract';
 
 /** What only one door can do. */
 export interface DoorAdapter {

@@ -4,34 +4,24 @@
  * library in the data folder, owns the one JobManager, and answers what the call handlers need
  * (src/main/ipc/handlers.ts HandlerServices) in contract shapes. No Electron here.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { selectEngine } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
-import { readCheckpointHeader } from '../../core/model/checkpoint';
 import { throwIfAborted, type ProgressSink } from '../../core/jobs/progress';
-import type { NoteSequence } from '../../core/music/NoteSequence';
-import type {
-  CorpusDto,
-  CorpusStatsDto,
-  GenerationDto,
-  ImportReportDto,
-  JobSnapshotDto,
-  ModelDto,
-  TrainResultDto,
-} from '../../shared/dto';
-import { ERROR_CODES } from '../../shared/errors';
+import type { ModelDto, TrainResultDto } from '../../shared/dto';
 import type { CallResponse, ParsedRequest } from '../../shared/ipc';
-import { NotFoundError } from '../db/errors';
 import { openLibrary, type Library } from '../db/open';
-import type { CorpusSummary, Generation, GenerationId, ModelId, ModelRow } from '../db/types';
-import type { ContractJobEvent, HandlerServices } from '../ipc/handlers';
-import { JobManager, type JobContext, type JobSnapshot } from '../jobs/JobManager';
+import { JobManager, type JobContext } from '../jobs/JobManager';
+import type { ContractJobEvent, HandlerServices } from './contract';
+import { DEFAULT_MODEL_ID, importReportDto, jobDto } from './dto';
+import { generateFromRequest } from './generation';
+import { listGenerations, saveFavourite } from './generations';
 import { importPaths } from './importService';
 import { importFiles, type UploadedFile } from './importUploads';
+import { corpusStatsDtoOf, deleteCorpus, listCorporaDto, listPiecesPage, renameCorpus } from './library';
+import { bundledModelDto, deleteModel, listLibraryModels } from './models';
 import { ensureDataDir, libraryPath } from './paths';
-import { generateFromRequest } from './generation';
-import { corpusStats } from './stats';
 import { trainFromRequest } from './training';
 
 /** Trains (or resumes) a model; runs off the UI thread (a worker) and stores checkpoints as it goes. */
@@ -76,7 +66,7 @@ export interface AppServices extends HandlerServices {
 /** The bundled model's checkpoint inside resources/. */
 export const DEFAULT_MODEL_RELATIVE_PATH = path.join('default-model', 'default.etude-ckpt');
 /** The id the contract uses for the bundled model. */
-export const DEFAULT_MODEL_ID = 'default';
+export { DEFAULT_MODEL_ID };
 
 /**
  * Starts the work on a later turn of the event loop, so the call that started the job has sent
@@ -118,29 +108,6 @@ function readAppVersion(): string {
   return '0.0.0';
 }
 
-function corpusDto(
-  c: CorpusSummary | (Omit<CorpusSummary, 'pieceCount' | 'totalSixteenths'> & { pieceCount?: number }),
-): CorpusDto {
-  return { id: c.id, name: c.name, pieceCount: c.pieceCount ?? 0, createdAt: c.createdAt, updatedAt: c.updatedAt };
-}
-
-function asRecord(value: unknown): Record<string, unknown> | null {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-}
-
-function notesOf(seq: NoteSequence | null) {
-  const notes = seq?.tracks.flatMap((t) => t.notes) ?? [];
-  return notes
-    .filter((n) => n.durationTicks >= 1)
-    .map((n) => ({
-      pitch: n.pitch,
-      startTick: Math.round(n.startTick),
-      durationTicks: Math.max(1, Math.round(n.durationTicks)),
-      velocity: Math.max(0, Math.min(127, Math.round(n.velocity <= 1 ? n.velocity * 127 : n.velocity))),
-    }))
-    .sort((a, b) => a.startTick - b.startTick || a.pitch - b.pitch);
-}
-
 /**
  * Opens the library and wires the services.
  * @throws DataDirError, LibraryNotOursError, LibraryFromFutureError, LibraryUnreadableError (from opening)
@@ -166,88 +133,9 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const defaultModelDto = (): ModelDto | null => {
     const file = defaultModelPath();
     if (!file) return null;
-    if (defaultModel?.path === file) return defaultModel.dto;
-    const stamp = Math.round(statSync(file).mtimeMs);
-    const dto: ModelDto = {
-      id: DEFAULT_MODEL_ID,
-      name: 'Default model (Bach chorale sopranos)',
-      builtin: true,
-      status: 'ready',
-      engine: null,
-      corpusName: null,
-      spec: {},
-      training: null,
-      metrics: null,
-      createdAt: stamp,
-      updatedAt: stamp,
-    };
-    try {
-      const header = readCheckpointHeader(new Uint8Array(readFileSync(file)));
-      Object.assign(dto, {
-        engine: header.engine,
-        corpusName: header.corpus?.name ?? null,
-        spec: { ...header.spec },
-        training: { ...header.training },
-        metrics: { ...header.metrics, epoch: header.epoch, step: header.step },
-        createdAt: header.createdAt,
-      });
-    } catch (err) {
-      // Listed anyway; composing with it will report the checkpoint error with its code.
-      dto.status = 'failed';
-      dto.metrics = { error: err instanceof Error ? err.message : String(err) };
-    }
-    defaultModel = { path: file, dto };
-    return dto;
+    if (defaultModel?.path !== file) defaultModel = { path: file, dto: bundledModelDto(file) };
+    return defaultModel.dto;
   };
-
-  const modelDto = (row: ModelRow): ModelDto => ({
-    id: String(row.id),
-    name: row.name,
-    builtin: false,
-    status: row.status,
-    engine: row.engine || null,
-    corpusName: row.corpusId === null ? null : (library.corpora.getCorpus(row.corpusId)?.name ?? null),
-    spec: asRecord(row.spec) ?? {},
-    training: asRecord(row.training),
-    metrics: asRecord(row.metrics),
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  });
-
-  const generationDto = (g: Generation): GenerationDto => {
-    const model = g.modelId === null ? undefined : library.models.getModel(g.modelId);
-    const request = asRecord(g.request) ?? {};
-    return {
-      id: String(g.id),
-      modelId: g.modelId === null ? (request.model === DEFAULT_MODEL_ID ? DEFAULT_MODEL_ID : null) : String(g.modelId),
-      modelName: model?.name ?? (request.model === DEFAULT_MODEL_ID ? 'Default model' : null),
-      name: g.name,
-      favourite: g.favourite,
-      request,
-      tokens: g.tokens ? Array.from(g.tokens) : [],
-      notes: notesOf(g.sequence),
-      ppq: g.sequence?.ppq ?? 480,
-      bpm: g.sequence?.tempos[0]?.bpm ?? 120,
-      createdAt: g.createdAt,
-    };
-  };
-
-  const parseNumericId = (entity: string, id: string): number => {
-    if (!/^\d+$/.test(id)) throw new NotFoundError(entity, id);
-    return Number(id);
-  };
-
-  const jobDto = (job: JobSnapshot): JobSnapshotDto => ({
-    id: job.id,
-    kind: job.kind,
-    title: job.title,
-    status: job.status,
-    startedAt: job.startedAt,
-    ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
-    ...(job.progress ? { progress: job.progress } : {}),
-    ...(job.result !== undefined ? { result: job.result } : {}),
-    ...(job.error ? { error: job.error } : {}),
-  });
 
   const startImportFiles = (corpusName: string, files: UploadedFile[]) =>
     jobs.start(
@@ -261,21 +149,14 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     jobs.start(
       'import',
       `Import ${paths.length === 1 ? path.basename(paths[0]) : `${paths.length} items`} into ${corpusName}`,
-      afterAnswer(async (ctx): Promise<ImportReportDto> => {
-        const report = await importPaths(library, paths, { corpusName, signal: ctx.signal, onProgress: ctx.progress });
-        return {
-          corpusName: report.corpus.name,
-          files: report.files,
-          imported: report.imported,
-          duplicates: report.duplicates,
-          failed: report.failed.map((f) => ({ name: f.path, code: f.code, reason: f.reason })),
-        };
-      }),
+      afterAnswer(async (ctx) =>
+        importReportDto(
+          await importPaths(library, paths, { corpusName, signal: ctx.signal, onProgress: ctx.progress }),
+        ),
+      ),
     );
 
   let closing: Promise<void> | undefined;
-  /** Training jobs by id -> model name (lower case), so a model is not deleted while it trains. */
-  const trainingJobs = new Map<string, string>();
 
   const services: AppServices = {
     dataDir,
@@ -307,66 +188,26 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       };
     },
 
-    listCorpora: () => library.corpora.listCorpora().map(corpusDto),
-
-    corpusStats(corpusName): CorpusStatsDto {
-      const stats = corpusStats(library, corpusName);
-      return {
-        corpusName: stats.corpusName,
-        pieces: stats.pieces,
-        totalSixteenths: stats.totalSixteenths,
-        pitchRange: stats.pitchRange ? { min: stats.pitchRange.lowest, max: stats.pitchRange.highest } : null,
-        tokenHistogram: stats.tokenHistogram,
-        unusedPitches: stats.unusedPitches,
-        melodyNotes: stats.melodyNotes,
-        lengthSixteenths: stats.lengthSixteenths,
-        splits: Object.fromEntries(
-          Object.entries(stats.splits).filter((e): e is [string, number] => typeof e[1] === 'number'),
-        ),
-      };
-    },
-
-    renameCorpus(corpusName, newName) {
-      const corpus = library.corpora.requireCorpusByName(corpusName);
-      const renamed = library.corpora.renameCorpus(corpus.id, newName);
-      return corpusDto({ ...renamed, pieceCount: library.pieces.countPieces(renamed.id) });
-    },
-
+    listCorpora: () => listCorporaDto(library),
+    corpusStats: (corpusName) => corpusStatsDtoOf(library, corpusName),
+    renameCorpus: (corpusName, newName) => renameCorpus(library, corpusName, newName),
     deleteCorpus(corpusName) {
-      const corpus = library.corpora.requireCorpusByName(corpusName);
-      library.corpora.deleteCorpus(corpus.id);
+      deleteCorpus(library, corpusName);
     },
-
-    listPieces(corpusName, offset, limit) {
-      const corpus = library.corpora.requireCorpusByName(corpusName);
-      return {
-        total: library.pieces.countPieces(corpus.id),
-        pieces: library.pieces.listPieces(corpus.id, { offset, limit }).map((p) => ({
-          id: p.id,
-          corpusId: p.corpusId,
-          name: p.name,
-          format: p.format,
-          split: p.split,
-          noteCount: p.noteCount,
-          sixteenths: p.sixteenths,
-          createdAt: p.createdAt,
-        })),
-      };
-    },
+    listPieces: (corpusName, offset, limit) => listPiecesPage(library, corpusName, offset, limit),
 
     startImportFiles,
     startImportPaths,
 
     startTraining(request) {
-      // One training per model name at a time: a second Start returns the running job.
-      const jobId = jobs.start(
+      // One training per model name at a time here: a second Start returns the running job. Across processes, the
+      // model's training lease refuses a second trainer (src/main/services/trainingLease.ts).
+      return jobs.start(
         'train',
         `Train ${request.modelName} on ${request.corpusName}`,
         afterAnswer((ctx) => trainer(library, request, { signal: ctx.signal, onProgress: ctx.progress })),
         `train:${request.modelName.toLowerCase()}`,
       );
-      trainingJobs.set(jobId, request.modelName.toLowerCase());
-      return jobId;
     },
 
     cancelJob: (jobId) => jobs.cancel(jobId),
@@ -395,50 +236,19 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     },
 
     listModels() {
-      const models = library.models.listModels().map(modelDto);
+      const models = listLibraryModels(library);
       const builtin = defaultModelDto();
       if (builtin) models.unshift(builtin);
       return models;
     },
 
     deleteModel(modelId) {
-      if (modelId === DEFAULT_MODEL_ID) {
-        throw Object.assign(new Error('The bundled default model cannot be deleted.'), {
-          code: ERROR_CODES.UNSUPPORTED,
-        });
-      }
-      const id = parseNumericId('model', modelId) as ModelId;
-      const name = library.models.getModel(id)?.name.toLowerCase();
-      const running = [...trainingJobs].some(
-        ([jobId, modelName]) => modelName === name && jobs.get(jobId)?.status === 'running',
-      );
-      if (running) {
-        throw Object.assign(new Error('This model is still training; cancel the training first, then delete it.'), {
-          code: ERROR_CODES.BUSY,
-        });
-      }
-      if (!library.models.deleteModel(id)) throw new NotFoundError('model', id);
+      deleteModel(library, { id: modelId });
     },
 
     generate: (request) => generator(library, request, { defaultModelPath: defaultModelPath() }),
-
-    listGenerations(request) {
-      const modelId =
-        request.modelId === undefined || request.modelId === DEFAULT_MODEL_ID
-          ? undefined
-          : (parseNumericId('model', request.modelId) as ModelId);
-      return library.generations
-        .listGenerations({ modelId, favouritesOnly: request.favouritesOnly, limit: request.limit })
-        .map(generationDto);
-    },
-
-    saveFavourite(generationId, name, favourite) {
-      const id = parseNumericId('generation', generationId) as GenerationId;
-      if (!library.generations.getGeneration(id)) throw new NotFoundError('generation', id);
-      // The repository has no rename; naming a kept variation is a one-column update.
-      library.db.prepare('UPDATE generations SET name = ? WHERE id = ?').run(name, id);
-      return generationDto(library.generations.setFavourite(id, favourite));
-    },
+    listGenerations: (request) => listGenerations(library, request),
+    saveFavourite: (generationId, name, favourite) => saveFavourite(library, generationId, name, favourite),
 
     close() {
       return (closing ??= (async () => {

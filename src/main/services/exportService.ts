@@ -26,6 +26,8 @@ export interface MidiExport {
  */
 export function sequenceOfPiece(piece: Piece): NoteSequence {
   if (piece.sequence) return piece.sequence;
+  if (!piece.melodyTokens)
+    throw new NotFoundError('piece notes', piece.name, 'It has neither a stored sequence nor a melody to export.');
   return decodeMelody(piece.melodyTokens, { ppq: 480, bpm: 120, name: piece.name });
 }
 

@@ -9,7 +9,10 @@ import type { PieceFormat, PieceSplit } from '../db/types';
 
 export interface CorpusStats {
   corpusName: string;
+  /** Pieces with a melody (what these statistics describe). */
   pieces: number;
+  /** Pieces with a piano roll and no melody: counted in `formats`, left out of everything else. */
+  piecesWithoutMelody: number;
   /** Sum of melody lengths = number of tokens. */
   totalSixteenths: number;
   /** Melody note-ons (tokens 0..127) over all pieces. */
@@ -47,11 +50,7 @@ export function corpusStats(library: Library, corpusName: string): CorpusStats {
     const split = row.split ?? 'none';
     splits[split] = (splits[split] ?? 0) + 1;
   }
-  const formats: CorpusStats['formats'] = {};
-  const formatRows = library.db
-    .prepare('SELECT format, COUNT(*) AS n FROM pieces WHERE corpus_id = ? GROUP BY format')
-    .all(corpus.id) as { format: PieceFormat; n: number }[];
-  for (const { format, n } of formatRows) formats[format] = n;
+  const formats = library.pieces.countByFormat(corpus.id);
 
   const used: number[] = [];
   const unusedPitches: number[] = [];
@@ -59,6 +58,7 @@ export function corpusStats(library: Library, corpusName: string): CorpusStats {
   return {
     corpusName: corpus.name,
     pieces: rows.length,
+    piecesWithoutMelody: library.pieces.countPiecesWithoutMelody(corpus.id),
     totalSixteenths: total,
     melodyNotes: used.reduce((sum, p) => sum + histogram[p], 0),
     pitchRange: used.length > 0 ? { lowest: used[0], highest: used[used.length - 1] } : null,

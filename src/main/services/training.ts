@@ -22,13 +22,14 @@ import type { TrainResultDto } from '../../shared/dto';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
 import type { CheckpointId, ModelId, ModelRow } from '../db/types';
-import { canStoreInWorker } from '../workers/trainingCheckpoints';
+import { acquireTrainingLease, type HeldLease } from './trainingLease';
+import { canStoreInWorker } from './trainingCheckpoints';
 import {
   runTrainingJob,
   type TrainingJobMessage,
   type TrainingJobRequest,
   type TrainingJobSummary,
-} from '../workers/trainingJob';
+} from './trainingJob';
 
 export type SpecOverrides = Partial<Pick<ModelSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window'>>;
 
@@ -45,6 +46,8 @@ export interface TrainModelOptions {
   fineTuneFrom?: Uint8Array;
   /** Run on this thread instead of a worker (diagnostics only: it blocks the thread). */
   inProcess?: boolean;
+  /** Who trains, as other processes name the run in messages (default 'Etude'); the CLI says 'etude train'. */
+  ownerLabel?: string;
 }
 
 export interface TrainResult {
@@ -62,6 +65,8 @@ export interface TrainResult {
   sequencesPerSec: number;
   trainWindows: number;
   validWindows: number;
+  /** Pieces of the corpus without a melody (piano roll only), which the melody model skipped. */
+  skippedNoMelody: number;
 }
 
 /** A training request that cannot start, or a run that failed inside the worker. */
@@ -83,6 +88,10 @@ interface Prepared {
   /** A model created by this run (not resumed): removed again when the run ends before its first checkpoint. */
   fresh: boolean;
   request: TrainingJobRequest;
+  /** The model's training lease, held from before the first write until the run ends. */
+  lease: HeldLease;
+  /** Pieces of the corpus without a melody (piano roll only), which the melody model skips. */
+  skippedNoMelody: number;
 }
 
 function prepare(library: Library, options: TrainModelOptions): Prepared {
@@ -94,10 +103,13 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
       'Import MIDI files into it first (etude import FILES --corpus NAME).',
     );
   const rows = library.pieces.getMelodyTokens(corpus.id);
+  const skippedNoMelody = library.pieces.countPiecesWithoutMelody(corpus.id);
   if (rows.length === 0)
     throw new TrainingError(
       'TRAINING_EMPTY_CORPUS',
-      `The corpus "${corpus.name}" has no pieces; import MIDI files into it first.`,
+      skippedNoMelody > 0
+        ? `The corpus "${corpus.name}" has no piece with a melody (${skippedNoMelody} piano-roll-only piece${skippedNoMelody === 1 ? '' : 's'} skipped); the melody model needs melodies.`
+        : `The corpus "${corpus.name}" has no pieces; import MIDI files into it first.`,
     );
   const pieces = rows.map((r) => ({ name: r.name, tokens: r.tokens, split: r.split }));
   const engine = options.engine ?? 'auto';
@@ -106,6 +118,8 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
   let spec: ModelSpec;
   let training: TrainingConfig;
   let initial: TrainingJobRequest['initial'];
+  let lease: HeldLease;
+  const ownerLabel = options.ownerLabel ?? 'Etude';
   if (options.resume) {
     const existing = library.models.getModelByName(options.modelName);
     if (!existing) throw new NotFoundError('model', options.modelName, 'Drop --resume to train a new model.');
@@ -119,7 +133,14 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
     spec = header.spec;
     training = { ...header.training, ...(options.training ?? {}) };
     initial = { bytes: latest.data, mode: 'resume' };
-    model = library.models.updateModel(existing.id, { status: 'training', engine, training });
+    // Before any write: a run of the same model in another process keeps its row untouched.
+    lease = acquireTrainingLease(library, existing, ownerLabel);
+    try {
+      model = library.models.updateModel(existing.id, { status: 'training', engine, training });
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
   } else {
     if (options.fineTuneFrom) {
       const base = decodeCheckpoint(options.fineTuneFrom);
@@ -146,6 +167,7 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
       engine,
       status: 'training',
     });
+    lease = acquireTrainingLease(library, model, ownerLabel);
   }
   // The worker stores checkpoints itself where it can open the same library file.
   const store =
@@ -155,6 +177,8 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
   return {
     model,
     fresh: !options.resume,
+    lease,
+    skippedNoMelody,
     request: {
       pieces,
       spec,
@@ -243,7 +267,7 @@ export async function trainModel(
   job: { signal?: AbortSignal; onProgress?: ProgressSink } = {},
 ): Promise<TrainResult> {
   if (job.signal?.aborted) throw new CancelledError('Training cancelled');
-  const { model, fresh, request } = prepare(library, options);
+  const { model, fresh, request, lease, skippedNoMelody } = prepare(library, options);
   const progress = job.onProgress ? throttleProgress(job.onProgress) : undefined;
   let engine: EngineInfo | undefined;
   let summary: TrainingJobSummary | undefined;
@@ -259,7 +283,14 @@ export async function trainModel(
       library.models.deleteModel(model.id);
     else library.models.updateModel(model.id, { status });
   };
-  progress?.({ phase: 'starting', current: 0, total: 0, detail: `${request.pieces.length} pieces` });
+  progress?.({
+    phase: 'starting',
+    current: 0,
+    total: 0,
+    detail:
+      `${request.pieces.length} pieces` +
+      (skippedNoMelody > 0 ? ` (${skippedNoMelody} without a melody skipped by the melody model)` : ''),
+  });
   try {
     await startJob(
       request,
@@ -306,27 +337,32 @@ export async function trainModel(
     );
   } catch (err) {
     finish('failed');
+    lease.release();
     throw err;
   } finally {
     progress?.flush();
   }
-  if (cancelled || (!summary && !failure && job.signal?.aborted)) {
-    finish('cancelled');
-    throw new CancelledError('Training cancelled; the model keeps its last completed epoch.');
+  try {
+    if (cancelled || (!summary && !failure && job.signal?.aborted)) {
+      finish('cancelled');
+      throw new CancelledError('Training cancelled; the model keeps its last completed epoch.');
+    }
+    if (failure || !summary) {
+      finish('failed');
+      const f = failure ?? {
+        name: 'TrainingError',
+        code: 'TRAINING_FAILED',
+        message: 'Training ended without a result.',
+      };
+      throw Object.assign(new TrainingError(f.code, f.message), { name: f.name });
+    }
+    library.models.updateModel(model.id, {
+      status: 'ready',
+      metrics: { ...lastMetrics, stopReason: summary.stopReason, engine: engine?.description },
+    });
+  } finally {
+    lease.release();
   }
-  if (failure || !summary) {
-    finish('failed');
-    const f = failure ?? {
-      name: 'TrainingError',
-      code: 'TRAINING_FAILED',
-      message: 'Training ended without a result.',
-    };
-    throw Object.assign(new TrainingError(f.code, f.message), { name: f.name });
-  }
-  library.models.updateModel(model.id, {
-    status: 'ready',
-    metrics: { ...lastMetrics, stopReason: summary.stopReason, engine: engine?.description },
-  });
   return {
     modelId: model.id,
     modelName: model.name,
@@ -341,6 +377,7 @@ export async function trainModel(
     sequencesPerSec: summary.sequencesPerSec,
     trainWindows: summary.trainWindows,
     validWindows: summary.validWindows,
+    skippedNoMelody,
   };
 }
 
@@ -368,6 +405,7 @@ export async function trainFromRequest(
       engine: request.engine,
       ...(request.threads !== undefined ? { threads: request.threads } : {}),
       resume,
+      ownerLabel: 'Etude (app or studio)',
     },
     job,
   );

@@ -1,20 +1,17 @@
 // SPDX-License-Identifier: MIT
 /**
  * Import worker (worker_threads): reads, hashes, parses and encodes MIDI files for the import
- * service, which stays the only database writer (STYLE §4). Protocol:
+ * service (src/main/services/importService.ts), which stays the only database writer (STYLE §4). Protocol:
  *   parent -> { type: 'init', knownHashes, melodySource }, then { type: 'parse', chunkId, items }
  *   worker -> { type: 'chunk', chunkId, results } with one result per item, in item order.
  */
 import { parentPort } from 'node:worker_threads';
 import type { MelodySource } from '../../core/encoding/melody';
-import {
-  pieceFromMidi,
-  readFileBytes,
-  sha256Hex,
-  toImportFailure,
-  type ImportWorkerRequest,
-  type ImportWorkerResult,
-} from '../services/importService';
+import { toImportFailure } from '../services/import/failures';
+import { sha256Hex } from '../services/import/hashing';
+import { pieceFromMidi } from '../services/import/midiPiece';
+import type { ImportWorkerRequest, ImportWorkerResult } from '../services/import/types';
+import { readFileBytes } from '../services/import/walker';
 
 if (!parentPort) throw new Error('importWorker must run in a worker thread');
 const port = parentPort;
@@ -38,7 +35,7 @@ port.on('message', (message: ImportWorkerRequest) => {
         continue;
       }
       const piece = pieceFromMidi(bytes, item, contentHash, melodySource);
-      transfer.push(piece.melodyTokens.buffer as ArrayBuffer);
+      if (piece.melodyTokens) transfer.push(piece.melodyTokens.buffer as ArrayBuffer);
       results.push({ index: item.index, kind: 'piece', piece });
     } catch (err) {
       results.push({ index: item.index, kind: 'failure', failure: toImportFailure(item.path, err) });

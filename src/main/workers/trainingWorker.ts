@@ -5,7 +5,7 @@
  * after its terminal message.
  */
 import { parentPort } from 'node:worker_threads';
-import { runTrainingJob, type TrainingJobMessage, type TrainingJobRequest } from './trainingJob';
+import { runTrainingJob, type TrainingJobMessage, type TrainingJobRequest } from '../services/trainingJob';
 
 const port = parentPort;
 if (!port) throw new Error('trainingWorker must run in a worker thread.');

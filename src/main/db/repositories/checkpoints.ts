@@ -116,8 +116,10 @@ export function createCheckpointsRepository({ db, now, timed }: RepositoryContex
       }
       // Hash outside the write transaction so the lock is held only for the insert.
       const sha256 = sha256Hex(c.data);
-      // IMMEDIATE: the transaction reads before it writes, and a deferred one would fail at once with "database is
-      // locked" when the training worker's parent wrote in between (test/main/db-concurrency.test.ts).
+      // IMMEDIATE: the transaction reads (does the model exist?) before it writes, and in WAL a deferred read that
+      // then writes fails at once with SQLITE_BUSY when another connection (the trainer's heartbeat in the parent)
+      // committed in between; taking the write lock first makes it wait (busy_timeout) instead
+      // (test/main/db-concurrency.test.ts).
       return timed('checkpoints.saveCheckpoint', () => save.immediate(c, sha256, now()));
     },
     latestCheckpoint(modelId) {

@@ -56,6 +56,8 @@ export interface GenerationsRepository {
   getGeneration(id: GenerationId): Generation | undefined;
   /** @throws NotFoundError */
   setFavourite(id: GenerationId, favourite: boolean): Generation;
+  /** @throws NotFoundError */
+  renameGeneration(id: GenerationId, name: string): Generation;
   deleteGeneration(id: GenerationId): boolean;
 }
 
@@ -70,6 +72,9 @@ export function createGenerationsRepository({ db, now }: RepositoryContext): Gen
     ORDER BY created_at DESC, id DESC LIMIT @limit`);
   const favourite = db.prepare<[number, number], GenerationDbRow>(
     'UPDATE generations SET favourite = ? WHERE id = ? RETURNING *',
+  );
+  const rename = db.prepare<[string, number], GenerationDbRow>(
+    'UPDATE generations SET name = ? WHERE id = ? RETURNING *',
   );
   const remove = db.prepare<[number]>('DELETE FROM generations WHERE id = ?');
 
@@ -102,6 +107,11 @@ export function createGenerationsRepository({ db, now }: RepositoryContext): Gen
     },
     setFavourite(id, fav) {
       const row = favourite.get(fav ? 1 : 0, id);
+      if (!row) throw new NotFoundError('generation', id);
+      return toGeneration(row);
+    },
+    renameGeneration(id, name) {
+      const row = rename.get(name, id);
       if (!row) throw new NotFoundError('generation', id);
       return toGeneration(row);
     },

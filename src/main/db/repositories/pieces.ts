@@ -33,7 +33,7 @@ interface PieceSummaryDbRow {
 interface PieceDbRow extends PieceSummaryDbRow {
   metadata_json: string;
   sequence_json: string | null;
-  melody_tokens: Uint8Array;
+  melody_tokens: Uint8Array | null;
   pianoroll_json: string | null;
 }
 
@@ -89,8 +89,12 @@ export interface PiecesRepository {
    * @throws NotFoundError, AmbiguousNameError
    */
   resolvePiece(corpusId: CorpusId, idOrName: string): Piece;
-  /** Everything training needs, one row per piece, in id order. */
+  /** Everything the melody model's training needs, one row per piece that has a melody, in id order. */
   getMelodyTokens(corpusId: CorpusId): MelodyTokensRow[];
+  /** Pieces of a corpus with no melody (a piano roll only): what the melody model skips. */
+  countPiecesWithoutMelody(corpusId: CorpusId): number;
+  /** Pieces of a corpus per source format. */
+  countByFormat(corpusId: CorpusId): Partial<Record<PieceFormat, number>>;
   deletePiece(id: PieceId): boolean;
 }
 
@@ -119,7 +123,13 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
   const tokens = db.prepare<
     [number],
     { id: number; name: string; split: PieceSplit | null; melody_tokens: Uint8Array }
-  >('SELECT id, name, split, melody_tokens FROM pieces WHERE corpus_id = ? ORDER BY id');
+  >('SELECT id, name, split, melody_tokens FROM pieces WHERE corpus_id = ? AND melody_tokens IS NOT NULL ORDER BY id');
+  const countNoMelody = db
+    .prepare<[number], number>('SELECT COUNT(*) FROM pieces WHERE corpus_id = ? AND melody_tokens IS NULL')
+    .pluck();
+  const byFormat = db.prepare<[number], { format: PieceFormat; n: number }>(
+    'SELECT format, COUNT(*) AS n FROM pieces WHERE corpus_id = ? GROUP BY format',
+  );
   const remove = db.prepare<[number]>('DELETE FROM pieces WHERE id = ?');
 
   const insertBatch = db.transaction((corpusId: CorpusId, pieces: readonly NewPiece[]): InsertPiecesResult => {
@@ -138,7 +148,7 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
         melodyTokens: piece.melodyTokens,
         pianoRollJson: piece.pianoRollFrames ? JSON.stringify(piece.pianoRollFrames) : null,
         noteCount: piece.noteCount,
-        sixteenths: piece.melodyTokens.length,
+        sixteenths: piece.melodyTokens?.length ?? piece.pianoRollFrames?.length ?? 0,
         createdAt,
       });
       if (info.changes > 0) result.inserted.push({ index, id: Number(info.lastInsertRowid) as PieceId });
@@ -179,7 +189,7 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
         ...toSummary(row),
         metadata: parseJsonColumn<PieceMetadata>(row.metadata_json) ?? {},
         sequence: parseJsonColumn<NoteSequence>(row.sequence_json),
-        melodyTokens: blobToBytes(row.melody_tokens),
+        melodyTokens: row.melody_tokens === null ? null : blobToBytes(row.melody_tokens),
         pianoRollFrames: parseJsonColumn<number[][]>(row.pianoroll_json),
       };
     },
@@ -216,6 +226,12 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
         (rows) => rows.length,
       );
     },
+    countPiecesWithoutMelody(corpusId) {
+      return countNoMelody.get(corpusId) as unknown as number;
+    },
+    countByFormat(corpusId) {
+      return Object.fromEntries(byFormat.all(corpusId).map((r) => [r.format, r.n]));
+    },
     deletePiece(id) {
       return remove.run(id).changes > 0;
     },
@@ -225,10 +241,15 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
 
 function validateNewPiece(piece: NewPiece, index: number): void {
   const tokens = piece.melodyTokens;
-  if (!(tokens instanceof Uint8Array)) {
-    throw new InvalidLibraryInputError(`Piece ${index} (${piece.name}): melodyTokens must be a Uint8Array.`);
+  if (tokens === null) {
+    if (!piece.pianoRollFrames)
+      throw new InvalidLibraryInputError(
+        `Piece ${index} (${piece.name}): a piece needs a melody or a piano roll; it has neither.`,
+      );
+  } else if (!(tokens instanceof Uint8Array)) {
+    throw new InvalidLibraryInputError(`Piece ${index} (${piece.name}): melodyTokens must be a Uint8Array or null.`);
   }
-  for (let i = 0; i < tokens.length; i++) {
+  for (let i = 0; tokens && i < tokens.length; i++) {
     if (tokens[i] > MAX_MELODY_TOKEN) {
       throw new InvalidLibraryInputError(
         `Piece ${index} (${piece.name}): melody token ${tokens[i]} at step ${i} is outside 0..${MAX_MELODY_TOKEN}.`,

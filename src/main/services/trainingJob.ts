@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /**
  * One training job, runnable in any thread: builds windows, picks the engine, trains, and stores every epoch's
- * checkpoint. With `request.store` (the training worker, ./trainingWorker.ts, on a file library) the job writes each
+ * checkpoint. With `request.store` (the training worker, src/main/workers/trainingWorker.ts, on a file library) the job writes each
  * checkpoint itself through its own connection (./trainingCheckpoints.ts) and posts only its id, so the 13 MB commit
  * never runs on the UI/IPC thread; without it (an in-memory library, or inProcess diagnostics) it posts the bytes and
- * the parent (src/main/services/training.ts) stores them.
+ * the parent (./training.ts) stores them.
  */
 import { CancelledError, type JobProgress } from '../../core/jobs/progress';
 import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, encodeCheckpoint } from '../../core/model/checkpoint';

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+/**
+ * What the call handlers (src/main/ipc/handlers.ts) need from the application, in contract shapes. It lives with
+ * the services so the handlers import the services and never the reverse; createAppServices (./app.ts) provides it.
+ */
+import type { CallResponse, EventPayload, ParsedRequest } from '../../shared/ipc';
+import type {
+  AppInfoDto,
+  CorpusDto,
+  CorpusStatsDto,
+  GenerationDto,
+  ImportFileDto,
+  JobSnapshotDto,
+  ModelDto,
+  PieceListDto,
+} from '../../shared/dto';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** A job event as the contract sends it (kind added so the renderer can route without a lookup). */
+export type ContractJobEvent =
+  | { event: 'job:progress'; payload: EventPayload<'job:progress'> }
+  | { event: 'job:finished'; payload: EventPayload<'job:finished'> };
+
+/** The application as every door's handlers see it. Returns contract DTOs. */
+export interface HandlerServices {
+  appInfo(): MaybePromise<Omit<AppInfoDto, 'door' | 'capabilities'>>;
+  listCorpora(): MaybePromise<CorpusDto[]>;
+  corpusStats(corpusName: string): MaybePromise<CorpusStatsDto>;
+  renameCorpus(corpusName: string, newName: string): MaybePromise<CorpusDto>;
+  deleteCorpus(corpusName: string): MaybePromise<void>;
+  listPieces(corpusName: string, offset: number, limit: number): MaybePromise<PieceListDto>;
+  /** Starts an import job of uploaded bytes; answers its id at once. */
+  startImportFiles(corpusName: string, files: ImportFileDto[]): MaybePromise<string>;
+  /** Starts an import job of files or folders on disk (paths main chose itself, never the renderer). */
+  startImportPaths(corpusName: string, paths: string[]): MaybePromise<string>;
+  startTraining(request: ParsedRequest<'train:start'>): MaybePromise<string>;
+  cancelJob(jobId: string): MaybePromise<boolean>;
+  listJobs(): MaybePromise<JobSnapshotDto[]>;
+  /** Every job event, already in contract shape. Returns unsubscribe. */
+  subscribeJobEvents(listener: (e: ContractJobEvent) => void): () => void;
+  listModels(): MaybePromise<ModelDto[]>;
+  deleteModel(modelId: string): MaybePromise<void>;
+  generate(request: ParsedRequest<'compose:generate'>): MaybePromise<CallResponse<'compose:generate'>>;
+  listGenerations(request: ParsedRequest<'generations:list'>): MaybePromise<GenerationDto[]>;
+  saveFavourite(generationId: string, name: string, favourite: boolean): MaybePromise<GenerationDto>;
+}
