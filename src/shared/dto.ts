@@ -146,6 +146,8 @@ export const importReportSchema = z.object({
   duplicates: count,
   /** Per-item failures, by the name the user knows (relative path or file name). */
   failed: z.array(z.object({ name: z.string(), code: z.string(), reason: z.string() })),
+  /** Files imported, but not whole (a file cut short keeps the notes before the cut): what was lost, in words. */
+  warnings: z.array(z.object({ name: z.string(), code: z.string(), message: z.string() })),
 });
 export type ImportReportDto = z.infer<typeof importReportSchema>;
 

@@ -121,6 +121,9 @@ describe('importPaths', () => {
       .slice(0, 30);
     const mustFail = new Set<string>();
     const mayFail = new Set<string>();
+    // Cut short (or a chunk claiming more bytes than the file has): imported up to the damage with a warning that
+    // names the file, or refused as MIDI_TRUNCATED when no complete note comes before it.
+    const salvageable = new Set<string>();
     const good = new Set<string>();
     let rng = 12345;
     const random = () => {
@@ -140,13 +143,13 @@ describe('importPaths', () => {
       // Truncations: anywhere after the header start and before the last byte leaves a chunk short.
       for (let k = 1; k <= 4; k++) {
         const cut = Math.max(1, Math.floor((bytes.length - 1) * (k / 5)));
-        write(`trunc-${k}-${base}.mid`, bytes.subarray(0, cut), mustFail);
+        write(`trunc-${k}-${base}.mid`, bytes.subarray(0, cut), salvageable);
       }
       // A track chunk claiming more bytes than the file has.
       const long = Buffer.from(bytes);
       const mtrk = long.indexOf('MTrk');
       long.writeUInt32BE(long.length * 4, mtrk + 4);
-      write(`longchunk-${base}.mid`, long, mustFail);
+      write(`longchunk-${base}.mid`, long, salvageable);
       // A header with a wrong length.
       const header = Buffer.from(bytes);
       header.writeUInt32BE(0x7fffffff, 4);
@@ -171,7 +174,7 @@ describe('importPaths', () => {
     mkdirSync(path.join(bad, 'bad.mid'));
     mustFail.add(path.join(bad, 'bad.mid'));
     writeFileSync(path.join(bad, 'notes.txt'), 'ignored');
-    expect(mustFail.size + mayFail.size).toBeGreaterThanOrEqual(200);
+    expect(mustFail.size + mayFail.size + salvageable.size).toBeGreaterThanOrEqual(200);
 
     const t0 = performance.now();
     const report = await importPaths(library, [bad], { corpusName: 'Damaged' });
@@ -199,10 +202,23 @@ describe('importPaths', () => {
     expect(failedByPath.get(path.join(bad, 'bad.mid'))!.code).toBe('NOT_A_FILE');
     expect(failedByPath.get(path.join(bad, 'random-3.mid'))!.code).toBe('MIDI_NOT_MIDI');
     for (const p of good) expect(failedByPath.has(p), `${p} is a good file`).toBe(false);
+    const warnedByPath = new Map(report.warnings.map((w) => [w.path, w]));
+    let salvaged = 0;
+    for (const p of salvageable) {
+      const warning = warnedByPath.get(p);
+      if (warning) {
+        salvaged++;
+        expect(warning.code).toBe('MIDI_TRUNCATED');
+        expect(warning.message.startsWith(`${p}: the file was cut short`)).toBe(true);
+        expect(failedByPath.has(p)).toBe(false);
+      } else expect(failedByPath.get(p)?.code, `${p} is salvaged or refused as cut short`).toBe('MIDI_TRUNCATED');
+    }
+    expect(salvaged).toBeGreaterThan(salvageable.size / 2);
+    for (const w of report.warnings) expect(salvageable.has(w.path), `${w.path} warned`).toBe(true);
     const names = new Set(library.pieces.listPieces(report.corpus.id).map((p) => p.name));
     for (const p of good) expect(names.has(path.basename(p, '.mid'))).toBe(true);
     // Every file accounted for exactly once: imported, duplicate or failed.
-    const midiFiles = mustFail.size + mayFail.size + good.size - 1; // bad.mid is a folder, not a file
+    const midiFiles = mustFail.size + mayFail.size + salvageable.size + good.size - 1; // bad.mid is a folder
     expect(report.files).toBe(midiFiles);
     expect(report.imported + report.duplicates + report.failed.length).toBe(midiFiles + 1);
     expect(report.ignoredFiles).toBe(1);

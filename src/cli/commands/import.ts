@@ -14,6 +14,7 @@ function printReport(report: ImportReport, ctx: CliContext, verb: string): void 
       `${report.ignoredFiles ? `, ${report.ignoredFiles} other files ignored` : ''})`,
   );
   for (const failure of report.failed) ctx.out(`  failed ${failure.code}: ${failure.path}: ${failure.reason}`);
+  for (const warning of report.warnings) ctx.out(`  warning ${warning.code}: ${warning.message}`);
 }
 
 export const importCommand: CliCommand = {

@@ -67,6 +67,7 @@ export function importReportDto(report: ImportReport): ImportReportDto {
     imported: report.imported,
     duplicates: report.duplicates,
     failed: report.failed.map((f) => ({ name: f.path, code: f.code, reason: f.reason })),
+    warnings: report.warnings.map((w) => ({ name: w.path, code: w.code, message: w.message })),
   };
 }
 

@@ -85,6 +85,7 @@ export async function importSources(
     imported: 0,
     duplicates: 0,
     failed: [],
+    warnings: [],
     files: sources.length,
     ignoredFiles: 0,
     elapsedMs: 0,
@@ -98,14 +99,16 @@ export async function importSources(
     report.duplicates += result.duplicates.length;
     batch = [];
   };
-  const queue = (piece: NewPiece) => {
+  /** Queues a piece for the next batch; false when the corpus already has it. */
+  const queue = (piece: NewPiece): boolean => {
     if (known.has(piece.contentHash)) {
       report.duplicates++;
-      return;
+      return false;
     }
     known.add(piece.contentHash);
     batch.push(piece);
     if (batch.length >= batchSize) flush();
+    return true;
   };
 
   const melodySource = options.melodySource ?? 'first-part';
@@ -142,14 +145,14 @@ export async function importSources(
         const result = pool?.handles(i) ? await pool.get(i) : await processMidiHere(source, i, known, melodySource);
         if (result.kind === 'duplicate') report.duplicates++;
         else if (result.kind === 'failure') report.failed.push(result.failure);
-        else queue(result.piece);
+        else if (queue(result.piece) && result.warning) report.warnings.push(result.warning);
         continue;
       }
       try {
         const pending = source.read();
         const bytes = pending instanceof Promise ? await pending : pending;
         const { pieces, failed } = piecesFromJson(bytes, source);
-        pieces.forEach(queue);
+        for (const piece of pieces) queue(piece);
         report.failed.push(...failed);
       } catch (err) {
         report.failed.push(toImportFailure(source.path, err));

@@ -34,9 +34,9 @@ port.on('message', (message: ImportWorkerRequest) => {
         results.push({ index: item.index, kind: 'duplicate' });
         continue;
       }
-      const piece = pieceFromMidi(bytes, item, contentHash, melodySource);
-      if (piece.melodyTokens) transfer.push(piece.melodyTokens.buffer as ArrayBuffer);
-      results.push({ index: item.index, kind: 'piece', piece });
+      const made = pieceFromMidi(bytes, item, contentHash, melodySource);
+      if (made.piece.melodyTokens) transfer.push(made.piece.melodyTokens.buffer as ArrayBuffer);
+      results.push({ index: item.index, kind: 'piece', ...made });
     } catch (err) {
       results.push({ index: item.index, kind: 'failure', failure: toImportFailure(item.path, err) });
     }

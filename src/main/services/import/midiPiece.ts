@@ -2,10 +2,10 @@
 /** One MIDI file -> one piece: parse, take its melody (core), keep the sequence and a summary. */
 import type { MelodySource } from '../../../core/encoding/melody';
 import { melodyTokensOfSequence } from '../../../core/encoding/melodyFromPiece';
-import { parseMidi } from '../../../core/midi/readMidi';
+import { parseMidiSalvaging } from '../../../core/midi/readMidi';
 import type { NoteSequence } from '../../../core/music/NoteSequence';
 import type { NewPiece, PieceMetadata } from '../../db/types';
-import { ImportFileError, type ImportSource } from './types';
+import { ImportFileError, type ImportSource, type ImportWarning } from './types';
 
 export function countNotes(seq: NoteSequence): number {
   let n = 0;
@@ -31,7 +31,8 @@ export function summariseSequence(seq: NoteSequence): PieceMetadata {
 }
 
 /**
- * One MIDI file -> a piece: parse, encode its melody, keep the NoteSequence.
+ * One MIDI file -> a piece: parse, encode its melody, keep the NoteSequence. A file cut short keeps the notes before
+ * the cut (core/midi parseMidiSalvaging) and comes with a warning that names the file and what was lost.
  * @throws MidiParseError (parse), ImportFileError MELODY_EMPTY (only percussion), EncodingError
  */
 export function pieceFromMidi(
@@ -39,15 +40,15 @@ export function pieceFromMidi(
   source: Pick<ImportSource, 'path' | 'pieceName'>,
   contentHash: string,
   melodySource: MelodySource,
-): NewPiece {
-  const sequence = parseMidi(bytes, source.path);
+): { piece: NewPiece; warning?: ImportWarning } {
+  const { sequence, salvage } = parseMidiSalvaging(bytes, source.path);
   const tokens = melodyTokensOfSequence(sequence, melodySource);
   if (tokens.length === 0)
     throw new ImportFileError(
       'MELODY_EMPTY',
       'the file has notes but no pitched part to take a melody from (percussion only)',
     );
-  return {
+  const piece: NewPiece = {
     name: source.pieceName,
     sourcePath: source.path,
     contentHash,
@@ -60,4 +61,5 @@ export function pieceFromMidi(
     pianoRollFrames: null,
     noteCount: countNotes(sequence),
   };
+  return salvage ? { piece, warning: { path: source.path, code: salvage.code, message: salvage.message } } : { piece };
 }

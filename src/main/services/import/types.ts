@@ -45,6 +45,8 @@ export interface ImportReport {
   /** Pieces skipped because the corpus already had the same content (by hash). */
   duplicates: number;
   failed: ImportFailure[];
+  /** Files imported with a loss the user should know of (a file cut short: the notes before the cut were kept). */
+  warnings: ImportWarning[];
   /** Importable files seen (MIDI + JSON), whatever became of them. */
   files: number;
   /** Other files met while walking folders (skipped silently, counted here). */
@@ -105,6 +107,13 @@ export class ImportFileError extends Error {
   }
 }
 
+/** A file that was imported, but not whole; `message` names the file and says what was lost. */
+export interface ImportWarning {
+  path: string;
+  code: 'MIDI_TRUNCATED';
+  message: string;
+}
+
 /** Messages to the import worker (src/main/workers/importWorker.ts). */
 export type ImportWorkerRequest =
   | { type: 'init'; knownHashes: string[]; melodySource: MelodySource }
@@ -112,6 +121,6 @@ export type ImportWorkerRequest =
 
 /** What became of one MIDI source, computed in a worker or in this thread. */
 export type ImportWorkerResult =
-  | { index: number; kind: 'piece'; piece: NewPiece }
+  | { index: number; kind: 'piece'; piece: NewPiece; warning?: ImportWarning }
   | { index: number; kind: 'duplicate' }
   | { index: number; kind: 'failure'; failure: ImportFailure };

@@ -27,7 +27,7 @@ export async function processMidiHere(
     const bytes = pending instanceof Promise ? await pending : pending;
     const contentHash = sha256Hex(bytes);
     if (known.has(contentHash)) return { index, kind: 'duplicate' };
-    return { index, kind: 'piece', piece: pieceFromMidi(bytes, source, contentHash, melodySource) };
+    return { index, kind: 'piece', ...pieceFromMidi(bytes, source, contentHash, melodySource) };
   } catch (err) {
     return { index, kind: 'failure', failure: toImportFailure(source.path, err) };
   }

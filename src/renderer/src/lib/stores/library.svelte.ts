@@ -13,6 +13,8 @@ export interface ImportRun {
   imported: number;
   duplicates: number;
   failed: { name: string; reason: string }[];
+  /** Files imported but not whole (cut short): the sentence says what was lost. */
+  warnings: { name: string; message: string }[];
   finishedJobs: number;
   running: boolean;
 }
@@ -39,6 +41,7 @@ class LibraryStore {
             reason: f.reason.startsWith(`${f.name}: `) ? f.reason.slice(f.name.length + 2) : f.reason,
           })),
         );
+        run.warnings.push(...report.warnings.map((w) => ({ name: w.name, message: w.message })));
       } else if (job.status === 'failed') {
         run.failed.push({ name: `batch ${run.finishedJobs}`, reason: job.error?.message ?? 'the import failed' });
       }
@@ -82,6 +85,7 @@ class LibraryStore {
       imported: 0,
       duplicates: 0,
       failed: skipped.map((s: LocalSkip) => ({ name: s.name, reason: s.reason })),
+      warnings: [],
       finishedJobs: 0,
       running: send.length > 0,
     };
@@ -128,6 +132,7 @@ class LibraryStore {
           imported: 0,
           duplicates: 0,
           failed: [],
+          warnings: [],
           finishedJobs: 0,
           running: true,
         };
