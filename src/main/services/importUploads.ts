@@ -9,6 +9,8 @@
 import type { MelodySource } from '../../core/encoding/melody';
 import type { ProgressSink } from '../../core/jobs/progress';
 import type { Library } from '../db/open';
+import type { ImportReportDto } from '../../shared/dto';
+import { importReportDto } from './dto';
 import { importSources, type ImportSource } from './importService';
 
 export interface UploadedFile {
@@ -27,14 +29,7 @@ export interface ImportFilesOptions {
 }
 
 /** The contract's import report (src/shared/dto.ts importReportSchema). */
-export interface ImportFilesReport {
-  corpusName: string;
-  /** Files looked at. */
-  files: number;
-  imported: number;
-  duplicates: number;
-  failed: { name: string; code: string; reason: string }[];
-}
+export type ImportFilesReport = ImportReportDto;
 
 const MIDI_NAME = /\.(mid|midi)$/i;
 const JSON_NAME = /\.json$/i;
@@ -89,11 +84,7 @@ export async function importFiles(
     // Uploads have no file a worker could read; parsing stays in this thread (it yields between files).
     workers: 0,
   });
-  return {
-    corpusName: report.corpus.name,
-    files: files.length,
-    imported: report.imported,
-    duplicates: report.duplicates,
-    failed: [...report.failed.map((f) => ({ name: f.path, code: f.code, reason: f.reason })), ...unsupported],
-  };
+  const dto = importReportDto(report);
+  // Files of a kind we do not read never reached the importer: they count as looked at, and as failed.
+  return { ...dto, files: files.length, failed: [...dto.failed, ...unsupported] };
 }
