@@ -183,8 +183,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
         epoch,
         step,
         metrics: structuredClone(metrics),
-        weights: model.getWeights(),
-        optimizer: model.getOptimizerState(),
+        weights: await model.getWeights(),
+        optimizer: await model.getOptimizerState(),
       });
     }
     if (
