@@ -165,7 +165,7 @@ describe('training loop (wasm engine, 1 thread, reduced spec E16/H32/window 12 a
     });
     expect(r.epochs).toBe(2);
     expect(r.metrics.valLossHistory).toEqual(saved[1].metrics.valLossHistory);
-    expect(resumed.getWeights()['lstm_2/kernel']).toEqual(straight.getWeights()['lstm_2/kernel']);
+    expect((await resumed.getWeights())['lstm_2/kernel']).toEqual((await straight.getWeights())['lstm_2/kernel']);
     straight.dispose();
     resumed.dispose();
   });
