@@ -103,14 +103,7 @@ export interface Backend {
   /** out (N,O) = inp (N,I) . weight (I,O) + bias (O); out and inp may be (B,T,*) tensors of N rows. */
   denseForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor): void;
   /** dinp (N,I) += dout . weight^T (skipped when dinp is null); dweight += inp^T . dout; dbias += colsum(dout). */
-  denseBackward(
-    dinp: Tensor | null,
-    dweight: Tensor,
-    dbias: Tensor,
-    dout: Tensor,
-    inp: Tensor,
-    weight: Tensor,
-  ): void;
+  denseBackward(dinp: Tensor | null, dweight: Tensor, dbias: Tensor, dout: Tensor, inp: Tensor, weight: Tensor): void;
   /** A cache for one LSTM layer of this shape. */
   lstmCache(shape: LstmShape): LstmCache;
   /** The recurrence over cache.gates (B,T,4H) with recurrent (H,4H); the output sequence lands in cache.hs. */

@@ -7,7 +7,17 @@
  * disagree with the forward it belongs to.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkShape, sizeOf, type Backend, type IntTensor, type LstmCache, type LstmShape, type ParameterSet, type Scope, type Tensor } from './backend';
+import {
+  checkShape,
+  sizeOf,
+  type Backend,
+  type IntTensor,
+  type LstmCache,
+  type LstmShape,
+  type ParameterSet,
+  type Scope,
+  type Tensor,
+} from './backend';
 import type { EngineInfo } from './types';
 import type { TensorShape } from '../model/spec';
 
@@ -124,16 +134,26 @@ export function createTfjsBackend(info: EngineInfo): Backend {
 
     embeddingForward(out, tokens, table) {
       const C = table.shape[1];
-      checkShape(out.size === tokens.size * C, 'embeddingForward', `out has ${out.size} values, not ${tokens.size}x${C}`);
+      checkShape(
+        out.size === tokens.size * C,
+        'embeddingForward',
+        `out has ${out.size} values, not ${tokens.size}x${C}`,
+      );
       assign(out, () => tf.gather(h(table).t, tf.reshape(h(tokens).t, [tokens.size])));
     },
     embeddingBackward(dtable, dout, tokens) {
       const [V, C] = dtable.shape;
-      accumulate(dtable, () => tf.unsortedSegmentSum(as2d(dout, C), tf.reshape(h(tokens).t, [tokens.size]) as tf.Tensor1D, V));
+      accumulate(dtable, () =>
+        tf.unsortedSegmentSum(as2d(dout, C), tf.reshape(h(tokens).t, [tokens.size]) as tf.Tensor1D, V),
+      );
     },
     denseForward(out, inp, weight, bias) {
       const [I, O] = weight.shape;
-      checkShape(out.size === (inp.size / I) * O && bias.size === O, 'denseForward', `inp ${inp.size}, out ${out.size}, weight ${I}x${O}`);
+      checkShape(
+        out.size === (inp.size / I) * O && bias.size === O,
+        'denseForward',
+        `inp ${inp.size}, out ${out.size}, weight ${I}x${O}`,
+      );
       assign(out, () => tf.add(tf.matMul(as2d(inp, I), h(weight).t as tf.Tensor2D), h(bias).t));
     },
     denseBackward(dinp, dweight, dbias, dout, inp, weight) {
@@ -179,7 +199,11 @@ export function createTfjsBackend(info: EngineInfo): Backend {
     lstmStep(gates, hState, cState, recurrent) {
       const H = recurrent.shape[0];
       const rows = hState.size / H;
-      checkShape(gates.size === rows * 4 * H && cState.size === hState.size, 'lstmStep', `gates ${gates.size}, h ${hState.size} for H=${H}`);
+      checkShape(
+        gates.size === rows * 4 * H && cState.size === hState.size,
+        'lstmStep',
+        `gates ${gates.size}, h ${hState.size} for H=${H}`,
+      );
       const next = tf.tidy(() => {
         const z = tf.add(as2d(gates, 4 * H), tf.matMul(as2d(hState, H), h(recurrent).t as tf.Tensor2D)) as tf.Tensor2D;
         const cell = lstmCell(z, as2d(cState, H), H);
@@ -229,7 +253,9 @@ export function createTfjsBackend(info: EngineInfo): Backend {
       const y = () => tf.reshape(h(targets).t, [targets.size]);
       assign(probs, () => tf.sigmoid(x()));
       // max(x,0) - x*y + log(1 + exp(-|x|)): the stable form of -(y log p + (1-y) log(1-p)).
-      assign(loss, () => tf.mean(tf.add(tf.sub(tf.relu(x()), tf.mul(x(), y())), tf.log1p(tf.exp(tf.neg(tf.abs(x())))))));
+      assign(loss, () =>
+        tf.mean(tf.add(tf.sub(tf.relu(x()), tf.mul(x(), y())), tf.log1p(tf.exp(tf.neg(tf.abs(x())))))),
+      );
     },
     sigmoidBceBackward(dlogits, probs, targets) {
       const n = probs.size;

@@ -85,7 +85,12 @@ export function createWasmBackend(
     },
     parameters(tensors: readonly TensorShape[]) {
       const total = tensors.reduce((n, t) => n + sizeOf(t.shape), 0);
-      const flat: FlatSet = { params: k.allocF32(total), grads: k.allocF32(total), m: k.allocF32(total), v: k.allocF32(total) };
+      const flat: FlatSet = {
+        params: k.allocF32(total),
+        grads: k.allocF32(total),
+        m: k.allocF32(total),
+        v: k.allocF32(total),
+      };
       const views = (buf: F32Buf) => {
         const out: Record<string, Tensor> = {};
         let offset = 0;
@@ -108,12 +113,20 @@ export function createWasmBackend(
 
     embeddingForward(out, tokens, table) {
       const C = table.shape[1];
-      checkShape(out.size === tokens.size * C, 'embeddingForward', `out has ${out.size} values, not ${tokens.size}x${C}`);
+      checkShape(
+        out.size === tokens.size * C,
+        'embeddingForward',
+        `out has ${out.size} values, not ${tokens.size}x${C}`,
+      );
       layers.embeddingForward(k, f32(out).ptr, i32(tokens), f32(table).ptr, { rows: tokens.size, dim: C });
     },
     embeddingBackward(dtable, dout, tokens) {
       const C = dtable.shape[1];
-      checkShape(dout.size === tokens.size * C, 'embeddingBackward', `dout has ${dout.size} values, not ${tokens.size}x${C}`);
+      checkShape(
+        dout.size === tokens.size * C,
+        'embeddingBackward',
+        `dout has ${dout.size} values, not ${tokens.size}x${C}`,
+      );
       layers.embeddingBackward(k, f32(dtable).ptr, f32(dout).ptr, i32(tokens), { rows: tokens.size, dim: C });
     },
     denseForward(out, inp, weight, bias) {
@@ -164,7 +177,11 @@ export function createWasmBackend(
     lstmStep(gates, h, c, recurrent) {
       const H = recurrent.shape[0];
       const rows = h.size / H;
-      checkShape(gates.size === rows * 4 * H && c.size === h.size, 'lstmStep', `gates ${gates.size}, h ${h.size}, c ${c.size} for H=${H}`);
+      checkShape(
+        gates.size === rows * 4 * H && c.size === h.size,
+        'lstmStep',
+        `gates ${gates.size}, h ${h.size}, c ${c.size} for H=${H}`,
+      );
       // In place: the kernel adds h.U to every row's gates before the cell overwrites h and c.
       k.exports.lstmStepForward(
         f32(gates).ptr,
@@ -218,15 +235,30 @@ export function createWasmBackend(
     softmaxCrossEntropyForward(loss, probs, logits, targets) {
       const rows = targets.size;
       const V = logits.size / rows;
-      checkShape(probs.size === logits.size && Number.isInteger(V), 'softmaxCrossEntropyForward', `logits ${logits.size} for ${rows} targets`);
-      k.f32(f32(loss))[0] = layers.softmaxCrossEntropyForward(k, f32(probs).ptr, f32(logits).ptr, i32(targets), rows, V);
+      checkShape(
+        probs.size === logits.size && Number.isInteger(V),
+        'softmaxCrossEntropyForward',
+        `logits ${logits.size} for ${rows} targets`,
+      );
+      k.f32(f32(loss))[0] = layers.softmaxCrossEntropyForward(
+        k,
+        f32(probs).ptr,
+        f32(logits).ptr,
+        i32(targets),
+        rows,
+        V,
+      );
     },
     softmaxCrossEntropyBackward(dlogits, probs, targets) {
       const rows = targets.size;
       layers.softmaxCrossEntropyBackward(k, f32(dlogits).ptr, f32(probs).ptr, i32(targets), rows, probs.size / rows);
     },
     sigmoidBceForward(loss, probs, logits, targets) {
-      checkShape(probs.size === logits.size && targets.size === logits.size, 'sigmoidBceForward', `sizes ${probs.size}, ${logits.size}, ${targets.size}`);
+      checkShape(
+        probs.size === logits.size && targets.size === logits.size,
+        'sigmoidBceForward',
+        `sizes ${probs.size}, ${logits.size}, ${targets.size}`,
+      );
       k.f32(f32(loss))[0] = layers.sigmoidBceForward(k, f32(probs).ptr, f32(logits).ptr, f32(targets).ptr, logits.size);
     },
     sigmoidBceBackward(dlogits, probs, targets) {

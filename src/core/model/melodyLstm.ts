@@ -150,12 +150,7 @@ class MelodyLstmNetwork implements Network {
 
   /** table (V,4H) = embeddings (V,E) . W1 (E,4H) + b1: the folded first-layer input projection. */
   computeTable(table: Tensor): void {
-    this.backend.denseForward(
-      table,
-      this.p('embedding/embeddings'),
-      this.p('lstm_1/kernel'),
-      this.p('lstm_1/bias'),
-    );
+    this.backend.denseForward(table, this.p('embedding/embeddings'), this.p('lstm_1/kernel'), this.p('lstm_1/bias'));
   }
 
   private checkBatch(batch: Batch): asserts batch is Batch & { kind?: 'tokens' } {
