@@ -21,11 +21,15 @@ const batch = {
   batchSize,
 };
 const times: number[] = [];
+let cpuStart = process.cpuUsage();
 for (let i = 0; i < steps + 2; i++) {
+  if (i === 2) cpuStart = process.cpuUsage();
   const t0 = performance.now();
   await model.trainStep(batch);
   if (i >= 2) times.push(performance.now() - t0);
 }
+const cpu = process.cpuUsage(cpuStart);
+const cpuMs = (cpu.user + cpu.system) / 1000 / steps;
 times.sort((a, b) => a - b);
 const decoder = model.createDecoder();
 const dt: number[] = [];
@@ -36,7 +40,7 @@ for (let i = 0; i < 300; i++) {
 }
 dt.sort((a, b) => a - b);
 console.log(
-  `train step median ${times[times.length >> 1].toFixed(1)} ms (min ${times[0].toFixed(1)}) over ${steps}; decoder step median ${dt[150].toFixed(3)} ms`,
+  `train step median ${times[times.length >> 1].toFixed(1)} ms (min ${times[0].toFixed(1)}, cpu ${cpuMs.toFixed(1)}) over ${steps}; decoder step median ${dt[150].toFixed(3)} ms`,
 );
 decoder.dispose();
 model.dispose();

@@ -175,7 +175,7 @@ export class BackendShapeError extends Error {
   readonly code = 'BACKEND_SHAPE_MISMATCH';
 }
 
-/** Throws BackendShapeError unless `ok`. */
-export function checkShape(ok: boolean, op: string, detail: string): void {
-  if (!ok) throw new BackendShapeError(`${op}: ${detail}`);
+/** Throws BackendShapeError unless `ok`; `detail` is only built on failure (ops run per decoded token). */
+export function checkShape(ok: boolean, op: string, detail: () => string): void {
+  if (!ok) throw new BackendShapeError(`${op}: ${detail()}`);
 }

@@ -97,12 +97,12 @@ export function createTfjsBackend(info: EngineInfo): Backend {
     tensor: (shape) => make(shape, 'float32') as unknown as Tensor,
     intTensor: (shape) => make(shape, 'int32') as unknown as IntTensor,
     write(t, values) {
-      checkShape(values.length === t.size, 'write', `${values.length} values for a tensor of ${t.size}`);
+      checkShape(values.length === t.size, 'write', () => `${values.length} values for a tensor of ${t.size}`);
       // A copy: tfjs may keep the array it is given, and the caller may reuse it.
       assign(t, () => tf.tensor(Float32Array.from(values), [...t.shape], 'float32'));
     },
     writeInt(t, values) {
-      checkShape(values.length === t.size, 'writeInt', `${values.length} values for a tensor of ${t.size}`);
+      checkShape(values.length === t.size, 'writeInt', () => `${values.length} values for a tensor of ${t.size}`);
       assign(t, () => tf.tensor(Int32Array.from(values), [...t.shape], 'int32'));
     },
     async read(t) {
@@ -137,7 +137,7 @@ export function createTfjsBackend(info: EngineInfo): Backend {
       checkShape(
         out.size === tokens.size * C,
         'embeddingForward',
-        `out has ${out.size} values, not ${tokens.size}x${C}`,
+        () => `out has ${out.size} values, not ${tokens.size}x${C}`,
       );
       assign(out, () => tf.gather(h(table).t, tf.reshape(h(tokens).t, [tokens.size])));
     },
@@ -152,7 +152,7 @@ export function createTfjsBackend(info: EngineInfo): Backend {
       checkShape(
         out.size === (inp.size / I) * O && bias.size === O,
         'denseForward',
-        `inp ${inp.size}, out ${out.size}, weight ${I}x${O}`,
+        () => `inp ${inp.size}, out ${out.size}, weight ${I}x${O}`,
       );
       assign(out, () => tf.add(tf.matMul(as2d(inp, I), h(weight).t as tf.Tensor2D), h(bias).t));
     },
@@ -202,7 +202,7 @@ export function createTfjsBackend(info: EngineInfo): Backend {
       checkShape(
         gates.size === rows * 4 * H && cState.size === hState.size,
         'lstmStep',
-        `gates ${gates.size}, h ${hState.size} for H=${H}`,
+        () => `gates ${gates.size}, h ${hState.size} for H=${H}`,
       );
       const next = tf.tidy(() => {
         const z = tf.add(as2d(gates, 4 * H), tf.matMul(as2d(hState, H), h(recurrent).t as tf.Tensor2D)) as tf.Tensor2D;
@@ -216,7 +216,11 @@ export function createTfjsBackend(info: EngineInfo): Backend {
     timeStep(out, seq, t) {
       const [B, T] = seq.shape;
       const C = seq.size / (B * T);
-      checkShape(out.size === B * C && t >= 0 && t < T, 'timeStep', `out ${out.size} for (${B},${T},${C}) at t=${t}`);
+      checkShape(
+        out.size === B * C && t >= 0 && t < T,
+        'timeStep',
+        () => `out ${out.size} for (${B},${T},${C}) at t=${t}`,
+      );
       assign(out, () => tf.slice(tf.reshape(h(seq).t, [B, T, C]), [0, t, 0], [B, 1, C]));
     },
     concatLast(out, a, b) {
@@ -231,7 +235,7 @@ export function createTfjsBackend(info: EngineInfo): Backend {
       accumulate(db, () => tf.slice(as2d(dout, A + Bc), [0, A], [N, Bc]));
     },
     multiply(out, a, b) {
-      checkShape(out.size === a.size && a.size === b.size, 'multiply', `sizes ${out.size}, ${a.size}, ${b.size}`);
+      checkShape(out.size === a.size && a.size === b.size, 'multiply', () => `sizes ${out.size}, ${a.size}, ${b.size}`);
       assign(out, () => tf.mul(tf.reshape(h(a).t, [a.size]), tf.reshape(h(b).t, [b.size])));
     },
     softmaxCrossEntropyForward(loss, probs, logits, targets) {

@@ -70,11 +70,11 @@ export function createWasmBackend(
       return { ptr: k.allocI32(size).ptr, length: size, size, shape: [...shape], dtype: 'int32' } as WasmIntTensor;
     },
     write(t, values) {
-      checkShape(values.length === t.size, 'write', `${values.length} values for a tensor of ${t.size}`);
+      checkShape(values.length === t.size, 'write', () => `${values.length} values for a tensor of ${t.size}`);
       k.f32(f32(t)).set(values);
     },
     writeInt(t, values) {
-      checkShape(values.length === t.size, 'writeInt', `${values.length} values for a tensor of ${t.size}`);
+      checkShape(values.length === t.size, 'writeInt', () => `${values.length} values for a tensor of ${t.size}`);
       k.i32(i32(t)).set(values);
     },
     read: async (t) => k.f32(f32(t)).slice(),
@@ -116,7 +116,7 @@ export function createWasmBackend(
       checkShape(
         out.size === tokens.size * C,
         'embeddingForward',
-        `out has ${out.size} values, not ${tokens.size}x${C}`,
+        () => `out has ${out.size} values, not ${tokens.size}x${C}`,
       );
       layers.embeddingForward(k, f32(out).ptr, i32(tokens), f32(table).ptr, { rows: tokens.size, dim: C });
     },
@@ -125,13 +125,13 @@ export function createWasmBackend(
       checkShape(
         dout.size === tokens.size * C,
         'embeddingBackward',
-        `dout has ${dout.size} values, not ${tokens.size}x${C}`,
+        () => `dout has ${dout.size} values, not ${tokens.size}x${C}`,
       );
       layers.embeddingBackward(k, f32(dtable).ptr, f32(dout).ptr, i32(tokens), { rows: tokens.size, dim: C });
     },
     denseForward(out, inp, weight, bias) {
       const shape = denseShape('denseForward', out, inp, weight);
-      checkShape(bias.size === shape.outDim, 'denseForward', `bias has ${bias.size} values, not ${shape.outDim}`);
+      checkShape(bias.size === shape.outDim, 'denseForward', () => `bias has ${bias.size} values, not ${shape.outDim}`);
       layers.denseForward(k, f32(out).ptr, f32(inp).ptr, { weight: f32(weight).ptr, bias: f32(bias).ptr }, shape);
     },
     denseBackward(dinp, dweight, dbias, dout, inp, weight) {
@@ -180,7 +180,7 @@ export function createWasmBackend(
       checkShape(
         gates.size === rows * 4 * H && c.size === h.size,
         'lstmStep',
-        `gates ${gates.size}, h ${h.size}, c ${c.size} for H=${H}`,
+        () => `gates ${gates.size}, h ${h.size}, c ${c.size} for H=${H}`,
       );
       // In place: the kernel adds h.U to every row's gates before the cell overwrites h and c.
       k.exports.lstmStepForward(
@@ -204,14 +204,18 @@ export function createWasmBackend(
     timeStep(out, seq, t) {
       const [B, T] = seq.shape;
       const C = seq.size / (B * T);
-      checkShape(out.size === B * C && t >= 0 && t < T, 'timeStep', `out ${out.size} for (${B},${T},${C}) at t=${t}`);
+      checkShape(
+        out.size === B * C && t >= 0 && t < T,
+        'timeStep',
+        () => `out ${out.size} for (${B},${T},${C}) at t=${t}`,
+      );
       k.exports.copyRows(f32(out).ptr, f32(seq).ptr + t * C * 4, B, C, C, T * C);
     },
     concatLast(out, a, b) {
       const N = a.shape[0];
       const A = a.size / N;
       const Bc = b.size / N;
-      checkShape(out.size === N * (A + Bc), 'concatLast', `out ${out.size} for ${N}x(${A}+${Bc})`);
+      checkShape(out.size === N * (A + Bc), 'concatLast', () => `out ${out.size} for ${N}x(${A}+${Bc})`);
       k.exports.copyRows(f32(out).ptr, f32(a).ptr, N, A, A + Bc, A);
       k.exports.copyRows(f32(out).ptr + A * 4, f32(b).ptr, N, Bc, A + Bc, Bc);
     },
@@ -219,7 +223,7 @@ export function createWasmBackend(
       const N = da.shape[0];
       const A = da.size / N;
       const Bc = db.size / N;
-      checkShape(dout.size === N * (A + Bc), 'splitLastBackward', `dout ${dout.size} for ${N}x(${A}+${Bc})`);
+      checkShape(dout.size === N * (A + Bc), 'splitLastBackward', () => `dout ${dout.size} for ${N}x(${A}+${Bc})`);
       const d = k.f32(f32(dout));
       const x = k.f32(f32(da));
       const y = k.f32(f32(db));
@@ -229,7 +233,7 @@ export function createWasmBackend(
       }
     },
     multiply(out, a, b) {
-      checkShape(out.size === a.size && a.size === b.size, 'multiply', `sizes ${out.size}, ${a.size}, ${b.size}`);
+      checkShape(out.size === a.size && a.size === b.size, 'multiply', () => `sizes ${out.size}, ${a.size}, ${b.size}`);
       k.exports.multiplyInto(f32(out).ptr, f32(a).ptr, f32(b).ptr, out.size);
     },
     softmaxCrossEntropyForward(loss, probs, logits, targets) {
@@ -238,7 +242,7 @@ export function createWasmBackend(
       checkShape(
         probs.size === logits.size && Number.isInteger(V),
         'softmaxCrossEntropyForward',
-        `logits ${logits.size} for ${rows} targets`,
+        () => `logits ${logits.size} for ${rows} targets`,
       );
       k.f32(f32(loss))[0] = layers.softmaxCrossEntropyForward(
         k,
@@ -257,7 +261,7 @@ export function createWasmBackend(
       checkShape(
         probs.size === logits.size && targets.size === logits.size,
         'sigmoidBceForward',
-        `sizes ${probs.size}, ${logits.size}, ${targets.size}`,
+        () => `sizes ${probs.size}, ${logits.size}, ${targets.size}`,
       );
       k.f32(f32(loss))[0] = layers.sigmoidBceForward(k, f32(probs).ptr, f32(logits).ptr, f32(targets).ptr, logits.size);
     },
@@ -289,7 +293,7 @@ function denseShape(op: string, out: Tensor, inp: Tensor, weight: Tensor): layer
   checkShape(
     weight.shape.length === 2 && Number.isInteger(rows) && out.size === rows * O,
     op,
-    `inp ${inp.size} values, out ${out.size}, weight ${weight.shape.join('x')}`,
+    () => `inp ${inp.size} values, out ${out.size}, weight ${weight.shape.join('x')}`,
   );
   return { rows, inDim: I, outDim: O };
 }
