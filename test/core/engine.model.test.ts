@@ -101,9 +101,18 @@ describe('melody-lstm weights', () => {
   });
 });
 
-describe('wasm melody-lstm against the float64 reference', () => {
+/** The one melody model on each backend; the float64 reference model (unfolded, unshared code) is the oracle. */
+const engineMakers: Record<string, () => Promise<Engine>> = {
+  wasm: engine1,
+  'tfjs-cpu': async () => {
+    const { createTfjsEngine } = await import('../../src/core/engine/tfjsEngine');
+    return createTfjsEngine('cpu');
+  },
+};
+
+describe.each(Object.keys(engineMakers))('melody-lstm on %s against the float64 reference', (engineName) => {
   it('computeGradients equals the reference model loss and every gradient (float32 vs float64, rel. error < 1e-4)', async () => {
-    const engine = await engine1();
+    const engine = await engineMakers[engineName]();
     const weights = initWeights(tinySpec, 5);
     // Larger weights than the init so that every gate works away from its linear region.
     for (const v of Object.values(weights)) for (let i = 0; i < v.length; i++) v[i] *= 3;
@@ -125,7 +134,7 @@ describe('wasm melody-lstm against the float64 reference', () => {
   });
 
   it('the decoder gives the same logits as the training forward pass over the same window', async () => {
-    const engine = await engine1();
+    const engine = await engineMakers[engineName]();
     const model = await engine.createModel(tinySpec, training);
     const batch = randomBatch(tinySpec, 1, 5);
     const decoder = model.createDecoder();
