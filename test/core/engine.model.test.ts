@@ -210,6 +210,9 @@ describe('memory reuse', () => {
     await expect(live.step(tinySpec.vocabSize)).rejects.toMatchObject({ code: 'TOKEN_OUT_OF_RANGE' });
     await expect(live.step(new Float32Array(128))).rejects.toMatchObject({ code: 'DECODER_INPUT_INVALID' });
     model.dispose();
+    // A decoder that outlives its model refuses to run on released memory.
+    await expect(live.step(1)).rejects.toThrow(/model was disposed/);
+    expect(() => model.createDecoder()).toThrow(expect.objectContaining({ code: 'MODEL_DISPOSED' }));
   });
 });
 

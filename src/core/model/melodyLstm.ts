@@ -66,6 +66,8 @@ interface DecoderBuffers {
   /** (1,V) */
   logits: Tensor;
   scope: Scope;
+  /** Set when the network was released under a live decoder: its tensors are gone. */
+  released?: boolean;
 }
 
 class MelodyLstmNetwork implements Network {
@@ -317,7 +319,10 @@ class MelodyLstmNetwork implements Network {
   release(): void {
     for (const ws of this.workspaces.values()) ws.scope.release();
     this.workspaces.clear();
-    for (const b of [...this.freeDecoders, ...this.liveDecoders]) b.scope.release();
+    for (const b of [...this.freeDecoders, ...this.liveDecoders]) {
+      b.scope.release();
+      b.released = true;
+    }
     this.freeDecoders.length = 0;
     this.liveDecoders.clear();
     this.lastPass = undefined;
@@ -345,6 +350,11 @@ class MelodyLstmDecoder implements Decoder {
       throw new ModelInputError(
         'DECODER_DISPOSED',
         'This decoder was disposed; create a new one with createDecoder().',
+      );
+    if (this.buffers.released)
+      throw new ModelInputError(
+        'DECODER_DISPOSED',
+        "This decoder's model was disposed; load the model again and create a new decoder.",
       );
     return this.buffers;
   }
@@ -383,7 +393,7 @@ class MelodyLstmDecoder implements Decoder {
 
   /** Hands the buffers back to the network for the next decoder. */
   dispose(): void {
-    if (this.buffers) this.giveBack(this.buffers);
+    if (this.buffers && !this.buffers.released) this.giveBack(this.buffers);
     this.buffers = undefined;
   }
 }
