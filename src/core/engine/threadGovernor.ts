@@ -18,6 +18,7 @@ export function describeWasm(threads: number): string {
   return `wasm engine (WebAssembly SIMD), ${threads} thread${threads === 1 ? '' : 's'}`;
 }
 
+/** Times training steps and sets the kernels' thread count (see the file comment); updates `info` as it decides. */
 export class ThreadGovernor {
   private step = 0;
   private parallelMs = Infinity;

@@ -4,7 +4,9 @@ import type { ModelSpec, TrainingConfig } from '../model/spec';
 /**
  * What every engine offers the training loop and the sampler. Our WebAssembly engine and the
  * tfjs engines (cpu reference, tfjs-node, tfjs-node-gpu) implement the same interface, and both
- * read and write the same NamedWeights (layout in ../model/spec.ts).
+ * read and write the same NamedWeights (layout stated with each model's spec, e.g. ../model/melodyLstmSpec.ts).
+ * An engine is a Backend (./backend.ts: the layers a model is written against) wrapped by ./backendEngine.ts,
+ * which builds any registered model kind (../model/registry.ts) over it.
  */
 
 export type EngineName = 'wasm' | 'tfjs-cpu' | 'tfjs-node' | 'tfjs-node-gpu';

@@ -25,6 +25,11 @@ export type ModelTraining = Pick<TrainingConfig, 'learningRate' | 'clipNorm' | '
 /** Dropout draws from its own stream, seeded apart from the weight initialisation's so it never shifts it. */
 const DROPOUT_SEED_SALT = 0x5bd1e995;
 
+/**
+ * A TrainableModel of any registered kind on any backend: one optimizer step is the network's forward and backward,
+ * then the backend's global-norm clip and Adam. Dropout masks come from createRng(randomSeed ^ salt), so a run is
+ * reproducible on one engine for a given seed.
+ */
 export class BackendModel implements TrainableModel {
   readonly spec: ModelSpec;
   private readonly backend: Backend;
