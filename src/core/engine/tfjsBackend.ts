@@ -2,9 +2,9 @@
 /**
  * The tfjs engines' Backend (cpu reference, tfjs-node, tfjs-node-gpu): each handle holds one tf.Tensor that ops
  * replace (tfjs tensors are immutable), disposing the one it held, so tf.memory().numTensors stays constant from one
- * step to the next. Backward passes are written out for the simple layers; the LSTM recurrence's backward is tf.grads
- * of its own forward (recomputed: tfjs-cpu is the numerical reference, not a fast path), so no hand-written BPTT can
- * disagree with the forward it belongs to.
+ * step to the next. Every backward pass is written out (no autodiff tape, STYLE §12), the LSTM's as backpropagation
+ * through time over the activations its forward pass kept; test/core/engine.backend.test.ts holds each op to the
+ * float64 reference layers.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -34,8 +34,10 @@ class TfHandle {
 }
 
 interface TfLstmCache extends LstmCache {
-  /** The pre-activations of the last forward pass, kept for the backward pass (cache.gates may be rewritten). */
-  readonly pre: TfHandle;
+  /** (B,T,4H) gate activations i, f, g, o of the last forward pass, for the backward pass. */
+  readonly acts: TfHandle;
+  /** (B,T,H) cell states of the last forward pass. */
+  readonly cells: TfHandle;
 }
 
 const h = (t: Tensor | IntTensor) => t as unknown as TfHandle;
@@ -55,28 +57,89 @@ function accumulate(target: Tensor, make: () => tf.Tensor): void {
 
 const as2d = (t: Tensor | IntTensor, cols: number) => tf.reshape(h(t).t, [h(t).size / cols, cols]) as tf.Tensor2D;
 
-/** One LSTM cell on packed pre-activations z (B,4H), gate order i, f, c, o: returns the new (h, c). */
-function lstmCell(z: tf.Tensor2D, cPrev: tf.Tensor2D, hidden: number): { h: tf.Tensor2D; c: tf.Tensor2D } {
-  const [zi, zf, zc, zo] = tf.split(z, [hidden, hidden, hidden, hidden], 1) as tf.Tensor2D[];
-  const c = tf.add(tf.mul(tf.sigmoid(zf), cPrev), tf.mul(tf.sigmoid(zi), tf.tanh(zc))) as tf.Tensor2D;
-  return { h: tf.mul(tf.sigmoid(zo), tf.tanh(c)) as tf.Tensor2D, c };
+/**
+ * One LSTM cell on packed pre-activations z (B,4H), gate order i, f, c, o: the new (h, c) and the activations
+ * (B,4H: i, f, g, o) that the backward pass needs.
+ */
+function lstmCell(z: tf.Tensor2D, cPrev: tf.Tensor2D): { h: tf.Tensor2D; c: tf.Tensor2D; acts: tf.Tensor2D } {
+  const [zi, zf, zg, zo] = tf.split(z, 4, 1);
+  const [i, f, g, o] = [tf.sigmoid(zi), tf.sigmoid(zf), tf.tanh(zg), tf.sigmoid(zo)];
+  const c = tf.add(tf.mul(f, cPrev), tf.mul(i, g)) as tf.Tensor2D;
+  return { h: tf.mul(o, tf.tanh(c)) as tf.Tensor2D, c, acts: tf.concat([i, f, g, o], 1) as tf.Tensor2D };
 }
 
-/** The recurrence as one differentiable function: pre (B,T,4H), recurrent (H,4H) -> hs (B,T,H). */
-function recurrence(pre: tf.Tensor, recurrent: tf.Tensor, shape: LstmShape): tf.Tensor {
+/**
+ * The recurrence forward over pre-activations pre (B,T,4H) with recurrent (H,4H): returns the output sequence
+ * hs (B,T,H), the gate activations acts (B,T,4H: i, f, g, o) and the cells (B,T,H) that the backward pass needs.
+ */
+function recurrenceForward(pre: tf.Tensor, recurrent: tf.Tensor2D, shape: LstmShape) {
   const { batch: B, time: T, hidden: H, reverse } = shape;
   const steps = tf.unstack(tf.reshape(pre, [B, T, 4 * H]), 1) as tf.Tensor2D[];
   let hPrev = tf.zeros([B, H]) as tf.Tensor2D;
   let cPrev = tf.zeros([B, H]) as tf.Tensor2D;
-  const outs: tf.Tensor2D[] = new Array(T);
+  const hs: tf.Tensor2D[] = new Array(T);
+  const cells: tf.Tensor2D[] = new Array(T);
+  const acts: tf.Tensor2D[] = new Array(T);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
-    const next = lstmCell(tf.add(steps[t], tf.matMul(hPrev, recurrent as tf.Tensor2D)) as tf.Tensor2D, cPrev, H);
-    hPrev = next.h;
-    cPrev = next.c;
-    outs[t] = next.h;
+    const cell = lstmCell(tf.add(steps[t], tf.matMul(hPrev, recurrent)) as tf.Tensor2D, cPrev);
+    hPrev = cell.h;
+    cPrev = cell.c;
+    hs[t] = cell.h;
+    cells[t] = cell.c;
+    acts[t] = cell.acts;
   }
-  return tf.stack(outs, 1);
+  return { hs: tf.stack(hs, 1), acts: tf.stack(acts, 1), cells: tf.stack(cells, 1) };
+}
+
+/**
+ * Backpropagation through time over the saved activations, written out (the float64 reference layers state the same
+ * formulas): per processed step, newest first, dh = dhs_t + dh from the next step; dc = dc from the next step +
+ * dh * o * (1 - tanh(c)^2); gate gradients through their activations; dRecurrent += h_{t-1}^T . dz_t and the
+ * gradient reaching h_{t-1} is dz_t . U^T. Returns dz (B,T,4H) and dRecurrent (H,4H).
+ */
+function recurrenceBackward(
+  dhs: tf.Tensor | null,
+  dLast: tf.Tensor | null,
+  acts: tf.Tensor,
+  cells: tf.Tensor,
+  hsAll: tf.Tensor,
+  recurrent: tf.Tensor2D,
+  shape: LstmShape,
+) {
+  const { batch: B, time: T, hidden: H, reverse } = shape;
+  const a = tf.unstack(tf.reshape(acts, [B, T, 4 * H]), 1);
+  const c = tf.unstack(tf.reshape(cells, [B, T, H]), 1);
+  const hs = tf.unstack(tf.reshape(hsAll, [B, T, H]), 1);
+  const dy = dhs ? tf.unstack(tf.reshape(dhs, [B, T, H]), 1) : undefined;
+  let dhRec: tf.Tensor = dLast ? tf.reshape(dLast, [B, H]) : tf.zeros([B, H]);
+  let dcCarry: tf.Tensor = tf.zeros([B, H]);
+  let dU: tf.Tensor = tf.zeros([H, 4 * H]);
+  const dz: tf.Tensor[] = new Array(T);
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse ? T - 1 - s : s;
+    const tp = reverse ? t + 1 : t - 1;
+    const dh = dy ? tf.add(dy[t], dhRec) : dhRec;
+    const [i, f, g, o] = tf.split(a[t], 4, 1);
+    const tc = tf.tanh(c[t]);
+    const cPrev = s > 0 ? c[tp] : tf.zeros([B, H]);
+    const dO = tf.mul(dh, tc);
+    const dc = tf.add(dcCarry, tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tc))));
+    const dI = tf.mul(dc, g);
+    const dG = tf.mul(dc, i);
+    const dF = tf.mul(dc, cPrev);
+    dcCarry = tf.mul(dc, f);
+    const sig = (x: tf.Tensor) => tf.mul(x, tf.sub(1, x));
+    dz[t] = tf.concat(
+      [tf.mul(dI, sig(i)), tf.mul(dF, sig(f)), tf.mul(dG, tf.sub(1, tf.square(g))), tf.mul(dO, sig(o))],
+      1,
+    );
+    if (s > 0) {
+      dU = tf.add(dU, tf.matMul(hs[tp] as tf.Tensor2D, dz[t] as tf.Tensor2D, true, false));
+      dhRec = tf.matMul(dz[t] as tf.Tensor2D, recurrent, false, true);
+    }
+  }
+  return { dz: tf.stack(dz, 1), dU };
 }
 
 /**
@@ -169,32 +232,36 @@ export function createTfjsBackend(info: EngineInfo): Backend {
         gates: backend.tensor([B, T, 4 * H]),
         hs: backend.tensor([B, T, H]),
         dGates: backend.tensor([B, T, 4 * H]),
-        pre: h(backend.tensor([B, T, 4 * H])),
+        acts: h(backend.tensor([B, T, 4 * H])),
+        cells: h(backend.tensor([B, T, H])),
       };
       return cache;
     },
     lstmRecurrenceForward(cache, recurrent) {
       const c = cache as TfLstmCache;
-      assign(c.pre as unknown as Tensor, () => h(c.gates).t.clone());
-      assign(c.hs, () => recurrence(c.pre.t, h(recurrent).t, c.shape));
+      const out = tf.tidy(() => recurrenceForward(h(c.gates).t, h(recurrent).t as tf.Tensor2D, c.shape));
+      assign(c.hs, () => out.hs);
+      assign(c.acts as unknown as Tensor, () => out.acts);
+      assign(c.cells as unknown as Tensor, () => out.cells);
+      for (const t of [out.hs, out.acts, out.cells]) t.dispose();
     },
     lstmRecurrenceBackward(dRecurrent, dhs, dLast, cache, recurrent) {
       const c = cache as TfLstmCache;
-      const { batch: B, time: T, hidden: H, reverse } = c.shape;
-      const [dPre, dU] = tf.tidy(() => {
-        let dy = dhs ? tf.reshape(h(dhs).t, [B, T, H]) : tf.zeros([B, T, H]);
-        if (dLast) {
-          const last = reverse ? 0 : T - 1;
-          const atLast = tf.reshape(tf.oneHot(tf.tensor1d([last], 'int32'), T), [1, T, 1]);
-          dy = tf.add(dy, tf.mul(atLast, tf.reshape(h(dLast).t, [B, 1, H])));
-        }
-        const grads = tf.grads((p: tf.Tensor, u: tf.Tensor) => recurrence(p, u, c.shape));
-        return grads([c.pre.t, h(recurrent).t], dy);
-      });
-      assign(c.dGates, () => dPre);
-      accumulate(dRecurrent, () => dU);
-      dPre.dispose();
-      dU.dispose();
+      const out = tf.tidy(() =>
+        recurrenceBackward(
+          dhs ? h(dhs).t : null,
+          dLast ? h(dLast).t : null,
+          c.acts.t,
+          c.cells.t,
+          h(c.hs).t,
+          h(recurrent).t as tf.Tensor2D,
+          c.shape,
+        ),
+      );
+      assign(c.dGates, () => out.dz);
+      accumulate(dRecurrent, () => out.dU);
+      out.dz.dispose();
+      out.dU.dispose();
     },
     lstmStep(gates, hState, cState, recurrent) {
       const H = recurrent.shape[0];
@@ -206,7 +273,7 @@ export function createTfjsBackend(info: EngineInfo): Backend {
       );
       const next = tf.tidy(() => {
         const z = tf.add(as2d(gates, 4 * H), tf.matMul(as2d(hState, H), h(recurrent).t as tf.Tensor2D)) as tf.Tensor2D;
-        const cell = lstmCell(z, as2d(cState, H), H);
+        const cell = lstmCell(z, as2d(cState, H));
         return [cell.h, cell.c];
       });
       assign(hState, () => next[0]);
