@@ -198,4 +198,28 @@ describe('wasm engine vs tfjs cpu reference (tiny spec, same checkpoint)', () =>
     dc.dispose();
     await wasm.dispose();
   });
+
+  it('with dropout too: one model, one mask stream, so both engines train to the same numbers (3 layers)', async () => {
+    const { createWasmEngine } = await import('../../src/core/engine/wasmEngine');
+    const { initWeights } = await import('../../src/core/model/init');
+    const wasm = await createWasmEngine({ threads: 1 });
+    const dropSpec: ModelSpec = { ...spec, layers: 3, dropout: 0.3 };
+    const weights = initWeights(dropSpec, 5);
+    const a = await wasm.createModel(dropSpec, training, weights);
+    const b = await cpu.createModel(dropSpec, training, weights);
+    const losses: number[][] = [[], []];
+    for (let i = 0; i < 4; i++) {
+      losses[0].push(await a.trainStep(batchFor(60 + i, 4)));
+      losses[1].push(await b.trainStep(batchFor(60 + i, 4)));
+    }
+    for (let i = 0; i < 4; i++) expect(Math.abs(losses[0][i] - losses[1][i]) / losses[0][i]).toBeLessThan(1e-4);
+    // Dropout really acted: evaluation (no dropout) differs from the training loss on the same batch.
+    const batch = batchFor(70, 4);
+    expect(await a.evaluate(batch)).not.toBe((await a.computeGradients(batch)).loss);
+    const [wa, wb] = [await a.getWeights(), await b.getWeights()];
+    for (const t of melodyLstmTensors(dropSpec)) expect(relDiff(wb[t.name], wa[t.name]), t.name).toBeLessThan(1e-4);
+    a.dispose();
+    b.dispose();
+    await wasm.dispose();
+  });
 });
