@@ -13,7 +13,7 @@
  * (../engine/reference/melodyLstm.ts), which does not fold, holds it to that.
  */
 import type { Backend, IntTensor, LstmCache, ParameterSet, Scope, Tensor } from '../engine/backend';
-import type { Batch, Decoder, DecoderInput } from '../engine/types';
+import type { Batch, Decoder, DecoderInput, TokenBatch } from '../engine/types';
 import type { ModelDefinition, Network } from './definition';
 import { ModelInputError } from './errors';
 import { initTensors } from './initializers';
@@ -155,7 +155,7 @@ class MelodyLstmNetwork implements Network {
     this.backend.denseForward(table, this.p('embedding/embeddings'), this.p('lstm_1/kernel'), this.p('lstm_1/bias'));
   }
 
-  private checkBatch(batch: Batch): asserts batch is Batch & { kind?: 'tokens' } {
+  private checkBatch(batch: Batch): asserts batch is TokenBatch {
     const { window: T, vocabSize: V } = this.spec;
     if (batch.kind === 'frames')
       throw new ModelInputError(
