@@ -87,7 +87,7 @@ export async function benchEngineOurs(
       let token = 60;
       const start = performance.now();
       for (let i = 0; i < 128; i++) {
-        const logits = decoder.step(token);
+        const logits = await decoder.step(token);
         token = sample(logits, rng.next());
       }
       genRuns.push(performance.now() - start);

@@ -65,15 +65,19 @@ async function tokensFor(engine: Engine, ckptBytes: Uint8Array): Promise<number[
   const ckpt = decodeCheckpoint(ckptBytes);
   const model = await engine.createModel(ckpt.spec, ckpt.training, ckpt.weights);
   const decoder = model.createDecoder();
-  const out = GOLDEN_REQUESTS.map((r) =>
-    generateMelodies(decoder, {
-      seedTokens: seedTokensFromPitches(r.seedPitches),
-      bars: r.bars,
-      temperature: r.temperature,
-      variations: r.variations,
-      randomSeed: r.randomSeed,
-    }).map((v) => v.tokens),
-  );
+  const out: number[][][] = [];
+  for (const r of GOLDEN_REQUESTS)
+    out.push(
+      (
+        await generateMelodies(decoder, {
+          seedTokens: seedTokensFromPitches(r.seedPitches),
+          bars: r.bars,
+          temperature: r.temperature,
+          variations: r.variations,
+          randomSeed: r.randomSeed,
+        })
+      ).map((v) => v.tokens),
+    );
   decoder.dispose();
   model.dispose();
   return out;

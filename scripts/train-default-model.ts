@@ -17,7 +17,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../src/core/model/checkpoint';
 import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING, parameterCount, type TrainingConfig } from '../src/core/model/spec';
-import { buildWindows, type TokenPiece } from '../src/core/model/windows';
+import type { TokenPiece } from '../src/core/model/windows';
+import { getModelDefinition } from '../src/core/model/registry';
 import { trainLoop } from '../src/core/training/trainLoop';
 import { isEngineChoice, selectEngine } from '../src/core/engine/select';
 
@@ -59,8 +60,9 @@ async function main() {
     corpus[split].map((frames, i) => ({ name: `${split}-${i}`, tokens: sopranoTokens(frames) }));
   const spec = DEFAULT_MELODY_SPEC;
   const training: TrainingConfig = { ...DEFAULT_TRAINING, epochs, earlyStoppingPatience: 4 };
-  const train = buildWindows(toPieces('train'), spec.window);
-  const valid = buildWindows(toPieces('valid'), spec.window);
+  const { buildBatches } = getModelDefinition(spec.kind);
+  const train = buildBatches(spec, toPieces('train'));
+  const valid = buildBatches(spec, toPieces('valid'));
   const engine = await selectEngine({
     engine: engineChoice,
     threads: threadsFlag === 'auto' ? 'auto' : Number(threadsFlag),

@@ -115,19 +115,41 @@ describe('checkpoint codec', () => {
   });
 
   it('detects a header whose spec disagrees with its tensors', () => {
-    // Re-encode the header by hand with a bigger hidden size but the same tensors.
-    const bytes = encodeCheckpoint(sample(false));
-    const headerLength = new DataView(bytes.buffer).getUint32(12, true);
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength)));
-    header.spec.hiddenSize = 7;
-    const json = new TextEncoder().encode(JSON.stringify(header));
-    const dataStart = Math.ceil((16 + headerLength) / 16) * 16;
-    const newStart = Math.ceil((16 + json.length) / 16) * 16;
-    const out = new Uint8Array(newStart + bytes.length - dataStart);
-    out.set(bytes.subarray(0, 16));
-    new DataView(out.buffer).setUint32(12, json.length, true);
-    out.set(json, 16);
-    out.set(bytes.subarray(dataStart), newStart);
+    // A bigger hidden size in the header, the same tensors.
+    const out = withHeaderSpec(encodeCheckpoint(sample(false)), (spec) => (spec.hiddenSize = 7));
     expect(codeOf(() => decodeCheckpoint(out))).toBe('CHECKPOINT_SHAPE_MISMATCH');
   });
+
+  it('asks the registries: an unknown kind or encoding needs a newer Etude, a broken spec is invalid', () => {
+    const bytes = encodeCheckpoint(sample(false));
+    const future = withHeaderSpec(bytes, (spec) => (spec.kind = 'poly-transformer'));
+    expect(codeOf(() => decodeCheckpoint(future))).toBe('CHECKPOINT_UNKNOWN_KIND');
+    expect(() => readCheckpointHeader(future)).toThrow(/kind "poly-transformer".*newer Etude/);
+    const otherEncoding = withHeaderSpec(bytes, (spec) => (spec.encoding = 'midi-events-388'));
+    expect(codeOf(() => decodeCheckpoint(otherEncoding))).toBe('CHECKPOINT_UNKNOWN_ENCODING');
+    expect(() => decodeCheckpoint(otherEncoding)).toThrow(/"midi-events-388".*newer Etude/);
+    // A known encoding that this kind does not read, and impossible sizes, are damaged specs.
+    const wrongPair = withHeaderSpec(bytes, (spec) => (spec.encoding = 'piano-roll-128'));
+    expect(codeOf(() => decodeCheckpoint(wrongPair))).toBe('CHECKPOINT_INVALID');
+    const noLayers = withHeaderSpec(bytes, (spec) => (spec.layers = 0));
+    expect(() => decodeCheckpoint(noLayers)).toThrow(/layers must be an integer within \[1, 16\], got: 0/);
+    const huge = withHeaderSpec(bytes, (spec) => (spec.hiddenSize = 1e9));
+    expect(codeOf(() => decodeCheckpoint(huge))).toBe('CHECKPOINT_INVALID');
+  });
 });
+
+/** The checkpoint with its header's spec changed by `edit` (tensors untouched). */
+function withHeaderSpec(bytes: Uint8Array, edit: (spec: Record<string, unknown>) => void): Uint8Array {
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength)));
+  edit(header.spec);
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const dataStart = Math.ceil((16 + headerLength) / 16) * 16;
+  const newStart = Math.ceil((16 + json.length) / 16) * 16;
+  const out = new Uint8Array(newStart + bytes.length - dataStart);
+  out.set(bytes.subarray(0, 16));
+  new DataView(out.buffer).setUint32(12, json.length, true);
+  out.set(json, 16);
+  out.set(bytes.subarray(dataStart), newStart);
+  return out;
+}

@@ -2,14 +2,14 @@
 // The wasm engine's melody model against the float64 reference model, plus init, training and determinism.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
-import type { Batch, Engine, NamedWeights } from '../../src/core/engine/types';
+import type { Engine, NamedWeights, TokenBatch } from '../../src/core/engine/types';
 import { refMelodyLossAndGradients, type Weights64 } from '../../src/core/engine/reference/melodyLstm';
 import { initWeights } from '../../src/core/model/init';
 import { DEFAULT_MELODY_SPEC, melodyLstmTensors, parameterCount, type MelodyLstmSpec } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
 import { instantiateKernels } from '../../src/core/engine/wasm/kernels';
 import { loadEngineModule } from '../../src/core/engine/wasm/nodeLoader';
-import { MelodyLstmDecoder, MelodyLstmNet } from '../../src/core/model/melodyLstm';
+import { createWasmEngineFromKernels } from '../../src/core/engine/wasmEngineCore';
 
 const tinySpec: MelodyLstmSpec = {
   ...DEFAULT_MELODY_SPEC,
@@ -21,7 +21,7 @@ const tinySpec: MelodyLstmSpec = {
 };
 const training = { learningRate: 0.01, clipNorm: 0, randomSeed: 7 };
 
-function randomBatch(spec: MelodyLstmSpec, batchSize: number, randomSeed: number): Batch {
+function randomBatch(spec: MelodyLstmSpec, batchSize: number, randomSeed: number): TokenBatch {
   const rng = createRng(randomSeed);
   const inputs = new Int32Array(batchSize * spec.window).map(() => rng.int(spec.vocabSize));
   const targets = new Int32Array(batchSize).map(() => rng.int(spec.vocabSize));
@@ -101,9 +101,18 @@ describe('melody-lstm weights', () => {
   });
 });
 
-describe('wasm melody-lstm against the float64 reference', () => {
+/** The one melody model on each backend; the float64 reference model (unfolded, unshared code) is the oracle. */
+const engineMakers: Record<string, () => Promise<Engine>> = {
+  wasm: engine1,
+  'tfjs-cpu': async () => {
+    const { createTfjsEngine } = await import('../../src/core/engine/tfjsEngine');
+    return createTfjsEngine('cpu');
+  },
+};
+
+describe.each(Object.keys(engineMakers))('melody-lstm on %s against the float64 reference', (engineName) => {
   it('computeGradients equals the reference model loss and every gradient (float32 vs float64, rel. error < 1e-4)', async () => {
-    const engine = await engine1();
+    const engine = await engineMakers[engineName]();
     const weights = initWeights(tinySpec, 5);
     // Larger weights than the init so that every gate works away from its linear region.
     for (const v of Object.values(weights)) for (let i = 0; i < v.length; i++) v[i] *= 3;
@@ -112,7 +121,7 @@ describe('wasm melody-lstm against the float64 reference', () => {
     const { loss, grads } = await model.computeGradients(batch);
     const ref = refMelodyLossAndGradients(
       tinySpec,
-      to64(model.getWeights()),
+      to64(await model.getWeights()),
       batch.inputs,
       batch.targets,
       batch.batchSize,
@@ -125,75 +134,85 @@ describe('wasm melody-lstm against the float64 reference', () => {
   });
 
   it('the decoder gives the same logits as the training forward pass over the same window', async () => {
-    const engine = await engine1();
+    const engine = await engineMakers[engineName]();
     const model = await engine.createModel(tinySpec, training);
     const batch = randomBatch(tinySpec, 1, 5);
     const decoder = model.createDecoder();
     let logits: Float32Array = new Float32Array(0);
-    for (const token of batch.inputs) logits = decoder.step(token);
+    for (const token of batch.inputs) logits = await decoder.step(token);
     // Softmax of the decoder's logits at the target = exp(-loss) of the training forward pass.
     const max = Math.max(...logits);
     const sum = logits.reduce((s, x) => s + Math.exp(x - max), 0);
     const nll = Math.log(sum) + max - logits[batch.targets[0]];
     expect(nll).toBeCloseTo(await model.evaluate(batch), 5);
     decoder.reset();
-    const again = decoder.step(batch.inputs[0]);
+    const again = await decoder.step(batch.inputs[0]);
     decoder.reset();
-    expect(decoder.step(batch.inputs[0])).toEqual(again);
+    expect(await decoder.step(batch.inputs[0])).toEqual(again);
   });
 });
 
 describe('memory reuse', () => {
-  it('a smaller batch after a bigger one reuses the activations and still gives the reference gradients', async () => {
+  it('alternating batch sizes (full batches, then the last partial one) stop allocating after one round', async () => {
     const k = await instantiateKernels(loadEngineModule(false), false);
-    const net = new MelodyLstmNet(k, tinySpec);
-    net.writeNamed(net.params, initWeights(tinySpec, 2), 'test');
+    const engine = createWasmEngineFromKernels(k);
+    const model = await engine.createModel(tinySpec, training, initWeights(tinySpec, 2));
     const big = randomBatch(tinySpec, 8, 1);
-    net.forward(big.inputs, big.targets, 8);
-    const allocated = k.allocatedBytes;
     const small = randomBatch(tinySpec, 5, 2);
-    const loss = net.forward(small.inputs, small.targets, 5);
-    net.backward(5, false);
-    expect(k.allocatedBytes).toBe(allocated);
-    const ref = refMelodyLossAndGradients(tinySpec, to64(net.readNamed(net.params)), small.inputs, small.targets, 5);
-    expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThan(1e-5);
-    const grads = net.readNamed(net.grads);
-    for (const t of melodyLstmTensors(tinySpec))
-      expect(relativeError(grads[t.name], ref.grads[t.name]), t.name).toBeLessThan(1e-4);
+    await model.evaluate(big);
+    await model.computeGradients(small);
+    const allocated = k.allocatedBytes;
+    for (let round = 0; round < 3; round++) {
+      await model.computeGradients(big);
+      const { loss, grads } = await model.computeGradients(small);
+      expect(k.allocatedBytes).toBe(allocated);
+      const ref = refMelodyLossAndGradients(tinySpec, to64(await model.getWeights()), small.inputs, small.targets, 5);
+      expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThan(1e-5);
+      for (const t of melodyLstmTensors(tinySpec))
+        expect(relativeError(grads[t.name], ref.grads[t.name]), t.name).toBeLessThan(1e-4);
+    }
+    model.dispose();
   });
 
   it('a released model gives its memory to the next model of the same spec', async () => {
     const k = await instantiateKernels(loadEngineModule(false), false);
+    const engine = createWasmEngineFromKernels(k);
     const batch = randomBatch(tinySpec, 4, 3);
-    const use = () => {
-      const net = new MelodyLstmNet(k, tinySpec);
-      net.writeNamed(net.params, initWeights(tinySpec, 2), 'test');
-      const loss = net.forward(batch.inputs, batch.targets, 4);
-      new MelodyLstmDecoder(net).dispose();
-      net.release();
+    const use = async () => {
+      const model = await engine.createModel(tinySpec, training, initWeights(tinySpec, 2));
+      const loss = await model.evaluate(batch);
+      model.createDecoder().dispose();
+      model.dispose();
       return loss;
     };
-    const first = use();
+    const first = await use();
     const allocated = k.allocatedBytes;
-    for (let i = 0; i < 5; i++) expect(use()).toBe(first);
+    for (let i = 0; i < 5; i++) expect(await use()).toBe(first);
     expect(k.allocatedBytes).toBe(allocated);
   });
 
   it('disposed decoders hand their buffers to the next one (no growth over many generations)', async () => {
     const k = await instantiateKernels(loadEngineModule(false), false);
-    const net = new MelodyLstmNet(k, tinySpec);
-    new MelodyLstmDecoder(net).dispose();
+    const engine = createWasmEngineFromKernels(k);
+    const model = await engine.createModel(tinySpec, training);
+    model.createDecoder().dispose();
     const allocated = k.allocatedBytes;
     for (let i = 0; i < 20; i++) {
-      const decoder = new MelodyLstmDecoder(net);
-      decoder.reset();
-      decoder.step(i % tinySpec.vocabSize);
+      const decoder = model.createDecoder();
+      await decoder.step(i % tinySpec.vocabSize);
       decoder.dispose();
     }
     expect(k.allocatedBytes).toBe(allocated);
-    const disposed = new MelodyLstmDecoder(net);
+    const disposed = model.createDecoder();
     disposed.dispose();
-    expect(() => disposed.step(1)).toThrow(expect.objectContaining({ code: 'DECODER_DISPOSED' }));
+    await expect(disposed.step(1)).rejects.toMatchObject({ code: 'DECODER_DISPOSED' });
+    const live = model.createDecoder();
+    await expect(live.step(tinySpec.vocabSize)).rejects.toMatchObject({ code: 'TOKEN_OUT_OF_RANGE' });
+    await expect(live.step(new Float32Array(128))).rejects.toMatchObject({ code: 'DECODER_INPUT_INVALID' });
+    model.dispose();
+    // A decoder that outlives its model refuses to run on released memory.
+    await expect(live.step(1)).rejects.toThrow(/model was disposed/);
+    expect(() => model.createDecoder()).toThrow(expect.objectContaining({ code: 'MODEL_DISPOSED' }));
   });
 });
 
@@ -214,7 +233,12 @@ describe('training', () => {
       const model = await engine.createModel(spec, { learningRate: 0.02, clipNorm: 5, randomSeed: 42 });
       const first = await model.evaluate(batch);
       for (let s = 0; s < 60; s++) await model.trainStep(batch);
-      return { first, last: await model.evaluate(batch), weights: model.getWeights(), opt: model.getOptimizerState() };
+      return {
+        first,
+        last: await model.evaluate(batch),
+        weights: await model.getWeights(),
+        opt: await model.getOptimizerState(),
+      };
     };
     const a = await run();
     expect(a.first).toBeGreaterThan(1.8);

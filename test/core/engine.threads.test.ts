@@ -103,7 +103,7 @@ describe('wasm engine threads', () => {
     expect(g2.loss).toBe(g1.loss);
     expect(g2.grads).toEqual(g1.grads);
     for (let s = 0; s < 3; s++) expect(await m2.trainStep(batch)).toBe(await m1.trainStep(batch));
-    expect(m2.getWeights()).toEqual(m1.getWeights());
+    expect(await m2.getWeights()).toEqual(await m1.getWeights());
   });
 
   it('with adaptive threads the engine reports what it chose, and results do not depend on the choice', async () => {

@@ -41,15 +41,18 @@ async function generate(engineName: string, file: string): Promise<number[][][]>
   const model = await engine.createModel(ckpt.spec, ckpt.training, ckpt.weights);
   const decoder = model.createDecoder();
   try {
-    return golden.requests.map((r) =>
-      generateMelodies(decoder, {
+    const out: number[][][] = [];
+    for (const r of golden.requests) {
+      const melodies = await generateMelodies(decoder, {
         seedTokens: seedTokensFromPitches(r.seedPitches),
         bars: r.bars,
         temperature: r.temperature,
         variations: r.variations,
         randomSeed: r.randomSeed,
-      }).map((v) => v.tokens),
-    );
+      });
+      out.push(melodies.map((v) => v.tokens));
+    }
+    return out;
   } finally {
     decoder.dispose();
     model.dispose();

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: MIT
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleIndex, sampleToken, temperatureProbabilities } from '../../src/core/model/sampler';
+import {
+  bernoulliProbabilities,
+  sampleIndex,
+  samplePitches,
+  sampleStep,
+  sampleToken,
+  temperatureProbabilities,
+} from '../../src/core/model/sampler';
 import {
   findDegeneracy,
   generateMelodies,
@@ -54,6 +61,50 @@ describe('temperature sampling', () => {
   });
 });
 
+describe('per-pitch Bernoulli sampling', () => {
+  it('sigmoid(logit/T) per pitch, sharpened by low and flattened by high temperatures, without overflow', () => {
+    const logits = [2, 0, -1, 1e4, -1e4];
+    const p = bernoulliProbabilities(logits, 1);
+    expect(p[0]).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
+    expect(p[1]).toBe(0.5);
+    expect(p[2]).toBeCloseTo(1 / (1 + Math.exp(1)), 12);
+    expect([p[3], p[4]]).toEqual([1, 0]);
+    expect(bernoulliProbabilities([2], 0.25)[0]).toBeGreaterThan(0.99);
+    expect(bernoulliProbabilities([2], 50)[0]).toBeLessThan(0.52);
+    expect(() => bernoulliProbabilities(logits, -1)).toThrow(RangeError);
+  });
+
+  it('each pitch sounds with its own probability, independently, reproducibly for a seed', () => {
+    const logits = [Math.log(0.2 / 0.8), 0, Math.log(0.9 / 0.1)];
+    const rng = createRng(4);
+    const counts = [0, 0, 0];
+    let both = 0;
+    const draws = 20000;
+    for (let i = 0; i < draws; i++) {
+      const frame = samplePitches(logits, 1, rng);
+      expect(frame.every((x) => x === 0 || x === 1)).toBe(true);
+      frame.forEach((x, j) => (counts[j] += x));
+      both += frame[0] * frame[2];
+    }
+    [0.2, 0.5, 0.9].forEach((p, j) => expect(Math.abs(counts[j] / draws - p)).toBeLessThan(0.015));
+    // Independence: P(pitch 0 and pitch 2) = 0.2 * 0.9.
+    expect(Math.abs(both / draws - 0.18)).toBeLessThan(0.015);
+    expect(samplePitches(logits, 1, createRng(9))).toEqual(samplePitches(logits, 1, createRng(9)));
+  });
+
+  it('sampleStep asks the encoding registry: a token for melody-130, a frame for piano-roll-128', () => {
+    const logits = new Float32Array(128).fill(-30);
+    logits[60] = 30;
+    expect(sampleStep({ encoding: 'melody-130' }, logits, 1, createRng(1))).toBe(60);
+    const frame = sampleStep({ encoding: 'piano-roll-128' as 'melody-130' }, logits, 1, createRng(1));
+    expect(frame).toBeInstanceOf(Float32Array);
+    expect(Array.from(frame as Float32Array).flatMap((x, i) => (x ? [i] : []))).toEqual([60]);
+    expect(() => sampleStep({ encoding: 'midi-like' as 'melody-130' }, logits, 1, createRng(1))).toThrow(
+      /does not know the encoding "midi-like"/,
+    );
+  });
+});
+
 describe('stateful generation', () => {
   let wasm: Engine;
   let ref: Engine;
@@ -76,9 +127,9 @@ describe('stateful generation', () => {
       variations: 3,
       randomSeed: 7,
     };
-    const first = generateMelodies(a.createDecoder(), options);
-    const again = generateMelodies(a.createDecoder(), options);
-    const onTfjs = generateMelodies(b.createDecoder(), options);
+    const first = await generateMelodies(a.createDecoder(), options);
+    const again = await generateMelodies(a.createDecoder(), options);
+    const onTfjs = await generateMelodies(b.createDecoder(), options);
     expect(first.map((m) => m.tokens)).toEqual(again.map((m) => m.tokens));
     expect(onTfjs.map((m) => m.tokens)).toEqual(first.map((m) => m.tokens));
     for (const m of first) {
@@ -89,25 +140,27 @@ describe('stateful generation', () => {
     }
     // Variations differ from each other, and variation k does not depend on how many were asked.
     expect(first[1].tokens).not.toEqual(first[0].tokens);
-    expect(generateMelodies(a.createDecoder(), { ...options, variations: 1 })[0].tokens).toEqual(first[0].tokens);
-    const other = generateMelodies(a.createDecoder(), { ...options, randomSeed: 8 });
+    expect((await generateMelodies(a.createDecoder(), { ...options, variations: 1 }))[0].tokens).toEqual(
+      first[0].tokens,
+    );
+    const other = await generateMelodies(a.createDecoder(), { ...options, randomSeed: 8 });
     expect(other.map((m) => m.tokens)).not.toEqual(first.map((m) => m.tokens));
     a.dispose();
     b.dispose();
   });
 
-  it('re-samples degenerate variations up to maxRetries and says so', () => {
+  it('re-samples degenerate variations up to maxRetries and says so', async () => {
     // A decoder that (almost) always predicts "no event": every try is one held note / silence.
     const holdForever: Decoder = {
       reset() {},
-      step() {
+      async step() {
         const logits = new Float32Array(130);
         logits[129] = 50;
         return logits;
       },
       dispose() {},
     };
-    const [m] = generateMelodies(holdForever, {
+    const [m] = await generateMelodies(holdForever, {
       seedTokens: [60],
       bars: 2,
       temperature: 1,
@@ -122,11 +175,36 @@ describe('stateful generation', () => {
     expect(findDegeneracy([60, 129, 62, 129, 128, 64], 1, 2)).toBeUndefined();
   });
 
-  it('refuses a seed that fills the requested bars, and bad seed pitches', () => {
-    const d: Decoder = { reset() {}, step: () => new Float32Array(130), dispose() {} };
-    expect(() =>
+  it('stops at the next generated token once the signal fires (CancelledError, no further decoder step)', async () => {
+    const controller = new AbortController();
+    let steps = 0;
+    const counting: Decoder = {
+      reset() {},
+      async step() {
+        steps++;
+        if (steps === 10) controller.abort();
+        return new Float32Array(130);
+      },
+      dispose() {},
+    };
+    await expect(
+      generateMelodies(counting, {
+        seedTokens: [60, 129, 129, 129],
+        bars: 8,
+        temperature: 1,
+        variations: 3,
+        randomSeed: 1,
+        signal: controller.signal,
+      }),
+    ).rejects.toMatchObject({ name: 'CancelledError' });
+    expect(steps).toBe(10);
+  });
+
+  it('refuses a seed that fills the requested bars, and bad seed pitches', async () => {
+    const d: Decoder = { reset() {}, step: async () => new Float32Array(130), dispose() {} };
+    await expect(
       generateMelodies(d, { seedTokens: Array(16).fill(60), bars: 1, temperature: 1, variations: 1, randomSeed: 1 }),
-    ).toThrow(GenerationError);
+    ).rejects.toThrow(GenerationError);
     expect(() => seedTokensFromPitches([128])).toThrow(/within \[0, 127\]/);
     expect(seedTokensFromPitches([60])).toEqual([60, 129, 129, 129]);
   });

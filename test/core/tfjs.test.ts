@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TfjsMelodyModel } from '../../src/core/model/tfjsModel';
 import { melodyLstmTensors, type ModelSpec } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
-import type { Batch, NamedWeights } from '../../src/core/engine/types';
+import type { Engine, NamedWeights, TokenBatch } from '../../src/core/engine/types';
 
 const spec: ModelSpec = {
   kind: 'melody-lstm',
@@ -16,7 +15,6 @@ const spec: ModelSpec = {
   dropout: 0,
   window: 5,
 };
-const info = { name: 'tfjs-cpu' as const, threads: 1, description: 'test' };
 const training = { learningRate: 0.01, clipNorm: 5, randomSeed: 1 };
 
 function weightsFor(seed: number, scale = 0.3): NamedWeights {
@@ -27,7 +25,7 @@ function weightsFor(seed: number, scale = 0.3): NamedWeights {
   return out;
 }
 
-function batchFor(seed: number, batchSize = 3): Batch {
+function batchFor(seed: number, batchSize = 3): TokenBatch {
   const rng = createRng(seed);
   return {
     inputs: Int32Array.from({ length: batchSize * spec.window }, () => rng.int(130)),
@@ -36,16 +34,17 @@ function batchFor(seed: number, batchSize = 3): Batch {
   };
 }
 
+let cpu: Engine;
 beforeAll(async () => {
   // Through the engine, which sets the cpu backend and silences tfjs' "install tfjs-node" banner.
   const { createTfjsEngine } = await import('../../src/core/engine/tfjsEngine');
-  await createTfjsEngine('cpu');
+  cpu = await createTfjsEngine('cpu');
 });
 
-describe('tfjs reference model (tiny spec)', () => {
+describe('the melody model on the tfjs cpu backend (tiny spec)', () => {
   it('gradients agree with central differences of its own loss (float32, relative 2e-2 on the largest entries)', async () => {
     const weights = weightsFor(1);
-    const model = new TfjsMelodyModel({ spec, training, weights, engine: info });
+    const model = await cpu.createModel(spec, training, weights);
     const batch = batchFor(2);
     const { loss, grads } = await model.computeGradients(batch);
     expect(loss).toBeGreaterThan(4); // about ln(130) = 4.87 at small random weights
@@ -81,12 +80,12 @@ describe('tfjs reference model (tiny spec)', () => {
 
   it('the stateful batch-1 decoder gives the same logits as the windowed model on the same tokens', async () => {
     const weights = weightsFor(3, 0.5);
-    const model = new TfjsMelodyModel({ spec, training, weights, engine: info });
+    const model = await cpu.createModel(spec, training, weights);
     const tokens = [60, 129, 129, 128, 62];
     const decoder = model.createDecoder();
     decoder.reset();
     let logits: Float32Array = new Float32Array(0);
-    for (const t of tokens) logits = decoder.step(t);
+    for (const t of tokens) logits = await decoder.step(t);
     // Windowed: loss of each target = -log softmax(logits)[target]; compare through evaluate on one window.
     const probs = tf.tidy(() => tf.softmax(tf.tensor1d(logits)).dataSync());
     for (const target of [0, 60, 129]) {
@@ -103,27 +102,32 @@ describe('tfjs reference model (tiny spec)', () => {
 
   it('trains (loss falls on a repeated batch), keeps tensor count constant, and round-trips weights and Adam state', async () => {
     const before = tf.memory().numTensors;
-    const model = new TfjsMelodyModel({ spec, training, weights: weightsFor(4), engine: info });
-    const afterCreate = tf.memory().numTensors;
+    const model = await cpu.createModel(spec, training, weightsFor(4));
     const batch = batchFor(5, 8);
     const first = await model.trainStep(batch);
+    // The first step allocated the workspace for this batch size; from then on no step leaks a tensor.
+    const afterFirst = tf.memory().numTensors;
     for (let i = 0; i < 30; i++) await model.trainStep(batch);
     const last = await model.evaluate(batch);
     expect(last).toBeLessThan(first * 0.7);
-    expect(tf.memory().numTensors).toBe(afterCreate);
-    const decoder = model.createDecoder();
-    for (let i = 0; i < 10; i++) decoder.step(60 + i);
-    decoder.dispose();
-    expect(tf.memory().numTensors).toBe(afterCreate);
+    expect(tf.memory().numTensors).toBe(afterFirst);
+    model.createDecoder().dispose();
+    const withDecoder = tf.memory().numTensors;
+    for (let round = 0; round < 3; round++) {
+      const decoder = model.createDecoder();
+      for (let i = 0; i < 10; i++) await decoder.step(60 + i);
+      decoder.dispose();
+      expect(tf.memory().numTensors).toBe(withDecoder);
+    }
 
     // A second model given the first's weights and optimizer state continues identically.
-    const copy = new TfjsMelodyModel({ spec, training, weights: model.getWeights(), engine: info });
-    copy.setOptimizerState(model.getOptimizerState());
-    expect(copy.getOptimizerState().step).toBe(31);
+    const copy = await cpu.createModel(spec, training, await model.getWeights());
+    copy.setOptimizerState(await model.getOptimizerState());
+    expect((await copy.getOptimizerState()).step).toBe(31);
     const a = await model.trainStep(batchFor(6, 8));
     const b = await copy.trainStep(batchFor(6, 8));
     expect(b).toBe(a);
-    expect(copy.getWeights()['dense/bias']).toEqual(model.getWeights()['dense/bias']);
+    expect((await copy.getWeights())['dense/bias']).toEqual((await model.getWeights())['dense/bias']);
     model.dispose();
     copy.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -169,8 +173,8 @@ describe('wasm engine vs tfjs cpu reference (tiny spec, same checkpoint)', () =>
       epoch: 1,
       step: 5,
       metrics: {},
-      weights: a.getWeights(),
-      optimizer: a.getOptimizerState(),
+      weights: await a.getWeights(),
+      optimizer: await a.getOptimizerState(),
       engine: 'wasm',
       createdAt: Date.now(),
     });
@@ -182,16 +186,40 @@ describe('wasm engine vs tfjs cpu reference (tiny spec, same checkpoint)', () =>
       const lc = await c.trainStep(batchFor(40 + i, 4));
       expect(Math.abs(la - lc) / la).toBeLessThan(1e-4);
     }
-    const wa = a.getWeights();
-    const wc = c.getWeights();
+    const wa = await a.getWeights();
+    const wc = await c.getWeights();
     for (const t of melodyLstmTensors(spec)) expect(relDiff(wc[t.name], wa[t.name]), t.name).toBeLessThan(1e-4);
     // The decoders agree too.
     const da = a.createDecoder();
     const dc = c.createDecoder();
-    for (const token of [60, 129, 62]) expect(relDiff(dc.step(token), da.step(token))).toBeLessThan(1e-4);
+    for (const token of [60, 129, 62]) expect(relDiff(await dc.step(token), await da.step(token))).toBeLessThan(1e-4);
     for (const m of [a, b, c]) m.dispose();
     da.dispose();
     dc.dispose();
+    await wasm.dispose();
+  });
+
+  it('with dropout too: one model, one mask stream, so both engines train to the same numbers (3 layers)', async () => {
+    const { createWasmEngine } = await import('../../src/core/engine/wasmEngine');
+    const { initWeights } = await import('../../src/core/model/init');
+    const wasm = await createWasmEngine({ threads: 1 });
+    const dropSpec: ModelSpec = { ...spec, layers: 3, dropout: 0.3 };
+    const weights = initWeights(dropSpec, 5);
+    const a = await wasm.createModel(dropSpec, training, weights);
+    const b = await cpu.createModel(dropSpec, training, weights);
+    const losses: number[][] = [[], []];
+    for (let i = 0; i < 4; i++) {
+      losses[0].push(await a.trainStep(batchFor(60 + i, 4)));
+      losses[1].push(await b.trainStep(batchFor(60 + i, 4)));
+    }
+    for (let i = 0; i < 4; i++) expect(Math.abs(losses[0][i] - losses[1][i]) / losses[0][i]).toBeLessThan(1e-4);
+    // Dropout really acted: evaluation (no dropout) differs from the training loss on the same batch.
+    const batch = batchFor(70, 4);
+    expect(await a.evaluate(batch)).not.toBe((await a.computeGradients(batch)).loss);
+    const [wa, wb] = [await a.getWeights(), await b.getWeights()];
+    for (const t of melodyLstmTensors(dropSpec)) expect(relDiff(wb[t.name], wa[t.name]), t.name).toBeLessThan(1e-4);
+    a.dispose();
+    b.dispose();
     await wasm.dispose();
   });
 });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWindows, splitByPiece } from '../../src/core/model/windows';
 import { trainLoop, type EpochCheckpoint } from '../../src/core/training/trainLoop';
+import { buildTrainingBatches } from '../../src/core/training/batches';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import type { Engine } from '../../src/core/engine/types';
 import { DEFAULT_TRAINING, melodyLstmTensors, type ModelSpec, type TrainingConfig } from '../../src/core/model/spec';
@@ -92,6 +93,25 @@ describe('training windows', () => {
     expect(sopranoTokens(frames)).toEqual([60, 129, 128, 129, 62, 129, 64]);
   });
 
+  it('builds both sides through the model registry: transpositions augment training only', () => {
+    const pieces = melodies.slice(0, 20).map((tokens, i) => ({ name: `m${i}`, tokens }));
+    const built = buildTrainingBatches(
+      smallSpec,
+      pieces,
+      { validationFraction: 0.25, transpositions: [2] },
+      createRng(7),
+    );
+    const split = splitByPiece(pieces, 0.25, createRng(7));
+    expect(built.split.valid.map((p) => p.name)).toEqual(split.valid.map((p) => p.name));
+    expect(built.valid.size).toBe(buildWindows(split.valid, smallSpec.window).size);
+    expect(built.train.size).toBe(buildWindows(split.train, smallSpec.window, [0, 2]).size);
+    expect(built.train.size).toBeGreaterThan(buildWindows(split.train, smallSpec.window).size);
+    const unknown = { ...smallSpec, kind: 'poly-lstm' } as unknown as ModelSpec;
+    expect(() =>
+      buildTrainingBatches(unknown, pieces, { validationFraction: 0, transpositions: [] }, createRng(1)),
+    ).toThrow(/model kind "poly-lstm"/);
+  });
+
   it('splits by piece, reproducibly from the seed, and honours stored splits', () => {
     const pieces = melodies.slice(0, 40).map((tokens, i) => ({ name: `m${i}`, tokens }));
     const a = splitByPiece(pieces, 0.25, createRng(7));
@@ -165,7 +185,7 @@ describe('training loop (wasm engine, 1 thread, reduced spec E16/H32/window 12 a
     });
     expect(r.epochs).toBe(2);
     expect(r.metrics.valLossHistory).toEqual(saved[1].metrics.valLossHistory);
-    expect(resumed.getWeights()['lstm_2/kernel']).toEqual(straight.getWeights()['lstm_2/kernel']);
+    expect((await resumed.getWeights())['lstm_2/kernel']).toEqual((await straight.getWeights())['lstm_2/kernel']);
     straight.dispose();
     resumed.dispose();
   });

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
- * General layers over the WebAssembly kernels (STYLE §12). Each layer is a pair of plain functions,
+ * General layers over the WebAssembly kernels (STYLE §12): the implementation behind our engine's Backend
+ * (./wasmBackend.ts); models never call these directly, they call the backend-neutral interface in ./backend.ts. Each layer is a pair of plain functions,
  * `xForward(k, out, cache, inp, params, shape)` and `xBackward(k, dinp, dparams, dout, cache, params, shape)`.
  * Gradients are accumulated (+=) into buffers laid out exactly like the parameters, so a model can point its
  * dparams into one flat gradient buffer that Adam walks alongside the flat parameter buffer.

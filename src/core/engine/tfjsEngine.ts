@@ -5,10 +5,9 @@
  * only when asked for, inside try/catch, because they are often absent or built for another CUDA/N-API).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Engine, EngineInfo, NamedWeights } from './types';
-import type { ModelSpec, TrainingConfig } from '../model/spec';
-import { TfjsMelodyModel } from '../model/tfjsModel';
-import { initWeights } from '../model/init';
+import type { Engine, EngineInfo } from './types';
+import { createBackendEngine } from './backendEngine';
+import { createTfjsBackend } from './tfjsBackend';
 import { detectGpuName, EngineUnavailableError } from './native';
 
 import type { NativeLoader, TfjsNativePackage } from './native';
@@ -87,23 +86,13 @@ export async function createTfjsEngine(
   const expected = backend;
   if (active !== expected)
     throw new EngineUnavailableError(`tfjs switched to the "${active}" backend instead of "${expected}".`, info.name);
+  const engine = createBackendEngine(createTfjsBackend(info));
   return {
-    info,
-    async createModel(
-      spec: ModelSpec,
-      training: Pick<TrainingConfig, 'learningRate' | 'clipNorm' | 'randomSeed'>,
-      weights?: NamedWeights,
-    ) {
+    ...engine,
+    async createModel(spec, training, weights) {
+      // Another engine in this process may have switched tfjs' backend since.
       if (tf.getBackend() !== expected) await tf.setBackend(expected);
-      return new TfjsMelodyModel({
-        spec,
-        training,
-        weights: weights ?? initWeights(spec, training.randomSeed),
-        engine: info,
-      });
-    },
-    async dispose() {
-      // Models own their tensors; the backend stays registered for the process.
+      return engine.createModel(spec, training, weights);
     },
   };
 }

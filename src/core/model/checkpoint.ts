@@ -12,11 +12,14 @@
  *
  * The header lists every tensor with its shape and byte offset (relative to the data section), plus a CRC-32 of the
  * data section, so truncation and bit flips are caught before anyone trains on damaged weights. Weight names and
- * shapes follow melodyLstmTensors(spec) (Keras layout, gate order i, f, c, o; stated in ./spec.ts); a checkpoint whose
- * tensors do not match its own spec is rejected.
+ * shapes are the model registry's tensor list for spec.kind (melody-lstm: Keras layout, gate order i, f, c, o, stated
+ * in ./melodyLstmSpec.ts); a checkpoint whose tensors do not match its own spec is rejected, and one whose kind or
+ * encoding this Etude does not know is refused with a sentence saying it needs a newer Etude.
  */
 import type { NamedWeights, OptimizerState } from '../engine/types';
-import { melodyLstmTensors, type ModelSpec, type TrainingConfig } from './spec';
+import { isEncodingName } from '../encoding/registry';
+import { getModelDefinition, isModelKind } from './registry';
+import { modelTensors, type ModelSpec, type TrainingConfig } from './spec';
 
 export const CHECKPOINT_MAGIC = 'ETUDECKP';
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -62,7 +65,9 @@ export type CheckpointErrorCode =
   | 'CHECKPOINT_CORRUPT'
   | 'CHECKPOINT_UNKNOWN_VERSION'
   | 'CHECKPOINT_SHAPE_MISMATCH'
-  | 'CHECKPOINT_INVALID';
+  | 'CHECKPOINT_INVALID'
+  | 'CHECKPOINT_UNKNOWN_KIND'
+  | 'CHECKPOINT_UNKNOWN_ENCODING';
 
 /** A checkpoint could not be written or read; `code` says which way. */
 export class CheckpointError extends Error {
@@ -126,7 +131,7 @@ const elementCount = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * @throws CheckpointError CHECKPOINT_SHAPE_MISMATCH naming the first tensor that is missing, extra or the wrong size.
  */
 export function assertWeightsMatchSpec(spec: ModelSpec, weights: NamedWeights, what = 'weights'): void {
-  const expected = melodyLstmTensors(spec);
+  const expected = modelTensors(spec);
   for (const t of expected) {
     const w = weights[t.name];
     if (!w)
@@ -150,33 +155,35 @@ export function assertWeightsMatchSpec(spec: ModelSpec, weights: NamedWeights, w
   }
 }
 
-function validateSpec(spec: unknown): asserts spec is ModelSpec {
-  const s = spec as Partial<ModelSpec> | undefined;
-  const positiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
-  if (!s || s.kind !== 'melody-lstm' || s.encoding !== 'melody-130')
+/**
+ * Checks a spec through the registries: a known kind, a known encoding, then the kind's own rules.
+ * @throws CheckpointError CHECKPOINT_UNKNOWN_KIND / CHECKPOINT_UNKNOWN_ENCODING (a newer Etude's model) or
+ *   CHECKPOINT_INVALID (a damaged spec).
+ */
+export function validateSpec(spec: unknown): asserts spec is ModelSpec {
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec))
+    throw new CheckpointError('CHECKPOINT_INVALID', "The checkpoint's model spec is missing or not an object.");
+  const s = spec as Record<string, unknown>;
+  if (!isModelKind(s.kind))
     throw new CheckpointError(
-      'CHECKPOINT_INVALID',
-      `The checkpoint's model spec is not a melody-lstm / melody-130 spec (got kind ${JSON.stringify(s?.kind)}).`,
+      'CHECKPOINT_UNKNOWN_KIND',
+      `This checkpoint holds a model of kind ${JSON.stringify(s.kind)}, which this Etude does not know; it was made by a newer Etude: update Etude to open it.`,
     );
-  for (const key of ['vocabSize', 'embeddingDim', 'hiddenSize', 'layers', 'window'] as const) {
-    if (!positiveInt(s[key]))
-      throw new CheckpointError(
-        'CHECKPOINT_INVALID',
-        `The checkpoint's model spec has an invalid ${key}: ${JSON.stringify(s[key])}.`,
-      );
-  }
-  if (typeof s.dropout !== 'number' || !(s.dropout >= 0 && s.dropout < 1))
+  if (typeof s.encoding !== 'string' || !isEncodingName(s.encoding))
     throw new CheckpointError(
-      'CHECKPOINT_INVALID',
-      `The checkpoint's model spec has an invalid dropout: ${JSON.stringify(s.dropout)}.`,
+      'CHECKPOINT_UNKNOWN_ENCODING',
+      `This checkpoint's model reads the encoding ${JSON.stringify(s.encoding)}, which this Etude does not know; it was made by a newer Etude: update Etude to open it.`,
     );
+  const problem = getModelDefinition(s.kind).specProblem(s);
+  if (problem)
+    throw new CheckpointError('CHECKPOINT_INVALID', `The checkpoint's ${s.kind} model spec is invalid: ${problem}.`);
 }
 
 /** Tensor list written to the file: weights (spec order), then optimizer m/ and v/ tensors in the same order. */
 function tensorList(
   checkpoint: Pick<Checkpoint, 'spec' | 'weights' | 'optimizer'>,
 ): { name: string; shape: number[]; data: Float32Array }[] {
-  const shapes = melodyLstmTensors(checkpoint.spec);
+  const shapes = modelTensors(checkpoint.spec);
   const out = shapes.map((t) => ({ name: t.name, shape: t.shape, data: checkpoint.weights[t.name] }));
   if (checkpoint.optimizer) {
     for (const prefix of ['m', 'v'] as const) {
@@ -337,7 +344,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
       );
     tensors.set(t.name, floats.slice(t.offset / 4, t.offset / 4 + n));
   }
-  const shapes = melodyLstmTensors(header.spec);
+  const shapes = modelTensors(header.spec);
   const pick = (prefix: string, what: string): NamedWeights => {
     const out: NamedWeights = {};
     for (const s of shapes) {

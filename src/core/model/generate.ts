@@ -109,33 +109,35 @@ export function findDegeneracy(tokens: number[], from: number, maxSilentBars: nu
   return undefined;
 }
 
-function sampleOnce(
+async function sampleOnce(
   decoder: Decoder,
   seedTokens: number[],
   total: number,
   temperature: number,
   rng: ReturnType<typeof createRng>,
   signal?: AbortSignal,
-): number[] {
+): Promise<number[]> {
   decoder.reset();
   let logits: Float32Array = new Float32Array(0);
-  for (const t of seedTokens) logits = decoder.step(t);
+  for (const t of seedTokens) logits = await decoder.step(t);
   const tokens = [...seedTokens];
   while (tokens.length < total) {
     if (signal?.aborted) throw new CancelledError('Generation cancelled');
     const next = sampleToken(logits, temperature, rng);
     tokens.push(next);
-    if (tokens.length < total) logits = decoder.step(next);
+    if (tokens.length < total) logits = await decoder.step(next);
   }
   return tokens;
 }
 
 /**
  * Generates `variations` melodies with the decoder (which must be fresh or reusable: it is reset per try).
+ * Asynchronous because every decoder step is (an engine may read logits back from a GPU); the promise rejects with
+ * the errors below, validation ones before any step runs.
  * @throws GenerationError when the seed is empty/out of range or already fills the requested bars.
  * @throws CancelledError when the signal fires (checked per generated token).
  */
-export function generateMelodies(decoder: Decoder, options: GenerateOptions): GeneratedMelody[] {
+export async function generateMelodies(decoder: Decoder, options: GenerateOptions): Promise<GeneratedMelody[]> {
   const { seedTokens, bars, temperature, variations, randomSeed } = options;
   const maxRetries = options.maxRetries ?? 3;
   const maxSilentBars = options.maxSilentBars ?? 2;
@@ -158,11 +160,11 @@ export function generateMelodies(decoder: Decoder, options: GenerateOptions): Ge
   for (let k = 0; k < variations; k++) {
     const rng = createRng(variationSeed(randomSeed, k));
     const rejected: string[] = [];
-    let tokens = sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal);
+    let tokens = await sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal);
     let reason = findDegeneracy(tokens, seedTokens.length, maxSilentBars);
     while (reason && rejected.length < maxRetries) {
       rejected.push(reason);
-      tokens = sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal);
+      tokens = await sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal);
       reason = findDegeneracy(tokens, seedTokens.length, maxSilentBars);
     }
     out.push({

@@ -1,249 +1,175 @@
 // SPDX-License-Identifier: MIT
 /**
- * The thesis' melody model assembled from the general wasm layers (../engine/layers.ts):
+ * The thesis' melody model, written once against the backend's layers (../engine/backend.ts), so that it runs on our
+ * WebAssembly engine and on tfjs alike:
  *   Embedding(V->E) -> LSTM(H) x layers (the last keeps only its final step) -> dropout -> Dense(H->V) -> softmax CE
- * on the token after the window.
+ * on the token after the window. Dropout (rate spec.dropout) sits on every LSTM output that feeds another LSTM and
+ * before the dense layer, in training only.
  *
- * One exact speed-up: the first LSTM's input projection x.W1 + b1 only ever sees embedding rows, so it is folded
- * into a (V, 4H) table = dense(embeddings, W1, b1) computed once per step, and the per-token projection becomes a
- * row lookup (embedding layer over the table). Its backward is the same two layers backwards (scatter-add into
- * the table's gradient, then the dense backward), so the gradients are those of the unfused model.
- *
- * All parameters live in one flat buffer in melodyLstmTensors order; gradients, Adam's m and v use the same layout.
+ * One exact speed-up: the first LSTM's input projection x.W1 + b1 only ever sees embedding rows, so it is folded into
+ * a (V, 4H) table = dense(embeddings, W1, b1), computed once per step, and the per-token projection becomes a row
+ * lookup (an embedding layer over the table). Its backward is the same two layers backwards (scatter-add into the
+ * table's gradient, then the dense backward), so the gradients are those of the unfolded model; the float64 reference
+ * (../engine/reference/melodyLstm.ts), which does not fold, holds it to that.
  */
-import { melodyLstmTensors, type MelodyLstmSpec } from './spec';
-import type { NamedWeights } from '../engine/types';
-import type { AllocationGroup, F32Buf, I32Buf, Kernels } from '../engine/wasm/kernels';
-import {
-  allocLstmCache,
-  denseBackward,
-  denseForward,
-  dropoutApply,
-  dropoutMask,
-  embeddingBackward,
-  embeddingForward,
-  lstmBackward,
-  lstmForward,
-  lstmRecurrenceBackward,
-  lstmRecurrenceForward,
-  softmaxCrossEntropyBackward,
-  softmaxCrossEntropyForward,
-  type LstmCache,
-  type LstmParams,
-} from '../engine/layers';
+import type { Backend, IntTensor, LstmCache, ParameterSet, Scope, Tensor } from '../engine/backend';
+import type { Batch, Decoder, DecoderInput, TokenBatch } from '../engine/types';
+import type { ModelDefinition, Network } from './definition';
+import { ModelInputError } from './errors';
+import { initTensors } from './initializers';
+import { DEFAULT_MELODY_SPEC, melodyLstmSpecProblem, melodyLstmTensors, type MelodyLstmSpec } from './melodyLstmSpec';
+import { buildWindows } from './windows';
 
-/** Thrown when a batch does not fit the model (token out of range, wrong window). */
-export class ModelInputError extends Error {
-  override name = 'ModelInputError';
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-interface Slot {
-  name: string;
-  shape: number[];
-  /** Element offset in the flat buffers. */
-  offset: number;
-  length: number;
-}
+/** Workspaces kept per batch size: a training run uses two (full batches and the last, partial one). */
+const KEPT_WORKSPACES = 2;
 
 /** Activations and scratch for one batch size. */
 interface Workspace {
   batch: number;
-  tokens: I32Buf;
-  targets: I32Buf;
-  /** (V,4H) folded first-layer input projection. */
-  table: F32Buf;
-  /** (V,4H) its gradient. */
-  dTable: F32Buf;
+  /** (B,T) */
+  tokens: IntTensor;
+  /** (B) */
+  targets: IntTensor;
+  /** (V,4H) folded first-layer input projection, and its gradient. */
+  table: Tensor;
+  dTable: Tensor;
   caches: LstmCache[];
-  /** (B,T,H) per layer >= 2: that layer's input after dropout (only with dropout). */
-  dropped: F32Buf[];
-  /** (B,T,H) per layer: dropout masks on the layer outputs that feed another LSTM (only with dropout). */
-  masks: F32Buf[];
-  /** (B,T,H) per layer below the last: gradient of its output sequence. */
-  dhs: F32Buf[];
-  /** (B,H) last step of the last LSTM (after dropout). */
-  last: F32Buf;
-  lastMask: F32Buf;
-  dLast: F32Buf;
+  /** (B,T,H) per layer below the last: its output after dropout (only with dropout), the mask, and the gradient. */
+  dropped: Tensor[];
+  masks: Tensor[];
+  dhs: Tensor[];
+  /** (B,H) last step of the last LSTM (after dropout), its dropout mask and its gradient. */
+  last: Tensor;
+  lastMask: Tensor;
+  dLast: Tensor;
   /** (B,V) */
-  logits: F32Buf;
-  probs: F32Buf;
-  dlogits: F32Buf;
-  /** The buffers above, released together when a bigger batch needs a bigger workspace. */
-  group: AllocationGroup;
+  logits: Tensor;
+  probs: Tensor;
+  dlogits: Tensor;
+  /** (1) mean cross-entropy */
+  loss: Tensor;
+  scope: Scope;
 }
 
-export class MelodyLstmNet {
-  readonly spec: MelodyLstmSpec;
-  readonly k: Kernels;
-  readonly slots: Slot[];
-  readonly params: F32Buf;
-  readonly grads: F32Buf;
-  readonly adamM: F32Buf;
-  readonly adamV: F32Buf;
+/** One decoder's state and scratch. */
+interface DecoderBuffers {
+  /** (V,4H) folded projection, and the parameter version it was computed for. */
+  table: Tensor;
+  tableVersion: number;
+  /** (1) */
+  token: IntTensor;
+  /** Per layer (1,H) h and c. */
+  h: Tensor[];
+  c: Tensor[];
+  /** (1,4H) */
+  gates: Tensor;
+  /** (1,V) */
+  logits: Tensor;
+  scope: Scope;
+  /** Set when the network was released under a live decoder: its tensors are gone. */
+  released?: boolean;
+}
+
+class MelodyLstmNetwork implements Network {
   /** Bumped whenever the parameters change, so decoders know to refresh their folded table. */
-  weightsVersion = 0;
-  /** Activations for batches up to its capacity (every buffer is batch-major, so a smaller batch uses a prefix). */
-  private ws: Workspace | undefined;
-  /** Buffers of disposed decoders, reused by the next decoder (the bump allocator never frees). */
-  readonly freeDecoderBuffers: DecoderBuffers[] = [];
+  version = 0;
+  private readonly workspaces = new Map<number, Workspace>();
+  /** The workspace and dropout setting of the last forward pass, for backward(). */
+  private lastPass: { ws: Workspace; dropout: boolean } | undefined;
+  /** Buffers of disposed decoders, reused by the next decoder. */
+  private readonly freeDecoders: DecoderBuffers[] = [];
+  private readonly liveDecoders = new Set<DecoderBuffers>();
 
-  /** Every buffer this net allocated (parameters, workspaces, decoder buffers), for release(). */
-  private readonly groups: AllocationGroup[] = [];
+  constructor(
+    readonly backend: Backend,
+    readonly spec: MelodyLstmSpec,
+    readonly set: ParameterSet,
+  ) {}
 
-  constructor(k: Kernels, spec: MelodyLstmSpec) {
-    this.k = k;
-    this.spec = spec;
-    let offset = 0;
-    this.slots = melodyLstmTensors(spec).map(({ name, shape }) => {
-      const length = shape.reduce((a, b) => a * b, 1);
-      const slot = { name, shape, offset, length };
-      offset += length;
-      return slot;
-    });
-    const { result, group } = k.track(() => [
-      k.allocF32(offset),
-      k.allocF32(offset),
-      k.allocF32(offset),
-      k.allocF32(offset),
-    ]);
-    [this.params, this.grads, this.adamM, this.adamV] = result;
-    this.groups.push(group);
+  /** The parameter tensor `name` (p = params, or grads). */
+  p(name: string, of: 'params' | 'grads' = 'params'): Tensor {
+    return this.set[of][name];
   }
 
-  /** Allocates through Kernels.track so that release() can give the buffers back. */
-  allocate<T>(make: () => T): { result: T; group: AllocationGroup } {
-    const tracked = this.k.track(make);
-    this.groups.push(tracked.group);
-    return tracked;
-  }
-
-  /** Gives every buffer of this net (and its decoders) back to the kernels; the net is unusable afterwards. */
-  release(): void {
-    for (const group of this.groups) this.k.release(group);
-    this.groups.length = 0;
-    this.ws = undefined;
-    this.freeDecoderBuffers.length = 0;
-  }
-
-  /** Byte offset of a tensor inside a flat buffer (params, grads, m or v). */
-  ptr(buf: F32Buf, name: string): number {
-    const slot = this.slots.find((s) => s.name === name);
-    if (!slot) throw new Error(`melody-lstm has no tensor named ${name}`);
-    return buf.ptr + slot.offset * 4;
-  }
-
-  readNamed(buf: F32Buf): NamedWeights {
-    const all = this.k.f32(buf);
-    const out: NamedWeights = {};
-    for (const s of this.slots) out[s.name] = all.slice(s.offset, s.offset + s.length);
-    return out;
-  }
-
-  writeNamed(buf: F32Buf, w: NamedWeights, what: string): void {
-    const all = this.k.f32(buf);
-    for (const s of this.slots) {
-      const values = w[s.name];
-      if (!values || values.length !== s.length) {
-        throw new ModelInputError(
-          'WEIGHTS_SHAPE_MISMATCH',
-          `${what} tensor ${s.name} has ${values ? values.length : 'no'} values; the spec needs ${s.length} (shape ${s.shape.join('x')}). Use weights made for this model spec.`,
-        );
-      }
-      all.set(values, s.offset);
-    }
-    if (buf === this.params) this.weightsVersion++;
-  }
-
-  private lstmParams(buf: F32Buf, layer: number): LstmParams {
-    return {
-      kernel: this.ptr(buf, `lstm_${layer}/kernel`),
-      recurrent: this.ptr(buf, `lstm_${layer}/recurrent_kernel`),
-      bias: this.ptr(buf, `lstm_${layer}/bias`),
-    };
+  parametersChanged(): void {
+    this.version++;
   }
 
   private workspace(batch: number): Workspace {
-    const existing = this.ws;
-    if (existing && existing.batch >= batch) return existing;
-    const { k, spec } = this;
-    const { window: T, hiddenSize: H, vocabSize: V } = spec;
-    const withDropout = spec.dropout > 0;
-    if (existing) this.k.release(existing.group);
-    const { result: ws, group } = this.allocate((): Workspace => {
-      const fresh: Workspace = {
-        batch,
-        tokens: k.allocI32(batch * T),
-        targets: k.allocI32(batch),
-        table: k.allocF32(V * 4 * H),
-        dTable: k.allocF32(V * 4 * H),
-        caches: [],
-        dropped: [],
-        masks: [],
-        dhs: [],
-        last: k.allocF32(batch * H),
-        lastMask: k.allocF32(withDropout ? batch * H : 1),
-        dLast: k.allocF32(batch * H),
-        logits: k.allocF32(batch * V),
-        probs: k.allocF32(batch * V),
-        dlogits: k.allocF32(batch * V),
-        group: { blocks: [] },
-      };
-      this.allocateLayers(fresh);
-      return fresh;
-    });
-    ws.group = group;
-    return (this.ws = ws);
-  }
-
-  private allocateLayers(ws: Workspace): void {
-    const { k, spec } = this;
-    const { window: T, hiddenSize: H, layers: L } = spec;
-    const batch = ws.batch;
-    const withDropout = spec.dropout > 0;
-    for (let layer = 1; layer <= L; layer++) {
-      ws.caches.push(
-        allocLstmCache(k, { batch, time: T, inDim: layer === 1 ? spec.embeddingDim : H, hidden: H, reverse: false }),
-      );
-      if (layer < L) {
-        ws.dhs.push(k.allocF32(batch * T * H));
-        ws.masks.push(k.allocF32(withDropout ? batch * T * H : 1));
-        ws.dropped.push(k.allocF32(withDropout ? batch * T * H : 1));
-      }
+    const existing = this.workspaces.get(batch);
+    if (existing) {
+      // Most recently used last, so the eviction below drops the least recently used.
+      this.workspaces.delete(batch);
+      this.workspaces.set(batch, existing);
+      return existing;
     }
-  }
-
-  /** The (V,4H) folded table for the current weights: embeddings (V,E) . W1 (E,4H) + b1. */
-  computeTable(table: F32Buf): void {
-    const { spec } = this;
-    denseForward(
-      this.k,
-      table.ptr,
-      this.ptr(this.params, 'embedding/embeddings'),
-      { weight: this.ptr(this.params, 'lstm_1/kernel'), bias: this.ptr(this.params, 'lstm_1/bias') },
-      { rows: spec.vocabSize, inDim: spec.embeddingDim, outDim: 4 * spec.hiddenSize },
-    );
-  }
-
-  /**
-   * Forward pass over inputs (B,T) and targets (B); returns the mean cross-entropy. With `dropoutUniform` (a [0,1)
-   * source) dropout is applied as in training; without it, not at all.
-   */
-  forward(inputs: Int32Array, targets: Int32Array, batch: number, dropoutUniform?: () => number): number {
-    const { k, spec } = this;
+    if (this.workspaces.size >= KEPT_WORKSPACES) {
+      const [oldest, ws] = this.workspaces.entries().next().value as [number, Workspace];
+      ws.scope.release();
+      this.workspaces.delete(oldest);
+    }
+    const { backend: be, spec } = this;
     const { window: T, hiddenSize: H, vocabSize: V, layers: L } = spec;
-    if (inputs.length !== batch * T || targets.length !== batch) {
+    const withDropout = spec.dropout > 0;
+    // Dropout buffers are 1 element when unused, so a model without dropout does not pay for them.
+    const maybe = (shape: number[]) => be.tensor(withDropout ? shape : [1]);
+    const { result, scope } = be.scope(() => {
+      const caches: LstmCache[] = [];
+      const dropped: Tensor[] = [];
+      const masks: Tensor[] = [];
+      const dhs: Tensor[] = [];
+      for (let layer = 1; layer <= L; layer++) {
+        caches.push(be.lstmCache({ batch, time: T, hidden: H, reverse: false }));
+        if (layer < L) {
+          dhs.push(be.tensor([batch, T, H]));
+          masks.push(maybe([batch, T, H]));
+          dropped.push(maybe([batch, T, H]));
+        }
+      }
+      return {
+        batch,
+        tokens: be.intTensor([batch, T]),
+        targets: be.intTensor([batch]),
+        table: be.tensor([V, 4 * H]),
+        dTable: be.tensor([V, 4 * H]),
+        caches,
+        dropped,
+        masks,
+        dhs,
+        last: be.tensor([batch, H]),
+        lastMask: maybe([batch, H]),
+        dLast: be.tensor([batch, H]),
+        logits: be.tensor([batch, V]),
+        probs: be.tensor([batch, V]),
+        dlogits: be.tensor([batch, V]),
+        loss: be.tensor([1]),
+      };
+    });
+    const ws: Workspace = { ...result, scope };
+    this.workspaces.set(batch, ws);
+    return ws;
+  }
+
+  /** table (V,4H) = embeddings (V,E) . W1 (E,4H) + b1: the folded first-layer input projection. */
+  computeTable(table: Tensor): void {
+    this.backend.denseForward(table, this.p('embedding/embeddings'), this.p('lstm_1/kernel'), this.p('lstm_1/bias'));
+  }
+
+  private checkBatch(batch: Batch): asserts batch is TokenBatch {
+    const { window: T, vocabSize: V } = this.spec;
+    if (batch.kind === 'frames')
       throw new ModelInputError(
         'BATCH_SHAPE_MISMATCH',
-        `A batch of ${batch} needs ${batch * T} input tokens (window ${T}) and ${batch} targets; got ${inputs.length} and ${targets.length}.`,
+        'A melody-lstm model trains on token windows, not piano-roll frames; build its batches with its own batch builder.',
+      );
+    const B = batch.batchSize;
+    if (!(Number.isInteger(B) && B > 0) || batch.inputs.length !== B * T || batch.targets.length !== B) {
+      throw new ModelInputError(
+        'BATCH_SHAPE_MISMATCH',
+        `A batch of ${B} needs ${B * T} input tokens (window ${T}) and ${B} targets (one per window); got ${batch.inputs.length} and ${batch.targets.length}.`,
       );
     }
-    for (const arr of [inputs, targets]) {
+    for (const arr of [batch.inputs, batch.targets]) {
       for (let i = 0; i < arr.length; i++) {
         if (!(arr[i] >= 0 && arr[i] < V))
           throw new ModelInputError(
@@ -252,154 +178,171 @@ export class MelodyLstmNet {
           );
       }
     }
-    const ws = this.workspace(batch);
+  }
+
+  /** Draws a dropout mask (0 or 1/(1-rate) per element) on the host and uploads it. */
+  private drawMask(mask: Tensor, uniform: () => number): void {
+    const rate = this.spec.dropout;
+    const keep = 1 / (1 - rate);
+    const values = new Float32Array(mask.size);
+    for (let i = 0; i < values.length; i++) values[i] = uniform() < rate ? 0 : keep;
+    this.backend.write(mask, values);
+  }
+
+  forward(batch: Batch, dropoutUniform?: () => number): Tensor {
+    this.checkBatch(batch);
+    const { backend: be, spec } = this;
+    const { window: T, layers: L } = spec;
+    const ws = this.workspace(batch.batchSize);
     const dropout = dropoutUniform && spec.dropout > 0 ? dropoutUniform : undefined;
-    k.i32(ws.tokens).set(inputs);
-    k.i32(ws.targets).set(targets);
+    be.writeInt(ws.tokens, batch.inputs);
+    be.writeInt(ws.targets, batch.targets);
 
     this.computeTable(ws.table);
     const first = ws.caches[0];
-    embeddingForward(k, first.gates.ptr, ws.tokens, ws.table.ptr, { rows: batch * T, dim: 4 * H });
-    lstmRecurrenceForward(k, first, this.ptr(this.params, 'lstm_1/recurrent_kernel'), {
-      batch,
-      time: T,
-      inDim: spec.embeddingDim,
-      hidden: H,
-      reverse: false,
-    });
+    be.embeddingForward(first.gates, ws.tokens, ws.table);
+    be.lstmRecurrenceForward(first, this.p('lstm_1/recurrent_kernel'));
     for (let layer = 2; layer <= L; layer++) {
-      const below = ws.caches[layer - 2];
-      let inp = below.hs.ptr;
+      let inp = ws.caches[layer - 2].hs;
       if (dropout) {
-        dropoutMask(k, ws.masks[layer - 2], spec.dropout, dropout);
-        dropoutApply(k, ws.dropped[layer - 2].ptr, inp, ws.masks[layer - 2]);
-        inp = ws.dropped[layer - 2].ptr;
+        this.drawMask(ws.masks[layer - 2], dropout);
+        be.multiply(ws.dropped[layer - 2], inp, ws.masks[layer - 2]);
+        inp = ws.dropped[layer - 2];
       }
-      lstmForward(k, ws.caches[layer - 1], inp, this.lstmParams(this.params, layer), {
-        batch,
-        time: T,
-        inDim: H,
-        hidden: H,
-        reverse: false,
-      });
+      const cache = ws.caches[layer - 1];
+      be.denseForward(cache.gates, inp, this.p(`lstm_${layer}/kernel`), this.p(`lstm_${layer}/bias`));
+      be.lstmRecurrenceForward(cache, this.p(`lstm_${layer}/recurrent_kernel`));
     }
-    k.exports.copyRows(ws.last.ptr, ws.caches[L - 1].hs.ptr + (T - 1) * H * 4, batch, H, H, T * H);
+    be.timeStep(ws.last, ws.caches[L - 1].hs, T - 1);
     if (dropout) {
-      dropoutMask(k, ws.lastMask, spec.dropout, dropout);
-      dropoutApply(k, ws.last.ptr, ws.last.ptr, ws.lastMask);
+      this.drawMask(ws.lastMask, dropout);
+      be.multiply(ws.last, ws.last, ws.lastMask);
     }
-    denseForward(k, ws.logits.ptr, ws.last.ptr, this.denseParams(this.params), { rows: batch, inDim: H, outDim: V });
-    return softmaxCrossEntropyForward(k, ws.probs.ptr, ws.logits.ptr, ws.targets, batch, V);
+    be.denseForward(ws.logits, ws.last, this.p('dense/kernel'), this.p('dense/bias'));
+    be.softmaxCrossEntropyForward(ws.loss, ws.probs, ws.logits, ws.targets);
+    this.lastPass = { ws, dropout: Boolean(dropout) };
+    return ws.loss;
   }
 
-  private denseParams(buf: F32Buf) {
-    return { weight: this.ptr(buf, 'dense/kernel'), bias: this.ptr(buf, 'dense/bias') };
-  }
-
-  /** Gradients of the last forward pass (same batch, same dropout) into this.grads (overwritten). */
-  backward(batch: number, withDropout: boolean): void {
-    const { k, spec } = this;
-    const { window: T, hiddenSize: H, vocabSize: V, layers: L } = spec;
-    const ws = this.workspace(batch);
-    const dropout = withDropout && spec.dropout > 0;
-    k.zero(this.grads);
-    softmaxCrossEntropyBackward(k, ws.dlogits.ptr, ws.probs.ptr, ws.targets, batch, V);
-    k.zero(ws.dLast);
-    denseBackward(
-      k,
-      ws.dLast.ptr,
-      this.denseParams(this.grads),
-      ws.dlogits.ptr,
-      ws.last.ptr,
-      this.denseParams(this.params),
-      { rows: batch, inDim: H, outDim: V },
+  backward(): void {
+    const pass = this.lastPass;
+    if (!pass) throw new Error('melody-lstm: backward() needs a forward() pass first.');
+    const { ws, dropout } = pass;
+    const { backend: be, spec } = this;
+    const L = spec.layers;
+    be.zeroGradients(this.set);
+    be.softmaxCrossEntropyBackward(ws.dlogits, ws.probs, ws.targets);
+    be.zero(ws.dLast);
+    be.denseBackward(
+      ws.dLast,
+      this.p('dense/kernel', 'grads'),
+      this.p('dense/bias', 'grads'),
+      ws.dlogits,
+      ws.last,
+      this.p('dense/kernel'),
     );
-    if (dropout) dropoutApply(k, ws.dLast.ptr, ws.dLast.ptr, ws.lastMask);
-    let dhs = 0;
-    let dLast = ws.dLast.ptr;
+    if (dropout) be.multiply(ws.dLast, ws.dLast, ws.lastMask);
+    let dhs: Tensor | null = null;
+    let dLast: Tensor | null = ws.dLast;
     for (let layer = L; layer >= 2; layer--) {
       const dBelow = ws.dhs[layer - 2];
-      k.zero(dBelow);
-      const inp = dropout ? ws.dropped[layer - 2].ptr : ws.caches[layer - 2].hs.ptr;
-      lstmBackward(
-        k,
-        dBelow.ptr,
-        this.lstmParams(this.grads, layer),
+      const cache = ws.caches[layer - 1];
+      const inp = dropout ? ws.dropped[layer - 2] : ws.caches[layer - 2].hs;
+      be.lstmRecurrenceBackward(
+        this.p(`lstm_${layer}/recurrent_kernel`, 'grads'),
         dhs,
         dLast,
-        ws.caches[layer - 1],
-        inp,
-        this.lstmParams(this.params, layer),
-        { batch, time: T, inDim: H, hidden: H, reverse: false },
+        cache,
+        this.p(`lstm_${layer}/recurrent_kernel`),
       );
-      if (dropout) dropoutApply(k, dBelow.ptr, dBelow.ptr, ws.masks[layer - 2]);
-      dhs = dBelow.ptr;
-      dLast = 0;
+      be.zero(dBelow);
+      be.denseBackward(
+        dBelow,
+        this.p(`lstm_${layer}/kernel`, 'grads'),
+        this.p(`lstm_${layer}/bias`, 'grads'),
+        cache.dGates,
+        inp,
+        this.p(`lstm_${layer}/kernel`),
+      );
+      if (dropout) be.multiply(dBelow, dBelow, ws.masks[layer - 2]);
+      dhs = dBelow;
+      dLast = null;
     }
     const first = ws.caches[0];
-    lstmRecurrenceBackward(
-      k,
-      this.ptr(this.grads, 'lstm_1/recurrent_kernel'),
+    be.lstmRecurrenceBackward(
+      this.p('lstm_1/recurrent_kernel', 'grads'),
       dhs,
       dLast,
       first,
-      this.ptr(this.params, 'lstm_1/recurrent_kernel'),
-      { batch, time: T, inDim: spec.embeddingDim, hidden: H, reverse: false },
+      this.p('lstm_1/recurrent_kernel'),
     );
-    // Unfold: the table's gradient gathers the gate gradients by token; the dense backward then gives the
-    // gradients of the embeddings, W1 and b1.
-    k.zero(ws.dTable);
-    embeddingBackward(k, ws.dTable.ptr, first.dGates.ptr, ws.tokens, { rows: batch * T, dim: 4 * H });
-    denseBackward(
-      k,
-      this.ptr(this.grads, 'embedding/embeddings'),
-      { weight: this.ptr(this.grads, 'lstm_1/kernel'), bias: this.ptr(this.grads, 'lstm_1/bias') },
-      ws.dTable.ptr,
-      this.ptr(this.params, 'embedding/embeddings'),
-      { weight: this.ptr(this.params, 'lstm_1/kernel'), bias: this.ptr(this.params, 'lstm_1/bias') },
-      { rows: V, inDim: spec.embeddingDim, outDim: 4 * H },
+    // Unfold: the table's gradient gathers the gate gradients by token; the dense backward then gives the gradients
+    // of the embeddings, W1 and b1.
+    be.zero(ws.dTable);
+    be.embeddingBackward(ws.dTable, first.dGates, ws.tokens);
+    be.denseBackward(
+      this.p('embedding/embeddings', 'grads'),
+      this.p('lstm_1/kernel', 'grads'),
+      this.p('lstm_1/bias', 'grads'),
+      ws.dTable,
+      this.p('embedding/embeddings'),
+      this.p('lstm_1/kernel'),
     );
+  }
+
+  createDecoder(): Decoder {
+    const buffers = this.freeDecoders.pop() ?? this.allocateDecoder();
+    this.liveDecoders.add(buffers);
+    const decoder = new MelodyLstmDecoder(this, buffers, (b) => {
+      this.liveDecoders.delete(b);
+      this.freeDecoders.push(b);
+    });
+    decoder.reset();
+    return decoder;
+  }
+
+  private allocateDecoder(): DecoderBuffers {
+    const { backend: be, spec } = this;
+    const H = spec.hiddenSize;
+    const { result, scope } = be.scope(() => ({
+      table: be.tensor([spec.vocabSize, 4 * H]),
+      tableVersion: -1,
+      token: be.intTensor([1]),
+      h: Array.from({ length: spec.layers }, () => be.tensor([1, H])),
+      c: Array.from({ length: spec.layers }, () => be.tensor([1, H])),
+      gates: be.tensor([1, 4 * H]),
+      logits: be.tensor([1, spec.vocabSize]),
+    }));
+    return { ...result, scope };
+  }
+
+  release(): void {
+    for (const ws of this.workspaces.values()) ws.scope.release();
+    this.workspaces.clear();
+    for (const b of [...this.freeDecoders, ...this.liveDecoders]) {
+      b.scope.release();
+      b.released = true;
+    }
+    this.freeDecoders.length = 0;
+    this.liveDecoders.clear();
+    this.lastPass = undefined;
   }
 }
 
 /**
- * Batch-1 stateful decoder over a MelodyLstmNet's current weights: per token one table row, then one
- * matrix-vector product per LSTM layer and one for the dense layer.
+ * The thesis' generation model: batch 1, one token in, LSTM state carried between calls; per token one table row,
+ * then one matrix-vector product per LSTM layer and one for the dense layer. It reads the network's live parameters,
+ * so it always uses the current weights.
  */
-/** One decoder's state and scratch in wasm memory. */
-export interface DecoderBuffers {
-  /** (V,4H) folded first-layer projection, and the weightsVersion it was computed for. */
-  table: F32Buf;
-  tableVersion: number;
-  token: I32Buf;
-  /** Per layer (1,H) h and c. */
-  h: F32Buf[];
-  c: F32Buf[];
-  /** (1,4H) */
-  gates: F32Buf;
-  /** (1,V) */
-  logits: F32Buf;
-}
-
-export class MelodyLstmDecoder {
-  private readonly net: MelodyLstmNet;
+class MelodyLstmDecoder implements Decoder {
   private buffers: DecoderBuffers | undefined;
 
-  constructor(net: MelodyLstmNet) {
-    this.net = net;
-    const { k, spec } = net;
-    const H = spec.hiddenSize;
-    this.buffers =
-      net.freeDecoderBuffers.pop() ??
-      net.allocate(() => ({
-        table: k.allocF32(spec.vocabSize * 4 * H),
-        tableVersion: -1,
-        token: k.allocI32(1),
-        h: Array.from({ length: spec.layers }, () => k.allocF32(H)),
-        c: Array.from({ length: spec.layers }, () => k.allocF32(H)),
-        gates: k.allocF32(4 * H),
-        logits: k.allocF32(spec.vocabSize),
-      })).result;
+  constructor(
+    private readonly net: MelodyLstmNetwork,
+    buffers: DecoderBuffers,
+    private readonly giveBack: (b: DecoderBuffers) => void,
+  ) {
+    this.buffers = buffers;
   }
 
   private get b(): DecoderBuffers {
@@ -408,86 +351,61 @@ export class MelodyLstmDecoder {
         'DECODER_DISPOSED',
         'This decoder was disposed; create a new one with createDecoder().',
       );
+    if (this.buffers.released)
+      throw new ModelInputError(
+        'DECODER_DISPOSED',
+        "This decoder's model was disposed; load the model again and create a new decoder.",
+      );
     return this.buffers;
   }
 
-  /** Hands the buffers back to the model for the next decoder. */
+  reset(): void {
+    const b = this.b;
+    for (const t of [...b.h, ...b.c]) this.net.backend.zero(t);
+  }
+
+  async step(input: DecoderInput): Promise<Float32Array> {
+    const { net } = this;
+    const { backend: be, spec } = net;
+    const V = spec.vocabSize;
+    if (typeof input !== 'number')
+      throw new ModelInputError(
+        'DECODER_INPUT_INVALID',
+        'A melody-lstm decoder takes one token id per step, not a piano-roll frame.',
+      );
+    if (!(Number.isInteger(input) && input >= 0 && input < V))
+      throw new ModelInputError('TOKEN_OUT_OF_RANGE', `Decoder token ${input} is outside the vocabulary 0..${V - 1}.`);
+    const b = this.b;
+    if (b.tableVersion !== net.version) {
+      net.computeTable(b.table);
+      b.tableVersion = net.version;
+    }
+    be.writeInt(b.token, [input]);
+    be.embeddingForward(b.gates, b.token, b.table);
+    be.lstmStep(b.gates, b.h[0], b.c[0], net.p('lstm_1/recurrent_kernel'));
+    for (let layer = 2; layer <= spec.layers; layer++) {
+      be.denseForward(b.gates, b.h[layer - 2], net.p(`lstm_${layer}/kernel`), net.p(`lstm_${layer}/bias`));
+      be.lstmStep(b.gates, b.h[layer - 1], b.c[layer - 1], net.p(`lstm_${layer}/recurrent_kernel`));
+    }
+    be.denseForward(b.logits, b.h[spec.layers - 1], net.p('dense/kernel'), net.p('dense/bias'));
+    return be.read(b.logits);
+  }
+
+  /** Hands the buffers back to the network for the next decoder. */
   dispose(): void {
-    if (this.buffers) this.net.freeDecoderBuffers.push(this.buffers);
+    if (this.buffers && !this.buffers.released) this.giveBack(this.buffers);
     this.buffers = undefined;
   }
-
-  reset(): void {
-    for (const buf of [...this.b.h, ...this.b.c]) this.net.k.zero(buf);
-  }
-
-  step(token: number): Float32Array {
-    const { net } = this;
-    const { k, spec } = net;
-    const H = spec.hiddenSize;
-    const V = spec.vocabSize;
-    if (!(Number.isInteger(token) && token >= 0 && token < V)) {
-      throw new ModelInputError('TOKEN_OUT_OF_RANGE', `Decoder token ${token} is outside the vocabulary 0..${V - 1}.`);
-    }
-    const b = this.b;
-    if (b.tableVersion !== net.weightsVersion) {
-      net.computeTable(b.table);
-      b.tableVersion = net.weightsVersion;
-    }
-    k.i32(b.token)[0] = token;
-    const one = { rows: 1, dim: 4 * H };
-    embeddingForward(k, b.gates.ptr, b.token, b.table.ptr, one);
-    // In place: the kernel reads h and c of the previous step before it overwrites them.
-    k.exports.lstmStepForward(
-      b.gates.ptr,
-      b.h[0].ptr,
-      net.ptr(net.params, 'lstm_1/recurrent_kernel'),
-      b.c[0].ptr,
-      b.c[0].ptr,
-      b.h[0].ptr,
-      1,
-      H,
-      4 * H,
-      H,
-      H,
-      H,
-      H,
-      0,
-      0,
-    );
-    for (let layer = 2; layer <= spec.layers; layer++) {
-      denseForward(
-        k,
-        b.gates.ptr,
-        b.h[layer - 2].ptr,
-        { weight: net.ptr(net.params, `lstm_${layer}/kernel`), bias: net.ptr(net.params, `lstm_${layer}/bias`) },
-        { rows: 1, inDim: H, outDim: 4 * H },
-      );
-      k.exports.lstmStepForward(
-        b.gates.ptr,
-        b.h[layer - 1].ptr,
-        net.ptr(net.params, `lstm_${layer}/recurrent_kernel`),
-        b.c[layer - 1].ptr,
-        b.c[layer - 1].ptr,
-        b.h[layer - 1].ptr,
-        1,
-        H,
-        4 * H,
-        H,
-        H,
-        H,
-        H,
-        0,
-        0,
-      );
-    }
-    denseForward(
-      k,
-      b.logits.ptr,
-      b.h[spec.layers - 1].ptr,
-      { weight: net.ptr(net.params, 'dense/kernel'), bias: net.ptr(net.params, 'dense/bias') },
-      { rows: 1, inDim: H, outDim: V },
-    );
-    return k.f32(b.logits).slice();
-  }
 }
+
+/** The registry entry of 'melody-lstm' (see ./registry.ts). */
+export const melodyLstmDefinition: ModelDefinition<MelodyLstmSpec> = {
+  kind: 'melody-lstm',
+  label: 'Melody LSTM (the thesis: embedding, stacked LSTM, next-token softmax)',
+  defaultSpec: DEFAULT_MELODY_SPEC,
+  specProblem: melodyLstmSpecProblem,
+  tensors: melodyLstmTensors,
+  initWeights: (spec, randomSeed) => initTensors(melodyLstmTensors(spec), randomSeed),
+  buildBatches: (spec, pieces, transpositions) => buildWindows(pieces, spec.window, transpositions),
+  createNetwork: (backend, spec, parameters) => new MelodyLstmNetwork(backend, spec, parameters),
+};

@@ -1,14 +1,24 @@
 // SPDX-License-Identifier: MIT
 /**
- * Sampling the next token with a temperature, as the thesis: probabilities p^(1/T), renormalised. That equals
- * softmax(logits / T), which is how it is computed here (in float64, max-subtracted, so T = 0.1 cannot overflow).
+ * Sampling the next step from a decoder's scores, with a temperature:
+ * - categorical (token models, the thesis): probabilities p^(1/T), renormalised. That equals softmax(logits / T),
+ *   which is how it is computed here (in float64, max-subtracted, so T = 0.1 cannot overflow);
+ * - per-pitch Bernoulli (frame models): each pitch sounds independently with probability sigmoid(logit / T).
+ * `sampleStep` picks the one a spec's encoding needs (../encoding/registry.ts), so callers need not switch on kinds.
  */
 import type { Rng } from '../util/random';
+import type { DecoderInput } from '../engine/types';
+import { getEncoding } from '../encoding/registry';
+import type { ModelSpec } from './spec';
+
+function checkTemperature(temperature: number): void {
+  if (!(temperature > 0) || !Number.isFinite(temperature))
+    throw new RangeError(`temperature must be a positive number, got: ${temperature}`);
+}
 
 /** softmax(logits / temperature) in float64. */
 export function temperatureProbabilities(logits: ArrayLike<number>, temperature: number): Float64Array {
-  if (!(temperature > 0) || !Number.isFinite(temperature))
-    throw new RangeError(`temperature must be a positive number, got: ${temperature}`);
+  checkTemperature(temperature);
   const n = logits.length;
   let max = -Infinity;
   for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
@@ -38,4 +48,50 @@ export function sampleIndex(probs: ArrayLike<number>, rng: Rng): number {
 /** One draw from softmax(logits / temperature). */
 export function sampleToken(logits: ArrayLike<number>, temperature: number, rng: Rng): number {
   return sampleIndex(temperatureProbabilities(logits, temperature), rng);
+}
+
+/**
+ * Per-pitch probabilities sigmoid(logit / temperature) in float64 (written so that large |logit| cannot overflow).
+ * @throws RangeError for a temperature that is not a positive finite number.
+ */
+export function bernoulliProbabilities(logits: ArrayLike<number>, temperature: number): Float64Array {
+  checkTemperature(temperature);
+  const out = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i++) {
+    const x = logits[i] / temperature;
+    if (x >= 0) out[i] = 1 / (1 + Math.exp(-x));
+    else {
+      const e = Math.exp(x);
+      out[i] = e / (1 + e);
+    }
+  }
+  return out;
+}
+
+/**
+ * One draw of a multi-hot frame: pitch i sounds (1) when the i-th uniform draw of `rng` falls below
+ * sigmoid(logits[i] / temperature), else 0. Exactly logits.length draws, in pitch order, so a frame's draws never
+ * depend on another frame's outcome.
+ */
+export function samplePitches(logits: ArrayLike<number>, temperature: number, rng: Rng): Float32Array {
+  const probs = bernoulliProbabilities(logits, temperature);
+  const frame = new Float32Array(probs.length);
+  for (let i = 0; i < probs.length; i++) frame[i] = rng.next() < probs[i] ? 1 : 0;
+  return frame;
+}
+
+/**
+ * The next decoder input from its scores, sampled the way the spec's encoding needs: a token (categorical) for token
+ * encodings, a multi-hot frame (per-pitch Bernoulli) for frame encodings.
+ * @throws UnknownEncodingError for an encoding this Etude does not know.
+ */
+export function sampleStep(
+  spec: Pick<ModelSpec, 'encoding'>,
+  logits: ArrayLike<number>,
+  temperature: number,
+  rng: Rng,
+): DecoderInput {
+  return getEncoding(spec.encoding).input === 'frames'
+    ? samplePitches(logits, temperature, rng)
+    : sampleToken(logits, temperature, rng);
 }

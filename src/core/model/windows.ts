@@ -6,7 +6,7 @@
  * Windows are not copied: a WindowSet stores (piece, start, transposition) triples and fills batches on demand, so the
  * Nottingham corpus with 12 transpositions stays a few MB.
  */
-import type { Batch } from '../engine/types';
+import type { TokenBatch } from '../engine/types';
 import type { Rng } from '../util/random';
 
 /** Melody tokens 0..127 are note-ons at that pitch; 128 note-off and 129 no-event are never transposed. */
@@ -27,7 +27,7 @@ export interface WindowSet {
    * Fills a batch from the windows whose indices are order[from .. from+count).
    * inputs (count, window) row-major, targets (count).
    */
-  batch(order: ArrayLike<number>, from: number, count: number): Batch;
+  batch(order: ArrayLike<number>, from: number, count: number): TokenBatch;
 }
 
 /** Is every pitch of tokens[start .. start+len) + shift still a MIDI pitch? */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
- * The training loop, independent of the engine: epochs of shuffled windows, validation by piece, early stopping,
+ * The training loop, independent of the engine and of the model kind (batches come from the model registry's batch
+ * builder, e.g. ./batches.ts; steps from the TrainableModel): epochs of shuffled windows, validation by piece, early stopping,
  * progress events, cancellation between steps and a checkpoint after every epoch.
  *
  * Determinism: the order of epoch e is shuffled with createRng(epochSeed(randomSeed, e)), so a run resumed from the
@@ -183,8 +184,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
         epoch,
         step,
         metrics: structuredClone(metrics),
-        weights: model.getWeights(),
-        optimizer: model.getOptimizerState(),
+        weights: await model.getWeights(),
+        optimizer: await model.getOptimizerState(),
       });
     }
     if (

@@ -172,7 +172,7 @@ export async function generateFromLibrary(
     const decoder = model.createDecoder();
     let melodies;
     try {
-      melodies = generateMelodies(decoder, {
+      melodies = await generateMelodies(decoder, {
         seedTokens: seed.tokens,
         bars: request.bars,
         temperature: request.temperature,

@@ -2,7 +2,8 @@
 /**
  * The melody LSTM in float64 from the reference layers, unfused (no folded embedding): Embedding -> LSTM x layers
  * (the last one's final step only) -> Dense -> mean softmax cross-entropy on the next token. Dropout is not
- * modelled (tests compare at dropout 0). The fast model (../../model/melodyLstm.ts) must give the same numbers.
+ * modelled (tests compare at dropout 0). It is the test oracle: the one melody model (../../model/melodyLstm.ts),
+ * which folds the first projection, must give the same numbers on every backend (test/core/engine.model.test.ts).
  */
 import type { MelodyLstmSpec } from '../../model/spec';
 import {

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Our WebAssembly engine's Backend: handles are byte offsets into the kernels' memory, and every layer is the fast
+ * layer function of ./layers.ts (held equal to the float64 reference by the tests). No Node imports, so a page or a
+ * worker can use it as well as Node. Reading back is immediate (the memory is ours), but goes through the same
+ * asynchronous `read` as a GPU's would.
+ */
+import {
+  checkShape,
+  sizeOf,
+  type Backend,
+  type IntTensor,
+  type LstmCache,
+  type LstmShape,
+  type ParameterSet,
+  type Tensor,
+} from './backend';
+import * as layers from './layers';
+import type { AdamConstants, EngineInfo } from './types';
+import type { F32Buf, I32Buf, Kernels } from './wasm/kernels';
+import type { TensorShape } from '../model/spec';
+
+/** A float32 tensor in wasm memory: also an F32Buf, so ./layers.ts takes it as is. */
+interface WasmTensor extends Tensor, F32Buf {}
+interface WasmIntTensor extends IntTensor, I32Buf {}
+
+interface WasmLstmCache extends LstmCache {
+  readonly inner: layers.LstmCache;
+}
+
+/** The four flat buffers behind a ParameterSet (Adam and the clip walk them in one call each). */
+interface FlatSet {
+  params: F32Buf;
+  grads: F32Buf;
+  m: F32Buf;
+  v: F32Buf;
+}
+
+const f32 = (t: Tensor) => t as WasmTensor;
+const i32 = (t: IntTensor) => t as WasmIntTensor;
+
+function tensorAt(ptr: number, shape: readonly number[]): WasmTensor {
+  const size = sizeOf(shape);
+  return { ptr, length: size, size, shape: [...shape], dtype: 'float32' };
+}
+
+/**
+ * The Backend over instantiated kernels. `runStep` (the thread governor, when there are threads) is applied around
+ * each training step; `dispose` ends the kernels' worker threads.
+ */
+export function createWasmBackend(
+  k: Kernels,
+  info: EngineInfo,
+  runStep?: <T>(work: () => Promise<T>) => Promise<T>,
+): Backend {
+  const flats = new WeakMap<ParameterSet, FlatSet>();
+  const flatOf = (set: ParameterSet): FlatSet => {
+    const flat = flats.get(set);
+    if (!flat) throw new Error('This parameter set was not made by this wasm backend.');
+    return flat;
+  };
+  const lstmShape = (s: LstmShape): layers.LstmShape => ({ ...s, inDim: 0 });
+
+  const backend: Backend = {
+    info,
+
+    tensor: (shape) => tensorAt(k.allocF32(sizeOf(shape)).ptr, shape),
+    intTensor(shape) {
+      const size = sizeOf(shape);
+      return { ptr: k.allocI32(size).ptr, length: size, size, shape: [...shape], dtype: 'int32' } as WasmIntTensor;
+    },
+    write(t, values) {
+      checkShape(values.length === t.size, 'write', () => `${values.length} values for a tensor of ${t.size}`);
+      k.f32(f32(t)).set(values);
+    },
+    writeInt(t, values) {
+      checkShape(values.length === t.size, 'writeInt', () => `${values.length} values for a tensor of ${t.size}`);
+      k.i32(i32(t)).set(values);
+    },
+    read: async (t) => k.f32(f32(t)).slice(),
+    zero: (t) => k.zero(f32(t)),
+    scope(allocate) {
+      const { result, group } = k.track(allocate);
+      return { result, scope: { release: () => k.release(group) } };
+    },
+    parameters(tensors: readonly TensorShape[]) {
+      const total = tensors.reduce((n, t) => n + sizeOf(t.shape), 0);
+      const flat: FlatSet = {
+        params: k.allocF32(total),
+        grads: k.allocF32(total),
+        m: k.allocF32(total),
+        v: k.allocF32(total),
+      };
+      const views = (buf: F32Buf) => {
+        const out: Record<string, Tensor> = {};
+        let offset = 0;
+        for (const t of tensors) {
+          out[t.name] = tensorAt(buf.ptr + offset * 4, t.shape);
+          offset += sizeOf(t.shape);
+        }
+        return out;
+      };
+      const set: ParameterSet = {
+        tensors: [...tensors],
+        params: views(flat.params),
+        grads: views(flat.grads),
+        m: views(flat.m),
+        v: views(flat.v),
+      };
+      flats.set(set, flat);
+      return set;
+    },
+
+    embeddingForward(out, tokens, table) {
+      const C = table.shape[1];
+      checkShape(
+        out.size === tokens.size * C,
+        'embeddingForward',
+        () => `out has ${out.size} values, not ${tokens.size}x${C}`,
+      );
+      layers.embeddingForward(k, f32(out).ptr, i32(tokens), f32(table).ptr, { rows: tokens.size, dim: C });
+    },
+    embeddingBackward(dtable, dout, tokens) {
+      const C = dtable.shape[1];
+      checkShape(
+        dout.size === tokens.size * C,
+        'embeddingBackward',
+        () => `dout has ${dout.size} values, not ${tokens.size}x${C}`,
+      );
+      layers.embeddingBackward(k, f32(dtable).ptr, f32(dout).ptr, i32(tokens), { rows: tokens.size, dim: C });
+    },
+    denseForward(out, inp, weight, bias) {
+      const shape = denseShape('denseForward', out, inp, weight);
+      checkShape(bias.size === shape.outDim, 'denseForward', () => `bias has ${bias.size} values, not ${shape.outDim}`);
+      layers.denseForward(k, f32(out).ptr, f32(inp).ptr, { weight: f32(weight).ptr, bias: f32(bias).ptr }, shape);
+    },
+    denseBackward(dinp, dweight, dbias, dout, inp, weight) {
+      const shape = denseShape('denseBackward', dout, inp, weight);
+      layers.denseBackward(
+        k,
+        dinp ? f32(dinp).ptr : 0,
+        { weight: f32(dweight).ptr, bias: f32(dbias).ptr },
+        f32(dout).ptr,
+        f32(inp).ptr,
+        { weight: f32(weight).ptr, bias: 0 },
+        shape,
+      );
+    },
+    lstmCache(shape) {
+      const inner = layers.allocLstmCache(k, lstmShape(shape));
+      const { batch: B, time: T, hidden: H } = shape;
+      const cache: WasmLstmCache = {
+        shape: { ...shape },
+        gates: tensorAt(inner.gates.ptr, [B, T, 4 * H]),
+        hs: tensorAt(inner.hs.ptr, [B, T, H]),
+        dGates: tensorAt(inner.dGates.ptr, [B, T, 4 * H]),
+        inner,
+      };
+      return cache;
+    },
+    lstmRecurrenceForward(cache, recurrent) {
+      const c = cache as WasmLstmCache;
+      layers.lstmRecurrenceForward(k, c.inner, f32(recurrent).ptr, lstmShape(c.shape));
+    },
+    lstmRecurrenceBackward(dRecurrent, dhs, dLast, cache, recurrent) {
+      const c = cache as WasmLstmCache;
+      layers.lstmRecurrenceBackward(
+        k,
+        f32(dRecurrent).ptr,
+        dhs ? f32(dhs).ptr : 0,
+        dLast ? f32(dLast).ptr : 0,
+        c.inner,
+        f32(recurrent).ptr,
+        lstmShape(c.shape),
+      );
+    },
+    lstmStep(gates, h, c, recurrent) {
+      const H = recurrent.shape[0];
+      const rows = h.size / H;
+      checkShape(
+        gates.size === rows * 4 * H && c.size === h.size,
+        'lstmStep',
+        () => `gates ${gates.size}, h ${h.size}, c ${c.size} for H=${H}`,
+      );
+      // In place: the kernel adds h.U to every row's gates before the cell overwrites h and c.
+      k.exports.lstmStepForward(
+        f32(gates).ptr,
+        f32(h).ptr,
+        f32(recurrent).ptr,
+        f32(c).ptr,
+        f32(c).ptr,
+        f32(h).ptr,
+        rows,
+        H,
+        4 * H,
+        H,
+        H,
+        H,
+        H,
+        0,
+        0,
+      );
+    },
+    timeStep(out, seq, t) {
+      const [B, T] = seq.shape;
+      const C = seq.size / (B * T);
+      checkShape(
+        out.size === B * C && t >= 0 && t < T,
+        'timeStep',
+        () => `out ${out.size} for (${B},${T},${C}) at t=${t}`,
+      );
+      k.exports.copyRows(f32(out).ptr, f32(seq).ptr + t * C * 4, B, C, C, T * C);
+    },
+    concatLast(out, a, b) {
+      const N = a.shape[0];
+      const A = a.size / N;
+      const Bc = b.size / N;
+      checkShape(out.size === N * (A + Bc), 'concatLast', () => `out ${out.size} for ${N}x(${A}+${Bc})`);
+      k.exports.copyRows(f32(out).ptr, f32(a).ptr, N, A, A + Bc, A);
+      k.exports.copyRows(f32(out).ptr + A * 4, f32(b).ptr, N, Bc, A + Bc, Bc);
+    },
+    splitLastBackward(da, db, dout) {
+      const N = da.shape[0];
+      const A = da.size / N;
+      const Bc = db.size / N;
+      checkShape(dout.size === N * (A + Bc), 'splitLastBackward', () => `dout ${dout.size} for ${N}x(${A}+${Bc})`);
+      const d = k.f32(f32(dout));
+      const x = k.f32(f32(da));
+      const y = k.f32(f32(db));
+      for (let r = 0; r < N; r++) {
+        for (let j = 0; j < A; j++) x[r * A + j] += d[r * (A + Bc) + j];
+        for (let j = 0; j < Bc; j++) y[r * Bc + j] += d[r * (A + Bc) + A + j];
+      }
+    },
+    multiply(out, a, b) {
+      checkShape(out.size === a.size && a.size === b.size, 'multiply', () => `sizes ${out.size}, ${a.size}, ${b.size}`);
+      k.exports.multiplyInto(f32(out).ptr, f32(a).ptr, f32(b).ptr, out.size);
+    },
+    softmaxCrossEntropyForward(loss, probs, logits, targets) {
+      const rows = targets.size;
+      const V = logits.size / rows;
+      checkShape(
+        probs.size === logits.size && Number.isInteger(V),
+        'softmaxCrossEntropyForward',
+        () => `logits ${logits.size} for ${rows} targets`,
+      );
+      k.f32(f32(loss))[0] = layers.softmaxCrossEntropyForward(
+        k,
+        f32(probs).ptr,
+        f32(logits).ptr,
+        i32(targets),
+        rows,
+        V,
+      );
+    },
+    softmaxCrossEntropyBackward(dlogits, probs, targets) {
+      const rows = targets.size;
+      layers.softmaxCrossEntropyBackward(k, f32(dlogits).ptr, f32(probs).ptr, i32(targets), rows, probs.size / rows);
+    },
+    sigmoidBceForward(loss, probs, logits, targets) {
+      checkShape(
+        probs.size === logits.size && targets.size === logits.size,
+        'sigmoidBceForward',
+        () => `sizes ${probs.size}, ${logits.size}, ${targets.size}`,
+      );
+      k.f32(f32(loss))[0] = layers.sigmoidBceForward(k, f32(probs).ptr, f32(logits).ptr, f32(targets).ptr, logits.size);
+    },
+    sigmoidBceBackward(dlogits, probs, targets) {
+      layers.sigmoidBceBackward(k, f32(dlogits).ptr, f32(probs).ptr, f32(targets).ptr, probs.size);
+    },
+
+    zeroGradients: (set) => k.zero(flatOf(set).grads),
+    clipByGlobalNorm(set, clipNorm) {
+      layers.clipByGlobalNorm(k, flatOf(set).grads, clipNorm);
+    },
+    adamStep(set, step, learningRate, constants: AdamConstants) {
+      const flat = flatOf(set);
+      layers.adamStep(k, flat.params, flat.grads, flat.m, flat.v, step, { learningRate, ...constants });
+    },
+    ...(runStep ? { runStep } : {}),
+    async dispose() {
+      k.dispose();
+      info.threads = 1;
+    },
+  };
+  return backend;
+}
+
+/** rows/inDim/outDim of a dense op from its tensors: weight (I,O), inp (N,I), out (N,O). */
+function denseShape(op: string, out: Tensor, inp: Tensor, weight: Tensor): layers.DenseShape {
+  const [I, O] = weight.shape;
+  const rows = inp.size / I;
+  checkShape(
+    weight.shape.length === 2 && Number.isInteger(rows) && out.size === rows * O,
+    op,
+    () => `inp ${inp.size} values, out ${out.size}, weight ${weight.shape.join('x')}`,
+  );
+  return { rows, inDim: I, outDim: O };
+}
