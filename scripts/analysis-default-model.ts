@@ -66,7 +66,7 @@ const checkpoint = decodeCheckpoint(
 const engine = await selectEngine({ engine: 'wasm', threads: 1 });
 const model = await engine.createModel(checkpoint.spec, checkpoint.training, checkpoint.weights);
 const decoder = model.createDecoder();
-const melodies = generateMelodies(decoder, {
+const melodies = await generateMelodies(decoder, {
   seedTokens: seedTokensFromPitches([60, 62, 64, 65]),
   bars: Number(args.bars),
   temperature: Number(args.temperature),
