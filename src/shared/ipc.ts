@@ -22,7 +22,6 @@ import {
   pieceListSchema,
   specOverridesSchema,
   trainingOverridesSchema,
-  variationSchema,
 } from './dto';
 import type { Envelope } from './errors';
 
@@ -124,10 +123,14 @@ export const calls = {
     response: z.object({ modelId: z.string() }),
   },
 
-  /** Samples `variations` melodies; each is stored as a generation (not yet a favourite). */
+  /**
+   * Starts a generation job: `variations` melodies sampled off the thread that serves calls, each stored as a
+   * generation (not yet a favourite). Answers { jobId } at once; job:progress says which variation is being sampled
+   * (current/total); job:cancel stops it within a token; job:finished carries a composeResultSchema (kind 'generate').
+   */
   'compose:generate': {
     request: generationRequestSchema.strict(),
-    response: z.object({ modelName: z.string(), engine: z.string(), variations: z.array(variationSchema) }),
+    response: jobStarted,
   },
   'generations:list': {
     request: z

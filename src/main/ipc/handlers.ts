@@ -60,7 +60,8 @@ export interface HandlerServices {
   subscribeJobEvents(listener: (e: ContractJobEvent) => void): () => void;
   listModels(): MaybePromise<ModelDto[]>;
   deleteModel(modelId: string): MaybePromise<void>;
-  generate(request: ParsedRequest<'compose:generate'>): MaybePromise<CallResponse<'compose:generate'>>;
+  /** Starts a generation job; answers its id at once (the variations arrive with job:finished). */
+  startGeneration(request: ParsedRequest<'compose:generate'>): MaybePromise<string>;
   listGenerations(request: ParsedRequest<'generations:list'>): MaybePromise<GenerationDto[]>;
   saveFavourite(generationId: string, name: string, favourite: boolean): MaybePromise<GenerationDto>;
 }
@@ -172,7 +173,7 @@ export function createHandlers(services: HandlerServices, door: DoorAdapter, opt
       await services.deleteModel(r.modelId);
       return { modelId: r.modelId };
     },
-    'compose:generate': (r) => services.generate(r),
+    'compose:generate': async (r) => ({ jobId: await services.startGeneration(r) }),
     'generations:list': (r) => services.listGenerations(r),
     'generations:saveFavourite': (r) => services.saveFavourite(r.generationId, r.name, r.favourite),
     'file:saveMidi': async (r) => ({ path: await door.saveMidi(r.bytes, r.suggestedName) }),

@@ -21,7 +21,8 @@ import type {
   TrainResultDto,
 } from '../../shared/dto';
 import { ERROR_CODES } from '../../shared/errors';
-import type { CallResponse, ParsedRequest } from '../../shared/ipc';
+import type { ComposeResultDto } from '../../shared/dto';
+import type { ParsedRequest } from '../../shared/ipc';
 import { NotFoundError } from '../db/errors';
 import { openLibrary, type Library } from '../db/open';
 import type { CorpusSummary, Generation, GenerationId, ModelId, ModelRow } from '../db/types';
@@ -30,7 +31,8 @@ import { JobManager, type JobContext, type JobSnapshot } from '../jobs/JobManage
 import { importPaths } from './importService';
 import { importFiles, type UploadedFile } from './importUploads';
 import { ensureDataDir, libraryPath } from './paths';
-import { generateFromRequest } from './generation';
+import { runGenerationInWorker } from '../jobs/generationWorkerRunner';
+import { generateFromRequest, type GenerationRunner } from './generation';
 import { corpusStats } from './stats';
 import { trainFromRequest } from './training';
 
@@ -41,12 +43,20 @@ export type Trainer = (
   job: { signal: AbortSignal; onProgress: ProgressSink },
 ) => Promise<TrainResultDto>;
 
-/** Samples variations from a library model or the bundled default, and stores them as generations. */
+/**
+ * Samples variations from a library model or the bundled default, and stores them as generations. Runs as a job:
+ * progress per variation, cancel per generated token; the engine runs where `runner` says (a worker by default).
+ */
 export type Generator = (
   library: Library,
   request: ParsedRequest<'compose:generate'>,
-  context: { defaultModelPath: string | null },
-) => Promise<CallResponse<'compose:generate'>>;
+  context: {
+    defaultModelPath: string | null;
+    signal: AbortSignal;
+    onProgress: ProgressSink;
+    runner?: GenerationRunner;
+  },
+) => Promise<ComposeResultDto>;
 
 export interface AppServicesOptions {
   /** The user's data folder (library.db, exports/, logs/); created if missing. */
@@ -58,6 +68,8 @@ export interface AppServicesOptions {
   trainer?: Trainer;
   /** The generation implementation (default: src/main/services/generation.ts). */
   generator?: Generator;
+  /** Where generation jobs run the engine (default: a worker thread, src/main/jobs/generationWorkerRunner.ts). */
+  generationRunner?: GenerationRunner;
   /** Which engine 'auto' picks here (default: src/core/engine/select.ts). */
   probeEngine?: () => Promise<EngineInfo>;
 }
@@ -153,6 +165,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const appVersion = options.appVersion ?? readAppVersion();
   const trainer: Trainer = options.trainer ?? trainFromRequest;
   const generator: Generator = options.generator ?? generateFromRequest;
+  const generationRunner = options.generationRunner ?? runGenerationInWorker;
   const probeEngine = options.probeEngine ?? probeAutoEngine;
   let engineProbe: Promise<{ engine: EngineInfo | null; engineError?: string }> | undefined;
 
@@ -420,7 +433,19 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       if (!library.models.deleteModel(id)) throw new NotFoundError('model', id);
     },
 
-    generate: (request) => generator(library, request, { defaultModelPath: defaultModelPath() }),
+    startGeneration: (request) =>
+      jobs.start(
+        'generate',
+        `Compose ${request.variations} variation${request.variations === 1 ? '' : 's'} of ${request.bars} bars`,
+        afterAnswer((ctx) =>
+          generator(library, request, {
+            defaultModelPath: defaultModelPath(),
+            signal: ctx.signal,
+            onProgress: ctx.progress,
+            runner: generationRunner,
+          }),
+        ),
+      ),
 
     listGenerations(request) {
       const modelId =
