@@ -3,12 +3,19 @@
  * Compose screen state: seed notes, sampling settings, and the generated variations with their
  * renderer-side undo history (immutable snapshots; main keeps the original generation).
  */
-import type { VariationDto } from '../../../../shared/dto';
+import {
+  MAX_COMPOSE_BARS,
+  MAX_COMPOSE_VARIATIONS,
+  type ComposeResultDto,
+  type JobProgressDto,
+  type VariationDto,
+} from '../../../../shared/dto';
 import type { Note } from '../../../../core/music/NoteSequence';
 import { commitEdit, createHistory, redo, undo, type EditHistory } from '../pianoroll/noteEdits';
 import { DEFAULT_OCTAVE } from '../input/seedKeyboard';
 import { MAX_SEED_NOTES } from '../input/seedText';
 import { app } from './app.svelte';
+import { jobs } from './jobs.svelte';
 
 export interface VariationView {
   key: string;
@@ -44,6 +51,14 @@ class ComposeStore {
   tempoBpm = $state(120);
   loop = $state(false);
   generating = $state(false);
+  /** The running generation job (for Cancel). */
+  jobId = $state<string | null>(null);
+  cancelling = $state(false);
+
+  /** What the running generation last said (variation k of n), from the jobs store. */
+  get progress(): JobProgressDto | null {
+    return this.jobId ? (jobs.jobs[this.jobId]?.progress ?? null) : null;
+  }
   variations = $state<VariationView[]>([]);
   lastEngine = $state<string | null>(null);
 
@@ -70,21 +85,36 @@ class ComposeStore {
     // Number fields can hold anything typed; keep the request inside the contract's ranges.
     const clampInt = (v: number, lo: number, hi: number, fallback: number): number =>
       Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.round(v))) : fallback;
-    this.bars = clampInt(this.bars, 1, 64, 8);
-    this.variationCount = clampInt(this.variationCount, 1, 8, 3);
+    this.bars = clampInt(this.bars, 1, MAX_COMPOSE_BARS, 8);
+    this.variationCount = clampInt(this.variationCount, 1, MAX_COMPOSE_VARIATIONS, 3);
     this.randomSeed = clampInt(this.randomSeed, 0, 2 ** 32 - 1, newRandomSeed());
     this.generating = true;
+    this.cancelling = false;
+    const bars = this.bars;
     try {
-      const answer = await app.requireApi().call('compose:generate', {
+      // A job: answered with its id at once, progress per variation, the variations arrive with job:finished.
+      const { jobId } = await app.requireApi().call('compose:generate', {
         model: this.modelId,
         seedNotes: this.seedNotes,
         temperature: this.temperature,
-        bars: this.bars,
+        bars,
         variations: this.variationCount,
         randomSeed: this.randomSeed,
       });
+      jobs.track(jobId, 'generate');
+      this.jobId = jobId;
+      const finished = await jobs.finished(jobId);
+      if (finished.status === 'cancelled') {
+        app.toast('info', 'Generation cancelled; the previous variations are still here.');
+        return;
+      }
+      if (finished.status === 'failed' || !finished.result) {
+        const error = finished.error ?? { code: 'INTERNAL', message: 'The generation ended without a result.' };
+        app.fail('Could not generate', error, { label: 'Retry', run: () => void this.generate() });
+        return;
+      }
+      const answer = finished.result as ComposeResultDto;
       this.lastEngine = answer.engine;
-      const bars = this.bars;
       this.variations = answer.variations.map((v: VariationDto) => ({
         key: `${v.generationId}`,
         generationId: v.generationId,
@@ -102,6 +132,21 @@ class ComposeStore {
       app.fail('Could not generate', error, { label: 'Retry', run: () => void this.generate() });
     } finally {
       this.generating = false;
+      this.jobId = null;
+      this.cancelling = false;
+    }
+  }
+
+  /** Asks main to stop the running generation; it ends as cancelled within a generated token. */
+  async cancel(): Promise<void> {
+    const jobId = this.jobId;
+    if (!jobId || this.cancelling) return;
+    this.cancelling = true;
+    try {
+      await app.requireApi().call('job:cancel', { jobId });
+    } catch (error) {
+      this.cancelling = false;
+      app.fail('Could not cancel the generation', error);
     }
   }
 

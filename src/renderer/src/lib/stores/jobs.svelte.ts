@@ -74,6 +74,22 @@ class JobsStore {
     if (!this.jobs[id]) this.jobs[id] = { id, kind, status: 'running', progress: null, losses: [] };
   }
 
+  /** Resolves with the job once it has finished (at once if it already has). */
+  finished(id: string): Promise<JobView> {
+    return new Promise((resolve) => {
+      const known = this.jobs[id];
+      if (known && known.status !== 'running') {
+        resolve(known);
+        return;
+      }
+      const off = this.onFinishedJob((job) => {
+        if (job.id !== id) return;
+        off();
+        resolve(job);
+      });
+    });
+  }
+
   onFinishedJob(listener: FinishedListener): () => void {
     this.finishedListeners.add(listener);
     return () => this.finishedListeners.delete(listener);
