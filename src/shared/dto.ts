@@ -16,6 +16,8 @@ export const MAX_IMPORT_FILE_BYTES = 8 * 1024 * 1024;
 export const MAX_IMPORT_TOTAL_BYTES = 96 * 1024 * 1024;
 /** Largest MIDI file main will save or drag out. */
 export const MAX_EXPORT_BYTES = 16 * 1024 * 1024;
+/** Largest .etude-model file models:import accepts (the default spec's file is ~13 MB; room for bigger models). */
+export const MAX_MODEL_FILE_BYTES = 64 * 1024 * 1024;
 /** Longest name (corpus, model, file, favourite). */
 export const MAX_NAME_LENGTH = 200;
 

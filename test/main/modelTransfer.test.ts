@@ -12,6 +12,10 @@ import { decodeModelFile, MODEL_FILE_FORMAT_VERSION } from '../../src/core/model
 import { openLibrary, type Library } from '../../src/main/db/open';
 import { generateFromLibrary, type GenerateRequest } from '../../src/main/services/generation';
 import { exportModel, importModel } from '../../src/main/services/modelTransfer';
+import { createHandlers, dispatch } from '../../src/main/ipc/handlers';
+import { createAppServices } from '../../src/main/services/app';
+import { MAX_MODEL_FILE_BYTES, modelSchema } from '../../src/shared/dto';
+import { createStudioDoor } from '../../src/studio/exportsDoor';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixture = path.join(repoRoot, 'test/fixtures/models/melody-3layer-dropout.etude-ckpt');
@@ -179,4 +183,54 @@ describe('models travel', () => {
     expect(cut.status).not.toBe(0);
     expect(cut.stderr).toMatch(/cut\.etude-model is cut short/);
   }, 120_000);
+
+  it('models:export and models:import through the contract: bytes out, bytes in, sizes and refusals checked in main', async () => {
+    const appFrom = createAppServices({ dataDir: path.join(dir, 'app-from'), resourcesDir: path.join(dir, 'none') });
+    const appTo = createAppServices({ dataDir: path.join(dir, 'app-to'), resourcesDir: path.join(dir, 'none') });
+    try {
+      const data = new Uint8Array(readFileSync(fixture));
+      const header = readCheckpointHeader(data);
+      const m = appFrom.library.models.createModel({
+        name: 'Hymns',
+        spec: header.spec,
+        training: header.training,
+        corpusId: appFrom.library.corpora.createCorpus('Hymnal').id,
+        engine: header.engine,
+        status: 'ready',
+      });
+      appFrom.library.checkpoints.saveCheckpoint({ modelId: m.id, epoch: header.epoch, step: header.step, data });
+      const from = createHandlers(appFrom, createStudioDoor(appFrom.dataDir), { validateResponses: true });
+      const to = createHandlers(appTo, createStudioDoor(appTo.dataDir), { validateResponses: true });
+
+      const exported = await dispatch(from, 'models:export', { modelId: String(m.id) });
+      if (!exported.ok) throw new Error(exported.error.message);
+      const out = exported.value as { fileName: string; bytes: Uint8Array };
+      expect(out.fileName).toBe('Hymns.etude-model');
+      const imported = await dispatch(to, 'models:import', { bytes: out.bytes, fileName: out.fileName });
+      if (!imported.ok) throw new Error(imported.error.message);
+      const model = modelSchema.parse(imported.value);
+      expect(model).toMatchObject({ name: 'Hymns', status: 'ready', builtin: false, corpusName: 'Hymnal' });
+      expect(model.spec).toMatchObject({ layers: 3 });
+
+      const clash = await dispatch(to, 'models:import', { bytes: out.bytes });
+      expect(clash).toMatchObject({ ok: false, error: { code: 'NAME_TAKEN' } });
+      const newer = out.bytes.slice();
+      new DataView(newer.buffer).setUint32(8, 99, true);
+      const refused = await dispatch(to, 'models:import', { bytes: newer, fileName: 'x.etude-model', name: 'Other' });
+      expect(refused).toMatchObject({
+        ok: false,
+        error: { code: 'MODEL_FILE_FROM_NEWER_ETUDE', message: expect.stringContaining('Update Etude') },
+      });
+      const tooBig = await dispatch(to, 'models:import', { bytes: new Uint8Array(MAX_MODEL_FILE_BYTES + 1) });
+      expect(tooBig).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_PAYLOAD', message: expect.stringMatching(/bytes/) },
+      });
+      const bundled = await dispatch(from, 'models:export', { modelId: 'default' });
+      expect(bundled).toMatchObject({ ok: false, error: { code: 'MODEL_NOT_EXPORTABLE' } });
+    } finally {
+      await appFrom.close();
+      await appTo.close();
+    }
+  });
 });

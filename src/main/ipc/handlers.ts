@@ -60,6 +60,8 @@ export interface HandlerServices {
   subscribeJobEvents(listener: (e: ContractJobEvent) => void): () => void;
   listModels(): MaybePromise<ModelDto[]>;
   deleteModel(modelId: string): MaybePromise<void>;
+  exportModel(modelId: string): MaybePromise<CallResponse<'models:export'>>;
+  importModel(request: ParsedRequest<'models:import'>): MaybePromise<ModelDto>;
   /** Starts a generation job; answers its id at once (the variations arrive with job:finished). */
   startGeneration(request: ParsedRequest<'compose:generate'>): MaybePromise<string>;
   listGenerations(request: ParsedRequest<'generations:list'>): MaybePromise<GenerationDto[]>;
@@ -173,6 +175,8 @@ export function createHandlers(services: HandlerServices, door: DoorAdapter, opt
       await services.deleteModel(r.modelId);
       return { modelId: r.modelId };
     },
+    'models:export': (r) => services.exportModel(r.modelId),
+    'models:import': (r) => services.importModel(r),
     'compose:generate': async (r) => ({ jobId: await services.startGeneration(r) }),
     'generations:list': (r) => services.listGenerations(r),
     'generations:saveFavourite': (r) => services.saveFavourite(r.generationId, r.name, r.favourite),

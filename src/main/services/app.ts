@@ -33,6 +33,7 @@ import { importFiles, type UploadedFile } from './importUploads';
 import { ensureDataDir, libraryPath } from './paths';
 import { runGenerationInWorker } from '../jobs/generationWorkerRunner';
 import { generateFromRequest, type GenerationRunner } from './generation';
+import { exportModel, importModel } from './modelTransfer';
 import { corpusStats } from './stats';
 import { trainFromRequest } from './training';
 
@@ -140,6 +141,10 @@ function asRecord(value: unknown): Record<string, unknown> | null {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
+function asString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
 function notesOf(seq: NoteSequence | null) {
   const notes = seq?.tracks.flatMap((t) => t.notes) ?? [];
   return notes
@@ -219,7 +224,11 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     builtin: false,
     status: row.status,
     engine: row.engine || null,
-    corpusName: row.corpusId === null ? null : (library.corpora.getCorpus(row.corpusId)?.name ?? null),
+    corpusName:
+      row.corpusId === null
+        ? // An imported model names the corpus it learned from, which stayed in the other library.
+          (asString(asRecord(row.metrics)?.corpusName) ?? null)
+        : (library.corpora.getCorpus(row.corpusId)?.name ?? null),
     spec: asRecord(row.spec) ?? {},
     training: asRecord(row.training),
     metrics: asRecord(row.metrics),
@@ -432,6 +441,16 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       }
       if (!library.models.deleteModel(id)) throw new NotFoundError('model', id);
     },
+
+    exportModel: (modelId) => exportModel(library, modelId, appVersion),
+    importModel: (request) =>
+      modelDto(
+        importModel(library, request.bytes, {
+          fileName: request.fileName,
+          appVersion,
+          ...(request.name !== undefined ? { name: request.name } : {}),
+        }),
+      ),
 
     startGeneration: (request) =>
       jobs.start(
