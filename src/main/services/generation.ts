@@ -367,7 +367,16 @@ export async function generateFromLibrary(
     checkpointEpoch: epoch,
   };
   const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const variations = melodies.map((m, index): GeneratedVariation => {
+  const variations: GeneratedVariation[] = [];
+  for (const [index, m] of melodies.entries()) {
+    // Storing a take costs a few ms (MIDI, the row): yield between takes, so that a big request never holds the
+    // thread that serves IPC for longer than one of them.
+    if (index > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (context.signal?.aborted) {
+      // Cancelled while storing: take back what this request stored, so a cancelled job leaves nothing behind.
+      for (const v of variations) library.generations.deleteGeneration(v.generationId);
+      throw new CancelledError('Generation cancelled');
+    }
     const name = `${modelName} ${stamp} #${index + 1}`;
     const sequence = decodeMelody(m.tokens, { ppq: GENERATED_PPQ, bpm, name });
     const midi = writeMidi(sequence);
@@ -386,7 +395,7 @@ export async function generateFromLibrary(
       sequence,
       name,
     });
-    return {
+    variations.push({
       generationId: row.id,
       index,
       randomSeed: derived,
@@ -396,8 +405,8 @@ export async function generateFromLibrary(
       retries: m.retries,
       rejected: m.rejected,
       ...(m.degenerate ? { degenerate: m.degenerate } : {}),
-    };
-  });
+    });
+  }
   return {
     modelName,
     modelId,
