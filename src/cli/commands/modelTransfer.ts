@@ -67,4 +67,3 @@ export function withModelTransfer(base: CliCommand): CliCommand {
     },
   };
 }
-
