@@ -242,7 +242,7 @@ export const jobSnapshotSchema = z.object({
   startedAt: timestampMs,
   finishedAt: timestampMs.optional(),
   progress: jobProgressSchema.optional(),
-  /** importReportSchema for 'import', trainResultSchema for 'train'. */
+  /** importReportSchema for 'import', trainResultSchema for 'train', composeResultSchema for 'generate'. */
   result: z.unknown().optional(),
   error: jobErrorSchema.optional(),
 });

@@ -204,7 +204,7 @@ export const calls = {
 export const events = {
   /** At most ~10 per second per job. */
   'job:progress': z.object({ jobId: z.string(), kind: jobKindSchema, progress: jobProgressSchema }),
-  /** Exactly one per job. result: importReportSchema / trainResultSchema by kind. */
+  /** Exactly one per job. result: importReportSchema / trainResultSchema / composeResultSchema by kind. */
   'job:finished': z.object({
     jobId: z.string(),
     kind: jobKindSchema,

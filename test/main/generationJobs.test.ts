@@ -109,6 +109,17 @@ describe('compose:generate is a job of the app services', () => {
       });
       // The answer does not wait for the engine.
       expect(performance.now() - t0).toBeLessThan(200);
+      // The same request again while it runs (a double click) is the same job.
+      expect(
+        await services.startGeneration({
+          model: 'default',
+          seedNotes: [67],
+          temperature: 0.9,
+          bars: 4,
+          variations: 2,
+          randomSeed: 9,
+        }),
+      ).toBe(jobId);
       expect(services.jobs.get(jobId)).toMatchObject({ kind: 'generate', status: 'running' });
       const done = await services.jobs.wait(jobId);
       expect(done.status).toBe('done');

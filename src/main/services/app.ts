@@ -464,6 +464,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
             runner: generationRunner,
           }),
         ),
+        // The same request twice at once (a double click) is one job: same seed, same notes.
+        `generate:${JSON.stringify(request)}`,
       ),
 
     listGenerations(request) {
