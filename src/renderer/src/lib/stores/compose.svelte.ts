@@ -31,6 +31,9 @@ export interface VariationView {
   keptAs: string | null;
 }
 
+/** Takes added to the page per task when a generation's result arrives. */
+const TAKES_PER_TASK = 2;
+
 export function newRandomSeed(): number {
   const buf = new Uint32Array(1);
   crypto.getRandomValues(buf);
@@ -60,6 +63,8 @@ class ComposeStore {
     return this.jobId ? (jobs.jobs[this.jobId]?.progress ?? null) : null;
   }
   variations = $state<VariationView[]>([]);
+  /** Bumped by each new set of takes, so an older set stops being revealed. */
+  private showToken = 0;
   lastEngine = $state<string | null>(null);
 
   addSeedNote(pitch: number): void {
@@ -115,7 +120,7 @@ class ComposeStore {
       }
       const answer = finished.result as ComposeResultDto;
       this.lastEngine = answer.engine;
-      this.variations = answer.variations.map((v: VariationDto) => ({
+      const views = answer.variations.map((v: VariationDto) => ({
         key: `${v.generationId}`,
         generationId: v.generationId,
         index: v.index,
@@ -127,6 +132,7 @@ class ComposeStore {
         history: createHistory(v.notes as Note[]),
         keptAs: null,
       }));
+      this.show(views);
       if (answer.variations[0]) this.tempoBpm = Math.round(answer.variations[0].bpm);
     } catch (error) {
       app.fail('Could not generate', error, { label: 'Retry', run: () => void this.generate() });
@@ -135,6 +141,21 @@ class ComposeStore {
       this.jobId = null;
       this.cancelling = false;
     }
+  }
+
+  /**
+   * Shows new takes a few at a time, one batch per task: drawing 64 piano rolls and scores in one go held the page
+   * for seconds. Takes are appended to the shown list (never replaced), so the ones already drawn are left alone.
+   */
+  private show(views: VariationView[]): void {
+    const token = ++this.showToken;
+    this.variations = views.slice(0, TAKES_PER_TASK);
+    const more = (from: number) => {
+      if (token !== this.showToken || from >= views.length) return;
+      this.variations.push(...views.slice(from, from + TAKES_PER_TASK));
+      setTimeout(() => more(from + TAKES_PER_TASK), 0);
+    };
+    setTimeout(() => more(TAKES_PER_TASK), 0);
   }
 
   /** Asks main to stop the running generation; it ends as cancelled within a generated token. */
