@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Generation as a job: the engine runs in a worker thread (same notes as on this thread), progress per variation,
 // cancel within a second (checked per generated token), nothing stored for a cancelled run.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -149,4 +150,48 @@ describe('compose:generate is a job of the app services', () => {
       await services.close();
     }
   }, 90_000);
+});
+
+describe('etude generate (CLI child process)', () => {
+  it('shows progress per variation and stops within a second on Ctrl-C, storing nothing', async () => {
+    const dataDir = path.join(dir, 'cli');
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(repoRoot, 'bin/etude.mjs'),
+        '--data-dir',
+        dataDir,
+        'generate',
+        'default',
+        '--bars',
+        '256',
+        '--variations',
+        '64',
+        '--out',
+        path.join(dir, 'cli-out'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const sampling = new Promise<void>((resolve) =>
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/generating \d+\/64 .*sixteenths/.test(stderr)) resolve();
+      }),
+    );
+    await Promise.race([sampling, exited]);
+    const interruptedAt = performance.now();
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(performance.now() - interruptedAt).toBeLessThan(1000);
+    expect(code).toBe(130);
+    expect(stderr).toContain('Cancelled; nothing was stored.');
+    const library = openLibrary(path.join(dataDir, 'library.db'));
+    try {
+      expect(library.generations.listGenerations({})).toHaveLength(0);
+    } finally {
+      library.close();
+    }
+  }, 60_000);
 });
