@@ -107,6 +107,22 @@ describe('compose: generation is a cancellable job', () => {
     expect(services.library.generations.listGenerations({})).toHaveLength(0);
   });
 
+  it('Escape cancels a running generation too', async () => {
+    const before = generateJobs().filter((x) => x.e.event === 'job:finished').length;
+    await page.locator('[data-testid="generate"]').click();
+    const text = page.locator('[data-testid="compose-progress-text"]');
+    await expect.poll(() => text.textContent(), { timeout: 60_000 }).toMatch(/Variation \d+ of 64/);
+    await page.keyboard.press('Escape');
+    await expect
+      .poll(() => generateJobs().filter((x) => x.e.event === 'job:finished').length, { timeout: 5000 })
+      .toBe(before + 1);
+    const end = generateJobs()
+      .filter((x) => x.e.event === 'job:finished')
+      .at(-1)!;
+    expect(end.e.event === 'job:finished' && end.e.payload.status).toBe('cancelled');
+    await expect.poll(() => page.locator('[data-testid="compose-progress"]').count()).toBe(0);
+  });
+
   it('a small generation still draws its takes', async () => {
     await page.locator('[data-testid="bars"]').fill('4');
     await page.locator('[data-testid="variations"]').fill('2');
