@@ -20,7 +20,7 @@ const root = dirname(fileURLToPath(import.meta.url));
 const outMain = resolve(root, 'out/main');
 
 /** Worker entries: compiled module (under src/) -> the bootstrap name the code points its Worker at. */
-const WORKER_ENTRIES = ['main/workers/trainingWorker', 'main/workers/importWorker'];
+const WORKER_ENTRIES = ['main/workers/trainingWorker', 'main/workers/importWorker', 'main/workers/generationWorker'];
 
 function mainLayoutPlugin(): Plugin {
   return {

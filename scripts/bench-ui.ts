@@ -14,8 +14,14 @@
  * Target: worst lateness under 50 ms on both. A missed target is printed, not an error: the exit code is non-zero only
  * when the bench itself fails (no studio, no browser, the job never started or never ended).
  *
- * Usage: node --import tsx scripts/bench-ui.ts [--seconds N] [--melodies N|all] [--engine auto|wasm|tfjs-cpu]
- *   [--threads N] [--renderer-dir DIR] [--json FILE] [--cpu-profile FILE.cpuprofile]
+ * Then (section "generation") the largest generation the Compose screen offers (its bars and variations inputs' max,
+ * the bundled model): this process's worst event-loop lateness from the click on Generate until the page has drawn
+ * the takes, split into sampling (the engine runs in the generation worker) and the job's end (main stores the
+ * generations and sends the result), beside the same 50 ms target.
+ *
+ * Usage: node --import tsx scripts/bench-ui.ts [--only training|generation] [--seconds N] [--melodies N|all]
+ *   [--engine auto|wasm|tfjs-cpu] [--threads N] [--renderer-dir DIR] [--json FILE] [--cpu-profile FILE.cpuprofile]
+ * --only: run one section (default: both, training first).
  * --seconds: steady training measured after the first step (default 25); if no epoch has ended by then, the bench
  *   waits up to 60 s more for one, so that an epoch end (the training worker stores its checkpoint; main records the row) is inside the measurement.
  * --melodies: seed melodies in the corpus (default 6, 47 steps per epoch): small enough that an epoch ends inside
@@ -70,6 +76,8 @@ class BenchUiError extends Error {
 }
 
 interface BenchArgs {
+  /** Which sections run: both (default), or one. */
+  only: 'all' | 'training' | 'generation';
   seconds: number;
   melodies: number | 'all';
   engine: 'auto' | 'wasm' | 'tfjs-cpu';
@@ -81,7 +89,7 @@ interface BenchArgs {
 }
 
 function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { seconds: 25, melodies: 6, engine: 'auto' };
+  const args: BenchArgs = { only: 'all', seconds: 25, melodies: 6, engine: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -103,6 +111,13 @@ function parseArgs(argv: string[]): BenchArgs {
       case '--seconds':
         args.seconds = positive(value());
         break;
+      case '--only': {
+        const v = value();
+        if (v !== 'training' && v !== 'generation')
+          throw new BenchUiError('BENCH_USAGE', `--only must be training or generation, not "${v}".`);
+        args.only = v;
+        break;
+      }
       case '--melodies': {
         const v = value();
         args.melodies = v === 'all' ? 'all' : positive(v);
@@ -369,6 +384,166 @@ const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : 'n/a');
 const verdict = (worstMs: number) => (!Number.isFinite(worstMs) ? 'no data' : worstMs < TARGET_MS ? 'met' : 'MISSED');
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
+/**
+ * Section "generation": the largest generation the Compose screen offers, from the click on Generate until the page
+ * shows every take; this thread's event-loop lateness meanwhile (the generation itself runs in a worker thread).
+ */
+async function benchGeneration(
+  page: Page,
+  services: AppServices,
+  pageErrors: string[],
+  jsonOut: string | undefined,
+): Promise<void> {
+  const events: { at: number; e: ContractJobEvent }[] = [];
+  const unsubscribe = services.subscribeJobEvents((e) => {
+    if (e.payload.kind === 'generate') events.push({ at: performance.now(), e });
+  });
+  try {
+    await page.keyboard.press('Control+3');
+    await page.locator('[data-testid="compose-model"]').selectOption('default');
+    // The largest the screen offers: its own inputs' limits.
+    const bars = Number(await page.locator('[data-testid="bars"]').getAttribute('max'));
+    const variations = Number(await page.locator('[data-testid="variations"]').getAttribute('max'));
+    if (!(bars > 0 && variations > 0))
+      throw new BenchUiError('BENCH_NO_COMPOSE', 'The Compose screen has no bars/variations limits to read.');
+    await page.locator('[data-testid="bars"]').fill(String(bars));
+    await page.locator('[data-testid="variations"]').fill(String(variations));
+    await page.waitForTimeout(1000);
+
+    const loadBefore = os.loadavg()[0];
+    const recorder = startLoopRecorder();
+    await page.evaluate('window.__etudeBench.start()');
+    const pageProbeStartedAt = performance.now();
+    const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+    loopDelay.enable();
+    const eluStart = performance.eventLoopUtilization();
+    const startedAt = performance.now();
+    await page.locator('[data-testid="generate"]').click();
+    const deadline = performance.now() + 600_000;
+    const ended = () => events.find((x) => x.e.event === 'job:finished');
+    while (!ended()) {
+      if (performance.now() > deadline)
+        throw new BenchUiError('BENCH_GENERATION_HUNG', 'The generation job did not end within 600 s.');
+      await sleep(20);
+    }
+    const end = ended()!;
+    if (end.e.event === 'job:finished' && end.e.payload.status !== 'done')
+      throw new BenchUiError(
+        'BENCH_GENERATION_FAILED',
+        `The generation job ended ${end.e.payload.status}: ${end.e.payload.error?.message ?? 'no error'}.`,
+      );
+    // The page draws the takes (its work, measured by its own probe); this thread serves it meanwhile.
+    await page
+      .locator('[data-testid="variation"]')
+      .nth(variations - 1)
+      .waitFor({ timeout: 120_000 });
+    const drawnAt = performance.now();
+    await sleep(AFTER_END_MS);
+    loopDelay.disable();
+    const elu = performance.eventLoopUtilization(eluStart);
+    const { ticks } = recorder.stop();
+    const pageResult = (await page.evaluate('window.__etudeBench.stop()')) as PageProbeResult;
+    const loadAfter = os.loadavg()[0];
+
+    const firstSampling = events.find(
+      (x) => x.e.event === 'job:progress' && x.e.payload.progress.phase === 'generating',
+    );
+    const lastProgress = events.filter((x) => x.e.event === 'job:progress').at(-1);
+    const samplingFrom = (firstSampling?.at ?? startedAt) - startedAt;
+    const samplingTo = (lastProgress?.at ?? end.at) - startedAt;
+    const phases: Phase[] = [
+      { name: 'Generate to first variation', fromMs: 0, toMs: samplingFrom },
+      { name: 'sampling (engine in the worker)', fromMs: samplingFrom, toMs: samplingTo },
+      { name: 'job end (store takes, send result)', fromMs: samplingTo, toMs: end.at - startedAt + 50 },
+      { name: 'page draws the takes', fromMs: end.at - startedAt + 50, toMs: drawnAt - startedAt },
+      {
+        name: `${AFTER_END_MS / 1000} s after`,
+        fromMs: drawnAt - startedAt,
+        toMs: drawnAt - startedAt + AFTER_END_MS + 50,
+      },
+    ];
+    const mainTicks = ticks.map((t) => ({ ...t, atMs: t.atMs - (startedAt - recorder.startedAt) }));
+    const pageTicks = pageResult.ticks.map((t) => ({ ...t, atMs: t.atMs - (startedAt - pageProbeStartedAt) }));
+    const inRun = (t: { atMs: number }) => t.atMs >= 0 && t.atMs < drawnAt - startedAt;
+    const main = {
+      max: loopDelay.max / 1e6 - LOOP_RESOLUTION_MS,
+      p99: loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS,
+      samples: loopDelay.count,
+    };
+    const pageLateness = pageTicks.filter(inRun).map((t) => t.latenessMs);
+    const pageMax = pageLateness.length ? Math.max(...pageLateness) : NaN;
+    const progressEvents = events.filter((x) => x.e.event === 'job:progress').length;
+    const engine =
+      events.map((x) => (x.e.event === 'job:progress' ? x.e.payload.progress.engine : undefined)).find(Boolean) ??
+      'unknown';
+    const tokens = bars * 16 * variations;
+    const samplingSeconds = (samplingTo - samplingFrom) / 1000;
+    const summary = {
+      section: 'generation',
+      machine: { cores: os.cpus().length, loadAverage1mBefore: loadBefore, loadAverage1mAfter: loadAfter },
+      request: { bars, variations, tokens, model: 'default' },
+      engine,
+      targetMs: TARGET_MS,
+      mainProcess: {
+        ...main,
+        eventLoopUtilization: elu.utilization,
+        byPhase: byPhase(mainTicks, phases),
+        worst: worstMoments(mainTicks.filter(inRun), 5),
+      },
+      page: { max: pageMax, p99: percentile(pageLateness, 99), byPhase: byPhase(pageTicks, phases) },
+      seconds: {
+        toFirstVariation: samplingFrom / 1000,
+        sampling: samplingSeconds,
+        jobEnd: (end.at - startedAt) / 1000,
+        pageDrawn: (drawnAt - startedAt) / 1000,
+      },
+      tokensPerSecond: tokens / samplingSeconds,
+      progressEvents,
+      pageErrors,
+    };
+    const row = (name: string, max: number, p99: number, extra: string) =>
+      `| ${name.padEnd(36)} | ${ms(max).padStart(9)} | ${ms(p99).padStart(9)} | ${`${TARGET_MS} ms`.padStart(6)} | ${verdict(max).padEnd(7)} | ${extra}`;
+    console.log('');
+    console.log(
+      `bench:ui generation: the largest the Compose screen offers, ${variations} variations x ${bars} bars (${tokens.toLocaleString('en')} tokens) with the bundled model; engine: ${engine}`,
+    );
+    console.log(
+      `machine: ${os.cpus().length} cores; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after; ` +
+        `sampling ${samplingSeconds.toFixed(1)} s (${Math.round(summary.tokensPerSecond).toLocaleString('en')} tokens/s), job ended at ${summary.seconds.jobEnd.toFixed(1)} s, page drew the takes by ${summary.seconds.pageDrawn.toFixed(1)} s`,
+    );
+    console.log('');
+    console.log(
+      `| ${'event-loop lateness'.padEnd(36)} | ${'max'.padStart(9)} | ${'p99'.padStart(9)} | target | verdict | samples`,
+    );
+    console.log(`|${'-'.repeat(38)}|${'-'.repeat(11)}|${'-'.repeat(11)}|--------|---------|--------`);
+    console.log(
+      row(
+        'main process (studio server, IPC)',
+        main.max,
+        main.p99,
+        `${main.samples} x ${LOOP_RESOLUTION_MS} ms (monitorEventLoopDelay); ELU ${elu.utilization.toFixed(2)}`,
+      ),
+    );
+    for (const p of summary.mainProcess.byPhase) console.log(row(`  ${p.phase}`, p.max, p.p99, `${p.samples} ticks`));
+    console.log(row('page (16 ms setInterval)', pageMax, summary.page.p99, `${pageLateness.length} ticks`));
+    for (const p of summary.page.byPhase) console.log(row(`  ${p.phase}`, p.max, p.p99, `${p.samples} ticks`));
+    const worst = summary.mainProcess.worst;
+    console.log(
+      `worst moments, main: ${worst.length ? worst.map((t) => `${ms(t.latenessMs)} at ${(t.atMs / 1000).toFixed(1)} s (thread busy ${(t.busyMs ?? 0).toFixed(0)} ms)`).join(', ') : `none over ${SPIKE_MS} ms`}`,
+    );
+    console.log(
+      `progress events: ${progressEvents} sent by the job, ${pageResult.progressMessages} received by the page`,
+    );
+    if (pageErrors.length) console.log(`page console errors: ${pageErrors.join(' | ')}`);
+    if (jsonOut) {
+      writeFileSync(jsonOut, JSON.stringify(summary, null, 2));
+      console.log(`figures written to ${jsonOut}`);
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const studioModules = await loadStudio();
@@ -433,6 +608,10 @@ async function main(): Promise<void> {
       .locator('[data-testid="status-engine"]')
       .filter({ hasText: /engine|threads/ })
       .waitFor({ timeout: 60_000 });
+    if (args.only === 'generation') {
+      await benchGeneration(page, services, browser.errors, args.jsonOut);
+      return;
+    }
     await page.keyboard.press('Control+2');
     await page.locator('[data-testid="train-corpus"]').selectOption('seed-melodies');
     await page.locator('[data-testid="train-model-name"]').fill('bench-ui');
@@ -727,6 +906,8 @@ async function main(): Promise<void> {
       writeFileSync(args.jsonOut, JSON.stringify(summary, null, 2));
       console.log(`figures written to ${args.jsonOut}`);
     }
+    if (args.only === 'all')
+      await benchGeneration(page, services, browser.errors, args.jsonOut?.replace(/(\.json)?$/, '-generation.json'));
   } finally {
     await context?.close().catch(() => {});
     await studio?.close().catch(() => {});

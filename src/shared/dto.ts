@@ -16,6 +16,8 @@ export const MAX_IMPORT_FILE_BYTES = 8 * 1024 * 1024;
 export const MAX_IMPORT_TOTAL_BYTES = 96 * 1024 * 1024;
 /** Largest MIDI file main will save or drag out. */
 export const MAX_EXPORT_BYTES = 16 * 1024 * 1024;
+/** Largest .etude-model file models:import accepts (the default spec's file is ~13 MB; room for bigger models). */
+export const MAX_MODEL_FILE_BYTES = 64 * 1024 * 1024;
 /** Longest name (corpus, model, file, favourite). */
 export const MAX_NAME_LENGTH = 200;
 
@@ -242,7 +244,7 @@ export const jobSnapshotSchema = z.object({
   startedAt: timestampMs,
   finishedAt: timestampMs.optional(),
   progress: jobProgressSchema.optional(),
-  /** importReportSchema for 'import', trainResultSchema for 'train'. */
+  /** importReportSchema for 'import', trainResultSchema for 'train', composeResultSchema for 'generate'. */
   result: z.unknown().optional(),
   error: jobErrorSchema.optional(),
 });
@@ -272,6 +274,11 @@ export const noteSchema = z.object({
 });
 export type NoteDto = z.infer<typeof noteSchema>;
 
+/** The longest melody the studio and the app offer, in bars (the CLI allows more). */
+export const MAX_COMPOSE_BARS = 64;
+/** The most variations one compose:generate job samples (a job: progress per variation, cancellable). */
+export const MAX_COMPOSE_VARIATIONS = 64;
+
 export const generationRequestSchema = z.object({
   /** 'default' = the bundled model; otherwise a library model id. */
   model: z.string().min(1).max(100),
@@ -280,8 +287,8 @@ export const generationRequestSchema = z.object({
   /** Sampling temperature: 1 = the model's distribution, lower = safer, higher = wilder. */
   temperature: z.number().min(0.05).max(5),
   /** Length in 4/4 bars of 16 sixteenths. */
-  bars: z.number().int().min(1).max(64),
-  variations: z.number().int().min(1).max(8),
+  bars: z.number().int().min(1).max(MAX_COMPOSE_BARS),
+  variations: z.number().int().min(1).max(MAX_COMPOSE_VARIATIONS),
   /** The sampler's RNG seed: same seed + settings + checkpoint = same notes. */
   randomSeed: z
     .number()
@@ -306,6 +313,14 @@ export const variationSchema = z.object({
   resampled: z.number().int().min(0),
 });
 export type VariationDto = z.infer<typeof variationSchema>;
+
+/** The result of a compose:generate job (job:finished result for kind 'generate'). */
+export const composeResultSchema = z.object({
+  modelName: z.string(),
+  engine: z.string(),
+  variations: z.array(variationSchema),
+});
+export type ComposeResultDto = z.infer<typeof composeResultSchema>;
 
 export const generationSchema = z.object({
   id: z.string(),

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import {
   MAX_EXPORT_BYTES,
+  MAX_MODEL_FILE_BYTES,
   MAX_IMPORT_FILES,
   MAX_IMPORT_TOTAL_BYTES,
   appInfoSchema,
@@ -22,7 +23,6 @@ import {
   pieceListSchema,
   specOverridesSchema,
   trainingOverridesSchema,
-  variationSchema,
 } from './dto';
 import type { Envelope } from './errors';
 
@@ -124,10 +124,38 @@ export const calls = {
     response: z.object({ modelId: z.string() }),
   },
 
-  /** Samples `variations` melodies; each is stored as a generation (not yet a favourite). */
+  /**
+   * One trained model as an .etude-model file's bytes (latest checkpoint, spec, training record, corpus name), for
+   * the renderer to save. The bundled model and a model without a checkpoint are refused (MODEL_NOT_EXPORTABLE).
+   */
+  'models:export': {
+    request: z.object({ modelId: idSchema }).strict(),
+    response: z.object({ fileName: z.string(), modelName: z.string(), bytes: bytesSchema }),
+  },
+  /**
+   * Adds the model in an .etude-model file to the library, under its own name or `name`. Refused with a sentence:
+   * a name clash (NAME_TAKEN), a file from a newer Etude (MODEL_FILE_FROM_NEWER_ETUDE), a truncated or damaged file.
+   */
+  'models:import': {
+    request: z
+      .object({
+        bytes: bytesSchema.refine((b) => b.byteLength > 0 && b.byteLength <= MAX_MODEL_FILE_BYTES, {
+          message: `must be 1 byte to ${MAX_MODEL_FILE_BYTES / 1024 / 1024} MiB`,
+        }),
+        fileName: nameSchema.default('the model file'),
+        name: nameSchema.optional(),
+      })
+      .strict(),
+    response: modelSchema,
+  },
+  /**
+   * Starts a generation job: `variations` melodies sampled off the thread that serves calls, each stored as a
+   * generation (not yet a favourite). Answers { jobId } at once; job:progress says which variation is being sampled
+   * (current/total); job:cancel stops it within a token; job:finished carries a composeResultSchema (kind 'generate').
+   */
   'compose:generate': {
     request: generationRequestSchema.strict(),
-    response: z.object({ modelName: z.string(), engine: z.string(), variations: z.array(variationSchema) }),
+    response: jobStarted,
   },
   'generations:list': {
     request: z
@@ -176,7 +204,7 @@ export const calls = {
 export const events = {
   /** At most ~10 per second per job. */
   'job:progress': z.object({ jobId: z.string(), kind: jobKindSchema, progress: jobProgressSchema }),
-  /** Exactly one per job. result: importReportSchema / trainResultSchema by kind. */
+  /** Exactly one per job. result: importReportSchema / trainResultSchema / composeResultSchema by kind. */
   'job:finished': z.object({
     jobId: z.string(),
     kind: jobKindSchema,

@@ -68,6 +68,8 @@ describe('the contract', () => {
       'job:list',
       'models:list',
       'models:delete',
+      'models:export',
+      'models:import',
       'compose:generate',
       'generations:list',
       'generations:saveFavourite',

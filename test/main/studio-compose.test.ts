@@ -17,7 +17,7 @@ import {
 import { CHECKPOINT_FORMAT_VERSION, encodeCheckpoint } from '../../src/core/model/checkpoint';
 import { initWeights } from '../../src/core/model/init';
 import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING } from '../../src/core/model/spec';
-import { trainResultSchema } from '../../src/shared/dto';
+import { composeResultSchema, trainResultSchema, type GenerationRequestDto } from '../../src/shared/dto';
 import type { EventPayload } from '../../src/shared/ipc';
 import { startStudio, type StudioHandle } from '../../src/studio/server';
 
@@ -54,6 +54,15 @@ beforeAll(async () => {
   });
   api = apiFromBridge(bridge, 'studio', 120_000, () => bridge.close());
 });
+
+/** compose:generate is a job: start it, wait for job:finished, parse its result. */
+async function compose(request: GenerationRequestDto, progress: EventPayload<'job:progress'>[] = []) {
+  const finished = await api.runJob('compose:generate', request, { onProgress: (p) => progress.push(p) });
+  expect(finished?.error).toBeUndefined();
+  expect(finished?.status).toBe('done');
+  expect(finished?.kind).toBe('generate');
+  return composeResultSchema.parse(finished!.result);
+}
 
 afterAll(async () => {
   api?.close();
@@ -92,15 +101,20 @@ it('import, train a tiny model with live progress, compose 3 variations, keep on
   expect(tiny).toMatchObject({ status: 'ready', builtin: false, corpusName: 'Ashover' });
 
   const request = { model: tiny!.id, seedNotes: [60, 64, 67], temperature: 1, bars: 2, variations: 3, randomSeed: 11 };
-  const composed = await api.call('compose:generate', request);
+  const composeProgress: EventPayload<'job:progress'>[] = [];
+  const composed = await compose(request, composeProgress);
   expect(composed.variations).toHaveLength(3);
+  // Progress per variation: the job said it was on each of the three.
+  const said = new Set(composeProgress.filter((p) => p.progress.phase === 'generating').map((p) => p.progress.current));
+  expect([...said].sort()).toEqual([0, 1, 2]);
+  expect(composeProgress.every((p) => p.progress.total === 3)).toBe(true);
   for (const v of composed.variations) {
     expect(v.tokens.length).toBeGreaterThanOrEqual(32);
     expect(v.notes.length).toBeGreaterThan(0);
     expect(v.ppq).toBeGreaterThan(0);
   }
   // Same request, same notes (the random seed is part of the request).
-  const again = await api.call('compose:generate', request);
+  const again = await compose(request);
   expect(again.variations.map((v) => v.tokens)).toEqual(composed.variations.map((v) => v.tokens));
 
   const kept = await api.call('generations:saveFavourite', {
@@ -127,7 +141,7 @@ it('lists the bundled default model (a tiny stand-in checkpoint) with its spec a
     createdAt: 1_700_000_000_000,
   });
   expect(first.spec).toMatchObject({ kind: 'melody-lstm', vocabSize: 130, hiddenSize: 8 });
-  const composed = await api.call('compose:generate', {
+  const composed = await compose({
     model: 'default',
     seedNotes: [67],
     temperature: 0.8,

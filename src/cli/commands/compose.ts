@@ -9,6 +9,7 @@ import { trainModel } from '../../main/services/training';
 import { bundledDefaultModelPath, generateFromLibrary, type SeedInput } from '../../main/services/generation';
 import { parseCommandArgs } from '../args';
 import { createProgressBar } from '../progressBar';
+import { runGenerationInWorker } from '../../main/jobs/generationWorkerRunner';
 import { UsageError, type CliCommand } from '../types';
 import { GENERATION_FLAG_OPTIONS, readGenerationFlags, writeVariations } from './generate';
 import { numberFlag, printTrainSummary } from './train';
@@ -104,8 +105,9 @@ export const composeCommand: CliCommand = {
           engine,
           ...(flags.bpm ? { bpm: flags.bpm } : {}),
         },
-        { signal: ctx.signal },
+        { signal: ctx.signal, onProgress: (p) => bar.update(p), runner: runGenerationInWorker },
       );
+      bar.done();
       ctx.out(
         `Composed ${generated.variations.length} melody(ies) with "${modelName}" from ${generated.seedDescription === '16 tokens' ? `the first bar of ${firstMelody.name}` : generated.seedDescription}:`,
       );

@@ -9,6 +9,9 @@ import {
   type SeedInput,
 } from '../../main/services/generation';
 import { safeFileName } from '../../main/services/exportService';
+import { runGenerationInWorker } from '../../main/jobs/generationWorkerRunner';
+import { CancelledError } from '../../core/jobs/progress';
+import { createProgressBar } from '../progressBar';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliCommand, type CliContext } from '../types';
 import { engineLine, numberFlag } from './train';
@@ -97,20 +100,33 @@ export const generateCommand: CliCommand = {
         'generate',
       );
     const flags = readGenerationFlags('generate', values, ctx);
-    const result = await generateFromLibrary(
-      ctx.library(),
-      {
-        model: positionals[0],
-        seed: flags.seed ?? { pitches: [60] },
-        temperature: flags.temperature,
-        bars: flags.bars,
-        variations: flags.variations,
-        randomSeed: flags.randomSeed,
-        engine,
-        ...(flags.bpm ? { bpm: flags.bpm } : {}),
-      },
-      { signal: ctx.signal },
-    );
+    // The engine runs in a worker thread, so Ctrl-C (ctx.signal) is heard mid-variation and stops it within a token.
+    const bar = createProgressBar({ stream: ctx.stderr, interactive: ctx.interactive });
+    let result: GenerateResult;
+    try {
+      result = await generateFromLibrary(
+        ctx.library(),
+        {
+          model: positionals[0],
+          seed: flags.seed ?? { pitches: [60] },
+          temperature: flags.temperature,
+          bars: flags.bars,
+          variations: flags.variations,
+          randomSeed: flags.randomSeed,
+          engine,
+          ...(flags.bpm ? { bpm: flags.bpm } : {}),
+        },
+        { signal: ctx.signal, onProgress: (p) => bar.update(p), runner: runGenerationInWorker },
+      );
+    } catch (err) {
+      bar.done();
+      if (err instanceof CancelledError) {
+        ctx.err('Cancelled; nothing was stored.');
+        return 130;
+      }
+      throw err;
+    }
+    bar.done();
     ctx.out(
       `Generated ${result.variations.length} variation(s) with "${result.modelName}" from ${result.seedDescription}, temperature ${flags.temperature}, random seed ${flags.randomSeed}:`,
     );

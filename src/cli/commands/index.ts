@@ -20,6 +20,9 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'export', load: async () => (await import('./export')).exportCommand },
   { name: 'train', load: async () => (await import('./train')).trainCommand },
   { name: 'generate', load: async () => (await import('./generate')).generateCommand },
-  { name: 'models', load: async () => (await import('./models')).modelsCommand },
+  {
+    name: 'models',
+    load: async () => (await import('./modelTransfer')).withModelTransfer((await import('./models')).modelsCommand),
+  },
   { name: 'compose', load: async () => (await import('./compose')).composeCommand },
 ];

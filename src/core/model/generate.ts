@@ -27,6 +27,11 @@ export interface GenerateOptions {
   temperature: number;
   variations: number;
   randomSeed: number;
+  /**
+   * Index of the first variation (default 0): variations firstVariation .. firstVariation + variations - 1 are drawn,
+   * each from its own derived seed, so a caller can generate one variation at a time (progress, cancel between them).
+   */
+  firstVariation?: number;
   /** Re-samples of a degenerate variation before it is kept anyway (default 3). */
   maxRetries?: number;
   /** Longest acceptable silence in bars (default 2). */
@@ -156,8 +161,11 @@ export async function generateMelodies(decoder: Decoder, options: GenerateOption
     );
   if (!Number.isInteger(variations) || variations < 1)
     throw new GenerationError('GENERATION_BAD_LENGTH', `variations must be a positive integer, got: ${variations}`);
+  const first = options.firstVariation ?? 0;
+  if (!Number.isInteger(first) || first < 0)
+    throw new GenerationError('GENERATION_BAD_LENGTH', `firstVariation must be an integer >= 0, got: ${first}`);
   const out: GeneratedMelody[] = [];
-  for (let k = 0; k < variations; k++) {
+  for (let k = first; k < first + variations; k++) {
     const rng = createRng(variationSeed(randomSeed, k));
     const rejected: string[] = [];
     let tokens = await sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal);

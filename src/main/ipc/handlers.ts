@@ -136,7 +136,9 @@ export function createHandlers(services: HandlerServices, door: DoorAdapter, opt
       await services.deleteModel(r.modelId);
       return { modelId: r.modelId };
     },
-    'compose:generate': (r) => services.generate(r),
+    'models:export': (r) => services.exportModel(r.modelId),
+    'models:import': (r) => services.importModel(r),
+    'compose:generate': async (r) => ({ jobId: await services.startGeneration(r) }),
     'generations:list': (r) => services.listGenerations(r),
     'generations:saveFavourite': (r) => services.saveFavourite(r.generationId, r.name, r.favourite),
     'file:saveMidi': async (r) => ({ path: await door.saveMidi(r.bytes, r.suggestedName) }),

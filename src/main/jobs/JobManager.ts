@@ -42,6 +42,24 @@ export interface JobContext {
 
 export type JobRunner<T> = (ctx: JobContext) => Promise<T>;
 
+/** How many finished jobs are kept for job:list whatever their age (the newest ones). */
+export const DEFAULT_KEEP_FINISHED = 50;
+/** Finished jobs younger than this are kept even beyond DEFAULT_KEEP_FINISHED (up to DEFAULT_MAX_FINISHED). */
+export const DEFAULT_KEEP_FINISHED_MS = 10 * 60 * 1000;
+/** Never more finished jobs than this, however recent (a burst of tiny jobs must not grow the list without bound). */
+export const DEFAULT_MAX_FINISHED = 500;
+
+export interface JobManagerOptions {
+  /** The newest finished jobs always kept (default DEFAULT_KEEP_FINISHED). */
+  keepFinished?: number;
+  /** Finished jobs younger than this are kept too (default DEFAULT_KEEP_FINISHED_MS). */
+  keepFinishedMs?: number;
+  /** Upper bound on kept finished jobs, recent or not (default DEFAULT_MAX_FINISHED). */
+  maxFinished?: number;
+  /** Clock (tests). */
+  now?: () => number;
+}
+
 /** Maps any thrown value to a typed, user-facing error. Specific errors carry a `code`. */
 export function toJobError(err: unknown): JobError {
   if (err && typeof err === 'object') {
@@ -59,6 +77,21 @@ export class JobManager {
   private readonly byKey = new Map<string, JobId>();
   private readonly listeners = new Set<(e: JobEvent) => void>();
   private seq = 0;
+  private readonly keepFinished: number;
+  private readonly keepFinishedMs: number;
+  private readonly maxFinished: number;
+  private readonly now: () => number;
+
+  /**
+   * Finished jobs are pruned as others finish: the newest `keepFinished` stay, older ones stay while younger than
+   * `keepFinishedMs`, and never more than `maxFinished` in all. Running jobs are never pruned.
+   */
+  constructor(options: JobManagerOptions = {}) {
+    this.keepFinished = options.keepFinished ?? DEFAULT_KEEP_FINISHED;
+    this.keepFinishedMs = options.keepFinishedMs ?? DEFAULT_KEEP_FINISHED_MS;
+    this.maxFinished = Math.max(this.keepFinished, options.maxFinished ?? DEFAULT_MAX_FINISHED);
+    this.now = options.now ?? Date.now;
+  }
 
   /** Subscribe to every job's events; returns an unsubscribe function. */
   subscribe(listener: (e: JobEvent) => void): () => void {
@@ -78,7 +111,7 @@ export class JobManager {
       kind,
       title,
       status: 'running',
-      startedAt: Date.now(),
+      startedAt: this.now(),
       controller,
       done: Promise.resolve(),
     };
@@ -128,6 +161,7 @@ export class JobManager {
     const job = this.jobs.get(id);
     if (!job) throw new Error(`No job ${id}`);
     await job.done;
+    // Read from the job object itself: a burst of later jobs may already have pruned it from the list.
     return snapshot(job);
   }
 
@@ -139,10 +173,23 @@ export class JobManager {
 
   private finish(job: JobSnapshot, status: Exclude<JobStatus, 'running'>, result?: unknown, error?: JobError) {
     job.status = status;
-    job.finishedAt = Date.now();
+    job.finishedAt = this.now();
     job.result = result;
     job.error = error;
     this.emit({ type: 'finished', jobId: job.id, status, result, error });
+    this.prune();
+  }
+
+  /** Drops the finished jobs beyond the policy (see the constructor); the Map keeps insertion (start) order. */
+  private prune(): void {
+    const finished = [...this.jobs.values()]
+      .filter((j) => j.status !== 'running')
+      .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
+    const cutoff = this.now() - this.keepFinishedMs;
+    finished.forEach((job, rank) => {
+      const keep = rank < this.keepFinished || (rank < this.maxFinished && (job.finishedAt ?? 0) >= cutoff);
+      if (!keep) this.jobs.delete(job.id);
+    });
   }
 
   private emit(e: JobEvent) {

@@ -9,19 +9,21 @@ import path from 'node:path';
 import { selectEngine } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
 import { throwIfAborted, type ProgressSink } from '../../core/jobs/progress';
-import type { ModelDto, TrainResultDto } from '../../shared/dto';
-import type { CallResponse, ParsedRequest } from '../../shared/ipc';
+import type { ComposeResultDto, ModelDto, TrainResultDto } from '../../shared/dto';
+import type { ParsedRequest } from '../../shared/ipc';
 import { openLibrary, type Library } from '../db/open';
 import { JobManager, type JobContext } from '../jobs/JobManager';
 import type { ContractJobEvent, HandlerServices } from './contract';
 import { DEFAULT_MODEL_ID, importReportDto, jobDto } from './dto';
-import { generateFromRequest } from './generation';
+import { generateFromRequest, type GenerationRunner } from './generation';
 import { listGenerations, saveFavourite } from './generations';
 import { importPaths } from './importService';
 import { importFiles, type UploadedFile } from './importUploads';
 import { corpusStatsDtoOf, deleteCorpus, listCorporaDto, listPiecesPage, renameCorpus } from './library';
-import { bundledModelDto, deleteModel, listLibraryModels } from './models';
+import { bundledModelDto, deleteModel, libraryModelDto, listLibraryModels } from './models';
 import { ensureDataDir, libraryPath } from './paths';
+import { runGenerationInWorker } from '../jobs/generationWorkerRunner';
+import { exportModel, importModel } from './modelTransfer';
 import { trainFromRequest } from './training';
 
 /** Trains (or resumes) a model; runs off the UI thread (a worker) and stores checkpoints as it goes. */
@@ -31,12 +33,20 @@ export type Trainer = (
   job: { signal: AbortSignal; onProgress: ProgressSink },
 ) => Promise<TrainResultDto>;
 
-/** Samples variations from a library model or the bundled default, and stores them as generations. */
+/**
+ * Samples variations from a library model or the bundled default, and stores them as generations. Runs as a job:
+ * progress per variation, cancel per generated token; the engine runs where `runner` says (a worker by default).
+ */
 export type Generator = (
   library: Library,
   request: ParsedRequest<'compose:generate'>,
-  context: { defaultModelPath: string | null },
-) => Promise<CallResponse<'compose:generate'>>;
+  context: {
+    defaultModelPath: string | null;
+    signal: AbortSignal;
+    onProgress: ProgressSink;
+    runner?: GenerationRunner;
+  },
+) => Promise<ComposeResultDto>;
 
 export interface AppServicesOptions {
   /** The user's data folder (library.db, exports/, logs/); created if missing. */
@@ -48,6 +58,8 @@ export interface AppServicesOptions {
   trainer?: Trainer;
   /** The generation implementation (default: src/main/services/generation.ts). */
   generator?: Generator;
+  /** Where generation jobs run the engine (default: a worker thread, src/main/jobs/generationWorkerRunner.ts). */
+  generationRunner?: GenerationRunner;
   /** Which engine 'auto' picks here (default: src/core/engine/select.ts). */
   probeEngine?: () => Promise<EngineInfo>;
 }
@@ -120,6 +132,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const appVersion = options.appVersion ?? readAppVersion();
   const trainer: Trainer = options.trainer ?? trainFromRequest;
   const generator: Generator = options.generator ?? generateFromRequest;
+  const generationRunner = options.generationRunner ?? runGenerationInWorker;
   const probeEngine = options.probeEngine ?? probeAutoEngine;
   let engineProbe: Promise<{ engine: EngineInfo | null; engineError?: string }> | undefined;
 
@@ -246,7 +259,32 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       deleteModel(library, { id: modelId });
     },
 
-    generate: (request) => generator(library, request, { defaultModelPath: defaultModelPath() }),
+    exportModel: (modelId) => exportModel(library, modelId, appVersion),
+    importModel: (request) =>
+      libraryModelDto(
+        library,
+        importModel(library, request.bytes, {
+          fileName: request.fileName,
+          appVersion,
+          ...(request.name !== undefined ? { name: request.name } : {}),
+        }),
+      ),
+
+    startGeneration: (request) =>
+      jobs.start(
+        'generate',
+        `Compose ${request.variations} variation${request.variations === 1 ? '' : 's'} of ${request.bars} bars`,
+        afterAnswer((ctx) =>
+          generator(library, request, {
+            defaultModelPath: defaultModelPath(),
+            signal: ctx.signal,
+            onProgress: ctx.progress,
+            runner: generationRunner,
+          }),
+        ),
+        // The same request twice at once (a double click) is one job: same seed, same notes.
+        `generate:${JSON.stringify(request)}`,
+      ),
     listGenerations: (request) => listGenerations(library, request),
     saveFavourite: (generationId, name, favourite) => saveFavourite(library, generationId, name, favourite),
 

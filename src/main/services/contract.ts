@@ -41,7 +41,11 @@ export interface HandlerServices {
   subscribeJobEvents(listener: (e: ContractJobEvent) => void): () => void;
   listModels(): MaybePromise<ModelDto[]>;
   deleteModel(modelId: string): MaybePromise<void>;
-  generate(request: ParsedRequest<'compose:generate'>): MaybePromise<CallResponse<'compose:generate'>>;
+  /** One file (.etude-model) holding the model's spec, training record and latest checkpoint. */
+  exportModel(modelId: string): MaybePromise<CallResponse<'models:export'>>;
+  importModel(request: ParsedRequest<'models:import'>): MaybePromise<ModelDto>;
+  /** Starts a generation job; answers its id at once (the variations arrive with job:finished). */
+  startGeneration(request: ParsedRequest<'compose:generate'>): MaybePromise<string>;
   listGenerations(request: ParsedRequest<'generations:list'>): MaybePromise<GenerationDto[]>;
   saveFavourite(generationId: string, name: string, favourite: boolean): MaybePromise<GenerationDto>;
 }

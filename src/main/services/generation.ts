@@ -10,20 +10,23 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeMelody, encodeMelody } from '../../core/encoding/melody';
 import { selectEngine, type EngineChoice } from '../../core/engine/select';
-import type { EngineInfo } from '../../core/engine/types';
-import { decodeCheckpoint, type Checkpoint } from '../../core/model/checkpoint';
+import type { Decoder, EngineInfo } from '../../core/engine/types';
+import { CancelledError, throttleProgress, type JobProgress, type ProgressSink } from '../../core/jobs/progress';
+import { decodeCheckpoint, readCheckpointHeader } from '../../core/model/checkpoint';
 import {
   generateMelodies,
   seedTokensFromPitches,
   SIXTEENTHS_PER_BAR,
   variationSeed,
   GenerationError,
+  type GeneratedMelody,
 } from '../../core/model/generate';
 import { parseMidi } from '../../core/midi/readMidi';
 import { writeMidi } from '../../core/midi/writeMidi';
 import { parsePitchName } from '../../core/music/keys';
 import type { NoteSequence } from '../../core/music/NoteSequence';
-import type { CallResponse, ParsedRequest } from '../../shared/ipc';
+import type { ComposeResultDto } from '../../shared/dto';
+import type { ParsedRequest } from '../../shared/ipc';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
 import type { CheckpointId, GenerationId, ModelId } from '../db/types';
@@ -117,20 +120,26 @@ export interface GenerateResult {
   variations: GeneratedVariation[];
 }
 
-/** The checkpoint a model name refers to. @throws NotFoundError, GenerationError */
+/**
+ * The checkpoint a model name refers to, as bytes (decoded where the engine runs, e.g. in the generation worker) and
+ * its epoch (from the header, so this thread never walks the weights).
+ * @throws NotFoundError, GenerationError, CheckpointError (a file that is not a checkpoint)
+ */
 export function loadModelCheckpoint(
   library: Library,
   model: string,
   defaultModelPath: string | null = bundledDefaultModelPath(),
-): { checkpoint: Checkpoint; modelName: string; modelId: ModelId | null; checkpointId: CheckpointId | null } {
+): { bytes: Uint8Array; epoch: number; modelName: string; modelId: ModelId | null; checkpointId: CheckpointId | null } {
   if (model === DEFAULT_MODEL_NAME) {
     if (!defaultModelPath || !existsSync(defaultModelPath))
       throw new GenerationError(
         'GENERATION_NO_DEFAULT_MODEL',
         `The bundled default model is missing (${defaultModelPath ?? 'no resources folder'}); reinstall Etude or train a model.`,
       );
+    const bytes = new Uint8Array(readFileSync(defaultModelPath));
     return {
-      checkpoint: decodeCheckpoint(new Uint8Array(readFileSync(defaultModelPath))),
+      bytes,
+      epoch: readCheckpointHeader(bytes).epoch,
       modelName: DEFAULT_MODEL_NAME,
       modelId: null,
       checkpointId: null,
@@ -146,108 +155,280 @@ export function loadModelCheckpoint(
       'GENERATION_NO_CHECKPOINT',
       `The model "${row.name}" has no checkpoint yet (status ${row.status}); train at least one epoch.`,
     );
-  return { checkpoint: decodeCheckpoint(latest.data), modelName: row.name, modelId: row.id, checkpointId: latest.id };
+  return {
+    bytes: latest.data,
+    epoch: readCheckpointHeader(latest.data).epoch,
+    modelName: row.name,
+    modelId: row.id,
+    checkpointId: latest.id,
+  };
+}
+
+/** What the engine needs to sample melodies: plain data, so it can be posted to a worker thread. */
+export interface EngineRunRequest {
+  /** The checkpoint's bytes (.etude-ckpt). */
+  checkpoint: Uint8Array;
+  seedTokens: number[];
+  bars: number;
+  temperature: number;
+  variations: number;
+  randomSeed: number;
+  maxRetries?: number;
+  engine: EngineChoice;
+}
+
+export interface EngineRunResult {
+  engine: EngineInfo;
+  melodies: GeneratedMelody[];
+}
+
+export interface EngineRunJob {
+  signal?: AbortSignal;
+  onProgress?: ProgressSink;
+  /**
+   * Polled before every decoder step (each generated token): true stops the run with CancelledError. A worker reads
+   * a shared flag here, since a run of synchronous steps never lets its 'cancel' message through.
+   */
+  isCancelled?: () => boolean;
 }
 
 /**
- * Generates and stores `variations` melodies.
+ * Where the engine runs. The default, runGeneration, runs it on the calling thread; the app and the studio pass one
+ * that runs it in a worker thread (src/main/jobs/generationWorkerRunner.ts), so the thread serving IPC stays free.
+ */
+export type GenerationRunner = (request: EngineRunRequest, job: EngineRunJob) => Promise<EngineRunResult>;
+
+/**
+ * At most 10 progress events a second, except that the start of each variation (a new `current`) or phase always goes
+ * out, so a listener sees every variation however fast they come (at most `variations` extra events).
+ */
+function variationProgress(sink: ProgressSink): ProgressSink & { flush(): void } {
+  const throttled = throttleProgress(sink);
+  let last: JobProgress | undefined;
+  let pending = false;
+  const each = ((p: JobProgress) => {
+    if (!last || p.current !== last.current || p.phase !== last.phase) {
+      last = p;
+      pending = false;
+      sink(p);
+    } else {
+      last = p;
+      pending = true;
+      throttled(p);
+    }
+  }) as ProgressSink & { flush(): void };
+  each.flush = () => {
+    if (pending) throttled.flush();
+    pending = false;
+  };
+  return each;
+}
+
+/** Progress is said at most this often from inside a variation (tokens), besides once per variation. */
+const TOKEN_PROGRESS_EVERY = 64;
+
+/**
+ * A decoder that counts steps and stops when asked: cancel is then checked per token whatever the engine, and
+ * whether its step answers logits or (an asynchronous engine) a promise of them.
+ */
+function watchedDecoder(inner: Decoder, onStep: () => void): Decoder {
+  return new Proxy(inner, {
+    get(target, key, receiver) {
+      if (key === 'step')
+        return (token: number) => {
+          onStep();
+          return target.step(token);
+        };
+      const value = Reflect.get(target, key, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/**
+ * Samples the request's variations one after another on this thread, reporting progress per variation (and every
+ * TOKEN_PROGRESS_EVERY tokens within one) and checking cancel before every decoder step.
+ * @throws GenerationError (seed/length), CheckpointError, EngineUnavailableError, CancelledError
+ */
+export async function runGeneration(request: EngineRunRequest, job: EngineRunJob = {}): Promise<EngineRunResult> {
+  const cancelled = () => (job.signal?.aborted ?? false) || (job.isCancelled?.() ?? false);
+  if (cancelled()) throw new CancelledError('Generation cancelled');
+  const checkpoint = decodeCheckpoint(request.checkpoint);
+  const total = request.variations;
+  job.onProgress?.({ phase: 'loading model', current: 0, total });
+  // Batch-1 decoding gains nothing from threads.
+  const engine = await selectEngine({ engine: request.engine, threads: 1 });
+  try {
+    const model = await engine.createModel(checkpoint.spec, checkpoint.training, checkpoint.weights);
+    const tokensPerVariation = request.bars * SIXTEENTHS_PER_BAR;
+    let variation = 0;
+    let steps = 0;
+    const decoder = watchedDecoder(model.createDecoder(), () => {
+      if (cancelled()) throw new CancelledError('Generation cancelled');
+      steps++;
+      if (steps % TOKEN_PROGRESS_EVERY === 0)
+        job.onProgress?.({
+          phase: 'generating',
+          current: variation,
+          total,
+          detail: `variation ${variation + 1} of ${total}: ${Math.min(steps, tokensPerVariation)} of ${tokensPerVariation} sixteenths`,
+          engine: engine.info.description,
+        });
+    });
+    const melodies: GeneratedMelody[] = [];
+    try {
+      for (variation = 0; variation < total; variation++) {
+        steps = 0;
+        job.onProgress?.({
+          phase: 'generating',
+          current: variation,
+          total,
+          detail: `variation ${variation + 1} of ${total}`,
+          engine: engine.info.description,
+        });
+        // Awaited per variation: works for a synchronous decoder and for one whose steps are asynchronous.
+        const [melody] = await generateMelodies(decoder, {
+          seedTokens: request.seedTokens,
+          bars: request.bars,
+          temperature: request.temperature,
+          variations: 1,
+          firstVariation: variation,
+          randomSeed: request.randomSeed,
+          ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
+          ...(job.signal ? { signal: job.signal } : {}),
+        });
+        melodies.push(melody);
+      }
+    } finally {
+      decoder.dispose();
+      model.dispose();
+    }
+    job.onProgress?.({ phase: 'generated', current: total, total, engine: engine.info.description });
+    return { engine: { ...engine.info }, melodies };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/**
+ * Generates and stores `variations` melodies. The engine runs where `context.runner` puts it (default: this thread);
+ * progress goes to `context.onProgress` (throttled to 10/s), cancel is checked per generated token, and nothing is
+ * stored for a cancelled run.
  * @throws NotFoundError (model), GenerationError (seed/length), CheckpointError, CancelledError
  */
 export async function generateFromLibrary(
   library: Library,
   request: GenerateRequest,
-  context: { defaultModelPath?: string | null; signal?: AbortSignal } = {},
+  context: {
+    defaultModelPath?: string | null;
+    signal?: AbortSignal;
+    onProgress?: ProgressSink;
+    runner?: GenerationRunner;
+  } = {},
 ): Promise<GenerateResult> {
-  const { checkpoint, modelName, modelId, checkpointId } = loadModelCheckpoint(
+  const { bytes, epoch, modelName, modelId, checkpointId } = loadModelCheckpoint(
     library,
     request.model,
     context.defaultModelPath === undefined ? bundledDefaultModelPath() : context.defaultModelPath,
   );
   const seed = seedToTokens(request.seed);
   const bpm = request.bpm ?? seed.bpm ?? DEFAULT_BPM;
-  // Batch-1 decoding gains nothing from threads.
-  const engine = await selectEngine({ engine: request.engine ?? 'auto', threads: 1 });
+  const runner = context.runner ?? runGeneration;
+  const progress = context.onProgress ? variationProgress(context.onProgress) : undefined;
+  let run: EngineRunResult;
   try {
-    const model = await engine.createModel(checkpoint.spec, checkpoint.training, checkpoint.weights);
-    const decoder = model.createDecoder();
-    let melodies;
-    try {
-      melodies = await generateMelodies(decoder, {
+    run = await runner(
+      {
+        checkpoint: bytes,
         seedTokens: seed.tokens,
         bars: request.bars,
         temperature: request.temperature,
         variations: request.variations,
         randomSeed: request.randomSeed,
+        engine: request.engine ?? 'auto',
         ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
-        ...(context.signal ? { signal: context.signal } : {}),
-      });
-    } finally {
-      decoder.dispose();
-      model.dispose();
+      },
+      { ...(context.signal ? { signal: context.signal } : {}), ...(progress ? { onProgress: progress } : {}) },
+    );
+  } finally {
+    progress?.flush();
+  }
+  if (context.signal?.aborted) throw new CancelledError('Generation cancelled');
+  const { engine, melodies } = run;
+  const storedRequest = {
+    model: modelName,
+    seedNotes: seed.description,
+    seedTokens: seed.tokens,
+    temperature: request.temperature,
+    bars: request.bars,
+    variations: request.variations,
+    randomSeed: request.randomSeed,
+    bpm,
+    checkpointEpoch: epoch,
+  };
+  const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const variations: GeneratedVariation[] = [];
+  for (const [index, m] of melodies.entries()) {
+    // Storing a take costs a few ms (MIDI, the row): yield between takes, so that a big request never holds the
+    // thread that serves IPC for longer than one of them.
+    if (index > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (context.signal?.aborted) {
+      // Cancelled while storing: take back what this request stored, so a cancelled job leaves nothing behind.
+      for (const v of variations) library.generations.deleteGeneration(v.generationId);
+      throw new CancelledError('Generation cancelled');
     }
-    const storedRequest = {
-      model: modelName,
-      seedNotes: seed.description,
-      seedTokens: seed.tokens,
-      temperature: request.temperature,
-      bars: request.bars,
-      variations: request.variations,
-      randomSeed: request.randomSeed,
-      bpm,
-      checkpointEpoch: checkpoint.epoch,
-    };
-    const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
-    const variations = melodies.map((m, index): GeneratedVariation => {
-      const name = `${modelName} ${stamp} #${index + 1}`;
-      const sequence = decodeMelody(m.tokens, { ppq: GENERATED_PPQ, bpm, name });
-      const midi = writeMidi(sequence);
-      const derived = variationSeed(request.randomSeed, index);
-      const row = library.generations.saveGeneration({
-        modelId,
-        checkpointId,
-        request: {
-          ...storedRequest,
-          variation: index,
-          variationSeed: derived,
-          engine: engine.info.name,
-          retries: m.retries,
-        },
-        tokens: Uint8Array.from(m.tokens),
-        sequence,
-        name,
-      });
-      return {
-        generationId: row.id,
-        index,
-        randomSeed: derived,
-        tokens: m.tokens,
-        sequence,
-        midi,
-        retries: m.retries,
-        rejected: m.rejected,
-        ...(m.degenerate ? { degenerate: m.degenerate } : {}),
-      };
-    });
-    return {
-      modelName,
+    const name = `${modelName} ${stamp} #${index + 1}`;
+    const sequence = decodeMelody(m.tokens, { ppq: GENERATED_PPQ, bpm, name });
+    const midi = writeMidi(sequence);
+    const derived = variationSeed(request.randomSeed, index);
+    const row = library.generations.saveGeneration({
       modelId,
       checkpointId,
-      engine: { ...engine.info },
-      bpm,
-      seedDescription: seed.description,
-      variations,
-    };
-  } finally {
-    await engine.dispose();
+      request: {
+        ...storedRequest,
+        variation: index,
+        variationSeed: derived,
+        engine: engine.name,
+        retries: m.retries,
+      },
+      tokens: Uint8Array.from(m.tokens),
+      sequence,
+      name,
+    });
+    variations.push({
+      generationId: row.id,
+      index,
+      randomSeed: derived,
+      tokens: m.tokens,
+      sequence,
+      midi,
+      retries: m.retries,
+      rejected: m.rejected,
+      ...(m.degenerate ? { degenerate: m.degenerate } : {}),
+    });
   }
+  return {
+    modelName,
+    modelId,
+    checkpointId,
+    engine: { ...engine },
+    bpm,
+    seedDescription: seed.description,
+    variations,
+  };
 }
 
-/** The app/studio door's generator (AppServicesOptions.generator): 'compose:generate' -> generateFromLibrary. */
+/** The app/studio door's generator (AppServicesOptions.generator): a 'compose:generate' job -> generateFromLibrary. */
 export async function generateFromRequest(
   library: Library,
   request: ParsedRequest<'compose:generate'>,
-  context: { defaultModelPath: string | null },
-): Promise<CallResponse<'compose:generate'>> {
+  context: {
+    defaultModelPath: string | null;
+    signal?: AbortSignal;
+    onProgress?: ProgressSink;
+    runner?: GenerationRunner;
+  },
+): Promise<ComposeResultDto> {
   const result = await generateFromLibrary(
     library,
     {
@@ -258,7 +439,7 @@ export async function generateFromRequest(
       variations: request.variations,
       randomSeed: request.randomSeed,
     },
-    { defaultModelPath: context.defaultModelPath },
+    context,
   );
   return {
     modelName: result.modelName,

@@ -42,16 +42,29 @@ export function requireModel(library: Library, ref: ModelRef): ModelRow {
   return row;
 }
 
+/**
+ * The corpus a model learned from, by name: its corpus here, or for a model imported from another library (no corpus
+ * here) the name that library gave it, kept in its metrics by the model file import.
+ */
+function corpusNameOf(row: ModelRow, corpora: Map<number, string>): string | null {
+  if (row.corpusId !== null) return corpora.get(row.corpusId as number) ?? null;
+  const metrics = row.metrics as Record<string, unknown> | null;
+  return typeof metrics?.corpusName === 'string' ? metrics.corpusName : null;
+}
+
 /** The library's models in contract shape, newest first; status 'training' from the shared leases. */
 export function listLibraryModels(library: Library): ModelDto[] {
   const leases = liveLeases(library);
   const corpora = new Map(library.corpora.listCorpora().map((c) => [c.id as number, c.name]));
-  return library.models.listModels().map((row) =>
-    modelDto(row, {
-      corpusName: row.corpusId === null ? null : (corpora.get(row.corpusId as number) ?? null),
-      training: leases.has(row.id),
-    }),
-  );
+  return library.models
+    .listModels()
+    .map((row) => modelDto(row, { corpusName: corpusNameOf(row, corpora), training: leases.has(row.id) }));
+}
+
+/** One library model in contract shape (as listLibraryModels shows it). */
+export function libraryModelDto(library: Library, row: ModelRow): ModelDto {
+  const corpora = new Map(library.corpora.listCorpora().map((c) => [c.id as number, c.name]));
+  return modelDto(row, { corpusName: corpusNameOf(row, corpora), training: liveLeases(library).has(row.id) });
 }
 
 /**

@@ -38,6 +38,10 @@ export function installFakeBridge(options: FakeOptions): void {
     return notes;
   };
 
+  const emit = (event: string, payload: unknown) => {
+    for (const l of listeners.get(event) ?? []) l(payload);
+  };
+
   const answer = (channel: string, payload: Record<string, unknown>): unknown => {
     const now = Date.now();
     switch (channel) {
@@ -103,8 +107,10 @@ export function installFakeBridge(options: FakeOptions): void {
           },
         ];
       case 'compose:generate': {
+        // A job, as main answers it: the id at once, then one progress event per variation and job:finished.
+        const jobId = `generate-${++jobCounter}`;
         const count = payload.variations as number;
-        return {
+        const result = {
           modelName: 'default',
           engine: 'wasm',
           variations: Array.from({ length: count }, (_, index) => ({
@@ -118,6 +124,16 @@ export function installFakeBridge(options: FakeOptions): void {
             resampled: 0,
           })),
         };
+        setTimeout(() => {
+          for (let index = 0; index < count; index++)
+            emit('job:progress', {
+              jobId,
+              kind: 'generate',
+              progress: { phase: 'generating', current: index, total: count, detail: `variation ${index + 1}` },
+            });
+          emit('job:finished', { jobId, kind: 'generate', status: 'done', result });
+        }, 20);
+        return { jobId };
       }
       case 'file:saveMidi':
         saved.push(Array.from(payload.bytes as Uint8Array));
@@ -162,8 +178,6 @@ export function installFakeBridge(options: FakeOptions): void {
   w.__fake = {
     calls,
     saved,
-    emit(event: string, payload: unknown) {
-      for (const l of listeners.get(event) ?? []) l(payload);
-    },
+    emit,
   };
 }

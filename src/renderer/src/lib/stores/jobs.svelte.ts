@@ -25,6 +25,9 @@ export interface JobView {
 
 export type FinishedListener = (job: JobView) => void;
 
+/** Finished jobs the page remembers (a generation's result holds every take): older ones are forgotten. */
+export const KEEP_FINISHED_JOBS = 20;
+
 class JobsStore {
   jobs = $state<Record<string, JobView>>({});
   private finishedListeners = new Set<FinishedListener>();
@@ -74,6 +77,22 @@ class JobsStore {
     if (!this.jobs[id]) this.jobs[id] = { id, kind, status: 'running', progress: null, losses: [] };
   }
 
+  /** Resolves with the job once it has finished (at once if it already has). */
+  finished(id: string): Promise<JobView> {
+    return new Promise((resolve) => {
+      const known = this.jobs[id];
+      if (known && known.status !== 'running') {
+        resolve(known);
+        return;
+      }
+      const off = this.onFinishedJob((job) => {
+        if (job.id !== id) return;
+        off();
+        resolve(job);
+      });
+    });
+  }
+
   onFinishedJob(listener: FinishedListener): () => void {
     this.finishedListeners.add(listener);
     return () => this.finishedListeners.delete(listener);
@@ -106,6 +125,17 @@ class JobsStore {
     const next: JobView = { ...job, status: e.status, result: e.result, error: e.error };
     this.jobs[e.jobId] = next;
     for (const l of this.finishedListeners) l(next);
+    // Object keys keep insertion order, i.e. start order: drop the oldest finished beyond the limit, but keep the
+    // latest of each kind (the Train screen shows the last training's curves however many takes came after).
+    const finished = Object.values(this.jobs).filter((j) => j.status !== 'running');
+    const latestOfKind = new Set(Object.values(this.jobs).map((j) => this.latestOfKind(j.kind)?.id));
+    let excess = finished.length - KEEP_FINISHED_JOBS;
+    for (const old of finished) {
+      if (excess <= 0) break;
+      if (latestOfKind.has(old.id)) continue;
+      delete this.jobs[old.id];
+      excess--;
+    }
   }
 }
 

@@ -21,6 +21,46 @@ class ModelsStore {
     }
   }
 
+  /** Saves the model as one .etude-model file (a download: main answers the bytes, the page saves them). */
+  async exportModel(model: ModelDto): Promise<void> {
+    try {
+      const { bytes, fileName } = await app.requireApi().call('models:export', { modelId: model.id });
+      const blob = new Blob(
+        [bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer],
+        {
+          type: 'application/octet-stream',
+        },
+      );
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = fileName;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      app.toast('info', `Exported “${model.name}” as ${fileName}.`);
+    } catch (error) {
+      app.fail(`Could not export “${model.name}”`, error);
+    }
+  }
+
+  /** Adds the model in an .etude-model file to the library, under `name` when given. */
+  async importModel(file: File, name?: string): Promise<boolean> {
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const model = await app.requireApi().call('models:import', {
+        bytes,
+        fileName: file.name,
+        ...(name ? { name } : {}),
+      });
+      app.toast('info', `Imported “${model.name}”; pick it on the Compose screen.`);
+      await this.refresh();
+      return true;
+    } catch (error) {
+      app.fail(`Could not import ${file.name}`, error);
+      return false;
+    }
+  }
+
   async remove(modelId: string): Promise<void> {
     try {
       await app.requireApi().call('models:delete', { modelId });
