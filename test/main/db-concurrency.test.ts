@@ -22,7 +22,7 @@ describe('library under two writers', () => {
     const model = library.models.createModel({ name: 'm', spec: {}, training: {}, corpusId: null, engine: 'wasm' });
     const writer = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(here, 'helpers/checkpointWriter.ts'), dbPath, String(model.id), '100'],
+      ['--import', 'tsx', path.join(here, 'helpers/checkpointWriter.ts'), dbPath, String(model.id), '1500'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -32,9 +32,12 @@ describe('library under two writers', () => {
     let updates = 0;
     let done = false;
     void exited.then(() => (done = true));
+    // Start writing once the other process has its connection (opening is not what this test is about), then write
+    // as often as a busy parent does: every couple of milliseconds.
+    while (!done && !output.includes('opened')) await new Promise((r) => setTimeout(r, 5));
     while (!done) {
       library.models.updateModel(model.id, { metrics: { updates: ++updates } });
-      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 2));
     }
     expect(await exited, output).toBe(0);
     expect(output).toContain('stored');
