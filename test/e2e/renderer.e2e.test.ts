@@ -119,8 +119,17 @@ describe('renderer with a fake bridge', () => {
         imported: 1,
         duplicates: 0,
         failed: [{ name: 'broken.mid', code: 'MIDI_NOT_MIDI', reason: 'not a MIDI file (no MThd header)' }],
+        warnings: [
+          {
+            name: 'half.mid',
+            code: 'MIDI_TRUNCATED',
+            message: 'half.mid: the file was cut short in track 2 of 2; kept the 40 notes before the cut',
+          },
+        ],
       },
     });
+    const warnings = page.locator('[data-testid="import-warnings"]');
+    await expect.poll(() => warnings.textContent()).toContain('half.mid: the file was cut short');
     const failures = page.locator('[data-testid="import-failures"]');
     await expect.poll(() => failures.textContent()).toContain('broken.mid');
     expect(await failures.textContent()).toContain('no MThd header');
@@ -162,7 +171,7 @@ describe('renderer with a fake bridge', () => {
       jobId: 'job-1',
       kind: 'import',
       status: 'done',
-      result: { corpusName: 'My corpus', files: 1, imported: 1, duplicates: 0, failed: [] },
+      result: { corpusName: 'My corpus', files: 1, imported: 1, duplicates: 0, failed: [], warnings: [] },
     });
     await page.keyboard.press('Control+2');
     // The thesis' defaults.
