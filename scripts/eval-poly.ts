@@ -164,7 +164,15 @@ async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): P
     ...base,
     lowPitch: bench.low,
     pitches: bench.pitches,
-    ...(tinyRun ? { timeSizes: [32], pitchSizes: [16], downSizes: kind === 'bi-lstm' ? [16] : [] } : {}),
+    ...(tinyRun
+      ? {
+          timeSizes: [32],
+          pitchSizes: [16],
+          downSizes: kind === 'bi-lstm' ? [16] : [],
+          windowHidden: kind === 'bi-lstm' ? 16 : 0,
+          window: kind === 'bi-lstm' ? 4 : 0,
+        }
+      : {}),
   };
   const training: TrainingConfig = {
     ...DEFAULT_TRAINING,
@@ -203,7 +211,7 @@ async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): P
   const params = parameterCount(modelSpec);
   console.log(
     `\n${kind}: ${params.toLocaleString('en')} parameters (time ${spec.timeSizes}; pitch ${spec.pitchSizes}` +
-      `${spec.downSizes.length ? `; down ${spec.downSizes}` : ''}), ${engine.info.description}; batch ${training.batchSize} x ${spec.segment} frames, ` +
+      `${spec.downSizes.length ? `; down ${spec.downSizes}; back-in-time ${spec.windowHidden} over ${spec.window} frames` : ''}), ${engine.info.description}; batch ${training.batchSize} x ${spec.segment} frames, ` +
       `Adam lr ${training.learningRate}, clip 5, dropout ${spec.dropout}; epoch = ${train.size * spec.segment} training frames, ` +
       `valid on ${validSet.size} segments (${frameCount(validPieces)} frames); budget ${minutes} min; seed ${training.randomSeed}`,
   );

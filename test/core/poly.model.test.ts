@@ -22,6 +22,8 @@ const tiny = (kind: PolyLstmSpec['kind']): PolyLstmSpec => ({
   timeSizes: [5, 4],
   pitchSizes: [4, 3],
   downSizes: kind === 'bi-lstm' ? [3] : [],
+  window: kind === 'bi-lstm' ? 3 : 0,
+  windowHidden: kind === 'bi-lstm' ? 3 : 0,
   dropout: 0,
   segment: 5,
 });

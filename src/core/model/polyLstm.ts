@@ -14,19 +14,26 @@
  *      (teacher forcing in training; the sampled value in generation).
  *   3. dense -> one logit per pitch = logit P(pitch on | past frames, lower pitches of this frame).
  *
- * bi-lstm (the thesis' proposal, SEED.md: context "from time and pitch dimensions", bidirectional): the same, plus a
- *   high-to-low pitch stack over the time outputs (past frames only, never the current frame's values) whose output
- *   joins the low-to-high stack's input. So the decision for pitch p sees the past-frame context of EVERY pitch of
- *   the frame, above it as well as below, where the biaxial model sees that of the pitches below p only; the exact
- *   autoregressive factorisation is kept because nothing that reads the current frame runs from high to low.
- *   Why: in a chord the lower notes are chosen before the upper ones, and the biaxial model must choose the bass
- *   without knowing what the upper voices' past suggests (a suspension resolving above, a melody about to leap);
- *   the downward pass gives it that knowledge at no cost to exactness.
- *   Not done (yet): a backward-in-time pass over a window of past frames; the time axis is unidirectional here.
+ * bi-lstm (the thesis' proposal, SEED.md: context "from time and pitch dimensions", bidirectional), two additions to the
+ * biaxial model, both reading past frames only, so the exact autoregressive factorisation is kept:
+ *   a. over time: beside the forward time stack, a backward-in-time LSTM (`window`, `windowHidden`) runs over the
+ *      `window` frames before the one predicted, from the newest back to the oldest, on the same per-pitch features;
+ *      its state after the oldest frame joins the time output. The forward stack summarises the whole past in a state
+ *      that must decide early what to keep; the backward pass re-reads the recent bars in the light of the latest
+ *      frame (the cadence just reached, the voice that just moved), which is what a bidirectional layer gives over a
+ *      window (Schuster and Paliwal 1997, "Bidirectional Recurrent Neural Networks").
+ *   b. over pitch: a high-to-low pitch stack (`downSizes`) over the time outputs, whose output joins the low-to-high
+ *      stack's input. The decision for pitch p then sees the past-frame context of EVERY pitch of the frame, above it
+ *      as well as below, where the biaxial model sees that of the pitches below p only: in a chord the lower notes are
+ *      chosen first, and the biaxial model must choose the bass without knowing what the upper voices' past suggests
+ *      (a suspension resolving above, a melody about to leap). The downward pass never reads the current frame's
+ *      values (only the low-to-high stack does, for the pitches below), so nothing is leaked.
+ *   The tests (test/core/poly.model.test.ts) check both promises: causal in time and pitch, and a distribution that
+ *   sums to 1 over every frame.
  *
- * Layout (B segments, T frames, P pitches): the time stack runs on (B*P, T, F) host-built features; `swapMiddle`
- * turns its (B,P,T,H) output into (B,T,P,H) for the pitch stacks (batch B*T, time P). The loss is the mean binary
- * cross-entropy times P: nats per frame.
+ * Layout (B segments, T frames, P pitches): the time stack runs on (B*P, T, F) host-built features (the backward
+ * window pass on (B*P*T, W, F)); `swapMiddle` turns the (B,P,T,Tw) time output into (B,T,P,Tw) for the pitch stacks
+ * (batch B*T, time P). The loss is the mean binary cross-entropy times P: nats per frame.
  */
 import type { Backend, LstmCache, ParameterSet, Scope, Tensor } from '../engine/backend';
 import type { Batch, Decoder, DecoderInput, FrameBatch } from '../engine/types';
@@ -41,6 +48,7 @@ import {
   frameFeatures,
   pitchInputWidth,
   polyLstmSpecProblem,
+  timeWidth,
   polyLstmTensors,
   type PolyLstmSpec,
 } from './polyLstmSpec';
@@ -64,7 +72,15 @@ interface Workspace {
   /** (B*P, T, Ht) dropout mask and the dropped time output */
   mask: Tensor;
   dropped: Tensor;
-  /** (B,T,P,Ht) time output in pitch-major order, and its gradient; (B,P,T,Ht) gradient of the time output */
+  /** bi-lstm's backward-in-time pass: (B*P*T, W, F) window features, its cache, its output at the oldest frame */
+  wFeats: Tensor;
+  wCache: LstmCache | undefined;
+  wLast: Tensor;
+  dWLast: Tensor;
+  /** (B*P*T, Hw+Ht) [window | time] per pitch and frame, and its gradient */
+  tCat: Tensor;
+  dTCat: Tensor;
+  /** (B*T*P, Tw) time output in pitch-major order and its gradient; (B*P, T, Ht) gradient of the time stack's top */
   tOut: Tensor;
   dtOut: Tensor;
   dTop: Tensor;
@@ -135,7 +151,11 @@ class PolyLstmNetwork implements Network {
     const P = spec.pitches;
     const Ht = last(spec.timeSizes);
     const Hd = spec.downSizes.length ? last(spec.downSizes) : 0;
+    const Hw = spec.windowHidden;
+    const Tw = timeWidth(spec);
     const N = B * T * P;
+    const F = featureCount(spec);
+    const ifWindow = (shape: number[]) => be.tensor(Hw > 0 ? shape : [1]);
     const maybe = (shape: number[]) => be.tensor(spec.dropout > 0 ? shape : [1]);
     const { result, scope } = be.scope(() => ({
       B,
@@ -144,12 +164,18 @@ class PolyLstmNetwork implements Network {
       time: this.stack(spec.timeSizes, B * P, T, false, true),
       mask: maybe([B * P, T, Ht]),
       dropped: maybe([B * P, T, Ht]),
-      tOut: be.tensor([N, Ht]),
-      dtOut: be.tensor([N, Ht]),
+      wFeats: ifWindow([N, spec.window, F]),
+      wCache: Hw > 0 ? be.lstmCache({ batch: N, time: spec.window, hidden: Hw, reverse: true }) : undefined,
+      wLast: ifWindow([N, Hw]),
+      dWLast: ifWindow([N, Hw]),
+      tCat: ifWindow([N, Tw]),
+      dTCat: ifWindow([N, Tw]),
+      tOut: be.tensor([N, Tw]),
+      dtOut: be.tensor([N, Tw]),
       dTop: be.tensor([B * P, T, Ht]),
       down: this.stack(spec.downSizes, B * T, P, true, true),
-      both: be.tensor([N, Ht + Hd]),
-      dBoth: be.tensor([N, Ht + Hd]),
+      both: be.tensor([N, Tw + Hd]),
+      dBoth: be.tensor([N, Tw + Hd]),
       lower: be.tensor([N, 1]),
       dLower: be.tensor([N, 1]),
       pIn: be.tensor([N, pitchInputWidth(spec)]),
@@ -248,13 +274,13 @@ class PolyLstmNetwork implements Network {
     const B = batch.batchSize;
     const T = batch.frames.length / (B * P);
     const F = featureCount(spec);
-    const Ht = last(spec.timeSizes);
     const ws = this.workspace(B, T);
     const dropout = dropoutUniform && spec.dropout > 0 ? dropoutUniform : undefined;
 
     // Features of the previous frame, laid out (b, p, t, f) for the time stack. The beat comes from the condition.
     const feats = new Float32Array(B * P * T * F);
-    const row = new Float32Array(P * F);
+    const W = spec.window;
+    const rows: Float32Array[] = [];
     for (let b = 0; b < B; b++)
       for (let t = 0; t < T; t++) {
         let beat = 0;
@@ -263,10 +289,26 @@ class PolyLstmNetwork implements Network {
           const at = (b * T + t) * spec.beatsPerBar;
           for (let j = 0; j < spec.beatsPerBar; j++) if (c[at + j] > 0) beat = j;
         }
+        const row = new Float32Array(P * F);
         frameFeatures(spec, batch.frames, (b * T + t) * P, beat, row, 0, F);
+        rows.push(row);
         for (let p = 0; p < P; p++) feats.set(row.subarray(p * F, p * F + F), ((b * P + p) * T + t) * F);
       }
     be.write(ws.feats, feats);
+    if (W > 0) {
+      // Slot k of the window before frame t holds frame t-W+k (as the previous frame of frame t-W+k+1); slots before
+      // the segment stay zero.
+      const wf = new Float32Array(B * P * T * W * F);
+      for (let b = 0; b < B; b++)
+        for (let t = 0; t < T; t++)
+          for (let k = 0; k < W; k++) {
+            const u = t - W + k + 1;
+            if (u < 0) continue;
+            const row = rows[b * T + u];
+            for (let p = 0; p < P; p++) wf.set(row.subarray(p * F, p * F + F), (((b * P + p) * T + t) * W + k) * F);
+          }
+      be.write(ws.wFeats, wf);
+    }
     // The next-lower pitch's actual value in the frame being predicted (0 below the lowest).
     const lower = new Float32Array(B * T * P);
     for (let r = 0; r < B * T; r++) for (let p = 1; p < P; p++) lower[r * P + p] = batch.targets[r * P + p - 1];
@@ -282,7 +324,14 @@ class PolyLstmNetwork implements Network {
       be.multiply(ws.dropped, top, ws.mask);
       top = ws.dropped;
     }
-    be.swapMiddle(ws.tOut, top, [B, P, T, Ht]);
+    if (ws.wCache) {
+      be.denseForward(ws.wCache.gates, ws.wFeats, this.p('lstm_back_1/kernel'), this.p('lstm_back_1/bias'));
+      be.lstmRecurrenceForward(ws.wCache, this.p('lstm_back_1/recurrent_kernel'));
+      be.timeStep(ws.wLast, ws.wCache.hs, 0);
+      be.concatLast(ws.tCat, ws.wLast, top);
+      top = ws.tCat;
+    }
+    be.swapMiddle(ws.tOut, top, [B, P, T, timeWidth(spec)]);
     if (spec.downSizes.length) {
       const downTop = this.stackForward(ws.down, 'lstm_down', ws.tOut);
       be.concatLast(ws.both, ws.tOut, downTop);
@@ -334,7 +383,29 @@ class PolyLstmNetwork implements Network {
       be.splitLastBackward(ws.dtOut, ws.dLower, ws.dPIn);
     }
     be.zero(ws.dTop);
-    be.swapMiddleBackward(ws.dTop, ws.dtOut, [B, P, T, Ht]);
+    if (ws.wCache) {
+      be.zero(ws.dTCat);
+      be.swapMiddleBackward(ws.dTCat, ws.dtOut, [B, P, T, timeWidth(spec)]);
+      be.zero(ws.dWLast);
+      be.splitLastBackward(ws.dWLast, ws.dTop, ws.dTCat);
+      be.lstmRecurrenceBackward(
+        this.p('lstm_back_1/recurrent_kernel', 'grads'),
+        null,
+        ws.dWLast,
+        ws.wCache,
+        this.p('lstm_back_1/recurrent_kernel'),
+      );
+      be.denseBackward(
+        null,
+        this.p('lstm_back_1/kernel', 'grads'),
+        this.p('lstm_back_1/bias', 'grads'),
+        ws.wCache.dGates,
+        ws.wFeats,
+        this.p('lstm_back_1/kernel'),
+      );
+    } else {
+      be.swapMiddleBackward(ws.dTop, ws.dtOut, [B, P, T, Ht]);
+    }
     if (dropout) be.multiply(ws.dTop, ws.dTop, ws.mask);
     this.stackBackward(ws.time, 'lstm_time', ws.feats, ws.dTop, null);
   }
@@ -367,6 +438,8 @@ export class PolyDecoder implements Decoder {
   /** The frame before the next one (all zero at the start) and the next frame's absolute index. */
   private prev: Float32Array;
   private index = 0;
+  /** The time features of the last `window` frames, oldest first (bi-lstm's backward-in-time pass). */
+  private history: Float32Array[] = [];
   private disposed = false;
   private readonly scope: Scope;
   private readonly t: {
@@ -374,7 +447,12 @@ export class PolyDecoder implements Decoder {
     gates: Tensor[];
     h: Tensor[];
     c: Tensor[];
-    /** block scoring: (n, P, Ht) time outputs, lower, pIn, stacks and logits */
+    /** the backward-in-time pass: (P, W, F) window features, its cache, its output and [window | time] (P, Tw) */
+    wFeats: Tensor;
+    wCache: LstmCache | undefined;
+    wLast: Tensor;
+    tCat: Tensor;
+    /** block scoring: (n, P, Tw) time outputs, lower, pIn, stacks and logits */
     tBlock: Tensor;
     lower: Tensor;
     both: Tensor;
@@ -382,7 +460,7 @@ export class PolyDecoder implements Decoder {
     down: LstmCache[];
     pitch: LstmCache[];
     logits: Tensor;
-    /** one frame's sampling: (1, P, Ht) time output, its down pass, per-pitch step buffers */
+    /** one frame's sampling: (1, P, Tw) time output, its down pass, per-pitch step buffers */
     tOne: Tensor;
     tSeq: Tensor;
     bothOne: Tensor;
@@ -402,14 +480,20 @@ export class PolyDecoder implements Decoder {
   ) {
     const { backend: be, spec } = net;
     const P = spec.pitches;
-    const Ht = last(spec.timeSizes);
+    const Ht = timeWidth(spec);
     const Hd = spec.downSizes.length ? last(spec.downSizes) : 0;
+    const Hw = spec.windowHidden;
+    const ifWindow = (shape: number[]) => be.tensor(Hw > 0 ? shape : [1]);
     const n = SCORE_BLOCK;
     const { result, scope } = be.scope(() => ({
       feats: be.tensor([P, featureCount(spec)]),
       gates: spec.timeSizes.map((h) => be.tensor([P, 4 * h])),
       h: spec.timeSizes.map((h) => be.tensor([P, h])),
       c: spec.timeSizes.map((h) => be.tensor([P, h])),
+      wFeats: ifWindow([P, spec.window, featureCount(spec)]),
+      wCache: Hw > 0 ? be.lstmCache({ batch: P, time: spec.window, hidden: Hw, reverse: true }) : undefined,
+      wLast: ifWindow([P, Hw]),
+      tCat: ifWindow([P, Ht]),
       tBlock: be.tensor([n * P, Ht]),
       lower: be.tensor([n * P, 1]),
       both: be.tensor([n * P, Ht + Hd]),
@@ -447,9 +531,10 @@ export class PolyDecoder implements Decoder {
     for (const x of [...this.t.h, ...this.t.c]) this.net.backend.zero(x);
     this.prev = new Float32Array(this.net.spec.pitches);
     this.index = 0;
+    this.history = [];
   }
 
-  /** One time-axis step on this.prev for frame this.index; the top output (P, Ht) is left in t.h[top]. */
+  /** One time-axis step on this.prev for frame this.index: returns the time output (P, Tw), [window | time]. */
   private timeStep(): Tensor {
     const { backend: be, spec } = this.net;
     const F = featureCount(spec);
@@ -467,7 +552,24 @@ export class PolyDecoder implements Decoder {
       be.lstmStep(this.t.gates[i], this.t.h[i], this.t.c[i], this.net.p(`lstm_time_${i + 1}/recurrent_kernel`));
       x = this.t.h[i];
     });
-    return x;
+    const W = spec.window;
+    const w = this.t.wCache;
+    if (!w) return x;
+    this.history.push(feats);
+    if (this.history.length > W) this.history.shift();
+    // Slot k holds the frame W-1-k frames before the newest; slots before the piece's start stay zero.
+    const wf = new Float32Array(spec.pitches * W * F);
+    const missing = W - this.history.length;
+    for (let k = missing; k < W; k++) {
+      const row = this.history[k - missing];
+      for (let p = 0; p < spec.pitches; p++) wf.set(row.subarray(p * F, p * F + F), (p * W + k) * F);
+    }
+    be.write(this.t.wFeats, wf);
+    be.denseForward(w.gates, this.t.wFeats, this.net.p('lstm_back_1/kernel'), this.net.p('lstm_back_1/bias'));
+    be.lstmRecurrenceForward(w, this.net.p('lstm_back_1/recurrent_kernel'));
+    be.timeStep(this.t.wLast, w.hs, 0);
+    be.concatLast(this.t.tCat, this.t.wLast, x);
+    return this.t.tCat;
   }
 
   private checkFrame(frame: ArrayLike<number>, what: string): void {
@@ -486,7 +588,7 @@ export class PolyDecoder implements Decoder {
     this.check();
     const { backend: be, spec } = this.net;
     const P = spec.pitches;
-    const Ht = last(spec.timeSizes);
+    const Ht = timeWidth(spec);
     if (frames.length !== count * P)
       throw new ModelInputError(
         'DECODER_INPUT_INVALID',

@@ -3,6 +3,7 @@
  * The polyphonic models' spec (kinds 'biaxial-lstm' and 'bi-lstm', networks in ./polyLstm.ts), their named tensors and
  * the features both read from the previous frame. Weight layout (row-major float32, gate order i, f, c, o):
  *   lstm_time_{k}/kernel, /recurrent_kernel, /bias        the time-axis stack, k = 1..timeSizes.length
+ *   lstm_back_1/...                                       bi-lstm only: the backward-in-time pass over the window
  *   lstm_down_{k}/...                                     bi-lstm only: the high-to-low pitch stack, k = 1..downSizes.length
  *   lstm_pitch_{k}/...                                    the low-to-high pitch stack, k = 1..pitchSizes.length
  *   dense/kernel (last pitch width, 1), dense/bias (1)    one logit per pitch
@@ -25,6 +26,12 @@ export interface PolyLstmSpec {
   pitchSizes: number[];
   /** bi-lstm: the high-to-low pitch-axis widths, reading past-frame context only; [] for biaxial-lstm. */
   downSizes: number[];
+  /**
+   * bi-lstm: the backward-in-time pass, an LSTM of `windowHidden` units run from the newest to the oldest of the
+   * `window` frames before the one predicted (features as the time stack's); 0 and 0 for biaxial-lstm.
+   */
+  window: number;
+  windowHidden: number;
   /** Dropout on the time-axis outputs, in training only. */
   dropout: number;
   /** Frames per training segment. */
@@ -41,6 +48,8 @@ export const DEFAULT_BIAXIAL_SPEC: PolyLstmSpec = {
   timeSizes: [300, 300],
   pitchSizes: [100, 50],
   downSizes: [],
+  window: 0,
+  windowHidden: 0,
   dropout: 0.5,
   segment: 32,
 };
@@ -50,6 +59,8 @@ export const DEFAULT_BI_LSTM_SPEC: PolyLstmSpec = {
   kind: 'bi-lstm',
   timeSizes: [200, 200],
   downSizes: [100],
+  window: 8,
+  windowHidden: 64,
   pitchSizes: [100, 50],
 };
 
@@ -70,16 +81,21 @@ function lstmTensors(prefix: string, sizes: readonly number[], inDim: number): T
   return out;
 }
 
+/** Width of the time-axis output per pitch: [backward-in-time window pass (bi-lstm) | time stack]. */
+export function timeWidth(spec: PolyLstmSpec): number {
+  return spec.windowHidden + spec.timeSizes[spec.timeSizes.length - 1];
+}
+
 /** Input width of the low-to-high pitch stack: time output, high-to-low output (bi-lstm), next-lower pitch. */
 export function pitchInputWidth(spec: PolyLstmSpec): number {
-  return spec.timeSizes[spec.timeSizes.length - 1] + (spec.downSizes.at(-1) ?? 0) + 1;
+  return timeWidth(spec) + (spec.downSizes.at(-1) ?? 0) + 1;
 }
 
 export function polyLstmTensors(spec: PolyLstmSpec): TensorShape[] {
-  const Ht = spec.timeSizes[spec.timeSizes.length - 1];
   return [
     ...lstmTensors('lstm_time', spec.timeSizes, featureCount(spec)),
-    ...lstmTensors('lstm_down', spec.downSizes, Ht),
+    ...lstmTensors('lstm_back', spec.windowHidden ? [spec.windowHidden] : [], featureCount(spec)),
+    ...lstmTensors('lstm_down', spec.downSizes, timeWidth(spec)),
     ...lstmTensors('lstm_pitch', spec.pitchSizes, pitchInputWidth(spec)),
     { name: 'dense/kernel', shape: [spec.pitchSizes[spec.pitchSizes.length - 1], 1] },
     { name: 'dense/bias', shape: [1] },
@@ -90,7 +106,14 @@ export function polyLstmTensors(spec: PolyLstmSpec): TensorShape[] {
 export function polyLstmSpecProblem(spec: Record<string, unknown>): string | undefined {
   if (spec.encoding !== 'piano-roll-128')
     return `a ${String(spec.kind)} model reads the piano-roll-128 encoding, not ${JSON.stringify(spec.encoding)}`;
-  const ints = { lowPitch: [0, 127], pitches: [1, 128], beatsPerBar: [0, 64], segment: [1, 4096] } as const;
+  const ints = {
+    lowPitch: [0, 127],
+    pitches: [1, 128],
+    beatsPerBar: [0, 64],
+    segment: [1, 4096],
+    window: [0, 256],
+    windowHidden: [0, 4096],
+  } as const;
   for (const [key, [lo, hi]] of Object.entries(ints)) {
     const v = spec[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
@@ -109,8 +132,13 @@ export function polyLstmSpecProblem(spec: Record<string, unknown>): string | und
     )
       return `its ${key} must list ${min}..8 integer widths within [1, 4096], got: ${JSON.stringify(v)}`;
   }
-  if (spec.kind === 'biaxial-lstm' && (spec.downSizes as number[]).length > 0)
-    return 'a biaxial-lstm has no high-to-low pitch stack: its downSizes must be []';
+  if (
+    spec.kind === 'biaxial-lstm' &&
+    ((spec.downSizes as number[]).length > 0 || spec.window !== 0 || spec.windowHidden !== 0)
+  )
+    return 'a biaxial-lstm is unidirectional: its downSizes must be [] and its window and windowHidden 0';
+  if ((spec.window === 0) !== (spec.windowHidden === 0))
+    return 'its window and windowHidden must both be 0 (no backward-in-time pass) or both at least 1';
   if (spec.kind === 'bi-lstm' && (spec.downSizes as number[]).length === 0)
     return 'a bi-lstm needs a high-to-low pitch stack: list at least one width in downSizes';
   const dropout = spec.dropout;
