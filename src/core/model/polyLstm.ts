@@ -55,7 +55,8 @@ import {
 import { bernoulliProbabilities } from './sampler';
 import type { TokenPiece, WindowSet } from './windows';
 
-const KEPT_WORKSPACES = 2;
+/** Workspaces kept per (batch, frames) shape: one, since a full-size workspace is a few hundred MB of engine memory. */
+const KEPT_WORKSPACES = 1;
 
 /** One LSTM stack's caches and the gradients of its outputs (dhs per layer below the top). */
 interface Stack {
