@@ -13,7 +13,8 @@
  * as the models: 11.06 JSB, 10.25 Nottingham), then per kind: training on train through the training loop
  * (../src/core/training/trainLoop.ts) with the model's own segment batches for --minutes, validation after every
  * "epoch" of --epoch-frames training frames (default: the training set's frame count) on the valid split's segments,
- * the best-valid weights kept, and the exact test NLL of those weights (decoder scoring, time state carried over the
+ * the best-valid weights kept (when the budget ends inside an epoch, the weights reached are validated as well, after
+ * the budget), and the exact test NLL of those weights (decoder scoring, time state carried over the
  * whole piece). --peer then runs ../shared/bench/torch_biaxial_baseline.py on the same data for the same minutes.
  */
 import { spawnSync } from 'node:child_process';
@@ -35,7 +36,7 @@ import { bernoulliScorer, fitNoteUnigram, pooledFrameNll, type PieceScorer } fro
 import { getModelDefinition } from '../src/core/model/registry';
 import { DEFAULT_TRAINING, parameterCount, type ModelSpec, type TrainingConfig } from '../src/core/model/spec';
 import type { WindowSet } from '../src/core/model/windows';
-import { trainLoop } from '../src/core/training/trainLoop';
+import { evaluateWindows, trainLoop } from '../src/core/training/trainLoop';
 import { createRng, type Rng } from '../src/core/util/random';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -259,10 +260,15 @@ async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): P
     stop = r.stopReason;
   } catch (error) {
     if (!(error instanceof CancelledError)) throw error;
+    // The budget ended inside an epoch: validate the weights it reached, and keep them if they beat the best so far.
+    const v = await evaluateWindows(model, validSet, training.batchSize);
+    const at = trainFrames / (train.size * spec.segment);
+    console.log(`  budget reached at epoch ${at.toFixed(2)}: valid ${v.toFixed(3)} nats/frame`);
+    if (!best || v < best.valid) best = { valid: v, epoch: at, weights: await model.getWeights() };
   }
   const trainMinutes = (Date.now() - started) / 60000;
-  if (best) model.setWeights(best.weights);
-  else console.log('  (the budget ended before the first validation: the test figure is of the last weights)');
+  model.setWeights(best!.weights);
+  epochs = trainFrames / (train.size * spec.segment);
   const t0 = Date.now();
   const test = await pooledFrameNll(bench.test, modelScorer(model));
   console.log(
@@ -356,7 +362,7 @@ async function main(): Promise<void> {
   for (const r of results)
     console.log(
       `  ${`${r.kind} (ours, ${(r.params / 1e6).toFixed(2)} M params)`.padEnd(58)} ${r.testNll.toFixed(2)}   ` +
-        `${r.minutes.toFixed(1)} min, ${r.epochs} epochs (best ${r.bestEpoch}, valid ${r.bestValid.toFixed(3)}), ` +
+        `${r.minutes.toFixed(1)} min, ${r.epochs.toFixed(2)} epochs (best ${r.bestEpoch.toFixed(2)}, valid ${r.bestValid.toFixed(3)}), ` +
         `${r.msPerTrainFrame.toFixed(2)} ms per training frame, stopped: ${r.stop}; not transposed`,
     );
   if (typeof peer === 'string') console.log(`  peer: ${peer}`);
