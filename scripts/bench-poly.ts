@@ -11,6 +11,7 @@
  * (its own ms_per_train_frame, which times training steps only); it then also scores the test split, untimed.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,7 +93,8 @@ async function main(): Promise<void> {
   const steps = flag('steps', 6);
   console.log(
     `biaxial-lstm at the peer's sizes (time 300,300; pitch 100,50; ${parameterCount(spec).toLocaleString('en')} parameters), ` +
-      `batch ${BATCH} x 32 frames of JSB; ms per training frame, ${rounds} rounds alternating ours and the peer`,
+      `batch ${BATCH} x 32 frames of JSB; ms per training frame, ${rounds} rounds alternating ours and the peer; ` +
+      `load average (1 min) ${loadavg()[0].toFixed(1)}`,
   );
   const rows: Record<number, { ours: number[]; peer: number[] }> = {
     1: { ours: [], peer: [] },
@@ -109,6 +111,9 @@ async function main(): Promise<void> {
       );
     }
   }
+  console.log(
+    `load average (1 min) at the end: ${loadavg()[0].toFixed(1)} (this machine is shared; above ~2 the figures are contended)`,
+  );
   for (const threads of [1, 2]) {
     const ratios = rows[threads].ours.map((o, i) => o / rows[threads].peer[i]);
     console.log(
