@@ -215,3 +215,30 @@ describe.each(['biaxial-lstm', 'bi-lstm'] as const)('%s', (kind) => {
     expect(Math.abs(count / n - p)).toBeLessThan(4 * sd + 1e-3);
   });
 });
+
+describe('frame segments (the polyphonic batch builder)', () => {
+  it('cuts whole segments, the last aligned to the end; previous frames are the targets shifted by one', () => {
+    const spec = tiny('biaxial-lstm');
+    const roll = randomRoll(12, 8);
+    const set = buildFrameSegments(spec, [
+      { name: 'long', tokens: roll },
+      { name: 'short', tokens: randomRoll(4, 9) },
+    ]);
+    // 12 frames in segments of 5: starts 0, 5 and 7 (the last aligned to the end); the 4-frame piece is left out.
+    expect(Array.from({ length: set.size }, (_, i) => set.at(i))).toEqual([
+      { piece: 0, start: 0, shift: 0 },
+      { piece: 0, start: 5, shift: 0 },
+      { piece: 0, start: 7, shift: 0 },
+    ]);
+    const b = set.batch([0, 2], 0, 2) as unknown as FrameBatch;
+    const T = spec.segment;
+    // Segment 0: the frame before the piece is all zero; then frame t-1 for target t.
+    expect(Array.from(b.frames.subarray(0, P))).toEqual(new Array(P).fill(0));
+    for (let t = 0; t < T; t++)
+      expect(Array.from(b.targets.subarray(t * P, t * P + P))).toEqual(Array.from(roll.subarray(t * P, t * P + P)));
+    // Segment starting at 7: its first previous frame is frame 6 of the piece, its beats 7 mod 2, 8 mod 2, ...
+    expect(Array.from(b.frames.subarray(T * P, T * P + P))).toEqual(Array.from(roll.subarray(6 * P, 7 * P)));
+    const beats = b.condition!.values;
+    for (let t = 0; t < T; t++) expect(beats[(T + t) * 2 + ((7 + t) % 2)]).toBe(1);
+  });
+});
