@@ -35,7 +35,7 @@ const melody: NoteSequence = {
 
 describe('model registry', () => {
   it('lists melody-lstm with a label and its default spec, and answers for it', () => {
-    expect(MODEL_KINDS.map((k) => k.kind)).toEqual(['melody-lstm']);
+    expect(MODEL_KINDS.map((k) => k.kind)).toEqual(['melody-lstm', 'biaxial-lstm', 'bi-lstm']);
     expect(MODEL_KINDS[0].label).toMatch(/Melody LSTM/);
     expect(MODEL_KINDS[0].defaultSpec).toEqual(DEFAULT_MELODY_SPEC);
     const def = getModelDefinition('melody-lstm');

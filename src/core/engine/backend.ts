@@ -131,6 +131,14 @@ export interface Backend {
   concatLast(out: Tensor, a: Tensor, b: Tensor): void;
   /** da (N,A) += dout[:, :A], db (N,B) += dout[:, A:] (the backward of concatLast). */
   splitLastBackward(da: Tensor, db: Tensor, dout: Tensor): void;
+  /**
+   * out (A,C,B,D) = inp (A,B,C,D) with the two middle axes swapped, dims = [A,B,C,D]: e.g. (batch, pitch, time, H)
+   * sequences over time become (batch, time, pitch, H) sequences over pitch (the biaxial models' two axes).
+   * Overwrites out; out and inp must not overlap.
+   */
+  swapMiddle(out: Tensor, inp: Tensor, dims: readonly [number, number, number, number]): void;
+  /** dinp (A,B,C,D) += dout (A,C,B,D) swapped back, dims = [A,B,C,D] as given to swapMiddle (its backward). */
+  swapMiddleBackward(dinp: Tensor, dout: Tensor, dims: readonly [number, number, number, number]): void;
   /** out = a * b elementwise (same sizes; out may be a). Dropout is this with a mask of 0 and 1/(1-rate). */
   multiply(out: Tensor, a: Tensor, b: Tensor): void;
   /**

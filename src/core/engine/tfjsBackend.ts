@@ -301,6 +301,25 @@ export function createTfjsBackend(info: EngineInfo): Backend {
       accumulate(da, () => tf.slice(as2d(dout, A + Bc), [0, 0], [N, A]));
       accumulate(db, () => tf.slice(as2d(dout, A + Bc), [0, A], [N, Bc]));
     },
+    swapMiddle(out, inp, dims) {
+      const n = dims[0] * dims[1] * dims[2] * dims[3];
+      checkShape(
+        out.size === n && inp.size === n,
+        'swapMiddle',
+        () => `out ${out.size}, inp ${inp.size} for ${dims.join('x')}`,
+      );
+      assign(out, () => tf.transpose(tf.reshape(h(inp).t, [...dims]), [0, 2, 1, 3]));
+    },
+    swapMiddleBackward(dinp, dout, dims) {
+      const [A, B, C, D] = dims;
+      const n = A * B * C * D;
+      checkShape(
+        dinp.size === n && dout.size === n,
+        'swapMiddleBackward',
+        () => `dinp ${dinp.size}, dout ${dout.size} for ${dims.join('x')}`,
+      );
+      accumulate(dinp, () => tf.transpose(tf.reshape(h(dout).t, [A, C, B, D]), [0, 2, 1, 3]));
+    },
     multiply(out, a, b) {
       checkShape(out.size === a.size && a.size === b.size, 'multiply', () => `sizes ${out.size}, ${a.size}, ${b.size}`);
       assign(out, () => tf.mul(tf.reshape(h(a).t, [a.size]), tf.reshape(h(b).t, [b.size])));

@@ -232,6 +232,36 @@ export function createWasmBackend(
         for (let j = 0; j < Bc; j++) y[r * Bc + j] += d[r * (A + Bc) + A + j];
       }
     },
+    swapMiddle(out, inp, dims) {
+      const [A, B, C, D] = dims;
+      const n = A * B * C * D;
+      checkShape(
+        out.size === n && inp.size === n,
+        'swapMiddle',
+        () => `out ${out.size}, inp ${inp.size} for ${dims.join('x')}`,
+      );
+      // For each (a, c): the B rows of D at inp[a, :, c, :] (stride C*D) land contiguous at out[a, c, :, :].
+      const src = f32(inp).ptr;
+      const dst = f32(out).ptr;
+      for (let a = 0; a < A; a++)
+        for (let c = 0; c < C; c++)
+          k.exports.copyRows(dst + (a * C + c) * B * D * 4, src + (a * B * C + c) * D * 4, B, D, D, C * D);
+    },
+    swapMiddleBackward(dinp, dout, dims) {
+      const [A, B, C, D] = dims;
+      const n = A * B * C * D;
+      checkShape(
+        dinp.size === n && dout.size === n,
+        'swapMiddleBackward',
+        () => `dinp ${dinp.size}, dout ${dout.size} for ${dims.join('x')}`,
+      );
+      const src = f32(dout).ptr;
+      const dst = f32(dinp).ptr;
+      for (let a = 0; a < A; a++)
+        for (let b = 0; b < B; b++)
+          for (let c = 0; c < C; c++)
+            k.exports.addInto(dst + ((a * B + b) * C + c) * D * 4, src + ((a * C + c) * B + b) * D * 4, D);
+    },
     multiply(out, a, b) {
       checkShape(out.size === a.size && a.size === b.size, 'multiply', () => `sizes ${out.size}, ${a.size}, ${b.size}`);
       k.exports.multiplyInto(f32(out).ptr, f32(a).ptr, f32(b).ptr, out.size);

@@ -31,7 +31,7 @@ export interface Network {
 }
 
 /** A model kind: the registry entry keyed by spec.kind. */
-export interface ModelDefinition<S extends ModelSpec = ModelSpec> {
+export interface ModelDefinition<S extends { kind: string; encoding: string } = ModelSpec> {
   readonly kind: S['kind'];
   /** A human label for screens and the CLI. */
   readonly label: string;

@@ -5,10 +5,16 @@
  */
 import type { ModelDefinition } from './definition';
 import { melodyLstmDefinition } from './melodyLstm';
+import { biaxialLstmDefinition, biLstmDefinition } from './polyLstm';
 import type { ModelSpec } from './spec';
 
 const DEFINITIONS: ReadonlyMap<string, ModelDefinition> = new Map(
-  [melodyLstmDefinition as ModelDefinition].map((d) => [d.kind, d] as const),
+  [
+    melodyLstmDefinition as ModelDefinition,
+    // Not yet members of the ModelSpec union (see ./spec.ts), hence the casts.
+    biaxialLstmDefinition as unknown as ModelDefinition,
+    biLstmDefinition as unknown as ModelDefinition,
+  ].map((d) => [d.kind, d] as const),
 );
 
 /** Every model kind with its human label, default spec and parameter count, in registration order. */

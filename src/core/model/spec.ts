@@ -9,6 +9,9 @@ import { getModelDefinition } from './registry';
 import type { MelodyLstmSpec } from './melodyLstmSpec';
 
 export { DEFAULT_MELODY_SPEC, melodyLstmTensors, type MelodyLstmSpec } from './melodyLstmSpec';
+// The polyphonic kinds ('biaxial-lstm', 'bi-lstm': ./polyLstmSpec.ts) are registered in ./registry.ts and stored in
+// checkpoints like any kind, but are not yet members of this union: src/main's training service still reads melody
+// fields (window, hiddenSize) off every spec. Joining the union is the lead's step when main learns the poly kinds.
 
 /**
  * Every model Etude can build, discriminated by `kind`. The polyphonic models (piano roll in, per-pitch Bernoulli out)

@@ -271,3 +271,14 @@ export function refClipByGlobalNorm(grads: Float64Array[], clipNorm: number): nu
     for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= clipNorm / norm;
   return norm;
 }
+
+/** out (A,C,B,D) = inp (A,B,C,D) with the middle axes swapped; dims = [A,B,C,D]. Its own inverse with [A,C,B,D]. */
+export function refSwapMiddle(inp: ArrayLike<number>, dims: readonly [number, number, number, number]): Float64Array {
+  const [A, B, C, D] = dims;
+  const out = new Float64Array(A * B * C * D);
+  for (let a = 0; a < A; a++)
+    for (let b = 0; b < B; b++)
+      for (let c = 0; c < C; c++)
+        for (let d = 0; d < D; d++) out[((a * C + c) * B + b) * D + d] = inp[((a * B + b) * C + c) * D + d];
+  return out;
+}

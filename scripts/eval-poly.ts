@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: MIT
+/**
+ * `npm run eval:poly`: the polyphonic models on the benchmark splits of Boulanger-Lewandowski, Bengio and Vincent
+ * (ICML 2012), measured as in the paper: frame-level test NLL, nats per frame, pooled over all test frames, the first
+ * frame of each piece predicted from an all-zero previous frame; pieces NOT transposed (Johnson 2017 transposed every
+ * piece to C major / C minor, and reports the best and the median of 5 runs).
+ *
+ *   npm run eval:poly -- --dataset jsb|nottingham | --data FILE.json
+ *        [--kind biaxial-lstm|bi-lstm] [--minutes 60] [--threads 2] [--seed 1] [--lr 0.001] [--batch 4]
+ *        [--epoch-frames N] [--valid-max-frames N] [--peer] [--tiny]
+ *
+ * First the calibration (a per-pitch Bernoulli fitted on train, the paper's Note 1-Gram, scored by the same evaluator
+ * as the models: 11.06 JSB, 10.25 Nottingham), then per kind: training on train through the training loop
+ * (../src/core/training/trainLoop.ts) with the model's own segment batches for --minutes, validation after every
+ * "epoch" of --epoch-frames training frames (default: the training set's frame count) on the valid split's segments,
+ * the best-valid weights kept (when the budget ends inside an epoch, the weights reached are validated as well, after
+ * the budget), and the exact test NLL of those weights (decoder scoring, time state carried over the
+ * whole piece). --peer then runs ../shared/bench/torch_biaxial_baseline.py on the same data for the same minutes.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { frameCount, readPolyBenchmark, type PolyBenchmark, type RollPiece } from '../src/core/data/polyBenchmark';
+import { createWasmEngine } from '../src/core/engine/wasmEngine';
+import type { NamedWeights, TrainableModel } from '../src/core/engine/types';
+import { CancelledError } from '../src/core/jobs/progress';
+import { isPolyDecoder } from '../src/core/model/polyLstm';
+import {
+  DEFAULT_BIAXIAL_SPEC,
+  DEFAULT_BI_LSTM_SPEC,
+  type PolyKind,
+  type PolyLstmSpec,
+} from '../src/core/model/polyLstmSpec';
+import { bernoulliScorer, fitNoteUnigram, pooledFrameNll, type PieceScorer } from '../src/core/model/polyMetrics';
+import { getModelDefinition } from '../src/core/model/registry';
+import { DEFAULT_TRAINING, parameterCount, type ModelSpec, type TrainingConfig } from '../src/core/model/spec';
+import type { WindowSet } from '../src/core/model/windows';
+import { evaluateWindows, trainLoop } from '../src/core/training/trainLoop';
+import { createRng, type Rng } from '../src/core/util/random';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const shared = path.resolve(repoRoot, '../shared');
+const DATASETS: Record<string, string> = {
+  jsb: 'data/boulanger2012/JSB_Chorales.json',
+  nottingham: 'data/boulanger2012/Nottingham.json',
+};
+/** The calibration figures the metric must reproduce (Boulanger-Lewandowski 2012, Table 1, Note 1-Gram). */
+const CALIBRATION: Record<string, number> = { JSB_Chorales: 11.06, Nottingham: 10.25 };
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const has = (name: string) => process.argv.includes(`--${name}`);
+const num = (name: string, fallback: number) => {
+  const v = flag(name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new RangeError(`--${name} must be a number, got: ${v}`);
+  return n;
+};
+
+/** Published figures for the data set's column of ../shared/bench/PUBLISHED.md (rows: model | source | figures). */
+function published(datasetName: string): { model: string; source: string; figure: string }[] {
+  const file = path.join(shared, 'bench/PUBLISHED.md');
+  if (!existsSync(file)) return [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const header = lines.findIndex((l) => l.startsWith('| model | source |'));
+  if (header < 0) return [];
+  const cols = lines[header].split('|').map((c) => c.trim());
+  const want = datasetName.startsWith('JSB')
+    ? 'JSB Chorales'
+    : datasetName.startsWith('Nottingham')
+      ? 'Nottingham'
+      : '';
+  const col = cols.indexOf(want);
+  if (col < 0) return [];
+  const out = [];
+  for (const line of lines.slice(header + 2)) {
+    if (!line.startsWith('|')) break;
+    const c = line.split('|').map((x) => x.trim());
+    out.push({ model: c[1], source: c[2], figure: c[col].replace(/-/g, '') });
+  }
+  return out;
+}
+
+/** The pieces as flattened rolls, the model registry's piece form for frame models. */
+const asTokens = (pieces: RollPiece[]) => pieces.map((p) => ({ name: p.name, tokens: p.roll }));
+
+/**
+ * A view of `full` that serves `perEpoch` segments per epoch, walking a shuffled order of all segments so that
+ * successive epochs see successive parts of the training set (an "epoch" = --epoch-frames training frames, as the
+ * peer's). The training loop's own shuffle then orders each part.
+ */
+function epochView(full: WindowSet, perEpoch: number, rng: Rng): WindowSet {
+  const size = Math.min(full.size, perEpoch);
+  let order = rng.shuffle(Array.from({ length: full.size }, (_, i) => i));
+  let cursor = 0;
+  let current: number[] = [];
+  const next = () => {
+    current = [];
+    for (let i = 0; i < size; i++) {
+      if (cursor >= order.length) {
+        order = rng.shuffle(order);
+        cursor = 0;
+      }
+      current.push(order[cursor++]);
+    }
+  };
+  next();
+  let served = 0;
+  return {
+    window: full.window,
+    size,
+    at: (i) => full.at(current[i]),
+    batch(order, from, count) {
+      if (served >= size) {
+        next();
+        served = 0;
+      }
+      served += count;
+      return full.batch(
+        Array.from({ length: count }, (_, b) => current[order[from + b]]),
+        0,
+        count,
+      );
+    },
+  };
+}
+
+/** Exact scorer of a model: its decoder scores each piece from an all-zero previous frame. */
+function modelScorer(model: TrainableModel): PieceScorer {
+  return async (piece) => {
+    const d = model.createDecoder();
+    if (!isPolyDecoder(d)) throw new Error('not a polyphonic model');
+    const logits = await d.scoreFrames(piece.roll, piece.frames);
+    d.dispose();
+    let nll = 0;
+    for (let i = 0; i < logits.length; i++) {
+      const y = piece.roll[i] > 0 ? logits[i] : -logits[i];
+      nll += y >= 0 ? Math.log1p(Math.exp(-y)) : -y + Math.log1p(Math.exp(y));
+    }
+    return nll;
+  };
+}
+
+interface KindResult {
+  kind: string;
+  params: number;
+  testNll: number;
+  bestValid: number;
+  epochs: number;
+  bestEpoch: number;
+  minutes: number;
+  msPerTrainFrame: number;
+  stop: string;
+}
+
+async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): Promise<KindResult> {
+  const threads = num('threads', 2);
+  const tinyRun = has('tiny');
+  const base: PolyLstmSpec = kind === 'bi-lstm' ? DEFAULT_BI_LSTM_SPEC : DEFAULT_BIAXIAL_SPEC;
+  const spec: PolyLstmSpec = {
+    ...base,
+    lowPitch: bench.low,
+    pitches: bench.pitches,
+    ...(tinyRun
+      ? {
+          timeSizes: [32],
+          pitchSizes: [16],
+          downSizes: kind === 'bi-lstm' ? [16] : [],
+          windowHidden: kind === 'bi-lstm' ? 16 : 0,
+          window: kind === 'bi-lstm' ? 4 : 0,
+        }
+      : {}),
+  };
+  const training: TrainingConfig = {
+    ...DEFAULT_TRAINING,
+    batchSize: num('batch', 4),
+    learningRate: num('lr', 0.001),
+    epochs: 100000,
+    earlyStoppingPatience: num('patience', 5),
+    transpositions: [],
+    clipNorm: 5,
+    randomSeed: num('seed', 1),
+  };
+  const definition = getModelDefinition(kind);
+  const modelSpec = spec as unknown as ModelSpec;
+  const trainSet = definition.buildBatches(modelSpec, asTokens(bench.train), [0]);
+  let validPieces = bench.valid;
+  const validMax = num('valid-max-frames', 0);
+  if (validMax > 0) {
+    const kept: RollPiece[] = [];
+    let n = 0;
+    for (const p of validPieces) {
+      if (n >= validMax) break;
+      kept.push(p);
+      n += p.frames;
+    }
+    validPieces = kept;
+  }
+  const validSet = definition.buildBatches(modelSpec, asTokens(validPieces), [0]);
+  const epochFrames = num('epoch-frames', frameCount(bench.train));
+  const train = epochView(
+    trainSet,
+    Math.max(1, Math.round(epochFrames / spec.segment)),
+    createRng(training.randomSeed),
+  );
+  const engine = await createWasmEngine({ threads, adaptiveThreads: false });
+  const model = await engine.createModel(modelSpec, training);
+  const params = parameterCount(modelSpec);
+  console.log(
+    `\n${kind}: ${params.toLocaleString('en')} parameters (time ${spec.timeSizes}; pitch ${spec.pitchSizes}` +
+      `${spec.downSizes.length ? `; down ${spec.downSizes}; back-in-time ${spec.windowHidden} over ${spec.window} frames` : ''}), ${engine.info.description}; batch ${training.batchSize} x ${spec.segment} frames, ` +
+      `Adam lr ${training.learningRate}, clip 5, dropout ${spec.dropout}; epoch = ${train.size * spec.segment} training frames, ` +
+      `valid on ${validSet.size} segments (${frameCount(validPieces)} frames); budget ${minutes} min; seed ${training.randomSeed}`,
+  );
+  let best: { valid: number; epoch: number; weights: NamedWeights } | undefined;
+  let epochs = 0;
+  let trainMs = 0;
+  let trainFrames = 0;
+  let stop = 'budget';
+  const started = Date.now();
+  // The budget as a signal the training loop polls before every step (a timer would not fire: a wasm step never
+  // yields to the event loop).
+  const deadline = started + minutes * 60_000;
+  const budget = {
+    get aborted() {
+      return Date.now() >= deadline;
+    },
+  } as AbortSignal;
+  let lastStep = Date.now();
+  try {
+    const r = await trainLoop({
+      model,
+      train,
+      valid: validSet,
+      training,
+      signal: budget,
+      onProgress: (e) => {
+        if (e.phase === 'epoch') {
+          const now = Date.now();
+          trainMs += now - lastStep;
+          trainFrames += training.batchSize * spec.segment;
+          lastStep = now;
+        } else lastStep = Date.now();
+      },
+      onCheckpoint: (c) => {
+        epochs = c.epoch;
+        const v = c.metrics.valLoss as number;
+        console.log(
+          `  epoch ${c.epoch}: train ${(c.metrics.loss as number).toFixed(3)}  valid ${v.toFixed(3)} nats/frame  ` +
+            `(${((Date.now() - started) / 60000).toFixed(1)} min, ${(trainMs / Math.max(1, trainFrames)).toFixed(2)} ms per training frame)`,
+        );
+        if (!best || v < best.valid) best = { valid: v, epoch: c.epoch, weights: c.weights };
+        lastStep = Date.now();
+      },
+    });
+    stop = r.stopReason;
+  } catch (error) {
+    if (!(error instanceof CancelledError)) throw error;
+    // The budget ended inside an epoch: validate the weights it reached, and keep them if they beat the best so far.
+    const v = await evaluateWindows(model, validSet, training.batchSize);
+    const at = trainFrames / (train.size * spec.segment);
+    console.log(`  budget reached at epoch ${at.toFixed(2)}: valid ${v.toFixed(3)} nats/frame`);
+    if (!best || v < best.valid) best = { valid: v, epoch: at, weights: await model.getWeights() };
+  }
+  const trainMinutes = (Date.now() - started) / 60000;
+  model.setWeights(best!.weights);
+  epochs = trainFrames / (train.size * spec.segment);
+  const t0 = Date.now();
+  const test = await pooledFrameNll(bench.test, modelScorer(model));
+  console.log(
+    `  test: ${test.nll.toFixed(3)} nats per frame over ${test.frames} frames (scored in ${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+  );
+  model.dispose();
+  await engine.dispose();
+  return {
+    kind,
+    params,
+    testNll: test.nll,
+    bestValid: best?.valid ?? NaN,
+    epochs,
+    bestEpoch: best?.epoch ?? 0,
+    minutes: trainMinutes,
+    msPerTrainFrame: trainMs / Math.max(1, trainFrames),
+    stop,
+  };
+}
+
+interface PeerResult {
+  test_nll?: number;
+  epochs?: number;
+  minutes?: number;
+  ms_per_train_frame?: number;
+  params?: number;
+}
+
+function runPeer(file: string, minutes: number): PeerResult | string {
+  const script = path.join(shared, 'bench/torch_biaxial_baseline.py');
+  const args = [
+    script,
+    '--data',
+    file,
+    '--model',
+    'biaxial',
+    '--threads',
+    String(num('threads', 2)),
+    '--minutes',
+    String(minutes),
+  ];
+  const vmax = num('valid-max-frames', 0);
+  if (vmax > 0) args.push('--valid-max-frames', String(vmax));
+  const ef = flag('epoch-frames');
+  if (ef) args.push('--epoch-frames', ef);
+  console.log(`\npeer: /usr/bin/python3 ${args.join(' ')}`);
+  const run = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: (minutes * 60 + 1800) * 1000 });
+  if (run.status !== 0)
+    return `the peer failed (exit ${run.status}): ${(run.stderr ?? '').trim().split('\n').slice(-3).join(' / ')}`;
+  const line = run.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as PeerResult;
+  } catch {
+    return `the peer printed no JSON result: ${line.slice(0, 200)}`;
+  }
+}
+
+async function main(): Promise<void> {
+  const dataset = flag('dataset');
+  const file = flag('data') ?? (dataset ? path.join(shared, DATASETS[dataset] ?? '') : undefined);
+  if (!file || (dataset && !DATASETS[dataset]))
+    throw new Error(
+      'Name the data: --dataset jsb|nottingham, or --data FILE.json in the layout of shared/data/boulanger2012.',
+    );
+  const bench = readPolyBenchmark(JSON.parse(readFileSync(file, 'utf8')), file);
+  const minutes = num('minutes', 60);
+  console.log(
+    `${bench.name}: train ${bench.train.length} pieces / ${frameCount(bench.train)} frames, valid ${bench.valid.length} / ${frameCount(bench.valid)}, ` +
+      `test ${bench.test.length} / ${frameCount(bench.test)}; 88 pitches 21..108; pieces not transposed`,
+  );
+  const cal = await pooledFrameNll(bench.test, bernoulliScorer(fitNoteUnigram(bench.train)));
+  const paper = CALIBRATION[bench.name];
+  console.log(
+    `calibration: per-pitch Bernoulli (Note 1-Gram, p = (count + 0.5) / (frames + 1) on train), test NLL ${cal.nll.toFixed(2)} nats per frame` +
+      (paper
+        ? ` (paper: ${paper.toFixed(2)}; ${Math.abs(cal.nll - paper) < 0.006 ? 'reproduced' : 'NOT REPRODUCED'})`
+        : ''),
+  );
+  if (paper && Math.abs(cal.nll - paper) >= 0.006) process.exit(1);
+
+  const kindFlag = flag('kind');
+  const kinds: PolyKind[] = kindFlag ? [kindFlag as PolyKind] : ['biaxial-lstm', 'bi-lstm'];
+  for (const k of kinds)
+    if (k !== 'biaxial-lstm' && k !== 'bi-lstm') throw new Error(`--kind must be biaxial-lstm or bi-lstm, got: ${k}`);
+  const results: KindResult[] = [];
+  for (const k of kinds) results.push(await runKind(k, bench, minutes));
+  const peer = has('peer') ? runPeer(file, minutes) : undefined;
+
+  console.log(`\n${bench.name}, frame-level test NLL (nats per frame, lower is better):`);
+  console.log(`  ${'Note 1-Gram (calibration, ours)'.padEnd(58)} ${cal.nll.toFixed(2)}`);
+  for (const r of results)
+    console.log(
+      `  ${`${r.kind} (ours, ${(r.params / 1e6).toFixed(2)} M params)`.padEnd(58)} ${r.testNll.toFixed(2)}   ` +
+        `${r.minutes.toFixed(1)} min, ${r.epochs.toFixed(2)} epochs (best ${r.bestEpoch.toFixed(2)}, valid ${r.bestValid.toFixed(3)}), ` +
+        `${r.msPerTrainFrame.toFixed(2)} ms per training frame, stopped: ${r.stop}; not transposed`,
+    );
+  if (typeof peer === 'string') console.log(`  peer: ${peer}`);
+  else if (peer)
+    console.log(
+      `  ${`peer biaxial (PyTorch, ${((peer.params ?? 0) / 1e6).toFixed(2)} M params)`.padEnd(58)} ${peer.test_nll?.toFixed(2)}   ` +
+        `${peer.minutes} min, ${peer.epochs} epochs, ${peer.ms_per_train_frame} ms per training frame; not transposed`,
+    );
+  for (const p of published(bench.name))
+    console.log(
+      `  ${`${p.model}`.slice(0, 58).padEnd(58)} ${p.figure}   ${p.source}${p.source.startsWith('Johnson') || p.model.startsWith('TP') || p.model.startsWith('BALSTM') ? ' (pieces transposed to C)' : ''}`,
+    );
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The polyphonic models' spec (kinds 'biaxial-lstm' and 'bi-lstm', networks in ./polyLstm.ts), their named tensors and
+ * the features both read from the previous frame. Weight layout (row-major float32, gate order i, f, c, o):
+ *   lstm_time_{k}/kernel, /recurrent_kernel, /bias        the time-axis stack, k = 1..timeSizes.length
+ *   lstm_back_1/...                                       bi-lstm only: the backward-in-time pass over the window
+ *   lstm_down_{k}/...                                     bi-lstm only: the high-to-low pitch stack, k = 1..downSizes.length
+ *   lstm_pitch_{k}/...                                    the low-to-high pitch stack, k = 1..pitchSizes.length
+ *   dense/kernel (last pitch width, 1), dense/bias (1)    one logit per pitch
+ */
+import type { TensorShape } from './spec';
+
+export type PolyKind = 'biaxial-lstm' | 'bi-lstm';
+
+export interface PolyLstmSpec {
+  kind: PolyKind;
+  /** Frames are piano-roll rows; the model sees the `pitches` pitches from `lowPitch` (the benchmark: 21, 88). */
+  encoding: 'piano-roll-128';
+  lowPitch: number;
+  pitches: number;
+  /** Frames per bar for the beat one-hot input (4 = quarter-note frames in 4/4); 0 = no beat input. */
+  beatsPerBar: number;
+  /** Time-axis LSTM widths (Johnson 2017: 300, 300). */
+  timeSizes: number[];
+  /** Low-to-high pitch-axis LSTM widths (Johnson 2017: 100, 50). */
+  pitchSizes: number[];
+  /** bi-lstm: the high-to-low pitch-axis widths, reading past-frame context only; [] for biaxial-lstm. */
+  downSizes: number[];
+  /**
+   * bi-lstm: the backward-in-time pass, an LSTM of `windowHidden` units run from the newest to the oldest of the
+   * `window` frames before the one predicted (features as the time stack's); 0 and 0 for biaxial-lstm.
+   */
+  window: number;
+  windowHidden: number;
+  /** Dropout on the time-axis outputs, in training only. */
+  dropout: number;
+  /** Frames per training segment. */
+  segment: number;
+}
+
+/** Johnson's (2017) biaxial sizes, the peer's (shared bench/torch_biaxial_baseline.py): 1.34 M parameters over 88 pitches. */
+export const DEFAULT_BIAXIAL_SPEC: PolyLstmSpec = {
+  kind: 'biaxial-lstm',
+  encoding: 'piano-roll-128',
+  lowPitch: 21,
+  pitches: 88,
+  beatsPerBar: 4,
+  timeSizes: [300, 300],
+  pitchSizes: [100, 50],
+  downSizes: [],
+  window: 0,
+  windowHidden: 0,
+  dropout: 0.5,
+  segment: 32,
+};
+
+export const DEFAULT_BI_LSTM_SPEC: PolyLstmSpec = {
+  ...DEFAULT_BIAXIAL_SPEC,
+  kind: 'bi-lstm',
+  timeSizes: [200, 200],
+  downSizes: [100],
+  window: 8,
+  windowHidden: 64,
+  pitchSizes: [100, 50],
+};
+
+/** Features of one pitch read from the previous frame (see frameFeatures). */
+export function featureCount(spec: Pick<PolyLstmSpec, 'beatsPerBar'>): number {
+  return 1 + 12 + 25 + 12 + spec.beatsPerBar;
+}
+
+function lstmTensors(prefix: string, sizes: readonly number[], inDim: number): TensorShape[] {
+  const out: TensorShape[] = [];
+  let d = inDim;
+  sizes.forEach((h, i) => {
+    out.push({ name: `${prefix}_${i + 1}/kernel`, shape: [d, 4 * h] });
+    out.push({ name: `${prefix}_${i + 1}/recurrent_kernel`, shape: [h, 4 * h] });
+    out.push({ name: `${prefix}_${i + 1}/bias`, shape: [4 * h] });
+    d = h;
+  });
+  return out;
+}
+
+/** Width of the time-axis output per pitch: [backward-in-time window pass (bi-lstm) | time stack]. */
+export function timeWidth(spec: PolyLstmSpec): number {
+  return spec.windowHidden + spec.timeSizes[spec.timeSizes.length - 1];
+}
+
+/** Input width of the low-to-high pitch stack: time output, high-to-low output (bi-lstm), next-lower pitch. */
+export function pitchInputWidth(spec: PolyLstmSpec): number {
+  return timeWidth(spec) + (spec.downSizes.at(-1) ?? 0) + 1;
+}
+
+export function polyLstmTensors(spec: PolyLstmSpec): TensorShape[] {
+  return [
+    ...lstmTensors('lstm_time', spec.timeSizes, featureCount(spec)),
+    ...lstmTensors('lstm_back', spec.windowHidden ? [spec.windowHidden] : [], featureCount(spec)),
+    ...lstmTensors('lstm_down', spec.downSizes, timeWidth(spec)),
+    ...lstmTensors('lstm_pitch', spec.pitchSizes, pitchInputWidth(spec)),
+    { name: 'dense/kernel', shape: [spec.pitchSizes[spec.pitchSizes.length - 1], 1] },
+    { name: 'dense/bias', shape: [1] },
+  ];
+}
+
+/** Why `spec` is not a valid polyphonic spec (one sentence naming the field), or undefined. */
+export function polyLstmSpecProblem(spec: Record<string, unknown>): string | undefined {
+  if (spec.encoding !== 'piano-roll-128')
+    return `a ${String(spec.kind)} model reads the piano-roll-128 encoding, not ${JSON.stringify(spec.encoding)}`;
+  const ints = {
+    lowPitch: [0, 127],
+    pitches: [1, 128],
+    beatsPerBar: [0, 64],
+    segment: [1, 4096],
+    window: [0, 256],
+    windowHidden: [0, 4096],
+  } as const;
+  for (const [key, [lo, hi]] of Object.entries(ints)) {
+    const v = spec[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
+      return `its ${key} must be an integer within [${lo}, ${hi}], got: ${JSON.stringify(v)}`;
+  }
+  if ((spec.lowPitch as number) + (spec.pitches as number) > 128)
+    return `its pitches ${String(spec.lowPitch)}..${(spec.lowPitch as number) + (spec.pitches as number) - 1} must stay within MIDI 0..127`;
+  for (const key of ['timeSizes', 'pitchSizes', 'downSizes'] as const) {
+    const v = spec[key];
+    const min = key === 'downSizes' ? 0 : 1;
+    if (
+      !Array.isArray(v) ||
+      v.length < min ||
+      v.length > 8 ||
+      !v.every((h) => Number.isInteger(h) && h >= 1 && h <= 4096)
+    )
+      return `its ${key} must list ${min}..8 integer widths within [1, 4096], got: ${JSON.stringify(v)}`;
+  }
+  if (
+    spec.kind === 'biaxial-lstm' &&
+    ((spec.downSizes as number[]).length > 0 || spec.window !== 0 || spec.windowHidden !== 0)
+  )
+    return 'a biaxial-lstm is unidirectional: its downSizes must be [] and its window and windowHidden 0';
+  if ((spec.window === 0) !== (spec.windowHidden === 0))
+    return 'its window and windowHidden must both be 0 (no backward-in-time pass) or both at least 1';
+  if (spec.kind === 'bi-lstm' && (spec.downSizes as number[]).length === 0)
+    return 'a bi-lstm needs a high-to-low pitch stack: list at least one width in downSizes';
+  const dropout = spec.dropout;
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))
+    return `its dropout must be within [0, 1), got: ${JSON.stringify(dropout)}`;
+  return undefined;
+}
+
+/**
+ * The time-axis input of every pitch, read from the previous frame `prev` (P values, 0/1) for the frame at absolute
+ * index `frameIndex`, written to out[offset + p*stride .. + F) for p = 0..P-1 (Johnson 2017, section 3.1):
+ *   [0]       pitch position, scaled to [-1, 1]
+ *   [1..12]   pitch class one-hot
+ *   [13..37]  prev's on/off at p-12 .. p+12 (0 beyond the range)
+ *   [38..49]  how many notes of each pitch class prev holds, rotated so that feature j counts class (pc + j) mod 12
+ *   [50..]    beat: one-hot of frameIndex mod beatsPerBar
+ */
+export function frameFeatures(
+  spec: Pick<PolyLstmSpec, 'lowPitch' | 'pitches' | 'beatsPerBar'>,
+  prev: ArrayLike<number>,
+  prevOffset: number,
+  frameIndex: number,
+  out: Float32Array,
+  offset: number,
+  stride: number,
+): void {
+  const P = spec.pitches;
+  const classCounts = new Float64Array(12);
+  for (let q = 0; q < P; q++) if (prev[prevOffset + q] > 0) classCounts[(spec.lowPitch + q) % 12]++;
+  const half = P > 1 ? (P - 1) / 2 : 1;
+  for (let p = 0; p < P; p++) {
+    const o = offset + p * stride;
+    const pc = (spec.lowPitch + p) % 12;
+    out[o] = (p - (P - 1) / 2) / half;
+    for (let j = 0; j < 12; j++) out[o + 1 + j] = j === pc ? 1 : 0;
+    for (let d = -12; d <= 12; d++) {
+      const q = p + d;
+      out[o + 25 + d] = q >= 0 && q < P && prev[prevOffset + q] > 0 ? 1 : 0;
+    }
+    for (let j = 0; j < 12; j++) out[o + 38 + j] = classCounts[(pc + j) % 12];
+    for (let j = 0; j < spec.beatsPerBar; j++) out[o + 50 + j] = frameIndex % spec.beatsPerBar === j ? 1 : 0;
+  }
+}
