@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 /**
  * Composing with a model: loads a library model's latest checkpoint (or the bundled default model), runs the
- * thesis' stateful decoder (src/core/model/generate.ts), turns tokens into notes and MIDI with a real tempo, and
- * stores every variation as a generation with the full request (seed notes, temperature, bars, randomSeed, the
- * variation's derived seed, checkpoint), so the same request gives the same notes again.
+ * thesis' stateful decoder (src/core/model/generate.ts), turns tokens into notes and MIDI with a real tempo, meter and
+ * velocities, and stores every variation as a generation with the full request (seed notes, temperature, bars,
+ * randomSeed, the variation's derived seed, checkpoint, key lock, meter, tempo, humanise), so the same request gives
+ * the same notes again.
+ *
+ * Tempo: the request's bpm, else the seed's (a MIDI seed's first tempo, or the corpus piece's), else 120 bpm, the
+ * MIDI default. Meter: the request's, else the seed's first time signature, else 4/4; `bars` are bars of that meter.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeMelody, encodeMelody } from '../../core/encoding/melody';
+import { encodeMelody } from '../../core/encoding/melody';
 import { selectEngine, type EngineChoice } from '../../core/engine/select';
 import type { Decoder, EngineInfo } from '../../core/engine/types';
 import { CancelledError, throttleProgress, type JobProgress, type ProgressSink } from '../../core/jobs/progress';
@@ -23,9 +27,20 @@ import {
 } from '../../core/model/generate';
 import { parseMidi } from '../../core/midi/readMidi';
 import { writeMidi } from '../../core/midi/writeMidi';
+import { findKey, formatKey } from '../../core/analysis/keyFinder';
+import { melodyPitchBias } from '../../core/model/controls';
+import { takeSequence } from '../../core/model/takes';
 import { parsePitchName } from '../../core/music/keys';
-import type { NoteSequence } from '../../core/music/NoteSequence';
-import type { ComposeResultDto } from '../../shared/dto';
+import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
+import type { Note, NoteSequence } from '../../core/music/NoteSequence';
+import {
+  formatPitchRange,
+  formatScaleKey,
+  parseScaleKey,
+  type PitchRange,
+  type ScaleKey,
+} from '../../core/music/scales';
+import type { ComposeResultDto, TimeSignatureDto } from '../../shared/dto';
 import type { ParsedRequest } from '../../shared/ipc';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
@@ -33,9 +48,9 @@ import type { CheckpointId, GenerationId, ModelId } from '../db/types';
 
 /** The name that means the bundled model everywhere (CLI, app, studio). */
 export const DEFAULT_MODEL_NAME = 'default';
-/** Ticks per quarter of generated MIDI. */
-export const GENERATED_PPQ = 480;
-export const DEFAULT_BPM = 100;
+export { GENERATED_PPQ } from '../../core/model/takes';
+/** Where nothing sets a tempo: the MIDI default, what every player assumes for a file without a tempo event. */
+export const DEFAULT_BPM = 120;
 
 /** resources/default-model/default.etude-ckpt in the source tree (the app passes its own resources path). */
 export function bundledDefaultModelPath(): string {
@@ -45,9 +60,14 @@ export function bundledDefaultModelPath(): string {
   );
 }
 
-/** How the melody starts: pitches (each a note), explicit tokens, or the opening of a MIDI file. */
+/**
+ * How the melody starts: pitches (each a note), explicit tokens (with the tempo and meter of the piece they come
+ * from, when known), or the opening of a MIDI file (`bars` bars of its own meter, default 2).
+ */
 export type SeedInput =
-  { pitches: number[] } | { tokens: number[] } | { midi: Uint8Array; name: string; bars?: number };
+  | { pitches: number[] }
+  | { tokens: number[]; bpm?: number; timeSignature?: Meter; description?: string }
+  | { midi: Uint8Array; name: string; bars?: number };
 
 /**
  * Parses a --seed-notes value: "60", "C4,E4,G4" (numbers or names), or a path to a .mid/.midi file.
@@ -63,15 +83,65 @@ export function parseSeedArgument(text: string, cwd = process.cwd()): SeedInput 
   return { pitches: text.split(',').map((p) => parsePitchName(p)) };
 }
 
-/** Seed tokens and the tempo a seed implies (a MIDI seed's own tempo). */
-export function seedToTokens(seed: SeedInput): { tokens: number[]; bpm?: number; description: string } {
+/** What a seed gives the generation: its tokens, and the tempo and meter it implies (a MIDI seed's own). */
+export interface SeedTokens {
+  tokens: number[];
+  bpm?: number;
+  timeSignature?: Meter;
+  description: string;
+}
+
+/** The notes of seed tokens, each held until the next event (for the key finder; ticks are sixteenths). */
+function seedNotes(tokens: readonly number[]): Note[] {
+  const notes: Note[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] >= 128) continue;
+    let end = i + 1;
+    while (end < tokens.length && tokens[end] === 129) end++;
+    notes.push({ pitch: tokens[i], startTick: i, durationTicks: end - i, velocity: 100 });
+  }
+  return notes;
+}
+
+/**
+ * The most likely key of some melody tokens by the analysis module's Krumhansl-Schmuckler key finder, as a lockable
+ * key ("D minor"), or undefined when they hold no note.
+ */
+export function suggestKey(tokens: readonly number[]): ScaleKey | undefined {
+  const notes = seedNotes(tokens);
+  if (notes.length === 0) return undefined;
+  const [tonic, mode] = formatKey(findKey(notes)).split(' ');
+  return { tonic, scale: mode === 'minor' ? 'minor' : 'major' };
+}
+
+/** The first time signature a piece states whose bar the sixteenth grid holds, else undefined. */
+export function meterOf(sequence: Pick<NoteSequence, 'timeSignatures'>): Meter | undefined {
+  const first = sequence.timeSignatures[0];
+  if (!first) return undefined;
+  try {
+    sixteenthsPerBar(first);
+    return { numerator: first.numerator, denominator: first.denominator };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Seed tokens and the tempo and meter a seed implies (a MIDI seed's own). */
+export function seedToTokens(seed: SeedInput): SeedTokens {
   if ('pitches' in seed) return { tokens: seedTokensFromPitches(seed.pitches), description: seed.pitches.join(',') };
-  if ('tokens' in seed) return { tokens: seed.tokens, description: `${seed.tokens.length} tokens` };
+  if ('tokens' in seed)
+    return {
+      tokens: seed.tokens,
+      ...(seed.bpm ? { bpm: seed.bpm } : {}),
+      ...(seed.timeSignature ? { timeSignature: seed.timeSignature } : {}),
+      description: seed.description ?? `${seed.tokens.length} tokens`,
+    };
   const sequence = parseMidi(seed.midi, seed.name);
+  const timeSignature = meterOf(sequence);
   const all = encodeMelody(sequence);
   let start = 0;
   while (start < all.length && all[start] === 129) start++; // leading silence says nothing about the melody
-  const tokens = all.slice(start, start + (seed.bars ?? 2) * SIXTEENTHS_PER_BAR);
+  const tokens = all.slice(start, start + (seed.bars ?? 2) * sixteenthsPerBar(timeSignature ?? COMMON_TIME));
   if (!tokens.some((t) => t < 128))
     throw new GenerationError(
       'GENERATION_BAD_SEED',
@@ -80,6 +150,7 @@ export function seedToTokens(seed: SeedInput): { tokens: number[]; bpm?: number;
   return {
     tokens,
     ...(sequence.tempos[0] ? { bpm: sequence.tempos[0].bpm } : {}),
+    ...(timeSignature ? { timeSignature } : {}),
     description: `opening of ${seed.name}`,
   };
 }
@@ -92,8 +163,18 @@ export interface GenerateRequest {
   bars: number;
   variations: number;
   randomSeed: number;
-  /** Tempo of the output (default: the MIDI seed's tempo, else 100 bpm). */
+  /** Tempo of the output (default: the seed's tempo, else 120 bpm). */
   bpm?: number;
+  /** Meter of the output and of `bars` (default: the seed's, else 4/4). */
+  timeSignature?: Meter;
+  /** Key lock: a scale, or null/undefined for none. */
+  key?: ScaleKey | null;
+  /** Pitch range lock. */
+  range?: PitchRange | null;
+  /** 0..1: how strictly key and range hold (default 1). */
+  strictness?: number;
+  /** 0..1: timing and velocity jitter of the written notes (default 0). */
+  humanise?: number;
   engine?: EngineChoice;
   maxRetries?: number;
 }
@@ -116,6 +197,13 @@ export interface GenerateResult {
   checkpointId: CheckpointId | null;
   engine: EngineInfo;
   bpm: number;
+  timeSignature: Meter;
+  /** The seed's most likely key (Krumhansl-Schmuckler), shown as the default suggestion. */
+  suggestedKey?: ScaleKey;
+  /** What the take was locked to (null = off). */
+  key: ScaleKey | null;
+  range: PitchRange | null;
+  strictness: number;
   seedDescription: string;
   variations: GeneratedVariation[];
 }
@@ -174,6 +262,10 @@ export interface EngineRunRequest {
   variations: number;
   randomSeed: number;
   maxRetries?: number;
+  /** Sixteenths per bar of the meter (default 16). */
+  stepsPerBar?: number;
+  /** Key and range lock (plain data, so it can be posted to a worker). */
+  controls?: { key?: ScaleKey | null; range?: PitchRange | null; strictness?: number };
   engine: EngineChoice;
 }
 
@@ -260,7 +352,9 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
   const engine = await selectEngine({ engine: request.engine, threads: 1 });
   try {
     const model = await engine.createModel(checkpoint.spec, checkpoint.training, checkpoint.weights);
-    const tokensPerVariation = request.bars * SIXTEENTHS_PER_BAR;
+    const stepsPerBar = request.stepsPerBar ?? SIXTEENTHS_PER_BAR;
+    const tokensPerVariation = request.bars * stepsPerBar;
+    const bias = melodyPitchBias(request.controls);
     let variation = 0;
     let steps = 0;
     const decoder = watchedDecoder(model.createDecoder(), () => {
@@ -294,6 +388,8 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
           variations: 1,
           firstVariation: variation,
           randomSeed: request.randomSeed,
+          stepsPerBar,
+          ...(bias ? { logitBias: () => bias } : {}),
           ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
           ...(job.signal ? { signal: job.signal } : {}),
         });
@@ -332,7 +428,17 @@ export async function generateFromLibrary(
     context.defaultModelPath === undefined ? bundledDefaultModelPath() : context.defaultModelPath,
   );
   const seed = seedToTokens(request.seed);
-  const bpm = request.bpm ?? seed.bpm ?? DEFAULT_BPM;
+  // A tempo read from MIDI is 60e6 / whole microseconds (90 bpm reads 90.00009): keep three decimals.
+  const bpm = Math.round((request.bpm ?? seed.bpm ?? DEFAULT_BPM) * 1000) / 1000;
+  const timeSignature = request.timeSignature ?? seed.timeSignature ?? COMMON_TIME;
+  const stepsPerBar = sixteenthsPerBar(timeSignature);
+  const key = request.key ?? null;
+  const range = request.range ?? null;
+  const strictness = request.strictness ?? 1;
+  const humanise = request.humanise ?? 0;
+  const suggestedKey = suggestKey(seed.tokens);
+  // Validates strictness (and the scale) before any work.
+  melodyPitchBias({ key, range, strictness });
   const runner = context.runner ?? runGeneration;
   const progress = context.onProgress ? variationProgress(context.onProgress) : undefined;
   let run: EngineRunResult;
@@ -346,6 +452,8 @@ export async function generateFromLibrary(
         variations: request.variations,
         randomSeed: request.randomSeed,
         engine: request.engine ?? 'auto',
+        ...(stepsPerBar !== SIXTEENTHS_PER_BAR ? { stepsPerBar } : {}),
+        ...(key || range ? { controls: { key, range, strictness } } : {}),
         ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
       },
       { ...(context.signal ? { signal: context.signal } : {}), ...(progress ? { onProgress: progress } : {}) },
@@ -364,6 +472,11 @@ export async function generateFromLibrary(
     variations: request.variations,
     randomSeed: request.randomSeed,
     bpm,
+    timeSignature: `${timeSignature.numerator}/${timeSignature.denominator}`,
+    key: key ? formatScaleKey(key) : 'off',
+    strictness,
+    range: range ? formatPitchRange(range) : 'full',
+    humanise,
     checkpointEpoch: epoch,
   };
   const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
@@ -378,9 +491,9 @@ export async function generateFromLibrary(
       throw new CancelledError('Generation cancelled');
     }
     const name = `${modelName} ${stamp} #${index + 1}`;
-    const sequence = decodeMelody(m.tokens, { ppq: GENERATED_PPQ, bpm, name });
-    const midi = writeMidi(sequence);
     const derived = variationSeed(request.randomSeed, index);
+    const sequence = takeSequence(m.tokens, { bpm, timeSignature, humanise, randomSeed: derived, name });
+    const midi = writeMidi(sequence);
     const row = library.generations.saveGeneration({
       modelId,
       checkpointId,
@@ -413,6 +526,11 @@ export async function generateFromLibrary(
     checkpointId,
     engine: { ...engine },
     bpm,
+    timeSignature,
+    ...(suggestedKey ? { suggestedKey } : {}),
+    key,
+    range,
+    strictness,
     seedDescription: seed.description,
     variations,
   };
@@ -438,12 +556,20 @@ export async function generateFromRequest(
       bars: request.bars,
       variations: request.variations,
       randomSeed: request.randomSeed,
+      ...(request.key !== undefined ? { key: parseScaleKey(request.key) } : {}),
+      ...(request.strictness !== undefined ? { strictness: request.strictness } : {}),
+      ...(request.range ? { range: request.range } : {}),
+      ...(request.timeSignature ? { timeSignature: request.timeSignature } : {}),
+      ...(request.bpm !== undefined ? { bpm: request.bpm } : {}),
+      ...(request.humanise !== undefined ? { humanise: request.humanise } : {}),
     },
     context,
   );
   return {
     modelName: result.modelName,
     engine: result.engine.description,
+    ...(result.suggestedKey ? { suggestedKey: formatScaleKey(result.suggestedKey) } : {}),
+    key: result.key ? formatScaleKey(result.key) : 'off',
     variations: result.variations.map((v) => ({
       generationId: String(v.generationId),
       index: v.index,
@@ -457,6 +583,7 @@ export async function generateFromRequest(
       })),
       ppq: v.sequence.ppq,
       bpm: result.bpm,
+      timeSignature: result.timeSignature as TimeSignatureDto,
       resampled: v.retries,
     })),
   };
