@@ -170,7 +170,7 @@ describe('etude generate: batches and the index', () => {
         '--key',
         'D dorian',
         '--strictness',
-        '0.9',
+        '1',
         '--range',
         'C4-C6',
         '--random-seed',
@@ -182,7 +182,7 @@ describe('etude generate: batches and the index', () => {
       ],
       { encoding: 'utf8', timeout: 120_000 },
     );
-    expect(stdout).toMatch(/Key: D dorian, strictness 0.9, range C4-C6 \(suggested: D minor\)/);
+    expect(stdout).toMatch(/Key: D dorian, strictness 1, range C4-C6 \(suggested: D minor\)/);
     const mids = readdirSync(outDir)
       .filter((f) => f.endsWith('.mid'))
       .sort();
@@ -193,7 +193,7 @@ describe('etude generate: batches and the index', () => {
     );
     expect(csv).toHaveLength(13);
     expect(csv[1]).toMatch(
-      /^default-seed77-01\.mid,default,"62,65,69",1,D dorian,0\.9,C4-C6,77,1,\d+,2,3\/4,120,0,\d+,\d+$/,
+      /^default-seed77-01\.mid,default,"62,65,69",1,D dorian,1,C4-C6,77,1,\d+,2,3\/4,120,0,\d+,\d+$/,
     );
     const json = JSON.parse(readFileSync(path.join(outDir, 'index.json'), 'utf8')) as {
       files: { file: string; variationSeed: number; meter: string }[];
@@ -202,6 +202,13 @@ describe('etude generate: batches and the index', () => {
     expect(new Set(json.files.map((f) => f.variationSeed)).size).toBe(12);
     const read = mido(path.join(outDir, mids[0]));
     expect(read.timeSignatures).toEqual([[3, 4]]);
+    // The lock travelled to the worker: every note of every take is in D dorian and within C4-C6.
+    for (const f of mids)
+      for (const [, pitch] of mido(path.join(outDir, f)).noteOns) {
+        expect([2, 4, 5, 7, 9, 11, 0]).toContain(pitch % 12);
+        expect(pitch).toBeGreaterThanOrEqual(60);
+        expect(pitch).toBeLessThanOrEqual(84);
+      }
   });
 });
 
