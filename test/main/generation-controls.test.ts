@@ -255,3 +255,115 @@ describe('etude compose on a folder', () => {
     expect(stdout).toMatch(/8 bars of 2\/4 at 110 bpm/);
   });
 });
+
+describe('continue my clip', () => {
+  /** A 3/4 clip at 90 bpm: four bars of C-major quarters. */
+  function writeClip(file: string): number[] {
+    const pitches = [60, 64, 67, 72, 67, 64, 65, 62, 59, 60, 64, 60];
+    writeFileSync(
+      file,
+      writeMidi({
+        ppq: 480,
+        name: 'clip',
+        tempos: [{ tick: 0, bpm: 90 }],
+        timeSignatures: [{ tick: 0, numerator: 3, denominator: 4 }],
+        keySignatures: [],
+        tracks: [
+          {
+            name: 'clip',
+            program: 0,
+            channel: 0,
+            isPercussion: false,
+            notes: pitches.map((pitch, i) => ({ pitch, startTick: i * 480, durationTicks: 480, velocity: 90 })),
+          },
+        ],
+      }),
+    );
+    return pitches;
+  }
+
+  it('primes with the whole clip and continues in 3/4 at its tempo; --append starts with the clip', () => {
+    const clip = path.join(dir, 'clip.mid');
+    const pitches = writeClip(clip);
+    const run = (outDir: string, extra: string[]) =>
+      execFileSync(
+        process.execPath,
+        [
+          path.join(repoRoot, 'bin/etude.mjs'),
+          '--data-dir',
+          path.join(dir, 'continue-data'),
+          'generate',
+          'default',
+          '--continue',
+          clip,
+          '--bars',
+          '4',
+          '--random-seed',
+          '9',
+          '--engine',
+          'wasm',
+          '--out',
+          outDir,
+          ...extra,
+        ],
+        { encoding: 'utf8', timeout: 120_000 },
+      );
+    const aloneOut = run(path.join(dir, 'alone'), []);
+    expect(aloneOut).toMatch(/from all of clip\.mid/);
+    expect(aloneOut).toMatch(/Key: C major, strictness 0\.9/);
+    expect(aloneOut).toMatch(/4 bars of 3\/4 at 90 bpm/);
+    run(path.join(dir, 'appended'), ['--append']);
+    const alone = mido(path.join(dir, 'alone', 'default-seed9-1.mid'));
+    const appended = mido(path.join(dir, 'appended', 'default-seed9-1.mid'));
+    for (const read of [alone, appended]) {
+      expect(read.timeSignatures).toEqual([[3, 4]]);
+      expect(read.tempos).toEqual([90]);
+    }
+    // Appended: the clip's twelve notes first, in place, then the same continuation as the take on its own.
+    const ons = (r: MidoReport) => r.noteOns.filter(([, , v]) => v > 0);
+    expect(
+      ons(appended)
+        .slice(0, 12)
+        .map(([tick, pitch]) => [tick, pitch]),
+    ).toEqual(pitches.map((pitch, i) => [i * 480, pitch]));
+    const clipTicks = 4 * 3 * 480;
+    expect(
+      ons(appended)
+        .slice(12)
+        .map(([tick, pitch]) => [tick - clipTicks, pitch]),
+    ).toEqual(ons(alone).map(([tick, pitch]) => [tick, pitch]));
+    expect(ons(alone).length).toBeGreaterThan(3);
+    expect(ons(alone).every(([tick]) => tick < 4 * 1440)).toBe(true);
+  });
+
+  it('stores the whole clip as the seed, the continuation bars and the implied key', async () => {
+    const clip = path.join(dir, 'clip2.mid');
+    writeClip(clip);
+    const library = openLibrary(path.join(dir, 'continue.db'));
+    const result = await generateFromLibrary(library, {
+      model: 'default',
+      seed: { ...parseSeedArgument(clip), whole: true },
+      temperature: 1,
+      bars: 99, // ignored by a continuation
+      variations: 1,
+      randomSeed: 2,
+      continuation: { bars: 2, append: false },
+      engine: 'wasm',
+    });
+    const [v] = result.variations;
+    expect(v.tokens).toHaveLength(2 * 12);
+    expect(result.key).toEqual({ tonic: 'C', scale: 'major' });
+    expect(library.generations.getGeneration(v.generationId)!.request).toMatchObject({
+      seedTokens: expect.arrayContaining([60, 64, 67, 72]) as unknown,
+      bars: 2,
+      continuation: { bars: 2, append: false, clipBars: 4 },
+      key: 'C major',
+      strictness: 0.9,
+    });
+    // All 48 sixteenths of the clip, and the note-off that ends its last note.
+    expect(
+      (library.generations.getGeneration(v.generationId)!.request as { seedTokens: number[] }).seedTokens,
+    ).toHaveLength(49);
+    library.close();
+  });
+});

@@ -194,6 +194,8 @@ export const GENERATION_FLAG_OPTIONS = {
   range: { type: 'string' },
   humanise: { type: 'string' },
   meter: { type: 'string' },
+  continue: { type: 'string' },
+  append: { type: 'boolean' },
   out: { type: 'string', short: 'o' },
   engine: { type: 'string' },
 } as const;
@@ -230,6 +232,22 @@ function parseMeter(text: string): Meter {
     throw new Error(`"${text}": the meter's denominator must be 1, 2, 4, 8 or 16 and its numerator at most 32`);
   sixteenthsPerBar(meter);
   return meter;
+}
+
+/** --continue CLIP [--append]: the clip as a whole-file seed. */
+export function readContinuation(
+  command: string,
+  values: Record<string, string | boolean | undefined>,
+  ctx: CliContext,
+): { seed: SeedInput; append: boolean } | undefined {
+  if (typeof values.continue !== 'string') {
+    if (values.append) throw new UsageError(`${command}: --append needs --continue CLIP.mid`, command);
+    return undefined;
+  }
+  const seed = parseSeedArgument(values.continue, ctx.cwd);
+  if (!('midi' in seed))
+    throw new UsageError(`${command}: --continue needs a .mid file, got "${values.continue}"`, command);
+  return { seed: { ...seed, whole: true }, append: values.append === true };
 }
 
 /** Runs a parser, turning its error into a UsageError for this command. */
@@ -272,6 +290,10 @@ export const generateCommand: CliCommand = {
   --strictness S        0..1: how strictly --key and --range hold (1 = never outside; default 1)
   --range LOW-HIGH      lock the pitch range, e.g. C3-C6
   --humanise H          0..1: jitter timing and velocity (default 0; deterministic from --random-seed)
+  --continue CLIP.mid   continue my clip: the model hears ALL of it, then writes --bars more bars in the clip's
+                        tempo and meter, locked to its key (strictness 0.9 unless --key/--strictness say otherwise)
+  --append              with --continue: write the clip followed by the continuation (default: the continuation
+                        alone, from the bar line after the clip)
   --out DIR             where to write the .mid files, plus index.csv and index.json listing each file's settings
                         (default: the current folder, no index)
   --engine E            ${ENGINE_CHOICES.join('|')} (default auto)
@@ -286,6 +308,9 @@ export const generateCommand: CliCommand = {
         'generate',
       );
     const flags = readGenerationFlags('generate', values, ctx);
+    const continuation = readContinuation('generate', values, ctx);
+    if (continuation && flags.seed)
+      throw new UsageError('generate: --continue names the seed; leave out --seed-notes', 'generate');
     // The engine runs in a worker thread, so Ctrl-C (ctx.signal) is heard mid-variation and stops it within a token.
     const bar = createProgressBar({ stream: ctx.stderr, interactive: ctx.interactive });
     let result: GenerateResult;
@@ -294,7 +319,8 @@ export const generateCommand: CliCommand = {
         ctx.library(),
         {
           model: positionals[0],
-          seed: flags.seed ?? { pitches: [60] },
+          seed: continuation?.seed ?? flags.seed ?? { pitches: [60] },
+          ...(continuation ? { continuation: { bars: flags.bars, append: continuation.append } } : {}),
           temperature: flags.temperature,
           bars: flags.bars,
           variations: flags.variations,

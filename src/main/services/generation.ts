@@ -49,6 +49,8 @@ import type { CheckpointId, GenerationId, ModelId } from '../db/types';
 /** The name that means the bundled model everywhere (CLI, app, studio). */
 export const DEFAULT_MODEL_NAME = 'default';
 export { GENERATED_PPQ } from '../../core/model/takes';
+/** How strictly a continuation holds the clip's key when the request names no key. */
+export const CONTINUATION_STRICTNESS = 0.9;
 /** Where nothing sets a tempo: the MIDI default, what every player assumes for a file without a tempo event. */
 export const DEFAULT_BPM = 120;
 
@@ -62,12 +64,13 @@ export function bundledDefaultModelPath(): string {
 
 /**
  * How the melody starts: pitches (each a note), explicit tokens (with the tempo and meter of the piece they come
- * from, when known), or the opening of a MIDI file (`bars` bars of its own meter, default 2).
+ * from, when known), or the opening of a MIDI file (`bars` bars of its own meter, default 2), or (`whole`) all of it,
+ * leading silence included so that its bars stay where they are (a clip to continue).
  */
 export type SeedInput =
   | { pitches: number[] }
   | { tokens: number[]; bpm?: number; timeSignature?: Meter; description?: string }
-  | { midi: Uint8Array; name: string; bars?: number };
+  | { midi: Uint8Array; name: string; bars?: number; whole?: boolean };
 
 /**
  * Parses a --seed-notes value: "60", "C4,E4,G4" (numbers or names), or a path to a .mid/.midi file.
@@ -141,7 +144,9 @@ export function seedToTokens(seed: SeedInput): SeedTokens {
   const all = encodeMelody(sequence);
   let start = 0;
   while (start < all.length && all[start] === 129) start++; // leading silence says nothing about the melody
-  const tokens = all.slice(start, start + (seed.bars ?? 2) * sixteenthsPerBar(timeSignature ?? COMMON_TIME));
+  const tokens = seed.whole
+    ? all
+    : all.slice(start, start + (seed.bars ?? 2) * sixteenthsPerBar(timeSignature ?? COMMON_TIME));
   if (!tokens.some((t) => t < 128))
     throw new GenerationError(
       'GENERATION_BAD_SEED',
@@ -151,7 +156,7 @@ export function seedToTokens(seed: SeedInput): SeedTokens {
     tokens,
     ...(sequence.tempos[0] ? { bpm: sequence.tempos[0].bpm } : {}),
     ...(timeSignature ? { timeSignature } : {}),
-    description: `opening of ${seed.name}`,
+    description: seed.whole ? `all of ${seed.name}` : `opening of ${seed.name}`,
   };
 }
 
@@ -175,6 +180,14 @@ export interface GenerateRequest {
   strictness?: number;
   /** 0..1: timing and velocity jitter of the written notes (default 0). */
   humanise?: number;
+  /**
+   * Continue my clip: the seed (a MIDI clip, `whole`) primes the decoder in full and the model writes `bars` more bars
+   * after the clip's last bar (the rest of that bar is filled too); `bars` of the request is then ignored. `append`:
+   * the take is the clip (as the grid hears it) followed by the continuation; otherwise the continuation alone, from
+   * the bar line after the clip. Unless `key` is given (null = off), the take is locked to the clip's key (the key
+   * finder's) at strictness CONTINUATION_STRICTNESS (or the request's).
+   */
+  continuation?: { bars: number; append: boolean };
   engine?: EngineChoice;
   maxRetries?: number;
 }
@@ -432,11 +445,18 @@ export async function generateFromLibrary(
   const bpm = Math.round((request.bpm ?? seed.bpm ?? DEFAULT_BPM) * 1000) / 1000;
   const timeSignature = request.timeSignature ?? seed.timeSignature ?? COMMON_TIME;
   const stepsPerBar = sixteenthsPerBar(timeSignature);
-  const key = request.key ?? null;
-  const range = request.range ?? null;
-  const strictness = request.strictness ?? 1;
-  const humanise = request.humanise ?? 0;
   const suggestedKey = suggestKey(seed.tokens);
+  const continuation = request.continuation;
+  const key = request.key !== undefined ? request.key : continuation ? (suggestedKey ?? null) : null;
+  const range = request.range ?? null;
+  const strictness = request.strictness ?? (continuation && request.key === undefined ? CONTINUATION_STRICTNESS : 1);
+  const humanise = request.humanise ?? 0;
+  // A continuation runs to `continuation.bars` bars after the clip's last (partial) bar.
+  // The encoder closes the clip's last note with a note-off one step after it: that step is not part of the clip.
+  const clipSteps = seed.tokens.length - (seed.tokens[seed.tokens.length - 1] === 128 ? 1 : 0);
+  const clipBars = Math.max(1, Math.ceil(clipSteps / stepsPerBar));
+  const bars = continuation ? clipBars + continuation.bars : request.bars;
+  const outputFrom = continuation && !continuation.append ? clipBars * stepsPerBar : 0;
   // Validates strictness (and the scale) before any work.
   melodyPitchBias({ key, range, strictness });
   const runner = context.runner ?? runGeneration;
@@ -447,7 +467,7 @@ export async function generateFromLibrary(
       {
         checkpoint: bytes,
         seedTokens: seed.tokens,
-        bars: request.bars,
+        bars,
         temperature: request.temperature,
         variations: request.variations,
         randomSeed: request.randomSeed,
@@ -468,7 +488,8 @@ export async function generateFromLibrary(
     seedNotes: seed.description,
     seedTokens: seed.tokens,
     temperature: request.temperature,
-    bars: request.bars,
+    bars: continuation ? bars - outputFrom / stepsPerBar : request.bars,
+    ...(continuation ? { continuation: { ...continuation, clipBars } } : {}),
     variations: request.variations,
     randomSeed: request.randomSeed,
     bpm,
@@ -492,7 +513,8 @@ export async function generateFromLibrary(
     }
     const name = `${modelName} ${stamp} #${index + 1}`;
     const derived = variationSeed(request.randomSeed, index);
-    const sequence = takeSequence(m.tokens, { bpm, timeSignature, humanise, randomSeed: derived, name });
+    const tokens = outputFrom > 0 ? m.tokens.slice(outputFrom) : m.tokens;
+    const sequence = takeSequence(tokens, { bpm, timeSignature, humanise, randomSeed: derived, name });
     const midi = writeMidi(sequence);
     const row = library.generations.saveGeneration({
       modelId,
@@ -504,7 +526,7 @@ export async function generateFromLibrary(
         engine: engine.name,
         retries: m.retries,
       },
-      tokens: Uint8Array.from(m.tokens),
+      tokens: Uint8Array.from(tokens),
       sequence,
       name,
     });
@@ -512,7 +534,7 @@ export async function generateFromLibrary(
       generationId: row.id,
       index,
       randomSeed: derived,
-      tokens: m.tokens,
+      tokens,
       sequence,
       midi,
       retries: m.retries,
