@@ -12,6 +12,7 @@ import { parseMidi } from '../../src/core/midi/readMidi';
 import { writeMidi } from '../../src/core/midi/writeMidi';
 import { openLibrary } from '../../src/main/db/open';
 import { generateFromLibrary, parseSeedArgument } from '../../src/main/services/generation';
+import { generationRequestSchema, MAX_COMPOSE_VARIATIONS } from '../../src/shared/dto';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const jig = path.resolve(repoRoot, '../shared/data/nottingham/MIDI/ashover11.mid');
@@ -365,5 +366,31 @@ describe('continue my clip', () => {
       (library.generations.getGeneration(v.generationId)!.request as { seedTokens: number[] }).seedTokens,
     ).toHaveLength(49);
     library.close();
+  });
+});
+
+describe('the compose contract', () => {
+  const base = { model: 'default', seedNotes: [60], temperature: 1, bars: 4, randomSeed: 1 };
+  it('takes up to 1000 variations and the controls, and rejects what is out of range', () => {
+    expect(generationRequestSchema.strict().safeParse({ ...base, variations: MAX_COMPOSE_VARIATIONS }).success).toBe(
+      true,
+    );
+    expect(MAX_COMPOSE_VARIATIONS).toBe(1000);
+    expect(generationRequestSchema.strict().safeParse({ ...base, variations: 1001 }).success).toBe(false);
+    const full = {
+      ...base,
+      variations: 2,
+      key: 'D minor',
+      strictness: 0.9,
+      range: { low: 48, high: 84 },
+      timeSignature: { numerator: 6, denominator: 8 },
+      bpm: 96,
+      humanise: 0.2,
+    };
+    expect(generationRequestSchema.strict().safeParse(full).success).toBe(true);
+    expect(generationRequestSchema.strict().safeParse({ ...full, strictness: 1.2 }).success).toBe(false);
+    expect(
+      generationRequestSchema.strict().safeParse({ ...full, timeSignature: { numerator: 6, denominator: 6 } }).success,
+    ).toBe(false);
   });
 });
