@@ -52,6 +52,8 @@ export const composeCommand: CliCommand = {
     const epochs = numberFlag('compose', 'epochs', values.epochs, { integer: true, min: 1, max: 1000 }) ?? 5;
     const threads = numberFlag('compose', 'threads', values.threads, { integer: true, min: 1, max: 64 });
     const flags = readGenerationFlags('compose', values, ctx);
+    if (values.continue !== undefined || values.append)
+      throw new UsageError('compose: to continue a clip, use `etude generate MODEL --continue CLIP.mid`', 'compose');
     const first = path.basename(positionals[0]).replace(/\.(midi?|json)$/i, '');
     const corpusName = values.corpus ?? `compose-${first}`;
     const modelName =
