@@ -119,6 +119,7 @@ describe('renderer with a fake bridge', () => {
         imported: 1,
         duplicates: 0,
         failed: [{ name: 'broken.mid', code: 'MIDI_NOT_MIDI', reason: 'not a MIDI file (no MThd header)' }],
+        warnings: [],
       },
     });
     const failures = page.locator('[data-testid="import-failures"]');
@@ -162,7 +163,7 @@ describe('renderer with a fake bridge', () => {
       jobId: 'job-1',
       kind: 'import',
       status: 'done',
-      result: { corpusName: 'My corpus', files: 1, imported: 1, duplicates: 0, failed: [] },
+      result: { corpusName: 'My corpus', files: 1, imported: 1, duplicates: 0, failed: [], warnings: [] },
     });
     await page.keyboard.press('Control+2');
     // The thesis' defaults.
