@@ -101,9 +101,11 @@ export const composeCommand: CliCommand = {
         const bpm = piece?.sequence?.tempos[0]?.bpm;
         const timeSignature = piece?.sequence ? meterOf(piece.sequence) : undefined;
         const tokens = Array.from(firstMelody.tokens);
+        const barSteps = sixteenthsPerBar(timeSignature ?? COMMON_TIME);
         let start = 0;
         while (start < tokens.length && tokens[start] === 129) start++;
-        const opening = tokens.slice(start, start + sixteenthsPerBar(timeSignature ?? COMMON_TIME));
+        start -= start % barSteps; // skip whole bars of silence only: the opening stays on the bar grid
+        const opening = tokens.slice(start, start + barSteps);
         seed = opening.some((t) => t < 128)
           ? {
               tokens: opening,

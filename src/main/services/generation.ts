@@ -142,11 +142,11 @@ export function seedToTokens(seed: SeedInput): SeedTokens {
   const sequence = parseMidi(seed.midi, seed.name);
   const timeSignature = meterOf(sequence);
   const all = encodeMelody(sequence);
+  const barSteps = sixteenthsPerBar(timeSignature ?? COMMON_TIME);
   let start = 0;
-  while (start < all.length && all[start] === 129) start++; // leading silence says nothing about the melody
-  const tokens = seed.whole
-    ? all
-    : all.slice(start, start + (seed.bars ?? 2) * sixteenthsPerBar(timeSignature ?? COMMON_TIME));
+  while (start < all.length && all[start] === 129) start++; // leading silence says nothing about the melody...
+  start -= start % barSteps; // ...but whole bars of it are skipped only, so a pickup keeps its place before the bar line
+  const tokens = seed.whole ? all : all.slice(start, start + (seed.bars ?? 2) * barSteps);
   if (!tokens.some((t) => t < 128))
     throw new GenerationError(
       'GENERATION_BAD_SEED',
