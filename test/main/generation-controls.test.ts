@@ -82,8 +82,8 @@ describe('meter, tempo and dynamics of generated takes', () => {
         }
         const stored = library.generations.getGeneration(v.generationId)!;
         expect(stored.request).toMatchObject({ timeSignature: '6/8', bpm: 120, key: 'off' });
-      // The jig's pickup (E5, an eighth before the first bar line) keeps its place: only whole bars of silence go.
-      expect(v.tokens.slice(0, 12)).toEqual([129, 129, 129, 129, 129, 129, 129, 129, 129, 129, 76, 129]);
+        // The jig's pickup (E5, an eighth before the first bar line) keeps its place: only whole bars of silence go.
+        expect(v.tokens.slice(0, 12)).toEqual([129, 129, 129, 129, 129, 129, 129, 129, 129, 129, 76, 129]);
       }
       console.log(
         `6/8 jig seed: mean velocity on downbeats ${mean(downbeats).toFixed(1)} (${downbeats.length} notes), off the beat ${mean(offBeats).toFixed(1)} (${offBeats.length})`,
