@@ -316,6 +316,21 @@ export const generationRequestSchema = z.object({
   bpm: z.number().min(20).max(400).optional(),
   /** Timing and velocity jitter, 0..1 (default 0). */
   humanise: z.number().min(0).max(1).optional(),
+  /**
+   * Continue my clip: a MIDI clip the model hears in full (seedNotes are then ignored); the takes are `bars` more bars
+   * in the clip's tempo, meter and key (locked at strictness 0.9 unless key/strictness say otherwise), on their own
+   * or (`append`) after the clip.
+   */
+  continueClip: z
+    .object({
+      bytes: bytesSchema.refine((b) => b.byteLength <= MAX_IMPORT_FILE_BYTES, {
+        message: `a clip must be at most ${MAX_IMPORT_FILE_BYTES} bytes`,
+      }),
+      name: z.string().min(1).max(MAX_NAME_LENGTH),
+      append: z.boolean(),
+    })
+    .strict()
+    .optional(),
 });
 export type GenerationRequestDto = z.infer<typeof generationRequestSchema>;
 

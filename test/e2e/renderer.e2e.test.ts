@@ -464,8 +464,18 @@ describe('renderer with a fake bridge', () => {
     await page.getByTestId('generate').click();
     await expect.poll(async () => (await callsOf(page, 'compose:generate')).length).toBe(2);
     const [, second] = await callsOf(page, 'compose:generate');
-    for (const field of ['key', 'range', 'strictness', 'timeSignature', 'humanise'])
+    for (const field of ['key', 'range', 'strictness', 'timeSignature', 'humanise', 'continueClip'])
       expect(second.payload).not.toHaveProperty(field);
+    // A MIDI file as the seed can be continued whole: its bytes travel with the request.
+    await page.locator('[data-testid="seed-midi"]').setInputFiles(MATILDA);
+    await page.getByTestId('continue-clip-toggle').check();
+    await page.getByTestId('append-clip').check();
+    await page.getByTestId('generate').click();
+    await expect.poll(async () => (await callsOf(page, 'compose:generate')).length).toBe(3);
+    const [, , third] = await callsOf(page, 'compose:generate');
+    const clip = third.payload.continueClip as { name: string; append: boolean; bytes: Record<string, number> };
+    expect(clip).toMatchObject({ name: 'waltzing-matilda.mid', append: true });
+    expect(Object.keys(clip.bytes)).toHaveLength(readFileSync(MATILDA).byteLength);
     expect(session.errors).toEqual([]);
     await page.close();
   });

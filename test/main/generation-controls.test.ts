@@ -11,7 +11,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseMidi } from '../../src/core/midi/readMidi';
 import { writeMidi } from '../../src/core/midi/writeMidi';
 import { openLibrary } from '../../src/main/db/open';
-import { generateFromLibrary, parseSeedArgument } from '../../src/main/services/generation';
+import {
+  bundledDefaultModelPath,
+  generateFromLibrary,
+  generateFromRequest,
+  parseSeedArgument,
+} from '../../src/main/services/generation';
 import { generationRequestSchema, MAX_COMPOSE_VARIATIONS } from '../../src/shared/dto';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -367,6 +372,57 @@ describe('continue my clip', () => {
     expect(
       (library.generations.getGeneration(v.generationId)!.request as { seedTokens: number[] }).seedTokens,
     ).toHaveLength(49);
+    library.close();
+  });
+});
+
+describe('continue my clip from the studio (compose:generate with continueClip)', () => {
+  it('appends to the clip in its tempo, meter and key', async () => {
+    const clip = path.join(dir, 'studio-clip.mid');
+    writeFileSync(
+      clip,
+      writeMidi({
+        ppq: 480,
+        name: 'clip',
+        tempos: [{ tick: 0, bpm: 90 }],
+        timeSignatures: [{ tick: 0, numerator: 3, denominator: 4 }],
+        keySignatures: [],
+        tracks: [
+          {
+            name: 'clip',
+            program: 0,
+            channel: 0,
+            isPercussion: false,
+            notes: [62, 65, 69, 74, 69, 65].map((pitch, i) => ({
+              pitch,
+              startTick: i * 480,
+              durationTicks: 480,
+              velocity: 90,
+            })),
+          },
+        ],
+      }),
+    );
+    const request = generationRequestSchema.strict().parse({
+      model: 'default',
+      seedNotes: [60],
+      temperature: 1,
+      bars: 3,
+      variations: 1,
+      randomSeed: 4,
+      continueClip: { bytes: new Uint8Array(readFileSync(clip)), name: 'studio-clip.mid', append: true },
+    });
+    const library = openLibrary(path.join(dir, 'studio-clip.db'));
+    const result = await generateFromRequest(library, request, { defaultModelPath: bundledDefaultModelPath() });
+    expect(result.key).toBe('D minor');
+    const [v] = result.variations;
+    expect(v.timeSignature).toEqual({ numerator: 3, denominator: 4 });
+    expect(v.bpm).toBe(90);
+    expect(v.tokens).toHaveLength((2 + 3) * 12); // the clip's two bars, then three more
+    expect(v.notes.slice(0, 6).map((n) => [n.startTick, n.pitch])).toEqual(
+      [62, 65, 69, 74, 69, 65].map((pitch, i) => [i * 480, pitch]),
+    );
+    expect(v.notes.length).toBeGreaterThan(6);
     library.close();
   });
 });

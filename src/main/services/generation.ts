@@ -573,7 +573,10 @@ export async function generateFromRequest(
     library,
     {
       model: request.model,
-      seed: { pitches: request.seedNotes },
+      seed: request.continueClip
+        ? { midi: request.continueClip.bytes, name: request.continueClip.name, whole: true }
+        : { pitches: request.seedNotes },
+      ...(request.continueClip ? { continuation: { bars: request.bars, append: request.continueClip.append } } : {}),
       temperature: request.temperature,
       bars: request.bars,
       variations: request.variations,

@@ -96,6 +96,12 @@ class ComposeStore {
   rangeHigh = $state('');
   meter = $state('4/4');
   humanise = $state(0);
+  /** The last MIDI file the seed came from: a clip the model can continue. */
+  clip = $state.raw<{ bytes: Uint8Array; name: string } | null>(null);
+  /** Continue the clip (the model hears all of it; `bars` more bars in its tempo, meter and key). */
+  continueClip = $state(false);
+  /** With continueClip: the take starts with the clip. */
+  appendClip = $state(false);
   /** The key the seed suggests (shown next to the lock). */
   get suggestedKey(): { tonic: string; scale: ScaleName } | null {
     return suggestedKeyOf(this.seedNotes);
@@ -191,6 +197,9 @@ class ComposeStore {
         variations: this.variationCount,
         randomSeed: this.randomSeed,
         ...controls,
+        ...(this.continueClip && this.clip
+          ? { continueClip: { bytes: this.clip.bytes, name: this.clip.name, append: this.appendClip } }
+          : {}),
       });
       jobs.track(jobId, 'generate');
       this.jobId = jobId;
