@@ -276,8 +276,17 @@ export type NoteDto = z.infer<typeof noteSchema>;
 
 /** The longest melody the studio and the app offer, in bars (the CLI allows more). */
 export const MAX_COMPOSE_BARS = 64;
-/** The most variations one compose:generate job samples (a job: progress per variation, cancellable). */
-export const MAX_COMPOSE_VARIATIONS = 64;
+/** The most variations one compose:generate job samples (a job: progress per variation, cancellable), CLI and studio. */
+export const MAX_COMPOSE_VARIATIONS = 1000;
+
+/** A meter: numerator over a power-of-two denominator whose bar is a whole number of sixteenths (3/4, 6/8, 5/4...). */
+export const timeSignatureSchema = z
+  .object({
+    numerator: z.number().int().min(1).max(32),
+    denominator: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8), z.literal(16)]),
+  })
+  .strict();
+export type TimeSignatureDto = z.infer<typeof timeSignatureSchema>;
 
 export const generationRequestSchema = z.object({
   /** 'default' = the bundled model; otherwise a library model id. */
@@ -295,6 +304,33 @@ export const generationRequestSchema = z.object({
     .int()
     .min(0)
     .max(2 ** 32 - 1),
+  /** Key lock: a tonic and a scale ("D minor", "F# dorian", "A blues"), or "off" (the default). */
+  key: z.string().trim().max(40).optional(),
+  /** How strictly key and range hold, 0..1 (1 = never outside; default 1). */
+  strictness: z.number().min(0).max(1).optional(),
+  /** Pitch range lock (inclusive). */
+  range: z.object({ low: pitchSchema, high: pitchSchema }).strict().optional(),
+  /** Meter of the take and of `bars` (default 4/4). */
+  timeSignature: timeSignatureSchema.optional(),
+  /** Tempo written to the take (default 120). */
+  bpm: z.number().min(20).max(400).optional(),
+  /** Timing and velocity jitter, 0..1 (default 0). */
+  humanise: z.number().min(0).max(1).optional(),
+  /**
+   * Continue my clip: a MIDI clip the model hears in full (seedNotes are then ignored); the takes are `bars` more bars
+   * in the clip's tempo, meter and key (locked at strictness 0.9 unless key/strictness say otherwise), on their own
+   * or (`append`) after the clip.
+   */
+  continueClip: z
+    .object({
+      bytes: bytesSchema.refine((b) => b.byteLength <= MAX_IMPORT_FILE_BYTES, {
+        message: `a clip must be at most ${MAX_IMPORT_FILE_BYTES} bytes`,
+      }),
+      name: z.string().min(1).max(MAX_NAME_LENGTH),
+      append: z.boolean(),
+    })
+    .strict()
+    .optional(),
 });
 export type GenerationRequestDto = z.infer<typeof generationRequestSchema>;
 
@@ -309,6 +345,8 @@ export const variationSchema = z.object({
   notes: z.array(noteSchema),
   ppq: z.number().int().min(1),
   bpm: z.number().positive(),
+  /** The take's meter (the piano roll's and the score's bar lines). */
+  timeSignature: timeSignatureSchema.optional(),
   /** Times a degenerate sample was thrown away and drawn again. */
   resampled: z.number().int().min(0),
 });
@@ -318,6 +356,10 @@ export type VariationDto = z.infer<typeof variationSchema>;
 export const composeResultSchema = z.object({
   modelName: z.string(),
   engine: z.string(),
+  /** The seed's most likely key (Krumhansl-Schmuckler), e.g. "D minor": the suggestion for the key lock. */
+  suggestedKey: z.string().optional(),
+  /** The key the takes were locked to, or "off". */
+  key: z.string().optional(),
   variations: z.array(variationSchema),
 });
 export type ComposeResultDto = z.infer<typeof composeResultSchema>;
@@ -344,6 +386,8 @@ export const generationSchema = z.object({
   notes: z.array(noteSchema),
   ppq: z.number().int().min(1),
   bpm: z.number().positive(),
+  /** The take's meter (its first time signature; 4/4 when it states none). */
+  timeSignature: timeSignatureSchema.optional(),
   createdAt: timestampMs,
 });
 export type GenerationDto = z.infer<typeof generationSchema>;

@@ -74,9 +74,11 @@ describe('compose: generation is a cancellable job', () => {
     await page.locator('[data-testid="variations"]').fill(String(maxVariations));
     await page.locator('[data-testid="generate"]').click();
 
-    // Progress is shown: "Variation k of 64", advancing.
+    // Progress is shown: "Variation k of 1000" (MAX_COMPOSE_VARIATIONS), advancing.
     const text = page.locator('[data-testid="compose-progress-text"]');
-    await expect.poll(() => text.textContent(), { timeout: 60_000 }).toMatch(/Variation \d+ of 64/);
+    await expect
+      .poll(() => text.textContent(), { timeout: 60_000 })
+      .toMatch(new RegExp(`Variation \\d+ of ${MAX_COMPOSE_VARIATIONS}`));
     await expect
       .poll(async () => Number(/Variation (\d+)/.exec((await text.textContent()) ?? '')?.[1] ?? 0), {
         timeout: 60_000,
@@ -111,7 +113,9 @@ describe('compose: generation is a cancellable job', () => {
     const before = generateJobs().filter((x) => x.e.event === 'job:finished').length;
     await page.locator('[data-testid="generate"]').click();
     const text = page.locator('[data-testid="compose-progress-text"]');
-    await expect.poll(() => text.textContent(), { timeout: 60_000 }).toMatch(/Variation \d+ of 64/);
+    await expect
+      .poll(() => text.textContent(), { timeout: 60_000 })
+      .toMatch(new RegExp(`Variation \\d+ of ${MAX_COMPOSE_VARIATIONS}`));
     await page.keyboard.press('Escape');
     await expect
       .poll(() => generateJobs().filter((x) => x.e.event === 'job:finished').length, { timeout: 5000 })

@@ -426,4 +426,65 @@ describe('renderer with a fake bridge', () => {
     expect(session.errors).toEqual([]);
     await page.close();
   });
+
+  it('sends the key lock, range, meter and humanise; the take keeps its meter in the score and the saved MIDI', async () => {
+    const page = await open();
+    await page.keyboard.press('Control+3');
+    await page.locator('[data-testid="seed-text"]').fill('D4 F4 A4 D5');
+    await page.locator('[data-testid="seed-text"]').press('Enter');
+    // The key finder's suggestion for the seed, then locking to it.
+    await expect.poll(() => page.getByTestId('key-suggestion').textContent()).toContain('D minor');
+    await page.getByTestId('key-lock').getByRole('button', { name: 'Use' }).click();
+    expect(await page.getByTestId('key-tonic').inputValue()).toBe('D');
+    await page.getByTestId('key-scale').selectOption('dorian');
+    await page.getByTestId('range-low').fill('C4');
+    await page.getByTestId('range-high').fill('C6');
+    await page.getByTestId('strictness').fill('0.9');
+    await page.getByTestId('meter').selectOption('3/4');
+    await page.getByTestId('humanise').fill('0.3');
+    await page.getByTestId('bars').fill('4');
+    await page.getByTestId('generate').click();
+    await expect.poll(() => page.locator('[data-testid="variation"]').count()).toBe(3);
+    const [gen] = await callsOf(page, 'compose:generate');
+    expect(gen.payload).toMatchObject({
+      key: 'D dorian',
+      range: { low: 60, high: 84 },
+      strictness: 0.9,
+      timeSignature: { numerator: 3, denominator: 4 },
+      humanise: 0.3,
+      bars: 4,
+    });
+    // Four bars of 3/4 (5760 ticks at ppq 480): bar lines at 1440, 2880, 4320 and the closing one at 5760.
+    expect(await page.locator('[data-testid="score"]').first().locator('line.bar').count()).toBe(4);
+    await page.getByTestId('save-midi').first().click();
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { __fake: { saved: number[][] } }).__fake.saved.length))
+      .toBe(1);
+    const bytes = await page.evaluate(() => (window as unknown as { __fake: { saved: number[][] } }).__fake.saved[0]);
+    const seq = parseMidi(new Uint8Array(bytes), 'export.mid');
+    expect(seq.timeSignatures[0]).toMatchObject({ numerator: 3, denominator: 4 });
+    // Lock off again: the request carries no control fields at all.
+    await page.getByTestId('key-tonic').selectOption('off');
+    await page.getByTestId('range-low').fill('');
+    await page.getByTestId('range-high').fill('');
+    await page.getByTestId('meter').selectOption('4/4');
+    await page.getByTestId('humanise').fill('0');
+    await page.getByTestId('generate').click();
+    await expect.poll(async () => (await callsOf(page, 'compose:generate')).length).toBe(2);
+    const [, second] = await callsOf(page, 'compose:generate');
+    for (const field of ['key', 'range', 'strictness', 'timeSignature', 'humanise', 'continueClip'])
+      expect(second.payload).not.toHaveProperty(field);
+    // A MIDI file as the seed can be continued whole: its bytes travel with the request.
+    await page.locator('[data-testid="seed-midi"]').setInputFiles(MATILDA);
+    await page.getByTestId('continue-clip-toggle').check();
+    await page.getByTestId('append-clip').check();
+    await page.getByTestId('generate').click();
+    await expect.poll(async () => (await callsOf(page, 'compose:generate')).length).toBe(3);
+    const [, , third] = await callsOf(page, 'compose:generate');
+    const clip = third.payload.continueClip as { name: string; append: boolean; bytes: Record<string, number> };
+    expect(clip).toMatchObject({ name: 'waltzing-matilda.mid', append: true });
+    expect(Object.keys(clip.bytes)).toHaveLength(readFileSync(MATILDA).byteLength);
+    expect(session.errors).toEqual([]);
+    await page.close();
+  });
 });

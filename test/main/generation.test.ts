@@ -76,7 +76,7 @@ describe('generation service', () => {
       const back = parseMidi(v.midi, 'generated.mid');
       const notes = back.tracks.flatMap((t) => t.notes);
       expect(notes.map((n) => n.pitch)).toEqual(v.sequence.tracks[0].notes.map((n) => n.pitch));
-      expect(back.tempos[0].bpm).toBeCloseTo(100, 3);
+      expect(back.tempos[0].bpm).toBeCloseTo(120, 3); // nothing set a tempo: the MIDI default
       const stored = library.generations.getGeneration(v.generationId)!;
       expect(Array.from(stored.tokens!)).toEqual(v.tokens);
       expect(stored.request).toMatchObject({

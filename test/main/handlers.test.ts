@@ -75,7 +75,7 @@ describe('handlers reject malformed payloads with INVALID_PAYLOAD naming the fie
     ],
     [
       'compose:generate',
-      { model: 'default', seedNotes: [60], temperature: 1, bars: 4, variations: 99, randomSeed: 1 },
+      { model: 'default', seedNotes: [60], temperature: 1, bars: 4, variations: 1001, randomSeed: 1 },
       /variations/,
     ],
     ['job:cancel', {}, /jobId/],

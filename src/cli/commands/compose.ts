@@ -6,12 +6,19 @@ import { CancelledError } from '../../core/jobs/progress';
 import { importPaths } from '../../main/services/importService';
 import { firstMelodyOfCorpus } from '../../main/services/library';
 import { trainModel } from '../../main/services/training';
-import { bundledDefaultModelPath, generateFromLibrary, type SeedInput } from '../../main/services/generation';
+import {
+  bundledDefaultModelPath,
+  generateFromLibrary,
+  meterOf,
+  suggestKey,
+  type SeedInput,
+} from '../../main/services/generation';
+import { COMMON_TIME, sixteenthsPerBar } from '../../core/music/meter';
 import { parseCommandArgs } from '../args';
 import { createProgressBar } from '../progressBar';
 import { runGenerationInWorker } from '../../main/jobs/generationWorkerRunner';
 import { UsageError, type CliCommand } from '../types';
-import { GENERATION_FLAG_OPTIONS, readGenerationFlags, writeVariations } from './generate';
+import { controlFields, GENERATION_FLAG_OPTIONS, keyLine, readGenerationFlags, writeVariations } from './generate';
 import { numberFlag, printTrainSummary } from './train';
 
 export const composeCommand: CliCommand = {
@@ -27,7 +34,8 @@ export const composeCommand: CliCommand = {
   --model NAME          name of the new model (default: <corpus>-<time>)
   --from-scratch        train a new default-size model instead of fine-tuning the bundled one
   --threads N           wasm engine threads
-  plus every \`etude generate\` option: --seed-notes --temperature --bars --variations --random-seed --bpm --engine`,
+  plus every \`etude generate\` option: --seed-notes --temperature --bars --meter --variations --random-seed --bpm
+  --key --strictness --range --humanise --engine. The takes keep the first piece's tempo and meter.`,
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('compose', args, {
       ...GENERATION_FLAG_OPTIONS,
@@ -44,6 +52,8 @@ export const composeCommand: CliCommand = {
     const epochs = numberFlag('compose', 'epochs', values.epochs, { integer: true, min: 1, max: 1000 }) ?? 5;
     const threads = numberFlag('compose', 'threads', values.threads, { integer: true, min: 1, max: 64 });
     const flags = readGenerationFlags('compose', values, ctx);
+    if (values.continue !== undefined || values.append)
+      throw new UsageError('compose: to continue a clip, use `etude generate MODEL --continue CLIP.mid`', 'compose');
     const first = path.basename(positionals[0]).replace(/\.(midi?|json)$/i, '');
     const corpusName = values.corpus ?? `compose-${first}`;
     const modelName =
@@ -84,15 +94,31 @@ export const composeCommand: CliCommand = {
       bar.done();
       printTrainSummary(result, ctx, fineTune ? 'Fine-tuned the default model as' : 'Trained');
 
-      // Start like the first piece: its first bar, unless --seed-notes says otherwise.
+      // Start like the first piece: its first bar, with its tempo and meter, unless --seed-notes says otherwise.
       let seed: SeedInput | undefined = flags.seed;
       if (!seed) {
+        const piece = library.pieces.getPiece(firstMelody.pieceId);
+        const bpm = piece?.sequence?.tempos[0]?.bpm;
+        const timeSignature = piece?.sequence ? meterOf(piece.sequence) : undefined;
         const tokens = Array.from(firstMelody.tokens);
+        const barSteps = sixteenthsPerBar(timeSignature ?? COMMON_TIME);
         let start = 0;
         while (start < tokens.length && tokens[start] === 129) start++;
-        const opening = tokens.slice(start, start + 16);
-        seed = opening.some((t) => t < 128) ? { tokens: opening } : { pitches: [60] };
+        start -= start % barSteps; // skip whole bars of silence only: the opening stays on the bar grid
+        const opening = tokens.slice(start, start + barSteps);
+        seed = opening.some((t) => t < 128)
+          ? {
+              tokens: opening,
+              ...(bpm ? { bpm } : {}),
+              ...(timeSignature ? { timeSignature } : {}),
+              description: `the first bar of ${firstMelody.name}`,
+            }
+          : { pitches: [60] };
       }
+      // The key suggestion: the corpus' most likely key (all its melodies together).
+      const corpusKey = suggestKey(
+        library.pieces.getMelodyTokens(report.corpus.id).flatMap((row) => Array.from(row.tokens)),
+      );
       const generated = await generateFromLibrary(
         library,
         {
@@ -103,15 +129,21 @@ export const composeCommand: CliCommand = {
           variations: flags.variations,
           randomSeed: flags.randomSeed,
           engine,
-          ...(flags.bpm ? { bpm: flags.bpm } : {}),
+          ...controlFields(flags),
         },
         { signal: ctx.signal, onProgress: (p) => bar.update(p), runner: runGenerationInWorker },
       );
       bar.done();
       ctx.out(
-        `Composed ${generated.variations.length} melody(ies) with "${modelName}" from ${generated.seedDescription === '16 tokens' ? `the first bar of ${firstMelody.name}` : generated.seedDescription}:`,
+        `Composed ${generated.variations.length} melody(ies) with "${modelName}" from ${generated.seedDescription}:`,
       );
-      writeVariations(generated, path.resolve(ctx.cwd, values.out ?? '.'), ctx, flags.randomSeed);
+      ctx.out(`  ${keyLine(generated, corpusKey)} [suggestion: the corpus' most likely key]`);
+      writeVariations(generated, path.resolve(ctx.cwd, values.out ?? '.'), ctx, flags.randomSeed, {
+        temperature: flags.temperature,
+        bars: flags.bars,
+        ...(flags.humanise !== undefined ? { humanise: flags.humanise } : {}),
+        index: values.out !== undefined,
+      });
       return 0;
     } catch (err) {
       bar.done();

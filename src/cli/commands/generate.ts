@@ -5,9 +5,21 @@ import { ENGINE_CHOICES, isEngineChoice } from '../../core/engine/select';
 import {
   generateFromLibrary,
   parseSeedArgument,
+  type GenerateRequest,
   type GenerateResult,
   type SeedInput,
 } from '../../main/services/generation';
+import { sixteenthsPerBar, type Meter } from '../../core/music/meter';
+import {
+  formatPitchRange,
+  formatScaleKey,
+  parsePitchRange,
+  parseScaleKey,
+  SCALE_NAMES,
+  type PitchRange,
+  type ScaleKey,
+} from '../../core/music/scales';
+import { MAX_COMPOSE_VARIATIONS } from '../../shared/dto';
 import { safeFileName } from '../../main/services/exportService';
 import { runGenerationInWorker } from '../../main/jobs/generationWorkerRunner';
 import { CancelledError } from '../../core/jobs/progress';
@@ -16,14 +28,115 @@ import { parseCommandArgs } from '../args';
 import { UsageError, type CliCommand, type CliContext } from '../types';
 import { engineLine, numberFlag } from './train';
 
-/** Writes each variation as <out>/<model>-seed<randomSeed>-<k>.mid and prints one line per file. */
-export function writeVariations(result: GenerateResult, outDir: string, ctx: CliContext, randomSeed: number): string[] {
+/** One row of index.csv / index.json: a written file and every setting that made it. */
+export interface IndexRow {
+  file: string;
+  model: string;
+  seedNotes: string;
+  temperature: number;
+  key: string;
+  strictness: number;
+  range: string;
+  randomSeed: number;
+  variation: number;
+  variationSeed: number;
+  bars: number;
+  meter: string;
+  bpm: number;
+  humanise: number;
+  notes: number;
+  generationId: number;
+}
+
+const INDEX_COLUMNS: (keyof IndexRow)[] = [
+  'file',
+  'model',
+  'seedNotes',
+  'temperature',
+  'key',
+  'strictness',
+  'range',
+  'randomSeed',
+  'variation',
+  'variationSeed',
+  'bars',
+  'meter',
+  'bpm',
+  'humanise',
+  'notes',
+  'generationId',
+];
+
+/** RFC 4180: quote a field holding a comma, quote or line break, doubling its quotes. */
+function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The index as CSV (header + one line per file, CRLF as RFC 4180 says). */
+export function indexCsv(rows: readonly IndexRow[]): string {
+  return [INDEX_COLUMNS.join(','), ...rows.map((r) => INDEX_COLUMNS.map((c) => csvField(r[c])).join(','))]
+    .map((line) => `${line}\r\n`)
+    .join('');
+}
+
+/**
+ * A variation's file name: <model>-seed<randomSeed>-<k>.mid with k 1-based, zero-padded to the width of the batch's
+ * largest index (so 1000 files sort in order; a batch under 10 is named as before).
+ */
+export function variationFileName(modelName: string, randomSeed: number, index: number, count: number): string {
+  const width = String(count).length;
+  return safeFileName(`${modelName}-seed${randomSeed}-${String(index + 1).padStart(width, '0')}`);
+}
+
+export interface WriteOptions {
+  temperature: number;
+  bars: number;
+  humanise?: number;
+  /** Also write index.csv and index.json listing every file with its settings. */
+  index?: boolean;
+}
+
+/**
+ * Writes each variation as <out>/<model>-seed<randomSeed>-<k>.mid (see variationFileName) and prints one line per
+ * file; with `index`, also <out>/index.csv and <out>/index.json.
+ */
+export function writeVariations(
+  result: GenerateResult,
+  outDir: string,
+  ctx: CliContext,
+  randomSeed: number,
+  options?: WriteOptions,
+): string[] {
   mkdirSync(outDir, { recursive: true });
   const files: string[] = [];
+  const rows: IndexRow[] = [];
+  const meter = `${result.timeSignature.numerator}/${result.timeSignature.denominator}`;
+  const barSteps = (16 * result.timeSignature.numerator) / result.timeSignature.denominator;
   for (const v of result.variations) {
-    const file = path.join(outDir, safeFileName(`${result.modelName}-seed${randomSeed}-${v.index + 1}`));
+    const name = variationFileName(result.modelName, randomSeed, v.index, result.variations.length);
+    const file = path.join(outDir, name);
     writeFileSync(file, v.midi);
     files.push(file);
+    if (options)
+      rows.push({
+        file: name,
+        model: result.modelName,
+        seedNotes: result.seedDescription,
+        temperature: options.temperature,
+        key: result.key ? formatScaleKey(result.key) : 'off',
+        strictness: result.key || result.range ? result.strictness : 0,
+        range: result.range ? formatPitchRange(result.range) : 'full',
+        randomSeed,
+        variation: v.index + 1,
+        variationSeed: v.randomSeed,
+        bars: options.bars,
+        meter,
+        bpm: result.bpm,
+        humanise: options.humanise ?? 0,
+        notes: v.sequence.tracks[0].notes.length,
+        generationId: Number(v.generationId),
+      });
     const notes = v.sequence.tracks[0].notes.length;
     const note = v.degenerate
       ? ` (still degenerate after ${v.retries} re-samples: ${v.degenerate})`
@@ -31,10 +144,28 @@ export function writeVariations(result: GenerateResult, outDir: string, ctx: Cli
         ? ` (re-sampled ${v.retries}x: ${v.rejected.join('; ')})`
         : '';
     ctx.out(
-      `  ${file}: ${notes} notes, ${v.tokens.length / 16} bars at ${result.bpm} bpm, generation #${v.generationId}${note}`,
+      `  ${file}: ${notes} notes, ${v.tokens.length / barSteps} bars of ${meter} at ${round(result.bpm)} bpm, generation #${v.generationId}${note}`,
     );
   }
+  if (options?.index) {
+    writeFileSync(path.join(outDir, 'index.csv'), indexCsv(rows));
+    writeFileSync(path.join(outDir, 'index.json'), `${JSON.stringify({ files: rows }, null, 2)}\n`);
+    ctx.out(`  ${path.join(outDir, 'index.csv')} and index.json: ${rows.length} file(s) with their settings`);
+  }
   return files;
+}
+
+function round(bpm: number): number {
+  return Math.round(bpm * 100) / 100;
+}
+
+/** The key line: what the take was locked to, and the key the seed (or corpus) suggests. */
+export function keyLine(result: GenerateResult, suggested?: ScaleKey): string {
+  const suggestion = suggested ?? result.suggestedKey;
+  const hint = suggestion ? formatScaleKey(suggestion) : undefined;
+  if (result.key)
+    return `Key: ${formatScaleKey(result.key)}, strictness ${result.strictness}${result.range ? `, range ${formatPitchRange(result.range)}` : ''}${hint ? ` (suggested: ${hint})` : ''}`;
+  return `Key: off${result.range ? ` (range ${formatPitchRange(result.range)}, strictness ${result.strictness})` : ''}${hint ? `; suggested: ${hint} (--key "${hint}" locks it)` : ''}`;
 }
 
 export interface GenerationFlags {
@@ -44,6 +175,11 @@ export interface GenerationFlags {
   variations: number;
   randomSeed: number;
   bpm?: number;
+  key?: ScaleKey | null;
+  strictness?: number;
+  range?: PitchRange;
+  humanise?: number;
+  timeSignature?: Meter;
 }
 
 export const GENERATION_FLAG_OPTIONS = {
@@ -53,6 +189,13 @@ export const GENERATION_FLAG_OPTIONS = {
   variations: { type: 'string' },
   'random-seed': { type: 'string' },
   bpm: { type: 'string' },
+  key: { type: 'string' },
+  strictness: { type: 'string' },
+  range: { type: 'string' },
+  humanise: { type: 'string' },
+  meter: { type: 'string' },
+  continue: { type: 'string' },
+  append: { type: 'boolean' },
   out: { type: 'string', short: 'o' },
   engine: { type: 'string' },
 } as const;
@@ -68,9 +211,63 @@ export function readGenerationFlags(
     ...(s('seed-notes') ? { seed: parseSeedArgument(s('seed-notes')!, ctx.cwd) } : {}),
     temperature: numberFlag(command, 'temperature', s('temperature'), { min: 0.05, max: 5 }) ?? 1,
     bars: numberFlag(command, 'bars', s('bars'), { integer: true, min: 1, max: 256 }) ?? 8,
-    variations: numberFlag(command, 'variations', s('variations'), { integer: true, min: 1, max: 64 }) ?? 1,
+    variations:
+      numberFlag(command, 'variations', s('variations'), { integer: true, min: 1, max: MAX_COMPOSE_VARIATIONS }) ?? 1,
     randomSeed: numberFlag(command, 'random-seed', s('random-seed'), { integer: true, min: 0, max: 2 ** 32 - 1 }) ?? 1,
     ...(s('bpm') ? { bpm: numberFlag(command, 'bpm', s('bpm'), { min: 4, max: 400 }) } : {}),
+    ...(s('key') !== undefined ? { key: usage(command, () => parseScaleKey(s('key')!)) } : {}),
+    ...(s('strictness') ? { strictness: numberFlag(command, 'strictness', s('strictness'), { min: 0, max: 1 }) } : {}),
+    ...(s('range') ? { range: usage(command, () => parsePitchRange(s('range')!)) } : {}),
+    ...(s('humanise') ? { humanise: numberFlag(command, 'humanise', s('humanise'), { min: 0, max: 1 }) } : {}),
+    ...(s('meter') ? { timeSignature: usage(command, () => parseMeter(s('meter')!)) } : {}),
+  };
+}
+
+/** "6/8" -> { numerator: 6, denominator: 8 }; a bar must be whole sixteenths. */
+function parseMeter(text: string): Meter {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (!match) throw new Error(`"${text}" is not a meter: write e.g. 3/4 or 6/8`);
+  const meter = { numerator: Number(match[1]), denominator: Number(match[2]) };
+  if (![1, 2, 4, 8, 16].includes(meter.denominator) || meter.numerator > 32)
+    throw new Error(`"${text}": the meter's denominator must be 1, 2, 4, 8 or 16 and its numerator at most 32`);
+  sixteenthsPerBar(meter);
+  return meter;
+}
+
+/** --continue CLIP [--append]: the clip as a whole-file seed. */
+export function readContinuation(
+  command: string,
+  values: Record<string, string | boolean | undefined>,
+  ctx: CliContext,
+): { seed: SeedInput; append: boolean } | undefined {
+  if (typeof values.continue !== 'string') {
+    if (values.append) throw new UsageError(`${command}: --append needs --continue CLIP.mid`, command);
+    return undefined;
+  }
+  const seed = parseSeedArgument(values.continue, ctx.cwd);
+  if (!('midi' in seed))
+    throw new UsageError(`${command}: --continue needs a .mid file, got "${values.continue}"`, command);
+  return { seed: { ...seed, whole: true }, append: values.append === true };
+}
+
+/** Runs a parser, turning its error into a UsageError for this command. */
+function usage<T>(command: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError(`${command}: ${(error as Error).message}`, command);
+  }
+}
+
+/** The request fields the controls flags set (spread into a GenerateRequest). */
+export function controlFields(flags: GenerationFlags): Partial<GenerateRequest> {
+  return {
+    ...(flags.bpm ? { bpm: flags.bpm } : {}),
+    ...(flags.key !== undefined ? { key: flags.key } : {}),
+    ...(flags.strictness !== undefined ? { strictness: flags.strictness } : {}),
+    ...(flags.range ? { range: flags.range } : {}),
+    ...(flags.humanise !== undefined ? { humanise: flags.humanise } : {}),
+    ...(flags.timeSignature ? { timeSignature: flags.timeSignature } : {}),
   };
 }
 
@@ -83,11 +280,22 @@ export const generateCommand: CliCommand = {
   --seed-notes S        how the melody starts: a pitch (60 or C4), several (C4,E4,G4: a quarter note each),
                         or a MIDI file (its first two bars). Default C4.
   --temperature T       0.05..5: below 1 safer, above 1 wilder (default 1)
-  --bars N              length in 4/4 bars, seed included (default 8)
-  --variations N        how many melodies (default 1)
+  --bars N              length in bars of the meter, seed included (default 8)
+  --meter N/D           meter of the take and of --bars (default: the seed file's, else 4/4; e.g. 3/4, 6/8, 5/4)
+  --variations N        how many melodies, up to ${MAX_COMPOSE_VARIATIONS} (default 1)
   --random-seed N       same seed + settings + model = same notes (default 1)
-  --bpm N               tempo of the MIDI (default: the seed file's, else 100)
-  --out DIR             where to write the .mid files (default: the current folder)
+  --bpm N               tempo of the MIDI (default: the seed file's, else 120, the MIDI default)
+  --key K               lock to a key: a tonic and one of ${SCALE_NAMES.join(', ')}
+                        (e.g. "D minor", "F# dorian"), or "off" (default; the seed's likely key is suggested)
+  --strictness S        0..1: how strictly --key and --range hold (1 = never outside; default 1)
+  --range LOW-HIGH      lock the pitch range, e.g. C3-C6
+  --humanise H          0..1: jitter timing and velocity (default 0; deterministic from --random-seed)
+  --continue CLIP.mid   continue my clip: the model hears ALL of it, then writes --bars more bars in the clip's
+                        tempo and meter, locked to its key (strictness 0.9 unless --key/--strictness say otherwise)
+  --append              with --continue: write the clip followed by the continuation (default: the continuation
+                        alone, from the bar line after the clip)
+  --out DIR             where to write the .mid files, plus index.csv and index.json listing each file's settings
+                        (default: the current folder, no index)
   --engine E            ${ENGINE_CHOICES.join('|')} (default auto)
   Each variation is also stored in the library with its request.`,
   async run(args, ctx) {
@@ -100,6 +308,9 @@ export const generateCommand: CliCommand = {
         'generate',
       );
     const flags = readGenerationFlags('generate', values, ctx);
+    const continuation = readContinuation('generate', values, ctx);
+    if (continuation && flags.seed)
+      throw new UsageError('generate: --continue names the seed; leave out --seed-notes', 'generate');
     // The engine runs in a worker thread, so Ctrl-C (ctx.signal) is heard mid-variation and stops it within a token.
     const bar = createProgressBar({ stream: ctx.stderr, interactive: ctx.interactive });
     let result: GenerateResult;
@@ -108,13 +319,14 @@ export const generateCommand: CliCommand = {
         ctx.library(),
         {
           model: positionals[0],
-          seed: flags.seed ?? { pitches: [60] },
+          seed: continuation?.seed ?? flags.seed ?? { pitches: [60] },
+          ...(continuation ? { continuation: { bars: flags.bars, append: continuation.append } } : {}),
           temperature: flags.temperature,
           bars: flags.bars,
           variations: flags.variations,
           randomSeed: flags.randomSeed,
           engine,
-          ...(flags.bpm ? { bpm: flags.bpm } : {}),
+          ...controlFields(flags),
         },
         { signal: ctx.signal, onProgress: (p) => bar.update(p), runner: runGenerationInWorker },
       );
@@ -130,7 +342,13 @@ export const generateCommand: CliCommand = {
     ctx.out(
       `Generated ${result.variations.length} variation(s) with "${result.modelName}" from ${result.seedDescription}, temperature ${flags.temperature}, random seed ${flags.randomSeed}:`,
     );
-    writeVariations(result, path.resolve(ctx.cwd, values.out ?? '.'), ctx, flags.randomSeed);
+    ctx.out(`  ${keyLine(result)}`);
+    writeVariations(result, path.resolve(ctx.cwd, values.out ?? '.'), ctx, flags.randomSeed, {
+      temperature: flags.temperature,
+      bars: flags.bars,
+      ...(flags.humanise !== undefined ? { humanise: flags.humanise } : {}),
+      index: values.out !== undefined,
+    });
     ctx.out(`  ${engineLine(result.engine)}`);
     return 0;
   },

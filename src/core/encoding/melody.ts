@@ -177,11 +177,18 @@ export function validateMelodyTokens(tokens: ArrayLike<number>): void {
  * @param opts.bpm tempo written to the sequence (default 120)
  * @param opts.velocity velocity of every note, 1..127 (default 100)
  * @param opts.name sequence and track name (default "Melody")
+ * @param opts.timeSignature the meter written to the sequence (default 4/4)
  * @throws {EncodingError} MELODY_TOKEN_INVALID or ENCODING_PPQ_INVALID
  */
 export function decodeMelody(
   tokens: ArrayLike<number>,
-  opts: { ppq?: number; bpm?: number; velocity?: number; name?: string } = {},
+  opts: {
+    ppq?: number;
+    bpm?: number;
+    velocity?: number;
+    name?: string;
+    timeSignature?: { numerator: number; denominator: number };
+  } = {},
 ): NoteSequence {
   validateMelodyTokens(tokens);
   const ppq = opts.ppq ?? 480;
@@ -207,7 +214,7 @@ export function decodeMelody(
   }
   closeEvent(tokens.length);
   return {
-    ...melodySequence(notes, { ppq, bpm, name }),
+    ...melodySequence(notes, { ppq, bpm, name, ...(opts.timeSignature ? { timeSignature: opts.timeSignature } : {}) }),
     totalTicks: tokens.length * stepTicks,
     tracks: [{ ...melodyTrack(name, notes), rests }],
   };
@@ -218,16 +225,20 @@ function melodyTrack(name: string, notes: Note[]): Track {
 }
 
 /**
- * A melody's notes as a one-track 4/4 sequence on the piano (program 0, channel 0) at one tempo: the shape of every
- * generated or decoded melody, in the app and in the files it writes.
+ * A melody's notes as a one-track sequence on the piano (program 0, channel 0) at one tempo and one meter (default
+ * 4/4): the shape of every generated or decoded melody, in the app and in the files it writes.
  */
-export function melodySequence(notes: readonly Note[], opts: { ppq: number; bpm: number; name: string }): NoteSequence {
+export function melodySequence(
+  notes: readonly Note[],
+  opts: { ppq: number; bpm: number; name: string; timeSignature?: { numerator: number; denominator: number } },
+): NoteSequence {
   const { ppq, bpm, name } = opts;
+  const { numerator, denominator } = opts.timeSignature ?? { numerator: 4, denominator: 4 };
   return {
     ppq,
     name,
     tempos: [{ tick: 0, bpm }],
-    timeSignatures: [{ tick: 0, numerator: 4, denominator: 4 }],
+    timeSignatures: [{ tick: 0, numerator, denominator }],
     keySignatures: [],
     tracks: [melodyTrack(name, [...notes])],
   };

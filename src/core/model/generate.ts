@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
  * The thesis' generation: a stateful batch-1 decoder is reset, fed the seed tokens, then each next token is sampled with
- * a temperature and fed back. Length is counted in 4/4 bars of sixteenths (16 tokens per bar) and INCLUDES the seed,
+ * a temperature and fed back. Length is counted in bars of sixteenths (16 tokens per 4/4 bar; stepsPerBar for other
+ * meters) and INCLUDES the seed,
  * as in the thesis (8 bars = 128 tokens, seed included).
  *
  * Reproducibility: variation k draws from createRng(variationSeed(randomSeed, k)), so the same seed, settings and
@@ -22,7 +23,7 @@ const NO_EVENT = 129;
 export interface GenerateOptions {
   /** Encoded melody tokens fed before sampling (at least one). */
   seedTokens: number[];
-  /** Total length in 4/4 bars, seed included. */
+  /** Total length in bars (of stepsPerBar sixteenths), seed included. */
   bars: number;
   temperature: number;
   variations: number;
@@ -36,6 +37,17 @@ export interface GenerateOptions {
   maxRetries?: number;
   /** Longest acceptable silence in bars (default 2). */
   maxSilentBars?: number;
+  /**
+   * Sixteenths per bar (default 16, 4/4): a bar of n/d is n * 16 / d sixteenths (6/8: 12, 3/4: 12, 5/4: 20).
+   * `bars` counts bars of this length.
+   */
+  stepsPerBar?: number;
+  /**
+   * The sampling hook: a bias added to the temperature-scaled logits of each generated step, then renormalised
+   * (sampler.ts biasedProbabilities); undefined (or a hook answering undefined) samples exactly as without it.
+   * Called with the tokens so far (seed included). Key and range locks use it (./controls.ts).
+   */
+  logitBias?: (tokens: readonly number[]) => ArrayLike<number> | undefined;
   signal?: AbortSignal;
 }
 
@@ -121,6 +133,7 @@ async function sampleOnce(
   temperature: number,
   rng: ReturnType<typeof createRng>,
   signal?: AbortSignal,
+  logitBias?: GenerateOptions['logitBias'],
 ): Promise<number[]> {
   decoder.reset();
   let logits: Float32Array = new Float32Array(0);
@@ -128,7 +141,7 @@ async function sampleOnce(
   const tokens = [...seedTokens];
   while (tokens.length < total) {
     if (signal?.aborted) throw new CancelledError('Generation cancelled');
-    const next = sampleToken(logits, temperature, rng);
+    const next = sampleToken(logits, temperature, rng, logitBias?.(tokens));
     tokens.push(next);
     if (tokens.length < total) logits = await decoder.step(next);
   }
@@ -153,7 +166,10 @@ export async function generateMelodies(decoder: Decoder, options: GenerateOption
   }
   if (!Number.isInteger(bars) || bars < 1 || bars > 1024)
     throw new GenerationError('GENERATION_BAD_LENGTH', `bars must be an integer within [1, 1024], got: ${bars}`);
-  const total = bars * SIXTEENTHS_PER_BAR;
+  const stepsPerBar = options.stepsPerBar ?? SIXTEENTHS_PER_BAR;
+  if (!Number.isInteger(stepsPerBar) || stepsPerBar < 1 || stepsPerBar > 16 * 64)
+    throw new GenerationError('GENERATION_BAD_LENGTH', `stepsPerBar must be a positive integer, got: ${stepsPerBar}`);
+  const total = bars * stepsPerBar;
   if (seedTokens.length >= total)
     throw new GenerationError(
       'GENERATION_BAD_LENGTH',
@@ -168,11 +184,11 @@ export async function generateMelodies(decoder: Decoder, options: GenerateOption
   for (let k = first; k < first + variations; k++) {
     const rng = createRng(variationSeed(randomSeed, k));
     const rejected: string[] = [];
-    let tokens = await sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal);
+    let tokens = await sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal, options.logitBias);
     let reason = findDegeneracy(tokens, seedTokens.length, maxSilentBars);
     while (reason && rejected.length < maxRetries) {
       rejected.push(reason);
-      tokens = await sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal);
+      tokens = await sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal, options.logitBias);
       reason = findDegeneracy(tokens, seedTokens.length, maxSilentBars);
     }
     out.push({

@@ -45,9 +45,50 @@ export function sampleIndex(probs: ArrayLike<number>, rng: Rng): number {
   return probs.length - 1;
 }
 
-/** One draw from softmax(logits / temperature). */
-export function sampleToken(logits: ArrayLike<number>, temperature: number, rng: Rng): number {
-  return sampleIndex(temperatureProbabilities(logits, temperature), rng);
+/**
+ * softmax(logits / temperature + bias) in float64: the bias is added after the temperature, so a bias of log(q) keeps
+ * q of a token's probability (before renormalising) at every temperature; -Infinity removes the token. At least one
+ * token must keep a finite bias.
+ * @throws RangeError for a bad temperature, a bias of another length, or a bias that removes every token.
+ */
+export function biasedProbabilities(
+  logits: ArrayLike<number>,
+  temperature: number,
+  bias: ArrayLike<number>,
+): Float64Array {
+  checkTemperature(temperature);
+  const n = logits.length;
+  if (bias.length !== n) throw new RangeError(`bias has ${bias.length} entries for ${n} logits`);
+  const scaled = new Float64Array(n);
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    scaled[i] = logits[i] / temperature + bias[i];
+    if (scaled[i] > max) max = scaled[i];
+  }
+  if (max === -Infinity) throw new RangeError('the bias removes every token');
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    scaled[i] = Math.exp(scaled[i] - max);
+    sum += scaled[i];
+  }
+  for (let i = 0; i < n; i++) scaled[i] /= sum;
+  return scaled;
+}
+
+/**
+ * One draw from softmax(logits / temperature), or from {@link biasedProbabilities} when a bias is given. Without a
+ * bias this is exactly the sampler of old (same arithmetic, one draw of `rng`).
+ */
+export function sampleToken(
+  logits: ArrayLike<number>,
+  temperature: number,
+  rng: Rng,
+  bias?: ArrayLike<number>,
+): number {
+  return sampleIndex(
+    bias ? biasedProbabilities(logits, temperature, bias) : temperatureProbabilities(logits, temperature),
+    rng,
+  );
 }
 
 /**

@@ -12,6 +12,7 @@ import type {
   JobSnapshotDto,
   ModelDto,
   PieceDto,
+  TimeSignatureDto,
 } from '../../shared/dto';
 import type { CorpusSummary, Generation, ModelRow, PieceSummary } from '../db/types';
 import type { JobSnapshot } from '../jobs/JobManager';
@@ -120,6 +121,7 @@ export function generationDto(g: Generation, context: { modelName: string | null
     notes: notesOf(g.sequence),
     ppq: g.sequence?.ppq ?? 480,
     bpm: g.sequence?.tempos[0]?.bpm ?? 120,
+    ...(timeSignatureOf(g.sequence) ? { timeSignature: timeSignatureOf(g.sequence)! } : {}),
     createdAt: g.createdAt,
   };
 }
@@ -136,4 +138,12 @@ export function jobDto(job: JobSnapshot): JobSnapshotDto {
     ...(job.result !== undefined ? { result: job.result } : {}),
     ...(job.error ? { error: job.error } : {}),
   };
+}
+
+/** A stored take's first time signature in contract shape, when it has one the grid holds. */
+function timeSignatureOf(sequence: NoteSequence | null | undefined): TimeSignatureDto | undefined {
+  const first = sequence?.timeSignatures[0];
+  if (!first || ![1, 2, 4, 8, 16].includes(first.denominator) || first.numerator < 1 || first.numerator > 32)
+    return undefined;
+  return { numerator: first.numerator, denominator: first.denominator as TimeSignatureDto['denominator'] };
 }

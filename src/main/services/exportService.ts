@@ -4,6 +4,8 @@
  */
 import { decodeMelody } from '../../core/encoding/melody';
 import { writeMidi } from '../../core/midi/writeMidi';
+import { takeSequence } from '../../core/model/takes';
+import { COMMON_TIME, sixteenthsPerBar } from '../../core/music/meter';
 import type { NoteSequence } from '../../core/music/NoteSequence';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
@@ -43,7 +45,8 @@ export function exportPieceMidi(library: Library, corpusName: string, pieceRef: 
 }
 
 /**
- * A generation as MIDI bytes: its stored sequence, else its tokens decoded (bpm from the request if it names one).
+ * A generation as MIDI bytes: its stored sequence, else its tokens as a take (core/model/takes.ts: tempo and meter from
+ * the request if it names them, else 120 bpm in 4/4; velocities from the meter's accents).
  * @throws NotFoundError, MidiWriteError
  */
 export function exportGenerationMidi(library: Library, generationId: GenerationId): MidiExport {
@@ -53,9 +56,25 @@ export function exportGenerationMidi(library: Library, generationId: GenerationI
   if (!sequence) {
     if (!generation.tokens)
       throw new NotFoundError('generation output', generationId, 'It has neither notes nor tokens.');
-    const request = (generation.request ?? {}) as { bpm?: unknown };
+    const request = (generation.request ?? {}) as { bpm?: unknown; timeSignature?: unknown; variationSeed?: unknown };
     const bpm = typeof request.bpm === 'number' && request.bpm > 0 ? request.bpm : 120;
-    sequence = decodeMelody(generation.tokens, { ppq: 480, bpm, name: generation.name });
+    const meter = typeof request.timeSignature === 'string' ? /^(\d+)\/(\d+)$/.exec(request.timeSignature) : null;
+    let timeSignature = COMMON_TIME;
+    if (meter) {
+      const candidate = { numerator: Number(meter[1]), denominator: Number(meter[2]) };
+      try {
+        sixteenthsPerBar(candidate);
+        timeSignature = candidate;
+      } catch {
+        // A meter the grid cannot hold: 4/4, as before meters were stored.
+      }
+    }
+    sequence = takeSequence(Array.from(generation.tokens), {
+      bpm,
+      timeSignature,
+      randomSeed: typeof request.variationSeed === 'number' ? request.variationSeed : 0,
+      name: generation.name ?? 'Generation',
+    });
   }
   return { fileName: safeFileName(generation.name), bytes: writeMidi(sequence), sequence };
 }

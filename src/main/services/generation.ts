@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 /**
  * Composing with a model: loads a library model's latest checkpoint (or the bundled default model), runs the
- * thesis' stateful decoder (src/core/model/generate.ts), turns tokens into notes and MIDI with a real tempo, and
- * stores every variation as a generation with the full request (seed notes, temperature, bars, randomSeed, the
- * variation's derived seed, checkpoint), so the same request gives the same notes again.
+ * thesis' stateful decoder (src/core/model/generate.ts), turns tokens into notes and MIDI with a real tempo, meter and
+ * velocities, and stores every variation as a generation with the full request (seed notes, temperature, bars,
+ * randomSeed, the variation's derived seed, checkpoint, key lock, meter, tempo, humanise), so the same request gives
+ * the same notes again.
+ *
+ * Tempo: the request's bpm, else the seed's (a MIDI seed's first tempo, or the corpus piece's), else 120 bpm, the
+ * MIDI default. Meter: the request's, else the seed's first time signature, else 4/4; `bars` are bars of that meter.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeMelody, encodeMelody } from '../../core/encoding/melody';
+import { encodeMelody } from '../../core/encoding/melody';
 import { selectEngine, type EngineChoice } from '../../core/engine/select';
 import type { Decoder, EngineInfo } from '../../core/engine/types';
 import { CancelledError, throttleProgress, type JobProgress, type ProgressSink } from '../../core/jobs/progress';
@@ -23,9 +27,20 @@ import {
 } from '../../core/model/generate';
 import { parseMidi } from '../../core/midi/readMidi';
 import { writeMidi } from '../../core/midi/writeMidi';
+import { findKey, formatKey } from '../../core/analysis/keyFinder';
+import { melodyPitchBias } from '../../core/model/controls';
+import { takeSequence } from '../../core/model/takes';
 import { parsePitchName } from '../../core/music/keys';
-import type { NoteSequence } from '../../core/music/NoteSequence';
-import type { ComposeResultDto } from '../../shared/dto';
+import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
+import type { Note, NoteSequence } from '../../core/music/NoteSequence';
+import {
+  formatPitchRange,
+  formatScaleKey,
+  parseScaleKey,
+  type PitchRange,
+  type ScaleKey,
+} from '../../core/music/scales';
+import type { ComposeResultDto, TimeSignatureDto } from '../../shared/dto';
 import type { ParsedRequest } from '../../shared/ipc';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
@@ -33,9 +48,11 @@ import type { CheckpointId, GenerationId, ModelId } from '../db/types';
 
 /** The name that means the bundled model everywhere (CLI, app, studio). */
 export const DEFAULT_MODEL_NAME = 'default';
-/** Ticks per quarter of generated MIDI. */
-export const GENERATED_PPQ = 480;
-export const DEFAULT_BPM = 100;
+export { GENERATED_PPQ } from '../../core/model/takes';
+/** How strictly a continuation holds the clip's key when the request names no key. */
+export const CONTINUATION_STRICTNESS = 0.9;
+/** Where nothing sets a tempo: the MIDI default, what every player assumes for a file without a tempo event. */
+export const DEFAULT_BPM = 120;
 
 /** resources/default-model/default.etude-ckpt in the source tree (the app passes its own resources path). */
 export function bundledDefaultModelPath(): string {
@@ -45,9 +62,15 @@ export function bundledDefaultModelPath(): string {
   );
 }
 
-/** How the melody starts: pitches (each a note), explicit tokens, or the opening of a MIDI file. */
+/**
+ * How the melody starts: pitches (each a note), explicit tokens (with the tempo and meter of the piece they come
+ * from, when known), or the opening of a MIDI file (`bars` bars of its own meter, default 2), or (`whole`) all of it,
+ * leading silence included so that its bars stay where they are (a clip to continue).
+ */
 export type SeedInput =
-  { pitches: number[] } | { tokens: number[] } | { midi: Uint8Array; name: string; bars?: number };
+  | { pitches: number[] }
+  | { tokens: number[]; bpm?: number; timeSignature?: Meter; description?: string }
+  | { midi: Uint8Array; name: string; bars?: number; whole?: boolean };
 
 /**
  * Parses a --seed-notes value: "60", "C4,E4,G4" (numbers or names), or a path to a .mid/.midi file.
@@ -63,15 +86,67 @@ export function parseSeedArgument(text: string, cwd = process.cwd()): SeedInput 
   return { pitches: text.split(',').map((p) => parsePitchName(p)) };
 }
 
-/** Seed tokens and the tempo a seed implies (a MIDI seed's own tempo). */
-export function seedToTokens(seed: SeedInput): { tokens: number[]; bpm?: number; description: string } {
+/** What a seed gives the generation: its tokens, and the tempo and meter it implies (a MIDI seed's own). */
+export interface SeedTokens {
+  tokens: number[];
+  bpm?: number;
+  timeSignature?: Meter;
+  description: string;
+}
+
+/** The notes of seed tokens, each held until the next event (for the key finder; ticks are sixteenths). */
+function seedNotes(tokens: readonly number[]): Note[] {
+  const notes: Note[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] >= 128) continue;
+    let end = i + 1;
+    while (end < tokens.length && tokens[end] === 129) end++;
+    notes.push({ pitch: tokens[i], startTick: i, durationTicks: end - i, velocity: 100 });
+  }
+  return notes;
+}
+
+/**
+ * The most likely key of some melody tokens by the analysis module's Krumhansl-Schmuckler key finder, as a lockable
+ * key ("D minor"), or undefined when they hold no note.
+ */
+export function suggestKey(tokens: readonly number[]): ScaleKey | undefined {
+  const notes = seedNotes(tokens);
+  if (notes.length === 0) return undefined;
+  const [tonic, mode] = formatKey(findKey(notes)).split(' ');
+  return { tonic, scale: mode === 'minor' ? 'minor' : 'major' };
+}
+
+/** The first time signature a piece states whose bar the sixteenth grid holds, else undefined. */
+export function meterOf(sequence: Pick<NoteSequence, 'timeSignatures'>): Meter | undefined {
+  const first = sequence.timeSignatures[0];
+  if (!first) return undefined;
+  try {
+    sixteenthsPerBar(first);
+    return { numerator: first.numerator, denominator: first.denominator };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Seed tokens and the tempo and meter a seed implies (a MIDI seed's own). */
+export function seedToTokens(seed: SeedInput): SeedTokens {
   if ('pitches' in seed) return { tokens: seedTokensFromPitches(seed.pitches), description: seed.pitches.join(',') };
-  if ('tokens' in seed) return { tokens: seed.tokens, description: `${seed.tokens.length} tokens` };
+  if ('tokens' in seed)
+    return {
+      tokens: seed.tokens,
+      ...(seed.bpm ? { bpm: seed.bpm } : {}),
+      ...(seed.timeSignature ? { timeSignature: seed.timeSignature } : {}),
+      description: seed.description ?? `${seed.tokens.length} tokens`,
+    };
   const sequence = parseMidi(seed.midi, seed.name);
+  const timeSignature = meterOf(sequence);
   const all = encodeMelody(sequence);
+  const barSteps = sixteenthsPerBar(timeSignature ?? COMMON_TIME);
   let start = 0;
-  while (start < all.length && all[start] === 129) start++; // leading silence says nothing about the melody
-  const tokens = all.slice(start, start + (seed.bars ?? 2) * SIXTEENTHS_PER_BAR);
+  while (start < all.length && all[start] === 129) start++; // leading silence says nothing about the melody...
+  start -= start % barSteps; // ...but whole bars of it are skipped only, so a pickup keeps its place before the bar line
+  const tokens = seed.whole ? all : all.slice(start, start + (seed.bars ?? 2) * barSteps);
   if (!tokens.some((t) => t < 128))
     throw new GenerationError(
       'GENERATION_BAD_SEED',
@@ -80,7 +155,8 @@ export function seedToTokens(seed: SeedInput): { tokens: number[]; bpm?: number;
   return {
     tokens,
     ...(sequence.tempos[0] ? { bpm: sequence.tempos[0].bpm } : {}),
-    description: `opening of ${seed.name}`,
+    ...(timeSignature ? { timeSignature } : {}),
+    description: seed.whole ? `all of ${seed.name}` : `opening of ${seed.name}`,
   };
 }
 
@@ -92,8 +168,26 @@ export interface GenerateRequest {
   bars: number;
   variations: number;
   randomSeed: number;
-  /** Tempo of the output (default: the MIDI seed's tempo, else 100 bpm). */
+  /** Tempo of the output (default: the seed's tempo, else 120 bpm). */
   bpm?: number;
+  /** Meter of the output and of `bars` (default: the seed's, else 4/4). */
+  timeSignature?: Meter;
+  /** Key lock: a scale, or null/undefined for none. */
+  key?: ScaleKey | null;
+  /** Pitch range lock. */
+  range?: PitchRange | null;
+  /** 0..1: how strictly key and range hold (default 1). */
+  strictness?: number;
+  /** 0..1: timing and velocity jitter of the written notes (default 0). */
+  humanise?: number;
+  /**
+   * Continue my clip: the seed (a MIDI clip, `whole`) primes the decoder in full and the model writes `bars` more bars
+   * after the clip's last bar (the rest of that bar is filled too); `bars` of the request is then ignored. `append`:
+   * the take is the clip (as the grid hears it) followed by the continuation; otherwise the continuation alone, from
+   * the bar line after the clip. Unless `key` is given (null = off), the take is locked to the clip's key (the key
+   * finder's) at strictness CONTINUATION_STRICTNESS (or the request's).
+   */
+  continuation?: { bars: number; append: boolean };
   engine?: EngineChoice;
   maxRetries?: number;
 }
@@ -116,6 +210,13 @@ export interface GenerateResult {
   checkpointId: CheckpointId | null;
   engine: EngineInfo;
   bpm: number;
+  timeSignature: Meter;
+  /** The seed's most likely key (Krumhansl-Schmuckler), shown as the default suggestion. */
+  suggestedKey?: ScaleKey;
+  /** What the take was locked to (null = off). */
+  key: ScaleKey | null;
+  range: PitchRange | null;
+  strictness: number;
   seedDescription: string;
   variations: GeneratedVariation[];
 }
@@ -174,6 +275,10 @@ export interface EngineRunRequest {
   variations: number;
   randomSeed: number;
   maxRetries?: number;
+  /** Sixteenths per bar of the meter (default 16). */
+  stepsPerBar?: number;
+  /** Key and range lock (plain data, so it can be posted to a worker). */
+  controls?: { key?: ScaleKey | null; range?: PitchRange | null; strictness?: number };
   engine: EngineChoice;
 }
 
@@ -260,7 +365,9 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
   const engine = await selectEngine({ engine: request.engine, threads: 1 });
   try {
     const model = await engine.createModel(checkpoint.spec, checkpoint.training, checkpoint.weights);
-    const tokensPerVariation = request.bars * SIXTEENTHS_PER_BAR;
+    const stepsPerBar = request.stepsPerBar ?? SIXTEENTHS_PER_BAR;
+    const tokensPerVariation = request.bars * stepsPerBar;
+    const bias = melodyPitchBias(request.controls);
     let variation = 0;
     let steps = 0;
     const decoder = watchedDecoder(model.createDecoder(), () => {
@@ -294,6 +401,8 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
           variations: 1,
           firstVariation: variation,
           randomSeed: request.randomSeed,
+          stepsPerBar,
+          ...(bias ? { logitBias: () => bias } : {}),
           ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
           ...(job.signal ? { signal: job.signal } : {}),
         });
@@ -332,7 +441,24 @@ export async function generateFromLibrary(
     context.defaultModelPath === undefined ? bundledDefaultModelPath() : context.defaultModelPath,
   );
   const seed = seedToTokens(request.seed);
-  const bpm = request.bpm ?? seed.bpm ?? DEFAULT_BPM;
+  // A tempo read from MIDI is 60e6 / whole microseconds (90 bpm reads 90.00009): keep three decimals.
+  const bpm = Math.round((request.bpm ?? seed.bpm ?? DEFAULT_BPM) * 1000) / 1000;
+  const timeSignature = request.timeSignature ?? seed.timeSignature ?? COMMON_TIME;
+  const stepsPerBar = sixteenthsPerBar(timeSignature);
+  const suggestedKey = suggestKey(seed.tokens);
+  const continuation = request.continuation;
+  const key = request.key !== undefined ? request.key : continuation ? (suggestedKey ?? null) : null;
+  const range = request.range ?? null;
+  const strictness = request.strictness ?? (continuation && request.key === undefined ? CONTINUATION_STRICTNESS : 1);
+  const humanise = request.humanise ?? 0;
+  // A continuation runs to `continuation.bars` bars after the clip's last (partial) bar.
+  // The encoder closes the clip's last note with a note-off one step after it: that step is not part of the clip.
+  const clipSteps = seed.tokens.length - (seed.tokens[seed.tokens.length - 1] === 128 ? 1 : 0);
+  const clipBars = Math.max(1, Math.ceil(clipSteps / stepsPerBar));
+  const bars = continuation ? clipBars + continuation.bars : request.bars;
+  const outputFrom = continuation && !continuation.append ? clipBars * stepsPerBar : 0;
+  // Validates strictness (and the scale) before any work.
+  melodyPitchBias({ key, range, strictness });
   const runner = context.runner ?? runGeneration;
   const progress = context.onProgress ? variationProgress(context.onProgress) : undefined;
   let run: EngineRunResult;
@@ -341,11 +467,13 @@ export async function generateFromLibrary(
       {
         checkpoint: bytes,
         seedTokens: seed.tokens,
-        bars: request.bars,
+        bars,
         temperature: request.temperature,
         variations: request.variations,
         randomSeed: request.randomSeed,
         engine: request.engine ?? 'auto',
+        ...(stepsPerBar !== SIXTEENTHS_PER_BAR ? { stepsPerBar } : {}),
+        ...(key || range ? { controls: { key, range, strictness } } : {}),
         ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
       },
       { ...(context.signal ? { signal: context.signal } : {}), ...(progress ? { onProgress: progress } : {}) },
@@ -360,10 +488,16 @@ export async function generateFromLibrary(
     seedNotes: seed.description,
     seedTokens: seed.tokens,
     temperature: request.temperature,
-    bars: request.bars,
+    bars: continuation ? bars - outputFrom / stepsPerBar : request.bars,
+    ...(continuation ? { continuation: { ...continuation, clipBars } } : {}),
     variations: request.variations,
     randomSeed: request.randomSeed,
     bpm,
+    timeSignature: `${timeSignature.numerator}/${timeSignature.denominator}`,
+    key: key ? formatScaleKey(key) : 'off',
+    strictness,
+    range: range ? formatPitchRange(range) : 'full',
+    humanise,
     checkpointEpoch: epoch,
   };
   const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
@@ -378,9 +512,10 @@ export async function generateFromLibrary(
       throw new CancelledError('Generation cancelled');
     }
     const name = `${modelName} ${stamp} #${index + 1}`;
-    const sequence = decodeMelody(m.tokens, { ppq: GENERATED_PPQ, bpm, name });
-    const midi = writeMidi(sequence);
     const derived = variationSeed(request.randomSeed, index);
+    const tokens = outputFrom > 0 ? m.tokens.slice(outputFrom) : m.tokens;
+    const sequence = takeSequence(tokens, { bpm, timeSignature, humanise, randomSeed: derived, name });
+    const midi = writeMidi(sequence);
     const row = library.generations.saveGeneration({
       modelId,
       checkpointId,
@@ -391,7 +526,7 @@ export async function generateFromLibrary(
         engine: engine.name,
         retries: m.retries,
       },
-      tokens: Uint8Array.from(m.tokens),
+      tokens: Uint8Array.from(tokens),
       sequence,
       name,
     });
@@ -399,7 +534,7 @@ export async function generateFromLibrary(
       generationId: row.id,
       index,
       randomSeed: derived,
-      tokens: m.tokens,
+      tokens,
       sequence,
       midi,
       retries: m.retries,
@@ -413,6 +548,11 @@ export async function generateFromLibrary(
     checkpointId,
     engine: { ...engine },
     bpm,
+    timeSignature,
+    ...(suggestedKey ? { suggestedKey } : {}),
+    key,
+    range,
+    strictness,
     seedDescription: seed.description,
     variations,
   };
@@ -433,17 +573,28 @@ export async function generateFromRequest(
     library,
     {
       model: request.model,
-      seed: { pitches: request.seedNotes },
+      seed: request.continueClip
+        ? { midi: request.continueClip.bytes, name: request.continueClip.name, whole: true }
+        : { pitches: request.seedNotes },
+      ...(request.continueClip ? { continuation: { bars: request.bars, append: request.continueClip.append } } : {}),
       temperature: request.temperature,
       bars: request.bars,
       variations: request.variations,
       randomSeed: request.randomSeed,
+      ...(request.key !== undefined ? { key: parseScaleKey(request.key) } : {}),
+      ...(request.strictness !== undefined ? { strictness: request.strictness } : {}),
+      ...(request.range ? { range: request.range } : {}),
+      ...(request.timeSignature ? { timeSignature: request.timeSignature } : {}),
+      ...(request.bpm !== undefined ? { bpm: request.bpm } : {}),
+      ...(request.humanise !== undefined ? { humanise: request.humanise } : {}),
     },
     context,
   );
   return {
     modelName: result.modelName,
     engine: result.engine.description,
+    ...(result.suggestedKey ? { suggestedKey: formatScaleKey(result.suggestedKey) } : {}),
+    key: result.key ? formatScaleKey(result.key) : 'off',
     variations: result.variations.map((v) => ({
       generationId: String(v.generationId),
       index: v.index,
@@ -457,6 +608,7 @@ export async function generateFromRequest(
       })),
       ppq: v.sequence.ppq,
       bpm: result.bpm,
+      timeSignature: result.timeSignature as TimeSignatureDto,
       resampled: v.retries,
     })),
   };

@@ -5,7 +5,7 @@
  */
 import type { CorpusDto, CorpusStatsDto, PieceListDto } from '../../shared/dto';
 import { openLibrary, type Library, type OpenLibraryOptions } from '../db/open';
-import type { CorpusSummary, PieceSummary } from '../db/types';
+import type { CorpusSummary, PieceId, PieceSummary } from '../db/types';
 import { corpusDto, corpusStatsDto, pieceDto } from './dto';
 import { ensureDataDir, libraryPath, resolveDataDir } from './paths';
 import { corpusStats } from './stats';
@@ -81,9 +81,9 @@ export function countPiecesOfCorpus(library: LibraryHandle, corpusName: string):
 export function firstMelodyOfCorpus(
   library: LibraryHandle,
   corpusName: string,
-): { name: string; tokens: Uint8Array } | undefined {
+): { name: string; tokens: Uint8Array; pieceId: PieceId } | undefined {
   const [first] = library.pieces.getMelodyTokens(library.corpora.requireCorpusByName(corpusName).id);
-  return first ? { name: first.name, tokens: first.tokens } : undefined;
+  return first ? { name: first.name, tokens: first.tokens, pieceId: first.pieceId } : undefined;
 }
 
 /** One page of a corpus' pieces in contract shape. @throws NotFoundError */

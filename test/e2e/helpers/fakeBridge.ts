@@ -23,11 +23,17 @@ export function installFakeBridge(options: FakeOptions): void {
   const ppq = 480;
   const sixteenth = ppq / 4;
   /** A deterministic melody per variation: a scale walk from the first seed note. */
-  const melody = (index: number, seedNotes: number[], bars: number) => {
+  const melody = (
+    index: number,
+    seedNotes: number[],
+    bars: number,
+    meter?: { numerator: number; denominator: number },
+  ) => {
     const notes = [];
+    const quartersPerBar = meter ? (4 * meter.numerator) / meter.denominator : 4;
     const start = seedNotes[0] ?? 60;
     const steps = [0, 2, 4, 5, 7, 5, 4, 2];
-    for (let i = 0; i < bars * 4; i++) {
+    for (let i = 0; i < bars * quartersPerBar; i++) {
       notes.push({
         pitch: start + steps[(i + index) % steps.length] + (i % 8 === 7 ? 1 : 0),
         startTick: i * 4 * sixteenth,
@@ -118,9 +124,15 @@ export function installFakeBridge(options: FakeOptions): void {
             index,
             randomSeed: (payload.randomSeed as number) + index,
             tokens: [],
-            notes: melody(index, payload.seedNotes as number[], payload.bars as number),
+            notes: melody(
+              index,
+              payload.seedNotes as number[],
+              payload.bars as number,
+              payload.timeSignature as { numerator: number; denominator: number } | undefined,
+            ),
             ppq,
             bpm: 110,
+            ...(payload.timeSignature ? { timeSignature: payload.timeSignature } : {}),
             resampled: 0,
           })),
         };

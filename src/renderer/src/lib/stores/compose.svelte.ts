@@ -7,10 +7,15 @@ import {
   MAX_COMPOSE_BARS,
   MAX_COMPOSE_VARIATIONS,
   type ComposeResultDto,
+  type GenerationRequestDto,
   type JobProgressDto,
+  type TimeSignatureDto,
   type VariationDto,
 } from '../../../../shared/dto';
 import type { Note } from '../../../../core/music/NoteSequence';
+import { findKey, formatKey } from '../../../../core/analysis/keyFinder';
+import { parsePitchName } from '../../../../core/music/keys';
+import { SCALE_NAMES, type ScaleName } from '../../../../core/music/scales';
 import { commitEdit, createHistory, redo, undo, type EditHistory } from '../pianoroll/noteEdits';
 import { DEFAULT_OCTAVE } from '../input/seedKeyboard';
 import { MAX_SEED_NOTES } from '../input/seedText';
@@ -25,7 +30,9 @@ export interface VariationView {
   ppq: number;
   bpm: number;
   resampled: number;
-  /** Where the generated melody ends: bars * 16 sixteenths. */
+  /** The take's meter (bar lines of the piano roll and the score, and the exported file's). */
+  timeSignature: TimeSignatureDto;
+  /** Where the generated melody ends: bars of the meter. */
   endTick: number;
   history: EditHistory;
   keptAs: string | null;
@@ -42,6 +49,32 @@ export function newRandomSeed(): number {
 
 export { parseSeedText, seedFromMidi } from '../input/seedText';
 
+/** The tonics the key lock offers (as a key signature spells them). */
+export const KEY_TONICS = ['C', 'C#', 'Db', 'D', 'Eb', 'E', 'F', 'F#', 'Gb', 'G', 'Ab', 'A', 'Bb', 'B'] as const;
+export { SCALE_NAMES };
+/** The meters offered. */
+export const METERS: readonly TimeSignatureDto[] = [
+  { numerator: 4, denominator: 4 },
+  { numerator: 3, denominator: 4 },
+  { numerator: 2, denominator: 4 },
+  { numerator: 5, denominator: 4 },
+  { numerator: 6, denominator: 8 },
+  { numerator: 9, denominator: 8 },
+  { numerator: 12, denominator: 8 },
+];
+
+/**
+ * The seed notes' most likely key by the analysis module's Krumhansl-Schmuckler key finder ("D minor"), or null with
+ * no seed. Each seed note counts as a quarter, as the seed is played.
+ */
+export function suggestedKeyOf(pitches: readonly number[]): { tonic: string; scale: ScaleName } | null {
+  if (pitches.length === 0) return null;
+  const [tonic, mode] = formatKey(
+    findKey(pitches.map((pitch, i) => ({ pitch, startTick: i * 4, durationTicks: 4, velocity: 100 }))),
+  ).split(' ');
+  return { tonic, scale: mode === 'minor' ? 'minor' : 'major' };
+}
+
 class ComposeStore {
   modelId = $state('default');
   seedNotes = $state.raw<number[]>([60]);
@@ -53,6 +86,59 @@ class ComposeStore {
   seedLocked = $state(false);
   tempoBpm = $state(120);
   loop = $state(false);
+  /** Key lock: 'off' or a tonic of KEY_TONICS, with a scale. */
+  keyTonic = $state<string>('off');
+  keyScale = $state<ScaleName>('major');
+  /** 0..1: how strictly key and range hold. */
+  strictness = $state(1);
+  /** Range lock as typed ("C3", "84"); both empty = the whole keyboard. */
+  rangeLow = $state('');
+  rangeHigh = $state('');
+  meter = $state('4/4');
+  humanise = $state(0);
+  /** The last MIDI file the seed came from: a clip the model can continue. */
+  clip = $state.raw<{ bytes: Uint8Array; name: string } | null>(null);
+  /** Continue the clip (the model hears all of it; `bars` more bars in its tempo, meter and key). */
+  continueClip = $state(false);
+  /** With continueClip: the take starts with the clip. */
+  appendClip = $state(false);
+  /** The key the seed suggests (shown next to the lock). */
+  get suggestedKey(): { tonic: string; scale: ScaleName } | null {
+    return suggestedKeyOf(this.seedNotes);
+  }
+
+  /** Locks to the suggested key. */
+  useSuggestedKey(): void {
+    const key = this.suggestedKey;
+    if (!key) return;
+    this.keyTonic = key.tonic;
+    this.keyScale = key.scale;
+  }
+
+  /**
+   * The controls as contract fields, or an error message for a range that is not one. Off controls send nothing, so
+   * a request without them is exactly the request of old.
+   */
+  controlFields(): Partial<GenerationRequestDto> | { error: string } {
+    const out: Partial<GenerationRequestDto> = {};
+    if (this.keyTonic !== 'off') out.key = `${this.keyTonic} ${this.keyScale}`;
+    const low = this.rangeLow.trim();
+    const high = this.rangeHigh.trim();
+    if (low || high) {
+      try {
+        const range = { low: low ? parsePitchName(low) : 0, high: high ? parsePitchName(high) : 127 };
+        if (range.low > range.high) return { error: `The range's low note ${low} is above its high note ${high}.` };
+        out.range = range;
+      } catch (error) {
+        return { error: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    if (out.key || out.range) out.strictness = Math.min(1, Math.max(0, this.strictness));
+    const meter = METERS.find((m) => `${m.numerator}/${m.denominator}` === this.meter);
+    if (meter && this.meter !== '4/4') out.timeSignature = meter;
+    if (this.humanise > 0) out.humanise = Math.min(1, this.humanise);
+    return out;
+  }
   generating = $state(false);
   /** The running generation job (for Cancel). */
   jobId = $state<string | null>(null);
@@ -93,6 +179,11 @@ class ComposeStore {
     this.bars = clampInt(this.bars, 1, MAX_COMPOSE_BARS, 8);
     this.variationCount = clampInt(this.variationCount, 1, MAX_COMPOSE_VARIATIONS, 3);
     this.randomSeed = clampInt(this.randomSeed, 0, 2 ** 32 - 1, newRandomSeed());
+    const controls = this.controlFields();
+    if ('error' in controls) {
+      app.toast('error', `Range: ${controls.error as string}`);
+      return;
+    }
     this.generating = true;
     this.cancelling = false;
     const bars = this.bars;
@@ -105,6 +196,10 @@ class ComposeStore {
         bars,
         variations: this.variationCount,
         randomSeed: this.randomSeed,
+        ...controls,
+        ...(this.continueClip && this.clip
+          ? { continueClip: { bytes: this.clip.bytes, name: this.clip.name, append: this.appendClip } }
+          : {}),
       });
       jobs.track(jobId, 'generate');
       this.jobId = jobId;
@@ -120,18 +215,23 @@ class ComposeStore {
       }
       const answer = finished.result as ComposeResultDto;
       this.lastEngine = answer.engine;
-      const views = answer.variations.map((v: VariationDto) => ({
-        key: `${v.generationId}`,
-        generationId: v.generationId,
-        index: v.index,
-        randomSeed: v.randomSeed,
-        ppq: v.ppq,
-        bpm: v.bpm,
-        resampled: v.resampled,
-        endTick: Math.max(bars * 4 * v.ppq, ...v.notes.map((n) => n.startTick + n.durationTicks)),
-        history: createHistory(v.notes as Note[]),
-        keptAs: null,
-      }));
+      const views = answer.variations.map((v: VariationDto) => {
+        const timeSignature = v.timeSignature ?? { numerator: 4, denominator: 4 };
+        const barTicks = (v.ppq * 4 * timeSignature.numerator) / timeSignature.denominator;
+        return {
+          key: `${v.generationId}`,
+          generationId: v.generationId,
+          index: v.index,
+          randomSeed: v.randomSeed,
+          ppq: v.ppq,
+          bpm: v.bpm,
+          resampled: v.resampled,
+          timeSignature,
+          endTick: Math.max(bars * barTicks, ...v.notes.map((n) => n.startTick + n.durationTicks)),
+          history: createHistory(v.notes as Note[]),
+          keptAs: null,
+        };
+      });
       this.show(views);
       if (answer.variations[0]) this.tempoBpm = Math.round(answer.variations[0].bpm);
     } catch (error) {

@@ -4,16 +4,33 @@ import type { Bpm, Note, NoteSequence } from '../../../../core/music/NoteSequenc
 import { writeMidi } from '../../../../core/midi/writeMidi';
 import { melodySequence } from '../../../../core/encoding/melody';
 
-/** Velocities are clamped to 1..: an edited note at velocity 0 would be a note-off in the file. */
-export function variationSequence(notes: readonly Note[], ppq: number, bpm: Bpm, name: string): NoteSequence {
+type Meter = { numerator: number; denominator: number };
+
+/**
+ * Velocities are clamped to 1..: an edited note at velocity 0 would be a note-off in the file. The meter is the take's
+ * (default 4/4).
+ */
+export function variationSequence(
+  notes: readonly Note[],
+  ppq: number,
+  bpm: Bpm,
+  name: string,
+  timeSignature?: Meter,
+): NoteSequence {
   return melodySequence(
     notes.map((n) => ({ ...n, velocity: Math.max(1, n.velocity) })),
-    { ppq, bpm, name },
+    { ppq, bpm, name, ...(timeSignature ? { timeSignature } : {}) },
   );
 }
 
-export function variationMidiBytes(notes: readonly Note[], ppq: number, bpm: Bpm, name: string): Uint8Array {
-  return writeMidi(variationSequence(notes, ppq, bpm, name));
+export function variationMidiBytes(
+  notes: readonly Note[],
+  ppq: number,
+  bpm: Bpm,
+  name: string,
+  timeSignature?: Meter,
+): Uint8Array {
+  return writeMidi(variationSequence(notes, ppq, bpm, name, timeSignature));
 }
 
 /** A safe file name from free text: letters, digits, dashes; ends in .mid. */

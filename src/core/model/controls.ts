@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Composer controls applied while sampling a melody: a key lock (a scale's pitch classes) and a pitch range.
+ *
+ * Strictness s in [0, 1]: every note-on token whose pitch is outside the scale or the range gets log(1 - s) added to
+ * its temperature-scaled logit (s = 1: -Infinity, never sampled), then the distribution is renormalised. Put in
+ * probabilities: an outside note keeps (1 - s) of its probability before renormalisation, whatever the temperature.
+ * Note-off (128) and no-event (129) are never touched, so a lock cannot force a note to be played.
+ *
+ * With no key and no range (or s = 0) there is no bias at all: the sampler runs exactly as without controls, on the
+ * same random stream.
+ */
+import { MELODY_VOCAB } from '../encoding/melody';
+import { scalePitchClasses, type PitchRange, type ScaleKey } from '../music/scales';
+
+export interface PitchControls {
+  /** Scale to lock to; null/undefined = off. */
+  key?: ScaleKey | null;
+  /** Pitches allowed; undefined = the whole keyboard. */
+  range?: PitchRange | null;
+  /** 0..1 (default 1 when a key or range is set). */
+  strictness?: number;
+}
+
+/** Thrown for a strictness outside [0, 1]. */
+export class ControlsError extends Error {
+  override name = 'ControlsError';
+  readonly code = 'CONTROLS_INVALID' as const;
+}
+
+/**
+ * The bias to add to temperature-scaled melody logits (length 130), or undefined when the controls change nothing.
+ * @throws ControlsError for a strictness outside [0, 1]; PitchNameError for a scale tonal does not know.
+ */
+export function melodyPitchBias(controls: PitchControls | undefined): Float64Array | undefined {
+  if (!controls) return undefined;
+  const s = controls.strictness ?? 1;
+  if (!(s >= 0 && s <= 1)) throw new ControlsError(`strictness must be within [0, 1], got: ${s}`);
+  if ((!controls.key && !controls.range) || s === 0) return undefined;
+  const inScale = controls.key ? new Set(scalePitchClasses(controls.key)) : undefined;
+  const penalty = Math.log(1 - s); // -Infinity at s = 1
+  const bias = new Float64Array(MELODY_VOCAB);
+  for (let pitch = 0; pitch < 128; pitch++) {
+    const outside =
+      (inScale !== undefined && !inScale.has(pitch % 12)) ||
+      (controls.range ? pitch < controls.range.low || pitch > controls.range.high : false);
+    if (outside) bias[pitch] = penalty;
+  }
+  return bias;
+}
+
+/** Whether a pitch is inside the key and the range (for measuring a take against its controls). */
+export function pitchAllowed(pitch: number, controls: PitchControls): boolean {
+  if (controls.key && !scalePitchClasses(controls.key).includes(pitch % 12)) return false;
+  if (controls.range && (pitch < controls.range.low || pitch > controls.range.high)) return false;
+  return true;
+}
