@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * A preview of `etude evaluate default` until the CLI wires src/core/analysis in: N takes of the
+ * The analysis behind `etude evaluate default`, with the degeneracy checks compared: N takes of the
  * bundled model against its corpus (the soprano line of the JSB chorales, all splits, as the
  * model was trained on), every measure of the quality report with its spread, the degeneracy
  * check of src/core/analysis/degeneracy.ts beside the token check of src/core/model/generate.ts,
@@ -28,6 +28,7 @@ import {
   qualityReport,
 } from '../src/core/analysis';
 import { decodeMelody } from '../src/core/encoding/melody';
+import { jsbSopranoCorpus } from '../src/main/services/evaluation';
 import { selectEngine } from '../src/core/engine/select';
 import { decodeCheckpoint } from '../src/core/model/checkpoint';
 import { generateMelodies, seedTokensFromPitches } from '../src/core/model/generate';
@@ -44,22 +45,7 @@ const { values: args } = parseArgs({
   },
 });
 
-function sopranoCorpus(): NoteSequence[] {
-  const file = path.resolve(repoRoot, '../shared/data/jsb-chorales/Jsb16thSeparated.json');
-  const splits = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number[][][]>;
-  return [...splits.train, ...splits.valid, ...splits.test].map((frames, i) => {
-    const tokens: number[] = [];
-    let previous = -2;
-    for (const frame of frames) {
-      const pitch = frame[0];
-      tokens.push(pitch === previous ? 129 : pitch < 0 ? 128 : pitch);
-      previous = pitch;
-    }
-    return decodeMelody(tokens, { name: `chorale ${i}` });
-  });
-}
-
-const corpus = sopranoCorpus();
+const corpus = jsbSopranoCorpus();
 const checkpoint = decodeCheckpoint(
   new Uint8Array(readFileSync(path.join(repoRoot, 'resources/default-model/default.etude-ckpt'))),
 );
