@@ -11,7 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpointHeader } from '../../src/core/model/checkpoint';
 import { openLibrary } from '../../src/main/db';
 import { METRIC_LABELS, evaluateModel, evaluationLines, jsbSopranoCorpus } from '../../src/main/services/evaluation';
-import { bundledDefaultModelPath } from '../../src/main/services/generation';
+import { bundledDefaultModelPath, runGeneration } from '../../src/main/services/generation';
+import { createHandlers, dispatch } from '../../src/main/ipc/handlers';
+import { createAppServices } from '../../src/main/services/app';
+import { createStudioDoor } from '../../src/studio/exportsDoor';
 import { seedMelodyPieces } from './helpers/seedPieces';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -139,4 +142,30 @@ describe('etude evaluate', () => {
       [64, 4, 1],
     ]);
   });
+
+  it('models:evaluate answers the report through the contract (response validated), and refuses 0 takes', async () => {
+    const dataDir = path.join(dir, 'app');
+    const services = createAppServices({
+      dataDir,
+      resourcesDir: path.join(repoRoot, 'resources'),
+      generationRunner: runGeneration,
+    });
+    try {
+      const handlers = createHandlers(services, createStudioDoor(dataDir), { validateResponses: true });
+      const envelope = await dispatch(handlers, 'models:evaluate', { modelId: 'default', takes: 2, bars: 4 });
+      expect(envelope.ok, JSON.stringify(envelope)).toBe(true);
+      const report = (
+        envelope as { ok: true; value: { takes: number; rows: { metric: string }[]; corpusPieces: number } }
+      ).value;
+      expect(report.takes).toBe(2);
+      expect(report.corpusPieces).toBe(382);
+      expect(report.rows.map((r) => r.metric)).toContain('copiedNotes');
+      const bad = await dispatch(handlers, 'models:evaluate', { modelId: 'default', takes: 0 });
+      expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+      const missing = await dispatch(handlers, 'models:evaluate', { modelId: '999' });
+      expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    } finally {
+      await services.close();
+    }
+  }, 60_000);
 });

@@ -123,8 +123,8 @@ export interface Evaluation {
   /** Checkpoint's epoch and its validation NLL (mean cross-entropy per token, nats), when it recorded one. */
   checkpoint: { epoch: number; validationNll: number | null };
   rows: EvaluationRow[];
-  pitchClassHistogram: { labels: readonly string[]; takes: number[]; corpus: number[] };
-  noteLengthHistogram: { labels: readonly string[]; takes: number[]; corpus: number[] };
+  pitchClassHistogram: { labels: string[]; takes: number[]; corpus: number[] };
+  noteLengthHistogram: { labels: string[]; takes: number[]; corpus: number[] };
   distances: QualityReport['distances'];
   /** Takes the degeneracy check (2 bars without a new note) would reject, with the first reason. */
   degenerate: { count: number; example?: string };
@@ -240,12 +240,12 @@ export async function evaluateModel(
     checkpoint: { epoch: loaded.epoch, validationNll: typeof valLoss === 'number' ? valLoss : null },
     rows,
     pitchClassHistogram: {
-      labels: PITCH_CLASS_LABELS,
+      labels: [...PITCH_CLASS_LABELS],
       takes: report.takes.pitchClassHistogram,
       corpus: report.corpus.pitchClassHistogram,
     },
     noteLengthHistogram: {
-      labels: NOTE_LENGTH_LABELS,
+      labels: [...NOTE_LENGTH_LABELS],
       takes: report.takes.noteLengthHistogram,
       corpus: report.corpus.noteLengthHistogram,
     },
