@@ -3,7 +3,7 @@
  * The analysis behind `etude evaluate default`, with the degeneracy checks compared: N takes of the
  * bundled model against its corpus (the soprano line of the JSB chorales, all splits, as the
  * model was trained on), every measure of the quality report with its spread, the degeneracy
- * check of src/core/analysis/degeneracy.ts beside the token check of src/core/model/generate.ts,
+ * check of src/core/analysis/degeneracy.ts beside the generator's check (src/core/model/generate.ts),
  * and two SVG plots.
  *
  *   node --import tsx scripts/analysis-default-model.ts [--takes 64] [--bars 16] [--temperature 1]
@@ -90,7 +90,7 @@ console.log(`two bars or more without a new note: takes ${atLeastTwoBars(takes)}
 const noteCheck = takes.filter((t) => findNoteDegeneracy(passageOf(t), { maxBarsWithoutNewNote: 2 })).length;
 const tokenCheck = melodies.filter((m) => m.degenerate).length;
 console.log(
-  `degenerate at a 2-bar limit: note check ${noteCheck} of ${takes.length}, token (silence) check ${tokenCheck}`,
+  `degenerate at a 2-bar limit: note check ${noteCheck} of ${takes.length}, generator's check (silence and held notes) ${tokenCheck}`,
 );
 
 if (args.out) {

@@ -251,6 +251,7 @@ export const evaluationSchema = z.object({
   distances: z.object({ pitchClassHistogram: histogramDistanceSchema, noteLengthHistogram: histogramDistanceSchema }),
   degenerate: z.object({ count: z.number().int(), example: z.string().optional() }),
   keptDegenerate: z.number().int(),
+  resampled: z.object({ takes: z.number().int(), tries: z.number().int() }),
 });
 export type EvaluationDto = z.infer<typeof evaluationSchema>;
 

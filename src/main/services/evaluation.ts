@@ -130,6 +130,8 @@ export interface Evaluation {
   degenerate: { count: number; example?: string };
   /** Takes still degenerate after the generator's re-samples. */
   keptDegenerate: number;
+  /** Takes the generator re-sampled (its degeneracy check, src/core/model/generate.ts), and re-samples in all. */
+  resampled: { takes: number; tries: number };
 }
 
 export const METRIC_LABELS: Record<EvaluationRow['metric'], string> = {
@@ -252,6 +254,10 @@ export async function evaluateModel(
     distances: report.distances,
     degenerate: { count: reasons.length, ...(reasons[0] ? { example: reasons[0] } : {}) },
     keptDegenerate: run.melodies.filter((m) => m.degenerate !== undefined).length,
+    resampled: {
+      takes: run.melodies.filter((m) => m.retries > 0).length,
+      tries: run.melodies.reduce((n, m) => n + m.retries, 0),
+    },
   };
 }
 
@@ -284,6 +290,7 @@ export function evaluationLines(e: Evaluation): string[] {
     `more than 2 bars without a new note: ${e.degenerate.count} of ${e.takes} takes${
       e.degenerate.example ? ` (e.g. ${e.degenerate.example})` : ''
     }`,
+    `re-sampled by the generator's degeneracy check: ${e.resampled.takes} of ${e.takes} takes (${e.resampled.tries} re-samples); kept degenerate: ${e.keptDegenerate}`,
   );
   return lines;
 }
