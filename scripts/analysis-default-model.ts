@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
- * A preview of `etude evaluate default` until the CLI wires src/core/analysis in: N takes of the
+ * The analysis behind `etude evaluate default`, with the degeneracy checks compared: N takes of the
  * bundled model against its corpus (the soprano line of the JSB chorales, all splits, as the
  * model was trained on), every measure of the quality report with its spread, the degeneracy
- * check of src/core/analysis/degeneracy.ts beside the token check of src/core/model/generate.ts,
+ * check of src/core/analysis/degeneracy.ts beside the generator's check (src/core/model/generate.ts),
  * and two SVG plots.
  *
  *   node --import tsx scripts/analysis-default-model.ts [--takes 64] [--bars 16] [--temperature 1]
@@ -28,6 +28,7 @@ import {
   qualityReport,
 } from '../src/core/analysis';
 import { decodeMelody } from '../src/core/encoding/melody';
+import { jsbSopranoCorpus } from '../src/main/services/evaluation';
 import { selectEngine } from '../src/core/engine/select';
 import { decodeCheckpoint } from '../src/core/model/checkpoint';
 import { generateMelodies, seedTokensFromPitches } from '../src/core/model/generate';
@@ -44,22 +45,7 @@ const { values: args } = parseArgs({
   },
 });
 
-function sopranoCorpus(): NoteSequence[] {
-  const file = path.resolve(repoRoot, '../shared/data/jsb-chorales/Jsb16thSeparated.json');
-  const splits = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number[][][]>;
-  return [...splits.train, ...splits.valid, ...splits.test].map((frames, i) => {
-    const tokens: number[] = [];
-    let previous = -2;
-    for (const frame of frames) {
-      const pitch = frame[0];
-      tokens.push(pitch === previous ? 129 : pitch < 0 ? 128 : pitch);
-      previous = pitch;
-    }
-    return decodeMelody(tokens, { name: `chorale ${i}` });
-  });
-}
-
-const corpus = sopranoCorpus();
+const corpus = jsbSopranoCorpus();
 const checkpoint = decodeCheckpoint(
   new Uint8Array(readFileSync(path.join(repoRoot, 'resources/default-model/default.etude-ckpt'))),
 );
@@ -104,7 +90,7 @@ console.log(`two bars or more without a new note: takes ${atLeastTwoBars(takes)}
 const noteCheck = takes.filter((t) => findNoteDegeneracy(passageOf(t), { maxBarsWithoutNewNote: 2 })).length;
 const tokenCheck = melodies.filter((m) => m.degenerate).length;
 console.log(
-  `degenerate at a 2-bar limit: note check ${noteCheck} of ${takes.length}, token (silence) check ${tokenCheck}`,
+  `degenerate at a 2-bar limit: note check ${noteCheck} of ${takes.length}, generator's check (silence and held notes) ${tokenCheck}`,
 );
 
 if (args.out) {

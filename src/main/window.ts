@@ -87,6 +87,8 @@ export function createMainWindow(options: MainWindowOptions = {}): BrowserWindow
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      // A middle click on a link must not open a window (electronegativity AUXCLICK_JS_CHECK).
+      disableBlinkFeatures: 'Auxclick',
     },
   });
 

@@ -207,6 +207,54 @@ export const modelSchema = z.object({
 });
 export type ModelDto = z.infer<typeof modelSchema>;
 
+// ---- quality report ----
+
+const spreadSchema = z.object({
+  count: z.number(),
+  mean: z.number(),
+  std: z.number(),
+  min: z.number(),
+  q1: z.number(),
+  median: z.number(),
+  q3: z.number(),
+  max: z.number(),
+});
+const histogramPairSchema = z.object({
+  labels: z.array(z.string()),
+  takes: z.array(z.number()),
+  corpus: z.array(z.number()),
+});
+const histogramDistanceSchema = z.object({ jensenShannon: z.number(), totalVariation: z.number() });
+
+/** A model's quality report (src/main/services/evaluation.ts Evaluation): takes measured beside the corpus. */
+export const evaluationSchema = z.object({
+  modelName: z.string(),
+  corpusName: z.string(),
+  corpusPieces: z.number().int(),
+  takes: z.number().int(),
+  bars: z.number().int(),
+  temperature: z.number(),
+  randomSeed: z.number(),
+  /** The checkpoint's epoch and last validation NLL (nats per token; null when it recorded none). */
+  checkpoint: z.object({ epoch: z.number(), validationNll: z.number().nullable() }),
+  /** One row per measure: its spread over the takes and over the corpus pieces (undefined: not defined). */
+  rows: z.array(
+    z.object({
+      metric: z.string(),
+      label: z.string(),
+      takes: spreadSchema.optional(),
+      corpus: spreadSchema.optional(),
+    }),
+  ),
+  pitchClassHistogram: histogramPairSchema,
+  noteLengthHistogram: histogramPairSchema,
+  distances: z.object({ pitchClassHistogram: histogramDistanceSchema, noteLengthHistogram: histogramDistanceSchema }),
+  degenerate: z.object({ count: z.number().int(), example: z.string().optional() }),
+  keptDegenerate: z.number().int(),
+  resampled: z.object({ takes: z.number().int(), tries: z.number().int() }),
+});
+export type EvaluationDto = z.infer<typeof evaluationSchema>;
+
 // ---- jobs ----
 
 export const jobKindSchema = z.enum(['import', 'train', 'generate', 'compose']);

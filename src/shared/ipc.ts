@@ -10,6 +10,7 @@ import {
   corpusSchema,
   corpusStatsSchema,
   engineChoiceSchema,
+  evaluationSchema,
   generationRequestSchema,
   generationSchema,
   idSchema,
@@ -147,6 +148,22 @@ export const calls = {
       })
       .strict(),
     response: modelSchema,
+  },
+  /**
+   * The quality report of a model ('default' = the bundled one): `takes` takes of `bars` bars, generated off the
+   * thread that serves calls and not stored, measured against `corpusName` (default: the model's own corpus; the
+   * JSB soprano lines for the bundled model). Bounded: at most 32 takes of 32 bars (a few seconds).
+   */
+  'models:evaluate': {
+    request: z
+      .object({
+        modelId: idSchema,
+        corpusName: nameSchema.optional(),
+        takes: z.number().int().min(1).max(32).default(8),
+        bars: z.number().int().min(2).max(32).default(8),
+      })
+      .strict(),
+    response: evaluationSchema,
   },
   /**
    * Starts a generation job: `variations` melodies sampled off the thread that serves calls, each stored as a

@@ -70,6 +70,7 @@ describe('the Electron window (built files)', () => {
       webSecurity: true,
       allowRunningInsecureContent: false,
       webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
     });
     // The build keeps the source layout: src/main/window.ts and out/main/main/window.js both reach out/.
     const outDir = path.resolve(repoRoot, 'src/main', '../..');

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openLibrary, type Library, type NewPiece } from '../../src/main/db';
+import { LATEST_SCHEMA_VERSION, openLibrary, type Library, type NewPiece } from '../../src/main/db';
 import { deleteModel, listLibraryModels, renameModel } from '../../src/main/services/models';
 import { trainModel } from '../../src/main/services/training';
 import { seedMelodyPieces } from './helpers/seedPieces';
@@ -56,7 +56,7 @@ describe('migration 0050: pieces.melody_tokens nullable', () => {
 
     const lib = openLibrary(dbPath);
     try {
-      expect(lib.schemaVersion).toBe(50);
+      expect(lib.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
       const [kept] = lib.pieces.listPieces(corpus.id);
       expect(kept).toMatchObject({ name: 'a', sixteenths: 3 });
       expect(Array.from(lib.pieces.getPiece(kept.id)!.melodyTokens!)).toEqual([60, 129, 128]);

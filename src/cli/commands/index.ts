@@ -25,4 +25,5 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./modelTransfer')).withModelTransfer((await import('./models')).modelsCommand),
   },
   { name: 'compose', load: async () => (await import('./compose')).composeCommand },
+  { name: 'evaluate', load: async () => (await import('./evaluate')).evaluateCommand },
 ];

@@ -8,10 +8,14 @@
  * Reproducibility: variation k draws from createRng(variationSeed(randomSeed, k)), so the same seed, settings and
  * checkpoint give the same tokens on every engine (up to float rounding deciding a draw that falls exactly on a
  * boundary), and variation k does not depend on how many variations were asked for.
- * Degenerate results (no note at all, silence longer than maxSilentBars, or one token repeated throughout) are
- * re-sampled up to maxRetries times, continuing the same random stream; the result says how often and why.
+ * Degenerate results (no note at all, silence longer than maxSilentBars, one token repeated throughout, or a stretch
+ * longer than maxSilentBars without a new note: a held note counts, as the quality report measures it) are re-sampled
+ * up to maxRetries times, continuing the same random stream; the result says how often and why.
  */
+import { longestOnsetGap, makePassage } from '../analysis';
+import { decodeMelody } from '../encoding/melody';
 import type { Decoder } from '../engine/types';
+import { pitchName } from '../music/keys';
 import { CancelledError } from '../jobs/progress';
 import { createRng } from '../util/random';
 import { sampleToken } from './sampler';
@@ -35,7 +39,7 @@ export interface GenerateOptions {
   firstVariation?: number;
   /** Re-samples of a degenerate variation before it is kept anyway (default 3). */
   maxRetries?: number;
-  /** Longest acceptable silence in bars (default 2). */
+  /** Longest acceptable silence, and stretch without a new note (a held note), in bars (default 2). */
   maxSilentBars?: number;
   /**
    * Sixteenths per bar (default 16, 4/4): a bar of n/d is n * 16 / d sixteenths (6/8: 12, 3/4: 12, 5/4: 20).
@@ -123,7 +127,48 @@ export function findDegeneracy(tokens: number[], from: number, maxSilentBars: nu
   }
   if (longest > maxSilentBars * SIXTEENTHS_PER_BAR)
     return `the continuation is silent for ${(longest / SIXTEENTHS_PER_BAR).toFixed(1)} bars`;
-  return undefined;
+  return findHeldNote(tokens, from, maxSilentBars);
+}
+
+/** Ticks per quarter of the notes the held-note check measures (a sixteenth = 120 ticks). */
+const CHECK_PPQ = 480;
+
+/**
+ * A stretch longer than maxSilentBars bars without a new onset in tokens[from..] (from `from`, between onsets, and to
+ * the end), measured as the quality report measures it (src/core/analysis longestOnsetGap: a held note is no new
+ * note), or undefined. The sentence names the note that sounds when the stretch begins.
+ */
+function findHeldNote(tokens: number[], from: number, maxSilentBars: number): string | undefined {
+  const step = CHECK_PPQ / 4;
+  const notes = decodeMelody(tokens, { ppq: CHECK_PPQ }).tracks[0].notes;
+  const passage = makePassage(notes, CHECK_PPQ, [], tokens.length * step);
+  const fromTick = from * step;
+  const stretch = longestOnsetGap(passage, fromTick);
+  if (stretch <= maxSilentBars + 1e-9) return undefined;
+  // Where the longest stretch begins (4/4 throughout: ticks compare as bars do).
+  let previous = fromTick;
+  let start = fromTick;
+  let widest = -1;
+  for (const onset of [
+    ...passage.notes.filter((n) => n.startTick >= fromTick).map((n) => n.startTick),
+    passage.endTick,
+  ]) {
+    if (onset - previous > widest) {
+      widest = onset - previous;
+      start = previous;
+    }
+    previous = onset;
+  }
+  const held = passage.notes.filter((n) => n.startTick <= start && n.startTick + n.durationTicks > start).at(-1);
+  const bars = stretch.toFixed(1);
+  if (!held) return `the continuation has no new note for ${bars} bars`;
+  const heldBars = (
+    (Math.min(held.startTick + held.durationTicks, start + widest) - start) /
+    (step * SIXTEENTHS_PER_BAR)
+  ).toFixed(1);
+  return heldBars === bars
+    ? `the continuation holds ${pitchName(held.pitch)} (${held.pitch}) for ${bars} bars without a new note`
+    : `the continuation has no new note for ${bars} bars (${pitchName(held.pitch)} (${held.pitch}) held for ${heldBars} of them)`;
 }
 
 async function sampleOnce(

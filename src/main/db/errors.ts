@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import path from 'node:path';
 /**
  * Typed errors of the SQLite library. Each has a stable string `code` that the three doors
  * (Electron, CLI, studio) map to a presentation; messages name the file or item and say what to do.
@@ -115,4 +116,50 @@ export class InvalidLibraryInputError extends LibraryError {
   constructor(message: string) {
     super(message);
   }
+}
+
+/** Which way the disk refused a write (see {@link LibraryStorageError}). */
+export type LibraryStorageCode = 'LIBRARY_DISK_FULL' | 'LIBRARY_READ_ONLY';
+
+/**
+ * The disk or folder that holds the library refused a write: it is full, or read-only. SQLite rolled the write back,
+ * so the library is as it was before it (earlier, committed work stays).
+ */
+export class LibraryStorageError extends LibraryError {
+  override name = 'LibraryStorageError';
+  constructor(
+    readonly code: LibraryStorageCode,
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The storage failure behind a SQLite error (SQLITE_FULL, SQLITE_READONLY*), as one sentence for the user, or
+ * undefined for any other error. `what` names what was being written ("this import's pieces").
+ */
+export function storageErrorOf(err: unknown, dbPath: string, what: string): LibraryStorageError | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return undefined;
+  const folder = path.dirname(dbPath);
+  if (code === 'SQLITE_FULL')
+    return new LibraryStorageError(
+      'LIBRARY_DISK_FULL',
+      dbPath,
+      `The disk that holds the library (${folder}) is full, so ${what} could not be stored and the library is as it was; free some space and try again.`,
+    );
+  if (code.startsWith('SQLITE_READONLY')) return readOnlyFolderError(dbPath);
+  return undefined;
+}
+
+/** The library's folder cannot be written (a read-only disk or folder). */
+export function readOnlyFolderError(dbPath: string): LibraryStorageError {
+  const folder = path.dirname(dbPath);
+  return new LibraryStorageError(
+    'LIBRARY_READ_ONLY',
+    dbPath,
+    `The data folder ${folder} is read-only, so Etude cannot use its library there (nothing was changed); make it writable, or choose another folder with --data-dir or ETUDE_DATA_DIR.`,
+  );
 }

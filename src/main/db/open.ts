@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: MIT
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, openSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { LibraryError, LibraryFromFutureError, LibraryNotOursError, LibraryUnreadableError } from './errors';
+import {
+  LibraryError,
+  LibraryFromFutureError,
+  LibraryNotOursError,
+  LibraryUnreadableError,
+  readOnlyFolderError,
+} from './errors';
 import { ETUDE_APPLICATION_ID, migrate, schemaVersion } from './migrate';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import type { Migration } from './migrations/types';
@@ -70,6 +77,7 @@ export function openLibrary(dbPath: string, options: OpenLibraryOptions = {}): L
   try {
     db = new BetterSqlite3(dbPath);
   } catch (err) {
+    if (dbPath !== ':memory:' && !folderWritable(dbPath)) throw readOnlyFolderError(dbPath);
     throw new LibraryUnreadableError(dbPath, (err as Error).message);
   }
   try {
@@ -85,6 +93,8 @@ export function openLibrary(dbPath: string, options: OpenLibraryOptions = {}): L
   } catch (err) {
     db.close();
     if (err instanceof LibraryError) throw err;
+    // WAL mode needs its -wal and -shm files beside the library: a read-only folder fails here, whatever the file.
+    if (dbPath !== ':memory:' && !folderWritable(dbPath)) throw readOnlyFolderError(dbPath);
     throw new LibraryUnreadableError(dbPath, describeSqliteFailure(err));
   }
 
@@ -132,6 +142,16 @@ export function openLibrary(dbPath: string, options: OpenLibraryOptions = {}): L
       if (db.open) db.close();
     },
   };
+}
+
+/** Whether the library's folder accepts new files (false on a read-only disk or folder). */
+function folderWritable(dbPath: string): boolean {
+  try {
+    accessSync(path.dirname(dbPath), fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A sentence for the SQLite failures a user can meet at open time. */
@@ -192,6 +212,8 @@ function checkExistingFile(dbPath: string, knownVersion: number): void {
     if (version > knownVersion) throw new LibraryFromFutureError(dbPath, version, knownVersion);
   } catch (err) {
     if (err instanceof LibraryNotOursError || err instanceof LibraryFromFutureError) throw err;
+    // Even a read-only look at a WAL library needs its -shm file: in a read-only folder that fails here.
+    if (!folderWritable(dbPath)) throw readOnlyFolderError(dbPath);
     throw new LibraryUnreadableError(dbPath, describeSqliteFailure(err));
   } finally {
     probe?.close();

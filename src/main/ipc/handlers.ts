@@ -138,6 +138,7 @@ export function createHandlers(services: HandlerServices, door: DoorAdapter, opt
     },
     'models:export': (r) => services.exportModel(r.modelId),
     'models:import': (r) => services.importModel(r),
+    'models:evaluate': (r) => services.evaluateModel(r),
     'compose:generate': async (r) => ({ jobId: await services.startGeneration(r) }),
     'generations:list': (r) => services.listGenerations(r),
     'generations:saveFavourite': (r) => services.saveFavourite(r.generationId, r.name, r.favourite),

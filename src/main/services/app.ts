@@ -15,6 +15,7 @@ import { openLibrary, type Library } from '../db/open';
 import { JobManager, type JobContext } from '../jobs/JobManager';
 import type { ContractJobEvent, HandlerServices } from './contract';
 import { DEFAULT_MODEL_ID, importReportDto, jobDto } from './dto';
+import { evaluateModel } from './evaluation';
 import { generateFromRequest, type GenerationRunner } from './generation';
 import { listGenerations, saveFavourite } from './generations';
 import { importPaths } from './importService';
@@ -268,6 +269,18 @@ export function createAppServices(options: AppServicesOptions): AppServices {
           appVersion,
           ...(request.name !== undefined ? { name: request.name } : {}),
         }),
+      ),
+
+    evaluateModel: (request) =>
+      evaluateModel(
+        library,
+        {
+          model: request.modelId,
+          takes: request.takes,
+          bars: request.bars,
+          ...(request.corpusName !== undefined ? { against: request.corpusName } : {}),
+        },
+        { defaultModelPath: defaultModelPath(), runner: generationRunner },
       ),
 
     startGeneration: (request) =>

@@ -8,6 +8,7 @@ import type {
   AppInfoDto,
   CorpusDto,
   CorpusStatsDto,
+  EvaluationDto,
   GenerationDto,
   ImportFileDto,
   JobSnapshotDto,
@@ -44,6 +45,8 @@ export interface HandlerServices {
   /** One file (.etude-model) holding the model's spec, training record and latest checkpoint. */
   exportModel(modelId: string): MaybePromise<CallResponse<'models:export'>>;
   importModel(request: ParsedRequest<'models:import'>): MaybePromise<ModelDto>;
+  /** The quality report of a model: takes generated (not stored) and measured against a corpus. */
+  evaluateModel(request: ParsedRequest<'models:evaluate'>): MaybePromise<EvaluationDto>;
   /** Starts a generation job; answers its id at once (the variations arrive with job:finished). */
   startGeneration(request: ParsedRequest<'compose:generate'>): MaybePromise<string>;
   listGenerations(request: ParsedRequest<'generations:list'>): MaybePromise<GenerationDto[]>;

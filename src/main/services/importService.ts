@@ -15,7 +15,9 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { throttleProgress } from '../../core/jobs/progress';
 import type { Library } from '../db/open';
-import type { CorpusId, NewPiece } from '../db/types';
+import { storageErrorOf } from '../db/errors';
+import { validateName } from '../db/repositories/shared';
+import type { Corpus, CorpusId, NewPiece } from '../db/types';
 import { toImportFailure } from './import/failures';
 import { piecesFromJson } from './import/jsonCorpus';
 import { collectSources } from './import/walker';
@@ -77,11 +79,15 @@ export async function importSources(
 ): Promise<ImportReport> {
   const startMs = performance.now();
   const progress = throttled ?? (options.onProgress ? throttleProgress(options.onProgress) : undefined);
-  const corpus = library.corpora.getOrCreateCorpus(options.corpusName);
-  const known = library.pieces.existingHashes(corpus.id);
+  // A new corpus is created with the first batch of pieces, in the same transaction: an import the disk refuses from
+  // its first write (full, read-only) leaves the library file as it was. The name is checked now, before any parsing.
+  validateName('corpus', options.corpusName);
+  let corpus = library.corpora.getCorpusByName(options.corpusName);
+  const known = corpus ? library.pieces.existingHashes(corpus.id) : new Set<string>();
   const batchSize = Math.max(1, options.batchSize ?? IMPORT_BATCH_SIZE);
+  const ensureCorpus = (): Corpus => (corpus ??= library.corpora.getOrCreateCorpus(options.corpusName));
   const report: ImportReport = {
-    corpus,
+    corpus: corpus ?? { id: 0 as CorpusId, name: options.corpusName, createdAt: 0, updatedAt: 0 },
     imported: 0,
     duplicates: 0,
     failed: [],
@@ -94,7 +100,14 @@ export async function importSources(
 
   const flush = () => {
     if (batch.length === 0) return;
-    const result = library.pieces.insertPieces(corpus.id as CorpusId, batch);
+    let result: ReturnType<typeof library.pieces.insertPieces>;
+    try {
+      result = library.db.transaction(() => library.pieces.insertPieces(ensureCorpus().id, batch))();
+    } catch (err) {
+      const pieces =
+        report.imported > 0 ? `the rest of this import (${report.imported} pieces are stored)` : 'this import';
+      throw storageErrorOf(err, library.path, pieces) ?? err;
+    }
     report.imported += result.inserted.length;
     report.duplicates += result.duplicates.length;
     batch = [];
@@ -136,6 +149,7 @@ export async function importSources(
       }
       if (options.signal?.aborted) {
         flush();
+        report.corpus = ensureCorpus();
         report.elapsedMs = performance.now() - startMs;
         throw new ImportCancelledError(report);
       }
@@ -164,7 +178,9 @@ export async function importSources(
     progress?.({ phase: 'importing', current: sources.length, total: sources.length });
     progress?.flush();
   }
-  report.corpus = library.corpora.getCorpus(corpus.id) ?? corpus;
+  // An import creates its corpus even when no file could be imported (as the user asked for it by name).
+  const created = ensureCorpus();
+  report.corpus = library.corpora.getCorpus(created.id) ?? created;
   report.elapsedMs = performance.now() - startMs;
   return report;
 }

@@ -4,6 +4,7 @@ import { migration0020 } from './0020-create-models-checkpoints';
 import { migration0030 } from './0030-create-generations';
 import { migration0040 } from './0040-create-training-leases';
 import { migration0050 } from './0050-pieces-melody-optional';
+import { migration0060 } from './0060-generations-newest-index';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -15,6 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0030,
   migration0040,
   migration0050,
+  migration0060,
 ];
 
 /** The schema version this build writes (the last step's version). */
