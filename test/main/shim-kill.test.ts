@@ -2,7 +2,7 @@
 // `etude` is a shim (bin/etude.mjs) that runs the CLI in a child Node. SIGKILL of the shim must not leave that child
 // training on: it notices the shim is gone, cancels like on Ctrl-C and exits within a second (bin/exit-with-parent.mjs).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,10 +14,20 @@ const seed = path.resolve(repoRoot, '../shared/data/seed-melodies/waltzing-matil
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-shim-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+/**
+ * Whether a process is still running. A process that has exited but whose exit status nobody collected yet (a zombie,
+ * state Z in /proc/PID/stat) is not: once the shim is dead the orphan is handed to PID 1, which in some containers
+ * collects exit statuses only every second or so.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
