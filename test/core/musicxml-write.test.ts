@@ -110,6 +110,13 @@ describe('toMusicXml structure', () => {
     expect(attributesIn(measures[0].items)).toMatchObject({ beats: 6, beatType: 8, divisions: 2 });
     for (const m of measures) expect(notesIn(m.items).reduce((s, n) => s + n.duration!, 0)).toBe(6);
     expect(notesIn(measures[0].items)[0]).toMatchObject({ type: 'quarter', dots: 1 });
+    // After a quarter in 6/8: an eighth rest to the beat, then a dotted-quarter rest (not a half rest across it).
+    const rests = write(sequenceOf([note(67, 0, 1)], { timeSignatures: [{ tick: 0, numerator: 6, denominator: 8 }] }));
+    expect(notesIn(rests.parts[0].measures[0].items).map((n) => [n.rest, n.type, n.dots])).toEqual([
+      [false, 'quarter', 0],
+      [true, 'eighth', 0],
+      [true, 'quarter', 1],
+    ]);
     // Bar 2: the dotted quarter, then a rest for the rest of the bar.
     expect(notesIn(measures[1].items).map((n) => [n.rest, n.type, n.dots])).toEqual([
       [false, 'quarter', 1],
@@ -120,10 +127,11 @@ describe('toMusicXml structure', () => {
   it('rests fill gaps, and an empty bar is one whole-bar rest', () => {
     const score = write(sequenceOf([note(60, 0, 1), note(64, 2.5, 0.5), note(67, 8, 4)]));
     const [m1, m2, m3] = score.parts[0].measures;
-    // Beat 2 to 2.5: one dotted-quarter rest (the fewest values, largest first).
+    // Beat 2 to 2.5: a quarter rest and an eighth rest (a rest is cut at the beat line it crosses).
     expect(notesIn(m1.items).map((n) => [n.rest, n.duration, n.type, n.dots])).toEqual([
       [false, 2, 'quarter', 0],
-      [true, 3, 'quarter', 1],
+      [true, 2, 'quarter', 0],
+      [true, 1, 'eighth', 0],
       [false, 1, 'eighth', 0],
       [true, 2, 'quarter', 0],
     ]);

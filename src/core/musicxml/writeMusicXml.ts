@@ -4,11 +4,12 @@
  *
  * The rules this writer follows, in the order it applies them:
  *
- * 1. Grid (`<divisions>`, per quarter note). The smallest d in 1, 2, 4, 8, 16 at which every note start and end, every
- *    time-signature change and every bar length is a whole number of divisions; so a piece of quarters gets 1, a piece
- *    with sixteenths 4, and 16 (one division = a 64th note) is the finest. When even 16 is not exact (triplets,
- *    played-in timing) d = 16 and every note start and end is rounded to the nearest 64th (half-way rounds up); a note
- *    that rounds to nothing keeps one 64th. Tuplets are not written: a triplet becomes 64th-grid values tied together.
+ * 1. Grid (`<divisions>`, per quarter note). The smallest d in 1, 2, 4, 8, 16 at which every note start and end,
+ *    every time-signature change, every bar length and every beat (see restValues) is a whole number of divisions; so
+ *    quarters in 4/4 get 1, 6/8 at least 2, sixteenths 4, and 16 (one division = a 64th note) is the finest. When even
+ *    16 is not exact (triplets, played-in timing) d = 16 and every note start and end is rounded to the nearest 64th
+ *    (half-way rounds up); a note that rounds to nothing keeps one 64th. Tuplets are not written: a triplet becomes
+ *    64th-grid values tied together.
  * 2. Bars from the time-signature map (empty = 4/4): each change starts a new bar; a bar that a change cuts short is
  *    written short (the change was not on a bar line). Bars run until the last note ends (or `totalTicks`, or the last
  *    chord symbol), at least one.
@@ -21,8 +22,8 @@
  *    the bar with rests and the next voice starts with a `<backup>`. Voice numbers: 1, 2, ... on staff 1, 5, 6, ... on
  *    staff 2. Notation programs show at most 4 voices per staff; a fifth simultaneous line is written but may be lost.
  * 5. Values: a note crossing a bar line is cut there; a length that is not one notated value is written as the fewest
- *    plain or dotted values (largest first), all tied (`<tie>` + `<tied>`). A bar with no note in a voice is a whole-bar
- *    rest (`<rest measure="yes"/>`).
+ *    plain or dotted values (largest first), all tied (`<tie>` + `<tied>`). Rests are also cut at beat lines (see
+ *    restValues). A bar with no note in a voice is a whole-bar rest (`<rest measure="yes"/>`).
  * 6. Key (`<fifths>` + `<mode>`): from the key-signature map (empty = C major); a change takes effect at the first bar
  *    that starts at or after it. Pitches are spelt from the key in force (see ./spelling).
  * 7. Tempo: each tempo event is a metronome mark (quarter = bpm) with `<sound tempo>` in the first part; none is
@@ -250,7 +251,11 @@ function chooseDivisions(
   const ticks: number[] = signatures.map((s) => s.tick);
   for (const track of tracks) for (const n of track.notes) ticks.push(n.startTick, n.startTick + n.durationTicks);
   for (const d of DIVISION_CANDIDATES) {
-    const barsWhole = signatures.every((s) => Number.isInteger((s.numerator * 4 * d) / s.denominator));
+    const barsWhole = signatures.every(
+      (s) =>
+        Number.isInteger((s.numerator * 4 * d) / s.denominator) &&
+        Number.isInteger(beatLength(s.numerator, s.denominator, d)),
+    );
     if (barsWhole && ticks.every((t) => (t * d) % sequence.ppq === 0)) return d;
   }
   return DIVISION_CANDIDATES[DIVISION_CANDIDATES.length - 1];
@@ -409,7 +414,7 @@ function partMeasures(
             out.push(noteXml({ rest: 'measure', duration: bar.length, voice, staff }));
             return;
           }
-          for (const value of splitValue(to - from, layout.divisions)) {
+          for (const value of restValues(from, to, bar, layout.divisions)) {
             out.push(
               noteXml({ rest: 'plain', duration: value.duration, type: value.type, dots: value.dots, voice, staff }),
             );
@@ -453,6 +458,30 @@ function partMeasures(
     out.push('    </measure>');
   });
   return out;
+}
+
+/**
+ * Rests show the beat: a rest that crosses a beat line is cut there, except for the whole beats in the middle, which
+ * stay together (in 6/8 after a quarter: an eighth rest, then a dotted-quarter rest, not a half rest across the beat).
+ * The beat is a dotted quarter in compound meters (6/8, 9/8, 12/16...: numerator a multiple of 3 above 3, denominator
+ * 8 or more), else 1/denominator. Where a beat is not a whole number of divisions, the plain split is used.
+ */
+function restValues(from: number, to: number, bar: Bar, divisions: number) {
+  const beat = beatLength(bar.numerator, bar.denominator, divisions);
+  if (!Number.isInteger(beat)) return splitValue(to - from, divisions);
+  const firstLine = bar.start + Math.ceil((from - bar.start) / beat) * beat;
+  const lastLine = bar.start + Math.floor((to - bar.start) / beat) * beat;
+  const cuts = [from, ...(firstLine < lastLine ? [firstLine, lastLine] : firstLine < to ? [firstLine] : []), to];
+  const values: ReturnType<typeof splitValue> = [];
+  for (let i = 0; i + 1 < cuts.length; i++)
+    if (cuts[i + 1] > cuts[i]) values.push(...splitValue(cuts[i + 1] - cuts[i], divisions));
+  return values;
+}
+
+/** The beat in divisions (may be fractional): a dotted quarter in compound meters, else one 1/denominator. */
+function beatLength(numerator: number, denominator: number, divisions: number): number {
+  const unit = (4 * divisions) / denominator;
+  return denominator >= 8 && numerator % 3 === 0 && numerator > 3 ? 3 * unit : unit;
 }
 
 /**
