@@ -269,6 +269,48 @@ describe('toMusicXml structure', () => {
     ]);
   });
 
+  it('writes triplets as three in the time of two inside a quarter, with a bracket', () => {
+    // Triplet eighths on beat 2, a triplet quarter + eighth on beat 3, at 1024 ppq (341 ticks: not exact).
+    const t = (startQ: number, durationQ: number, pitch: number): Note => ({
+      pitch,
+      startTick: Math.round(startQ * 1024),
+      durationTicks: Math.round((startQ + durationQ) * 1024) - Math.round(startQ * 1024),
+      velocity: 80,
+    });
+    const seq = sequenceOf([
+      t(0, 1, 60),
+      t(1, 1 / 3, 62),
+      t(4 / 3, 1 / 3, 64),
+      t(5 / 3, 1 / 3, 65),
+      t(2, 2 / 3, 67),
+      t(8 / 3, 1 / 3, 69),
+      t(3, 1, 71),
+    ]);
+    seq.ppq = 1024;
+    const score = write(seq);
+    const items = score.parts[0].measures[0].items;
+    const divisions = attributesIn(items)!.divisions!;
+    expect(divisions % 3).toBe(0);
+    const ns = notesIn(items);
+    expect(ns.map((n) => [spelled(n), n.type, n.duration! / divisions])).toEqual([
+      ['C4', 'quarter', 1],
+      ['D4', 'eighth', 1 / 3],
+      ['E4', 'eighth', 1 / 3],
+      ['F4', 'eighth', 1 / 3],
+      ['G4', 'quarter', 2 / 3],
+      ['A4', 'eighth', 1 / 3],
+      ['B4', 'quarter', 1],
+    ]);
+    const file = path.join(workDir, 'triplets.musicxml');
+    writeFileSync(file, toMusicXml(seq));
+    const text = readFileSync(file, 'utf8');
+    expect(
+      text.match(/<time-modification><actual-notes>3<\/actual-notes><normal-notes>2<\/normal-notes>/g),
+    ).toHaveLength(5);
+    expect(text.match(/<tuplet type="start"/g)).toHaveLength(2);
+    expect(text.match(/<tuplet type="stop"/g)).toHaveLength(2);
+  });
+
   it('puts percussion aside, one part per pitched track, and writes one empty part for no notes', () => {
     const seq = sequenceOf([note(60, 0, 1)]);
     seq.tracks.push(
@@ -329,8 +371,9 @@ describe('toMusicXml on Nottingham tunes (every 8th file), walked back to notes'
         const expected = [...track.notes]
           .map((n) => ({ pitch: n.pitch, startQ: n.startTick / seq.ppq, durationQ: n.durationTicks / seq.ppq }))
           .sort((a, b) => a.startQ - b.startQ || a.pitch - b.pitch);
-        // Same notes, exact when the grid is exact, else within half a 64th (the documented rounding).
-        const tolerance = divisions < 16 ? 1e-9 : 1 / 32;
+        // Same notes: exact on a power-of-two grid below 16; on a triplet grid within its 1/100 of a quarter; on the
+        // 64th grid within half a 64th (the documented rounding).
+        const tolerance = divisions % 3 === 0 ? 0.01 : divisions < 16 ? 1e-9 : 1 / 32;
         const read = notesOfPart(score.parts[t], divisions);
         expect(read.length, `${names[i]} track ${t}`).toBe(expected.length);
         read.forEach((r, k) => {

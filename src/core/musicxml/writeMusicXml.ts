@@ -6,10 +6,13 @@
  *
  * 1. Grid (`<divisions>`, per quarter note). The smallest d in 1, 2, 4, 8, 16 at which every note start and end,
  *    every time-signature change, every bar length and every beat (see restValues) is a whole number of divisions; so
- *    quarters in 4/4 get 1, 6/8 at least 2, sixteenths 4, and 16 (one division = a 64th note) is the finest. When even
- *    16 is not exact (triplets, played-in timing) d = 16 and every note start and end is rounded to the nearest 64th
- *    (half-way rounds up); a note that rounds to nothing keeps one 64th. Tuplets are not written: a triplet becomes
- *    64th-grid values tied together.
+ *    quarters in 4/4 get 1, 6/8 at least 2, sixteenths 4, and 16 (one division = a 64th note) is the finest. Else
+ *    triplets: the smallest d in 6, 12, 24, 48 that every boundary lies within 1/100 of a quarter of (MIDI ticks
+ *    cannot hold a third exactly), rounded to it; each quarter-note window from the bar line whose notes are off the
+ *    plain grid is written as three in the time of two (`<time-modification>` 3:2, a `<tuplet>` bracket). When a
+ *    window mixes triplet and plain values (e.g. triplet sixteenths starting off the beat) or no grid fits (played-in
+ *    timing), d = 16 and every note start and end is rounded to the nearest 64th (half-way rounds up). A note that
+ *    rounds to nothing keeps one grid unit.
  * 2. Bars from the time-signature map (empty = 4/4): each change starts a new bar; a bar that a change cuts short is
  *    written short (the change was not on a bar line). Bars run until the last note ends (or `totalTicks`, or the last
  *    chord symbol), at least one.
@@ -60,6 +63,11 @@ export class MusicXmlWriteError extends Error {
 export const GRAND_STAFF_SPLIT_PITCH = 60;
 /** Candidate `<divisions>` values, coarsest first; the last one (a 64th note per division) is the finest grid. */
 const DIVISION_CANDIDATES = [1, 2, 4, 8, 16] as const;
+/** Grids with triplets (a triplet eighth is divisions / 3), tried when no power-of-two grid is exact. */
+const TRIPLET_DIVISION_CANDIDATES = [6, 12, 24, 48] as const;
+/** How far (in quarter notes) a boundary may be from a triplet grid and still count as on it: MIDI ticks cannot hold
+ * a third of a quarter exactly (1024 ppq: 341 ticks), so triplet grids are matched within this. */
+const TRIPLET_TOLERANCE_QUARTERS = 0.01;
 const FORTE_VELOCITY = 90;
 /** Staff 2's voices are numbered from 5 (MuseScore's and Finale's habit), or after staff 1's if it has more. */
 const VOICES_PER_STAFF = 4;
@@ -112,10 +120,28 @@ interface Marker {
  */
 export function toMusicXml(sequence: NoteSequence, options: MusicXmlOptions = {}): string {
   validate(sequence);
-  const { ppq } = sequence;
   const pitched = sequence.tracks.filter((t) => !t.isPercussion && t.notes.length > 0);
   const signatures = normalisedSignatures(sequence);
-  const divisions = chooseDivisions(sequence, pitched, signatures);
+  const grids = chooseGrid(sequence, pitched, signatures);
+  for (const grid of grids) {
+    try {
+      return render(sequence, options, pitched, signatures, grid);
+    } catch (error) {
+      if (!(error instanceof MixedWindowError)) throw error;
+    }
+  }
+  throw new MusicXmlWriteError(`"${sequence.name}": internal: no grid fits`);
+}
+
+function render(
+  sequence: NoteSequence,
+  options: MusicXmlOptions,
+  pitched: Track[],
+  signatures: { tick: number; numerator: number; denominator: number }[],
+  grid: Grid,
+): string {
+  const { ppq } = sequence;
+  const { divisions } = grid;
   const toDiv = (tick: number): number => Math.round((tick * divisions) / ppq);
 
   // A loop, not Math.max(...spread): a long piece has more notes than a call may take arguments.
@@ -183,6 +209,7 @@ export function toMusicXml(sequence: NoteSequence, options: MusicXmlOptions = {}
     out.push(
       ...partMeasures(bars, staffGroups, index === 0 ? firstPartMarkers : [], {
         divisions,
+        triplets: grid.triplets,
         clefs: staffCount === 2 ? ['G', 'F'] : [singleClef ?? 'G'],
       }),
     );
@@ -243,23 +270,41 @@ function normalisedSignatures(sequence: NoteSequence): { tick: number; numerator
   return list;
 }
 
-function chooseDivisions(
+/** The grid a score is written on: divisions per quarter, and whether quarter-note windows may hold triplets. */
+interface Grid {
+  divisions: number;
+  triplets: boolean;
+}
+
+function chooseGrid(
   sequence: NoteSequence,
   tracks: Track[],
   signatures: { tick: number; numerator: number; denominator: number }[],
-): number {
+): Grid[] {
   const ticks: number[] = signatures.map((s) => s.tick);
   for (const track of tracks) for (const n of track.notes) ticks.push(n.startTick, n.startTick + n.durationTicks);
-  for (const d of DIVISION_CANDIDATES) {
-    const barsWhole = signatures.every(
+  const barsWhole = (d: number) =>
+    signatures.every(
       (s) =>
         Number.isInteger((s.numerator * 4 * d) / s.denominator) &&
         Number.isInteger(beatLength(s.numerator, s.denominator, d)),
     );
-    if (barsWhole && ticks.every((t) => (t * d) % sequence.ppq === 0)) return d;
+  for (const d of DIVISION_CANDIDATES) {
+    if (barsWhole(d) && ticks.every((t) => (t * d) % sequence.ppq === 0)) return [{ divisions: d, triplets: false }];
   }
-  return DIVISION_CANDIDATES[DIVISION_CANDIDATES.length - 1];
+  const finest: Grid = { divisions: DIVISION_CANDIDATES[DIVISION_CANDIDATES.length - 1], triplets: false };
+  for (const d of TRIPLET_DIVISION_CANDIDATES) {
+    const near = (t: number) => {
+      const at = (t * d) / sequence.ppq;
+      return Math.abs(at - Math.round(at)) <= TRIPLET_TOLERANCE_QUARTERS * d;
+    };
+    if (barsWhole(d) && ticks.every(near)) return [{ divisions: d, triplets: true }, finest];
+  }
+  return [finest];
 }
+
+/** Thrown inside the writer when a quarter window mixes triplet and plain values: the score is redone on 64ths. */
+class MixedWindowError extends Error {}
 
 function noteSpan(note: Note, toDiv: (tick: number) => number): { start: number; end: number } {
   const start = toDiv(note.startTick);
@@ -360,7 +405,7 @@ function partMeasures(
   bars: Bar[],
   staffGroups: Group[][],
   markers: Marker[],
-  layout: { divisions: number; clefs: ('G' | 'F')[] },
+  layout: { divisions: number; triplets: boolean; clefs: ('G' | 'F')[] },
 ): string[] {
   const out: string[] = [];
   const staffVoices = staffGroups.map(voicesOf);
@@ -408,55 +453,122 @@ function partMeasures(
           }
         };
         let cursor = bar.start;
-        const writeRest = (from: number, to: number) => {
-          emitMarkersUpTo(from, to);
-          if (from === bar.start && to === barEnd) {
-            out.push(noteXml({ rest: 'measure', duration: bar.length, voice, staff }));
-            return;
-          }
-          for (const value of restValues(from, to, bar, layout.divisions)) {
-            out.push(
-              noteXml({ rest: 'plain', duration: value.duration, type: value.type, dots: value.dots, voice, staff }),
-            );
-          }
-        };
+        // The voice's pieces in this bar, rests included, cut at bar lines and (triplet grids) at triplet windows.
+        const pieces: { from: number; to: number; group?: Group }[] = [];
         for (const group of groups) {
           const from = Math.max(group.start, bar.start);
           const to = Math.min(group.end, barEnd);
-          if (from > cursor) writeRest(cursor, from);
-          const values = splitValue(to - from, layout.divisions);
-          let at = from;
-          values.forEach((value) => {
-            emitMarkersUpTo(at, at + value.duration);
-            const tiedIn = at > group.start;
-            const tiedOut = at + value.duration < group.end;
-            group.notes.forEach((note, n) => {
-              out.push(
-                noteXml({
-                  chord: n > 0,
-                  pitch: spellPitch(note.pitch, spelling),
-                  duration: value.duration,
-                  type: value.type,
-                  dots: value.dots,
-                  voice,
-                  staff,
-                  tiedIn,
-                  tiedOut,
-                  velocity: note.velocity,
-                }),
-              );
-            });
-            at += value.duration;
-          });
+          if (from > cursor) pieces.push({ from: cursor, to: from });
+          pieces.push({ from, to, group });
           cursor = to;
         }
-        if (cursor < barEnd) writeRest(cursor, barEnd);
+        if (cursor < barEnd && pieces.length > 0) pieces.push({ from: cursor, to: barEnd });
+        if (pieces.length === 0) {
+          emitMarkersUpTo(bar.start, barEnd);
+          out.push(noteXml({ rest: 'measure', duration: bar.length, voice, staff }));
+        }
+        const windows = layout.triplets ? tripletWindows(pieces, bar, layout.divisions) : [];
+        const cutPieces = cutAt(
+          pieces,
+          windows.flatMap((w) => [w, w + layout.divisions]),
+        );
+        let windowOpen = -1;
+        cutPieces.forEach((piece, p) => {
+          const inWindow = windows.find((w) => piece.from >= w && piece.to <= w + layout.divisions);
+          const triplet = inWindow !== undefined;
+          const values = triplet
+            ? splitValue(((piece.to - piece.from) * 3) / 2, layout.divisions).map((v) => ({
+                ...v,
+                duration: (v.duration * 2) / 3,
+              }))
+            : piece.group
+              ? splitValue(piece.to - piece.from, layout.divisions)
+              : restValues(piece.from, piece.to, bar, layout.divisions);
+          const lastInWindow =
+            triplet && (p + 1 === cutPieces.length || cutPieces[p + 1].from >= inWindow + layout.divisions);
+          let at = piece.from;
+          values.forEach((value, i) => {
+            emitMarkersUpTo(at, at + value.duration);
+            let tuplet: 'start' | 'stop' | undefined;
+            if (triplet && windowOpen !== inWindow) {
+              tuplet = 'start';
+              windowOpen = inWindow;
+            } else if (lastInWindow && i === values.length - 1) tuplet = 'stop';
+            const common = {
+              duration: value.duration,
+              type: value.type,
+              dots: value.dots,
+              voice,
+              staff,
+              triplet,
+              tuplet,
+            };
+            const group = piece.group;
+            if (!group) out.push(noteXml({ rest: 'plain', ...common }));
+            else {
+              const tiedIn = at > group.start;
+              const tiedOut = at + value.duration < group.end;
+              group.notes.forEach((note, n) => {
+                out.push(
+                  noteXml({
+                    ...common,
+                    chord: n > 0,
+                    pitch: spellPitch(note.pitch, spelling),
+                    tiedIn,
+                    tiedOut,
+                    velocity: note.velocity,
+                    tuplet: n === 0 ? tuplet : undefined,
+                  }),
+                );
+              });
+            }
+            at += value.duration;
+          });
+        });
         // Markers at the very end of the last bar (a tempo change on the final bar line) have nothing to ride on.
         for (const marker of pending) out.push(marker.xml(marker.at - barEnd));
       }
     });
     out.push('    </measure>');
   });
+  return out;
+}
+
+/**
+ * The quarter-note windows of a bar (their start positions) whose pieces are triplets: some boundary inside is off
+ * the plain grid (plain values are multiples of divisions / 2^k, i.e. of 3 on a triplet grid) and every piece is a
+ * whole number of triplet units (even). A window that is neither, or a triplet cut by the bar line, cannot be
+ * written: {@link MixedWindowError} sends the score to the 64th grid.
+ */
+function tripletWindows(pieces: { from: number; to: number }[], bar: Bar, divisions: number): number[] {
+  const windows: number[] = [];
+  for (let start = bar.start; start < bar.start + bar.length; start += divisions) {
+    const end = start + divisions;
+    const inside: number[] = [];
+    for (const piece of pieces) {
+      if (piece.from > start && piece.from < end) inside.push(piece.from);
+      if (piece.to > start && piece.to < end) inside.push(piece.to);
+    }
+    if (inside.every((b) => (b - bar.start) % 3 === 0)) continue;
+    if (end > bar.start + bar.length || !inside.every((b) => (b - start) % 2 === 0)) throw new MixedWindowError();
+    windows.push(start);
+  }
+  return windows;
+}
+
+/** Pieces cut at the given positions (ties join them again). */
+function cutAt<P extends { from: number; to: number }>(pieces: P[], cuts: number[]): P[] {
+  const out: P[] = [];
+  for (const piece of pieces) {
+    let from = piece.from;
+    for (const cut of cuts) {
+      if (cut > from && cut < piece.to) {
+        out.push({ ...piece, from, to: cut });
+        from = cut;
+      }
+    }
+    out.push({ ...piece, from, to: piece.to });
+  }
   return out;
 }
 
@@ -524,6 +636,9 @@ interface NoteFields {
   tiedIn?: boolean;
   tiedOut?: boolean;
   velocity?: number;
+  /** Three in the time of two (`<time-modification>`); `tuplet` starts or ends the bracket. */
+  triplet?: boolean;
+  tuplet?: 'start' | 'stop';
 }
 
 function noteXml(f: NoteFields): string {
@@ -542,11 +657,13 @@ function noteXml(f: NoteFields): string {
   parts.push(`<voice>${f.voice}</voice>`);
   if (f.type) parts.push(`<type>${f.type}</type>`);
   for (let i = 0; i < (f.dots ?? 0); i++) parts.push('<dot/>');
+  if (f.triplet)
+    parts.push('<time-modification><actual-notes>3</actual-notes><normal-notes>2</normal-notes></time-modification>');
   if (f.staff !== undefined) parts.push(`<staff>${f.staff}</staff>`);
-  if (f.tiedIn || f.tiedOut) {
-    parts.push(
-      `<notations>${f.tiedIn ? '<tied type="stop"/>' : ''}${f.tiedOut ? '<tied type="start"/>' : ''}</notations>`,
-    );
+  if (f.tiedIn || f.tiedOut || f.tuplet) {
+    const tied = `${f.tiedIn ? '<tied type="stop"/>' : ''}${f.tiedOut ? '<tied type="start"/>' : ''}`;
+    const tuplet = f.tuplet ? `<tuplet type="${f.tuplet}" bracket="yes"/>` : '';
+    parts.push(`<notations>${tied}${tuplet}</notations>`);
   }
   parts.push('</note>');
   return `      ${parts.join('')}`;
