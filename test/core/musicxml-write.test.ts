@@ -347,6 +347,71 @@ describe('toMusicXml structure', () => {
   });
 });
 
+describe('toMusicXml on random sequences (seeded): any ppq, meter, overlap and grid', () => {
+  it('always writes, and the notes walk back within the grid rounding', () => {
+    let state = 7;
+    const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)];
+    const sequences: NoteSequence[] = [];
+    for (let k = 0; k < 150; k++) {
+      const ppq = pick([96, 120, 384, 480, 960, 1024]);
+      // Every third sequence also gets odd, played-in lengths (the 64th-grid fallback).
+      const units = [ppq / 4, ppq / 3, ppq / 2, ppq, ppq / 6, 1 + Math.floor(random() * ppq)].slice(0, k % 3 ? 4 : 6);
+      const notes: Note[] = [];
+      const seen = new Set<string>();
+      let t = 0;
+      for (let i = 0; i < 40; i++) {
+        const unit = pick(units);
+        const n: Note = {
+          pitch: 36 + Math.floor(random() * 48),
+          startTick: Math.round(t),
+          durationTicks: Math.max(1, Math.round(unit * (1 + Math.floor(random() * 4)))),
+          velocity: 1 + Math.floor(random() * 127),
+        };
+        if (!seen.has(`${n.pitch}/${n.startTick}`)) notes.push(n);
+        seen.add(`${n.pitch}/${n.startTick}`);
+        if (random() < 0.7) t += unit * (1 + Math.floor(random() * 3));
+      }
+      notes.sort((a, b) => a.startTick - b.startTick || a.pitch - b.pitch);
+      const timeSignatures = [{ tick: 0, numerator: 1 + Math.floor(random() * 12), denominator: pick([2, 4, 8, 16]) }];
+      if (random() < 0.5) timeSignatures.push({ tick: Math.round(random() * t), numerator: 3, denominator: 8 });
+      sequences.push(
+        sequenceOf(notes, { ppq, timeSignatures, keySignatures: [{ tick: 0, key: 'Bb', scale: 'minor' }] }),
+      );
+    }
+    const files = sequences.map((seq, i) => {
+      const file = path.join(workDir, `r${i}.musicxml`);
+      writeFileSync(file, toMusicXml(seq));
+      return file;
+    });
+    readScores(files).forEach((score, i) => {
+      const seq = sequences[i];
+      const divisions = divisionsOf(score);
+      const read = score.parts
+        .flatMap((p) => notesOfPart(p, divisions))
+        .sort((a, b) => a.startQ - b.startQ || a.pitch - b.pitch);
+      const want = seq.tracks[0].notes.map((n) => ({
+        pitch: n.pitch,
+        startQ: n.startTick / seq.ppq,
+        endQ: (n.startTick + n.durationTicks) / seq.ppq,
+      }));
+      expect(read.length, `sequence ${i}`).toBe(want.length);
+      // Rounded starts may swap two notes a grid unit apart: match each read note to a source note of its pitch.
+      const unit = 1 / divisions;
+      for (const r of read) {
+        const match = want.findIndex(
+          (w) =>
+            w.pitch === r.pitch &&
+            Math.abs(w.startQ - r.startQ) <= unit / 2 + 1e-9 &&
+            Math.abs(w.endQ - (r.startQ + r.durationQ)) <= unit + 1e-9,
+        );
+        expect(match, `sequence ${i} (divisions ${divisions}): ${JSON.stringify(r)}`).toBeGreaterThanOrEqual(0);
+        want.splice(match, 1);
+      }
+    });
+  });
+});
+
 describe('toMusicXml on Nottingham tunes (every 8th file), walked back to notes', () => {
   it('gives back every note of every track: pitch, start and length in quarters, bars full', () => {
     const names = readdirSync(nottingham)
