@@ -50,6 +50,10 @@ describe('etude export --format musicxml', () => {
     expect(score.title).toBe('ashover1');
     const attrs = score.parts[0].measures[0].items.find((i) => i.kind === 'attributes')!;
     expect(attrs).toMatchObject({ fifths: 1, mode: 'major', beats: 3, beatType: 4 });
+    // --chords detect is the default: symbols named from the chord track, starting with G in bar 2.
+    const harmonies = score.parts[0].measures.flatMap((m) => m.items.filter((i) => i.kind === 'harmony'));
+    expect(harmonies.length).toBeGreaterThan(20);
+    expect(harmonies[0]).toMatchObject({ root: 'G', harmonyKind: 'major' });
     const read = score.parts.flatMap((p) => notesOfPart(p, divisionsOf(score)));
     expect(read.length).toBe(source.tracks.reduce((n, t) => n + t.notes.length, 0));
 
@@ -69,7 +73,7 @@ describe('etude export --format musicxml', () => {
     const result = etude(['export', 'Folk', 'jigs10']);
     expect(result.code, result.stderr).toBe(0);
     expect(readFileSync(path.join(work, 'jigs10.mid')).subarray(0, 4).toString('latin1')).toBe('MThd');
-    const xml = etude(['export', 'Folk', 'jigs10', '--format', 'musicxml', '--staves', 'grand']);
+    const xml = etude(['export', 'Folk', 'jigs10', '--format', 'musicxml', '--staves', 'grand', '--chords', 'none']);
     expect(xml.code, xml.stderr).toBe(0);
     const [score] = readScores([path.join(work, 'jigs10.musicxml')]);
     expect(score.parts[0].measures[0].items.find((i) => i.kind === 'attributes')).toMatchObject({
@@ -79,6 +83,9 @@ describe('etude export --format musicxml', () => {
       mode: 'minor',
       staves: 2,
     });
+    expect(score.parts.flatMap((p) => p.measures.flatMap((m) => m.items)).some((i) => i.kind === 'harmony')).toBe(
+      false,
+    );
   });
 
   it('exports a stored generation by --generation ID', () => {
@@ -115,6 +122,7 @@ describe('etude export --format musicxml', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--format must be midi or musicxml, got: pdf/);
     expect(etude(['export', 'Folk', 'jigs10', '--staves', 'grand']).code).toBe(2);
+    expect(etude(['export', 'Folk', 'jigs10', '--format', 'musicxml', '--chords', 'maybe']).code).toBe(2);
     expect(etude(['export', 'Folk', 'jigs10', '--generation', '1']).code).toBe(2);
     expect(etude(['export', '--generation', '999999', '--format', 'musicxml']).code).toBe(1);
   });

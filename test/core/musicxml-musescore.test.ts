@@ -20,6 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseMidi } from '../../src/core/midi/readMidi';
 import { accidentalsOfKey } from '../../src/core/music/keys';
 import type { Note, NoteSequence } from '../../src/core/music/NoteSequence';
+import { detectChordSymbols, parseChordSymbol } from '../../src/core/musicxml/chordSymbols';
 import { toMusicXml, type MusicXmlOptions } from '../../src/core/musicxml/writeMusicXml';
 import { readScores } from './musicxml-helpers';
 
@@ -128,8 +129,18 @@ describe('MuseScore 3 reads our MusicXML back', () => {
   it('a Nottingham tune with meter changes and a chord track: ashover1 (G major, 3/4 <-> 2/4, pickup bar)', () => {
     const tune = nottinghamTune('ashover1.mid');
     expect(tune.timeSignatures.length).toBeGreaterThan(2);
-    const peer = throughMuseScore('ashover1', tune);
+    // With the chord symbols named from its chord track: MuseScore must keep every one, in order.
+    const chordSymbols = detectChordSymbols(tune);
+    expect(chordSymbols.length).toBeGreaterThan(20);
+    const peer = throughMuseScore('ashover1', tune, { chordSymbols });
     expect(expectSameNotes(peer.midi, tune)).toBeGreaterThan(150);
+    const harmonies = peer.xml.parts[0].measures.flatMap((m) => m.items.filter((i) => i.kind === 'harmony'));
+    expect(harmonies.map((h) => [h.root, h.rootAlter, h.harmonyKind])).toEqual(
+      chordSymbols.map((c) => {
+        const parsed = parseChordSymbol(c.symbol);
+        return [parsed.root.step, parsed.root.alter, parsed.kind];
+      }),
+    );
     expectSameMeters(peer.midi, tune);
     expect(fifthsOfFirstKey(peer.midi)).toBe(1);
     expect(keyOfXml(peer)).toEqual({ fifths: 1, mode: 'major' });

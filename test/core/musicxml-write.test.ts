@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseMidi } from '../../src/core/midi/readMidi';
 import type { Note, NoteSequence } from '../../src/core/music/NoteSequence';
-import { parseChordSymbol } from '../../src/core/musicxml/chordSymbols';
+import { detectChordSymbols, parseChordSymbol } from '../../src/core/musicxml/chordSymbols';
 import { spellingOfKey } from '../../src/core/musicxml/spelling';
 import { MusicXmlWriteError, toMusicXml, type MusicXmlOptions } from '../../src/core/musicxml/writeMusicXml';
 import { divisionsOf, midiOf, notesOfPart, readScores, type XmlItem, type XmlScore } from './musicxml-helpers';
@@ -344,6 +344,55 @@ describe('toMusicXml structure', () => {
     expect(parseChordSymbol('Dm7b5').kind).toBe('half-diminished');
     expect(parseChordSymbol('Esus4').kind).toBe('suspended-fourth');
     expect(parseChordSymbol('Am7/G')).toMatchObject({ kind: 'minor-seventh', bass: { step: 'G', alter: 0 } });
+  });
+});
+
+describe('detectChordSymbols', () => {
+  it('names the chords of a Nottingham chord track (ashover1: G and D, with an F bar)', () => {
+    const tune = parseMidi(readFileSync(path.join(nottingham, 'ashover1.mid')), 'ashover1.mid');
+    const symbols = detectChordSymbols(tune);
+    expect(symbols.slice(0, 8).map((c) => [c.tick / tune.ppq, c.symbol])).toEqual([
+      [3, 'G'],
+      [6, 'D'],
+      [9, 'G'],
+      [12, 'D'],
+      [15, 'G'],
+      [18, 'D'],
+      [21, 'F'],
+      [23, 'G'],
+    ]);
+    // Every symbol is one toMusicXml can write.
+    for (const c of symbols) expect(() => parseChordSymbol(c.symbol)).not.toThrow();
+  });
+
+  it('writes inversions as slash chords, skips two-note sounds and repeats, and finds nothing in a melody', () => {
+    const seq = sequenceOf([note(72, 0, 4), note(74, 4, 4)]);
+    seq.tracks.push({
+      name: 'Chords',
+      program: 0,
+      channel: 1,
+      isPercussion: false,
+      notes: [
+        note(52, 0, 2),
+        note(55, 0, 2),
+        note(60, 0, 2),
+        note(48, 2, 2),
+        note(52, 2, 2),
+        note(55, 2, 2),
+        note(50, 4, 2),
+        note(53, 4, 2),
+        note(50, 6, 2),
+        note(53, 6, 2),
+        note(57, 6, 2),
+        note(60, 6, 2),
+      ].sort((a, b) => a.startTick - b.startTick || a.pitch - b.pitch),
+    });
+    expect(detectChordSymbols(seq).map((c) => [c.tick / PPQ, c.symbol])).toEqual([
+      [0, 'C/E'],
+      [2, 'C'],
+      [6, 'Dm7'],
+    ]);
+    expect(detectChordSymbols(sequenceOf([note(60, 0, 1), note(64, 1, 1), note(67, 2, 1)]))).toEqual([]);
   });
 });
 

@@ -4,7 +4,9 @@
  * The symbol is read by @tonaljs/tonal (its chord dictionary, not a table of ours); what is ours is only the map from
  * tonal's chord-type names to MusicXML's closed list of `<kind>` values.
  */
-import { Chord, Note } from '@tonaljs/tonal';
+import { Chord, Midi, Note } from '@tonaljs/tonal';
+import type { NoteSequence, Ticks } from '../music/NoteSequence';
+import { accidentalsOfKey } from '../music/keys';
 
 /** A MusicXML `<kind>` value (the MusicXML 4.0 `kind-value` list, less the rarely used Neapolitan/Italian/etc.). */
 export type MusicXmlHarmonyKind =
@@ -118,4 +120,44 @@ export function parseChordSymbol(symbol: string): ParsedChordSymbol {
   const parsed: ParsedChordSymbol = { root: spell(chord.tonic, symbol), kind, suffix: rootMatch[2] };
   if (hasBass) parsed.bass = spell(text.slice(slash + 1), symbol);
   return parsed;
+}
+
+/**
+ * Chord symbols named from a sequence's accompaniment, for scores of pieces that have a chord track but no symbols
+ * (the Nottingham tunes: melody, then chords). The accompaniment is every pitched track but the first when there are
+ * several, else the only one. At each onset in it where three or more pitch classes sound, tonal's `Chord.detect`
+ * names them (lowest note first, so an inversion becomes a slash chord; of its answers the shortest is taken, the
+ * first on a tie: "C/E" rather than "Em#5", "Am7" rather than "C6/A"; "GM" is written "G");
+ * a symbol is kept when it differs from the one before. Spelling: flats when the first key signature has flats.
+ * @returns symbols sorted by tick, ready for `toMusicXml`'s `chordSymbols` option
+ * @example detectChordSymbols(parseMidi(bytes, 'ashover1.mid'))[0] // { tick: 3072, symbol: 'G' }
+ */
+export function detectChordSymbols(sequence: NoteSequence): { tick: Ticks; symbol: string }[] {
+  const pitched = sequence.tracks.filter((t) => !t.isPercussion && t.notes.length > 0);
+  const accompaniment = (pitched.length > 1 ? pitched.slice(1) : pitched).flatMap((t) => t.notes);
+  accompaniment.sort((a, b) => a.startTick - b.startTick);
+  const firstKey = sequence.keySignatures[0];
+  const sharps = !firstKey || accidentalsOfKey(firstKey.key, firstKey.scale) >= 0;
+  const symbols: { tick: Ticks; symbol: string }[] = [];
+  let active: typeof accompaniment = [];
+  let next = 0;
+  let previous = '';
+  const onsets = [...new Set(accompaniment.map((n) => n.startTick))];
+  for (const tick of onsets) {
+    while (next < accompaniment.length && accompaniment[next].startTick <= tick) active.push(accompaniment[next++]);
+    active = active.filter((n) => n.startTick + n.durationTicks > tick);
+    const names: string[] = [];
+    for (const n of [...active].sort((a, b) => a.pitch - b.pitch)) {
+      const name = Midi.midiToNoteName(n.pitch, { pitchClass: true, sharps });
+      if (!names.includes(name)) names.push(name);
+    }
+    if (names.length < 3) continue;
+    // tonal ranks a root-position reading of an inversion first ("Em#5" for E G C); the shortest name is the plain one.
+    const candidates = Chord.detect(names).map((name) => name.replace(/^([A-G][#b]?)M(?=$|\/)/, '$1'));
+    if (candidates.length === 0) continue;
+    const symbol = candidates.reduce((best, name) => (name.length < best.length ? name : best));
+    if (symbol !== previous) symbols.push({ tick, symbol });
+    previous = symbol;
+  }
+  return symbols;
 }

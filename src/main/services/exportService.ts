@@ -6,6 +6,7 @@
 import { decodeMelody } from '../../core/encoding/melody';
 import { writeMidi } from '../../core/midi/writeMidi';
 import type { NoteSequence } from '../../core/music/NoteSequence';
+import { detectChordSymbols } from '../../core/musicxml/chordSymbols';
 import { toMusicXml, type MusicXmlOptions } from '../../core/musicxml/writeMusicXml';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
@@ -59,16 +60,24 @@ export interface FileExport extends MidiExport {
   format: ExportFormat;
 }
 
+/**
+ * MusicXML export settings: {@link MusicXmlOptions}, plus `detectChords` to name chord symbols from the piece's
+ * accompaniment (core/musicxml/chordSymbols `detectChordSymbols`) when `chordSymbols` is not given.
+ */
+export type MusicXmlExportOptions = MusicXmlOptions & { detectChords?: boolean };
+
 function encode(
   sequence: NoteSequence,
   baseName: string,
   format: ExportFormat,
-  musicXml: MusicXmlOptions = {},
+  musicXml: MusicXmlExportOptions = {},
 ): FileExport {
+  const { detectChords, ...options } = musicXml;
+  const chordSymbols = options.chordSymbols ?? (detectChords ? detectChordSymbols(sequence) : undefined);
   const bytes =
     format === 'midi'
       ? writeMidi(sequence)
-      : new TextEncoder().encode(toMusicXml(sequence, { title: baseName, ...musicXml }));
+      : new TextEncoder().encode(toMusicXml(sequence, { title: baseName, ...options, chordSymbols }));
   return { format, fileName: safeFileName(baseName, EXPORT_EXTENSIONS[format]), bytes, sequence };
 }
 
@@ -81,7 +90,7 @@ export function exportPiece(
   corpusName: string,
   pieceRef: string,
   format: ExportFormat,
-  musicXml?: MusicXmlOptions,
+  musicXml?: MusicXmlExportOptions,
 ): FileExport {
   const { sequence, baseName } = pieceToExport(library, corpusName, pieceRef);
   return encode(sequence, baseName, format, musicXml);
@@ -95,7 +104,7 @@ export function exportGeneration(
   library: Library,
   generationId: GenerationId,
   format: ExportFormat,
-  musicXml?: MusicXmlOptions,
+  musicXml?: MusicXmlExportOptions,
 ): FileExport {
   const { sequence, name } = generationToExport(library, generationId);
   return encode(sequence, name, format, musicXml);
