@@ -2,10 +2,11 @@
 // toMusicXml's structure, read back by Python's xml.etree (see ./musicxml-helpers): bars, values, ties, rests, voices,
 // keys and spelling, meters, tempo and chord symbols; then every 8th Nottingham tune written and walked back to notes.
 // The real peer (MuseScore) reads the files in ./musicxml-musescore.test.ts.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Chord } from '@tonaljs/tonal';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseMidi } from '../../src/core/midi/readMidi';
 import type { Note, NoteSequence } from '../../src/core/music/NoteSequence';
@@ -16,6 +17,7 @@ import { divisionsOf, midiOf, notesOfPart, readScores, type XmlItem, type XmlSco
 
 const testDir = path.dirname(fileURLToPath(import.meta.url));
 const nottingham = path.resolve(testDir, '../../../shared/data/nottingham/MIDI');
+const nottinghamAbc = path.resolve(testDir, '../../../shared/data/nottingham/ABC_cleaned');
 const workDir = mkdtempSync(path.join(tmpdir(), 'etude-musicxml-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
@@ -393,6 +395,44 @@ describe('detectChordSymbols', () => {
       [6, 'Dm7'],
     ]);
     expect(detectChordSymbols(sequenceOf([note(60, 0, 1), note(64, 1, 1), note(67, 2, 1)]))).toEqual([]);
+  });
+});
+
+describe('detectChordSymbols against the Nottingham ABC chord symbols', () => {
+  it("names chords the tune's own ABC writes: >= 99% of detected symbols over all tunes with a chord track", () => {
+    // The measure: a detected symbol counts when its pitch-class set is that of one of the quoted chord symbols of the
+    // same tune's ABC (X:n of family.abc is familyn.mid). Membership, not position: the MIDI unrolls repeats.
+    // Measured when written: 42,043 of 42,114 symbols (99.83%) over 1,021 tunes.
+    const LETTER: Record<string, number> = { C: 0, D: 2, E: 4, F: 5, G: 7, A: 9, B: 11 };
+    const pcSet = (symbol: string) =>
+      Chord.get(symbol.split('/')[0])
+        .notes.map((n) => (LETTER[n[0]] + [...n.slice(1)].reduce((a, c) => a + (c === '#' ? 1 : -1), 0) + 12) % 12)
+        .sort((a, b) => a - b)
+        .join('.');
+    let tunes = 0;
+    let detected = 0;
+    let found = 0;
+    for (const file of readdirSync(nottinghamAbc).filter((f) => f.endsWith('.abc'))) {
+      for (const block of readFileSync(path.join(nottinghamAbc, file), 'utf8').split(/\n(?=X:)/)) {
+        const x = /^X:\s*(\d+)/m.exec(block);
+        const midi = x && path.join(nottingham, `${file.replace('.abc', '')}${x[1]}.mid`);
+        if (!midi || !existsSync(midi)) continue;
+        const body = block
+          .split('\n')
+          .filter((line) => !/^[A-Za-z]:/.test(line) && !line.startsWith('%'))
+          .join('\n');
+        const abcChords = new Set(
+          [...body.matchAll(/"([A-G][^"]*)"/g)].map((m) => pcSet(m[1])).filter((set) => set !== ''),
+        );
+        const symbols = detectChordSymbols(parseMidi(readFileSync(midi), midi));
+        if (symbols.length === 0) continue;
+        tunes++;
+        detected += symbols.length;
+        found += symbols.filter((c) => abcChords.has(pcSet(c.symbol))).length;
+      }
+    }
+    expect(tunes).toBeGreaterThan(1000);
+    expect(found / detected).toBeGreaterThanOrEqual(0.99);
   });
 });
 
