@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /**
- * Export: a stored piece or generation -> Standard MIDI File bytes (through core/midi's writeMidi).
+ * Export: a stored piece or generation -> Standard MIDI File bytes (through core/midi's writeMidi) or MusicXML
+ * (through core/musicxml's toMusicXml).
  */
 import { decodeMelody } from '../../core/encoding/melody';
 import { writeMidi } from '../../core/midi/writeMidi';
 import { takeSequence } from '../../core/model/takes';
 import { COMMON_TIME, sixteenthsPerBar } from '../../core/music/meter';
 import type { NoteSequence } from '../../core/music/NoteSequence';
+import { detectChordSymbols } from '../../core/musicxml/chordSymbols';
+import { toMusicXml, type MusicXmlOptions } from '../../core/musicxml/writeMusicXml';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
 import type { GenerationId, Piece } from '../db/types';
@@ -38,10 +41,75 @@ export function sequenceOfPiece(piece: Piece): NoteSequence {
  * @throws NotFoundError (corpus or piece), AmbiguousNameError, MidiWriteError
  */
 export function exportPieceMidi(library: Library, corpusName: string, pieceRef: string): MidiExport {
+  const { sequence, baseName } = pieceToExport(library, corpusName, pieceRef);
+  return { fileName: safeFileName(baseName), bytes: writeMidi(sequence), sequence };
+}
+
+function pieceToExport(library: Library, corpusName: string, pieceRef: string) {
   const corpus = library.corpora.requireCorpusByName(corpusName);
   const piece = library.pieces.resolvePiece(corpus.id, pieceRef);
-  const sequence = sequenceOfPiece(piece);
-  return { fileName: safeFileName(piece.name.split('/').pop() ?? piece.name), bytes: writeMidi(sequence), sequence };
+  return { sequence: sequenceOfPiece(piece), baseName: piece.name.split('/').pop() ?? piece.name };
+}
+
+/** The formats {@link exportPiece} and {@link exportGeneration} write. */
+export const EXPORT_FORMATS = ['midi', 'musicxml'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+/** File extension per format. `.musicxml` is the uncompressed MusicXML 4.0 extension MuseScore, Sibelius and Dorico open. */
+export const EXPORT_EXTENSIONS: Record<ExportFormat, string> = { midi: '.mid', musicxml: '.musicxml' };
+
+/** What {@link exportPiece} and {@link exportGeneration} return: like {@link MidiExport}, in the format asked for. */
+export interface FileExport extends MidiExport {
+  format: ExportFormat;
+}
+
+/**
+ * MusicXML export settings: {@link MusicXmlOptions}, plus `detectChords` to name chord symbols from the piece's
+ * accompaniment (core/musicxml/chordSymbols `detectChordSymbols`) when `chordSymbols` is not given.
+ */
+export type MusicXmlExportOptions = MusicXmlOptions & { detectChords?: boolean };
+
+function encode(
+  sequence: NoteSequence,
+  baseName: string,
+  format: ExportFormat,
+  musicXml: MusicXmlExportOptions = {},
+): FileExport {
+  const { detectChords, ...options } = musicXml;
+  const chordSymbols = options.chordSymbols ?? (detectChords ? detectChordSymbols(sequence) : undefined);
+  const bytes =
+    format === 'midi'
+      ? writeMidi(sequence)
+      : new TextEncoder().encode(toMusicXml(sequence, { title: baseName, ...options, chordSymbols }));
+  return { format, fileName: safeFileName(baseName, EXPORT_EXTENSIONS[format]), bytes, sequence };
+}
+
+/**
+ * A piece of a corpus as MIDI or MusicXML bytes (MusicXML: UTF-8 text, key, meter and tempo from the piece).
+ * @throws NotFoundError (corpus or piece), AmbiguousNameError, MidiWriteError, MusicXmlWriteError
+ */
+export function exportPiece(
+  library: Library,
+  corpusName: string,
+  pieceRef: string,
+  format: ExportFormat,
+  musicXml?: MusicXmlExportOptions,
+): FileExport {
+  const { sequence, baseName } = pieceToExport(library, corpusName, pieceRef);
+  return encode(sequence, baseName, format, musicXml);
+}
+
+/**
+ * A stored generation as MIDI or MusicXML bytes (the same notes {@link exportGenerationMidi} writes).
+ * @throws NotFoundError, MidiWriteError, MusicXmlWriteError
+ */
+export function exportGeneration(
+  library: Library,
+  generationId: GenerationId,
+  format: ExportFormat,
+  musicXml?: MusicXmlExportOptions,
+): FileExport {
+  const { sequence, name } = generationToExport(library, generationId);
+  return encode(sequence, name, format, musicXml);
 }
 
 /**
@@ -50,6 +118,11 @@ export function exportPieceMidi(library: Library, corpusName: string, pieceRef: 
  * @throws NotFoundError, MidiWriteError
  */
 export function exportGenerationMidi(library: Library, generationId: GenerationId): MidiExport {
+  const { sequence, name } = generationToExport(library, generationId);
+  return { fileName: safeFileName(name), bytes: writeMidi(sequence), sequence };
+}
+
+function generationToExport(library: Library, generationId: GenerationId): { sequence: NoteSequence; name: string } {
   const generation = library.generations.getGeneration(generationId);
   if (!generation) throw new NotFoundError('generation', generationId);
   let sequence = generation.sequence;
@@ -76,5 +149,5 @@ export function exportGenerationMidi(library: Library, generationId: GenerationI
       name: generation.name ?? 'Generation',
     });
   }
-  return { fileName: safeFileName(generation.name), bytes: writeMidi(sequence), sequence };
+  return { sequence, name: generation.name };
 }
