@@ -1,0 +1,741 @@
+// SPDX-License-Identifier: MIT
+/// <reference types="@webgpu/types" />
+/**
+ * The WebGPU engine's Backend (./backend.ts) over any GPUDevice: Dawn from Node (./webgpuEngine.ts), or a page's
+ * navigator.gpu. No Node imports.
+ *
+ * - A tensor is a storage GPUBuffer plus an element offset; a ParameterSet is four flat buffers (params, grads, Adam's
+ *   m and v) with one view per named tensor, so the clip and Adam walk each in one dispatch and stay on the device.
+ * - Every op records a compute dispatch (./webgpu/kernels.ts) into one pending command encoder; nothing is submitted
+ *   until a `read`, a `write` (which must land after the work recorded before it) or a scope release needs it, so a
+ *   training step is a handful of submissions and has no read-back inside it.
+ * - Uniforms (offsets, sizes, time step) of the pending dispatches are staged on the host in 256-byte slots of one
+ *   uniform buffer that is uploaded with the submission.
+ * - `read` copies into a staging buffer and maps it asynchronously.
+ * Per op: dense is one tiled matmul with the bias fused (backward: two matmuls and a column sum); the LSTM recurrence
+ * is one fused kernel per time step across the whole batch, forward and backward (plus a transpose of U and one
+ * matmul for its gradient); softmax-CE and BCE reduce per workgroup, then one fixed-order sum for the mean.
+ */
+import {
+  checkShape,
+  sizeOf,
+  type Backend,
+  type IntTensor,
+  type LstmCache,
+  type LstmShape,
+  type ParameterSet,
+  type Tensor,
+} from './backend';
+import type { AdamConstants, EngineInfo } from './types';
+import type { TensorShape } from '../model/spec';
+import * as K from './webgpu/kernels';
+
+// GPUBufferUsage / GPUMapMode values (spelled out so that this module needs no WebGPU globals installed).
+const USAGE_MAP_READ = 0x0001;
+const USAGE_COPY_SRC = 0x0004;
+const USAGE_COPY_DST = 0x0008;
+const USAGE_UNIFORM = 0x0040;
+const USAGE_STORAGE = 0x0080;
+const MAP_READ = 0x0001;
+
+/** Bytes per uniform slot (WebGPU's minUniformBufferOffsetAlignment is at most 256). */
+const SLOT = 256;
+/** Dispatches recorded before a submission is forced (the uniform buffer holds this many slots). */
+const SLOTS = 2048;
+/** Workgroups of the clip's first reduction pass (and so the length of its partial sums). */
+const NORM_PARTS = 256;
+/** Most workgroups an element-wise dispatch uses (they loop over the rest). */
+const MAX_GROUPS = 4096;
+
+interface GpuTensor extends Tensor {
+  readonly buffer: GPUBuffer;
+  /** Offset in elements. */
+  readonly offset: number;
+}
+interface GpuIntTensor extends IntTensor {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+}
+
+interface GpuLstmCache extends LstmCache {
+  readonly gates: GpuTensor;
+  readonly hs: GpuTensor;
+  readonly dGates: GpuTensor;
+  /** (B,T,H) cell states. */
+  readonly cells: GpuTensor;
+  /** (B,T,H) h shifted by one step in processing order (h_{t-1} at row t), for the recurrent-weight gradient. */
+  readonly hPrev: GpuTensor;
+  /** (B,H) the cell-gradient carried from one backward step to the next. */
+  readonly dcCarry: GpuTensor;
+  /** (4H,H) the recurrent weights transposed, so that the backward step reads them coalesced. */
+  readonly recurrentT: GpuTensor;
+}
+
+interface FlatSet {
+  params: GPUBuffer;
+  grads: GPUBuffer;
+  m: GPUBuffer;
+  v: GPUBuffer;
+  total: number;
+}
+
+/** A uniform value that is a float (the default is u32). */
+interface F32 {
+  readonly f: number;
+}
+const f32 = (f: number): F32 => ({ f });
+type Param = number | F32;
+
+/** Thrown when the device reports an error (a validation error is a bug here; a lost device ends the engine). */
+export class WebgpuDeviceError extends Error {
+  override name = 'WebgpuDeviceError';
+  readonly code = 'WEBGPU_DEVICE_ERROR';
+}
+
+const g = (t: Tensor) => t as GpuTensor;
+const gi = (t: IntTensor) => t as GpuIntTensor;
+
+/**
+ * The Backend on a GPUDevice. `info` is shown to the user as is (the Node entry fills in the adapter).
+ * `dispose` destroys the device.
+ */
+export function createWebgpuBackend(device: GPUDevice, info: EngineInfo): Backend {
+  let deviceError: string | undefined;
+  device.addEventListener('uncapturederror', (event) => {
+    deviceError ??= (event as GPUUncapturedErrorEvent).error.message;
+  });
+  void device.lost.then((lost) => {
+    if (lost.reason !== 'destroyed') deviceError ??= `the GPU device was lost (${lost.message})`;
+  });
+
+  // ---- buffers and scopes ------------------------------------------------------------------------------------
+  const scopes: GPUBuffer[][] = [];
+  const createBuffer = (bytes: number, usage = USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST): GPUBuffer => {
+    const buffer = device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
+    scopes[scopes.length - 1]?.push(buffer);
+    return buffer;
+  };
+  const floatTensor = (shape: readonly number[], buffer?: GPUBuffer, offset = 0): GpuTensor => {
+    const size = sizeOf(shape);
+    return { shape: [...shape], size, dtype: 'float32', buffer: buffer ?? createBuffer(size * 4), offset };
+  };
+
+  // ---- recording ---------------------------------------------------------------------------------------------
+  const uniforms = device.createBuffer({ size: SLOT * SLOTS, usage: USAGE_UNIFORM | USAGE_COPY_DST });
+  const staged = new ArrayBuffer(SLOT * SLOTS);
+  const stagedU32 = new Uint32Array(staged);
+  const stagedF32 = new Float32Array(staged);
+  let slots = 0;
+  let encoder: GPUCommandEncoder | undefined;
+  let pass: GPUComputePassEncoder | undefined;
+  const pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+
+  /** Submits everything recorded so far (with its uniforms). */
+  const flush = (): void => {
+    if (!encoder) return;
+    pass?.end();
+    device.queue.writeBuffer(uniforms, 0, staged, 0, slots * SLOT);
+    device.queue.submit([encoder.finish()]);
+    encoder = undefined;
+    pass = undefined;
+    slots = 0;
+  };
+
+  /**
+   * The pipeline of `kernel` for one aliasing pattern: names that share a GPUBuffer are rewritten to the first of
+   * them, because one buffer may not be bound twice writably in a dispatch.
+   */
+  const pipelineFor = (kernel: K.KernelSource, canonical: number[]) => {
+    const key = `${kernel.name}|${canonical.join(',')}`;
+    let entry = pipelines.get(key);
+    if (entry) return entry;
+    let body = kernel.body;
+    const decls: string[] = [];
+    kernel.buffers.forEach(([name, type], i) => {
+      const c = canonical[i];
+      if (c === i) decls.push(`@group(0) @binding(${i + 1}) var<storage, read_write> ${name}: array<${type}>;`);
+      else {
+        if (kernel.buffers[c][1] !== type) throw new Error(`${kernel.name}: ${name} aliases a buffer of another type`);
+        body = body.replace(new RegExp(`\\b${name}\\b`, 'g'), kernel.buffers[c][0]);
+      }
+    });
+    const code = [
+      `struct P { ${kernel.params.join(', ')} };`,
+      '@group(0) @binding(0) var<uniform> p: P;',
+      ...decls,
+      body,
+    ].join('\n');
+    const module = device.createShaderModule({ code, label: kernel.name });
+    const pipeline = device.createComputePipeline({
+      layout: 'auto',
+      compute: { module, entryPoint: 'main' },
+      label: kernel.name,
+    });
+    entry = { pipeline, layout: pipeline.getBindGroupLayout(0) };
+    pipelines.set(key, entry);
+    return entry;
+  };
+
+  /** Records one dispatch of `kernel` over `buffers` (in the kernel's binding order) with uniforms `params`. */
+  const dispatch = (
+    kernel: K.KernelSource,
+    buffers: GPUBuffer[],
+    params: Param[],
+    groupsX: number,
+    groupsY = 1,
+  ): void => {
+    if (slots === SLOTS) flush();
+    const canonical = buffers.map((b) => buffers.indexOf(b));
+    const { pipeline, layout } = pipelineFor(kernel, canonical);
+    const base = (slots * SLOT) / 4;
+    params.forEach((v, i) => {
+      if (typeof v === 'number') stagedU32[base + i] = v >>> 0;
+      else stagedF32[base + i] = v.f;
+    });
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: uniforms, offset: slots * SLOT, size: SLOT } },
+    ];
+    canonical.forEach((c, i) => {
+      if (c === i) entries.push({ binding: i + 1, resource: { buffer: buffers[i] } });
+    });
+    const bindGroup = device.createBindGroup({ layout, entries });
+    slots++;
+    encoder ??= device.createCommandEncoder();
+    pass ??= encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(groupsX, groupsY);
+  };
+
+  /** Workgroups for n independent elements (grid-stride kernels). */
+  const groups = (n: number) => Math.max(1, Math.min(MAX_GROUPS, Math.ceil(n / K.GROUP)));
+
+  const fill = (buffer: GPUBuffer, offset: number, n: number, value = 0) =>
+    dispatch(K.fill, [buffer], [offset, n, f32(value)], groups(n));
+
+  const copyRows = (
+    dst: GpuTensor,
+    dstOff: number,
+    src: GpuTensor,
+    srcOff: number,
+    rows: number,
+    cols: number,
+    ldDst: number,
+    ldSrc: number,
+    accumulate: boolean,
+  ) =>
+    dispatch(
+      K.copyRows,
+      [dst.buffer, src.buffer],
+      [dst.offset + dstOff, src.offset + srcOff, rows, cols, ldDst, ldSrc, accumulate ? 1 : 0],
+      groups(rows * cols),
+    );
+
+  /** C (M,N) = / += op(A) op(B) (+ bias): see K.matmul. Strides are the stored row lengths. */
+  const matmul = (o: {
+    C: GpuTensor;
+    A: GpuTensor;
+    B: GpuTensor;
+    M: number;
+    N: number;
+    K: number;
+    lda: number;
+    ldb: number;
+    ldc: number;
+    transA?: boolean;
+    transB?: boolean;
+    mode: 'set' | 'add' | 'bias';
+    bias?: GpuTensor;
+  }) => {
+    const bias = o.bias ?? o.C;
+    dispatch(
+      K.matmul,
+      [o.C.buffer, o.A.buffer, o.B.buffer, bias.buffer],
+      [
+        o.M,
+        o.N,
+        o.K,
+        o.A.offset,
+        o.lda,
+        o.B.offset,
+        o.ldb,
+        o.C.offset,
+        o.ldc,
+        o.transA ? 1 : 0,
+        o.transB ? 1 : 0,
+        o.mode === 'set' ? 0 : o.mode === 'add' ? 1 : 2,
+        bias.offset,
+      ],
+      Math.ceil(o.N / K.MATMUL_TILE),
+      Math.ceil(o.M / K.MATMUL_TILE),
+    );
+  };
+
+  /** Scratch buffers for reductions, grown on demand (replaced ones are destroyed after what uses them is submitted). */
+  const scratch = new Map<string, GPUBuffer>();
+  const scratchBuffer = (name: string, floats: number): GPUBuffer => {
+    const have = scratch.get(name);
+    if (have && have.size >= floats * 4) return have;
+    if (have) {
+      flush();
+      have.destroy();
+    }
+    const buffer = device.createBuffer({
+      size: Math.max(16, Math.ceil((floats * 4) / 16) * 16),
+      usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST,
+    });
+    scratch.set(name, buffer);
+    return buffer;
+  };
+
+  const flats = new WeakMap<ParameterSet, FlatSet>();
+  const flatOf = (set: ParameterSet): FlatSet => {
+    const flat = flats.get(set);
+    if (!flat) throw new Error('This parameter set was not made by this webgpu backend.');
+    return flat;
+  };
+
+  const checkDevice = () => {
+    if (deviceError) throw new WebgpuDeviceError(`WebGPU: ${deviceError}`);
+  };
+
+  const backend: Backend = {
+    info,
+
+    tensor: (shape) => floatTensor(shape),
+    intTensor(shape) {
+      const size = sizeOf(shape);
+      const t: GpuIntTensor = { shape: [...shape], size, dtype: 'int32', buffer: createBuffer(size * 4), offset: 0 };
+      return t;
+    },
+    write(t, values) {
+      checkShape(values.length === t.size, 'write', () => `${values.length} values for a tensor of ${t.size}`);
+      flush();
+      const data = values instanceof Float32Array ? values : Float32Array.from(values);
+      device.queue.writeBuffer(g(t).buffer, g(t).offset * 4, data.buffer, data.byteOffset, t.size * 4);
+    },
+    writeInt(t, values) {
+      checkShape(values.length === t.size, 'writeInt', () => `${values.length} values for a tensor of ${t.size}`);
+      flush();
+      const data = values instanceof Int32Array ? values : Int32Array.from(values);
+      device.queue.writeBuffer(gi(t).buffer, gi(t).offset * 4, data.buffer, data.byteOffset, t.size * 4);
+    },
+    async read(t) {
+      checkDevice();
+      const bytes = t.size * 4;
+      const staging = device.createBuffer({
+        size: Math.max(16, Math.ceil(bytes / 16) * 16),
+        usage: USAGE_MAP_READ | USAGE_COPY_DST,
+      });
+      flush();
+      const copy = device.createCommandEncoder();
+      copy.copyBufferToBuffer(g(t).buffer, g(t).offset * 4, staging, 0, bytes);
+      device.queue.submit([copy.finish()]);
+      try {
+        await staging.mapAsync(MAP_READ, 0, Math.max(16, Math.ceil(bytes / 16) * 16));
+        return new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+      } catch (error) {
+        checkDevice();
+        throw error;
+      } finally {
+        if (staging.mapState === 'mapped') staging.unmap();
+        staging.destroy();
+        checkDevice();
+      }
+    },
+    zero: (t) => fill(g(t).buffer, g(t).offset, t.size),
+    scope(allocate) {
+      const group: GPUBuffer[] = [];
+      scopes.push(group);
+      let result;
+      try {
+        result = allocate();
+      } finally {
+        scopes.splice(scopes.lastIndexOf(group), 1);
+      }
+      return {
+        result,
+        scope: {
+          release() {
+            flush();
+            for (const b of group) b.destroy();
+            group.length = 0;
+          },
+        },
+      };
+    },
+    parameters(tensors: readonly TensorShape[]) {
+      const total = tensors.reduce((n, t) => n + sizeOf(t.shape), 0);
+      const flat: FlatSet = {
+        params: createBuffer(total * 4),
+        grads: createBuffer(total * 4),
+        m: createBuffer(total * 4),
+        v: createBuffer(total * 4),
+        total,
+      };
+      const views = (buffer: GPUBuffer) => {
+        const out: Record<string, Tensor> = {};
+        let offset = 0;
+        for (const t of tensors) {
+          out[t.name] = floatTensor(t.shape, buffer, offset);
+          offset += sizeOf(t.shape);
+        }
+        return out;
+      };
+      const set: ParameterSet = {
+        tensors: [...tensors],
+        params: views(flat.params),
+        grads: views(flat.grads),
+        m: views(flat.m),
+        v: views(flat.v),
+      };
+      flats.set(set, flat);
+      return set;
+    },
+
+    embeddingForward(out, tokens, table) {
+      const C = table.shape[1];
+      checkShape(
+        out.size === tokens.size * C,
+        'embeddingForward',
+        () => `out has ${out.size} values, not ${tokens.size}x${C}`,
+      );
+      dispatch(
+        K.gatherRows,
+        [g(out).buffer, gi(tokens).buffer, g(table).buffer],
+        [g(out).offset, gi(tokens).offset, g(table).offset, tokens.size, C],
+        groups(out.size),
+      );
+    },
+    embeddingBackward(dtable, dout, tokens) {
+      const C = dtable.shape[1];
+      checkShape(
+        dout.size === tokens.size * C,
+        'embeddingBackward',
+        () => `dout has ${dout.size} values, not ${tokens.size}x${C}`,
+      );
+      dispatch(
+        K.scatterAddRows,
+        [g(dtable).buffer, g(dout).buffer, gi(tokens).buffer],
+        [g(dtable).offset, g(dout).offset, gi(tokens).offset, tokens.size, C],
+        groups(C),
+      );
+    },
+    denseForward(out, inp, weight, bias) {
+      const { rows, I, O } = denseShape('denseForward', out, inp, weight);
+      checkShape(bias.size === O, 'denseForward', () => `bias has ${bias.size} values, not ${O}`);
+      matmul({
+        C: g(out),
+        A: g(inp),
+        B: g(weight),
+        M: rows,
+        N: O,
+        K: I,
+        lda: I,
+        ldb: O,
+        ldc: O,
+        mode: 'bias',
+        bias: g(bias),
+      });
+    },
+    denseBackward(dinp, dweight, dbias, dout, inp, weight) {
+      const { rows, I, O } = denseShape('denseBackward', dout, inp, weight);
+      if (dinp)
+        matmul({
+          C: g(dinp),
+          A: g(dout),
+          B: g(weight),
+          M: rows,
+          N: I,
+          K: O,
+          lda: O,
+          ldb: O,
+          ldc: I,
+          transB: true,
+          mode: 'add',
+        });
+      matmul({
+        C: g(dweight),
+        A: g(inp),
+        B: g(dout),
+        M: I,
+        N: O,
+        K: rows,
+        lda: I,
+        ldb: O,
+        ldc: O,
+        transA: true,
+        mode: 'add',
+      });
+      dispatch(K.colSum, [g(dbias).buffer, g(dout).buffer], [g(dbias).offset, g(dout).offset, rows, O], groups(O));
+    },
+    lstmCache(shape: LstmShape) {
+      const { batch: B, time: T, hidden: H } = shape;
+      const cache: GpuLstmCache = {
+        shape: { ...shape },
+        gates: floatTensor([B, T, 4 * H]),
+        hs: floatTensor([B, T, H]),
+        dGates: floatTensor([B, T, 4 * H]),
+        cells: floatTensor([B, T, H]),
+        hPrev: floatTensor([B, T, H]),
+        dcCarry: floatTensor([B, H]),
+        recurrentT: floatTensor([4 * H, H]),
+      };
+      return cache;
+    },
+    lstmRecurrenceForward(cache, recurrent) {
+      const c = cache as GpuLstmCache;
+      const { batch: B, time: T, hidden: H, reverse } = c.shape;
+      checkShape(recurrent.size === H * 4 * H, 'lstmRecurrenceForward', () => `recurrent ${recurrent.size} for H=${H}`);
+      for (let s = 0; s < T; s++) {
+        const t = reverse ? T - 1 - s : s;
+        const tp = reverse ? t + 1 : t - 1;
+        dispatch(
+          K.lstmForwardStep,
+          [c.gates.buffer, c.cells.buffer, c.hs.buffer, g(recurrent).buffer],
+          [B, T, H, t, Math.max(0, Math.min(T - 1, tp)), s === 0 ? 1 : 0, g(recurrent).offset],
+          groups(B * H),
+        );
+      }
+    },
+    lstmRecurrenceBackward(dRecurrent, dhs, dLast, cache, recurrent) {
+      const c = cache as GpuLstmCache;
+      const { batch: B, time: T, hidden: H, reverse } = c.shape;
+      checkShape(
+        (!dhs || dhs.size === B * T * H) && (!dLast || dLast.size === B * H) && dRecurrent.size === H * 4 * H,
+        'lstmRecurrenceBackward',
+        () => `dhs ${dhs?.size}, dLast ${dLast?.size}, dRecurrent ${dRecurrent.size} for (${B},${T},${H})`,
+      );
+      const U = g(recurrent);
+      dispatch(K.transpose, [c.recurrentT.buffer, U.buffer], [0, U.offset, H, 4 * H], groups(4 * H * H));
+      const dh = dhs ? g(dhs) : c.dGates;
+      const dl = dLast ? g(dLast) : c.dGates;
+      for (let s = T - 1; s >= 0; s--) {
+        const t = reverse ? T - 1 - s : s;
+        const tp = reverse ? t + 1 : t - 1;
+        const tn = reverse ? t - 1 : t + 1;
+        const clamp = (x: number) => Math.max(0, Math.min(T - 1, x));
+        dispatch(
+          K.lstmBackwardStep,
+          [
+            c.dGates.buffer,
+            c.dcCarry.buffer,
+            c.gates.buffer,
+            c.cells.buffer,
+            c.recurrentT.buffer,
+            dh.buffer,
+            dl.buffer,
+          ],
+          [
+            B,
+            T,
+            H,
+            t,
+            clamp(tp),
+            clamp(tn),
+            s === 0 ? 1 : 0,
+            s === T - 1 ? 1 : 0,
+            dhs ? 1 : 0,
+            dh.offset,
+            dLast ? 1 : 0,
+            dl.offset,
+          ],
+          groups(B * H),
+        );
+      }
+      // dRecurrent += sum over (b,t) of h_{t'}^T . dGates[b,t], with h shifted one step (zero at the first step).
+      fill(c.hPrev.buffer, 0, B * T * H);
+      if (T > 1) {
+        const from = reverse ? H : 0;
+        const to = reverse ? 0 : H;
+        copyRows(c.hPrev, to, c.hs, from, B, (T - 1) * H, T * H, T * H, false);
+      }
+      matmul({
+        C: g(dRecurrent),
+        A: c.hPrev,
+        B: c.dGates,
+        M: H,
+        N: 4 * H,
+        K: B * T,
+        lda: H,
+        ldb: 4 * H,
+        ldc: 4 * H,
+        transA: true,
+        mode: 'add',
+      });
+    },
+    lstmStep(gates, h, c, recurrent) {
+      const H = recurrent.shape[0];
+      const rows = h.size / H;
+      checkShape(
+        gates.size === rows * 4 * H && c.size === h.size,
+        'lstmStep',
+        () => `gates ${gates.size}, h ${h.size}, c ${c.size} for H=${H}`,
+      );
+      matmul({
+        C: g(gates),
+        A: g(h),
+        B: g(recurrent),
+        M: rows,
+        N: 4 * H,
+        K: H,
+        lda: H,
+        ldb: 4 * H,
+        ldc: 4 * H,
+        mode: 'add',
+      });
+      dispatch(
+        K.lstmCell,
+        [g(gates).buffer, g(h).buffer, g(c).buffer],
+        [rows, H, g(gates).offset, g(h).offset, g(c).offset],
+        groups(rows * H),
+      );
+    },
+    timeStep(out, seq, t) {
+      const [B, T] = seq.shape;
+      const C = seq.size / (B * T);
+      checkShape(
+        out.size === B * C && t >= 0 && t < T,
+        'timeStep',
+        () => `out ${out.size} for (${B},${T},${C}) at t=${t}`,
+      );
+      copyRows(g(out), 0, g(seq), t * C, B, C, C, T * C, false);
+    },
+    concatLast(out, a, b) {
+      const N = a.shape[0];
+      const A = a.size / N;
+      const Bc = b.size / N;
+      checkShape(out.size === N * (A + Bc), 'concatLast', () => `out ${out.size} for ${N}x(${A}+${Bc})`);
+      copyRows(g(out), 0, g(a), 0, N, A, A + Bc, A, false);
+      copyRows(g(out), A, g(b), 0, N, Bc, A + Bc, Bc, false);
+    },
+    splitLastBackward(da, db, dout) {
+      const N = da.shape[0];
+      const A = da.size / N;
+      const Bc = db.size / N;
+      checkShape(dout.size === N * (A + Bc), 'splitLastBackward', () => `dout ${dout.size} for ${N}x(${A}+${Bc})`);
+      copyRows(g(da), 0, g(dout), 0, N, A, A, A + Bc, true);
+      copyRows(g(db), 0, g(dout), A, N, Bc, Bc, A + Bc, true);
+    },
+    multiply(out, a, b) {
+      checkShape(out.size === a.size && a.size === b.size, 'multiply', () => `sizes ${out.size}, ${a.size}, ${b.size}`);
+      dispatch(
+        K.multiply,
+        [g(out).buffer, g(a).buffer, g(b).buffer],
+        [g(out).offset, g(a).offset, g(b).offset, out.size],
+        groups(out.size),
+      );
+    },
+    softmaxCrossEntropyForward(loss, probs, logits, targets) {
+      const rows = targets.size;
+      const V = logits.size / rows;
+      checkShape(
+        probs.size === logits.size && Number.isInteger(V),
+        'softmaxCrossEntropyForward',
+        () => `logits ${logits.size} for ${rows} targets`,
+      );
+      const rowLoss = scratchBuffer('rowLoss', rows);
+      dispatch(
+        K.softmaxRows,
+        [g(probs).buffer, g(logits).buffer, gi(targets).buffer, rowLoss],
+        [g(probs).offset, g(logits).offset, gi(targets).offset, rows, V],
+        Math.min(rows, 65535),
+      );
+      dispatch(K.sumScaled, [g(loss).buffer, rowLoss], [g(loss).offset, rows, f32(1 / rows)], 1);
+    },
+    softmaxCrossEntropyBackward(dlogits, probs, targets) {
+      const rows = targets.size;
+      const V = probs.size / rows;
+      checkShape(
+        dlogits.size === probs.size,
+        'softmaxCrossEntropyBackward',
+        () => `sizes ${dlogits.size}, ${probs.size}`,
+      );
+      dispatch(
+        K.softmaxCeBackward,
+        [g(dlogits).buffer, g(probs).buffer, gi(targets).buffer],
+        [g(dlogits).offset, g(probs).offset, gi(targets).offset, rows, V, f32(1 / rows)],
+        groups(probs.size),
+      );
+    },
+    sigmoidBceForward(loss, probs, logits, targets) {
+      checkShape(
+        probs.size === logits.size && targets.size === logits.size,
+        'sigmoidBceForward',
+        () => `sizes ${probs.size}, ${logits.size}, ${targets.size}`,
+      );
+      const n = logits.size;
+      const elemLoss = scratchBuffer('elemLoss', n);
+      dispatch(
+        K.sigmoidBce,
+        [g(probs).buffer, g(logits).buffer, g(targets).buffer, elemLoss],
+        [g(probs).offset, g(logits).offset, g(targets).offset, n],
+        groups(n),
+      );
+      dispatch(K.sumScaled, [g(loss).buffer, elemLoss], [g(loss).offset, n, f32(1 / n)], 1);
+    },
+    sigmoidBceBackward(dlogits, probs, targets) {
+      const n = probs.size;
+      checkShape(
+        dlogits.size === n && targets.size === n,
+        'sigmoidBceBackward',
+        () => `sizes ${dlogits.size}, ${n}, ${targets.size}`,
+      );
+      dispatch(
+        K.sigmoidBceBackward,
+        [g(dlogits).buffer, g(probs).buffer, g(targets).buffer],
+        [g(dlogits).offset, g(probs).offset, g(targets).offset, n, f32(1 / n)],
+        groups(n),
+      );
+    },
+
+    zeroGradients(set) {
+      const flat = flatOf(set);
+      fill(flat.grads, 0, flat.total);
+    },
+    clipByGlobalNorm(set, clipNorm) {
+      if (!(clipNorm > 0)) return;
+      const flat = flatOf(set);
+      const partials = scratchBuffer('normPartials', NORM_PARTS);
+      dispatch(K.sumSquaresPartial, [partials, flat.grads], [flat.total], NORM_PARTS);
+      dispatch(K.clipScale, [flat.grads, partials], [flat.total, NORM_PARTS, f32(clipNorm)], groups(flat.total));
+    },
+    adamStep(set, step, learningRate, constants: AdamConstants) {
+      const flat = flatOf(set);
+      const bc1 = 1 - Math.pow(constants.beta1, step);
+      const bc2 = 1 - Math.pow(constants.beta2, step);
+      dispatch(
+        K.adam,
+        [flat.params, flat.grads, flat.m, flat.v],
+        [
+          flat.total,
+          f32(learningRate),
+          f32(constants.beta1),
+          f32(constants.beta2),
+          f32(constants.epsilon),
+          f32(bc1),
+          f32(bc2),
+        ],
+        groups(flat.total),
+      );
+    },
+    async dispose() {
+      flush();
+      await device.queue.onSubmittedWorkDone();
+      device.destroy();
+    },
+  };
+  return backend;
+}
+
+/** rows, I, O of a dense op from its tensors: weight (I,O), inp (N,I), out (N,O). */
+function denseShape(op: string, out: Tensor, inp: Tensor, weight: Tensor): { rows: number; I: number; O: number } {
+  const [I, O] = weight.shape;
+  const rows = inp.size / I;
+  checkShape(
+    weight.shape.length === 2 && Number.isInteger(rows) && out.size === rows * O,
+    op,
+    () => `inp ${inp.size} values, out ${out.size}, weight ${weight.shape.join('x')}`,
+  );
+  return { rows, I, O };
+}
