@@ -4,18 +4,18 @@
  * Node entry of the WebGPU engine: finds an adapter through Dawn (the `webgpu` package ships dawn.node for Windows
  * (D3D12), macOS (Metal) and Linux (Vulkan)), describes it, and wraps ./webgpuBackend.ts as an Engine.
  *
- * Linux without a GPU: Dawn needs a Vulkan driver. Debian's chromium package ships SwiftShader's, which works here;
- * when no adapter is found and VK_ICD_FILENAMES is unset, the probe retries with it, so `--engine webgpu` runs on the
- * software adapter (slowly: for tests, not for training). Auto-selection passes software adapters over (./select.ts).
+ * Linux without a GPU: Dawn needs a Vulkan driver. Debian's chromium package ships SwiftShader's, which works here
+ * (Debian 12's lavapipe is too old for Dawn); it is added to the Vulkan driver list, so `--engine webgpu` runs on
+ * the software adapter (slowly: for tests, not for training). Auto-selection passes software adapters over
+ * (./select.ts).
  */
-import { existsSync } from 'node:fs';
 import type { Engine, EngineInfo } from './types';
 import { createBackendEngine } from './backendEngine';
 import { createWebgpuBackend } from './webgpuBackend';
 import { EngineUnavailableError } from './native';
+import { offerSoftwareVulkanDriver, SWIFTSHADER_ICD } from './webgpuVulkan';
 
-/** Chromium's SwiftShader Vulkan driver on Debian/Ubuntu (`apt-get install chromium libvulkan1`). */
-export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+export { SWIFTSHADER_ICD } from './webgpuVulkan';
 
 /** What to do when no WebGPU adapter exists here: one instruction for the user. */
 export const NO_ADAPTER_HELP =
@@ -64,8 +64,10 @@ export function describeAdapter(adapter: GPUAdapter): WebgpuAdapterDescription {
 
 let gpuInstance: GPU | undefined;
 
+/** Loads Dawn once (offering SwiftShader first on Linux: ./webgpuVulkan.ts). */
 async function loadGpu(): Promise<GPU> {
   if (gpuInstance) return gpuInstance;
+  offerSoftwareVulkanDriver();
   let mod: typeof import('webgpu');
   try {
     mod = await import('webgpu');
@@ -80,22 +82,10 @@ async function loadGpu(): Promise<GPU> {
   return gpuInstance;
 }
 
-/**
- * The best adapter WebGPU offers here (high-performance preference), or undefined when there is none. On Linux with
- * VK_ICD_FILENAMES unset and nothing found, retries once with the SwiftShader driver when it is installed.
- */
+/** The best adapter WebGPU offers here (high-performance preference), or undefined when there is none. */
 export async function requestWebgpuAdapter(): Promise<GPUAdapter | undefined> {
   const gpu = await loadGpu();
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (adapter) return adapter;
-  if (process.platform === 'linux' && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
-    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    gpuInstance = undefined;
-    const retry = await (await loadGpu()).requestAdapter({ powerPreference: 'high-performance' });
-    if (retry) return retry;
-    delete process.env.VK_ICD_FILENAMES;
-  }
-  return undefined;
+  return (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? undefined;
 }
 
 /** The EngineInfo of the webgpu engine on an adapter. */
