@@ -136,60 +136,66 @@ describe('webgpu backend against the float64 reference', () => {
     scope.release();
   });
 
-  it.each([false, true])('LSTM (dense projection + recurrence), reverse %s: outputs and gradients', async (reverse) => {
-    const [B, T, I, H] = [3, 5, 4, 6];
-    const shape = { batch: B, time: T, hidden: H, reverse };
-    const x = randn(B * T * I);
-    const w = { kernel: randn(I * 4 * H, 0.4), recurrent: randn(H * 4 * H, 0.4), bias: randn(4 * H, 0.2) };
-    const [xt, kt, ut, bt] = [
-      put([B, T, I], x),
-      put([I, 4 * H], w.kernel),
-      put([H, 4 * H], w.recurrent),
-      put([4 * H], w.bias),
-    ];
-    const cache = be.lstmCache(shape);
-    be.denseForward(cache.gates, xt, kt, bt);
-    be.lstmRecurrenceForward(cache, ut);
-    const trace = R.refLstmForward(x, w, { ...shape, inDim: I });
-    expect(relErr(await get(cache.hs), trace.hs)).toBeLessThan(1e-5);
+  it.each([
+    [false, 3, 5, 4, 6],
+    [true, 3, 5, 4, 6],
+    [false, 5, 3, 4, 70], // B*H past one workgroup, 4H past one matmul tile
+  ])(
+    'LSTM (dense projection + recurrence), reverse %s, B=%i T=%i I=%i H=%i: outputs and gradients',
+    async (reverse, B, T, I, H) => {
+      const shape = { batch: B, time: T, hidden: H, reverse };
+      const x = randn(B * T * I);
+      const w = { kernel: randn(I * 4 * H, 0.4), recurrent: randn(H * 4 * H, 0.4), bias: randn(4 * H, 0.2) };
+      const [xt, kt, ut, bt] = [
+        put([B, T, I], x),
+        put([I, 4 * H], w.kernel),
+        put([H, 4 * H], w.recurrent),
+        put([4 * H], w.bias),
+      ];
+      const cache = be.lstmCache(shape);
+      be.denseForward(cache.gates, xt, kt, bt);
+      be.lstmRecurrenceForward(cache, ut);
+      const trace = R.refLstmForward(x, w, { ...shape, inDim: I });
+      expect(relErr(await get(cache.hs), trace.hs)).toBeLessThan(1e-5);
 
-    const dhs = randn(B * T * H);
-    const dLast = randn(B * H);
-    const [dx, dk, du, db] = [be.tensor([B, T, I]), be.tensor([I, 4 * H]), be.tensor([H, 4 * H]), be.tensor([4 * H])];
-    be.lstmRecurrenceBackward(du, put([B, T, H], dhs), put([B, H], dLast), cache, ut);
-    be.denseBackward(dx, dk, db, cache.dGates, xt, kt);
-    const dAll = dhs.slice();
-    const last = reverse ? 0 : T - 1;
-    for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) dAll[(b * T + last) * H + j] += dLast[b * H + j];
-    const ref = R.refLstmBackward(dAll, x, w, trace, { ...shape, inDim: I });
-    expect(relErr(await get(dx), ref.dinp)).toBeLessThan(1e-4);
-    expect(relErr(await get(dk), ref.dkernel)).toBeLessThan(1e-4);
-    expect(relErr(await get(du), ref.drecurrent)).toBeLessThan(1e-4);
-    expect(relErr(await get(db), ref.dbias)).toBeLessThan(1e-4);
+      const dhs = randn(B * T * H);
+      const dLast = randn(B * H);
+      const [dx, dk, du, db] = [be.tensor([B, T, I]), be.tensor([I, 4 * H]), be.tensor([H, 4 * H]), be.tensor([4 * H])];
+      be.lstmRecurrenceBackward(du, put([B, T, H], dhs), put([B, H], dLast), cache, ut);
+      be.denseBackward(dx, dk, db, cache.dGates, xt, kt);
+      const dAll = dhs.slice();
+      const last = reverse ? 0 : T - 1;
+      for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) dAll[(b * T + last) * H + j] += dLast[b * H + j];
+      const ref = R.refLstmBackward(dAll, x, w, trace, { ...shape, inDim: I });
+      expect(relErr(await get(dx), ref.dinp)).toBeLessThan(1e-4);
+      expect(relErr(await get(dk), ref.dkernel)).toBeLessThan(1e-4);
+      expect(relErr(await get(du), ref.drecurrent)).toBeLessThan(1e-4);
+      expect(relErr(await get(db), ref.dbias)).toBeLessThan(1e-4);
 
-    // Only the last step's gradient (dhs null), as the melody model's top layer has.
-    const du2 = be.tensor([H, 4 * H]);
-    be.lstmRecurrenceBackward(du2, null, put([B, H], dLast), cache, ut);
-    const onlyLast = new Float64Array(B * T * H);
-    for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) onlyLast[(b * T + last) * H + j] = dLast[b * H + j];
-    const ref2 = R.refLstmBackward(onlyLast, x, w, trace, { ...shape, inDim: I });
-    expect(relErr(await get(du2), ref2.drecurrent)).toBeLessThan(1e-4);
+      // Only the last step's gradient (dhs null), as the melody model's top layer has.
+      const du2 = be.tensor([H, 4 * H]);
+      be.lstmRecurrenceBackward(du2, null, put([B, H], dLast), cache, ut);
+      const onlyLast = new Float64Array(B * T * H);
+      for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) onlyLast[(b * T + last) * H + j] = dLast[b * H + j];
+      const ref2 = R.refLstmBackward(onlyLast, x, w, trace, { ...shape, inDim: I });
+      expect(relErr(await get(du2), ref2.drecurrent)).toBeLessThan(1e-4);
 
-    if (!reverse) {
-      const h = be.tensor([B, H]);
-      const c = be.tensor([B, H]);
-      const gates = be.tensor([B, 4 * H]);
-      const xStep = be.tensor([B, I]);
-      for (let t = 0; t < T; t++) {
-        be.timeStep(xStep, xt, t);
-        be.denseForward(gates, xStep, kt, bt);
-        be.lstmStep(gates, h, c, ut);
+      if (!reverse) {
+        const h = be.tensor([B, H]);
+        const c = be.tensor([B, H]);
+        const gates = be.tensor([B, 4 * H]);
+        const xStep = be.tensor([B, I]);
+        for (let t = 0; t < T; t++) {
+          be.timeStep(xStep, xt, t);
+          be.denseForward(gates, xStep, kt, bt);
+          be.lstmStep(gates, h, c, ut);
+        }
+        const lastHs = new Float64Array(B * H);
+        for (let b = 0; b < B; b++) lastHs.set(trace.hs.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
+        expect(relErr(await get(h), lastHs)).toBeLessThan(1e-5);
       }
-      const lastHs = new Float64Array(B * H);
-      for (let b = 0; b < B; b++) lastHs.set(trace.hs.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
-      expect(relErr(await get(h), lastHs)).toBeLessThan(1e-5);
-    }
-  });
+    },
+  );
 
   it('softmax cross-entropy and sigmoid BCE: loss and gradients (rows wider than one workgroup)', async () => {
     const [N, V] = [5, 300];
@@ -352,6 +358,23 @@ describe('melody-lstm on webgpu against wasm and the float64 reference', () => {
       expect(relErr(a.grads[t.name], b.grads[t.name]), `${t.name} vs wasm`).toBeLessThan(1e-4);
       expect(Math.max(...b.grads[t.name].map(Math.abs)), `${t.name} is not trivially zero`).toBeGreaterThan(1e-4);
     }
+    onGpu.dispose();
+    onCpu.dispose();
+  });
+
+  it('with dropout (masks drawn from the same seed on both engines, uploaded mid-step): the same gradients as wasm', async () => {
+    const spec = { ...tinySpec, layers: 3, dropout: 0.3 };
+    const weights = initWeights(spec, 6);
+    const onGpu = await gpu.createModel(spec, training, weights);
+    const onCpu = await cpu.createModel(spec, training, weights);
+    const batch = randomBatch(spec, 5, 12);
+    const a = await onGpu.computeGradients(batch);
+    const b = await onCpu.computeGradients(batch);
+    expect(Math.abs(a.loss - b.loss) / b.loss).toBeLessThan(1e-5);
+    for (const t of melodyLstmTensors(spec))
+      expect(relErr(a.grads[t.name], b.grads[t.name]), t.name).toBeLessThan(1e-4);
+    // Evaluation has no dropout: the same loss as wasm too.
+    expect(Math.abs((await onGpu.evaluate(batch)) - (await onCpu.evaluate(batch)))).toBeLessThan(1e-5);
     onGpu.dispose();
     onCpu.dispose();
   });
