@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Tensor } from '../../src/core/engine/backend';
-import { createWebgpuBackend } from '../../src/core/engine/webgpuBackend';
+import { createWebgpuBackend, type WebgpuBackendOptions } from '../../src/core/engine/webgpuBackend';
 import {
   createWebgpuEngine,
   describeAdapter,
@@ -56,7 +56,17 @@ async function adapterOrFail(): Promise<GPUAdapter> {
   return adapter;
 }
 
-describe('webgpu backend against the float64 reference', () => {
+/**
+ * The kernels switch strategy with the batch and K sizes (webgpuBackend.ts WebgpuBackendOptions); 'every path' sets
+ * the thresholds so low that the tiny shapes here take the large-batch LSTM path, several chunks in the two-pass column
+ * sums and embedding scatter-add, and split-K products.
+ */
+const PATHS: [string, WebgpuBackendOptions][] = [
+  ['default paths', {}],
+  ['every large-size path', { largeBatch: 1, chunkRows: 4, splitKMin: 8, splitKChunk: 8 }],
+];
+
+describe.each(PATHS)('webgpu backend against the float64 reference (%s)', (_label, options) => {
   let be: Backend;
   const put = (shape: number[], values: ArrayLike<number>): Tensor => {
     const t = be.tensor(shape);
@@ -67,7 +77,7 @@ describe('webgpu backend against the float64 reference', () => {
 
   beforeAll(async () => {
     const adapter = await adapterOrFail();
-    be = createWebgpuBackend(await adapter.requestDevice(), webgpuEngineInfo(describeAdapter(adapter)));
+    be = createWebgpuBackend(await adapter.requestDevice(), webgpuEngineInfo(describeAdapter(adapter)), options);
   });
   afterAll(async () => {
     await be?.dispose();
@@ -330,37 +340,46 @@ const to64 = (w: NamedWeights): Weights64 =>
 
 describe('melody-lstm on webgpu against wasm and the float64 reference', () => {
   let gpu: Engine;
+  let gpuLarge: Engine;
   let cpu: Engine;
   beforeAll(async () => {
     await adapterOrFail();
     gpu = await createWebgpuEngine();
+    gpuLarge = await createWebgpuEngine(undefined, PATHS[1][1]);
     cpu = await createWasmEngine({ threads: 1 });
   });
   afterAll(async () => {
     await gpu?.dispose();
+    await gpuLarge?.dispose();
     await cpu?.dispose();
   });
 
-  it('computeGradients: the same loss and every gradient as wasm and the reference (rel. error < 1e-4)', async () => {
-    const weights = initWeights(tinySpec, 5);
-    for (const v of Object.values(weights)) for (let i = 0; i < v.length; i++) v[i] *= 3;
-    const onGpu = await gpu.createModel(tinySpec, training, weights);
-    const onCpu = await cpu.createModel(tinySpec, training, weights);
-    expect(onGpu.engine.name).toBe('webgpu');
-    const batch = randomBatch(tinySpec, 3, 11);
-    const a = await onGpu.computeGradients(batch);
-    const b = await onCpu.computeGradients(batch);
-    const ref = refMelodyLossAndGradients(tinySpec, to64(weights), batch.inputs, batch.targets, batch.batchSize);
-    expect(Math.abs(a.loss - ref.loss) / ref.loss).toBeLessThan(1e-5);
-    expect(Math.abs(a.loss - b.loss) / b.loss).toBeLessThan(1e-5);
-    for (const t of melodyLstmTensors(tinySpec)) {
-      expect(relErr(a.grads[t.name], ref.grads[t.name]), `${t.name} vs reference`).toBeLessThan(1e-4);
-      expect(relErr(a.grads[t.name], b.grads[t.name]), `${t.name} vs wasm`).toBeLessThan(1e-4);
-      expect(Math.max(...b.grads[t.name].map(Math.abs)), `${t.name} is not trivially zero`).toBeGreaterThan(1e-4);
-    }
-    onGpu.dispose();
-    onCpu.dispose();
-  });
+  it.each(PATHS.map(([label], i) => [label, i] as const))(
+    'computeGradients (%s): the same loss and every gradient as wasm and the reference (rel. error < 1e-4)',
+    async (_label, path) => {
+      const gpu = path === 0 ? gpuEngine() : gpuLarge;
+      const weights = initWeights(tinySpec, 5);
+      for (const v of Object.values(weights)) for (let i = 0; i < v.length; i++) v[i] *= 3;
+      const onGpu = await gpu.createModel(tinySpec, training, weights);
+      const onCpu = await cpu.createModel(tinySpec, training, weights);
+      expect(onGpu.engine.name).toBe('webgpu');
+      const batch = randomBatch(tinySpec, 3, 11);
+      const a = await onGpu.computeGradients(batch);
+      const b = await onCpu.computeGradients(batch);
+      const ref = refMelodyLossAndGradients(tinySpec, to64(weights), batch.inputs, batch.targets, batch.batchSize);
+      expect(Math.abs(a.loss - ref.loss) / ref.loss).toBeLessThan(1e-5);
+      expect(Math.abs(a.loss - b.loss) / b.loss).toBeLessThan(1e-5);
+      for (const t of melodyLstmTensors(tinySpec)) {
+        expect(relErr(a.grads[t.name], ref.grads[t.name]), `${t.name} vs reference`).toBeLessThan(1e-4);
+        expect(relErr(a.grads[t.name], b.grads[t.name]), `${t.name} vs wasm`).toBeLessThan(1e-4);
+        expect(Math.max(...b.grads[t.name].map(Math.abs)), `${t.name} is not trivially zero`).toBeGreaterThan(1e-4);
+      }
+      onGpu.dispose();
+      onCpu.dispose();
+    },
+  );
+
+  const gpuEngine = () => gpu;
 
   it('with dropout (masks drawn from the same seed on both engines, uploaded mid-step): the same gradients as wasm', async () => {
     const spec = { ...tinySpec, layers: 3, dropout: 0.3 };

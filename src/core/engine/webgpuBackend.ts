@@ -46,6 +46,28 @@ const SLOTS = 2048;
 const NORM_PARTS = 256;
 /** Most workgroups an element-wise dispatch uses (they loop over the rest). */
 const MAX_GROUPS = 4096;
+/** Largest scratch (floats) for split-K slices and the embedding's per-chunk tables: 16M floats = 64 MB. */
+const MAX_SCRATCH = 16 << 20;
+/** Most K slices of one split-K product. */
+const MAX_SLICES = 32;
+
+/**
+ * Where the kernels switch strategy. The defaults are reasoned, not measured on a GPU yet (none was lent); tests set
+ * them low to run every path on tiny shapes.
+ */
+export interface WebgpuBackendOptions {
+  /**
+   * From this batch size on, an LSTM step is a tiled matmul (h . U for all sequences) plus a cell kernel instead of
+   * one fused kernel whose threads each read U (default 256: enough 64-row tiles to fill a GPU).
+   */
+  largeBatch?: number;
+  /** Rows per chunk of the two-pass column sums and embedding scatter-add (default 1024). */
+  chunkRows?: number;
+  /** A product whose K is at least this is split along K when its M x N tiles are few (default 4096). */
+  splitKMin?: number;
+  /** K per slice of a split product (default 2048). */
+  splitKChunk?: number;
+}
 
 interface GpuTensor extends Tensor {
   readonly buffer: GPUBuffer;
@@ -58,6 +80,8 @@ interface GpuIntTensor extends IntTensor {
 }
 
 interface GpuLstmCache extends LstmCache {
+  /** (B,H) the gradient reaching h from the next step (large-batch path). */
+  readonly dhRec: GpuTensor;
   readonly gates: GpuTensor;
   readonly hs: GpuTensor;
   readonly dGates: GpuTensor;
@@ -93,13 +117,19 @@ export class WebgpuDeviceError extends Error {
 }
 
 const g = (t: Tensor) => t as GpuTensor;
+/** A view of `t` starting `elements` further on (for strided products over one time step). */
+const at = (t: GpuTensor, elements: number): GpuTensor => ({ ...t, offset: t.offset + elements });
 const gi = (t: IntTensor) => t as GpuIntTensor;
 
 /**
  * The Backend on a GPUDevice. `info` is shown to the user as is (the Node entry fills in the adapter).
  * `dispose` destroys the device.
  */
-export function createWebgpuBackend(device: GPUDevice, info: EngineInfo): Backend {
+export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options: WebgpuBackendOptions = {}): Backend {
+  const largeBatch = options.largeBatch ?? 256;
+  const chunkRowsOption = options.chunkRows ?? 1024;
+  const splitKMin = options.splitKMin ?? 4096;
+  const splitKChunk = options.splitKChunk ?? 2048;
   let deviceError: string | undefined;
   device.addEventListener('uncapturederror', (event) => {
     deviceError ??= (event as GPUUncapturedErrorEvent).error.message;
@@ -183,7 +213,12 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo): Backen
     params: Param[],
     groupsX: number,
     groupsY = 1,
+    groupsZ = 1,
   ): void => {
+    if (buffers.length !== kernel.buffers.length || params.length !== kernel.params.length)
+      throw new Error(
+        `${kernel.name}: ${buffers.length} buffers and ${params.length} uniforms for its ${kernel.buffers.length} and ${kernel.params.length}`,
+      );
     if (slots === SLOTS) flush();
     const canonical = buffers.map((b) => buffers.indexOf(b));
     const { pipeline, layout } = pipelineFor(kernel, canonical);
@@ -204,7 +239,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo): Backen
     pass ??= encoder.beginComputePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(groupsX, groupsY);
+    pass.dispatchWorkgroups(groupsX, groupsY, groupsZ);
   };
 
   /** Workgroups for n independent elements (grid-stride kernels). */
@@ -247,28 +282,73 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo): Backen
     mode: 'set' | 'add' | 'bias';
     bias?: GpuTensor;
   }) => {
-    const bias = o.bias ?? o.C;
+    const tilesX = Math.ceil(o.N / K.MATMUL_TILE);
+    const tilesY = Math.ceil(o.M / K.MATMUL_TILE);
+    const slices =
+      o.mode !== 'bias' && o.K >= splitKMin && tilesX * tilesY < 256
+        ? Math.min(MAX_SLICES, Math.ceil(o.K / splitKChunk), Math.floor(MAX_SCRATCH / (o.M * o.N)))
+        : 1;
+    const operands = (C: GPUBuffer, cOff: number, ldc: number, mode: number, kChunk: number, cSlice: number) => {
+      const bias = o.bias ?? o.C;
+      return {
+        buffers: [C, o.A.buffer, o.B.buffer, bias.buffer],
+        params: [
+          o.M,
+          o.N,
+          o.K,
+          o.A.offset,
+          o.lda,
+          o.B.offset,
+          o.ldb,
+          cOff,
+          ldc,
+          o.transA ? 1 : 0,
+          o.transB ? 1 : 0,
+          mode,
+          bias.offset,
+          kChunk,
+          cSlice,
+        ],
+      };
+    };
+    if (slices <= 1) {
+      const mode = o.mode === 'set' ? 0 : o.mode === 'add' ? 1 : 2;
+      const { buffers, params } = operands(o.C.buffer, o.C.offset, o.ldc, mode, Math.ceil(o.K / 16) * 16, 0);
+      dispatch(K.matmul, buffers, params, tilesX, tilesY);
+      return;
+    }
+    const kChunk = Math.ceil(o.K / slices / 16) * 16;
+    const used = Math.ceil(o.K / kChunk);
+    const partial = scratchBuffer('splitK', used * o.M * o.N);
+    const { buffers, params } = operands(partial, 0, o.N, 0, kChunk, o.M * o.N);
+    dispatch(K.matmul, buffers, params, tilesX, tilesY, used);
     dispatch(
-      K.matmul,
-      [o.C.buffer, o.A.buffer, o.B.buffer, bias.buffer],
-      [
-        o.M,
-        o.N,
-        o.K,
-        o.A.offset,
-        o.lda,
-        o.B.offset,
-        o.ldb,
-        o.C.offset,
-        o.ldc,
-        o.transA ? 1 : 0,
-        o.transB ? 1 : 0,
-        o.mode === 'set' ? 0 : o.mode === 'add' ? 1 : 2,
-        bias.offset,
-      ],
-      Math.ceil(o.N / K.MATMUL_TILE),
-      Math.ceil(o.M / K.MATMUL_TILE),
+      K.sumSlices,
+      [o.C.buffer, partial],
+      [o.C.offset, o.ldc, o.M, o.N, used, o.mode === 'add' ? 1 : 0],
+      groups(o.M * o.N),
     );
+  };
+
+  /** Rows per chunk of a two-pass reduction over `rows` (at most 65,535 chunks: one workgroup row each). */
+  const chunking = (rows: number, maxChunks = 65535) => {
+    const chunks = Math.max(1, Math.min(maxChunks, 65535, Math.ceil(rows / chunkRowsOption)));
+    const chunkRows = Math.ceil(rows / chunks);
+    return { chunkRows, chunks: Math.ceil(rows / chunkRows) };
+  };
+
+  /** dbias (cols) += column sums of dout (rows, cols). */
+  const colSum = (dbias: GpuTensor, dout: GpuTensor, rows: number, cols: number) => {
+    const { chunkRows, chunks } = chunking(rows);
+    const partial = scratchBuffer('colSum', chunks * cols);
+    dispatch(
+      K.colSumChunk,
+      [partial, dout.buffer],
+      [dout.offset, rows, cols, chunkRows],
+      Math.ceil(cols / K.GROUP),
+      chunks,
+    );
+    dispatch(K.colSumFinish, [dbias.buffer, partial], [dbias.offset, cols, chunks], groups(cols));
   };
 
   /** Scratch buffers for reductions, grown on demand (replaced ones are destroyed after what uses them is submitted). */
@@ -414,12 +494,18 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo): Backen
         'embeddingBackward',
         () => `dout has ${dout.size} values, not ${tokens.size}x${C}`,
       );
+      const V = dtable.shape[0];
+      const { chunkRows, chunks } = chunking(tokens.size, Math.max(1, Math.floor(MAX_SCRATCH / (V * C))));
+      const partial = scratchBuffer('scatter', chunks * V * C);
+      fill(partial, 0, chunks * V * C);
       dispatch(
-        K.scatterAddRows,
-        [g(dtable).buffer, g(dout).buffer, gi(tokens).buffer],
-        [g(dtable).offset, g(dout).offset, gi(tokens).offset, tokens.size, C],
-        groups(C),
+        K.scatterAddChunk,
+        [partial, g(dout).buffer, gi(tokens).buffer],
+        [g(dout).offset, gi(tokens).offset, tokens.size, C, V, chunkRows],
+        Math.ceil(C / K.GROUP),
+        chunks,
       );
+      dispatch(K.scatterAddFinish, [g(dtable).buffer, partial], [g(dtable).offset, V * C, chunks], groups(V * C));
     },
     denseForward(out, inp, weight, bias) {
       const { rows, I, O } = denseShape('denseForward', out, inp, weight);
@@ -467,7 +553,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo): Backen
         transA: true,
         mode: 'add',
       });
-      dispatch(K.colSum, [g(dbias).buffer, g(dout).buffer], [g(dbias).offset, g(dout).offset, rows, O], groups(O));
+      colSum(g(dbias), g(dout), rows, O);
     },
     lstmCache(shape: LstmShape) {
       const { batch: B, time: T, hidden: H } = shape;
@@ -479,6 +565,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo): Backen
         cells: floatTensor([B, T, H]),
         hPrev: floatTensor([B, T, H]),
         dcCarry: floatTensor([B, H]),
+        dhRec: floatTensor([B, H]),
         recurrentT: floatTensor([4 * H, H]),
       };
       return cache;
@@ -487,13 +574,29 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo): Backen
       const c = cache as GpuLstmCache;
       const { batch: B, time: T, hidden: H, reverse } = c.shape;
       checkShape(recurrent.size === H * 4 * H, 'lstmRecurrenceForward', () => `recurrent ${recurrent.size} for H=${H}`);
+      const U = g(recurrent);
+      const tiled = B >= largeBatch;
       for (let s = 0; s < T; s++) {
         const t = reverse ? T - 1 - s : s;
         const tp = reverse ? t + 1 : t - 1;
+        // gates[:, t] += hs[:, tp] . U for every sequence at once, as one tiled product (rows b strided by T).
+        if (tiled && s > 0)
+          matmul({
+            C: at(c.gates, t * 4 * H),
+            A: at(c.hs, tp * H),
+            B: U,
+            M: B,
+            N: 4 * H,
+            K: H,
+            lda: T * H,
+            ldb: 4 * H,
+            ldc: T * 4 * H,
+            mode: 'add',
+          });
         dispatch(
           K.lstmForwardStep,
-          [c.gates.buffer, c.cells.buffer, c.hs.buffer, g(recurrent).buffer],
-          [B, T, H, t, Math.max(0, Math.min(T - 1, tp)), s === 0 ? 1 : 0, g(recurrent).offset],
+          [c.gates.buffer, c.cells.buffer, c.hs.buffer, U.buffer],
+          [B, T, H, t, Math.max(0, Math.min(T - 1, tp)), s === 0 ? 1 : 0, U.offset, tiled ? 0 : 1],
           groups(B * H),
         );
       }
@@ -507,7 +610,8 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo): Backen
         () => `dhs ${dhs?.size}, dLast ${dLast?.size}, dRecurrent ${dRecurrent.size} for (${B},${T},${H})`,
       );
       const U = g(recurrent);
-      dispatch(K.transpose, [c.recurrentT.buffer, U.buffer], [0, U.offset, H, 4 * H], groups(4 * H * H));
+      const tiled = B >= largeBatch;
+      if (!tiled) dispatch(K.transpose, [c.recurrentT.buffer, U.buffer], [0, U.offset, H, 4 * H], groups(4 * H * H));
       const dh = dhs ? g(dhs) : c.dGates;
       const dl = dLast ? g(dLast) : c.dGates;
       for (let s = T - 1; s >= 0; s--) {
@@ -515,6 +619,21 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo): Backen
         const tp = reverse ? t + 1 : t - 1;
         const tn = reverse ? t - 1 : t + 1;
         const clamp = (x: number) => Math.max(0, Math.min(T - 1, x));
+        // dhRec = dGates[:, tn] . U^T for every sequence at once (rows b strided by T).
+        if (tiled && s < T - 1)
+          matmul({
+            C: c.dhRec,
+            A: at(c.dGates, tn * 4 * H),
+            B: U,
+            M: B,
+            N: H,
+            K: 4 * H,
+            lda: T * 4 * H,
+            ldb: 4 * H,
+            ldc: H,
+            transB: true,
+            mode: 'set',
+          });
         dispatch(
           K.lstmBackwardStep,
           [
@@ -525,6 +644,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo): Backen
             c.recurrentT.buffer,
             dh.buffer,
             dl.buffer,
+            c.dhRec.buffer,
           ],
           [
             B,
@@ -539,6 +659,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo): Backen
             dh.offset,
             dLast ? 1 : 0,
             dl.offset,
+            tiled ? 0 : 1,
           ],
           groups(B * H),
         );

@@ -11,7 +11,7 @@
  */
 import type { Engine, EngineInfo } from './types';
 import { createBackendEngine } from './backendEngine';
-import { createWebgpuBackend } from './webgpuBackend';
+import { createWebgpuBackend, type WebgpuBackendOptions } from './webgpuBackend';
 import { EngineUnavailableError } from './native';
 import { offerSoftwareVulkanDriver, SWIFTSHADER_ICD } from './webgpuVulkan';
 
@@ -102,7 +102,7 @@ export function webgpuEngineInfo(adapter: WebgpuAdapterDescription): EngineInfo 
  * Creates the webgpu engine on `adapter` (default: the best one found). Call `dispose()` when done.
  * @throws EngineUnavailableError (ENGINE_UNAVAILABLE) when no adapter or device can be had, saying what to install.
  */
-export async function createWebgpuEngine(adapter?: GPUAdapter): Promise<Engine> {
+export async function createWebgpuEngine(adapter?: GPUAdapter, options?: WebgpuBackendOptions): Promise<Engine> {
   const found = adapter ?? (await requestWebgpuAdapter());
   if (!found)
     throw new EngineUnavailableError(
@@ -126,5 +126,5 @@ export async function createWebgpuEngine(adapter?: GPUAdapter): Promise<Engine> 
       'webgpu',
     );
   }
-  return createBackendEngine(createWebgpuBackend(device, webgpuEngineInfo(described)));
+  return createBackendEngine(createWebgpuBackend(device, webgpuEngineInfo(described), options));
 }

@@ -128,24 +128,46 @@ export const gatherRows: KernelSource = {
 };
 
 /**
- * dtable (V,C) += dout (N,C) at the rows of tokens (N). Exact without float atomics: one thread owns one column and
- * walks the N rows in order, so every table entry is summed in the same order as the CPU engine's scatter-add.
+ * The embedding's backward, dtable (V,C) += dout (N,C) at the rows of tokens (N), exact and deterministic without float
+ * atomics, in two passes. Pass 1: the N rows are cut into chunks; one thread per (chunk, column) walks its chunk's rows
+ * in order and adds each into partial[chunk] (chunks,V,C), a table of its own, so no two threads write one address.
+ * Pass 2 (scatterAddFinish): dtable += the sum of the chunk tables, in chunk order.
  */
-export const scatterAddRows: KernelSource = {
-  name: 'scatterAddRows',
-  params: ['tableOff: u32', 'doutOff: u32', 'tokOff: u32', 'rows: u32', 'dim: u32'],
+export const scatterAddChunk: KernelSource = {
+  name: 'scatterAddChunk',
+  params: ['doutOff: u32', 'tokOff: u32', 'rows: u32', 'dim: u32', 'V: u32', 'chunkRows: u32'],
   buffers: [
-    ['dtable', 'f32'],
+    ['partial', 'f32'],
     ['dout', 'f32'],
     ['tokens', 'i32'],
   ],
   body: /* wgsl */ `
+@compute @workgroup_size(${GROUP}) fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: vec3u) {
+  let c = gid.x;
+  if (c >= p.dim) { return; }
+  let base = wg.y * p.V * p.dim;
+  let end = min(p.rows, (wg.y + 1u) * p.chunkRows);
+  for (var r = wg.y * p.chunkRows; r < end; r++) {
+    let d = base + u32(tokens[p.tokOff + r]) * p.dim + c;
+    partial[d] = partial[d] + dout[p.doutOff + r * p.dim + c];
+  }
+}`,
+};
+
+/** dtable (V,C) += sum over chunks of partial (chunks,V,C), in chunk order. */
+export const scatterAddFinish: KernelSource = {
+  name: 'scatterAddFinish',
+  params: ['tableOff: u32', 'n: u32', 'chunks: u32'],
+  buffers: [
+    ['dtable', 'f32'],
+    ['partial', 'f32'],
+  ],
+  body: /* wgsl */ `
 @compute @workgroup_size(${GROUP}) fn main(${GRID}) {
-  for (var c = gid.x; c < p.dim; c += ${STRIDE}) {
-    for (var r = 0u; r < p.rows; r++) {
-      let d = p.tableOff + u32(tokens[p.tokOff + r]) * p.dim + c;
-      dtable[d] = dtable[d] + dout[p.doutOff + r * p.dim + c];
-    }
+  for (var i = gid.x; i < p.n; i += ${STRIDE}) {
+    var s = 0.0;
+    for (var k = 0u; k < p.chunks; k++) { s += partial[k * p.n + i]; }
+    dtable[p.tableOff + i] = dtable[p.tableOff + i] + s;
   }
 }`,
 };
@@ -154,6 +176,9 @@ export const scatterAddRows: KernelSource = {
  * C (M,N) = op(A) . op(B)   (mode 0), C += op(A) . op(B)   (mode 1), C = op(A) . op(B) + bias (N)   (mode 2),
  * with op(A) (M,K) = A or A^T (transA) and op(B) (K,N) = B or B^T (transB); lda/ldb/ldc are row strides as stored.
  * 64x64 output tiles, 16 deep in K, staged through workgroup memory; each of the 16x16 threads owns a 4x4 block.
+ * Split K: with kChunk < K, workgroup z covers K range [z*kChunk, (z+1)*kChunk) and writes its own slice of C at
+ * cOff + z*cSlice (mode 0); `sumSlices` then adds the slices in order (deterministic, no atomics). This keeps a GPU
+ * busy on the weight gradients, whose K is batch x time (e.g. 122,880) while M x N is only a few dozen tiles.
  */
 export const matmul: KernelSource = {
   name: 'matmul',
@@ -171,6 +196,8 @@ export const matmul: KernelSource = {
     'transB: u32',
     'mode: u32',
     'biasOff: u32',
+    'kChunk: u32',
+    'cSlice: u32',
   ],
   buffers: [
     ['C', 'f32'],
@@ -188,7 +215,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u
   let col0 = wg.x * 64u;
   let tid = l.y * 16u + l.x;
   var acc: array<f32, 16>;
-  for (var k0 = 0u; k0 < p.K; k0 += 16u) {
+  let kBegin = wg.z * p.kChunk;
+  let kEnd = min(p.K, kBegin + p.kChunk);
+  for (var k0 = kBegin; k0 < kEnd; k0 += 16u) {
     for (var e = 0u; e < 4u; e++) {
       let idx = tid + e * 256u;
       // Consecutive threads read consecutive addresses in either storage order.
@@ -197,7 +226,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u
       let gm = row0 + am;
       let gk = k0 + ak;
       var av = 0.0;
-      if (gm < p.M && gk < p.K) {
+      if (gm < p.M && gk < kEnd) {
         if (p.transA == 1u) { av = A[p.aOff + gk * p.lda + gm]; } else { av = A[p.aOff + gm * p.lda + gk]; }
       }
       As[ak * 64u + am] = av;
@@ -206,7 +235,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u
       let gn = col0 + bn;
       let gk2 = k0 + bk;
       var bv = 0.0;
-      if (gn < p.N && gk2 < p.K) {
+      if (gn < p.N && gk2 < kEnd) {
         if (p.transB == 1u) { bv = B[p.bOff + gn * p.ldb + gk2]; } else { bv = B[p.bOff + gk2 * p.ldb + gn]; }
       }
       Bs[bk * 64u + bn] = bv;
@@ -229,7 +258,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u
     for (var j = 0u; j < 4u; j++) {
       let n = col0 + l.x + 16u * j;
       if (n >= p.N) { continue; }
-      let ci = p.cOff + m * p.ldc + n;
+      let ci = p.cOff + wg.z * p.cSlice + m * p.ldc + n;
       let v = acc[i * 4u + j];
       if (p.mode == 0u) { C[ci] = v; }
       else if (p.mode == 1u) { C[ci] = C[ci] + v; }
@@ -239,19 +268,59 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u
 }`,
 };
 
-/** dbias (C) += column sums of dout (N,C). */
-export const colSum: KernelSource = {
-  name: 'colSum',
-  params: ['dOff: u32', 'gOff: u32', 'rows: u32', 'cols: u32'],
+/** C (M,N; row stride ldc) = or += the sum of the slices partial (S,M,N), in slice order (see matmul's split K). */
+export const sumSlices: KernelSource = {
+  name: 'sumSlices',
+  params: ['cOff: u32', 'ldc: u32', 'M: u32', 'N: u32', 'slices: u32', 'accumulate: u32'],
+  buffers: [
+    ['C', 'f32'],
+    ['partial', 'f32'],
+  ],
+  body: /* wgsl */ `
+@compute @workgroup_size(${GROUP}) fn main(${GRID}) {
+  let n = p.M * p.N;
+  for (var i = gid.x; i < n; i += ${STRIDE}) {
+    var s = 0.0;
+    for (var z = 0u; z < p.slices; z++) { s += partial[z * n + i]; }
+    let r = i / p.N;
+    let ci = p.cOff + r * p.ldc + (i - r * p.N);
+    if (p.accumulate == 1u) { C[ci] = C[ci] + s; } else { C[ci] = s; }
+  }
+}`,
+};
+
+/** Pass 1 of dbias (C) += column sums of dout (N,C): partial[chunk, c] = the sum of column c over one chunk of rows. */
+export const colSumChunk: KernelSource = {
+  name: 'colSumChunk',
+  params: ['gOff: u32', 'rows: u32', 'cols: u32', 'chunkRows: u32'],
+  buffers: [
+    ['partial', 'f32'],
+    ['dout', 'f32'],
+  ],
+  body: /* wgsl */ `
+@compute @workgroup_size(${GROUP}) fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: vec3u) {
+  let c = gid.x;
+  if (c >= p.cols) { return; }
+  var s = 0.0;
+  let end = min(p.rows, (wg.y + 1u) * p.chunkRows);
+  for (var r = wg.y * p.chunkRows; r < end; r++) { s += dout[p.gOff + r * p.cols + c]; }
+  partial[wg.y * p.cols + c] = s;
+}`,
+};
+
+/** Pass 2: dbias[c] += the sum of partial[chunk, c] over the chunks, in order. */
+export const colSumFinish: KernelSource = {
+  name: 'colSumFinish',
+  params: ['dOff: u32', 'cols: u32', 'chunks: u32'],
   buffers: [
     ['dbias', 'f32'],
-    ['dout', 'f32'],
+    ['partial', 'f32'],
   ],
   body: /* wgsl */ `
 @compute @workgroup_size(${GROUP}) fn main(${GRID}) {
   for (var c = gid.x; c < p.cols; c += ${STRIDE}) {
     var s = 0.0;
-    for (var r = 0u; r < p.rows; r++) { s += dout[p.gOff + r * p.cols + c]; }
+    for (var k = 0u; k < p.chunks; k++) { s += partial[k * p.cols + c]; }
     dbias[p.dOff + c] = dbias[p.dOff + c] + s;
   }
 }`,
@@ -261,10 +330,11 @@ export const colSum: KernelSource = {
  * One time step t of the LSTM recurrence for every sequence of the batch, fused: z = gates[b,t] + h_{t'} . U (t' the
  * previous step in processing order; nothing at the first step), then the cell. gates (B,T,4H) holds the input
  * projection on entry and the activations i, f, g, o on exit; cells, hs (B,T,H); U (H,4H). One thread per (b, j).
+ * With recur = 0 the product h . U was already added by a tiled matmul (the large-batch path) and only the cell runs.
  */
 export const lstmForwardStep: KernelSource = {
   name: 'lstmForwardStep',
-  params: ['B: u32', 'T: u32', 'H: u32', 't: u32', 'tp: u32', 'first: u32', 'uOff: u32'],
+  params: ['B: u32', 'T: u32', 'H: u32', 't: u32', 'tp: u32', 'first: u32', 'uOff: u32', 'recur: u32'],
   buffers: [
     ['gates', 'f32'],
     ['cells', 'f32'],
@@ -286,7 +356,7 @@ export const lstmForwardStep: KernelSource = {
     var cPrev = 0.0;
     if (p.first == 0u) {
       let hp = (b * p.T + p.tp) * H;
-      for (var k = 0u; k < H; k++) {
+      for (var k = 0u; k < H * p.recur; k++) {
         let h = hs[hp + k];
         let u = p.uOff + k * G + j;
         zi += h * U[u];
@@ -317,6 +387,7 @@ export const lstmForwardStep: KernelSource = {
  * after it (dGates[b,tn] . U^T, through UT (4H,H) so that reads are coalesced), plus dhs[b,t] and dLast at the last
  * processed step, then the cell's backward into dGates[b,t] (B,T,4H) and the cell-gradient carry dc (B,H).
  * `last` = 1 at the first backward step (no later step), `first` = 1 at the step that started from the zero state.
+ * With recur = 0 the product dGates[b,tn] . U^T was already computed by a tiled matmul into dhRec (B,H).
  */
 export const lstmBackwardStep: KernelSource = {
   name: 'lstmBackwardStep',
@@ -333,6 +404,7 @@ export const lstmBackwardStep: KernelSource = {
     'dhsOff: u32',
     'hasDLast: u32',
     'dLastOff: u32',
+    'recur: u32',
   ],
   buffers: [
     ['dGates', 'f32'],
@@ -342,6 +414,7 @@ export const lstmBackwardStep: KernelSource = {
     ['UT', 'f32'],
     ['dhs', 'f32'],
     ['dLast', 'f32'],
+    ['dhRec', 'f32'],
   ],
   body: /* wgsl */ `${MATH}
 @compute @workgroup_size(${GROUP}) fn main(${GRID}) {
@@ -357,9 +430,13 @@ export const lstmBackwardStep: KernelSource = {
     if (p.last == 1u) {
       if (p.hasDLast == 1u) { dh += dLast[p.dLastOff + b * H + j]; }
     } else {
-      let dn = (b * p.T + p.tn) * G;
       var s = 0.0;
-      for (var c = 0u; c < G; c++) { s += dGates[dn + c] * UT[c * H + j]; }
+      if (p.recur == 1u) {
+        let dn = (b * p.T + p.tn) * G;
+        for (var c = 0u; c < G; c++) { s += dGates[dn + c] * UT[c * H + j]; }
+      } else {
+        s = dhRec[i];
+      }
       dh += s;
       dcIn = dcCarry[i];
     }
