@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWebgpuEngine, describeAdapter, requestWebgpuAdapter } from '../src/core/engine/webgpuEngine';
+import { webgpuStats } from '../src/core/engine/webgpuBackend';
 import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING, type MelodyLstmSpec } from '../src/core/model/spec';
 import { generateMelodies } from '../src/core/model/generate';
 import { createRng } from '../src/core/util/random';
@@ -45,6 +46,8 @@ const fmt = (x: number | undefined) => (x === undefined ? '-' : x < 10 ? x.toFix
 
 interface Figures {
   trainMs: Record<number, number>;
+  /** Compute dispatches per training step (ours). */
+  dispatches?: number;
   generateMs?: number;
   label: string;
 }
@@ -57,6 +60,7 @@ async function ours(): Promise<Figures | string> {
     return `only the software adapter ${described.label}: no GPU to measure (use --smoke to check the script runs)`;
   const engine = await createWebgpuEngine(adapter);
   const trainMs: Record<number, number> = {};
+  let dispatches = 0;
   try {
     const rng = createRng(1);
     const model = await engine.createModel(spec, DEFAULT_TRAINING);
@@ -68,12 +72,14 @@ async function ours(): Promise<Figures | string> {
       };
       for (let s = 0; s < warmup; s++) await model.trainStep(batch);
       const times: number[] = [];
+      const before = webgpuStats(engine.info)!.dispatches;
       for (let s = 0; s < steps; s++) {
         const start = performance.now();
         await model.trainStep(batch);
         times.push(performance.now() - start);
       }
       trainMs[batchSize] = median(times);
+      dispatches = (webgpuStats(engine.info)!.dispatches - before) / steps;
     }
     const decoder = model.createDecoder();
     const request = {
@@ -93,7 +99,7 @@ async function ours(): Promise<Figures | string> {
     }
     decoder.dispose();
     model.dispose();
-    return { trainMs, generateMs: median(gen), label: `webgpu on ${described.label}` };
+    return { trainMs, dispatches, generateMs: median(gen), label: `webgpu on ${described.label}` };
   } finally {
     await engine.dispose();
   }
@@ -168,7 +174,9 @@ for (const batchSize of batches)
 row(`generate ms / ${tokens} tokens`, A?.generateMs, B?.generateMs);
 if (has('json')) console.log(JSON.stringify({ smoke, ours: a, torch: b }));
 console.log(`bench:gpu${smoke ? ' --smoke (tiny sizes: checks the script, the figures mean nothing)' : ''}`);
-console.log(`  ours:    ${typeof a === 'string' ? `not measured: ${a}` : a.label}`);
+console.log(
+  `  ours:    ${typeof a === 'string' ? `not measured: ${a}` : `${a.label}; ${a.dispatches} dispatches per training step`}`,
+);
 console.log(`  PyTorch: ${typeof b === 'string' ? `not measured: ${b}` : b.label}`);
 const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
 for (const r of rows) console.log('  | ' + r.map((cell, c) => cell.padEnd(widths[c])).join(' | ') + ' |');

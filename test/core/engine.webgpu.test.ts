@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Tensor } from '../../src/core/engine/backend';
-import { createWebgpuBackend, type WebgpuBackendOptions } from '../../src/core/engine/webgpuBackend';
+import { createWebgpuBackend, webgpuStats, type WebgpuBackendOptions } from '../../src/core/engine/webgpuBackend';
 import {
   createWebgpuEngine,
   describeAdapter,
@@ -380,6 +380,22 @@ describe('melody-lstm on webgpu against wasm and the float64 reference', () => {
   );
 
   const gpuEngine = () => gpu;
+
+  it('a training step runs on the device without read-back inside it: one read-back (the loss), <= 3 submissions', async () => {
+    const model = await gpu.createModel(tinySpec, training);
+    const batch = randomBatch(tinySpec, 4, 21);
+    await model.trainStep(batch); // pipelines compiled, workspaces allocated
+    const stats = webgpuStats(model.engine)!;
+    const before = { ...stats };
+    await model.trainStep(batch);
+    expect(stats.readBacks - before.readBacks).toBe(1);
+    expect(stats.submits - before.submits).toBeLessThanOrEqual(3);
+    // Per step: the recurrence is one dispatch per time step and layer each way, the rest a few dozen.
+    const perStep = stats.dispatches - before.dispatches;
+    expect(perStep).toBeGreaterThanOrEqual(2 * tinySpec.layers * tinySpec.window);
+    expect(perStep).toBeLessThan(2 * tinySpec.layers * tinySpec.window + 60);
+    model.dispose();
+  });
 
   it('with dropout (masks drawn from the same seed on both engines, uploaded mid-step): the same gradients as wasm', async () => {
     const spec = { ...tinySpec, layers: 3, dropout: 0.3 };

@@ -116,6 +116,25 @@ export class WebgpuDeviceError extends Error {
   readonly code = 'WEBGPU_DEVICE_ERROR';
 }
 
+/** What a webgpu backend has sent to the device so far (see webgpuStats). */
+export interface WebgpuStats {
+  /** Compute dispatches recorded. */
+  dispatches: number;
+  /** Command buffers submitted (recorded work, and read-back copies). */
+  submits: number;
+  /** Buffers mapped for read-back. */
+  readBacks: number;
+}
+const statsOf = new WeakMap<EngineInfo, WebgpuStats>();
+
+/**
+ * The counters of a webgpu backend, found by its EngineInfo (the same object as its Engine's and models' `engine`);
+ * undefined for any other engine. For tests and benchmarks.
+ */
+export function webgpuStats(info: EngineInfo): Readonly<WebgpuStats> | undefined {
+  return statsOf.get(info);
+}
+
 const g = (t: Tensor) => t as GpuTensor;
 /** A view of `t` starting `elements` further on (for strided products over one time step). */
 const at = (t: GpuTensor, elements: number): GpuTensor => ({ ...t, offset: t.offset + elements });
@@ -131,6 +150,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
   const splitKMin = options.splitKMin ?? 4096;
   const splitKChunk = options.splitKChunk ?? 2048;
   let deviceError: string | undefined;
+  const stats: WebgpuStats = { dispatches: 0, submits: 0, readBacks: 0 };
   device.addEventListener('uncapturederror', (event) => {
     deviceError ??= (event as GPUUncapturedErrorEvent).error.message;
   });
@@ -166,6 +186,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
     pass?.end();
     device.queue.writeBuffer(uniforms, 0, staged, 0, slots * SLOT);
     device.queue.submit([encoder.finish()]);
+    stats.submits++;
     encoder = undefined;
     pass = undefined;
     slots = 0;
@@ -240,6 +261,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groupsX, groupsY, groupsZ);
+    stats.dispatches++;
   };
 
   /** Workgroups for n independent elements (grid-stride kernels). */
@@ -411,6 +433,8 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
       const copy = device.createCommandEncoder();
       copy.copyBufferToBuffer(g(t).buffer, g(t).offset * 4, staging, 0, bytes);
       device.queue.submit([copy.finish()]);
+      stats.submits++;
+      stats.readBacks++;
       try {
         await staging.mapAsync(MAP_READ, 0, Math.max(16, Math.ceil(bytes / 16) * 16));
         return new Float32Array(staging.getMappedRange(0, bytes).slice(0));
@@ -846,6 +870,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
       device.destroy();
     },
   };
+  statsOf.set(info, stats);
   return backend;
 }
 
