@@ -59,11 +59,11 @@ async function adapterOrFail(): Promise<GPUAdapter> {
 /**
  * The kernels switch strategy with the batch and K sizes (webgpuBackend.ts WebgpuBackendOptions); 'every path' sets
  * the thresholds so low that the tiny shapes here take the large-batch LSTM path, several chunks in the two-pass column
- * sums and embedding scatter-add, and split-K products.
+ * sums and embedding scatter-add, split-K products and the 128x128-tile product.
  */
 const PATHS: [string, WebgpuBackendOptions][] = [
   ['default paths', {}],
-  ['every large-size path', { largeBatch: 1, chunkRows: 4, splitKMin: 8, splitKChunk: 8 }],
+  ['every large-size path', { largeBatch: 1, chunkRows: 4, splitKMin: 8, splitKChunk: 8, wideMinTiles: 1 }],
 ];
 
 describe.each(PATHS)('webgpu backend against the float64 reference (%s)', (_label, options) => {

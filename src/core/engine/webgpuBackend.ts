@@ -67,6 +67,8 @@ export interface WebgpuBackendOptions {
   splitKMin?: number;
   /** K per slice of a split product (default 2048). */
   splitKChunk?: number;
+  /** A product with at least this many 128x128 output tiles uses the 128x128-tile kernel (default 256). */
+  wideMinTiles?: number;
 }
 
 interface GpuTensor extends Tensor {
@@ -149,6 +151,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
   const chunkRowsOption = options.chunkRows ?? 1024;
   const splitKMin = options.splitKMin ?? 4096;
   const splitKChunk = options.splitKChunk ?? 2048;
+  const wideMinTiles = options.wideMinTiles ?? 256;
   let deviceError: string | undefined;
   const stats: WebgpuStats = { dispatches: 0, submits: 0, readBacks: 0 };
   device.addEventListener('uncapturederror', (event) => {
@@ -336,7 +339,10 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
     if (slices <= 1) {
       const mode = o.mode === 'set' ? 0 : o.mode === 'add' ? 1 : 2;
       const { buffers, params } = operands(o.C.buffer, o.C.offset, o.ldc, mode, Math.ceil(o.K / 16) * 16, 0);
-      dispatch(K.matmul, buffers, params, tilesX, tilesY);
+      const wideX = Math.ceil(o.N / K.MATMUL_WIDE_TILE);
+      const wideY = Math.ceil(o.M / K.MATMUL_WIDE_TILE);
+      if (wideX * wideY >= wideMinTiles) dispatch(K.matmulWide, buffers, params, wideX, wideY);
+      else dispatch(K.matmul, buffers, params, tilesX, tilesY);
       return;
     }
     const kChunk = Math.ceil(o.K / slices / 16) * 16;

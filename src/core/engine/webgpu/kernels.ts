@@ -175,98 +175,112 @@ export const scatterAddFinish: KernelSource = {
 /**
  * C (M,N) = op(A) . op(B)   (mode 0), C += op(A) . op(B)   (mode 1), C = op(A) . op(B) + bias (N)   (mode 2),
  * with op(A) (M,K) = A or A^T (transA) and op(B) (K,N) = B or B^T (transB); lda/ldb/ldc are row strides as stored.
- * 64x64 output tiles, 16 deep in K, staged through workgroup memory; each of the 16x16 threads owns a 4x4 block.
+ * Output tiles (64x64, or 128x128 for big products) staged through workgroup memory, see matmulKernel below.
  * Split K: with kChunk < K, workgroup z covers K range [z*kChunk, (z+1)*kChunk) and writes its own slice of C at
  * cOff + z*cSlice (mode 0); `sumSlices` then adds the slices in order (deterministic, no atomics). This keeps a GPU
  * busy on the weight gradients, whose K is batch x time (e.g. 122,880) while M x N is only a few dozen tiles.
  */
-export const matmul: KernelSource = {
-  name: 'matmul',
-  params: [
-    'M: u32',
-    'N: u32',
-    'K: u32',
-    'aOff: u32',
-    'lda: u32',
-    'bOff: u32',
-    'ldb: u32',
-    'cOff: u32',
-    'ldc: u32',
-    'transA: u32',
-    'transB: u32',
-    'mode: u32',
-    'biasOff: u32',
-    'kChunk: u32',
-    'cSlice: u32',
-  ],
-  buffers: [
-    ['C', 'f32'],
-    ['A', 'f32'],
-    ['B', 'f32'],
-    ['bias', 'f32'],
-  ],
-  body: /* wgsl */ `
-var<workgroup> As: array<f32, 1024>; // [k][m], 16 x 64
-var<workgroup> Bs: array<f32, 1024>; // [k][n], 16 x 64
+/**
+ * The matmul kernel for a tile of (16*TM) x (16*TM) outputs, BK deep in K: each of the 16x16 threads owns TM x TM
+ * outputs (rows l.y + 16i, columns l.x + 16j) and stages TILE*BK/256 values of each operand per K step.
+ */
+function matmulKernel(name: string, TM: number, BK: number): KernelSource {
+  const TILE = 16 * TM;
+  const LOADS = (TILE * BK) / 256;
+  return {
+    name,
+    params: [
+      'M: u32',
+      'N: u32',
+      'K: u32',
+      'aOff: u32',
+      'lda: u32',
+      'bOff: u32',
+      'ldb: u32',
+      'cOff: u32',
+      'ldc: u32',
+      'transA: u32',
+      'transB: u32',
+      'mode: u32',
+      'biasOff: u32',
+      'kChunk: u32',
+      'cSlice: u32',
+    ],
+    buffers: [
+      ['C', 'f32'],
+      ['A', 'f32'],
+      ['B', 'f32'],
+      ['bias', 'f32'],
+    ],
+    body: /* wgsl */ `
+var<workgroup> As: array<f32, ${TILE * BK}>; // [k][m], ${BK} x ${TILE}
+var<workgroup> Bs: array<f32, ${TILE * BK}>; // [k][n], ${BK} x ${TILE}
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
-  let row0 = wg.y * 64u;
-  let col0 = wg.x * 64u;
+  let row0 = wg.y * ${TILE}u;
+  let col0 = wg.x * ${TILE}u;
   let tid = l.y * 16u + l.x;
-  var acc: array<f32, 16>;
+  var acc: array<f32, ${TM * TM}>;
   let kBegin = wg.z * p.kChunk;
   let kEnd = min(p.K, kBegin + p.kChunk);
-  for (var k0 = kBegin; k0 < kEnd; k0 += 16u) {
-    for (var e = 0u; e < 4u; e++) {
+  for (var k0 = kBegin; k0 < kEnd; k0 += ${BK}u) {
+    for (var e = 0u; e < ${LOADS}u; e++) {
       let idx = tid + e * 256u;
       // Consecutive threads read consecutive addresses in either storage order.
       var am: u32; var ak: u32;
-      if (p.transA == 1u) { am = idx % 64u; ak = idx / 64u; } else { ak = idx % 16u; am = idx / 16u; }
+      if (p.transA == 1u) { am = idx % ${TILE}u; ak = idx / ${TILE}u; } else { ak = idx % ${BK}u; am = idx / ${BK}u; }
       let gm = row0 + am;
       let gk = k0 + ak;
       var av = 0.0;
       if (gm < p.M && gk < kEnd) {
         if (p.transA == 1u) { av = A[p.aOff + gk * p.lda + gm]; } else { av = A[p.aOff + gm * p.lda + gk]; }
       }
-      As[ak * 64u + am] = av;
+      As[ak * ${TILE}u + am] = av;
       var bn: u32; var bk: u32;
-      if (p.transB == 1u) { bk = idx % 16u; bn = idx / 16u; } else { bn = idx % 64u; bk = idx / 64u; }
+      if (p.transB == 1u) { bk = idx % ${BK}u; bn = idx / ${BK}u; } else { bn = idx % ${TILE}u; bk = idx / ${TILE}u; }
       let gn = col0 + bn;
       let gk2 = k0 + bk;
       var bv = 0.0;
       if (gn < p.N && gk2 < kEnd) {
         if (p.transB == 1u) { bv = B[p.bOff + gn * p.ldb + gk2]; } else { bv = B[p.bOff + gk2 * p.ldb + gn]; }
       }
-      Bs[bk * 64u + bn] = bv;
+      Bs[bk * ${TILE}u + bn] = bv;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk++) {
-      var a4: array<f32, 4>;
-      var b4: array<f32, 4>;
-      for (var i = 0u; i < 4u; i++) { a4[i] = As[kk * 64u + l.y + 16u * i]; }
-      for (var j = 0u; j < 4u; j++) { b4[j] = Bs[kk * 64u + l.x + 16u * j]; }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) { acc[i * 4u + j] = acc[i * 4u + j] + a4[i] * b4[j]; }
+    for (var kk = 0u; kk < ${BK}u; kk++) {
+      var a: array<f32, ${TM}>;
+      var b: array<f32, ${TM}>;
+      for (var i = 0u; i < ${TM}u; i++) { a[i] = As[kk * ${TILE}u + l.y + 16u * i]; }
+      for (var j = 0u; j < ${TM}u; j++) { b[j] = Bs[kk * ${TILE}u + l.x + 16u * j]; }
+      for (var i = 0u; i < ${TM}u; i++) {
+        for (var j = 0u; j < ${TM}u; j++) { acc[i * ${TM}u + j] = acc[i * ${TM}u + j] + a[i] * b[j]; }
       }
     }
     workgroupBarrier();
   }
-  for (var i = 0u; i < 4u; i++) {
+  for (var i = 0u; i < ${TM}u; i++) {
     let m = row0 + l.y + 16u * i;
     if (m >= p.M) { continue; }
-    for (var j = 0u; j < 4u; j++) {
+    for (var j = 0u; j < ${TM}u; j++) {
       let n = col0 + l.x + 16u * j;
       if (n >= p.N) { continue; }
       let ci = p.cOff + wg.z * p.cSlice + m * p.ldc + n;
-      let v = acc[i * 4u + j];
+      let v = acc[i * ${TM}u + j];
       if (p.mode == 0u) { C[ci] = v; }
       else if (p.mode == 1u) { C[ci] = C[ci] + v; }
       else { C[ci] = v + bias[p.biasOff + n]; }
     }
   }
 }`,
-};
+  };
+}
+
+export const matmul = matmulKernel('matmul', 4, 16);
+/** The same product on 128x128 tiles (8x8 outputs per thread, 8 deep in K): more work per value staged, for big products. */
+export const matmulWide = matmulKernel('matmulWide', 8, 8);
+/** Output tile edge of matmulWide. */
+export const MATMUL_WIDE_TILE = 128;
 
 /** C (M,N; row stride ldc) = or += the sum of the slices partial (S,M,N), in slice order (see matmul's split K). */
 export const sumSlices: KernelSource = {
