@@ -12,9 +12,14 @@
  * - Uniforms (offsets, sizes, time step) of the pending dispatches are staged on the host in 256-byte slots of one
  *   uniform buffer that is uploaded with the submission.
  * - `read` copies into a staging buffer and maps it asynchronously.
- * Per op: dense is one tiled matmul with the bias fused (backward: two matmuls and a column sum); the LSTM recurrence
- * is one fused kernel per time step across the whole batch, forward and backward (plus a transpose of U and one
- * matmul for its gradient); softmax-CE and BCE reduce per workgroup, then one fixed-order sum for the mean.
+ * Per op: dense is one tiled matmul with the bias fused (backward: two matmuls, split along K when K = batch x time
+ * is long, and a two-pass column sum); the LSTM recurrence is one fused kernel per time step across the whole batch,
+ * forward and backward, or from batch 256 on a tiled product plus a cell kernel per step (plus one product for the
+ * recurrent weights' gradient); the embedding's scatter-add is exact and deterministic without float atomics (per-chunk
+ * tables, then an ordered sum); softmax-CE and BCE reduce per workgroup, then one fixed-order sum for the mean; the
+ * global-norm clip is two dispatches and Adam one, over the flat buffers.
+ * Every kernel is held to the float64 reference and to the wasm engine by test/core/engine.webgpu.test.ts, on every
+ * path (the thresholds in WebgpuBackendOptions are lowered there so tiny shapes take the large-size paths).
  */
 import {
   checkShape,
