@@ -6,7 +6,9 @@
 // Tolerances: float32 against float64, relative to each tensor's largest entry, 1e-4 (1e-5 for losses); engine
 // against engine, 1e-4 relative (the two sum in different orders).
 // Where no adapter exists the suite FAILS with the instruction below, never skips.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Tensor } from '../../src/core/engine/backend';
 import { createWebgpuBackend, webgpuStats, type WebgpuBackendOptions } from '../../src/core/engine/webgpuBackend';
@@ -24,7 +26,8 @@ import * as R from '../../src/core/engine/reference/layers';
 import { refMelodyLossAndGradients, type Weights64 } from '../../src/core/engine/reference/melodyLstm';
 import { initWeights } from '../../src/core/model/init';
 import { DEFAULT_MELODY_SPEC, melodyLstmTensors, type MelodyLstmSpec } from '../../src/core/model/spec';
-import { generateMelodies } from '../../src/core/model/generate';
+import { generateMelodies, seedTokensFromPitches } from '../../src/core/model/generate';
+import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import { createRng } from '../../src/core/util/random';
 
 // Dawn reads VK_ICD_FILENAMES when it creates its Vulkan instance: point it at SwiftShader unless the caller chose.
@@ -474,4 +477,48 @@ describe('melody-lstm on webgpu against wasm and the float64 reference', () => {
     onGpu.dispose();
     onCpu.dispose();
   });
+});
+
+// ---- checkpoints in the one format: the golden notes of test/core/golden-notes.test.ts, now on webgpu --------------
+
+describe('checkpoints written by the CPU engines generate their golden notes on webgpu', () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const golden = JSON.parse(readFileSync(path.join(root, 'test/fixtures/models/golden-notes.json'), 'utf8')) as {
+    requests: { seedPitches: number[]; bars: number; temperature: number; variations: number; randomSeed: number }[];
+    tokens: Record<string, Record<string, number[][][]>>;
+  };
+  let gpu: Engine;
+  beforeAll(async () => {
+    await adapterOrFail();
+    gpu = await createWebgpuEngine();
+  });
+  afterAll(async () => {
+    await gpu?.dispose();
+  });
+
+  // The small fixtures only: the bundled full-size model takes minutes on a software adapter.
+  it.each(Object.keys(golden.tokens).filter((f) => f.startsWith('test/fixtures/')))(
+    '%s',
+    async (file) => {
+      const ckpt = decodeCheckpoint(new Uint8Array(readFileSync(path.join(root, file))));
+      const model = await gpu.createModel(ckpt.spec, ckpt.training, ckpt.weights);
+      const decoder = model.createDecoder();
+      const out: number[][][] = [];
+      for (const r of golden.requests) {
+        const melodies = await generateMelodies(decoder, {
+          seedTokens: seedTokensFromPitches(r.seedPitches),
+          bars: r.bars,
+          temperature: r.temperature,
+          variations: r.variations,
+          randomSeed: r.randomSeed,
+        });
+        out.push(melodies.map((v) => v.tokens));
+      }
+      decoder.dispose();
+      model.dispose();
+      expect(out).toEqual(golden.tokens[file].wasm);
+      expect(out.flat(2).some((t) => t < 128)).toBe(true);
+    },
+    300_000,
+  );
 });
