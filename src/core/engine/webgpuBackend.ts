@@ -188,11 +188,14 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
   let pass: GPUComputePassEncoder | undefined;
   const pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
 
+  /** Read-back staging buffers by size, reused (a decoder reads the same logits size every token). */
+  const freeStaging = new Map<number, GPUBuffer[]>();
+
   /** Submits everything recorded so far (with its uniforms). */
   const flush = (): void => {
     if (!encoder) return;
     pass?.end();
-    device.queue.writeBuffer(uniforms, 0, staged, 0, slots * SLOT);
+    if (slots > 0) device.queue.writeBuffer(uniforms, 0, staged, 0, slots * SLOT);
     device.queue.submit([encoder.finish()]);
     stats.submits++;
     encoder = undefined;
@@ -436,25 +439,34 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
     async read(t) {
       checkDevice();
       const bytes = t.size * 4;
-      const staging = device.createBuffer({
-        size: Math.max(16, Math.ceil(bytes / 16) * 16),
-        usage: USAGE_MAP_READ | USAGE_COPY_DST,
-      });
+      const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+      const staging =
+        freeStaging.get(size)?.pop() ?? device.createBuffer({ size, usage: USAGE_MAP_READ | USAGE_COPY_DST });
+      // The copy rides in the same submission as the work recorded before it.
+      encoder ??= device.createCommandEncoder();
+      pass?.end();
+      pass = undefined;
+      encoder.copyBufferToBuffer(g(t).buffer, g(t).offset * 4, staging, 0, bytes);
       flush();
-      const copy = device.createCommandEncoder();
-      copy.copyBufferToBuffer(g(t).buffer, g(t).offset * 4, staging, 0, bytes);
-      device.queue.submit([copy.finish()]);
-      stats.submits++;
       stats.readBacks++;
+      let reusable = false;
       try {
-        await staging.mapAsync(MAP_READ, 0, Math.max(16, Math.ceil(bytes / 16) * 16));
-        return new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+        await staging.mapAsync(MAP_READ, 0, size);
+        const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+        reusable = true;
+        return out;
       } catch (error) {
         checkDevice();
         throw error;
       } finally {
         if (staging.mapState === 'mapped') staging.unmap();
-        staging.destroy();
+        if (reusable) {
+          const list = freeStaging.get(size) ?? [];
+          if (list.length < 4) {
+            list.push(staging);
+            freeStaging.set(size, list);
+          } else staging.destroy();
+        } else staging.destroy();
         checkDevice();
       }
     },
