@@ -4,7 +4,8 @@ import { EngineUnavailableError, selectEngine } from '../../src/core/engine/sele
 
 describe('engine selection', () => {
   it('auto picks the wasm engine when tfjs-node-gpu is not installed, with no fallback note (the normal case here)', async () => {
-    const engine = await selectEngine({ engine: 'auto', threads: 1 });
+    // No WebGPU adapter either (test/core/engine.webgpu-select.test.ts covers the software adapter found here).
+    const engine = await selectEngine({ engine: 'auto', threads: 1, webgpuAdapter: async () => undefined });
     expect(engine.info.name).toBe('wasm');
     expect(engine.info.fallbackReason).toBeUndefined();
     await engine.dispose();
@@ -14,6 +15,7 @@ describe('engine selection', () => {
     const engine = await selectEngine({
       engine: 'auto',
       threads: 1,
+      webgpuAdapter: async () => undefined,
       loader: async () => {
         throw new Error('libcudart.so.11.0: cannot open shared object file: No such file or directory');
       },

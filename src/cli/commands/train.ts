@@ -56,7 +56,7 @@ export const trainCommand: CliCommand = {
   --window N          input tokens per window (default 30)
   --batch N           batch size (default 64)       --lr X          learning rate (default 0.001)
   --seed N            random seed for init, split and shuffles (default 1)
-  --engine E          ${ENGINE_CHOICES.join('|')} (default auto: tfjs-node-gpu with a GPU, else wasm)
+  --engine E          ${ENGINE_CHOICES.join('|')} (default auto: webgpu on a GPU, else tfjs-node-gpu, else wasm)
   --threads N         wasm engine threads (default: min(2, cores))
   --resume            continue the model's latest checkpoint
   A checkpoint is stored after every epoch; Ctrl-C stops within a step and keeps the last epoch.`,

@@ -2,18 +2,34 @@
 /**
  * Engine selection, the one place that decides which engine runs a job (Node side: it may load native packages).
  *
- * auto: tfjs-node-gpu when it loads AND a GPU is visible; otherwise our wasm engine (fast on every OS, no native
- * build). When tfjs-node-gpu is installed but cannot be used, engine.info.fallbackReason is ONE sentence saying why
- * and which engine runs instead. Forcing an engine that cannot load throws EngineUnavailableError with that sentence.
+ * auto, in order of preference:
+ * 1. webgpu on a real GPU adapter (Dawn: Vulkan, Metal or D3D12); a software adapter (SwiftShader, llvmpipe, lavapipe,
+ *    WARP) is passed over, because our CPU engine is far faster than a CPU rasteriser running compute shaders;
+ * 2. tfjs-node-gpu when it loads AND a GPU is visible;
+ * 3. our wasm engine (fast on every OS, no native build).
+ * When a preferred engine exists but is not used, engine.info.fallbackReason is ONE sentence saying why and which
+ * engine runs instead; nothing is said when there is simply no GPU adapter and no tfjs-node-gpu (the normal CPU-only
+ * case). Forcing an engine that cannot load throws EngineUnavailableError with that sentence.
  */
 import type { Engine, EngineName } from './types';
 import { detectGpuName, EngineUnavailableError, type NativeLoader } from './native';
+import { offerSoftwareVulkanDriver } from './webgpuVulkan';
 
 export { detectGpuName, EngineUnavailableError, type NativeLoader, type TfjsNativePackage } from './native';
 
+// In the main thread, before any worker loads Dawn (see ./webgpuVulkan.ts).
+offerSoftwareVulkanDriver();
+
 export type EngineChoice = 'auto' | EngineName;
 
-export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'wasm', 'tfjs-cpu', 'tfjs-node', 'tfjs-node-gpu'];
+export const ENGINE_CHOICES: readonly EngineChoice[] = [
+  'auto',
+  'wasm',
+  'webgpu',
+  'tfjs-cpu',
+  'tfjs-node',
+  'tfjs-node-gpu',
+];
 
 export interface SelectEngineOptions {
   engine?: EngineChoice;
@@ -23,6 +39,16 @@ export interface SelectEngineOptions {
   loader?: NativeLoader;
   /** Seam for tests: whether a GPU is visible (default: the NVIDIA driver's /proc entry). */
   gpuName?: () => Promise<string | undefined>;
+  /** Seam for tests: the WebGPU adapter auto-selection considers (default: the best one Dawn finds, or none). */
+  webgpuAdapter?: () => Promise<WebgpuAdapterLike | undefined>;
+}
+
+/** What auto-selection needs of a WebGPU adapter: a GPUAdapter, or a stand-in with its info in tests. */
+export type WebgpuAdapterLike = Parameters<typeof import('./webgpuEngine').describeAdapter>[0];
+
+/** Dawn (~0.1 s to load) is imported only when the webgpu engine is asked for or probed. */
+async function webgpuModule() {
+  return import('./webgpuEngine');
 }
 
 /** tfjs (~1.5 s to load) is imported only when a tfjs engine is asked for or probed. */
@@ -56,6 +82,10 @@ export async function selectEngine(options: SelectEngineOptions = {}): Promise<E
   switch (choice) {
     case 'wasm':
       return wasm(options.threads);
+    case 'webgpu': {
+      const { createWebgpuEngine } = await webgpuModule();
+      return createWebgpuEngine();
+    }
     case 'tfjs-cpu':
       return createTfjsEngine('cpu');
     case 'tfjs-node':
@@ -71,24 +101,42 @@ export async function selectEngine(options: SelectEngineOptions = {}): Promise<E
       }
     }
     case 'auto': {
-      let fallbackReason: string | undefined;
+      const reasons: string[] = [];
+      try {
+        const webgpu = await webgpuModule();
+        const adapter = await (options.webgpuAdapter ?? webgpu.requestWebgpuAdapter)();
+        if (adapter) {
+          const described = webgpu.describeAdapter(adapter);
+          if (!described.software) return await webgpu.createWebgpuEngine(adapter as GPUAdapter);
+          reasons.push(
+            `WebGPU offers only the software adapter ${described.label}, which was passed over as slower than the CPU`,
+          );
+        }
+      } catch (err) {
+        reasons.push(`WebGPU could not be used (${firstLine(err)})`);
+      }
       try {
         const engine = await createTfjsEngine('tensorflow', {
           packages: ['@tensorflow/tfjs-node-gpu'],
           ...(loader ? { loader } : {}),
         });
         const gpu = await (options.gpuName ?? detectGpuName)();
-        if (gpu) return engine;
-        fallbackReason = 'tfjs-node-gpu loaded but sees no GPU, so the wasm engine runs instead.';
+        if (gpu) {
+          if (reasons.length > 0) engine.info.fallbackReason = `${reasons.join('; ')}, so tfjs-node-gpu runs instead.`;
+          return engine;
+        }
+        reasons.push('tfjs-node-gpu loaded but sees no GPU');
         await engine.dispose();
       } catch (err) {
         const reason = firstLine(err);
         // Not installed at all is the normal case, not worth a warning.
         if (!/is not installed/.test(reason))
-          fallbackReason = `tfjs-node-gpu is installed but cannot run (${reason.replace(/^@tensorflow\/tfjs-node-gpu could not be used because /, '')}), so the wasm engine runs instead.`;
+          reasons.push(
+            `tfjs-node-gpu is installed but cannot run (${reason.replace(/^@tensorflow\/tfjs-node-gpu could not be used because /, '')})`,
+          );
       }
       const engine = await wasm(options.threads);
-      if (fallbackReason) engine.info.fallbackReason = fallbackReason;
+      if (reasons.length > 0) engine.info.fallbackReason = `${reasons.join('; ')}, so the wasm engine runs instead.`;
       return engine;
     }
     default:

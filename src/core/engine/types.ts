@@ -9,7 +9,7 @@ import type { ModelSpec, TrainingConfig } from '../model/spec';
  * which builds any registered model kind (../model/registry.ts) over it.
  */
 
-export type EngineName = 'wasm' | 'tfjs-cpu' | 'tfjs-node' | 'tfjs-node-gpu';
+export type EngineName = 'wasm' | 'webgpu' | 'tfjs-cpu' | 'tfjs-node' | 'tfjs-node-gpu';
 
 export interface EngineInfo {
   name: EngineName;
