@@ -43,11 +43,11 @@ const timestampMs = z.number().int();
 
 // ---- app ----
 
-export const engineChoiceSchema = z.enum(['auto', 'wasm', 'tfjs-cpu', 'tfjs-node', 'tfjs-node-gpu']);
+export const engineChoiceSchema = z.enum(['auto', 'wasm', 'webgpu', 'tfjs-cpu', 'tfjs-node', 'tfjs-node-gpu']);
 export type EngineChoice = z.infer<typeof engineChoiceSchema>;
 
 export const engineInfoSchema = z.object({
-  /** 'wasm' | 'tfjs-cpu' | 'tfjs-node' | 'tfjs-node-gpu'. */
+  /** 'wasm' | 'webgpu' | 'tfjs-cpu' | 'tfjs-node' | 'tfjs-node-gpu'. */
   name: z.string(),
   threads: z.number().int().min(1),
   gpu: z.string().optional(),

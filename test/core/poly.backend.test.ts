@@ -20,6 +20,14 @@ const backends: Record<string, () => Promise<Backend>> = {
       threads: 1,
       description: 'test',
     }),
+  webgpu: async () => {
+    const { requestWebgpuAdapter, describeAdapter, webgpuEngineInfo, NO_ADAPTER_HELP } =
+      await import('../../src/core/engine/webgpuEngine');
+    const { createWebgpuBackend } = await import('../../src/core/engine/webgpuBackend');
+    const adapter = await requestWebgpuAdapter();
+    if (!adapter) throw new Error(NO_ADAPTER_HELP);
+    return createWebgpuBackend(await adapter.requestDevice(), webgpuEngineInfo(describeAdapter(adapter)));
+  },
   'tfjs-cpu': async () => {
     const { createTfjsEngine } = await import('../../src/core/engine/tfjsEngine');
     await createTfjsEngine('cpu');

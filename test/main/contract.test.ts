@@ -421,3 +421,11 @@ describe('Electron IPC registration', () => {
     expect(jobListener).toBeUndefined();
   });
 });
+
+describe('engine names', () => {
+  it('the contract offers exactly the engines the core can select (one list cannot drift from the other)', async () => {
+    const { ENGINE_CHOICES } = await import('../../src/core/engine/select');
+    const { engineChoiceSchema } = await import('../../src/shared/dto');
+    expect([...engineChoiceSchema.options].sort()).toEqual([...ENGINE_CHOICES].sort());
+  });
+});

@@ -785,6 +785,31 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
       copyRows(g(da), 0, g(dout), 0, N, A, A, A + Bc, true);
       copyRows(g(db), 0, g(dout), A, N, Bc, Bc, A + Bc, true);
     },
+    swapMiddle(out, inp, dims) {
+      const [A, B, C, D] = dims;
+      const n = A * B * C * D;
+      checkShape(
+        out.size === n && inp.size === n,
+        'swapMiddle',
+        () => `out ${out.size}, inp ${inp.size} for ${dims.join('x')}`,
+      );
+      dispatch(K.swapMiddle, [g(out).buffer, g(inp).buffer], [g(out).offset, g(inp).offset, A, C, B, D, 0], groups(n));
+    },
+    swapMiddleBackward(dinp, dout, dims) {
+      const [A, B, C, D] = dims;
+      const n = A * B * C * D;
+      checkShape(
+        dinp.size === n && dout.size === n,
+        'swapMiddleBackward',
+        () => `dinp ${dinp.size}, dout ${dout.size} for ${dims.join('x')}`,
+      );
+      dispatch(
+        K.swapMiddle,
+        [g(dinp).buffer, g(dout).buffer],
+        [g(dinp).offset, g(dout).offset, A, B, C, D, 1],
+        groups(n),
+      );
+    },
     multiply(out, a, b) {
       checkShape(out.size === a.size && a.size === b.size, 'multiply', () => `sizes ${out.size}, ${a.size}, ${b.size}`);
       dispatch(

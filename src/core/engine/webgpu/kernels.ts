@@ -92,6 +92,31 @@ export const transpose: KernelSource = {
 }`,
 };
 
+/**
+ * dst (A, X, Y, D) = or += src (A, Y, X, D): the two middle axes swapped. swapMiddle is X = C, Y = B (its src is
+ * (A,B,C,D)); its backward is X = B, Y = C, accumulating.
+ */
+export const swapMiddle: KernelSource = {
+  name: 'swapMiddle',
+  params: ['dstOff: u32', 'srcOff: u32', 'A: u32', 'X: u32', 'Y: u32', 'D: u32', 'accumulate: u32'],
+  buffers: [
+    ['dst', 'f32'],
+    ['src', 'f32'],
+  ],
+  body: /* wgsl */ `
+@compute @workgroup_size(${GROUP}) fn main(${GRID}) {
+  let n = p.A * p.X * p.Y * p.D;
+  for (var i = gid.x; i < n; i += ${STRIDE}) {
+    let d = i % p.D;
+    let y = (i / p.D) % p.Y;
+    let x = (i / (p.D * p.Y)) % p.X;
+    let a = i / (p.D * p.Y * p.X);
+    let v = src[p.srcOff + ((a * p.Y + y) * p.X + x) * p.D + d];
+    if (p.accumulate == 1u) { dst[p.dstOff + i] = dst[p.dstOff + i] + v; } else { dst[p.dstOff + i] = v; }
+  }
+}`,
+};
+
 /** out (n) = a (n) * b (n) */
 export const multiply: KernelSource = {
   name: 'multiply',
