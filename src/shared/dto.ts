@@ -326,6 +326,8 @@ export type NoteDto = z.infer<typeof noteSchema>;
 export const MAX_COMPOSE_BARS = 64;
 /** The most variations one compose:generate job samples (a job: progress per variation, cancellable), CLI and studio. */
 export const MAX_COMPOSE_VARIATIONS = 1000;
+/** Takes the Compose screen draws at once; a bigger batch is paged (a thousand piano rolls and scores would hold the page). */
+export const TAKES_PER_PAGE = 12;
 
 /** A meter: numerator over a power-of-two denominator whose bar is a whole number of sixteenths (3/4, 6/8, 5/4...). */
 export const timeSignatureSchema = z

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { parseMidi } from '../../src/core/midi/readMidi';
 import { pitchName } from '../../src/core/music/keys';
 import { seedFromMidi } from '../../src/renderer/src/lib/input/seedText';
+import { TAKES_PER_PAGE } from '../../src/shared/dto';
 import {
   buildRenderer,
   countNotePixels,
@@ -280,6 +281,29 @@ describe('renderer with a fake bridge', () => {
     expect(await page.locator('[role="tablist"]').count()).toBe(0);
     await screenshot(page, 'fake-fatal-newer-library');
     await page.close();
+  });
+
+  it('pages a big batch: twelve takes drawn at a time, forward and back', async () => {
+    const page = await open();
+    await page.keyboard.press('Control+3');
+    await page.locator('[data-testid="variations"]').fill('30');
+    await page.keyboard.press('Control+Enter');
+    const cards = page.locator('[data-testid="variation"]');
+    const label = page.locator('[data-testid="page-label"]');
+    await expect.poll(() => cards.count()).toBe(TAKES_PER_PAGE);
+    expect(await label.textContent()).toBe('Page 1 of 3');
+    expect(await page.locator('[data-testid="page-prev"]').isDisabled()).toBe(true);
+    const firstTitle = await cards.first().getAttribute('aria-label');
+    await page.locator('[data-testid="page-next"]').click();
+    await expect.poll(() => label.textContent()).toBe('Page 2 of 3');
+    await expect.poll(() => cards.count()).toBe(TAKES_PER_PAGE);
+    expect(await cards.first().getAttribute('aria-label')).not.toBe(firstTitle);
+    await page.locator('[data-testid="page-next"]').click();
+    await expect.poll(() => cards.count()).toBe(30 - 2 * TAKES_PER_PAGE);
+    expect(await page.locator('[data-testid="page-next"]').isDisabled()).toBe(true);
+    await page.locator('[data-testid="page-prev"]').click();
+    await page.locator('[data-testid="page-prev"]').click();
+    await expect.poll(() => cards.first().getAttribute('aria-label')).toBe(firstTitle);
   });
 
   it('composes by keyboard, edits the piano roll with undo, draws the score and exports MIDI', async () => {

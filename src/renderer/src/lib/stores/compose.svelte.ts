@@ -6,6 +6,7 @@
 import {
   MAX_COMPOSE_BARS,
   MAX_COMPOSE_VARIATIONS,
+  TAKES_PER_PAGE,
   type ComposeResultDto,
   type GenerationRequestDto,
   type JobProgressDto,
@@ -148,8 +149,19 @@ class ComposeStore {
   get progress(): JobProgressDto | null {
     return this.jobId ? (jobs.jobs[this.jobId]?.progress ?? null) : null;
   }
+  /** Every take of the last generation (edits, undo and keep work on these, whatever page shows them). */
   variations = $state<VariationView[]>([]);
-  /** Bumped by each new set of takes, so an older set stops being revealed. */
+  /** The page of takes on screen (TAKES_PER_PAGE a page), and how many of it are drawn so far. */
+  page = $state(0);
+  private shownOnPage = $state(0);
+  get pageCount(): number {
+    return Math.max(1, Math.ceil(this.variations.length / TAKES_PER_PAGE));
+  }
+  /** The takes drawn now: the current page, revealed a few per task. */
+  visibleVariations = $derived(
+    this.variations.slice(this.page * TAKES_PER_PAGE, this.page * TAKES_PER_PAGE + this.shownOnPage),
+  );
+  /** Bumped by each new page or set of takes, so an older one stops being revealed. */
   private showToken = 0;
   lastEngine = $state<string | null>(null);
 
@@ -244,18 +256,26 @@ class ComposeStore {
   }
 
   /**
-   * Shows new takes a few at a time, one batch per task: drawing 64 piano rolls and scores in one go held the page
-   * for seconds. Takes are appended to the shown list (never replaced), so the ones already drawn are left alone.
+   * Shows new takes from the first page, a few at a time, one batch per task: drawing 64 piano rolls and scores in one
+   * go held the page for seconds, so a page holds TAKES_PER_PAGE and is revealed TAKES_PER_TASK at a time.
    */
   private show(views: VariationView[]): void {
+    this.variations = views;
+    this.showPage(0);
+  }
+
+  /** Turns to page `page` (clamped) and reveals it a few takes per task. */
+  showPage(page: number): void {
     const token = ++this.showToken;
-    this.variations = views.slice(0, TAKES_PER_TASK);
-    const more = (from: number) => {
-      if (token !== this.showToken || from >= views.length) return;
-      this.variations.push(...views.slice(from, from + TAKES_PER_TASK));
-      setTimeout(() => more(from + TAKES_PER_TASK), 0);
+    this.page = Math.max(0, Math.min(this.pageCount - 1, Math.floor(page)));
+    const onPage = Math.min(TAKES_PER_PAGE, this.variations.length - this.page * TAKES_PER_PAGE);
+    this.shownOnPage = Math.min(TAKES_PER_TASK, onPage);
+    const more = () => {
+      if (token !== this.showToken || this.shownOnPage >= onPage) return;
+      this.shownOnPage = Math.min(onPage, this.shownOnPage + TAKES_PER_TASK);
+      setTimeout(more, 0);
     };
-    setTimeout(() => more(TAKES_PER_TASK), 0);
+    setTimeout(more, 0);
   }
 
   /** Asks main to stop the running generation; it ends as cancelled within a generated token. */
