@@ -11,6 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { CancelledError, type JobProgress } from '../../core/jobs/progress';
+import type { GeneratedMelody } from '../../core/model/generate';
 import type { EngineRunJob, EngineRunRequest, EngineRunResult, GenerationRunner } from '../services/generation';
 
 /** How long a cancelled worker may take to stop by itself before it is terminated. */
@@ -19,9 +20,13 @@ export const CANCEL_GRACE_MS = 300;
 /** Messages from the generation worker. */
 export type GenerationWorkerOut =
   | { type: 'progress'; progress: JobProgress }
-  | { type: 'done'; result: EngineRunResult }
+  /** The melodies' tokens come as bytes (every token is below 256), transferred, not copied. */
+  | { type: 'done'; result: Omit<EngineRunResult, 'melodies'> & { melodies: WireMelody[] } }
   | { type: 'cancelled' }
   | { type: 'error'; error: { name: string; code: string; message: string } };
+
+/** A generated melody as the worker sends it. */
+export type WireMelody = Omit<GeneratedMelody, 'tokens'> & { tokens: Uint8Array };
 
 /** The generation worker failed or died; `code` says how (the worker's own error code when it reported one). */
 export class GenerationWorkerError extends Error {
@@ -75,7 +80,9 @@ export const runGenerationInWorker: GenerationRunner = (request: EngineRunReques
           if (!settled) job.onProgress?.(m.progress);
           break;
         case 'done':
-          settle(() => resolve(m.result));
+          settle(() =>
+            resolve({ ...m.result, melodies: m.result.melodies.map((x) => ({ ...x, tokens: Array.from(x.tokens) })) }),
+          );
           break;
         case 'cancelled':
           settle(() => reject(new CancelledError('Generation cancelled')));
