@@ -399,6 +399,12 @@ export const variationSchema = z.object({
   timeSignature: timeSignatureSchema.optional(),
   /** Times a degenerate sample was thrown away and drawn again. */
   resampled: z.number().int().min(0),
+  /**
+   * Set on the takes of a big batch beyond its first page: their tokens and notes are left out of the job's result
+   * (a thousand takes' notes are megabytes, and encoding them at once held the IPC thread for ~170 ms); the screen
+   * fetches a page's takes with generations:get when it shows that page.
+   */
+  deferred: z.literal(true).optional(),
 });
 export type VariationDto = z.infer<typeof variationSchema>;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { z } from 'zod';
 import {
+  TAKES_PER_PAGE,
   MAX_EXPORT_BYTES,
   MAX_MODEL_FILE_BYTES,
   MAX_IMPORT_FILES,
@@ -182,6 +183,11 @@ export const calls = {
         limit: z.number().int().min(1).max(1000).default(100),
       })
       .strict(),
+    response: z.array(generationSchema),
+  },
+  /** Stored generations by id, in the order asked (a page of a big batch: see variationSchema.deferred). */
+  'generations:get': {
+    request: z.object({ generationIds: z.array(idSchema).min(1).max(TAKES_PER_PAGE) }).strict(),
     response: z.array(generationSchema),
   },
   'generations:saveFavourite': {

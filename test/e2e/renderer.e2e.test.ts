@@ -283,7 +283,7 @@ describe('renderer with a fake bridge', () => {
     await page.close();
   });
 
-  it('pages a big batch: twelve takes drawn at a time, forward and back', async () => {
+  it('pages a big batch: twelve takes drawn at a time, later pages fetched when shown, forward and back', async () => {
     const page = await open();
     await page.keyboard.press('Control+3');
     await page.locator('[data-testid="variations"]').fill('30');
@@ -294,10 +294,14 @@ describe('renderer with a fake bridge', () => {
     expect(await label.textContent()).toBe('Page 1 of 3');
     expect(await page.locator('[data-testid="page-prev"]').isDisabled()).toBe(true);
     const firstTitle = await cards.first().getAttribute('aria-label');
+    // The result carried notes for the first page only; the next page's takes are fetched when it is shown.
+    expect(await callsOf(page, 'generations:get')).toHaveLength(0);
     await page.locator('[data-testid="page-next"]').click();
     await expect.poll(() => label.textContent()).toBe('Page 2 of 3');
     await expect.poll(() => cards.count()).toBe(TAKES_PER_PAGE);
     expect(await cards.first().getAttribute('aria-label')).not.toBe(firstTitle);
+    const [fetched] = await callsOf(page, 'generations:get');
+    expect((fetched.payload as { generationIds: string[] }).generationIds).toHaveLength(TAKES_PER_PAGE);
     await page.locator('[data-testid="page-next"]').click();
     await expect.poll(() => cards.count()).toBe(30 - 2 * TAKES_PER_PAGE);
     expect(await page.locator('[data-testid="page-next"]').isDisabled()).toBe(true);

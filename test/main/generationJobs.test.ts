@@ -12,7 +12,7 @@ import { openLibrary } from '../../src/main/db/open';
 import { runGenerationInWorker } from '../../src/main/jobs/generationWorkerRunner';
 import { createAppServices } from '../../src/main/services/app';
 import { generateFromLibrary, type GenerateRequest } from '../../src/main/services/generation';
-import { composeResultSchema } from '../../src/shared/dto';
+import { composeResultSchema, TAKES_PER_PAGE } from '../../src/shared/dto';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'etude-genjobs-'));
@@ -93,6 +93,40 @@ describe('generation runs in a worker thread', () => {
 });
 
 describe('compose:generate is a job of the app services', () => {
+  it('a big batch carries notes for its first page only; generations:get gives the rest, as stored', async () => {
+    const services = createAppServices({
+      dataDir: path.join(dir, 'app-big'),
+      resourcesDir: path.join(repoRoot, 'resources'),
+    });
+    try {
+      const count = TAKES_PER_PAGE + 3;
+      const jobId = await services.startGeneration({
+        model: 'default',
+        seedNotes: [60],
+        temperature: 1,
+        bars: 2,
+        variations: count,
+        randomSeed: 4,
+      });
+      const done = await services.jobs.wait(jobId);
+      const result = composeResultSchema.parse(done.result);
+      expect(result.variations).toHaveLength(count);
+      const first = result.variations.slice(0, TAKES_PER_PAGE);
+      const rest = result.variations.slice(TAKES_PER_PAGE);
+      expect(first.every((v) => v.notes.length > 0 && !v.deferred)).toBe(true);
+      expect(rest.every((v) => v.deferred === true && v.notes.length === 0 && v.tokens.length === 0)).toBe(true);
+      const fetched = await services.getGenerations(rest.map((v) => v.generationId));
+      expect(fetched.map((g) => g.id)).toEqual(rest.map((v) => v.generationId));
+      expect(fetched.every((g) => g.notes.length > 0)).toBe(true);
+      // The same take through both paths: a first-page take fetched again has the notes the result carried.
+      const [again] = await services.getGenerations([first[0].generationId]);
+      expect(again.notes).toEqual(first[0].notes);
+      expect(() => services.getGenerations(['999999'])).toThrow(/999999/);
+    } finally {
+      await services.close();
+    }
+  }, 60_000);
+
   it('answers a job id at once; the job ends done with the variations, or cancelled when asked', async () => {
     const services = createAppServices({
       dataDir: path.join(dir, 'app'),

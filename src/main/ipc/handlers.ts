@@ -141,6 +141,7 @@ export function createHandlers(services: HandlerServices, door: DoorAdapter, opt
     'models:evaluate': (r) => services.evaluateModel(r),
     'compose:generate': async (r) => ({ jobId: await services.startGeneration(r) }),
     'generations:list': (r) => services.listGenerations(r),
+    'generations:get': (r) => services.getGenerations(r.generationIds),
     'generations:saveFavourite': (r) => services.saveFavourite(r.generationId, r.name, r.favourite),
     'file:saveMidi': async (r) => ({ path: await door.saveMidi(r.bytes, r.suggestedName) }),
     'file:startDrag': async (r) => ({ started: await door.startDrag(r.bytes, r.fileName) }),

@@ -17,7 +17,7 @@ import type { ContractJobEvent, HandlerServices } from './contract';
 import { DEFAULT_MODEL_ID, importReportDto, jobDto } from './dto';
 import { evaluateModel } from './evaluation';
 import { generateFromRequest, type GenerationRunner } from './generation';
-import { listGenerations, saveFavourite } from './generations';
+import { getGenerations, listGenerations, saveFavourite } from './generations';
 import { importPaths } from './importService';
 import { importFiles, type UploadedFile } from './importUploads';
 import { corpusStatsDtoOf, deleteCorpus, listCorporaDto, listPiecesPage, renameCorpus } from './library';
@@ -299,6 +299,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
         `generate:${JSON.stringify(request)}`,
       ),
     listGenerations: (request) => listGenerations(library, request),
+    getGenerations: (ids) => getGenerations(library, ids),
     saveFavourite: (generationId, name, favourite) => saveFavourite(library, generationId, name, favourite),
 
     close() {

@@ -50,5 +50,6 @@ export interface HandlerServices {
   /** Starts a generation job; answers its id at once (the variations arrive with job:finished). */
   startGeneration(request: ParsedRequest<'compose:generate'>): MaybePromise<string>;
   listGenerations(request: ParsedRequest<'generations:list'>): MaybePromise<GenerationDto[]>;
+  getGenerations(generationIds: string[]): MaybePromise<GenerationDto[]>;
   saveFavourite(generationId: string, name: string, favourite: boolean): MaybePromise<GenerationDto>;
 }

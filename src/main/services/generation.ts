@@ -40,7 +40,7 @@ import {
   type PitchRange,
   type ScaleKey,
 } from '../../core/music/scales';
-import type { ComposeResultDto, TimeSignatureDto } from '../../shared/dto';
+import { TAKES_PER_PAGE, type ComposeResultDto, type TimeSignatureDto } from '../../shared/dto';
 import type { ParsedRequest } from '../../shared/ipc';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
@@ -595,21 +595,25 @@ export async function generateFromRequest(
     engine: result.engine.description,
     ...(result.suggestedKey ? { suggestedKey: formatScaleKey(result.suggestedKey) } : {}),
     key: result.key ? formatScaleKey(result.key) : 'off',
-    variations: result.variations.map((v) => ({
-      generationId: String(v.generationId),
-      index: v.index,
-      randomSeed: v.randomSeed,
-      tokens: v.tokens,
-      notes: v.sequence.tracks[0].notes.map((n) => ({
+    variations: result.variations.map((v) => {
+      const common = {
+        generationId: String(v.generationId),
+        index: v.index,
+        randomSeed: v.randomSeed,
+        ppq: v.sequence.ppq,
+        bpm: result.bpm,
+        timeSignature: result.timeSignature as TimeSignatureDto,
+        resampled: v.retries,
+      };
+      // Beyond the first page the screen fetches a take when it shows it (generations:get): the result stays small.
+      if (v.index >= TAKES_PER_PAGE) return { ...common, tokens: [], notes: [], deferred: true as const };
+      const notes = v.sequence.tracks[0].notes.map((n) => ({
         pitch: n.pitch,
         startTick: n.startTick,
         durationTicks: n.durationTicks,
         velocity: n.velocity,
-      })),
-      ppq: v.sequence.ppq,
-      bpm: result.bpm,
-      timeSignature: result.timeSignature as TimeSignatureDto,
-      resampled: v.retries,
-    })),
+      }));
+      return { ...common, tokens: v.tokens, notes };
+    }),
   };
 }

@@ -36,6 +36,15 @@ export function listGenerations(
     });
 }
 
+/** Stored generations by id, in the order asked. @throws NotFoundError (an id that is not a stored generation) */
+export function getGenerations(library: Library, generationIds: readonly string[]): GenerationDto[] {
+  return generationIds.map((raw) => {
+    const g = library.generations.getGeneration(parseId('generation', raw) as GenerationId);
+    if (!g) throw new NotFoundError('generation', raw);
+    return toDto(library, g);
+  });
+}
+
 /** Names a variation and marks (or unmarks) it as a favourite. @throws NotFoundError */
 export function saveFavourite(library: Library, generationId: string, name: string, favourite: boolean): GenerationDto {
   const id = parseId('generation', generationId) as GenerationId;

@@ -19,6 +19,10 @@ export function installFakeBridge(options: FakeOptions): void {
   const saved: number[][] = [];
   let corpora: { id: number; name: string; pieceCount: number; createdAt: number; updatedAt: number }[] = [];
   let jobCounter = 0;
+  /** Notes of every take generated, by generation id (generations:get answers from here). */
+  const takeNotes = new Map<string, unknown[]>();
+  /** Takes a result carries with their notes, as main does (TAKES_PER_PAGE in src/shared/dto.ts); later ones deferred. */
+  const FIRST_PAGE = 12;
 
   const ppq = 480;
   const sixteenth = ppq / 4;
@@ -119,22 +123,28 @@ export function installFakeBridge(options: FakeOptions): void {
         const result = {
           modelName: 'default',
           engine: 'wasm',
-          variations: Array.from({ length: count }, (_, index) => ({
-            generationId: `gen-${payload.randomSeed}-${index}`,
-            index,
-            randomSeed: (payload.randomSeed as number) + index,
-            tokens: [],
-            notes: melody(
+          variations: Array.from({ length: count }, (_, index) => {
+            const generationId = `gen-${payload.randomSeed}-${index}`;
+            const notes = melody(
               index,
               payload.seedNotes as number[],
               payload.bars as number,
               payload.timeSignature as { numerator: number; denominator: number } | undefined,
-            ),
-            ppq,
-            bpm: 110,
-            ...(payload.timeSignature ? { timeSignature: payload.timeSignature } : {}),
-            resampled: 0,
-          })),
+            );
+            takeNotes.set(generationId, notes);
+            return {
+              generationId,
+              index,
+              randomSeed: (payload.randomSeed as number) + index,
+              tokens: [],
+              notes: index < FIRST_PAGE ? notes : [],
+              ppq,
+              bpm: 110,
+              ...(payload.timeSignature ? { timeSignature: payload.timeSignature } : {}),
+              resampled: 0,
+              ...(index < FIRST_PAGE ? {} : { deferred: true }),
+            };
+          }),
         };
         setTimeout(() => {
           for (let index = 0; index < count; index++)
@@ -150,6 +160,20 @@ export function installFakeBridge(options: FakeOptions): void {
       case 'file:saveMidi':
         saved.push(Array.from(payload.bytes as Uint8Array));
         return { path: `/fake/data/exports/${payload.suggestedName}` };
+      case 'generations:get':
+        return (payload.generationIds as string[]).map((id) => ({
+          id,
+          modelId: null,
+          modelName: 'default',
+          name: null,
+          favourite: false,
+          request: {},
+          tokens: [],
+          notes: takeNotes.get(id) ?? [],
+          ppq,
+          bpm: 110,
+          createdAt: now,
+        }));
       case 'generations:saveFavourite':
         return {
           id: payload.generationId,

@@ -37,6 +37,8 @@ export interface VariationView {
   endTick: number;
   history: EditHistory;
   keptAs: string | null;
+  /** Its notes are not here yet (a take beyond a big batch's first page): fetched when its page is shown. */
+  deferred: boolean;
 }
 
 /** Takes added to the page per task when a generation's result arrives. */
@@ -242,6 +244,7 @@ class ComposeStore {
           endTick: Math.max(bars * barTicks, ...v.notes.map((n) => n.startTick + n.durationTicks)),
           history: createHistory(v.notes as Note[]),
           keptAs: null,
+          deferred: v.deferred === true,
         };
       });
       this.show(views);
@@ -261,14 +264,40 @@ class ComposeStore {
    */
   private show(views: VariationView[]): void {
     this.variations = views;
-    this.showPage(0);
+    void this.showPage(0);
   }
 
-  /** Turns to page `page` (clamped) and reveals it a few takes per task. */
-  showPage(page: number): void {
+  /**
+   * Turns to page `page` (clamped) and reveals it a few takes per task. Takes of a big batch beyond its first page
+   * come without their notes (variationSchema.deferred): they are fetched here, when their page is shown.
+   */
+  async showPage(page: number): Promise<void> {
     const token = ++this.showToken;
     this.page = Math.max(0, Math.min(this.pageCount - 1, Math.floor(page)));
-    const onPage = Math.min(TAKES_PER_PAGE, this.variations.length - this.page * TAKES_PER_PAGE);
+    const start = this.page * TAKES_PER_PAGE;
+    const onPage = Math.min(TAKES_PER_PAGE, this.variations.length - start);
+    const missing = this.variations.slice(start, start + onPage).filter((v) => v.deferred);
+    if (missing.length > 0) {
+      this.shownOnPage = 0;
+      try {
+        const got = await app
+          .requireApi()
+          .call('generations:get', { generationIds: missing.map((v) => v.generationId) });
+        if (token !== this.showToken) return;
+        got.forEach((g, i) => {
+          const v = missing[i];
+          v.history = createHistory(g.notes as Note[]);
+          v.endTick = Math.max(v.endTick, ...g.notes.map((n) => n.startTick + n.durationTicks));
+          v.deferred = false;
+        });
+      } catch (error) {
+        app.fail(`Could not load page ${this.page + 1} of the takes`, error, {
+          label: 'Retry',
+          run: () => void this.showPage(page),
+        });
+        return;
+      }
+    }
     this.shownOnPage = Math.min(TAKES_PER_TASK, onPage);
     const more = () => {
       if (token !== this.showToken || this.shownOnPage >= onPage) return;
