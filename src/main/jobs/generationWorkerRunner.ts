@@ -28,6 +28,19 @@ export type GenerationWorkerOut =
 /** A generated melody as the worker sends it. */
 export type WireMelody = Omit<GeneratedMelody, 'tokens'> & { tokens: Uint8Array };
 
+/**
+ * A melody whose tokens become an array only when first read: the storing loop reads one take at a time and yields
+ * between takes, so a thousand takes' million tokens are never converted in one block of the IPC thread.
+ */
+function melodyFromWire(wire: WireMelody): GeneratedMelody {
+  const { tokens: bytes, ...rest } = wire;
+  let tokens: number[] | undefined;
+  return Object.defineProperty({ ...rest } as GeneratedMelody, 'tokens', {
+    enumerable: true,
+    get: () => (tokens ??= Array.from(bytes)),
+  });
+}
+
 /** The generation worker failed or died; `code` says how (the worker's own error code when it reported one). */
 export class GenerationWorkerError extends Error {
   override name = 'GenerationWorkerError';
@@ -80,9 +93,7 @@ export const runGenerationInWorker: GenerationRunner = (request: EngineRunReques
           if (!settled) job.onProgress?.(m.progress);
           break;
         case 'done':
-          settle(() =>
-            resolve({ ...m.result, melodies: m.result.melodies.map((x) => ({ ...x, tokens: Array.from(x.tokens) })) }),
-          );
+          settle(() => resolve({ ...m.result, melodies: m.result.melodies.map(melodyFromWire) }));
           break;
         case 'cancelled':
           settle(() => reject(new CancelledError('Generation cancelled')));
