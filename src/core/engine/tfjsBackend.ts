@@ -18,6 +18,7 @@ import {
   type Scope,
   type Tensor,
 } from './backend';
+import { checkOpShapes } from './opShapes';
 import type { EngineInfo } from './types';
 import type { TensorShape } from '../model/spec';
 
@@ -160,12 +161,12 @@ export function createTfjsBackend(info: EngineInfo): Backend {
     tensor: (shape) => make(shape, 'float32') as unknown as Tensor,
     intTensor: (shape) => make(shape, 'int32') as unknown as IntTensor,
     write(t, values) {
-      checkShape(values.length === t.size, 'write', () => `${values.length} values for a tensor of ${t.size}`);
+      checkOpShapes.write(t, values);
       // A copy: tfjs may keep the array it is given, and the caller may reuse it.
       assign(t, () => tf.tensor(Float32Array.from(values), [...t.shape], 'float32'));
     },
     writeInt(t, values) {
-      checkShape(values.length === t.size, 'writeInt', () => `${values.length} values for a tensor of ${t.size}`);
+      checkOpShapes.write(t, values, 'writeInt');
       assign(t, () => tf.tensor(Int32Array.from(values), [...t.shape], 'int32'));
     },
     async read(t) {
@@ -196,12 +197,7 @@ export function createTfjsBackend(info: EngineInfo): Backend {
     },
 
     embeddingForward(out, tokens, table) {
-      const C = table.shape[1];
-      checkShape(
-        out.size === tokens.size * C,
-        'embeddingForward',
-        () => `out has ${out.size} values, not ${tokens.size}x${C}`,
-      );
+      checkOpShapes.embeddingForward(out, tokens, table);
       assign(out, () => tf.gather(h(table).t, tf.reshape(h(tokens).t, [tokens.size])));
     },
     embeddingBackward(dtable, dout, tokens) {
@@ -283,11 +279,7 @@ export function createTfjsBackend(info: EngineInfo): Backend {
     timeStep(out, seq, t) {
       const [B, T] = seq.shape;
       const C = seq.size / (B * T);
-      checkShape(
-        out.size === B * C && t >= 0 && t < T,
-        'timeStep',
-        () => `out ${out.size} for (${B},${T},${C}) at t=${t}`,
-      );
+      checkOpShapes.timeStep(out, seq, t);
       assign(out, () => tf.slice(tf.reshape(h(seq).t, [B, T, C]), [0, t, 0], [B, 1, C]));
     },
     concatLast(out, a, b) {
@@ -302,26 +294,16 @@ export function createTfjsBackend(info: EngineInfo): Backend {
       accumulate(db, () => tf.slice(as2d(dout, A + Bc), [0, A], [N, Bc]));
     },
     swapMiddle(out, inp, dims) {
-      const n = dims[0] * dims[1] * dims[2] * dims[3];
-      checkShape(
-        out.size === n && inp.size === n,
-        'swapMiddle',
-        () => `out ${out.size}, inp ${inp.size} for ${dims.join('x')}`,
-      );
+      checkOpShapes.swapMiddle(out, inp, dims);
       assign(out, () => tf.transpose(tf.reshape(h(inp).t, [...dims]), [0, 2, 1, 3]));
     },
     swapMiddleBackward(dinp, dout, dims) {
       const [A, B, C, D] = dims;
-      const n = A * B * C * D;
-      checkShape(
-        dinp.size === n && dout.size === n,
-        'swapMiddleBackward',
-        () => `dinp ${dinp.size}, dout ${dout.size} for ${dims.join('x')}`,
-      );
+      checkOpShapes.swapMiddleBackward(dinp, dout, dims);
       accumulate(dinp, () => tf.transpose(tf.reshape(h(dout).t, [A, C, B, D]), [0, 2, 1, 3]));
     },
     multiply(out, a, b) {
-      checkShape(out.size === a.size && a.size === b.size, 'multiply', () => `sizes ${out.size}, ${a.size}, ${b.size}`);
+      checkOpShapes.multiply(out, a, b);
       assign(out, () => tf.mul(tf.reshape(h(a).t, [a.size]), tf.reshape(h(b).t, [b.size])));
     },
     softmaxCrossEntropyForward(loss, probs, logits, targets) {

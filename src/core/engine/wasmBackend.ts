@@ -15,6 +15,7 @@ import {
   type ParameterSet,
   type Tensor,
 } from './backend';
+import { checkOpShapes } from './opShapes';
 import * as layers from './layers';
 import type { AdamConstants, EngineInfo } from './types';
 import type { F32Buf, I32Buf, Kernels } from './wasm/kernels';
@@ -70,11 +71,11 @@ export function createWasmBackend(
       return { ptr: k.allocI32(size).ptr, length: size, size, shape: [...shape], dtype: 'int32' } as WasmIntTensor;
     },
     write(t, values) {
-      checkShape(values.length === t.size, 'write', () => `${values.length} values for a tensor of ${t.size}`);
+      checkOpShapes.write(t, values);
       k.f32(f32(t)).set(values);
     },
     writeInt(t, values) {
-      checkShape(values.length === t.size, 'writeInt', () => `${values.length} values for a tensor of ${t.size}`);
+      checkOpShapes.write(t, values, 'writeInt');
       k.i32(i32(t)).set(values);
     },
     read: async (t) => k.f32(f32(t)).slice(),
@@ -113,20 +114,12 @@ export function createWasmBackend(
 
     embeddingForward(out, tokens, table) {
       const C = table.shape[1];
-      checkShape(
-        out.size === tokens.size * C,
-        'embeddingForward',
-        () => `out has ${out.size} values, not ${tokens.size}x${C}`,
-      );
+      checkOpShapes.embeddingForward(out, tokens, table);
       layers.embeddingForward(k, f32(out).ptr, i32(tokens), f32(table).ptr, { rows: tokens.size, dim: C });
     },
     embeddingBackward(dtable, dout, tokens) {
       const C = dtable.shape[1];
-      checkShape(
-        dout.size === tokens.size * C,
-        'embeddingBackward',
-        () => `dout has ${dout.size} values, not ${tokens.size}x${C}`,
-      );
+      checkOpShapes.embeddingBackward(dtable, dout, tokens);
       layers.embeddingBackward(k, f32(dtable).ptr, f32(dout).ptr, i32(tokens), { rows: tokens.size, dim: C });
     },
     denseForward(out, inp, weight, bias) {
@@ -204,18 +197,14 @@ export function createWasmBackend(
     timeStep(out, seq, t) {
       const [B, T] = seq.shape;
       const C = seq.size / (B * T);
-      checkShape(
-        out.size === B * C && t >= 0 && t < T,
-        'timeStep',
-        () => `out ${out.size} for (${B},${T},${C}) at t=${t}`,
-      );
+      checkOpShapes.timeStep(out, seq, t);
       k.exports.copyRows(f32(out).ptr, f32(seq).ptr + t * C * 4, B, C, C, T * C);
     },
     concatLast(out, a, b) {
       const N = a.shape[0];
       const A = a.size / N;
       const Bc = b.size / N;
-      checkShape(out.size === N * (A + Bc), 'concatLast', () => `out ${out.size} for ${N}x(${A}+${Bc})`);
+      checkOpShapes.concatLast(out, a, b);
       k.exports.copyRows(f32(out).ptr, f32(a).ptr, N, A, A + Bc, A);
       k.exports.copyRows(f32(out).ptr + A * 4, f32(b).ptr, N, Bc, A + Bc, Bc);
     },
@@ -223,7 +212,7 @@ export function createWasmBackend(
       const N = da.shape[0];
       const A = da.size / N;
       const Bc = db.size / N;
-      checkShape(dout.size === N * (A + Bc), 'splitLastBackward', () => `dout ${dout.size} for ${N}x(${A}+${Bc})`);
+      checkOpShapes.splitLastBackward(da, db, dout);
       const d = k.f32(f32(dout));
       const x = k.f32(f32(da));
       const y = k.f32(f32(db));
@@ -234,12 +223,7 @@ export function createWasmBackend(
     },
     swapMiddle(out, inp, dims) {
       const [A, B, C, D] = dims;
-      const n = A * B * C * D;
-      checkShape(
-        out.size === n && inp.size === n,
-        'swapMiddle',
-        () => `out ${out.size}, inp ${inp.size} for ${dims.join('x')}`,
-      );
+      checkOpShapes.swapMiddle(out, inp, dims);
       // For each (a, c): the B rows of D at inp[a, :, c, :] (stride C*D) land contiguous at out[a, c, :, :].
       const src = f32(inp).ptr;
       const dst = f32(out).ptr;
@@ -249,12 +233,7 @@ export function createWasmBackend(
     },
     swapMiddleBackward(dinp, dout, dims) {
       const [A, B, C, D] = dims;
-      const n = A * B * C * D;
-      checkShape(
-        dinp.size === n && dout.size === n,
-        'swapMiddleBackward',
-        () => `dinp ${dinp.size}, dout ${dout.size} for ${dims.join('x')}`,
-      );
+      checkOpShapes.swapMiddleBackward(dinp, dout, dims);
       const src = f32(dout).ptr;
       const dst = f32(dinp).ptr;
       for (let a = 0; a < A; a++)
@@ -263,17 +242,13 @@ export function createWasmBackend(
             k.exports.addInto(dst + ((a * B + b) * C + c) * D * 4, src + ((a * C + c) * B + b) * D * 4, D);
     },
     multiply(out, a, b) {
-      checkShape(out.size === a.size && a.size === b.size, 'multiply', () => `sizes ${out.size}, ${a.size}, ${b.size}`);
+      checkOpShapes.multiply(out, a, b);
       k.exports.multiplyInto(f32(out).ptr, f32(a).ptr, f32(b).ptr, out.size);
     },
     softmaxCrossEntropyForward(loss, probs, logits, targets) {
       const rows = targets.size;
       const V = logits.size / rows;
-      checkShape(
-        probs.size === logits.size && Number.isInteger(V),
-        'softmaxCrossEntropyForward',
-        () => `logits ${logits.size} for ${rows} targets`,
-      );
+      checkOpShapes.softmaxCrossEntropyForward(probs, logits, targets);
       k.f32(f32(loss))[0] = layers.softmaxCrossEntropyForward(
         k,
         f32(probs).ptr,
@@ -288,11 +263,7 @@ export function createWasmBackend(
       layers.softmaxCrossEntropyBackward(k, f32(dlogits).ptr, f32(probs).ptr, i32(targets), rows, probs.size / rows);
     },
     sigmoidBceForward(loss, probs, logits, targets) {
-      checkShape(
-        probs.size === logits.size && targets.size === logits.size,
-        'sigmoidBceForward',
-        () => `sizes ${probs.size}, ${logits.size}, ${targets.size}`,
-      );
+      checkOpShapes.sigmoidBceForward(probs, logits, targets);
       k.f32(f32(loss))[0] = layers.sigmoidBceForward(k, f32(probs).ptr, f32(logits).ptr, f32(targets).ptr, logits.size);
     },
     sigmoidBceBackward(dlogits, probs, targets) {

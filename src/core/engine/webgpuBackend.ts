@@ -31,6 +31,7 @@ import {
   type ParameterSet,
   type Tensor,
 } from './backend';
+import { checkOpShapes } from './opShapes';
 import type { AdamConstants, EngineInfo } from './types';
 import type { TensorShape } from '../model/spec';
 import * as K from './webgpu/kernels';
@@ -425,13 +426,13 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
       return t;
     },
     write(t, values) {
-      checkShape(values.length === t.size, 'write', () => `${values.length} values for a tensor of ${t.size}`);
+      checkOpShapes.write(t, values);
       flush();
       const data = values instanceof Float32Array ? values : Float32Array.from(values);
       device.queue.writeBuffer(g(t).buffer, g(t).offset * 4, data.buffer, data.byteOffset, t.size * 4);
     },
     writeInt(t, values) {
-      checkShape(values.length === t.size, 'writeInt', () => `${values.length} values for a tensor of ${t.size}`);
+      checkOpShapes.write(t, values, 'writeInt');
       flush();
       const data = values instanceof Int32Array ? values : Int32Array.from(values);
       device.queue.writeBuffer(gi(t).buffer, gi(t).offset * 4, data.buffer, data.byteOffset, t.size * 4);
@@ -522,11 +523,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
 
     embeddingForward(out, tokens, table) {
       const C = table.shape[1];
-      checkShape(
-        out.size === tokens.size * C,
-        'embeddingForward',
-        () => `out has ${out.size} values, not ${tokens.size}x${C}`,
-      );
+      checkOpShapes.embeddingForward(out, tokens, table);
       dispatch(
         K.gatherRows,
         [g(out).buffer, gi(tokens).buffer, g(table).buffer],
@@ -536,11 +533,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
     },
     embeddingBackward(dtable, dout, tokens) {
       const C = dtable.shape[1];
-      checkShape(
-        dout.size === tokens.size * C,
-        'embeddingBackward',
-        () => `dout has ${dout.size} values, not ${tokens.size}x${C}`,
-      );
+      checkOpShapes.embeddingBackward(dtable, dout, tokens);
       const V = dtable.shape[0];
       const { chunkRows, chunks } = chunking(tokens.size, Math.max(1, Math.floor(MAX_SCRATCH / (V * C))));
       const partial = scratchBuffer('scatter', chunks * V * C);
@@ -762,18 +755,14 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
     timeStep(out, seq, t) {
       const [B, T] = seq.shape;
       const C = seq.size / (B * T);
-      checkShape(
-        out.size === B * C && t >= 0 && t < T,
-        'timeStep',
-        () => `out ${out.size} for (${B},${T},${C}) at t=${t}`,
-      );
+      checkOpShapes.timeStep(out, seq, t);
       copyRows(g(out), 0, g(seq), t * C, B, C, C, T * C, false);
     },
     concatLast(out, a, b) {
       const N = a.shape[0];
       const A = a.size / N;
       const Bc = b.size / N;
-      checkShape(out.size === N * (A + Bc), 'concatLast', () => `out ${out.size} for ${N}x(${A}+${Bc})`);
+      checkOpShapes.concatLast(out, a, b);
       copyRows(g(out), 0, g(a), 0, N, A, A + Bc, A, false);
       copyRows(g(out), A, g(b), 0, N, Bc, A + Bc, Bc, false);
     },
@@ -781,28 +770,20 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
       const N = da.shape[0];
       const A = da.size / N;
       const Bc = db.size / N;
-      checkShape(dout.size === N * (A + Bc), 'splitLastBackward', () => `dout ${dout.size} for ${N}x(${A}+${Bc})`);
+      checkOpShapes.splitLastBackward(da, db, dout);
       copyRows(g(da), 0, g(dout), 0, N, A, A, A + Bc, true);
       copyRows(g(db), 0, g(dout), A, N, Bc, Bc, A + Bc, true);
     },
     swapMiddle(out, inp, dims) {
       const [A, B, C, D] = dims;
       const n = A * B * C * D;
-      checkShape(
-        out.size === n && inp.size === n,
-        'swapMiddle',
-        () => `out ${out.size}, inp ${inp.size} for ${dims.join('x')}`,
-      );
+      checkOpShapes.swapMiddle(out, inp, dims);
       dispatch(K.swapMiddle, [g(out).buffer, g(inp).buffer], [g(out).offset, g(inp).offset, A, C, B, D, 0], groups(n));
     },
     swapMiddleBackward(dinp, dout, dims) {
       const [A, B, C, D] = dims;
       const n = A * B * C * D;
-      checkShape(
-        dinp.size === n && dout.size === n,
-        'swapMiddleBackward',
-        () => `dinp ${dinp.size}, dout ${dout.size} for ${dims.join('x')}`,
-      );
+      checkOpShapes.swapMiddleBackward(dinp, dout, dims);
       dispatch(
         K.swapMiddle,
         [g(dinp).buffer, g(dout).buffer],
@@ -811,7 +792,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
       );
     },
     multiply(out, a, b) {
-      checkShape(out.size === a.size && a.size === b.size, 'multiply', () => `sizes ${out.size}, ${a.size}, ${b.size}`);
+      checkOpShapes.multiply(out, a, b);
       dispatch(
         K.multiply,
         [g(out).buffer, g(a).buffer, g(b).buffer],
@@ -822,11 +803,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
     softmaxCrossEntropyForward(loss, probs, logits, targets) {
       const rows = targets.size;
       const V = logits.size / rows;
-      checkShape(
-        probs.size === logits.size && Number.isInteger(V),
-        'softmaxCrossEntropyForward',
-        () => `logits ${logits.size} for ${rows} targets`,
-      );
+      checkOpShapes.softmaxCrossEntropyForward(probs, logits, targets);
       const rowLoss = scratchBuffer('rowLoss', rows);
       dispatch(
         K.softmaxRows,
@@ -852,11 +829,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
       );
     },
     sigmoidBceForward(loss, probs, logits, targets) {
-      checkShape(
-        probs.size === logits.size && targets.size === logits.size,
-        'sigmoidBceForward',
-        () => `sizes ${probs.size}, ${logits.size}, ${targets.size}`,
-      );
+      checkOpShapes.sigmoidBceForward(probs, logits, targets);
       const n = logits.size;
       const elemLoss = scratchBuffer('elemLoss', n);
       dispatch(
