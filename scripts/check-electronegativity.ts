@@ -42,52 +42,60 @@ export interface AllowEntry {
   justification: string;
 }
 
-/** Parses electronegativity's CSV (RFC 4180 quoting; its header row is skipped). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      if (row.some((f) => f.trim() !== '')) rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  row.push(field);
-  if (row.some((f) => f.trim() !== '')) rows.push(row);
-  return rows;
+interface SarifReport {
+  runs?: {
+    results?: {
+      ruleId?: string;
+      level?: string;
+      message?: { text?: string };
+      locations?: {
+        physicalLocation?: {
+          artifactLocation?: { uri?: string };
+          region?: { startLine?: number; startColumn?: number; charLength?: number };
+        };
+      }[];
+    }[];
+  }[];
 }
 
-/** Findings of one CSV report of `input`. */
-export function findingsOf(csv: string, input: string): Finding[] {
-  const [header, ...rows] = parseCsv(csv);
-  if (!header || header[0].trim() !== 'issue')
-    throw new Error(`not an electronegativity CSV report: ${header?.join(',')}`);
-  return rows.map((r) => ({
-    check: r[0].trim(),
-    severity: (r[1] ?? '').trim(),
-    confidence: (r[2] ?? '').trim(),
-    input,
-    file: (r[3] ?? '').trim(),
-    location: (r[4] ?? '').trim(),
-    sample: (r[5] ?? '').trim(),
-    description: (r[6] ?? '').trim(),
-  }));
+/**
+ * Findings of one SARIF report of `input`. SARIF, not CSV: the tool's CSV writer starts the header and the rows as two
+ * unordered asynchronous writes to one file, and on CI the header landed over the first row. The SARIF report is one
+ * write. It carries no code sample, so the sample is the finding's whole line, read here from the scanned file
+ * (`sourceLine(file, line)`, 1-based): the region it gives can be just the call, without the guard an entry names.
+ */
+export function findingsOf(
+  sarifText: string,
+  input: string,
+  sourceLine: (file: string, line: number) => string | undefined,
+): Finding[] {
+  let report: SarifReport;
+  try {
+    report = JSON.parse(sarifText) as SarifReport;
+  } catch {
+    throw new Error(`not an electronegativity SARIF report for ${input}: it is not JSON`);
+  }
+  const run = report.runs?.[0];
+  if (!run || !Array.isArray(run.results))
+    throw new Error(`not an electronegativity SARIF report for ${input}: no runs[0].results`);
+  return run.results.map((r) => {
+    const loc = r.locations?.[0]?.physicalLocation;
+    const file = loc?.artifactLocation?.uri ?? 'N/A';
+    const line = loc?.region?.startLine ?? 0;
+    const column = loc?.region?.startColumn ?? 1;
+    const text = line > 0 && file !== 'N/A' && file !== 'file:///' ? sourceLine(file, line) : undefined;
+    const sample = text?.trim() || 'N/A';
+    return {
+      check: r.ruleId ?? 'UNKNOWN',
+      severity: r.level ?? '',
+      confidence: '',
+      input,
+      file,
+      location: `${line}:${column}`,
+      sample,
+      description: r.message?.text ?? '',
+    };
+  });
 }
 
 export function matches(entry: AllowEntry, f: Finding): boolean {
@@ -119,15 +127,20 @@ function electronVersion(): string {
 export function runElectronegativity(input: string): Finding[] {
   const work = mkdtempSync(path.join(tmpdir(), 'etude-electronegativity-'));
   try {
-    const csv = path.join(work, 'report.csv');
+    const report = path.join(work, 'report.sarif');
     const bin = path.join(repoRoot, 'node_modules/.bin/electronegativity');
-    execFileSync(bin, ['-i', input, '-r', '-v', 'false', '-e', electronVersion(), '-o', csv], {
+    execFileSync(bin, ['-i', input, '-r', '-v', 'false', '-e', electronVersion(), '-o', report], {
       cwd: repoRoot,
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 300_000,
     });
-    if (!existsSync(csv)) throw new Error(`electronegativity wrote no report for ${input}`);
-    return findingsOf(readFileSync(csv, 'utf8'), input);
+    if (!existsSync(report)) throw new Error(`electronegativity wrote no report for ${input}`);
+    const lines = new Map<string, string[]>();
+    return findingsOf(readFileSync(report, 'utf8'), input, (file, line) => {
+      const full = path.join(repoRoot, input, file);
+      if (!lines.has(full)) lines.set(full, existsSync(full) ? readFileSync(full, 'utf8').split(/\r?\n/) : []);
+      return lines.get(full)![line - 1];
+    });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -154,7 +167,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   for (const f of findings) {
     const listed = !unlisted.includes(f);
     console.log(
-      `  ${listed ? 'listed  ' : 'UNLISTED'} ${f.check} (${f.severity}, ${f.confidence}) ${f.input}/${f.file}:${f.location}  ${f.sample.slice(0, 80)}`,
+      `  ${listed ? 'listed  ' : 'UNLISTED'} ${f.check} (${f.severity}) ${f.input}/${f.file}:${f.location}  ${f.sample.slice(0, 80)}`,
     );
   }
   for (const e of stale)

@@ -1,38 +1,75 @@
 // SPDX-License-Identifier: MIT
-// The CI gate over electronegativity's report: a finding not in the allow-list fails, a listed one passes, an entry
+// The CI gate over electronegativity's report (SARIF): a finding not in the allow-list fails, a listed one passes, an entry
 // that matches nothing is reported stale; a sample narrows an entry to one occurrence. (CI runs the tool itself
 // through `npm run audit:electron`.)
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type AllowEntry, compare, findingsOf, parseCsv } from '../../scripts/check-electronegativity';
+import { type AllowEntry, compare, findingsOf } from '../../scripts/check-electronegativity';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const CSV = `issue, severity, confidence, filename, location, sample, description, url
-PRELOAD_JS_CHECK,"MEDIUM","FIRM","main/window.ts","80:6","preload: path.join(outDir, 'preload/index.cjs'),","Review the use of preload scripts",https://x
-OPEN_EXTERNAL_JS_CHECK,"MEDIUM","TENTATIVE","main/window.ts","96:38","if (/^https:\\/\\//.test(url)) void shell.openExternal(url);","Review the use of openExternal",https://y
-OPEN_EXTERNAL_JS_CHECK,"MEDIUM","TENTATIVE","main/other.ts","3:1","shell.openExternal(anything)","Review ""the"" use",https://z
-`;
+/** A report as the tool writes it (-o report.sarif), over three findings of two made-up files. */
+function sarif(results: { rule: string; uri: string; line: number; column: number; length: number }[]): string {
+  return JSON.stringify({
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'Electronegativity' } },
+        results: results.map((r) => ({
+          ruleId: r.rule,
+          level: 'note',
+          message: { text: `Review ${r.rule}` },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: r.uri },
+                region: { startLine: r.line, startColumn: r.column, charLength: r.length },
+              },
+            },
+          ],
+        })),
+      },
+    ],
+  });
+}
+
+const SOURCES: Record<string, string[]> = {
+  'main/window.ts': [
+    'const a = 1;',
+    "    preload: path.join(outDir, 'preload/index.cjs'),",
+    '  if (/^https:\\/\\//.test(url)) void shell.openExternal(url);',
+  ],
+  'main/other.ts': ['shell.openExternal(anything)'],
+};
+const sourceLine = (file: string, line: number) => SOURCES[file]?.[line - 1];
+
+const REPORT = sarif([
+  { rule: 'PRELOAD_JS_CHECK', uri: 'main/window.ts', line: 2, column: 5, length: 47 },
+  { rule: 'OPEN_EXTERNAL_JS_CHECK', uri: 'main/window.ts', line: 3, column: 39, length: 24 },
+  { rule: 'OPEN_EXTERNAL_JS_CHECK', uri: 'main/other.ts', line: 1, column: 1, length: 0 },
+]);
 
 describe('electronegativity allow-list gate', () => {
-  it('parses the CSV report (quoted commas and doubled quotes)', () => {
-    const rows = parseCsv(CSV);
-    expect(rows).toHaveLength(4);
-    expect(rows[1][5]).toBe("preload: path.join(outDir, 'preload/index.cjs'),");
-    expect(rows[3][6]).toBe('Review "the" use');
-    const findings = findingsOf(CSV, 'src');
+  it("reads the SARIF report, with each sample the finding's whole line in the scanned file", () => {
+    const findings = findingsOf(REPORT, 'src', sourceLine);
     expect(findings.map((f) => `${f.check} ${f.input}/${f.file}:${f.location}`)).toEqual([
-      'PRELOAD_JS_CHECK src/main/window.ts:80:6',
-      'OPEN_EXTERNAL_JS_CHECK src/main/window.ts:96:38',
-      'OPEN_EXTERNAL_JS_CHECK src/main/other.ts:3:1',
+      'PRELOAD_JS_CHECK src/main/window.ts:2:5',
+      'OPEN_EXTERNAL_JS_CHECK src/main/window.ts:3:39',
+      'OPEN_EXTERNAL_JS_CHECK src/main/other.ts:1:1',
     ]);
-    expect(() => findingsOf('no,header\n', 'src')).toThrow(/not an electronegativity CSV/);
+    expect(findings[0].sample).toBe("preload: path.join(outDir, 'preload/index.cjs'),");
+    expect(findings[1].sample).toContain('/^https:\\/\\//.test(url)');
+    expect(findings[2].sample).toBe('shell.openExternal(anything)');
+    expect(() => findingsOf('issue, severity\n', 'src', sourceLine)).toThrow(
+      /not an electronegativity SARIF.*not JSON/,
+    );
+    expect(() => findingsOf('{"runs":[]}', 'out', sourceLine)).toThrow(/SARIF report for out: no runs/);
   });
 
   it('fails what is not listed, passes what is, and names stale entries', () => {
-    const findings = findingsOf(CSV, 'src');
+    const findings = findingsOf(REPORT, 'src', sourceLine);
     const allow: AllowEntry[] = [
       { check: 'PRELOAD_JS_CHECK', input: 'src', file: 'main/window.ts', justification: 'reviewed' },
       // Narrowed to the https-only call: the new call in other.ts must not pass under it.
