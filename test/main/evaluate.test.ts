@@ -10,7 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpointHeader } from '../../src/core/model/checkpoint';
 import { openLibrary } from '../../src/main/db';
-import { METRIC_LABELS, evaluateModel, evaluationLines, jsbSopranoCorpus } from '../../src/main/services/evaluation';
+import {
+  METRIC_LABELS,
+  bundledCorpusMelodies,
+  evaluateModel,
+  evaluationLines,
+  jsbSopranoCorpus,
+} from '../../src/main/services/evaluation';
 import { bundledDefaultModelPath, runGeneration } from '../../src/main/services/generation';
 import { createHandlers, dispatch } from '../../src/main/ipc/handlers';
 import { createAppServices } from '../../src/main/services/app';
@@ -115,8 +121,12 @@ describe('etude evaluate', () => {
         { code: 'NOT_FOUND' },
       );
       await expect(
-        evaluateModel(library, { model: 'default', takes: 1, bars: 4 }, { jsbFile: path.join(dir, 'missing.json') }),
-      ).rejects.toThrow(/are not here; name a corpus of your library with --against/);
+        evaluateModel(
+          library,
+          { model: 'default', takes: 1, bars: 4 },
+          { defaultCorpusPath: path.join(dir, 'missing.json') },
+        ),
+      ).rejects.toThrow(/are not here; reinstall Etude, or name a corpus of your library with --against/);
       await expect(evaluateModel(library, { model: 'mine', takes: 0, bars: 4 })).rejects.toMatchObject({
         code: 'EVALUATION_BAD_REQUEST',
       });
@@ -141,6 +151,22 @@ describe('etude evaluate', () => {
       [62, 2, 1],
       [64, 4, 1],
     ]);
+  });
+
+  it('the bundled corpus (resources) holds the same melodies as the chorales file it was made from', () => {
+    const full = jsbSopranoCorpus();
+    const bundled = bundledCorpusMelodies();
+    expect(bundled).toHaveLength(382);
+    expect(bundled.length).toBe(full.length);
+    const notes = (pieces: typeof full) =>
+      pieces.map((p) => p.tracks[0].notes.map((n) => `${n.pitch}@${n.startTick}+${n.durationTicks}`).join(' '));
+    expect(notes(bundled)).toEqual(notes(full));
+    // A damaged file is a sentence naming the file and the piece, not a crash.
+    const bad = path.join(dir, 'bad-runs.json');
+    writeFileSync(bad, JSON.stringify({ format: 'etude-melody-runs/1', splits: { train: [[60, 4, 200, 1]] } }));
+    expect(() => bundledCorpusMelodies(bad)).toThrow(/bad-runs\.json, piece 0: run 1: pitch 200 is not -1/);
+    writeFileSync(bad, JSON.stringify({ train: [] }));
+    expect(() => bundledCorpusMelodies(bad)).toThrow(/is not a corpus in the etude-melody-runs\/1 format/);
   });
 
   it('models:evaluate answers the report through the contract (response validated), and refuses 0 takes', async () => {

@@ -15,7 +15,7 @@ import { openLibrary, type Library } from '../db/open';
 import { JobManager, type JobContext } from '../jobs/JobManager';
 import type { ContractJobEvent, HandlerServices } from './contract';
 import { DEFAULT_MODEL_ID, importReportDto, jobDto } from './dto';
-import { evaluateModel } from './evaluation';
+import { DEFAULT_CORPUS_RELATIVE_PATH, evaluateModel } from './evaluation';
 import { generateFromRequest, type GenerationRunner } from './generation';
 import { getGenerations, listGenerations, saveFavourite } from './generations';
 import { importPaths } from './importService';
@@ -280,7 +280,11 @@ export function createAppServices(options: AppServicesOptions): AppServices {
           bars: request.bars,
           ...(request.corpusName !== undefined ? { against: request.corpusName } : {}),
         },
-        { defaultModelPath: defaultModelPath(), runner: generationRunner },
+        {
+          defaultModelPath: defaultModelPath(),
+          defaultCorpusPath: path.join(resourcesDir, DEFAULT_CORPUS_RELATIVE_PATH),
+          runner: generationRunner,
+        },
       ),
 
     startGeneration: (request) =>

@@ -21,6 +21,7 @@ import {
   passageOf,
   qualityReport,
 } from '../../core/analysis';
+import { tokensFromRuns } from '../../core/data/melodyRuns';
 import { decodeMelody } from '../../core/encoding/melody';
 import type { EngineChoice } from '../../core/engine/select';
 import type { ProgressSink } from '../../core/jobs/progress';
@@ -31,7 +32,7 @@ import type { Library } from '../db/open';
 import { DEFAULT_MODEL_NAME, bundledDefaultModelPath, loadModelCheckpoint, runGeneration } from './generation';
 import type { GenerationRunner } from './generation';
 
-/** The chorales the bundled model learnt, in the source tree (../shared/data beside the repository). */
+/** The chorales the bundled model learnt, in full, in the source tree (../shared/data beside the repository). */
 export function defaultJsbFile(): string {
   return path.resolve(
     path.dirname(fileURLToPath(import.meta.url)),
@@ -48,6 +49,51 @@ export class EvaluationError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The `format` of a corpus bundled with the app (scripts/make-default-corpus.ts writes it). */
+export const BUNDLED_CORPUS_FORMAT = 'etude-melody-runs/1';
+/** Where the bundled model's corpus lies in the resources folder. */
+export const DEFAULT_CORPUS_RELATIVE_PATH = path.join('default-model', 'jsb-soprano.json');
+
+/** resources/default-model/jsb-soprano.json in the source tree (the app passes its own resources path). */
+export function bundledDefaultCorpusPath(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources', DEFAULT_CORPUS_RELATIVE_PATH);
+}
+
+/**
+ * The melodies of a bundled corpus (all splits), as the bundled model learnt them.
+ * @throws EvaluationError EVALUATION_NO_CORPUS when the file is missing, not JSON, or not in that format
+ */
+export function bundledCorpusMelodies(file: string = bundledDefaultCorpusPath()): NoteSequence[] {
+  if (!existsSync(file))
+    throw new EvaluationError(
+      'EVALUATION_NO_CORPUS',
+      `The chorales the default model learnt (${file}) are not here; reinstall Etude, or name a corpus of your library with --against.`,
+    );
+  let parsed: { format?: unknown; splits?: Record<string, unknown> };
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as typeof parsed;
+  } catch (err) {
+    throw new EvaluationError('EVALUATION_NO_CORPUS', `${file} is not JSON: ${(err as Error).message}`);
+  }
+  if (parsed.format !== BUNDLED_CORPUS_FORMAT || typeof parsed.splits !== 'object' || parsed.splits === null)
+    throw new EvaluationError(
+      'EVALUATION_NO_CORPUS',
+      `${file} is not a corpus in the ${BUNDLED_CORPUS_FORMAT} format.`,
+    );
+  const pieces = ['train', 'valid', 'test'].flatMap((split) => {
+    const list = parsed.splits![split];
+    return Array.isArray(list) ? (list as unknown[]) : [];
+  });
+  return pieces.map((runs, i) => {
+    try {
+      if (!Array.isArray(runs)) throw new Error('it is not a list of runs');
+      return decodeMelody(tokensFromRuns(runs as number[]), { name: `chorale ${i}` });
+    } catch (err) {
+      throw new EvaluationError('EVALUATION_NO_CORPUS', `${file}, piece ${i}: ${(err as Error).message}`);
+    }
+  });
 }
 
 /**
@@ -156,8 +202,8 @@ export async function evaluateModel(
   request: EvaluateRequest,
   context: {
     defaultModelPath?: string | null;
-    /** The JSB file the default model is measured against (default: defaultJsbFile()). */
-    jsbFile?: string;
+    /** The bundled corpus the default model is measured against (default: bundledDefaultCorpusPath()). */
+    defaultCorpusPath?: string;
     runner?: GenerationRunner;
     signal?: AbortSignal;
     onProgress?: ProgressSink;
@@ -183,7 +229,7 @@ export async function evaluateModel(
     corpus = libraryCorpusMelodies(library, request.against);
   } else if (loaded.modelName === DEFAULT_MODEL_NAME) {
     corpusName = 'JSB chorales (soprano lines)';
-    corpus = jsbSopranoCorpus(context.jsbFile ?? defaultJsbFile());
+    corpus = bundledCorpusMelodies(context.defaultCorpusPath ?? bundledDefaultCorpusPath());
   } else {
     const row = library.models.getModelByName(loaded.modelName);
     const corpusRow = row?.corpusId != null ? library.corpora.getCorpus(row.corpusId) : undefined;
