@@ -7,7 +7,7 @@ import {
   readCheckpointHeader,
   type Checkpoint,
 } from '../../src/core/model/checkpoint';
-import { DEFAULT_TRAINING, melodyLstmTensors, type ModelSpec } from '../../src/core/model/spec';
+import { DEFAULT_TRAINING, modelTensors, type ModelSpec } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
 import type { NamedWeights } from '../../src/core/engine/types';
 
@@ -25,7 +25,7 @@ const spec: ModelSpec = {
 function randomNamed(seed: number): NamedWeights {
   const rng = createRng(seed);
   const out: NamedWeights = {};
-  for (const t of melodyLstmTensors(spec))
+  for (const t of modelTensors(spec))
     out[t.name] = Float32Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1));
   return out;
 }

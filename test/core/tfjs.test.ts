@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { melodyLstmTensors, type ModelSpec } from '../../src/core/model/spec';
+import { melodyLstmTensors, modelTensors, type ModelSpec } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
 import type { Engine, NamedWeights, TokenBatch } from '../../src/core/engine/types';
 
@@ -20,7 +20,7 @@ const training = { learningRate: 0.01, clipNorm: 5, randomSeed: 1 };
 function weightsFor(seed: number, scale = 0.3): NamedWeights {
   const rng = createRng(seed);
   const out: NamedWeights = {};
-  for (const t of melodyLstmTensors(spec))
+  for (const t of modelTensors(spec))
     out[t.name] = Float32Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-scale, scale));
   return out;
 }
@@ -161,7 +161,7 @@ describe('wasm engine vs tfjs cpu reference (tiny spec, same checkpoint)', () =>
     const ga = await a.computeGradients(batch);
     const gb = await b.computeGradients(batch);
     expect(Math.abs(ga.loss - gb.loss) / gb.loss).toBeLessThan(1e-4);
-    for (const t of melodyLstmTensors(spec))
+    for (const t of modelTensors(spec))
       expect(relDiff(ga.grads[t.name], gb.grads[t.name]), t.name).toBeLessThan(1e-4);
 
     // Train 5 steps on wasm, checkpoint (with Adam state), continue 3 steps on wasm and on tfjs from those bytes.
@@ -188,7 +188,7 @@ describe('wasm engine vs tfjs cpu reference (tiny spec, same checkpoint)', () =>
     }
     const wa = await a.getWeights();
     const wc = await c.getWeights();
-    for (const t of melodyLstmTensors(spec)) expect(relDiff(wc[t.name], wa[t.name]), t.name).toBeLessThan(1e-4);
+    for (const t of modelTensors(spec)) expect(relDiff(wc[t.name], wa[t.name]), t.name).toBeLessThan(1e-4);
     // The decoders agree too.
     const da = a.createDecoder();
     const dc = c.createDecoder();

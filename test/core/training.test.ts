@@ -8,7 +8,7 @@ import { trainLoop, type EpochCheckpoint } from '../../src/core/training/trainLo
 import { buildTrainingBatches } from '../../src/core/training/batches';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import type { Engine } from '../../src/core/engine/types';
-import { DEFAULT_TRAINING, melodyLstmTensors, type ModelSpec, type TrainingConfig } from '../../src/core/model/spec';
+import { DEFAULT_TRAINING, modelTensors, type ModelSpec, type TrainingConfig } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
 import { CancelledError, type JobProgress } from '../../src/core/jobs/progress';
 import type { NamedWeights } from '../../src/core/engine/types';
@@ -32,7 +32,7 @@ const smallSpec: ModelSpec = {
 function glorotLike(spec: ModelSpec, seed: number): NamedWeights {
   const rng = createRng(seed);
   const out: NamedWeights = {};
-  for (const t of melodyLstmTensors(spec)) {
+  for (const t of modelTensors(spec)) {
     const limit = t.shape.length === 2 ? Math.sqrt(6 / (t.shape[0] + t.shape[1])) : 0;
     out[t.name] = Float32Array.from({ length: t.shape.reduce((a, b) => a * b, 1) }, () =>
       limit ? rng.uniform(-limit, limit) : 0,

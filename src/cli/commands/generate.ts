@@ -112,7 +112,7 @@ export function writeVariations(
   const files: string[] = [];
   const rows: IndexRow[] = [];
   const meter = `${result.timeSignature.numerator}/${result.timeSignature.denominator}`;
-  const barSteps = (16 * result.timeSignature.numerator) / result.timeSignature.denominator;
+  const barTicks = (ppqBar: number) => (ppqBar * 4 * result.timeSignature.numerator) / result.timeSignature.denominator;
   for (const v of result.variations) {
     const name = variationFileName(result.modelName, randomSeed, v.index, result.variations.length);
     const file = path.join(outDir, name);
@@ -134,17 +134,19 @@ export function writeVariations(
         meter,
         bpm: result.bpm,
         humanise: options.humanise ?? 0,
-        notes: v.sequence.tracks[0].notes.length,
+        notes: v.sequence.tracks.reduce((n, t) => n + t.notes.length, 0),
         generationId: Number(v.generationId),
       });
-    const notes = v.sequence.tracks[0].notes.length;
+    // Every staff's notes, and the take's own length (a polyphonic take has no tokens).
+    const notes = v.sequence.tracks.reduce((n, t) => n + t.notes.length, 0);
+    const takeBars = Math.round(((v.sequence.totalTicks ?? 0) / barTicks(v.sequence.ppq)) * 100) / 100;
     const note = v.degenerate
       ? ` (still degenerate after ${v.retries} re-samples: ${v.degenerate})`
       : v.retries
         ? ` (re-sampled ${v.retries}x: ${v.rejected.join('; ')})`
         : '';
     ctx.out(
-      `  ${file}: ${notes} notes, ${v.tokens.length / barSteps} bars of ${meter} at ${round(result.bpm)} bpm, generation #${v.generationId}${note}`,
+      `  ${file}: ${notes} notes, ${takeBars} bars of ${meter} at ${round(result.bpm)} bpm, generation #${v.generationId}${note}`,
     );
   }
   if (options?.index) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { isEngineChoice, ENGINE_CHOICES } from '../../core/engine/select';
 import { CancelledError } from '../../core/jobs/progress';
+import { MODEL_KINDS, isModelKind } from '../../core/model/registry';
 import { trainModel, type TrainResult } from '../../main/services/training';
 import { parseCommandArgs } from '../args';
 import { createProgressBar } from '../progressBar';
@@ -44,16 +45,23 @@ export function printTrainSummary(result: TrainResult, ctx: CliContext, verb = '
   ctx.out(`  ${engineLine(result.engine)}`);
 }
 
+const MODEL_KIND_NAMES = MODEL_KINDS.map((k) => k.kind);
+
 export const trainCommand: CliCommand = {
   name: 'train',
-  summary: 'Train a melody model on a corpus (or --resume one)',
+  summary: 'Train a melody or polyphonic model on a corpus (or --resume one)',
   usage: `etude train CORPUS --model NAME [options]
 
   --model NAME        the model to create (or, with --resume, to continue)
+  --kind K            ${MODEL_KIND_NAMES.join('|')} (default melody-lstm; the polyphonic
+                      kinds learn every note of the pieces, at sixteenths, in the corpus' pitch range)
   --epochs N          epochs in total (default 10; with --resume, the new total)
   --hidden N          LSTM units (default 256)      --embedding N   embedding size (default 256)
   --layers N          LSTM layers (default 2)       --dropout X     dropout 0..0.9 (default 0)
-  --window N          input tokens per window (default 30)
+  --window N          input tokens per window (default 30); bi-lstm: past frames its backward pass reads (8)
+  --time-sizes A,B    polyphonic: time-axis LSTM widths (default 128,128; Johnson 2017: 300,300)
+  --pitch-sizes A,B   polyphonic: pitch-axis LSTM widths (default 64,32; Johnson 2017: 100,50)
+  --segment N         polyphonic: frames per training segment (default 64)
   --batch N           batch size (default 64)       --lr X          learning rate (default 0.001)
   --seed N            random seed for init, split and shuffles (default 1)
   --engine E          ${ENGINE_CHOICES.join('|')} (default auto: webgpu on a GPU, else tfjs-node-gpu, else wasm)
@@ -63,6 +71,10 @@ export const trainCommand: CliCommand = {
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('train', args, {
       model: { type: 'string', short: 'm' },
+      kind: { type: 'string' },
+      'time-sizes': { type: 'string' },
+      'pitch-sizes': { type: 'string' },
+      segment: { type: 'string' },
       epochs: { type: 'string' },
       hidden: { type: 'string' },
       embedding: { type: 'string' },
@@ -81,8 +93,15 @@ export const trainCommand: CliCommand = {
     const engine = values.engine ?? 'auto';
     if (!isEngineChoice(engine))
       throw new UsageError(`train: --engine must be one of ${ENGINE_CHOICES.join(', ')}, got "${engine}"`, 'train');
+    const kind = values.kind ?? 'melody-lstm';
+    if (!isModelKind(kind))
+      throw new UsageError(`train: --kind must be one of ${MODEL_KIND_NAMES.join(', ')}, got "${kind}"`, 'train');
     const f = (name: string, value: string | undefined, o: { integer?: boolean; min?: number; max?: number }) =>
       numberFlag('train', name, value, o);
+    const sizes = (name: string, value: string | undefined) =>
+      value === undefined
+        ? undefined
+        : value.split(',').map((part) => f(name, part.trim(), { integer: true, min: 1, max: 1024 })!);
     const spec = Object.fromEntries(
       Object.entries({
         hiddenSize: f('hidden', values.hidden, { integer: true, min: 1, max: 2048 }),
@@ -90,8 +109,13 @@ export const trainCommand: CliCommand = {
         layers: f('layers', values.layers, { integer: true, min: 1, max: 4 }),
         dropout: f('dropout', values.dropout, { min: 0, max: 0.9 }),
         window: f('window', values.window, { integer: true, min: 1, max: 512 }),
+        timeSizes: sizes('time-sizes', values['time-sizes']),
+        pitchSizes: sizes('pitch-sizes', values['pitch-sizes']),
+        segment: f('segment', values.segment, { integer: true, min: 4, max: 1024 }),
       }).filter(([, v]) => v !== undefined),
     );
+    if (values.resume && values.kind !== undefined)
+      throw new UsageError("train: --resume keeps the model's kind; drop --kind", 'train');
     const training = Object.fromEntries(
       Object.entries({
         epochs: f('epochs', values.epochs, { integer: true, min: 1, max: 1000 }),
@@ -102,7 +126,7 @@ export const trainCommand: CliCommand = {
     );
     if (values.resume && Object.keys(spec).length)
       throw new UsageError(
-        "train: --resume keeps the model's shape; drop --hidden/--embedding/--layers/--dropout/--window",
+        "train: --resume keeps the model's shape; drop --hidden/--embedding/--layers/--dropout/--window/--time-sizes/--pitch-sizes/--segment",
         'train',
       );
     const threads = f('threads', values.threads, { integer: true, min: 1, max: 64 });
@@ -113,6 +137,7 @@ export const trainCommand: CliCommand = {
         {
           corpusName: positionals[0],
           modelName: values.model,
+          kind,
           spec,
           training,
           engine,

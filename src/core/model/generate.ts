@@ -72,7 +72,11 @@ export class GenerationError extends Error {
   override name = 'GenerationError';
   constructor(
     readonly code:
-      'GENERATION_BAD_SEED' | 'GENERATION_BAD_LENGTH' | 'GENERATION_NO_CHECKPOINT' | 'GENERATION_NO_DEFAULT_MODEL',
+      | 'GENERATION_BAD_SEED'
+      | 'GENERATION_BAD_LENGTH'
+      | 'GENERATION_NO_CHECKPOINT'
+      | 'GENERATION_NO_DEFAULT_MODEL'
+      | 'GENERATION_UNSUPPORTED',
     message: string,
   ) {
     super(message);

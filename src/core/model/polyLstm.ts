@@ -527,6 +527,11 @@ export class PolyDecoder implements Decoder {
       );
   }
 
+  /** Pitches per frame (the model's window from its spec's lowPitch). */
+  get pitches(): number {
+    return this.net.spec.pitches;
+  }
+
   reset(): void {
     this.check();
     for (const x of [...this.t.h, ...this.t.c]) this.net.backend.zero(x);

@@ -20,6 +20,11 @@ export interface PolyLstmSpec {
   pitches: number;
   /** Frames per bar for the beat one-hot input (4 = quarter-note frames in 4/4); 0 = no beat input. */
   beatsPerBar: number;
+  /**
+   * Frames per quarter note: 4 (sixteenths) for a model trained on a library corpus, whose pieces are rolled at
+   * sixteenths; absent for the benchmark models, whose frames are the JSON file's own (quarter notes: 1).
+   */
+  stepsPerQuarter?: number;
   /** Time-axis LSTM widths (Johnson 2017: 300, 300). */
   timeSizes: number[];
   /** Low-to-high pitch-axis LSTM widths (Johnson 2017: 100, 50). */
@@ -63,6 +68,47 @@ export const DEFAULT_BI_LSTM_SPEC: PolyLstmSpec = {
   windowHidden: 64,
   pitchSizes: [100, 50],
 };
+
+/**
+ * The spec a new polyphonic model of a library corpus starts from: sixteenth-note frames (the grid pieces are rolled
+ * at), a beat input of one bar of 4/4 (16 frames), the corpus' own pitch range, and sizes a 2-core machine trains in
+ * minutes on a small corpus (Johnson's 300/300 + 100/50 remain a flag away). `overrides` wins over all of it.
+ */
+export function polySpecForCorpus(
+  kind: PolyKind,
+  range: { lowPitch: number; pitches: number },
+  overrides: Partial<PolyLstmSpec> = {},
+): PolyLstmSpec {
+  const base = kind === 'bi-lstm' ? DEFAULT_BI_LSTM_SPEC : DEFAULT_BIAXIAL_SPEC;
+  return {
+    ...base,
+    lowPitch: range.lowPitch,
+    pitches: range.pitches,
+    stepsPerQuarter: 4,
+    beatsPerBar: 16,
+    timeSizes: [128, 128],
+    pitchSizes: [64, 32],
+    ...(kind === 'bi-lstm' ? { downSizes: [64], window: 8, windowHidden: 32 } : {}),
+    segment: 64,
+    ...overrides,
+    kind,
+    encoding: 'piano-roll-128',
+  };
+}
+
+/**
+ * The pitch range a polyphonic model of a corpus covers: its lowest to highest note, widened to at least two octaves
+ * around their middle and kept within MIDI 0..127.
+ */
+export function corpusPitchRange(low: number, high: number): { lowPitch: number; pitches: number } {
+  let lo = Math.max(0, Math.min(low, high));
+  let hi = Math.min(127, Math.max(low, high));
+  while (hi - lo + 1 < 24) {
+    if (lo > 0) lo--;
+    if (hi - lo + 1 < 24 && hi < 127) hi++;
+  }
+  return { lowPitch: lo, pitches: hi - lo + 1 };
+}
 
 /** Features of one pitch read from the previous frame (see frameFeatures). */
 export function featureCount(spec: Pick<PolyLstmSpec, 'beatsPerBar'>): number {
@@ -119,6 +165,9 @@ export function polyLstmSpecProblem(spec: Record<string, unknown>): string | und
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
       return `its ${key} must be an integer within [${lo}, ${hi}], got: ${JSON.stringify(v)}`;
   }
+  const spq = spec.stepsPerQuarter;
+  if (spq !== undefined && (typeof spq !== 'number' || !Number.isInteger(spq) || spq < 1 || spq > 16))
+    return `its stepsPerQuarter must be an integer within [1, 16], got: ${JSON.stringify(spq)}`;
   if ((spec.lowPitch as number) + (spec.pitches as number) > 128)
     return `its pitches ${String(spec.lowPitch)}..${(spec.lowPitch as number) + (spec.pitches as number) - 1} must stay within MIDI 0..127`;
   for (const key of ['timeSizes', 'pitchSizes', 'downSizes'] as const) {

@@ -11,7 +11,6 @@ import type { ModelSpec } from './spec';
 const DEFINITIONS: ReadonlyMap<string, ModelDefinition> = new Map(
   [
     melodyLstmDefinition as ModelDefinition,
-    // Not yet members of the ModelSpec union (see ./spec.ts), hence the casts.
     biaxialLstmDefinition as unknown as ModelDefinition,
     biLstmDefinition as unknown as ModelDefinition,
   ].map((d) => [d.kind, d] as const),

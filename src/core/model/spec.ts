@@ -7,17 +7,21 @@
  */
 import { getModelDefinition } from './registry';
 import type { MelodyLstmSpec } from './melodyLstmSpec';
+import type { PolyLstmSpec } from './polyLstmSpec';
 
 export { DEFAULT_MELODY_SPEC, melodyLstmTensors, type MelodyLstmSpec } from './melodyLstmSpec';
-// The polyphonic kinds ('biaxial-lstm', 'bi-lstm': ./polyLstmSpec.ts) are registered in ./registry.ts and stored in
-// checkpoints like any kind, but are not yet members of this union: src/main's training service still reads melody
-// fields (window, hiddenSize) off every spec. Joining the union is the lead's step when main learns the poly kinds.
+export type { PolyLstmSpec } from './polyLstmSpec';
 
 /**
- * Every model Etude can build, discriminated by `kind`. The polyphonic models (piano roll in, per-pitch Bernoulli out)
- * join this union as further members, each registered in ./registry.ts.
+ * Every model Etude can build, discriminated by `kind`, each registered in ./registry.ts: the melody LSTM (tokens in,
+ * softmax out) and the polyphonic models (piano roll in, per-pitch Bernoulli out, ./polyLstmSpec.ts).
  */
-export type ModelSpec = MelodyLstmSpec;
+export type ModelSpec = MelodyLstmSpec | PolyLstmSpec;
+
+/** Is this spec one of the polyphonic (piano-roll) kinds? */
+export function isPolySpec(spec: ModelSpec): spec is PolyLstmSpec {
+  return spec.encoding === 'piano-roll-128';
+}
 
 /** The model kinds, e.g. 'melody-lstm'. */
 export type ModelKind = ModelSpec['kind'];

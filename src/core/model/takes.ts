@@ -5,9 +5,10 @@
  * variation's seed). Used by generation (services) and by export of a generation stored without notes.
  */
 import { decodeMelody } from '../encoding/melody';
+import { rollToNotes, type RollWindow } from '../encoding/rollFrames';
 import { applyDynamics } from '../music/dynamics';
 import type { Meter } from '../music/meter';
-import type { NoteSequence } from '../music/NoteSequence';
+import type { Note, NoteSequence, Track } from '../music/NoteSequence';
 
 /** Ticks per quarter of generated MIDI. */
 export const GENERATED_PPQ = 480;
@@ -38,4 +39,54 @@ export function takeSequence(tokens: readonly number[], opts: TakeOptions): Note
     randomSeed: opts.randomSeed,
   });
   return { ...sequence, tracks: [{ ...track, notes }] };
+}
+
+/** The lowest pitch of a polyphonic take's upper staff: middle C (C4 = 60) and above go to the right hand. */
+export const GRAND_STAFF_SPLIT = 60;
+
+/**
+ * A generated polyphonic take (flattened frames of `window`) as the sequence Etude writes and shows: two tracks, the
+ * upper staff (pitches from GRAND_STAFF_SPLIT up, "Right hand") and the lower ("Left hand"), so a notation program
+ * opens it on a grand staff; velocities from ../music/dynamics.ts per staff. Humanise is not applied: its timing
+ * jitter keeps a melody's onsets in order, which would pull a chord's notes apart.
+ */
+export function polyTakeSequence(
+  frames: ArrayLike<number>,
+  window: RollWindow,
+  opts: Omit<TakeOptions, 'humanise'>,
+): NoteSequence {
+  const ticksPerFrame = GENERATED_PPQ / window.stepsPerQuarter;
+  const notes = rollToNotes(frames, window, ticksPerFrame);
+  const dynamics = (list: Note[]) =>
+    applyDynamics(list, { ppq: GENERATED_PPQ, meter: opts.timeSignature, randomSeed: opts.randomSeed }).sort(
+      (a, b) => a.startTick - b.startTick || a.pitch - b.pitch,
+    );
+  const staff = (name: string, channel: number, list: Note[]): Track => ({
+    name,
+    program: 0,
+    channel,
+    isPercussion: false,
+    notes: dynamics(list),
+  });
+  const totalTicks = Math.floor(frames.length / window.pitches) * ticksPerFrame;
+  return {
+    name: opts.name,
+    ppq: GENERATED_PPQ,
+    tempos: [{ tick: 0, bpm: opts.bpm }],
+    timeSignatures: [{ tick: 0, ...opts.timeSignature }],
+    keySignatures: [],
+    tracks: [
+      staff(
+        'Right hand',
+        0,
+        notes.filter((n) => n.pitch >= GRAND_STAFF_SPLIT),
+      ),
+      staff(
+        'Left hand',
+        1,
+        notes.filter((n) => n.pitch < GRAND_STAFF_SPLIT),
+      ),
+    ],
+    totalTicks,
+  };
 }

@@ -105,6 +105,16 @@ export interface MelodyTokensRow {
   tokens: Uint8Array;
 }
 
+/** What a polyphonic model trains on, one row per piece: its notes (MIDI and piano-roll pieces) or its melody. */
+export interface PieceNotesRow {
+  pieceId: PieceId;
+  name: string;
+  split: PieceSplit | null;
+  /** The piece's notes; null for a token melody, which has only `melodyTokens`. */
+  sequence: NoteSequence | null;
+  melodyTokens: Uint8Array | null;
+}
+
 export type ModelStatus = 'training' | 'ready' | 'failed' | 'cancelled';
 
 export interface ModelRow {

@@ -17,6 +17,8 @@ import { selectEngine, type EngineChoice } from '../../core/engine/select';
 import type { Decoder, EngineInfo } from '../../core/engine/types';
 import { CancelledError, throttleProgress, type JobProgress, type ProgressSink } from '../../core/jobs/progress';
 import { decodeCheckpoint, readCheckpointHeader } from '../../core/model/checkpoint';
+import type { GeneratedRoll } from '../../core/model/generatePoly';
+import { isPolySpec } from '../../core/model/spec';
 import {
   generateMelodies,
   seedTokensFromPitches,
@@ -45,6 +47,7 @@ import type { ParsedRequest } from '../../shared/ipc';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
 import type { CheckpointId, GenerationId, ModelId } from '../db/types';
+import { generatePolyTakes, runPolyGeneration } from './polyGeneration';
 
 /** The name that means the bundled model everywhere (CLI, app, studio). */
 export const DEFAULT_MODEL_NAME = 'default';
@@ -279,12 +282,17 @@ export interface EngineRunRequest {
   stepsPerBar?: number;
   /** Key and range lock (plain data, so it can be posted to a worker). */
   controls?: { key?: ScaleKey | null; range?: PitchRange | null; strictness?: number };
+  /** A polyphonic model's seed (flattened frames of its pitch window) and frames per bar; seedTokens is then []. */
+  poly?: { seedFrames: number[]; framesPerBar: number };
   engine: EngineChoice;
 }
 
 export interface EngineRunResult {
   engine: EngineInfo;
+  /** A melody model's takes ([] for a polyphonic model). */
   melodies: GeneratedMelody[];
+  /** A polyphonic model's takes. */
+  rolls?: GeneratedRoll[];
 }
 
 export interface EngineRunJob {
@@ -365,6 +373,19 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
   const engine = await selectEngine({ engine: request.engine, threads: 1 });
   try {
     const model = await engine.createModel(checkpoint.spec, checkpoint.training, checkpoint.weights);
+    if (isPolySpec(checkpoint.spec)) {
+      try {
+        const rolls = await runPolyGeneration(model, request, {
+          ...job,
+          cancelled,
+          engineDescription: engine.info.description,
+        });
+        job.onProgress?.({ phase: 'generated', current: total, total, engine: engine.info.description });
+        return { engine: { ...engine.info }, melodies: [], rolls };
+      } finally {
+        model.dispose();
+      }
+    }
     const stepsPerBar = request.stepsPerBar ?? SIXTEENTHS_PER_BAR;
     const tokensPerVariation = request.bars * stepsPerBar;
     const bias = melodyPitchBias(request.controls);
@@ -440,6 +461,25 @@ export async function generateFromLibrary(
     request.model,
     context.defaultModelPath === undefined ? bundledDefaultModelPath() : context.defaultModelPath,
   );
+  const { spec } = readCheckpointHeader(bytes);
+  if (isPolySpec(spec)) {
+    const progress = context.onProgress ? variationProgress(context.onProgress) : undefined;
+    try {
+      return await generatePolyTakes(
+        library,
+        request,
+        { bytes, epoch, modelName, modelId, checkpointId, spec },
+        {
+          runner: context.runner ?? runGeneration,
+          defaultBpm: DEFAULT_BPM,
+          ...(context.signal ? { signal: context.signal } : {}),
+          ...(progress ? { onProgress: progress } : {}),
+        },
+      );
+    } finally {
+      progress?.flush();
+    }
+  }
   const seed = seedToTokens(request.seed);
   // A tempo read from MIDI is 60e6 / whole microseconds (90 bpm reads 90.00009): keep three decimals.
   const bpm = Math.round((request.bpm ?? seed.bpm ?? DEFAULT_BPM) * 1000) / 1000;
@@ -607,12 +647,16 @@ export async function generateFromRequest(
       };
       // Beyond the first page the screen fetches a take when it shows it (generations:get): the result stays small.
       if (v.index >= TAKES_PER_PAGE) return { ...common, tokens: [], notes: [], deferred: true as const };
-      const notes = v.sequence.tracks[0].notes.map((n) => ({
-        pitch: n.pitch,
-        startTick: n.startTick,
-        durationTicks: n.durationTicks,
-        velocity: n.velocity,
-      }));
+      // Every track's notes (a polyphonic take has two staves), in time order for the roll.
+      const notes = v.sequence.tracks
+        .flatMap((t) => t.notes)
+        .sort((a, b) => a.startTick - b.startTick || a.pitch - b.pitch)
+        .map((n) => ({
+          pitch: n.pitch,
+          startTick: n.startTick,
+          durationTicks: n.durationTicks,
+          velocity: n.velocity,
+        }));
       return { ...common, tokens: v.tokens, notes };
     }),
   };

@@ -14,14 +14,28 @@
 import { Worker } from 'node:worker_threads';
 import { CancelledError, throttleProgress, type ProgressSink } from '../../core/jobs/progress';
 import { decodeCheckpoint, readCheckpointHeader } from '../../core/model/checkpoint';
-import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING, type ModelSpec, type TrainingConfig } from '../../core/model/spec';
+import {
+  DEFAULT_MELODY_SPEC,
+  DEFAULT_TRAINING,
+  isPolySpec,
+  type MelodyLstmSpec,
+  type ModelKind,
+  type ModelSpec,
+  type PolyLstmSpec,
+  type TrainingConfig,
+} from '../../core/model/spec';
+import { corpusPitchRange, polySpecForCorpus } from '../../core/model/polyLstmSpec';
+import { decodeMelody } from '../../core/encoding/melody';
+import { flatRoll } from '../../core/encoding/rollFrames';
+import type { SplitPiece } from '../../core/model/windows';
 import type { EngineChoice } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
 import type { ParsedRequest } from '../../shared/ipc';
 import type { TrainResultDto } from '../../shared/dto';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
-import type { CheckpointId, ModelId, ModelRow } from '../db/types';
+import type { CheckpointId, CorpusId, ModelId, ModelRow } from '../db/types';
+import type { NoteSequence } from '../../core/music/NoteSequence';
 import { acquireTrainingLease, type HeldLease } from './trainingLease';
 import { canStoreInWorker } from './trainingCheckpoints';
 import {
@@ -31,11 +45,17 @@ import {
   type TrainingJobSummary,
 } from './trainingJob';
 
-export type SpecOverrides = Partial<Pick<ModelSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window'>>;
+/** Sizes a new model may set: the melody model's, or a polyphonic model's (which kind reads which is its spec's). */
+export type SpecOverrides = Partial<
+  Pick<MelodyLstmSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window'>
+> &
+  Partial<Pick<PolyLstmSpec, 'timeSizes' | 'pitchSizes' | 'downSizes' | 'windowHidden' | 'segment'>>;
 
 export interface TrainModelOptions {
   corpusName: string;
   modelName: string;
+  /** The kind of a new model (default 'melody-lstm'); a resumed or fine-tuned one keeps its checkpoint's. */
+  kind?: ModelKind;
   spec?: SpecOverrides;
   training?: Partial<TrainingConfig>;
   engine?: EngineChoice;
@@ -94,14 +114,73 @@ interface Prepared {
   skippedNoMelody: number;
 }
 
-function prepare(library: Library, options: TrainModelOptions): Prepared {
-  const corpus = library.corpora.getCorpusByName(options.corpusName);
-  if (!corpus)
-    throw new NotFoundError(
-      'corpus',
-      options.corpusName,
-      'Import MIDI files into it first (etude import FILES --corpus NAME).',
+interface TrainingPieces {
+  pieces: SplitPiece[];
+  /** Pieces without a melody, which the melody model skips (0 for a polyphonic model, which reads every piece). */
+  skippedNoMelody: number;
+}
+
+/** Every piece's notes: its own (MIDI, piano roll), or its melody's (a token melody has no others). */
+function pieceSequences(
+  library: Library,
+  corpusId: CorpusId,
+): { name: string; split: string | null; sequence: NoteSequence }[] {
+  return library.pieces.getPieceNotes(corpusId).flatMap((row) => {
+    const sequence = row.sequence ?? (row.melodyTokens ? decodeMelody(row.melodyTokens, { name: row.name }) : null);
+    return sequence ? [{ name: row.name, split: row.split, sequence }] : [];
+  });
+}
+
+/**
+ * The pitch window of a new polyphonic model: the corpus' lowest to highest note (at least two octaves).
+ * @throws TrainingError TRAINING_EMPTY_CORPUS when the corpus holds no note
+ */
+function pitchRangeOf(
+  corpusName: string,
+  rows: readonly { sequence: NoteSequence }[],
+): { lowPitch: number; pitches: number } {
+  let low = 128;
+  let high = -1;
+  for (const { sequence } of rows)
+    for (const track of sequence.tracks)
+      if (!track.isPercussion)
+        for (const n of track.notes) {
+          if (n.pitch < low) low = n.pitch;
+          if (n.pitch > high) high = n.pitch;
+        }
+  if (high < 0)
+    throw new TrainingError(
+      'TRAINING_EMPTY_CORPUS',
+      `The corpus "${corpusName}" has no notes; import MIDI files into it first.`,
     );
+  return corpusPitchRange(low, high);
+}
+
+/**
+ * What the job trains on, for the spec's kind: melody tokens (melody model) or flattened piano rolls in the model's
+ * pitch window at its frame rate (polyphonic models).
+ * @throws TrainingError TRAINING_EMPTY_CORPUS when nothing in the corpus fits the model
+ */
+function trainingPieces(
+  library: Library,
+  corpus: { id: CorpusId; name: string },
+  spec: ModelSpec,
+  corpusNotes: () => { name: string; split: string | null; sequence: NoteSequence }[],
+): TrainingPieces {
+  if (isPolySpec(spec)) {
+    const window = { lowPitch: spec.lowPitch, pitches: spec.pitches, stepsPerQuarter: spec.stepsPerQuarter ?? 1 };
+    const pieces = corpusNotes().map((row) => ({
+      name: row.name,
+      split: row.split,
+      tokens: flatRoll(row.sequence, window).values,
+    }));
+    if (!pieces.some((p) => p.tokens.some((v) => v !== 0)))
+      throw new TrainingError(
+        'TRAINING_EMPTY_CORPUS',
+        `The corpus "${corpus.name}" has no notes within the model's pitches ${spec.lowPitch}..${spec.lowPitch + spec.pitches - 1}; import MIDI files into it first.`,
+      );
+    return { pieces, skippedNoMelody: 0 };
+  }
   const rows = library.pieces.getMelodyTokens(corpus.id);
   const skippedNoMelody = library.pieces.countPiecesWithoutMelody(corpus.id);
   if (rows.length === 0)
@@ -111,7 +190,43 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
         ? `The corpus "${corpus.name}" has no piece with a melody (${skippedNoMelody} piano-roll-only piece${skippedNoMelody === 1 ? '' : 's'} skipped); the melody model needs melodies.`
         : `The corpus "${corpus.name}" has no pieces; import MIDI files into it first.`,
     );
-  const pieces = rows.map((r) => ({ name: r.name, tokens: r.tokens, split: r.split }));
+  return { pieces: rows.map((r) => ({ name: r.name, tokens: r.tokens, split: r.split })), skippedNoMelody };
+}
+
+/** The melody model's sizes among the overrides (a polyphonic size given for a melody model is refused). */
+function melodyOverrides(overrides: SpecOverrides = {}): Partial<MelodyLstmSpec> {
+  const { timeSizes, pitchSizes, downSizes, windowHidden, segment, ...melody } = overrides;
+  const stray = Object.entries({ timeSizes, pitchSizes, downSizes, windowHidden, segment }).find(
+    ([, v]) => v !== undefined,
+  );
+  if (stray)
+    throw new TrainingError(
+      'TRAINING_BAD_SPEC',
+      `${stray[0]} is a size of the polyphonic models; the melody model takes embeddingDim, hiddenSize, layers, window and dropout.`,
+    );
+  return melody;
+}
+
+/** A polyphonic model's sizes among the overrides (a melody size given for a polyphonic model is refused). */
+function polyOverrides(overrides: SpecOverrides = {}): Partial<PolyLstmSpec> {
+  const { embeddingDim, hiddenSize, layers, ...poly } = overrides;
+  const stray = Object.entries({ embeddingDim, hiddenSize, layers }).find(([, v]) => v !== undefined);
+  if (stray)
+    throw new TrainingError(
+      'TRAINING_BAD_SPEC',
+      `${stray[0]} is a size of the melody model; the polyphonic models take timeSizes, pitchSizes, downSizes, window, windowHidden, segment and dropout.`,
+    );
+  return poly;
+}
+
+function prepare(library: Library, options: TrainModelOptions): Prepared {
+  const corpus = library.corpora.getCorpusByName(options.corpusName);
+  if (!corpus)
+    throw new NotFoundError(
+      'corpus',
+      options.corpusName,
+      'Import MIDI files into it first (etude import FILES --corpus NAME).',
+    );
   const engine = options.engine ?? 'auto';
   const threads = options.threads ?? 'auto';
   let model: ModelRow;
@@ -119,7 +234,11 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
   let training: TrainingConfig;
   let initial: TrainingJobRequest['initial'];
   let lease: HeldLease;
+  let data: TrainingPieces;
   const ownerLabel = options.ownerLabel ?? 'Etude';
+  // A polyphonic model reads every piece's notes; read once, whichever branch needs them.
+  let notes: { name: string; split: string | null; sequence: NoteSequence }[] | undefined;
+  const corpusNotes = () => (notes ??= pieceSequences(library, corpus.id));
   if (options.resume) {
     const existing = library.models.getModelByName(options.modelName);
     if (!existing) throw new NotFoundError('model', options.modelName, 'Drop --resume to train a new model.');
@@ -131,6 +250,7 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
       );
     const header = readCheckpointHeader(latest.data);
     spec = header.spec;
+    data = trainingPieces(library, corpus, spec, corpusNotes);
     training = { ...header.training, ...(options.training ?? {}) };
     initial = { bytes: latest.data, mode: 'resume' };
     // Before any write: a run of the same model in another process keeps its row untouched.
@@ -146,9 +266,12 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
       const base = decodeCheckpoint(options.fineTuneFrom);
       spec = base.spec;
       initial = { bytes: options.fineTuneFrom, mode: 'fine-tune' };
+    } else if (options.kind === 'biaxial-lstm' || options.kind === 'bi-lstm') {
+      spec = polySpecForCorpus(options.kind, pitchRangeOf(corpus.name, corpusNotes()), polyOverrides(options.spec));
     } else {
-      spec = { ...DEFAULT_MELODY_SPEC, ...(options.spec ?? {}) };
+      spec = { ...DEFAULT_MELODY_SPEC, ...melodyOverrides(options.spec) };
     }
+    data = trainingPieces(library, corpus, spec, corpusNotes);
     training = { ...DEFAULT_TRAINING, ...(options.training ?? {}) };
     // 'default' always means the bundled model (CLI, app and studio), so no library model may take that name.
     if (options.modelName.trim().toLowerCase() === 'default')
@@ -178,9 +301,9 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
     model,
     fresh: !options.resume,
     lease,
-    skippedNoMelody,
+    skippedNoMelody: data.skippedNoMelody,
     request: {
-      pieces,
+      pieces: data.pieces,
       spec,
       training,
       engine,

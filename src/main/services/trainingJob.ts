@@ -8,8 +8,9 @@
  */
 import { CancelledError, type JobProgress } from '../../core/jobs/progress';
 import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, encodeCheckpoint } from '../../core/model/checkpoint';
-import type { ModelSpec, TrainingConfig } from '../../core/model/spec';
-import { buildWindows, splitByPiece, type SplitPiece } from '../../core/model/windows';
+import { isPolySpec, type ModelSpec, type TrainingConfig } from '../../core/model/spec';
+import type { SplitPiece } from '../../core/model/windows';
+import { buildTrainingBatches } from '../../core/training/batches';
 import { selectEngine, type EngineChoice } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
 import { trainLoop, type StopReason } from '../../core/training/trainLoop';
@@ -68,17 +69,19 @@ export async function runTrainingJob(
   let store: CheckpointStore | undefined;
   try {
     const { spec, training } = request;
-    const split = splitByPiece(request.pieces, training.validationFraction, createRng(splitSeed(training.randomSeed)));
-    const train = buildWindows(
-      split.train,
-      spec.window,
-      training.transpositions.length ? [0, ...training.transpositions] : [0],
+    // The registry's batch builder for spec.kind: windows of tokens (melody), segments of frames (polyphonic).
+    const { train, valid } = buildTrainingBatches(
+      spec,
+      request.pieces,
+      training,
+      createRng(splitSeed(training.randomSeed)),
     );
-    const valid = buildWindows(split.valid, spec.window);
     if (train.size === 0) {
       throw Object.assign(
         new Error(
-          `The corpus "${request.corpus.name}" has no training window: every piece is shorter than ${spec.window + 1} sixteenths. Import longer pieces or lower --window.`,
+          isPolySpec(spec)
+            ? `The corpus "${request.corpus.name}" has no training segment: every piece is shorter than ${spec.segment} frames. Import longer pieces or lower --segment.`
+            : `The corpus "${request.corpus.name}" has no training window: every piece is shorter than ${spec.window + 1} sixteenths. Import longer pieces or lower --window.`,
         ),
         {
           name: 'TrainingDataError',

@@ -5,6 +5,7 @@ import type {
   CorpusId,
   MelodyTokensRow,
   NewPiece,
+  PieceNotesRow,
   Piece,
   PieceFormat,
   PieceId,
@@ -91,6 +92,8 @@ export interface PiecesRepository {
   resolvePiece(corpusId: CorpusId, idOrName: string): Piece;
   /** Everything the melody model's training needs, one row per piece that has a melody, in id order. */
   getMelodyTokens(corpusId: CorpusId): MelodyTokensRow[];
+  /** Every piece's notes (or melody tokens), in id order: what a polyphonic model trains on. */
+  getPieceNotes(corpusId: CorpusId): PieceNotesRow[];
   /** Pieces of a corpus with no melody (a piano roll only): what the melody model skips. */
   countPiecesWithoutMelody(corpusId: CorpusId): number;
   /** Pieces of a corpus per source format. */
@@ -124,6 +127,16 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
     [number],
     { id: number; name: string; split: PieceSplit | null; melody_tokens: Uint8Array }
   >('SELECT id, name, split, melody_tokens FROM pieces WHERE corpus_id = ? AND melody_tokens IS NOT NULL ORDER BY id');
+  const notes = db.prepare<
+    [number],
+    {
+      id: number;
+      name: string;
+      split: PieceSplit | null;
+      sequence_json: string | null;
+      melody_tokens: Uint8Array | null;
+    }
+  >('SELECT id, name, split, sequence_json, melody_tokens FROM pieces WHERE corpus_id = ? ORDER BY id');
   const countNoMelody = db
     .prepare<[number], number>('SELECT COUNT(*) FROM pieces WHERE corpus_id = ? AND melody_tokens IS NULL')
     .pluck();
@@ -222,6 +235,20 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
             name: row.name,
             split: row.split,
             tokens: blobToBytes(row.melody_tokens),
+          })),
+        (rows) => rows.length,
+      );
+    },
+    getPieceNotes(corpusId) {
+      return timed(
+        'pieces.getPieceNotes',
+        () =>
+          notes.all(corpusId).map((row) => ({
+            pieceId: row.id as PieceId,
+            name: row.name,
+            split: row.split,
+            sequence: parseJsonColumn<NoteSequence>(row.sequence_json),
+            melodyTokens: row.melody_tokens === null ? null : blobToBytes(row.melody_tokens),
           })),
         (rows) => rows.length,
       );

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Composing with a polyphonic model (biaxial-lstm, bi-lstm): the service side of src/core/model/generatePoly.ts, called
+ * by ./generation.ts when the checkpoint's spec is a piano-roll one, so every door composes with every model kind
+ * through the same request. Seeds are a chord or a MIDI clip (src/core/model/polySeed.ts); takes are stored like
+ * melodies (the full request, the variation's seed), with their notes and no melody tokens, and written as two tracks
+ * (upper and lower staff, split at middle C: src/core/model/takes.ts polyTakeSequence).
+ *
+ * Not yet for polyphonic takes: key and range locks (the pitch-by-pitch sampler has no bias hook yet) and humanise.
+ */
+import type { TrainableModel } from '../../core/engine/types';
+import { CancelledError } from '../../core/jobs/progress';
+import { GenerationError, variationSeed } from '../../core/model/generate';
+import { generatePolyphonic, type GeneratedRoll } from '../../core/model/generatePoly';
+import { isPolyDecoder } from '../../core/model/polyLstm';
+import { chordSeedFrames, clipSeedFrames, framesPerBar } from '../../core/model/polySeed';
+import type { PolyLstmSpec } from '../../core/model/spec';
+import { polyTakeSequence } from '../../core/model/takes';
+import { parseMidi } from '../../core/midi/readMidi';
+import { writeMidi } from '../../core/midi/writeMidi';
+import { decodeMelody } from '../../core/encoding/melody';
+import type { RollWindow } from '../../core/encoding/rollFrames';
+import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
+import type { ProgressSink } from '../../core/jobs/progress';
+import type { Library } from '../db/open';
+import type { CheckpointId, ModelId } from '../db/types';
+import type {
+  EngineRunJob,
+  EngineRunRequest,
+  GenerateRequest,
+  GenerateResult,
+  GeneratedVariation,
+  GenerationRunner,
+} from './generation';
+
+/** The pitch window and frame rate of a polyphonic spec. */
+export function rollWindowOf(spec: PolyLstmSpec): RollWindow {
+  return { lowPitch: spec.lowPitch, pitches: spec.pitches, stepsPerQuarter: spec.stepsPerQuarter ?? 1 };
+}
+
+/** Frames progress is said at most this often within a take, besides once per take. */
+const FRAME_PROGRESS_EVERY = 16;
+
+/**
+ * The engine side (runs where the runner puts it: this thread or the generation worker): draws the request's takes
+ * one after another with progress per take and cancel checked before every frame.
+ */
+export async function runPolyGeneration(
+  model: TrainableModel,
+  request: EngineRunRequest,
+  job: EngineRunJob & { engineDescription: string; cancelled: () => boolean },
+): Promise<GeneratedRoll[]> {
+  const poly = request.poly;
+  if (!poly) throw new GenerationError('GENERATION_BAD_SEED', 'A polyphonic model needs seed frames, not tokens.');
+  const decoder = model.createDecoder();
+  if (!isPolyDecoder(decoder)) {
+    decoder.dispose();
+    throw new GenerationError('GENERATION_BAD_SEED', 'This checkpoint is not a polyphonic model.');
+  }
+  const total = request.variations;
+  const framesTotal = request.bars * poly.framesPerBar;
+  let variation = 0;
+  let frames = 0;
+  const out: GeneratedRoll[] = [];
+  try {
+    for (variation = 0; variation < total; variation++) {
+      frames = 0;
+      job.onProgress?.({
+        phase: 'generating',
+        current: variation,
+        total,
+        detail: `variation ${variation + 1} of ${total}`,
+        engine: job.engineDescription,
+      });
+      const [take] = await generatePolyphonic(decoder, {
+        seedFrames: poly.seedFrames,
+        bars: request.bars,
+        framesPerBar: poly.framesPerBar,
+        temperature: request.temperature,
+        variations: 1,
+        firstVariation: variation,
+        randomSeed: request.randomSeed,
+        ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
+        beforeFrame: () => {
+          if (job.cancelled()) throw new CancelledError('Generation cancelled');
+          frames++;
+          if (frames % FRAME_PROGRESS_EVERY === 0)
+            job.onProgress?.({
+              phase: 'generating',
+              current: variation,
+              total,
+              detail: `variation ${variation + 1} of ${total}: frame ${Math.min(frames, framesTotal)} of ${framesTotal}`,
+              engine: job.engineDescription,
+            });
+        },
+      });
+      out.push(take);
+    }
+  } finally {
+    decoder.dispose();
+  }
+  return out;
+}
+
+/** What generation.ts knows before it hands a polyphonic request here. */
+export interface LoadedPolyModel {
+  bytes: Uint8Array;
+  epoch: number;
+  modelName: string;
+  modelId: ModelId | null;
+  checkpointId: CheckpointId | null;
+  spec: PolyLstmSpec;
+}
+
+/** The seed's frames, tempo and meter. */
+function polySeed(
+  request: GenerateRequest,
+  window: RollWindow,
+): { frames: number[]; bpm?: number; timeSignature?: Meter; description: string; clipBars?: number } {
+  const seed = request.seed;
+  if ('pitches' in seed) return { frames: chordSeedFrames(seed.pitches, window), description: seed.pitches.join(',') };
+  if ('tokens' in seed) {
+    const sequence = decodeMelody(seed.tokens, { ppq: 480 });
+    return {
+      frames: clipSeedFrames(sequence, window, { name: seed.description ?? 'the seed' }),
+      ...(seed.bpm ? { bpm: seed.bpm } : {}),
+      ...(seed.timeSignature ? { timeSignature: seed.timeSignature } : {}),
+      description: seed.description ?? `${seed.tokens.length} tokens`,
+    };
+  }
+  const sequence = parseMidi(seed.midi, seed.name);
+  const first = sequence.timeSignatures[0];
+  const timeSignature = first ? { numerator: first.numerator, denominator: first.denominator } : undefined;
+  const meter = request.timeSignature ?? timeSignature ?? COMMON_TIME;
+  const barFrames = framesPerBar(sixteenthsPerBar(meter), window.stepsPerQuarter);
+  const frames = clipSeedFrames(sequence, window, {
+    name: seed.name,
+    barFrames,
+    ...(seed.whole ? {} : { frames: (seed.bars ?? 2) * barFrames }),
+  });
+  return {
+    frames,
+    ...(sequence.tempos[0] ? { bpm: sequence.tempos[0].bpm } : {}),
+    ...(timeSignature ? { timeSignature } : {}),
+    description: seed.whole ? `all of ${seed.name}` : `opening of ${seed.name}`,
+  };
+}
+
+/**
+ * Generates and stores a polyphonic request's takes (see ./generation.ts generateFromLibrary, which calls this).
+ * @throws GenerationError (seed, length, a control polyphonic takes do not have yet), CancelledError
+ */
+export async function generatePolyTakes(
+  library: Library,
+  request: GenerateRequest,
+  loaded: LoadedPolyModel,
+  context: { runner: GenerationRunner; defaultBpm: number; signal?: AbortSignal; onProgress?: ProgressSink },
+): Promise<GenerateResult> {
+  if (request.key || request.range)
+    throw new GenerationError(
+      'GENERATION_UNSUPPORTED',
+      `Key and range locks work with melody models; "${loaded.modelName}" is a polyphonic ${loaded.spec.kind}. Turn the lock off.`,
+    );
+  const window = rollWindowOf(loaded.spec);
+  const seed = polySeed(request, window);
+  const bpm = Math.round((request.bpm ?? seed.bpm ?? context.defaultBpm) * 1000) / 1000;
+  const timeSignature = request.timeSignature ?? seed.timeSignature ?? COMMON_TIME;
+  const barFrames = framesPerBar(sixteenthsPerBar(timeSignature), window.stepsPerQuarter);
+  const continuation = request.continuation;
+  const seedCount = seed.frames.length / window.pitches;
+  const clipBars = Math.max(1, Math.ceil(seedCount / barFrames));
+  const bars = continuation ? clipBars + continuation.bars : request.bars;
+  const outputFrom = continuation && !continuation.append ? clipBars * barFrames : 0;
+  const run = await context.runner(
+    {
+      checkpoint: loaded.bytes,
+      seedTokens: [],
+      poly: { seedFrames: seed.frames, framesPerBar: barFrames },
+      bars,
+      temperature: request.temperature,
+      variations: request.variations,
+      randomSeed: request.randomSeed,
+      engine: request.engine ?? 'auto',
+      ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
+    },
+    {
+      ...(context.signal ? { signal: context.signal } : {}),
+      ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+    },
+  );
+  if (context.signal?.aborted) throw new CancelledError('Generation cancelled');
+  const rolls = run.rolls ?? [];
+  const storedRequest = {
+    model: loaded.modelName,
+    kind: loaded.spec.kind,
+    seedNotes: seed.description,
+    temperature: request.temperature,
+    bars: continuation ? bars - outputFrom / barFrames : request.bars,
+    ...(continuation ? { continuation: { ...continuation, clipBars } } : {}),
+    variations: request.variations,
+    randomSeed: request.randomSeed,
+    bpm,
+    timeSignature: `${timeSignature.numerator}/${timeSignature.denominator}`,
+    key: 'off',
+    checkpointEpoch: loaded.epoch,
+  };
+  const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const variations: GeneratedVariation[] = [];
+  for (const [index, roll] of rolls.entries()) {
+    if (index > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (context.signal?.aborted) {
+      for (const v of variations) library.generations.deleteGeneration(v.generationId);
+      throw new CancelledError('Generation cancelled');
+    }
+    const name = `${loaded.modelName} ${stamp} #${index + 1}`;
+    const derived = variationSeed(request.randomSeed, index);
+    const frames = outputFrom > 0 ? roll.frames.subarray(outputFrom * window.pitches) : roll.frames;
+    const sequence = polyTakeSequence(frames, window, { bpm, timeSignature, randomSeed: derived, name });
+    const midi = writeMidi(sequence);
+    const row = library.generations.saveGeneration({
+      modelId: loaded.modelId,
+      checkpointId: loaded.checkpointId,
+      request: {
+        ...storedRequest,
+        variation: index,
+        variationSeed: derived,
+        engine: run.engine.name,
+        retries: roll.retries,
+        emptyFrameShare: roll.emptyFrameShare,
+      },
+      tokens: null,
+      sequence,
+      name,
+    });
+    variations.push({
+      generationId: row.id,
+      index,
+      randomSeed: derived,
+      tokens: [],
+      sequence,
+      midi,
+      retries: roll.retries,
+      rejected: roll.rejected,
+      ...(roll.degenerate ? { degenerate: roll.degenerate } : {}),
+    });
+  }
+  return {
+    modelName: loaded.modelName,
+    modelId: loaded.modelId,
+    checkpointId: loaded.checkpointId,
+    engine: { ...run.engine },
+    bpm,
+    timeSignature,
+    key: null,
+    range: null,
+    strictness: 1,
+    seedDescription: seed.description,
+    variations,
+  };
+}

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+// Polyphonic models through the door-neutral services (what `etude train --kind` and `etude generate` call): a tiny
+// biaxial-lstm and bi-lstm trained on real folk-tune arrangements (melody + chords, ../shared/data/nottingham/MIDI),
+// then composed with: takes on two staves split at middle C, reproducible from their seed, stored without tokens,
+// degenerate takes re-sampled, read back by python3-mido as two tracks. Sizes are tiny so the file runs in seconds;
+// what is checked is the plumbing and the promises, not the music.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flatRoll, rollToNotes } from '../../src/core/encoding/rollFrames';
+import { findRollDegeneracy } from '../../src/core/model/generatePoly';
+import { chordSeedFrames } from '../../src/core/model/polySeed';
+import { decodeCheckpoint } from '../../src/core/model/checkpoint';
+import { GRAND_STAFF_SPLIT } from '../../src/core/model/takes';
+import { openLibrary, type Library } from '../../src/main/db';
+import { generateFromLibrary } from '../../src/main/services/generation';
+import { importPaths } from '../../src/main/services/importService';
+import { trainModel } from '../../src/main/services/training';
+import { runGenerationInWorker } from '../../src/main/jobs/generationWorkerRunner';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const midiDir = path.resolve(repoRoot, '../shared/data/nottingham/MIDI');
+let dir: string;
+let library: Library;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'etude-poly-'));
+  library = openLibrary(path.join(dir, 'library.db'), { onSlowQuery: () => {} });
+  const files = readdirSync(midiDir)
+    .filter((f) => f.endsWith('.mid'))
+    .sort()
+    .slice(0, 10)
+    .map((f) => path.join(midiDir, f));
+  const report = await importPaths(library, files, { corpusName: 'Folk' });
+  expect(report.imported).toBe(10);
+}, 60_000);
+
+afterAll(() => {
+  library?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const tiny = { timeSizes: [12], pitchSizes: [8], segment: 32 };
+
+describe('polyphonic models through the services', () => {
+  it('trains a biaxial-lstm on the corpus notes (every note, at sixteenths, in the corpus range) and a bi-lstm', async () => {
+    const biaxial = await trainModel(library, {
+      corpusName: 'Folk',
+      modelName: 'poly-biaxial',
+      kind: 'biaxial-lstm',
+      spec: tiny,
+      training: { epochs: 2, batchSize: 16 },
+      engine: 'wasm',
+      threads: 1,
+      inProcess: true,
+    });
+    expect(biaxial.epochs).toBe(2);
+    expect(Number.isFinite(biaxial.valLoss)).toBe(true);
+    const row = library.models.getModelByName('poly-biaxial')!;
+    const { spec } = decodeCheckpoint(library.checkpoints.latestCheckpoint(row.id)!.data);
+    expect(spec).toMatchObject({ kind: 'biaxial-lstm', stepsPerQuarter: 4, beatsPerBar: 16, timeSizes: [12] });
+    if (spec.kind !== 'biaxial-lstm') throw new Error('unreachable');
+    // The window covers every note of the corpus: nothing it holds is left out.
+    const lowest = Math.min(
+      ...library.pieces
+        .getPieceNotes(row.corpusId!)
+        .flatMap((p) => p.sequence!.tracks.flatMap((t) => t.notes.map((n) => n.pitch))),
+    );
+    expect(spec.lowPitch).toBeLessThanOrEqual(lowest);
+    const bi = await trainModel(library, {
+      corpusName: 'Folk',
+      modelName: 'poly-bi',
+      kind: 'bi-lstm',
+      spec: { ...tiny, downSizes: [6], window: 4, windowHidden: 6 },
+      training: { epochs: 1, batchSize: 16 },
+      engine: 'wasm',
+      threads: 1,
+      inProcess: true,
+    });
+    expect(Number.isFinite(bi.loss)).toBe(true);
+    // A melody size for a polyphonic model is a sentence, and no model row is left behind.
+    await expect(
+      trainModel(library, {
+        corpusName: 'Folk',
+        modelName: 'bad',
+        kind: 'bi-lstm',
+        spec: { hiddenSize: 8 },
+        inProcess: true,
+      }),
+    ).rejects.toThrow(/hiddenSize is a size of the melody model/);
+    expect(library.models.getModelByName('bad')).toBeUndefined();
+  }, 120_000);
+
+  it('composes two-staff takes, reproducible from their seed, stored without tokens, read by mido as two tracks', async () => {
+    const request = {
+      model: 'poly-biaxial',
+      seed: { pitches: [48, 60, 64, 67] },
+      temperature: 1,
+      bars: 4,
+      variations: 3,
+      randomSeed: 7,
+      engine: 'wasm' as const,
+    };
+    const first = await generateFromLibrary(library, request);
+    const again = await generateFromLibrary(library, request);
+    const other = await generateFromLibrary(library, { ...request, randomSeed: 8 });
+    const notesOf = (r: typeof first) =>
+      r.variations.map((v) =>
+        v.sequence.tracks.map((t) => t.notes.map((n) => `${n.pitch}@${n.startTick}+${n.durationTicks}`)),
+      );
+    expect(notesOf(again)).toEqual(notesOf(first));
+    expect(notesOf(other)).not.toEqual(notesOf(first));
+    for (const v of first.variations) {
+      const [upper, lower] = v.sequence.tracks;
+      expect([upper.name, lower.name]).toEqual(['Right hand', 'Left hand']);
+      expect(upper.notes.every((n) => n.pitch >= GRAND_STAFF_SPLIT)).toBe(true);
+      expect(lower.notes.every((n) => n.pitch < GRAND_STAFF_SPLIT)).toBe(true);
+      expect(upper.notes.length + lower.notes.length).toBeGreaterThan(0);
+      expect(v.sequence.totalTicks).toBe(4 * 4 * 480);
+      // Every note has a velocity, never 0.
+      for (const n of [...upper.notes, ...lower.notes]) expect(n.velocity).toBeGreaterThanOrEqual(1);
+      const stored = library.generations.getGeneration(v.generationId)!;
+      expect(stored.tokens).toBeNull();
+      expect(stored.request).toMatchObject({ kind: 'biaxial-lstm', randomSeed: 7 });
+    }
+    // The seed chord opens the take: C3 C4 E4 G4 held for a quarter note.
+    const opening = first.variations[0].sequence.tracks
+      .flatMap((t) => t.notes)
+      .filter((n) => n.startTick === 0)
+      .map((n) => n.pitch)
+      .sort((a, b) => a - b);
+    expect(opening).toEqual(expect.arrayContaining([48, 60, 64, 67]));
+    const file = path.join(dir, 'take.mid');
+    writeFileSync(file, first.variations[0].midi);
+    const dump = JSON.parse(
+      execFileSync('/usr/bin/python3', [path.join(repoRoot, 'test/tools/mido_dump.py'), file], { encoding: 'utf8' }),
+    ) as { tracks: { name: string; notes: number[][] }[] };
+    const withNotes = dump.tracks.filter((t) => t.notes.length > 0);
+    const count = first.variations[0].sequence.tracks.reduce((n, t) => n + t.notes.length, 0);
+    expect(withNotes.reduce((n, t) => n + t.notes.length, 0)).toBe(count);
+    expect(dump.tracks.map((t) => t.name)).toEqual(expect.arrayContaining(['Right hand', 'Left hand']));
+  }, 120_000);
+
+  it('runs in the generation worker as on this thread (same notes), and refuses a key lock with a sentence', async () => {
+    const request = {
+      model: 'poly-bi',
+      seed: { pitches: [60] },
+      temperature: 0.8,
+      bars: 2,
+      variations: 2,
+      randomSeed: 3,
+      engine: 'wasm' as const,
+    };
+    const here = await generateFromLibrary(library, request);
+    const inWorker = await generateFromLibrary(library, request, { runner: runGenerationInWorker });
+    const notesOf = (r: typeof here) => r.variations.map((v) => v.sequence.tracks.map((t) => t.notes.length));
+    expect(notesOf(inWorker)).toEqual(notesOf(here));
+    await expect(generateFromLibrary(library, { ...request, key: { tonic: 'C', scale: 'major' } })).rejects.toThrow(
+      /Key and range locks work with melody models; "poly-bi" is a polyphonic bi-lstm/,
+    );
+  }, 120_000);
+});
+
+describe('piano-roll frames and the degeneracy check', () => {
+  const window = { lowPitch: 48, pitches: 24, stepsPerQuarter: 4 };
+
+  it('a sequence rolls into the window and back to the same notes; notes outside are counted', () => {
+    const notes = [
+      { pitch: 48, startTick: 0, durationTicks: 480, velocity: 80 },
+      { pitch: 64, startTick: 0, durationTicks: 240, velocity: 80 },
+      { pitch: 67, startTick: 240, durationTicks: 720, velocity: 80 },
+      { pitch: 90, startTick: 0, durationTicks: 120, velocity: 80 },
+    ];
+    const sequence = {
+      ppq: 480,
+      name: 't',
+      tempos: [],
+      timeSignatures: [],
+      keySignatures: [],
+      tracks: [{ name: 'a', program: 0, channel: 0, isPercussion: false, notes }],
+    };
+    const roll = flatRoll(sequence, window);
+    expect(roll.frames).toBe(8);
+    expect(roll.outOfRange).toBe(1);
+    expect(rollToNotes(roll.values, window, 120).map((n) => [n.pitch, n.startTick, n.durationTicks])).toEqual([
+      [48, 0, 480],
+      [64, 0, 240],
+      [67, 240, 720],
+    ]);
+  });
+
+  it('a chord seed moves a pitch outside the window by octaves, and lasts a quarter note', () => {
+    const frames = chordSeedFrames([36, 60, 84], window);
+    expect(frames).toHaveLength(4 * 24);
+    const first = frames.slice(0, 24).flatMap((v, p) => (v ? [48 + p] : []));
+    expect(first).toEqual(
+      [48, 60, 72 - 12 + 12]
+        .slice(0, 2)
+        .concat([72 - 12 + 12])
+        .filter((p) => p < 72),
+    );
+  });
+
+  it('no note, silence and one chord held on are degenerate; a moving part is not', () => {
+    const P = 24;
+    const bar = 16;
+    const take = (fill: (t: number, p: number) => boolean, bars = 4) =>
+      Uint8Array.from({ length: bars * bar * P }, (_, i) => (fill(Math.floor(i / P), i % P) ? 1 : 0));
+    expect(
+      findRollDegeneracy(
+        take(() => false),
+        P,
+        0,
+        bar,
+        2,
+      ),
+    ).toBe('the take has no note');
+    expect(
+      findRollDegeneracy(
+        take((t, p) => p === 12),
+        P,
+        0,
+        bar,
+        2,
+      ),
+    ).toMatch(/no new note for 4\.0 bars/);
+    expect(
+      findRollDegeneracy(
+        take((t, p) => t < 8 && p === 3),
+        P,
+        0,
+        bar,
+        2,
+      ),
+    ).toMatch(/no new note for 4\.0 bars/);
+    expect(
+      findRollDegeneracy(
+        take((t, p) => p === (t >> 2) % 12),
+        P,
+        0,
+        bar,
+        2,
+      ),
+    ).toBeUndefined();
+  });
+});
