@@ -3,8 +3,8 @@
 // python3-mido: "loopStart" at tick 0 and "loopEnd" at N bars in the conductor track, CC111 at tick 0, every track's
 // end of track at exactly N bars, no note past the loop point; the stored generation exports the same loop; the
 // result carries the wrap scores; a take without loop mode has no markers.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +106,48 @@ describe('loop export', () => {
     expect(read.tracks.flatMap((t) => t.markers)).toEqual([]);
     expect(read.tracks.flatMap((t) => t.controlChanges)).toEqual([]);
     library.close();
+  });
+
+  it('etude generate --loop writes loop files and prints the wrap scores; --loop-tries needs --loop', () => {
+    const run = (args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [path.join(repoRoot, 'bin/etude.mjs'), '--data-dir', path.join(dir, 'cli'), ...args],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { ...process.env, ETUDE_DEBUG: '' },
+          timeout: 60_000,
+        },
+      );
+    const out = path.join(dir, 'cli-out');
+    const ok = run([
+      'generate',
+      'default',
+      '--loop',
+      '--loop-tries',
+      '3',
+      '--bars',
+      '2',
+      '--random-seed',
+      '4',
+      '--engine',
+      'wasm',
+      '--out',
+      out,
+    ]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/loop wrap -?\d+\.\d\d -> -?\d+\.\d\d \([0-3] endings tried\)/);
+    const bytes = new Uint8Array(readFileSync(path.join(out, 'default-seed4-1.mid')));
+    const read = mido(bytes, 'cli-loop.mid');
+    expect(read.tracks[0].markers).toEqual([
+      [0, 'loopStart'],
+      [2 * 1920, 'loopEnd'],
+    ]);
+    for (const track of read.tracks) expect(track.endOfTrack).toBe(2 * 1920);
+    const bad = run(['generate', 'default', '--loop-tries', '3']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('--loop-tries needs --loop');
   });
 
   it('the contract takes loop as a boolean only', () => {
