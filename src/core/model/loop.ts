@@ -22,8 +22,8 @@
  * findDegeneracy) is never kept. Cost: (1 + tries) * (total + openingSteps) decoder steps per take at most.
  *
  * Loop point: the written take is exactly N bars: every note ends at the loop end at the latest (the last bar's held
- * note is cut there, humanised timing included), none starts before 0 or at/after the end (../midi/loopMidi.ts clipToLoop), so
- * nothing of one pass overlaps the next. The written MIDI carries loop markers (../midi/loopMidi.ts).
+ * note is cut there, humanised timing included), none starts before 0 or at/after the end (../midi/loopMidi.ts
+ * clipToLoop), so nothing of one pass overlaps the next. The written MIDI carries loop markers (../midi/loopMidi.ts).
  *
  * Other model kinds: the search only needs a {@link LoopStepModel}: how to score an input under the decoder's output
  * (log-probability), how to sample one, what the opening sounds like after the loop point, and (optionally) when a
