@@ -3,14 +3,13 @@
  * A loop as a Standard MIDI File (loop mode, src/core/model/loop.ts): what game audio tools and DAWs read as a loop.
  *
  * - Marker meta events (FF 06) "loopStart" at tick 0 and "loopEnd" at the loop's end, in the conductor track: the
- *   marker pair MIDI players for games read as loop points (the "Final Fantasy VII PC" convention that libADLMIDI,
- *   libOPNMIDI and GZDoom's MIDI player follow; they compare the text case-insensitively).
- * - Controller 111 (value 0) at tick 0 in the melody track: RPG Maker's loop start (its players loop from CC111 to
- *   the end of the file), which the same players also honour.
- * - Every track's end-of-track at exactly the loop's end, so the file is N bars long: a DAW or engine that loops the
- *   whole file (FMOD, Wwise and most DAWs set loop regions on their own timeline and take the file's length) restarts
- *   it on the bar line. (Without this, @tonejs/midi ends a track at its last event: a loop ending in a rest would be
- *   short.)
+ *   marker pair several game MIDI players read as loop points (a convention from Final Fantasy VII's PC MIDI files;
+ *   libADLMIDI and libOPNMIDI document it, matching the text case-insensitively). Not checked against each tool here.
+ * - Controller 111 (value 0) at tick 0 in the melody track: RPG Maker's loop start (its player loops from CC111 to the
+ *   end of the file), which those players read too. (EMIDI's CC116/117 is not written.)
+ * - Every track's end-of-track at exactly the loop's end, so the file is N bars long: a tool that loops the whole file
+ *   or takes its length for a loop region (DAWs; FMOD and Wwise loop audio, not MIDI markers) restarts it on the bar
+ *   line. Without this, @tonejs/midi ends a track at its last event, and a loop ending in a rest would be short.
  * - The notes are cut to the loop first ({@link clipToLoop}): nothing sounds across the loop point.
  */
 import type { Note, NoteSequence } from '../music/NoteSequence';
