@@ -381,6 +381,8 @@ export const generationRequestSchema = z.object({
     })
     .strict()
     .optional(),
+  /** Loop mode: each take's last bar leads back into its first (re-sampled for the model's wrap score); loop markers. */
+  loop: z.boolean().optional(),
 });
 export type GenerationRequestDto = z.infer<typeof generationRequestSchema>;
 
@@ -399,6 +401,8 @@ export const variationSchema = z.object({
   timeSignature: timeSignatureSchema.optional(),
   /** Times a degenerate sample was thrown away and drawn again. */
   resampled: z.number().int().min(0),
+  /** Loop mode's wrap scores (mean log-probability per step of the first bar after the last), before/after re-sampling. */
+  loop: z.object({ wrapBefore: z.number(), wrapAfter: z.number(), tries: z.number().int().min(0) }).optional(),
   /**
    * Set on the takes of a big batch beyond its first page: their tokens and notes are left out of the job's result
    * (a thousand takes' notes are megabytes, and encoding them at once held the IPC thread for ~170 ms); the screen

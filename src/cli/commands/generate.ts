@@ -140,13 +140,16 @@ export function writeVariations(
     // Every staff's notes, and the take's own length (a polyphonic take has no tokens).
     const notes = v.sequence.tracks.reduce((n, t) => n + t.notes.length, 0);
     const takeBars = Math.round(((v.sequence.totalTicks ?? 0) / barTicks(v.sequence.ppq)) * 100) / 100;
+    const wrap = v.loop
+      ? `, loop wrap ${v.loop.wrapBefore.toFixed(2)} -> ${v.loop.wrapAfter.toFixed(2)} (${v.loop.tries} endings tried)`
+      : '';
     const note = v.degenerate
       ? ` (still degenerate after ${v.retries} re-samples: ${v.degenerate})`
       : v.retries
         ? ` (re-sampled ${v.retries}x: ${v.rejected.join('; ')})`
         : '';
     ctx.out(
-      `  ${file}: ${notes} notes, ${takeBars} bars of ${meter} at ${round(result.bpm)} bpm, generation #${v.generationId}${note}`,
+      `  ${file}: ${notes} notes, ${takeBars} bars of ${meter} at ${round(result.bpm)} bpm, generation #${v.generationId}${wrap}${note}`,
     );
   }
   if (options?.index) {
@@ -182,6 +185,8 @@ export interface GenerationFlags {
   range?: PitchRange;
   humanise?: number;
   timeSignature?: Meter;
+  /** Loop mode (--loop, --loop-tries N). */
+  loop?: { tries?: number };
 }
 
 export const GENERATION_FLAG_OPTIONS = {
@@ -198,6 +203,8 @@ export const GENERATION_FLAG_OPTIONS = {
   meter: { type: 'string' },
   continue: { type: 'string' },
   append: { type: 'boolean' },
+  loop: { type: 'boolean' },
+  'loop-tries': { type: 'string' },
   out: { type: 'string', short: 'o' },
   engine: { type: 'string' },
 } as const;
@@ -222,6 +229,7 @@ export function readGenerationFlags(
     ...(s('range') ? { range: usage(command, () => parsePitchRange(s('range')!)) } : {}),
     ...(s('humanise') ? { humanise: numberFlag(command, 'humanise', s('humanise'), { min: 0, max: 1 }) } : {}),
     ...(s('meter') ? { timeSignature: usage(command, () => parseMeter(s('meter')!)) } : {}),
+    ...readLoopFlags(command, values),
   };
 }
 
@@ -270,6 +278,7 @@ export function controlFields(flags: GenerationFlags): Partial<GenerateRequest> 
     ...(flags.range ? { range: flags.range } : {}),
     ...(flags.humanise !== undefined ? { humanise: flags.humanise } : {}),
     ...(flags.timeSignature ? { timeSignature: flags.timeSignature } : {}),
+    ...(flags.loop ? { loop: flags.loop } : {}),
   };
 }
 
@@ -296,6 +305,9 @@ export const generateCommand: CliCommand = {
                         tempo and meter, locked to its key (strictness 0.9 unless --key/--strictness say otherwise)
   --append              with --continue: write the clip followed by the continuation (default: the continuation
                         alone, from the bar line after the clip)
+  --loop                loop mode: the last bar leads back into the first (its ending re-sampled for the model's
+                        wrap score, printed per file); the file is exactly --bars long with loopStart/loopEnd markers
+  --loop-tries N        with --loop: endings to try, 0..64 (default 8)
   --out DIR             where to write the .mid files, plus index.csv and index.json listing each file's settings
                         (default: the current folder, no index)
   --engine E            ${ENGINE_CHOICES.join('|')} (default auto)
@@ -355,3 +367,21 @@ export const generateCommand: CliCommand = {
     return 0;
   },
 };
+
+/** --loop [--loop-tries N]: loop mode's request field, or nothing. */
+function readLoopFlags(
+  command: string,
+  values: Record<string, string | boolean | undefined>,
+): { loop?: { tries?: number } } {
+  const tries = typeof values['loop-tries'] === 'string' ? values['loop-tries'] : undefined;
+  if (!values.loop) {
+    if (tries !== undefined) throw new UsageError(`${command}: --loop-tries needs --loop`, command);
+    return {};
+  }
+  return {
+    loop:
+      tries !== undefined
+        ? { tries: numberFlag(command, 'loop-tries', tries, { integer: true, min: 0, max: 64 }) }
+        : {},
+  };
+}

@@ -18,6 +18,14 @@ export class MidiWriteError extends Error {
   readonly code = 'MIDI_WRITE_INVALID' as const;
 }
 
+/** Events beyond the sequence's (loop exports: ./loopMidi.ts). */
+export interface MidiWriteExtras {
+  /** Marker meta events (FF 06), written to the conductor track. */
+  markers?: readonly { tick: number; text: string }[];
+  /** Control changes written to every sequence track, on its channel. */
+  controlChanges?: readonly { tick: number; controller: number; value: number }[];
+}
+
 /**
  * Write a format-1 Standard MIDI File.
  *
@@ -33,7 +41,7 @@ export class MidiWriteError extends Error {
  *   is below 3.58 bpm (the slowest MIDI can store), a time signature is not 1..255 over a power of
  *   two, a key name is not a key, or a note has a pitch outside 0..127 or a negative/non-integer tick.
  */
-export function writeMidi(seq: NoteSequence): Uint8Array {
+export function writeMidi(seq: NoteSequence, extras: MidiWriteExtras = {}): Uint8Array {
   if (!Number.isInteger(seq.ppq) || seq.ppq <= 0 || seq.ppq > 0x7fff) {
     throw new MidiWriteError(`"${seq.name}": ppq must be an integer within [1, 32767], got: ${seq.ppq}`);
   }
@@ -62,7 +70,7 @@ export function writeMidi(seq: NoteSequence): Uint8Array {
   midi.header.fromJSON({
     name: seq.name,
     ppq: seq.ppq,
-    meta: [],
+    meta: (extras.markers ?? []).map((m) => ({ type: 'marker', text: m.text, ticks: m.tick })),
     tempos: seq.tempos.map((tempo) => ({ ticks: tempo.tick, bpm: tempo.bpm })),
     timeSignatures: seq.timeSignatures.map((signature) => ({
       ticks: signature.tick,
@@ -81,6 +89,8 @@ export function writeMidi(seq: NoteSequence): Uint8Array {
     track.name = source.name;
     track.channel = source.isPercussion ? 9 : source.channel;
     track.instrument.number = source.program;
+    for (const cc of extras.controlChanges ?? [])
+      track.addCC({ number: cc.controller, value: cc.value / 127, ticks: cc.tick });
     for (const note of source.notes) {
       if (!Number.isInteger(note.pitch) || note.pitch < 0 || note.pitch > 127) {
         throw new MidiWriteError(

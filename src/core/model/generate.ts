@@ -17,7 +17,8 @@ import { decodeMelody } from '../encoding/melody';
 import type { Decoder } from '../engine/types';
 import { pitchName } from '../music/keys';
 import { CancelledError } from '../jobs/progress';
-import { createRng } from '../util/random';
+import { createRng, type Rng } from '../util/random';
+import type { LoopReport } from './loop';
 import { sampleToken } from './sampler';
 
 export const SIXTEENTHS_PER_BAR = 16;
@@ -52,6 +53,11 @@ export interface GenerateOptions {
    * Called with the tokens so far (seed included). Key and range locks use it (./controls.ts).
    */
   logitBias?: (tokens: readonly number[]) => ArrayLike<number> | undefined;
+  /**
+   * Called on each variation once drawn (degenerate re-samples done) with the variation's random stream, to continue
+   * it: loop mode re-samples the ending here (./loop.ts melodyLoopRefiner). Undefined: the take is kept as drawn.
+   */
+  refine?: (melody: GeneratedMelody, rng: Rng) => Promise<GeneratedMelody>;
   signal?: AbortSignal;
 }
 
@@ -65,6 +71,8 @@ export interface GeneratedMelody {
   rejected: string[];
   /** Set when all tries were degenerate and the last one was kept. */
   degenerate?: string;
+  /** Loop mode's wrap scores (./loop.ts), when the take was made to loop. */
+  loop?: LoopReport;
 }
 
 /** A generation request that cannot be run; message says what to change. */
@@ -240,13 +248,14 @@ export async function generateMelodies(decoder: Decoder, options: GenerateOption
       tokens = await sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal, options.logitBias);
       reason = findDegeneracy(tokens, seedTokens.length, maxSilentBars);
     }
-    out.push({
+    const melody: GeneratedMelody = {
       tokens,
       seedLength: seedTokens.length,
       retries: rejected.length,
       rejected,
       ...(reason ? { degenerate: reason } : {}),
-    });
+    };
+    out.push(options.refine ? await options.refine(melody, rng) : melody);
   }
   return out;
 }

@@ -5,6 +5,7 @@
  */
 import { decodeMelody } from '../../core/encoding/melody';
 import { writeMidi } from '../../core/midi/writeMidi';
+import { writeLoopMidi } from '../../core/midi/loopMidi';
 import { takeSequence } from '../../core/model/takes';
 import { COMMON_TIME, sixteenthsPerBar } from '../../core/music/meter';
 import type { NoteSequence } from '../../core/music/NoteSequence';
@@ -73,12 +74,15 @@ function encode(
   baseName: string,
   format: ExportFormat,
   musicXml: MusicXmlExportOptions = {},
+  loopTicks?: number,
 ): FileExport {
   const { detectChords, ...options } = musicXml;
   const chordSymbols = options.chordSymbols ?? (detectChords ? detectChordSymbols(sequence) : undefined);
   const bytes =
     format === 'midi'
-      ? writeMidi(sequence)
+      ? loopTicks
+        ? writeLoopMidi(sequence, loopTicks)
+        : writeMidi(sequence)
       : new TextEncoder().encode(toMusicXml(sequence, { title: baseName, ...options, chordSymbols }));
   return { format, fileName: safeFileName(baseName, EXPORT_EXTENSIONS[format]), bytes, sequence };
 }
@@ -108,8 +112,8 @@ export function exportGeneration(
   format: ExportFormat,
   musicXml?: MusicXmlExportOptions,
 ): FileExport {
-  const { sequence, name } = generationToExport(library, generationId);
-  return encode(sequence, name, format, musicXml);
+  const { sequence, name, loopTicks } = generationToExport(library, generationId);
+  return encode(sequence, name, format, musicXml, loopTicks);
 }
 
 /**
@@ -118,11 +122,31 @@ export function exportGeneration(
  * @throws NotFoundError, MidiWriteError
  */
 export function exportGenerationMidi(library: Library, generationId: GenerationId): MidiExport {
-  const { sequence, name } = generationToExport(library, generationId);
-  return { fileName: safeFileName(name), bytes: writeMidi(sequence), sequence };
+  const { sequence, name, loopTicks } = generationToExport(library, generationId);
+  const bytes = loopTicks ? writeLoopMidi(sequence, loopTicks) : writeMidi(sequence);
+  return { fileName: safeFileName(name), bytes, sequence };
 }
 
-function generationToExport(library: Library, generationId: GenerationId): { sequence: NoteSequence; name: string } {
+/**
+ * A loop take's length in ticks (loop mode: written with loop markers, ../../core/midi/loopMidi.ts): its tokens'
+ * sixteenths, else its stored bars of its meter; undefined for a take that is not a loop.
+ */
+function loopTicksOf(
+  generation: { request?: unknown; tokens?: Uint8Array | null },
+  sequence: NoteSequence,
+): number | undefined {
+  const request = (generation.request ?? {}) as { loop?: unknown; bars?: unknown; timeSignature?: unknown };
+  if (request.loop !== true) return undefined;
+  if (generation.tokens && generation.tokens.length > 0) return (generation.tokens.length * sequence.ppq) / 4;
+  const signature = sequence.timeSignatures[0] ?? { numerator: 4, denominator: 4 };
+  const bars = typeof request.bars === 'number' ? request.bars : 0;
+  return bars > 0 ? (bars * sequence.ppq * 4 * signature.numerator) / signature.denominator : undefined;
+}
+
+function generationToExport(
+  library: Library,
+  generationId: GenerationId,
+): { sequence: NoteSequence; name: string; loopTicks?: number } {
   const generation = library.generations.getGeneration(generationId);
   if (!generation) throw new NotFoundError('generation', generationId);
   let sequence = generation.sequence;
@@ -149,5 +173,6 @@ function generationToExport(library: Library, generationId: GenerationId): { seq
       name: generation.name ?? 'Generation',
     });
   }
-  return { sequence, name: generation.name };
+  const loopTicks = loopTicksOf(generation, sequence);
+  return { sequence, name: generation.name, ...(loopTicks ? { loopTicks } : {}) };
 }

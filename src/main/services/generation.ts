@@ -31,6 +31,8 @@ import { parseMidi } from '../../core/midi/readMidi';
 import { writeMidi } from '../../core/midi/writeMidi';
 import { findKey, formatKey } from '../../core/analysis/keyFinder';
 import { melodyPitchBias } from '../../core/model/controls';
+import { melodyLoopRefiner, type LoopReport } from '../../core/model/loop';
+import { clipToLoop, writeLoopMidi } from '../../core/midi/loopMidi';
 import { takeSequence } from '../../core/model/takes';
 import { parsePitchName } from '../../core/music/keys';
 import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
@@ -191,6 +193,11 @@ export interface GenerateRequest {
    * finder's) at strictness CONTINUATION_STRICTNESS (or the request's).
    */
   continuation?: { bars: number; append: boolean };
+  /**
+   * Loop mode (src/core/model/loop.ts): each take's last bar is re-sampled up to `tries` times (default 8) for the
+   * best wrap into its first bar; the take is cut to exactly its bars and its MIDI carries loop markers.
+   */
+  loop?: { tries?: number };
   engine?: EngineChoice;
   maxRetries?: number;
 }
@@ -205,6 +212,8 @@ export interface GeneratedVariation {
   retries: number;
   rejected: string[];
   degenerate?: string;
+  /** Loop mode's wrap scores. */
+  loop?: LoopReport;
 }
 
 export interface GenerateResult {
@@ -284,6 +293,8 @@ export interface EngineRunRequest {
   controls?: { key?: ScaleKey | null; range?: PitchRange | null; strictness?: number };
   /** A polyphonic model's seed (flattened frames of its pitch window) and frames per bar; seedTokens is then []. */
   poly?: { seedFrames: number[]; framesPerBar: number };
+  /** Loop mode: re-sampled endings per take, and the step where the loop starts (default 0). */
+  loop?: { tries?: number; loopStart?: number };
   engine: EngineChoice;
 }
 
@@ -415,7 +426,7 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
           engine: engine.info.description,
         });
         // Awaited per variation: works for a synchronous decoder and for one whose steps are asynchronous.
-        const [melody] = await generateMelodies(decoder, {
+        const options = {
           seedTokens: request.seedTokens,
           bars: request.bars,
           temperature: request.temperature,
@@ -426,6 +437,10 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
           ...(bias ? { logitBias: () => bias } : {}),
           ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
           ...(job.signal ? { signal: job.signal } : {}),
+        };
+        const [melody] = await generateMelodies(decoder, {
+          ...options,
+          ...(request.loop ? { refine: melodyLoopRefiner(decoder, options, request.loop) } : {}),
         });
         melodies.push(melody);
       }
@@ -515,6 +530,7 @@ export async function generateFromLibrary(
         ...(stepsPerBar !== SIXTEENTHS_PER_BAR ? { stepsPerBar } : {}),
         ...(key || range ? { controls: { key, range, strictness } } : {}),
         ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
+        ...(request.loop ? { loop: { ...request.loop, loopStart: outputFrom } } : {}),
       },
       { ...(context.signal ? { signal: context.signal } : {}), ...(progress ? { onProgress: progress } : {}) },
     );
@@ -538,6 +554,7 @@ export async function generateFromLibrary(
     strictness,
     range: range ? formatPitchRange(range) : 'full',
     humanise,
+    ...(request.loop ? { loop: true } : {}),
     checkpointEpoch: epoch,
   };
   const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
@@ -554,8 +571,11 @@ export async function generateFromLibrary(
     const name = `${modelName} ${stamp} #${index + 1}`;
     const derived = variationSeed(request.randomSeed, index);
     const tokens = outputFrom > 0 ? m.tokens.slice(outputFrom) : m.tokens;
-    const sequence = takeSequence(tokens, { bpm, timeSignature, humanise, randomSeed: derived, name });
-    const midi = writeMidi(sequence);
+    const take = takeSequence(tokens, { bpm, timeSignature, humanise, randomSeed: derived, name });
+    // A loop is exactly its bars (nothing sounds across the loop point) and its MIDI carries loop markers.
+    const loopTicks = m.loop ? (tokens.length * take.ppq) / 4 : 0;
+    const sequence = m.loop ? clipToLoop(take, loopTicks) : take;
+    const midi = m.loop ? writeLoopMidi(sequence, loopTicks) : writeMidi(sequence);
     const row = library.generations.saveGeneration({
       modelId,
       checkpointId,
@@ -565,6 +585,7 @@ export async function generateFromLibrary(
         variationSeed: derived,
         engine: engine.name,
         retries: m.retries,
+        ...(m.loop ? { wrapScore: { before: m.loop.wrapBefore, after: m.loop.wrapAfter, tries: m.loop.tries } } : {}),
       },
       tokens: Uint8Array.from(tokens),
       sequence,
@@ -580,6 +601,7 @@ export async function generateFromLibrary(
       retries: m.retries,
       rejected: m.rejected,
       ...(m.degenerate ? { degenerate: m.degenerate } : {}),
+      ...(m.loop ? { loop: m.loop } : {}),
     });
   }
   return {
@@ -627,6 +649,7 @@ export async function generateFromRequest(
       ...(request.timeSignature ? { timeSignature: request.timeSignature } : {}),
       ...(request.bpm !== undefined ? { bpm: request.bpm } : {}),
       ...(request.humanise !== undefined ? { humanise: request.humanise } : {}),
+      ...(request.loop ? { loop: {} } : {}),
     },
     context,
   );
@@ -644,6 +667,9 @@ export async function generateFromRequest(
         bpm: result.bpm,
         timeSignature: result.timeSignature as TimeSignatureDto,
         resampled: v.retries,
+        ...(v.loop
+          ? { loop: { wrapBefore: v.loop.wrapBefore, wrapAfter: v.loop.wrapAfter, tries: v.loop.tries } }
+          : {}),
       };
       // Beyond the first page the screen fetches a take when it shows it (generations:get): the result stays small.
       if (v.index >= TAKES_PER_PAGE) return { ...common, tokens: [], notes: [], deferred: true as const };

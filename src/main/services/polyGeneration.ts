@@ -6,7 +6,8 @@
  * melodies (the full request, the variation's seed), with their notes and no melody tokens, and written as two tracks
  * (upper and lower staff, split at middle C: src/core/model/takes.ts polyTakeSequence).
  *
- * Not yet for polyphonic takes: key and range locks (the pitch-by-pitch sampler has no bias hook yet) and humanise.
+ * Not yet for polyphonic takes: key and range locks (the pitch-by-pitch sampler has no bias hook yet), loop mode and
+ * humanise; each is refused with a sentence rather than ignored.
  */
 import type { TrainableModel } from '../../core/engine/types';
 import { CancelledError } from '../../core/jobs/progress';
@@ -160,6 +161,11 @@ export async function generatePolyTakes(
     throw new GenerationError(
       'GENERATION_UNSUPPORTED',
       `Key and range locks work with melody models; "${loaded.modelName}" is a polyphonic ${loaded.spec.kind}. Turn the lock off.`,
+    );
+  if (request.loop)
+    throw new GenerationError(
+      'GENERATION_UNSUPPORTED',
+      `Loop mode works with melody models; "${loaded.modelName}" is a polyphonic ${loaded.spec.kind}. Turn loop mode off.`,
     );
   const window = rollWindowOf(loaded.spec);
   const seed = polySeed(request, window);

@@ -9,6 +9,7 @@
  */
 import * as Tone from 'tone';
 import type { Bpm, Note, Ticks } from '../../../../core/music/NoteSequence';
+import { loopNotes } from './loopSchedule';
 
 export interface PlayRequest {
   notes: readonly Note[];
@@ -17,6 +18,11 @@ export interface PlayRequest {
   loop: boolean;
   /** Where the melody ends (loop point); defaults to the end of the last note. */
   endTick?: Ticks;
+  /**
+   * A loop take (loop mode): its length in ticks. The notes are cut to it and the Transport loops [0, loopTicks)
+   * whatever `loop` says, so each pass starts exactly where the last ends (./loopSchedule.ts).
+   */
+  loopTicks?: Ticks;
 }
 
 export type PlaybackListener = (state: { playing: boolean; ownerId: string | null }) => void;
@@ -84,8 +90,11 @@ class AudioEngineImpl {
     const transport = Tone.getTransport();
     transport.PPQ = req.ppq;
     transport.bpm.value = req.bpm;
-    const endTick = req.endTick ?? Math.max(req.ppq, ...req.notes.map((n) => n.startTick + n.durationTicks));
-    const events = req.notes.map((n) => ({
+    const notes = req.loopTicks ? loopNotes(req.notes, req.loopTicks) : req.notes;
+    const endTick =
+      req.loopTicks ?? req.endTick ?? Math.max(req.ppq, ...req.notes.map((n) => n.startTick + n.durationTicks));
+    const loop = req.loop || req.loopTicks !== undefined;
+    const events = notes.map((n) => ({
       time: `${n.startTick}i`,
       pitch: n.pitch,
       durationTicks: Math.max(1, n.durationTicks),
@@ -100,10 +109,10 @@ class AudioEngineImpl {
       );
     }, events);
     this.part.start(0);
-    transport.loop = req.loop;
+    transport.loop = loop;
     transport.loopStart = 0;
     transport.loopEnd = `${endTick}i`;
-    if (!req.loop) {
+    if (!loop) {
       // Stop on the audio clock, then tell listeners on the main thread.
       this.stopEventId = transport.scheduleOnce(() => {
         Tone.getDraw().schedule(() => this.stop(), Tone.now());

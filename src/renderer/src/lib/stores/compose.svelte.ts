@@ -39,6 +39,8 @@ export interface VariationView {
   keptAs: string | null;
   /** Its notes are not here yet (a take beyond a big batch's first page): fetched when its page is shown. */
   deferred: boolean;
+  /** A loop take (loop mode): its wrap scores; it plays looped and exports with loop markers, endTick long. */
+  loop?: { wrapBefore: number; wrapAfter: number; tries: number };
 }
 
 /** Takes added to the page per task when a generation's result arrives. */
@@ -89,6 +91,8 @@ class ComposeStore {
   seedLocked = $state(false);
   tempoBpm = $state(120);
   loop = $state(false);
+  /** Loop mode: write takes whose last bar leads back into the first (game audio loops). */
+  loopMode = $state(false);
   /** Key lock: 'off' or a tonic of KEY_TONICS, with a scale. */
   keyTonic = $state<string>('off');
   keyScale = $state<ScaleName>('major');
@@ -140,6 +144,7 @@ class ComposeStore {
     const meter = METERS.find((m) => `${m.numerator}/${m.denominator}` === this.meter);
     if (meter && this.meter !== '4/4') out.timeSignature = meter;
     if (this.humanise > 0) out.humanise = Math.min(1, this.humanise);
+    if (this.loopMode) out.loop = true;
     return out;
   }
   generating = $state(false);
@@ -241,10 +246,13 @@ class ComposeStore {
           bpm: v.bpm,
           resampled: v.resampled,
           timeSignature,
-          endTick: Math.max(bars * barTicks, ...v.notes.map((n) => n.startTick + n.durationTicks)),
+          endTick: v.loop
+            ? bars * barTicks
+            : Math.max(bars * barTicks, ...v.notes.map((n) => n.startTick + n.durationTicks)),
           history: createHistory(v.notes as Note[]),
           keptAs: null,
           deferred: v.deferred === true,
+          ...(v.loop ? { loop: v.loop } : {}),
         };
       });
       this.show(views);
@@ -287,7 +295,7 @@ class ComposeStore {
         got.forEach((g, i) => {
           const v = missing[i];
           v.history = createHistory(g.notes as Note[]);
-          v.endTick = Math.max(v.endTick, ...g.notes.map((n) => n.startTick + n.durationTicks));
+          if (!v.loop) v.endTick = Math.max(v.endTick, ...g.notes.map((n) => n.startTick + n.durationTicks));
           v.deferred = false;
         });
       } catch (error) {

@@ -2,6 +2,7 @@
 /** A variation's notes as a one-track MIDI file, through the core writer. */
 import type { Bpm, Note, NoteSequence } from '../../../../core/music/NoteSequence';
 import { writeMidi } from '../../../../core/midi/writeMidi';
+import { writeLoopMidi } from '../../../../core/midi/loopMidi';
 import { melodySequence } from '../../../../core/encoding/melody';
 
 type Meter = { numerator: number; denominator: number };
@@ -31,6 +32,18 @@ export function variationMidiBytes(
   timeSignature?: Meter,
 ): Uint8Array {
   return writeMidi(variationSequence(notes, ppq, bpm, name, timeSignature));
+}
+
+/** A loop take's notes as a MIDI loop of `loopTicks` ticks: loop markers, exactly its bars (core/midi/loopMidi.ts). */
+export function variationLoopMidiBytes(
+  notes: readonly Note[],
+  ppq: number,
+  bpm: Bpm,
+  name: string,
+  loopTicks: number,
+  timeSignature?: Meter,
+): Uint8Array {
+  return writeLoopMidi(variationSequence(notes, ppq, bpm, name, timeSignature), loopTicks);
 }
 
 /** A safe file name from free text: letters, digits, dashes; ends in .mid. */
