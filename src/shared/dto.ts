@@ -84,6 +84,11 @@ export const corpusSchema = z.object({
   pieceCount: count,
   createdAt: timestampMs,
   updatedAt: timestampMs,
+  /**
+   * 'interrupted': the process importing into it died, so it holds only part of that import (running the same import
+   * again completes it); 'importing': an import is under way. Absent means complete.
+   */
+  importState: z.enum(['importing', 'interrupted']).optional(),
 });
 export type CorpusDto = z.infer<typeof corpusSchema>;
 

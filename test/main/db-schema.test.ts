@@ -10,7 +10,8 @@ import { openLibrary } from '../../src/main/db';
 const SCHEMA_SNAPSHOT = [
   'CREATE TABLE checkpoints (id INTEGER PRIMARY KEY, model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE, epoch INTEGER NOT NULL, step INTEGER NOT NULL, data BLOB NOT NULL, sha256 TEXT NOT NULL, size_bytes INTEGER NOT NULL, metrics_json TEXT, created_at INTEGER NOT NULL) STRICT',
   'CREATE INDEX checkpoints_model ON checkpoints (model_id, id)',
-  'CREATE TABLE corpora (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT',
+  // Migration 0070 added the import owner with ALTER TABLE, which SQLite appends after the last column's comment.
+  'CREATE TABLE corpora (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL , import_pid INTEGER, import_host TEXT) STRICT',
   'CREATE TABLE generations (id INTEGER PRIMARY KEY, model_id INTEGER REFERENCES models(id) ON DELETE SET NULL, checkpoint_id INTEGER REFERENCES checkpoints(id) ON DELETE SET NULL, request_json TEXT NOT NULL, tokens BLOB, sequence_json TEXT, name TEXT NOT NULL, favourite INTEGER NOT NULL DEFAULT 0 CHECK (favourite IN (0, 1)), created_at INTEGER NOT NULL) STRICT',
   'CREATE INDEX generations_checkpoint ON generations (checkpoint_id)',
   'CREATE INDEX generations_model ON generations (model_id, created_at)',

@@ -171,6 +171,37 @@ describe('training leases', () => {
     }
     expect(a.trainingLeases.get(model.id)).toBeUndefined();
   });
+
+  it('a run killed before its first checkpoint leaves a row that a new run of that name replaces, unless it lives', async () => {
+    a.pieces.insertPieces(a.corpora.createCorpus('Seeds').id, seedMelodyPieces(10, 64));
+    const husk = a.models.createModel({ name: 'Reels', spec: {}, training: {}, corpusId: null, engine: 'wasm' });
+    const options = {
+      corpusName: 'Seeds',
+      modelName: 'Reels',
+      spec: { embeddingDim: 8, hiddenSize: 16, window: 8 },
+      training: { epochs: 1 },
+      engine: 'wasm' as const,
+      threads: 1,
+    };
+    // Its trainer still runs (a live lease): the name stays taken.
+    const held = acquireTrainingLease(b, husk, 'etude train');
+    await expect(trainModel(a, options)).rejects.toThrow(/already exists/);
+    held.release();
+    // Its trainer died (a lease of a gone process, as SIGKILL leaves it): a new run takes the name.
+    a.trainingLeases.acquire(
+      { modelId: husk.id, token: 't', ownerPid: 2 ** 30, ownerHost: os.hostname(), ownerLabel: 'etude train' },
+      () => true,
+    );
+    expect(listLibraryModels(a).find((m) => m.name === 'Reels')?.status).toBe('cancelled');
+    const result = await trainModel(a, options);
+    expect(result.epochs).toBe(1);
+    // A new row (the husk had no corpus), with its checkpoint.
+    expect(a.models.getModelByName('Reels')).toMatchObject({
+      status: 'ready',
+      corpusId: a.corpora.getCorpusByName('Seeds')!.id,
+    });
+    expect(a.checkpoints.listCheckpoints(result.modelId)).toHaveLength(1);
+  });
 });
 
 describe('training a corpus with piano-roll-only pieces', () => {

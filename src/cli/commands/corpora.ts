@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { importStateOf } from '../../main/services/importState';
 import { deleteCorpus, libraryLocation, listCorpora, renameCorpus } from '../../main/services/library';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliCommand } from '../types';
@@ -41,7 +42,13 @@ export const corporaCommand: CliCommand = {
     if (values.json) {
       ctx.out(
         JSON.stringify(
-          corpora.map((c) => ({ id: c.id, name: c.name, pieces: c.pieceCount, sixteenths: c.totalSixteenths })),
+          corpora.map((c) => ({
+            id: c.id,
+            name: c.name,
+            pieces: c.pieceCount,
+            sixteenths: c.totalSixteenths,
+            importState: importStateOf(c),
+          })),
         ),
       );
       return 0;
@@ -55,8 +62,15 @@ export const corporaCommand: CliCommand = {
     const nameWidth = Math.max(6, ...corpora.map((c) => c.name.length));
     ctx.out(`${'corpus'.padEnd(nameWidth)}  ${'pieces'.padStart(7)}  ${'sixteenths'.padStart(11)}  updated`);
     for (const c of corpora) {
+      const state = importStateOf(c);
+      const note =
+        state === 'interrupted'
+          ? '  import interrupted: run the same import again to complete it'
+          : state === 'importing'
+            ? '  importing'
+            : '';
       ctx.out(
-        `${c.name.padEnd(nameWidth)}  ${String(c.pieceCount).padStart(7)}  ${String(c.totalSixteenths).padStart(11)}  ${new Date(c.updatedAt).toISOString().slice(0, 16).replace('T', ' ')}`,
+        `${c.name.padEnd(nameWidth)}  ${String(c.pieceCount).padStart(7)}  ${String(c.totalSixteenths).padStart(11)}  ${new Date(c.updatedAt).toISOString().slice(0, 16).replace('T', ' ')}${note}`,
       );
     }
     return 0;

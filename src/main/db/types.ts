@@ -16,11 +16,22 @@ export type GenerationId = Brand<number, 'GenerationId'>;
 /** Milliseconds since the Unix epoch. */
 export type EpochMs = number;
 
+/** The process that is importing into a corpus (migration 0070); absent when no import is unfinished. */
+export interface ImportOwner {
+  pid: number;
+  host: string;
+}
+
 export interface Corpus {
   id: CorpusId;
   name: string;
   createdAt: EpochMs;
   updatedAt: EpochMs;
+  /**
+   * Set while an import into this corpus is unfinished: from its first committed batch to its last. If that process
+   * is gone, the import was interrupted and the corpus holds only part of it (src/main/services/importState.ts).
+   */
+  importOwner?: ImportOwner;
 }
 
 export interface CorpusSummary extends Corpus {

@@ -17,6 +17,7 @@ import type {
 import type { CorpusSummary, Generation, ModelRow, PieceSummary } from '../db/types';
 import type { JobSnapshot } from '../jobs/JobManager';
 import type { ImportReport } from './importService';
+import { importStateOf } from './importState';
 import type { CorpusStats } from './stats';
 
 /** The id the contract uses for the bundled model. */
@@ -29,7 +30,16 @@ export function asRecord(value: unknown): Record<string, unknown> | null {
 export function corpusDto(
   c: CorpusSummary | (Omit<CorpusSummary, 'pieceCount' | 'totalSixteenths'> & { pieceCount?: number }),
 ): CorpusDto {
-  return { id: c.id, name: c.name, pieceCount: c.pieceCount ?? 0, createdAt: c.createdAt, updatedAt: c.updatedAt };
+  const dto: CorpusDto = {
+    id: c.id,
+    name: c.name,
+    pieceCount: c.pieceCount ?? 0,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
+  const importState = importStateOf(c);
+  if (importState !== 'complete') dto.importState = importState;
+  return dto;
 }
 
 export function pieceDto(p: PieceSummary): PieceDto {

@@ -5,7 +5,9 @@
  * Pipeline per file: read (with read-ahead, so disk I/O overlaps parsing) -> sha256 of the bytes
  * -> skip if the corpus already has that hash (no parse at all) -> parse + encode -> queue;
  * every BATCH_SIZE pieces go in ONE transaction. Per-file failures are collected in the report,
- * never thrown. Cancel is checked between files; pieces committed before the cancel stay.
+ * never thrown. Cancel is checked between files; pieces committed before the cancel stay. From the first batch to the
+ * last the corpus names this process as its importer (importState.ts): if the process dies in between, the corpus
+ * shows as interrupted, and running the same import again completes it.
  *
  * One file per job under ./import/: walker.ts (paths -> sources), hashing.ts, midiPiece.ts (MIDI -> piece),
  * jsonCorpus.ts (JSON corpus adapters), workerPool.ts (parallel parsing), failures.ts, types.ts; the melody encoder
@@ -18,6 +20,7 @@ import type { Library } from '../db/open';
 import { storageErrorOf } from '../db/errors';
 import { validateName } from '../db/repositories/shared';
 import type { Corpus, CorpusId, NewPiece } from '../db/types';
+import { isImporterLive, thisImporter } from './importState';
 import { toImportFailure } from './import/failures';
 import { piecesFromJson } from './import/jsonCorpus';
 import { collectSources } from './import/walker';
@@ -98,20 +101,43 @@ export async function importSources(
   };
   let batch: NewPiece[] = [];
 
-  const flush = () => {
-    if (batch.length === 0) return;
-    let result: ReturnType<typeof library.pieces.insertPieces>;
+  // The corpus names this import as its importer from the first committed batch to the last (importState.ts): a
+  // process killed in between leaves a corpus that shows as interrupted, never as a complete one.
+  const owner = thisImporter();
+  let owned = false;
+  /** Drops the corpus' importer when it is this import, or one that is gone (this run completes what it left). */
+  const releaseOwner = (id: CorpusId) => {
+    const current = library.corpora.getCorpus(id)?.importOwner;
+    if (!current) return;
+    const ours = current.pid === owner.pid && current.host === owner.host;
+    if (ours || !isImporterLive(current)) library.corpora.clearImportOwner(id);
+  };
+  /**
+   * Writes the queued pieces in ONE transaction. The first batch of an import that needs more also names it as the
+   * corpus' importer; the `last` one (the end of the import, or its cancel) clears that in the same transaction.
+   */
+  const commit = (last: boolean) => {
+    if (batch.length === 0 && !last) return;
+    let result: ReturnType<typeof library.pieces.insertPieces> | undefined;
     try {
-      result = library.db.transaction(() => library.pieces.insertPieces(ensureCorpus().id, batch))();
+      result = library.db.transaction(() => {
+        const id = ensureCorpus().id;
+        if (!last && !owned) library.corpora.setImportOwner(id, owner);
+        const inserted = batch.length > 0 ? library.pieces.insertPieces(id, batch) : undefined;
+        if (last) releaseOwner(id);
+        return inserted;
+      })();
     } catch (err) {
       const pieces =
         report.imported > 0 ? `the rest of this import (${report.imported} pieces are stored)` : 'this import';
       throw storageErrorOf(err, library.path, pieces) ?? err;
     }
-    report.imported += result.inserted.length;
-    report.duplicates += result.duplicates.length;
+    if (!last) owned = true;
+    report.imported += result?.inserted.length ?? 0;
+    report.duplicates += result?.duplicates.length ?? 0;
     batch = [];
   };
+  const flush = () => commit(false);
   /** Queues a piece for the next batch; false when the corpus already has it. */
   const queue = (piece: NewPiece): boolean => {
     if (known.has(piece.contentHash)) {
@@ -148,7 +174,7 @@ export async function importSources(
         lastYieldMs = performance.now();
       }
       if (options.signal?.aborted) {
-        flush();
+        commit(true);
         report.corpus = ensureCorpus();
         report.elapsedMs = performance.now() - startMs;
         throw new ImportCancelledError(report);
@@ -172,13 +198,25 @@ export async function importSources(
         report.failed.push(toImportFailure(source.path, err));
       }
     }
-    flush();
+    // The last batch, and the end of the import: one transaction. It also creates the corpus when no file could be
+    // imported (the user asked for it by name).
+    commit(true);
+  } catch (err) {
+    // An import that fails in this process (a full disk) was reported to its user: it leaves no importer behind.
+    if (owned && corpus && !(err instanceof ImportCancelledError)) {
+      const id = corpus.id;
+      try {
+        library.db.transaction(() => releaseOwner(id))();
+      } catch {
+        // The disk refuses even that: once this process ends, the corpus shows as interrupted.
+      }
+    }
+    throw err;
   } finally {
     pool?.close();
     progress?.({ phase: 'importing', current: sources.length, total: sources.length });
     progress?.flush();
   }
-  // An import creates its corpus even when no file could be imported (as the user asked for it by name).
   const created = ensureCorpus();
   report.corpus = library.corpora.getCorpus(created.id) ?? created;
   report.elapsedMs = performance.now() - startMs;

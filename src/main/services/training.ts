@@ -36,7 +36,7 @@ import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
 import type { CheckpointId, CorpusId, ModelId, ModelRow } from '../db/types';
 import type { NoteSequence } from '../../core/music/NoteSequence';
-import { acquireTrainingLease, type HeldLease } from './trainingLease';
+import { acquireTrainingLease, isLeaseLive, type HeldLease } from './trainingLease';
 import { canStoreInWorker } from './trainingCheckpoints';
 import {
   runTrainingJob,
@@ -219,6 +219,13 @@ function polyOverrides(overrides: SpecOverrides = {}): Partial<PolyLstmSpec> {
   return poly;
 }
 
+/** A run's row whose trainer died (its lease is dead) before the first checkpoint: nothing in it to keep. */
+function diedBeforeFirstCheckpoint(library: Library, row: ModelRow): boolean {
+  if (row.status !== 'training' || library.checkpoints.listCheckpoints(row.id).length > 0) return false;
+  const lease = library.trainingLeases.get(row.id);
+  return lease !== undefined && !isLeaseLive(lease);
+}
+
 function prepare(library: Library, options: TrainModelOptions): Prepared {
   const corpus = library.corpora.getCorpusByName(options.corpusName);
   if (!corpus)
@@ -276,21 +283,32 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
     // 'default' always means the bundled model (CLI, app and studio), so no library model may take that name.
     if (options.modelName.trim().toLowerCase() === 'default')
       throw new TrainingError('NAME_RESERVED', '"default" is the name of the bundled model; pick another model name.');
-    const taken = library.models.getModelByName(options.modelName);
-    if (taken)
-      throw new TrainingError(
-        'NAME_TAKEN',
-        `A model named "${taken.name}" already exists; continue it with --resume, or pick another name.`,
-      );
-    model = library.models.createModel({
-      name: options.modelName,
-      spec,
-      training,
-      corpusId: corpus.id,
-      engine,
-      status: 'training',
-    });
-    lease = acquireTrainingLease(library, model, ownerLabel);
+    // The row and its lease appear in one transaction (under the write lock): a model at status 'training' with no
+    // checkpoint is a run that holds its lease, or one that died before its first checkpoint. The dead run's row
+    // holds nothing to resume, so a new run of that name replaces it instead of refusing the name.
+    ({ model, lease } = library.db
+      .transaction(() => {
+        let taken = library.models.getModelByName(options.modelName);
+        if (taken && diedBeforeFirstCheckpoint(library, taken)) {
+          library.models.deleteModel(taken.id);
+          taken = undefined;
+        }
+        if (taken)
+          throw new TrainingError(
+            'NAME_TAKEN',
+            `A model named "${taken.name}" already exists; continue it with --resume, or pick another name.`,
+          );
+        const created = library.models.createModel({
+          name: options.modelName,
+          spec,
+          training,
+          corpusId: corpus.id,
+          engine,
+          status: 'training',
+        });
+        return { model: created, lease: acquireTrainingLease(library, created, ownerLabel) };
+      })
+      .immediate());
   }
   // The worker stores checkpoints itself where it can open the same library file.
   const store =

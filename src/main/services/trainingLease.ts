@@ -41,7 +41,7 @@ export class ModelTrainingError extends Error {
 }
 
 /** Whether a process of this host exists (EPERM: it exists but is not ours). */
-function processExists(pid: number): boolean {
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -5,6 +5,7 @@ import { migration0030 } from './0030-create-generations';
 import { migration0040 } from './0040-create-training-leases';
 import { migration0050 } from './0050-pieces-melody-optional';
 import { migration0060 } from './0060-generations-newest-index';
+import { migration0070 } from './0070-corpora-import-owner';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0040,
   migration0050,
   migration0060,
+  migration0070,
 ];
 
 /** The schema version this build writes (the last step's version). */

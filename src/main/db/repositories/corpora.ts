@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { NameTakenError, NotFoundError } from '../errors';
-import type { Corpus, CorpusId, CorpusSummary } from '../types';
+import type { Corpus, CorpusId, CorpusSummary, ImportOwner } from '../types';
 import { isUniqueViolation, validateName, type RepositoryContext } from './shared';
 
 interface CorpusDbRow {
@@ -8,10 +8,20 @@ interface CorpusDbRow {
   name: string;
   created_at: number;
   updated_at: number;
+  /** Migration 0070: absent on a library opened at an older schema version (migration tests). */
+  import_pid?: number | null;
+  import_host?: string | null;
 }
 
 function toCorpus(row: CorpusDbRow): Corpus {
-  return { id: row.id as CorpusId, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at };
+  const corpus: Corpus = {
+    id: row.id as CorpusId,
+    name: row.name,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+  if (row.import_pid != null) corpus.importOwner = { pid: row.import_pid, host: row.import_host ?? '' };
+  return corpus;
 }
 
 /** Corpora: named collections of pieces. Names are unique, case-insensitively. */
@@ -33,6 +43,10 @@ export interface CorporaRepository {
   deleteCorpus(id: CorpusId): boolean;
   /** Bumps updated_at (called when pieces change). */
   touchCorpus(id: CorpusId): void;
+  /** Records who imports into the corpus (the importer calls it in the transaction of its first batch). */
+  setImportOwner(id: CorpusId, owner: ImportOwner): void;
+  /** Clears the import owner: the import ended (the importer calls it in the transaction of its last batch). */
+  clearImportOwner(id: CorpusId): void;
 }
 
 export function createCorporaRepository({ db, now, timed }: RepositoryContext): CorporaRepository {
@@ -50,6 +64,14 @@ export function createCorporaRepository({ db, now, timed }: RepositoryContext): 
   );
   const remove = db.prepare<[number]>('DELETE FROM corpora WHERE id = ?');
   const touch = db.prepare<[number, number]>('UPDATE corpora SET updated_at = ? WHERE id = ?');
+  // Prepared on first use: a library opened below schema 0070 (migration tests) has no such columns.
+  let setOwner: ReturnType<typeof db.prepare<[number | null, string | null, number]>> | undefined;
+  const writeOwner = (id: CorpusId, owner: ImportOwner | null) => {
+    setOwner ??= db.prepare<[number | null, string | null, number]>(
+      'UPDATE corpora SET import_pid = ?, import_host = ? WHERE id = ?',
+    );
+    setOwner.run(owner?.pid ?? null, owner?.host ?? null, id);
+  };
 
   const repo: CorporaRepository = {
     createCorpus(name) {
@@ -101,6 +123,12 @@ export function createCorporaRepository({ db, now, timed }: RepositoryContext): 
     },
     touchCorpus(id) {
       touch.run(now(), id);
+    },
+    setImportOwner(id, owner) {
+      writeOwner(id, owner);
+    },
+    clearImportOwner(id) {
+      writeOwner(id, null);
     },
   };
   return repo;
