@@ -9,6 +9,7 @@
  * Input is already-parsed JSON (`unknown`); reading the file is the caller's business.
  */
 import { validateMelodyTokens } from '../encoding/melody';
+import { shown } from '../util/shown';
 
 /** Why a JSON corpus was rejected. */
 export type CorpusFormatErrorCode = 'CORPUS_FORMAT_INVALID';
@@ -47,14 +48,6 @@ const SPLITS = ['train', 'valid', 'test'] as const;
 export const MAX_FRAMES_PER_PIECE = 100_000;
 /** Most frames one file may hold, all pieces together (Nottingham, the largest shared corpus: 266,537). */
 export const MAX_FRAMES_PER_FILE = 1_000_000;
-
-/** A value as a message shows it: numbers as written, strings quoted, anything else as short JSON. */
-function shown(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -9,6 +9,7 @@
  *   dense/kernel (last pitch width, 1), dense/bias (1)    one logit per pitch
  */
 import type { TensorShape } from './spec';
+import { shown } from '../util/shown';
 
 export type PolyKind = 'biaxial-lstm' | 'bi-lstm';
 
@@ -117,7 +118,7 @@ export function polyLstmSpecProblem(spec: Record<string, unknown>): string | und
   for (const [key, [lo, hi]] of Object.entries(ints)) {
     const v = spec[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
-      return `its ${key} must be an integer within [${lo}, ${hi}], got: ${JSON.stringify(v)}`;
+      return `its ${key} must be an integer within [${lo}, ${hi}], got: ${shown(v)}`;
   }
   if ((spec.lowPitch as number) + (spec.pitches as number) > 128)
     return `its pitches ${String(spec.lowPitch)}..${(spec.lowPitch as number) + (spec.pitches as number) - 1} must stay within MIDI 0..127`;
@@ -130,7 +131,7 @@ export function polyLstmSpecProblem(spec: Record<string, unknown>): string | und
       v.length > 8 ||
       !v.every((h) => Number.isInteger(h) && h >= 1 && h <= 4096)
     )
-      return `its ${key} must list ${min}..8 integer widths within [1, 4096], got: ${JSON.stringify(v)}`;
+      return `its ${key} must list ${min}..8 integer widths within [1, 4096], got: ${shown(v)}`;
   }
   if (
     spec.kind === 'biaxial-lstm' &&
@@ -143,7 +144,7 @@ export function polyLstmSpecProblem(spec: Record<string, unknown>): string | und
     return 'a bi-lstm needs a high-to-low pitch stack: list at least one width in downSizes';
   const dropout = spec.dropout;
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))
-    return `its dropout must be within [0, 1), got: ${JSON.stringify(dropout)}`;
+    return `its dropout must be within [0, 1), got: ${shown(dropout)}`;
   return undefined;
 }
 

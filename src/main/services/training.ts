@@ -14,8 +14,14 @@
 import { Worker } from 'node:worker_threads';
 import { CancelledError, throttleProgress, type ProgressSink } from '../../core/jobs/progress';
 import { decodeCheckpoint, readCheckpointHeader } from '../../core/model/checkpoint';
-import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING, type ModelSpec, type TrainingConfig } from '../../core/model/spec';
-import type { EngineChoice } from '../../core/engine/select';
+import {
+  DEFAULT_MELODY_SPEC,
+  DEFAULT_TRAINING,
+  trainingSettingsProblem,
+  type ModelSpec,
+  type TrainingConfig,
+} from '../../core/model/spec';
+import { ENGINE_CHOICES, isEngineChoice, type EngineChoice } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
 import type { ParsedRequest } from '../../shared/ipc';
 import type { TrainResultDto } from '../../shared/dto';
@@ -32,6 +38,16 @@ import {
 } from './trainingJob';
 
 export type SpecOverrides = Partial<Pick<ModelSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window'>>;
+
+/** The model settings a new model may override (the rest of the spec is the melody model's). */
+const TRAINING_KEYS: readonly string[] = Object.keys(DEFAULT_TRAINING);
+const SPEC_OVERRIDE_KEYS: readonly (keyof SpecOverrides)[] = [
+  'embeddingDim',
+  'hiddenSize',
+  'layers',
+  'dropout',
+  'window',
+];
 
 export interface TrainModelOptions {
   corpusName: string;
@@ -94,7 +110,45 @@ interface Prepared {
   skippedNoMelody: number;
 }
 
+/**
+ * Refuses settings no engine should be handed, before anything is read, allocated or stored: every door (CLI, app,
+ * studio) reaches training through here. The spec and training settings are checked whole, after merging.
+ * @throws TrainingError TRAINING_SETTINGS_INVALID naming the setting and what is accepted
+ */
+function checkSettings(options: TrainModelOptions, spec: ModelSpec | undefined, training: TrainingConfig): void {
+  const refuse = (problem: string): never => {
+    throw new TrainingError('TRAINING_SETTINGS_INVALID', `Cannot train "${options.modelName}": ${problem}.`);
+  };
+  const engine = options.engine ?? 'auto';
+  if (!isEngineChoice(engine))
+    refuse(`there is no engine ${JSON.stringify(engine)} (the engines are ${ENGINE_CHOICES.join(', ')})`);
+  const threads = options.threads ?? 'auto';
+  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= 64))
+    refuse(`threads must be "auto" or a whole number within [1, 64], got: ${String(threads)}`);
+  const overrides = options.spec ?? {};
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))
+    refuse("the model's settings are not an object");
+  const unknown = Object.keys(overrides).find((key) => !(SPEC_OVERRIDE_KEYS as readonly string[]).includes(key));
+  if (unknown !== undefined)
+    refuse(`there is no model setting "${unknown}" (the settings are ${SPEC_OVERRIDE_KEYS.join(', ')})`);
+  const unknownTraining = Object.keys(options.training ?? {}).find((key) => !TRAINING_KEYS.includes(key));
+  if (unknownTraining !== undefined)
+    refuse(`there is no training setting "${unknownTraining}" (the settings are ${TRAINING_KEYS.join(', ')})`);
+  if ((options.resume || options.fineTuneFrom) && Object.keys(overrides).length > 0)
+    refuse(
+      `${options.resume ? 'resuming' : 'fine-tuning'} keeps the model's shape, so its settings (${Object.keys(overrides).join(', ')}) cannot change`,
+    );
+  const problem = trainingSettingsProblem(spec, training);
+  if (problem) refuse(problem);
+}
+
 function prepare(library: Library, options: TrainModelOptions): Prepared {
+  if (!options.resume && !options.fineTuneFrom)
+    checkSettings(
+      options,
+      { ...DEFAULT_MELODY_SPEC, ...(options.spec ?? {}) },
+      { ...DEFAULT_TRAINING, ...(options.training ?? {}) },
+    );
   const corpus = library.corpora.getCorpusByName(options.corpusName);
   if (!corpus)
     throw new NotFoundError(
@@ -132,6 +186,7 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
     const header = readCheckpointHeader(latest.data);
     spec = header.spec;
     training = { ...header.training, ...(options.training ?? {}) };
+    checkSettings(options, spec, training);
     initial = { bytes: latest.data, mode: 'resume' };
     // Before any write: a run of the same model in another process keeps its row untouched.
     lease = acquireTrainingLease(library, existing, ownerLabel);
@@ -150,6 +205,7 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
       spec = { ...DEFAULT_MELODY_SPEC, ...(options.spec ?? {}) };
     }
     training = { ...DEFAULT_TRAINING, ...(options.training ?? {}) };
+    if (options.fineTuneFrom) checkSettings(options, spec, training);
     // 'default' always means the bundled model (CLI, app and studio), so no library model may take that name.
     if (options.modelName.trim().toLowerCase() === 'default')
       throw new TrainingError('NAME_RESERVED', '"default" is the name of the bundled model; pick another model name.');
