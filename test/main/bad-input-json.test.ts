@@ -3,14 +3,17 @@
 // and what is wrong in it, and the library (an existing corpus included) is left exactly as it was, through the
 // import service and through `etude import`.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_FRAMES_PER_FILE, MAX_FRAMES_PER_PIECE } from '../../src/core/data/jsonCorpora';
 import { openLibrary, type Library } from '../../src/main/db';
+import { createHandlers, dispatch } from '../../src/main/ipc/handlers';
+import { createAppServices } from '../../src/main/services/app';
 import { importPaths } from '../../src/main/services/importService';
+import { createStudioDoor } from '../../src/studio/exportsDoor';
 import { libraryFileFingerprint, libraryFingerprint } from './helpers/libraryFingerprint';
 import { seedMelodyPieces } from './helpers/seedPieces';
 
@@ -156,5 +159,39 @@ describe('bad JSON corpora', () => {
     }
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at |unexpected error/);
     expect(libraryFileFingerprint(dbPath)).toBe(before);
+  });
+
+  it('uploaded through the app and studio door (library:importFiles): the same sentences, the library untouched', async () => {
+    const dataDir = path.join(work, 'app-data');
+    const app = createAppServices({ dataDir, resourcesDir: path.join(work, 'no-resources') });
+    try {
+      app.library.pieces.insertPieces(app.library.corpora.createCorpus('Existing').id, seedMelodyPieces(3, 32));
+      const handlers = createHandlers(app, createStudioDoor(dataDir), { validateResponses: true, logError: () => {} });
+      const uploads = CASES.filter(([name, contents]) => contents !== null && !name.startsWith('huge'));
+      const before = libraryFingerprint(app.library.db);
+      const started = await dispatch(handlers, 'library:importFiles', {
+        corpusName: 'Existing',
+        files: uploads.map(([name]) => ({
+          name,
+          relativePath: `corpora/${name}`,
+          bytes: readFileSync(files.get(name)!),
+        })),
+      });
+      expect(started.ok, JSON.stringify(started)).toBe(true);
+      const job = await app.jobs.wait((started as { value: { jobId: string } }).value.jobId);
+      expect(job.status).toBe('done');
+      const report = job.result as { imported: number; failed: { name: string; code: string; reason: string }[] };
+      expect(report.imported).toBe(0);
+      for (const [name, , code, reason] of uploads) {
+        const failure = report.failed.find((f) => f.name.startsWith(`corpora/${name}`));
+        expect(failure, name).toBeDefined();
+        expect(failure!.code, name).toBe(code);
+        expect(failure!.reason, name).toMatch(reason);
+      }
+      expect(report.failed).toHaveLength(uploads.length);
+      expect(libraryFingerprint(app.library.db)).toBe(before);
+    } finally {
+      await app.close();
+    }
   });
 });
