@@ -70,11 +70,12 @@ export function parseGlobalArgs(argv: readonly string[]): GlobalArgs {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--data-dir') {
-      if (i + 1 >= argv.length || argv[i + 1].startsWith('--'))
+      if (i + 1 >= argv.length || argv[i + 1].startsWith('--') || argv[i + 1].trim() === '')
         throw new UsageError('--data-dir needs a folder, e.g. --data-dir ~/etude-data');
       result.dataDir = argv[++i];
     } else if (arg.startsWith('--data-dir=')) {
       result.dataDir = arg.slice('--data-dir='.length);
+      if (result.dataDir.trim() === '') throw new UsageError('--data-dir needs a folder, e.g. --data-dir=~/etude-data');
     } else if (result.commandName === undefined && (arg === '--help' || arg === '-h')) {
       result.help = true;
     } else if (result.commandName === undefined && (arg === '--version' || arg === '-V')) {

@@ -364,7 +364,11 @@ export const generationRequestSchema = z.object({
   /** How strictly key and range hold, 0..1 (1 = never outside; default 1). */
   strictness: z.number().min(0).max(1).optional(),
   /** Pitch range lock (inclusive). */
-  range: z.object({ low: pitchSchema, high: pitchSchema }).strict().optional(),
+  range: z
+    .object({ low: pitchSchema, high: pitchSchema })
+    .strict()
+    .refine((r) => r.low <= r.high, { message: 'the low pitch must not be above the high pitch', path: ['high'] })
+    .optional(),
   /** Meter of the take and of `bars` (default 4/4). */
   timeSignature: timeSignatureSchema.optional(),
   /** Tempo written to the take (default 120). */

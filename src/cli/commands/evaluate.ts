@@ -6,7 +6,7 @@ import { CancelledError } from '../../core/jobs/progress';
 import { parsePitchName } from '../../core/music/keys';
 import { runGenerationInWorker } from '../../main/jobs/generationWorkerRunner';
 import { evaluateModel, evaluationLines, evaluationPlots, type Evaluation } from '../../main/services/evaluation';
-import { parseCommandArgs } from '../args';
+import { parseCommandArgs, parseFlag } from '../args';
 import { createProgressBar } from '../progressBar';
 import { UsageError, type CliCommand } from '../types';
 import { numberFlag } from './train';
@@ -57,7 +57,11 @@ export const evaluateCommand: CliCommand = {
     const temperature = numberFlag('evaluate', 'temperature', values.temperature, { min: 0.05, max: 5 }) ?? 1;
     const randomSeed =
       numberFlag('evaluate', 'random-seed', values['random-seed'], { integer: true, min: 0, max: 2 ** 32 - 1 }) ?? 1;
-    const seedPitches = values['seed-notes']?.split(',').map((p) => parsePitchName(p));
+    const seedNotes = values['seed-notes'];
+    const seedPitches =
+      seedNotes === undefined
+        ? undefined
+        : parseFlag('evaluate', '--seed-notes', () => seedNotes.split(',').map((p) => parsePitchName(p)));
     const bar = createProgressBar({ stream: ctx.stderr, interactive: ctx.interactive });
     let evaluation: Evaluation;
     try {

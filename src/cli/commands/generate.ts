@@ -24,7 +24,7 @@ import { safeFileName } from '../../main/services/exportService';
 import { runGenerationInWorker } from '../../main/jobs/generationWorkerRunner';
 import { CancelledError } from '../../core/jobs/progress';
 import { createProgressBar } from '../progressBar';
-import { parseCommandArgs } from '../args';
+import { parseCommandArgs, parseFlag } from '../args';
 import { UsageError, type CliCommand, type CliContext } from '../types';
 import { engineLine, numberFlag } from './train';
 
@@ -216,21 +216,33 @@ export function readGenerationFlags(
   ctx: CliContext,
 ): GenerationFlags {
   const s = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  // A flag given with an empty value is refused like any bad value, never read as "not given".
+  const given = (k: string) => s(k) !== undefined;
   return {
-    ...(s('seed-notes') ? { seed: parseSeedArgument(s('seed-notes')!, ctx.cwd) } : {}),
+    ...(given('seed-notes')
+      ? { seed: parseFlag(command, '--seed-notes', () => parseSeedArgument(s('seed-notes')!, ctx.cwd)) }
+      : {}),
     temperature: numberFlag(command, 'temperature', s('temperature'), { min: 0.05, max: 5 }) ?? 1,
     bars: numberFlag(command, 'bars', s('bars'), { integer: true, min: 1, max: 256 }) ?? 8,
     variations:
       numberFlag(command, 'variations', s('variations'), { integer: true, min: 1, max: MAX_COMPOSE_VARIATIONS }) ?? 1,
     randomSeed: numberFlag(command, 'random-seed', s('random-seed'), { integer: true, min: 0, max: 2 ** 32 - 1 }) ?? 1,
-    ...(s('bpm') ? { bpm: numberFlag(command, 'bpm', s('bpm'), { min: 4, max: 400 }) } : {}),
-    ...(s('key') !== undefined ? { key: usage(command, () => parseScaleKey(s('key')!)) } : {}),
-    ...(s('strictness') ? { strictness: numberFlag(command, 'strictness', s('strictness'), { min: 0, max: 1 }) } : {}),
-    ...(s('range') ? { range: usage(command, () => parsePitchRange(s('range')!)) } : {}),
-    ...(s('humanise') ? { humanise: numberFlag(command, 'humanise', s('humanise'), { min: 0, max: 1 }) } : {}),
-    ...(s('meter') ? { timeSignature: usage(command, () => parseMeter(s('meter')!)) } : {}),
+    ...(given('bpm') ? { bpm: numberFlag(command, 'bpm', s('bpm'), { min: 4, max: 400 }) } : {}),
+    ...(given('key') ? { key: parseFlag(command, '--key', () => parseKeyFlag(s('key')!)) } : {}),
+    ...(given('strictness')
+      ? { strictness: numberFlag(command, 'strictness', s('strictness'), { min: 0, max: 1 }) }
+      : {}),
+    ...(given('range') ? { range: parseFlag(command, '--range', () => parsePitchRange(s('range')!)) } : {}),
+    ...(given('humanise') ? { humanise: numberFlag(command, 'humanise', s('humanise'), { min: 0, max: 1 }) } : {}),
+    ...(given('meter') ? { timeSignature: parseFlag(command, '--meter', () => parseMeter(s('meter')!)) } : {}),
     ...readLoopFlags(command, values),
   };
+}
+
+/** --key: a key, or "off"; an empty value is refused (parseScaleKey reads it as off). */
+function parseKeyFlag(text: string): ScaleKey | null {
+  if (text.trim() === '') throw new Error('give a key such as "D minor" or "F# dorian", or "off"');
+  return parseScaleKey(text);
 }
 
 /** "6/8" -> { numerator: 6, denominator: 8 }; a bar must be whole sixteenths. */
@@ -254,19 +266,11 @@ export function readContinuation(
     if (values.append) throw new UsageError(`${command}: --append needs --continue CLIP.mid`, command);
     return undefined;
   }
-  const seed = parseSeedArgument(values.continue, ctx.cwd);
+  const clip = values.continue;
+  const seed = parseFlag(command, '--continue', () => parseSeedArgument(clip, ctx.cwd));
   if (!('midi' in seed))
     throw new UsageError(`${command}: --continue needs a .mid file, got "${values.continue}"`, command);
   return { seed: { ...seed, whole: true }, append: values.append === true };
-}
-
-/** Runs a parser, turning its error into a UsageError for this command. */
-function usage<T>(command: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError(`${command}: ${(error as Error).message}`, command);
-  }
 }
 
 /** The request fields the controls flags set (spread into a GenerateRequest). */

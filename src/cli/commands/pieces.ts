@@ -2,6 +2,7 @@
 import { countPiecesOfCorpus, listPiecesOfCorpus } from '../../main/services/library';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliCommand } from '../types';
+import { numberFlag } from './train';
 
 export const piecesCommand: CliCommand = {
   name: 'pieces',
@@ -19,14 +20,8 @@ export const piecesCommand: CliCommand = {
     });
     if (positionals.length !== 1)
       throw new UsageError('pieces: name exactly one corpus (see `etude corpora`)', 'pieces');
-    const limit = values.limit === undefined ? 100 : Number(values.limit);
-    const offset = values.offset === undefined ? 0 : Number(values.offset);
-    if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(offset) || offset < 0) {
-      throw new UsageError(
-        'pieces: --limit must be a positive whole number and --offset a whole number >= 0',
-        'pieces',
-      );
-    }
+    const limit = numberFlag('pieces', 'limit', values.limit, { integer: true, min: 1, max: 1_000_000 }) ?? 100;
+    const offset = numberFlag('pieces', 'offset', values.offset, { integer: true, min: 0, max: 1_000_000_000 }) ?? 0;
     const library = ctx.library();
     const pieces = listPiecesOfCorpus(library, positionals[0], { limit, offset });
     if (values.json) {

@@ -15,7 +15,8 @@ export function numberFlag(
   { integer = false, min = -Infinity, max = Infinity } = {},
 ): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
+  // Number('') and Number(' ') are 0: an empty value must not pass as zero.
+  const n = value.trim() === '' ? Number.NaN : Number(value);
   if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
     throw new UsageError(
       `${command}: --${name} must be ${integer ? 'an integer' : 'a number'} within [${min}, ${max}], got "${value}"`,

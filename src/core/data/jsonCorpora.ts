@@ -9,6 +9,7 @@
  * Input is already-parsed JSON (`unknown`); reading the file is the caller's business.
  */
 import { validateMelodyTokens } from '../encoding/melody';
+import { shown } from '../util/shown';
 
 /** Why a JSON corpus was rejected. */
 export type CorpusFormatErrorCode = 'CORPUS_FORMAT_INVALID';
@@ -38,6 +39,15 @@ export interface SplitPiece {
 }
 
 const SPLITS = ['train', 'valid', 'test'] as const;
+
+/**
+ * Most frames one piece may have: 100,000 frames are over 6 hours at sixteenths. The longest piece of the shared
+ * corpora has 1,793 (Nottingham); the limit keeps a damaged or hostile file from exhausting memory (each frame
+ * costs a few hundred bytes once encoded).
+ */
+export const MAX_FRAMES_PER_PIECE = 100_000;
+/** Most frames one file may hold, all pieces together (Nottingham, the largest shared corpus: 266,537). */
+export const MAX_FRAMES_PER_FILE = 1_000_000;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -108,8 +118,8 @@ export function readTokenMelodies(json: unknown, sourceName: string): TokenMelod
  * duplicates; -1 entries (a silent voice in the four-voice layout) are dropped, so an all-silent
  * frame is []. Pieces are named "<source> <split> <n>" (n from 1, per split). Missing splits are
  * simply absent; order is train, valid, test.
- * @throws {CorpusFormatError} CORPUS_FORMAT_INVALID for another shape or a pitch that is not an
- *   integer in 0..127 (naming split, piece and frame).
+ * @throws {CorpusFormatError} CORPUS_FORMAT_INVALID for another shape, a pitch that is not an
+ *   integer in 0..127 (naming split, piece and frame), or more frames than MAX_FRAMES_PER_PIECE / _PER_FILE.
  */
 export function readPianoRollSplits(json: unknown, sourceName: string): SplitPiece[] {
   if (!isRecord(json) || !SPLITS.some((split) => split in json)) {
@@ -117,18 +127,34 @@ export function readPianoRollSplits(json: unknown, sourceName: string): SplitPie
   }
   const base = baseName(sourceName);
   const pieces: SplitPiece[] = [];
+  let totalFrames = 0;
   for (const split of SPLITS) {
     const list = json[split];
     if (list === undefined) continue;
-    if (!Array.isArray(list)) throw new CorpusFormatError(sourceName, `"${split}" is not a list of pieces.`);
+    if (!Array.isArray(list))
+      throw new CorpusFormatError(sourceName, `"${split}" is not a list of pieces (got ${shown(list)}).`);
     list.forEach((piece: unknown, pieceIndex) => {
       if (!Array.isArray(piece))
-        throw new CorpusFormatError(sourceName, `${split} piece ${pieceIndex + 1} is not a list of frames.`);
+        throw new CorpusFormatError(
+          sourceName,
+          `${split} piece ${pieceIndex + 1} is not a list of frames (got ${shown(piece)}).`,
+        );
+      if (piece.length > MAX_FRAMES_PER_PIECE)
+        throw new CorpusFormatError(
+          sourceName,
+          `${split} piece ${pieceIndex + 1} has ${piece.length} frames; a piece may have at most ${MAX_FRAMES_PER_PIECE}.`,
+        );
+      totalFrames += piece.length;
+      if (totalFrames > MAX_FRAMES_PER_FILE)
+        throw new CorpusFormatError(
+          sourceName,
+          `the file holds more than ${MAX_FRAMES_PER_FILE} frames (reached at ${split} piece ${pieceIndex + 1}); split it into several files.`,
+        );
       const frames = piece.map((frame: unknown, frameIndex) => {
         if (!Array.isArray(frame)) {
           throw new CorpusFormatError(
             sourceName,
-            `${split} piece ${pieceIndex + 1}, frame ${frameIndex + 1} is not a list of pitches.`,
+            `${split} piece ${pieceIndex + 1}, frame ${frameIndex + 1} is not a list of pitches (got ${shown(frame)}).`,
           );
         }
         const pitches = new Set<number>();
@@ -137,7 +163,7 @@ export function readPianoRollSplits(json: unknown, sourceName: string): SplitPie
           if (!Number.isInteger(pitch) || pitch < 0 || pitch > 127) {
             throw new CorpusFormatError(
               sourceName,
-              `${split} piece ${pieceIndex + 1}, frame ${frameIndex + 1}: pitch must be an integer within [0, 127] (or -1 for silence), got: ${String(pitch)}`,
+              `${split} piece ${pieceIndex + 1}, frame ${frameIndex + 1}: pitch must be an integer within [0, 127] (or -1 for silence), got: ${shown(pitch)}`,
             );
           }
           pitches.add(pitch);

@@ -22,7 +22,7 @@ export interface PitchControls {
   strictness?: number;
 }
 
-/** Thrown for a strictness outside [0, 1]. */
+/** Thrown for a strictness outside [0, 1] or a range that is not low..high within 0..127. */
 export class ControlsError extends Error {
   override name = 'ControlsError';
   readonly code = 'CONTROLS_INVALID' as const;
@@ -30,12 +30,24 @@ export class ControlsError extends Error {
 
 /**
  * The bias to add to temperature-scaled melody logits (length 130), or undefined when the controls change nothing.
- * @throws ControlsError for a strictness outside [0, 1]; PitchNameError for a scale tonal does not know.
+ * @throws ControlsError for a strictness outside [0, 1] or a bad range; PitchNameError for a scale tonal does not know.
  */
 export function melodyPitchBias(controls: PitchControls | undefined): Float64Array | undefined {
   if (!controls) return undefined;
   const s = controls.strictness ?? 1;
   if (!(s >= 0 && s <= 1)) throw new ControlsError(`strictness must be within [0, 1], got: ${s}`);
+  const range = controls.range;
+  if (range) {
+    const pitch = (p: number) => Number.isInteger(p) && p >= 0 && p <= 127;
+    if (!pitch(range.low) || !pitch(range.high))
+      throw new ControlsError(
+        `the range's pitches must be whole numbers within [0, 127], got: ${range.low}-${range.high}`,
+      );
+    if (range.low > range.high)
+      throw new ControlsError(
+        `the range ${range.low}-${range.high} runs downwards: its low pitch must not be above its high pitch (e.g. 48-84)`,
+      );
+  }
   if ((!controls.key && !controls.range) || s === 0) return undefined;
   const inScale = controls.key ? new Set(scalePitchClasses(controls.key)) : undefined;
   const penalty = Math.log(1 - s); // -Infinity at s = 1

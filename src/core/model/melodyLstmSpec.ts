@@ -11,6 +11,7 @@
  * k = 1..layers. All row-major float32.
  */
 import type { TensorShape } from './spec';
+import { shown } from '../util/shown';
 
 export interface MelodyLstmSpec {
   kind: 'melody-lstm';
@@ -63,10 +64,10 @@ export function melodyLstmSpecProblem(spec: Record<string, unknown>): string | u
   for (const [key, max] of Object.entries(limits)) {
     const v = spec[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)
-      return `its ${key} must be an integer within [1, ${max}], got: ${JSON.stringify(v)}`;
+      return `its ${key} must be an integer within [1, ${max}], got: ${shown(v)}`;
   }
   const dropout = spec.dropout;
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))
-    return `its dropout must be within [0, 1), got: ${JSON.stringify(dropout)}`;
+    return `its dropout must be within [0, 1), got: ${shown(dropout)}`;
   return undefined;
 }

@@ -9,6 +9,7 @@
  *   dense/kernel (last pitch width, 1), dense/bias (1)    one logit per pitch
  */
 import type { TensorShape } from './spec';
+import { shown } from '../util/shown';
 
 export type PolyKind = 'biaxial-lstm' | 'bi-lstm';
 
@@ -163,7 +164,7 @@ export function polyLstmSpecProblem(spec: Record<string, unknown>): string | und
   for (const [key, [lo, hi]] of Object.entries(ints)) {
     const v = spec[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
-      return `its ${key} must be an integer within [${lo}, ${hi}], got: ${JSON.stringify(v)}`;
+      return `its ${key} must be an integer within [${lo}, ${hi}], got: ${shown(v)}`;
   }
   const spq = spec.stepsPerQuarter;
   if (spq !== undefined && (typeof spq !== 'number' || !Number.isInteger(spq) || spq < 1 || spq > 16))
@@ -179,7 +180,7 @@ export function polyLstmSpecProblem(spec: Record<string, unknown>): string | und
       v.length > 8 ||
       !v.every((h) => Number.isInteger(h) && h >= 1 && h <= 4096)
     )
-      return `its ${key} must list ${min}..8 integer widths within [1, 4096], got: ${JSON.stringify(v)}`;
+      return `its ${key} must list ${min}..8 integer widths within [1, 4096], got: ${shown(v)}`;
   }
   if (
     spec.kind === 'biaxial-lstm' &&
@@ -192,7 +193,7 @@ export function polyLstmSpecProblem(spec: Record<string, unknown>): string | und
     return 'a bi-lstm needs a high-to-low pitch stack: list at least one width in downSizes';
   const dropout = spec.dropout;
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))
-    return `its dropout must be within [0, 1), got: ${JSON.stringify(dropout)}`;
+    return `its dropout must be within [0, 1), got: ${shown(dropout)}`;
   return undefined;
 }
 

@@ -5,7 +5,8 @@
  * tfjs-node / tfjs-node-gpu) only decide the speed, never the numbers' meaning. Each kind states its weight layout
  * where its spec is defined (melody-lstm: ./melodyLstmSpec.ts).
  */
-import { getModelDefinition } from './registry';
+import { getModelDefinition, modelSpecProblem } from './registry';
+import { shown } from '../util/shown';
 import type { MelodyLstmSpec } from './melodyLstmSpec';
 import type { PolyLstmSpec } from './polyLstmSpec';
 
@@ -69,4 +70,72 @@ export function modelTensors(spec: ModelSpec): TensorShape[] {
 /** Trainable parameters of any spec (asks the model registry). */
 export function parameterCount(spec: ModelSpec): number {
   return modelTensors(spec).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/**
+ * The most trainable parameters a model may have: 150 M (600 MB of float32 weights, about 2.4 GB with gradients and
+ * the two Adam moments). The largest model the app and the CLI offer (embedding and hidden 2048, 4 layers) has 135 M;
+ * the limit stops a spec whose fields are each within bounds from asking an engine for tens of gigabytes.
+ */
+export const MAX_TRAINED_PARAMETERS = 150_000_000;
+
+/**
+ * The bounds of every training setting: [min, max, whole number?]. The CLI's flags and the contract's
+ * trainingOverridesSchema (src/shared/dto.ts) say the same; learningRate must also be above 0.
+ */
+export const TRAINING_LIMITS: Readonly<
+  Record<Exclude<keyof TrainingConfig, 'transpositions'>, [number, number, boolean]>
+> = {
+  batchSize: [1, 4096, true],
+  learningRate: [0, 1, false],
+  epochs: [1, 1000, true],
+  validationFraction: [0, 0.5, false],
+  earlyStoppingPatience: [0, 100, true],
+  clipNorm: [0, 1000, false],
+  randomSeed: [0, 2 ** 32 - 1, true],
+};
+
+/**
+ * Why `training` is not a usable training configuration (one sentence naming the setting), or undefined. Keys it does
+ * not know are left alone (a checkpoint from another version may record more).
+ */
+export function trainingConfigProblem(training: Record<string, unknown>): string | undefined {
+  for (const [key, [min, max, integer]] of Object.entries(TRAINING_LIMITS)) {
+    const v = training[key];
+    const inRange =
+      typeof v === 'number' &&
+      Number.isFinite(v) &&
+      (!integer || Number.isInteger(v)) &&
+      (key === 'learningRate' ? v > min : v >= min) &&
+      v <= max;
+    if (!inRange) {
+      const range = key === 'learningRate' ? `above ${min} and at most ${max}` : `within [${min}, ${max}]`;
+      return `its ${key} must be ${integer ? 'a whole number' : 'a number'} ${range}, got: ${shown(v)}`;
+    }
+  }
+  const shifts = training.transpositions;
+  if (
+    !Array.isArray(shifts) ||
+    shifts.length > 49 ||
+    !shifts.every((t) => typeof t === 'number' && Number.isInteger(t) && t >= -24 && t <= 24)
+  )
+    return `its transpositions must list at most 49 whole numbers of semitones within [-24, 24], got: ${shown(shifts)}`;
+  return undefined;
+}
+
+/**
+ * Why a model cannot be trained with `spec` and `training` (one sentence naming the setting and what is accepted), or
+ * undefined. Checked before anything is allocated or stored: the spec's own rules (./registry.ts), the parameter
+ * budget (MAX_TRAINED_PARAMETERS), then the training settings.
+ */
+export function trainingSettingsProblem(spec: unknown, training: unknown): string | undefined {
+  const specProblem = modelSpecProblem(spec);
+  if (specProblem) return `the model's settings are invalid: ${specProblem}`;
+  const parameters = parameterCount(spec as ModelSpec);
+  if (parameters > MAX_TRAINED_PARAMETERS)
+    return `the model would have ${(parameters / 1e6).toFixed(0)} M parameters; at most ${MAX_TRAINED_PARAMETERS / 1e6} M can be trained (make it smaller: fewer layers, a smaller hidden or embedding size)`;
+  if (!training || typeof training !== 'object' || Array.isArray(training))
+    return 'the training settings are not an object';
+  const trainingProblem = trainingConfigProblem(training as Record<string, unknown>);
+  return trainingProblem ? `the training settings are invalid: ${trainingProblem}` : undefined;
 }

@@ -18,6 +18,7 @@ import {
   DEFAULT_MELODY_SPEC,
   DEFAULT_TRAINING,
   isPolySpec,
+  trainingSettingsProblem,
   type MelodyLstmSpec,
   type ModelKind,
   type ModelSpec,
@@ -28,7 +29,7 @@ import { corpusPitchRange, polySpecForCorpus } from '../../core/model/polyLstmSp
 import { decodeMelody } from '../../core/encoding/melody';
 import { flatRoll } from '../../core/encoding/rollFrames';
 import type { SplitPiece } from '../../core/model/windows';
-import type { EngineChoice } from '../../core/engine/select';
+import { ENGINE_CHOICES, isEngineChoice, type EngineChoice } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
 import type { ParsedRequest } from '../../shared/ipc';
 import type { TrainResultDto } from '../../shared/dto';
@@ -50,6 +51,21 @@ export type SpecOverrides = Partial<
   Pick<MelodyLstmSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window'>
 > &
   Partial<Pick<PolyLstmSpec, 'timeSizes' | 'pitchSizes' | 'downSizes' | 'windowHidden' | 'segment'>>;
+
+/** The model settings a new model may override (the rest of the spec is its kind's default). */
+const TRAINING_KEYS: readonly string[] = Object.keys(DEFAULT_TRAINING);
+const SPEC_OVERRIDE_KEYS: readonly (keyof SpecOverrides)[] = [
+  'embeddingDim',
+  'hiddenSize',
+  'layers',
+  'dropout',
+  'window',
+  'timeSizes',
+  'pitchSizes',
+  'downSizes',
+  'windowHidden',
+  'segment',
+];
 
 export interface TrainModelOptions {
   corpusName: string;
@@ -201,7 +217,7 @@ function melodyOverrides(overrides: SpecOverrides = {}): Partial<MelodyLstmSpec>
   );
   if (stray)
     throw new TrainingError(
-      'TRAINING_BAD_SPEC',
+      'TRAINING_SETTINGS_INVALID',
       `${stray[0]} is a size of the polyphonic models; the melody model takes embeddingDim, hiddenSize, layers, window and dropout.`,
     );
   return melody;
@@ -213,7 +229,7 @@ function polyOverrides(overrides: SpecOverrides = {}): Partial<PolyLstmSpec> {
   const stray = Object.entries({ embeddingDim, hiddenSize, layers }).find(([, v]) => v !== undefined);
   if (stray)
     throw new TrainingError(
-      'TRAINING_BAD_SPEC',
+      'TRAINING_SETTINGS_INVALID',
       `${stray[0]} is a size of the melody model; the polyphonic models take timeSizes, pitchSizes, downSizes, window, windowHidden, segment and dropout.`,
     );
   return poly;
@@ -226,7 +242,52 @@ function diedBeforeFirstCheckpoint(library: Library, row: ModelRow): boolean {
   return lease !== undefined && !isLeaseLive(lease);
 }
 
+/**
+ * Refuses settings no engine should be handed, before anything is read, allocated or stored: every door (CLI, app,
+ * studio) reaches training through here. The spec and training settings are checked whole, after merging.
+ * @throws TrainingError TRAINING_SETTINGS_INVALID naming the setting and what is accepted
+ */
+function checkSettings(options: TrainModelOptions, spec: ModelSpec | undefined, training: TrainingConfig): void {
+  const refuse = (problem: string): never => {
+    throw new TrainingError('TRAINING_SETTINGS_INVALID', `Cannot train "${options.modelName}": ${problem}.`);
+  };
+  const engine = options.engine ?? 'auto';
+  if (!isEngineChoice(engine))
+    refuse(`there is no engine ${JSON.stringify(engine)} (the engines are ${ENGINE_CHOICES.join(', ')})`);
+  const threads = options.threads ?? 'auto';
+  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= 64))
+    refuse(`threads must be "auto" or a whole number within [1, 64], got: ${String(threads)}`);
+  const overrides = options.spec ?? {};
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))
+    refuse("the model's settings are not an object");
+  const unknown = Object.keys(overrides).find((key) => !(SPEC_OVERRIDE_KEYS as readonly string[]).includes(key));
+  if (unknown !== undefined)
+    refuse(`there is no model setting "${unknown}" (the settings are ${SPEC_OVERRIDE_KEYS.join(', ')})`);
+  const unknownTraining = Object.keys(options.training ?? {}).find((key) => !TRAINING_KEYS.includes(key));
+  if (unknownTraining !== undefined)
+    refuse(`there is no training setting "${unknownTraining}" (the settings are ${TRAINING_KEYS.join(', ')})`);
+  if ((options.resume || options.fineTuneFrom) && Object.keys(overrides).length > 0)
+    refuse(
+      `${options.resume ? 'resuming' : 'fine-tuning'} keeps the model's shape, so its settings (${Object.keys(overrides).join(', ')}) cannot change`,
+    );
+  const problem = trainingSettingsProblem(spec, training);
+  if (problem) refuse(problem);
+}
+
+/** Is this a polyphonic kind (a piano-roll model)? */
+const isPolyKind = (kind: ModelKind | undefined): kind is PolyLstmSpec['kind'] =>
+  kind === 'biaxial-lstm' || kind === 'bi-lstm';
+
+/** The spec of a new model before the corpus is read (a polyphonic one over the piano's 88 keys, its range to come). */
+function provisionalSpec(options: TrainModelOptions): ModelSpec {
+  return isPolyKind(options.kind)
+    ? polySpecForCorpus(options.kind, { lowPitch: 21, pitches: 88 }, polyOverrides(options.spec))
+    : { ...DEFAULT_MELODY_SPEC, ...melodyOverrides(options.spec) };
+}
+
 function prepare(library: Library, options: TrainModelOptions): Prepared {
+  if (!options.resume && !options.fineTuneFrom)
+    checkSettings(options, provisionalSpec(options), { ...DEFAULT_TRAINING, ...(options.training ?? {}) });
   const corpus = library.corpora.getCorpusByName(options.corpusName);
   if (!corpus)
     throw new NotFoundError(
@@ -257,8 +318,9 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
       );
     const header = readCheckpointHeader(latest.data);
     spec = header.spec;
-    data = trainingPieces(library, corpus, spec, corpusNotes);
     training = { ...header.training, ...(options.training ?? {}) };
+    checkSettings(options, spec, training);
+    data = trainingPieces(library, corpus, spec, corpusNotes);
     initial = { bytes: latest.data, mode: 'resume' };
     // Before any write: a run of the same model in another process keeps its row untouched.
     lease = acquireTrainingLease(library, existing, ownerLabel);
@@ -273,13 +335,14 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
       const base = decodeCheckpoint(options.fineTuneFrom);
       spec = base.spec;
       initial = { bytes: options.fineTuneFrom, mode: 'fine-tune' };
-    } else if (options.kind === 'biaxial-lstm' || options.kind === 'bi-lstm') {
+    } else if (isPolyKind(options.kind)) {
       spec = polySpecForCorpus(options.kind, pitchRangeOf(corpus.name, corpusNotes()), polyOverrides(options.spec));
     } else {
       spec = { ...DEFAULT_MELODY_SPEC, ...melodyOverrides(options.spec) };
     }
-    data = trainingPieces(library, corpus, spec, corpusNotes);
     training = { ...DEFAULT_TRAINING, ...(options.training ?? {}) };
+    checkSettings(options, spec, training);
+    data = trainingPieces(library, corpus, spec, corpusNotes);
     // 'default' always means the bundled model (CLI, app and studio), so no library model may take that name.
     if (options.modelName.trim().toLowerCase() === 'default')
       throw new TrainingError('NAME_RESERVED', '"default" is the name of the bundled model; pick another model name.');

@@ -20,6 +20,8 @@ export function pianoRollResolutionOf(fileName: string): number {
   return /16th|sixteenth/i.test(fileName) ? 4 : 1;
 }
 
+const SPLIT_KEYS = ['train', 'valid', 'test'];
+
 /** One JSON file -> pieces (token melodies or piano-roll splits); bad items are failures, not exceptions. */
 export function piecesFromJson(
   bytes: Uint8Array,
@@ -31,7 +33,13 @@ export function piecesFromJson(
   } catch (err) {
     throw new ImportFileError('JSON_INVALID', `the file is not valid JSON (${(err as Error).message})`);
   }
-  const layout = detectJsonCorpus(json);
+  // An object with a train/valid/test key is meant as piano-roll splits even when a piece is malformed: the reader
+  // then names what is wrong (split, piece, frame) instead of the generic "unknown layout".
+  const layout =
+    detectJsonCorpus(json) ??
+    (typeof json === 'object' && json !== null && !Array.isArray(json) && SPLIT_KEYS.some((k) => k in json)
+      ? 'pianoroll-splits'
+      : null);
   const pieces: NewPiece[] = [];
   const failed: ImportFailure[] = [];
   if (layout === 'token-melodies') {
@@ -67,6 +75,17 @@ export function piecesFromJson(
     const stepsPerQuarter = pianoRollResolutionOf(path.basename(source.path));
     readPianoRollSplits(json, source.path).forEach((split, index) => {
       const itemPath = `${source.path}#${split.split}/${split.name}`;
+      if (!split.frames.some((frame) => frame.length > 0)) {
+        failed.push({
+          path: itemPath,
+          code: 'PIECE_EMPTY',
+          reason:
+            split.frames.length === 0
+              ? 'the piece has no frames'
+              : `the piece has no notes (${split.frames.length} silent frames)`,
+        });
+        return;
+      }
       try {
         const roll = pianoRollFromFrameLists(split.frames, stepsPerQuarter);
         const sequence = decodePianoRoll(roll, { ppq: 480 });
@@ -93,5 +112,12 @@ export function piecesFromJson(
       'this JSON is neither a token-melody list nor a train/valid/test piano-roll split; see the data README for the two layouts',
     );
   }
+  if (pieces.length === 0 && failed.length === 0)
+    throw new ImportFileError(
+      'JSON_EMPTY',
+      layout === 'token-melodies'
+        ? 'the file holds no melodies (its "melodies" list is empty)'
+        : 'the file holds no pieces (its train, valid and test lists are empty)',
+    );
   return { pieces, failed };
 }

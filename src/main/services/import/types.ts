@@ -25,7 +25,9 @@ export type ImportFailureCode =
   | 'UNSUPPORTED_FILE'
   | 'JSON_INVALID'
   | 'JSON_UNKNOWN_LAYOUT'
+  | 'JSON_EMPTY'
   | 'MELODY_EMPTY'
+  | 'PIECE_EMPTY'
   | 'ENCODING_FAILED'
   | CorpusFormatError['code']
   | EncodingError['code'];

@@ -14,6 +14,10 @@ function kindOf(fileName: string): ImportSource['kind'] | null {
   return null;
 }
 
+function folderNamedLikeAFile(kind: ImportSource['kind']): string {
+  return `this is a folder named like a ${kind === 'midi' ? 'MIDI' : 'JSON'} file, not a file`;
+}
+
 function stripExtension(name: string): string {
   return name.replace(/\.(midi?|json)$/i, '');
 }
@@ -59,7 +63,7 @@ export function readFileBytes(filePath: string): Uint8Array {
  * Expands paths into importable sources. Folders are walked recursively (sorted, so imports are
  * reproducible); inside folders only .mid/.midi/.json count and other files are counted as
  * ignored; a path named directly that is neither is reported UNSUPPORTED_FILE. A folder whose
- * name looks like a MIDI file (x.mid) is reported NOT_A_FILE rather than walked.
+ * name looks like a MIDI or JSON file (x.mid, x.json) is reported NOT_A_FILE rather than walked.
  */
 export async function collectSources(
   paths: readonly string[],
@@ -122,12 +126,7 @@ export async function collectSources(
         }
       }
       if (isDirectory) {
-        if (kind === 'midi')
-          failed.push({
-            path: full,
-            code: 'NOT_A_FILE',
-            reason: 'this is a folder named like a MIDI file, not a file',
-          });
+        if (kind !== null) failed.push({ path: full, code: 'NOT_A_FILE', reason: folderNamedLikeAFile(kind) });
         else await walk(full, root);
       } else if (kind && isFile) {
         addFile(full, path.relative(root, full), kind);
@@ -154,8 +153,7 @@ export async function collectSources(
     }
     const kind = kindOf(full);
     if (info.isDirectory()) {
-      if (kind === 'midi')
-        failed.push({ path: full, code: 'NOT_A_FILE', reason: 'this is a folder named like a MIDI file, not a file' });
+      if (kind !== null) failed.push({ path: full, code: 'NOT_A_FILE', reason: folderNamedLikeAFile(kind) });
       else await walk(full, full);
     } else if (!kind) {
       failed.push({
