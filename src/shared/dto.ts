@@ -167,9 +167,17 @@ export const specOverridesSchema = z
     layers: z.number().int().min(1).max(4),
     dropout: z.number().min(0).max(0.9),
     window: z.number().int().min(1).max(512),
+    /** The polyphonic kinds' sizes (biaxial-lstm, bi-lstm: src/core/model/polyLstmSpec.ts). */
+    timeSizes: z.array(z.number().int().min(1).max(1024)).min(1).max(8),
+    pitchSizes: z.array(z.number().int().min(1).max(1024)).min(1).max(8),
+    downSizes: z.array(z.number().int().min(1).max(1024)).max(8),
+    windowHidden: z.number().int().min(0).max(1024),
+    segment: z.number().int().min(4).max(1024),
   })
   .partial()
   .strict();
+/** The model kinds a new model can be (src/core/model/registry.ts). */
+export const modelKindSchema = z.enum(['melody-lstm', 'biaxial-lstm', 'bi-lstm']);
 export type SpecOverrides = z.infer<typeof specOverridesSchema>;
 
 export const trainingOverridesSchema = z

@@ -24,6 +24,7 @@ import {
   nameSchema,
   pieceListSchema,
   specOverridesSchema,
+  modelKindSchema,
   trainingOverridesSchema,
 } from './dto';
 import type { Envelope } from './errors';
@@ -100,6 +101,8 @@ export const calls = {
       .object({
         corpusName: nameSchema,
         modelName: nameSchema,
+        /** The kind of a new model (default melody-lstm); a resumed one keeps its own. */
+        kind: modelKindSchema.optional(),
         spec: specOverridesSchema.default({}),
         training: trainingOverridesSchema.default({}),
         engine: engineChoiceSchema.default('auto'),

@@ -20,6 +20,8 @@ import { generateFromLibrary } from '../../src/main/services/generation';
 import { importPaths } from '../../src/main/services/importService';
 import { trainModel } from '../../src/main/services/training';
 import { runGenerationInWorker } from '../../src/main/jobs/generationWorkerRunner';
+import { MODEL_KINDS } from '../../src/core/model/registry';
+import { modelKindSchema } from '../../src/shared/dto';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const midiDir = path.resolve(repoRoot, '../shared/data/nottingham/MIDI');
@@ -162,6 +164,10 @@ describe('polyphonic models through the services', () => {
       /Key and range locks work with melody models; "poly-bi" is a polyphonic bi-lstm/,
     );
   }, 120_000);
+});
+
+it('the contract offers exactly the registered model kinds', () => {
+  expect([...modelKindSchema.options]).toEqual(MODEL_KINDS.map((k) => k.kind));
 });
 
 describe('piano-roll frames and the degeneracy check', () => {

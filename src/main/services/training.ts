@@ -604,6 +604,7 @@ export async function trainFromRequest(
     {
       corpusName: request.corpusName,
       modelName,
+      ...(request.kind !== undefined && !resume ? { kind: request.kind } : {}),
       spec: request.spec,
       training: request.training,
       engine: request.engine,
