@@ -82,6 +82,8 @@ export const calls = {
           .refine((files) => files.reduce((n, f) => n + f.bytes.byteLength, 0) <= MAX_IMPORT_TOTAL_BYTES, {
             message: `at most ${MAX_IMPORT_TOTAL_BYTES / 1024 / 1024} MiB per call; send several calls`,
           }),
+        /** Frames per quarter note of piano-roll JSON files that do not state it themselves (never guessed). */
+        stepsPerQuarter: z.number().int().min(1).max(96).optional(),
       })
       .strict(),
     response: jobStarted,

@@ -261,14 +261,30 @@ describe('importPaths', () => {
     const folder = path.join(dir, 'rolls');
     mkdirSync(folder);
     const frames = [[60, 64], [60, 64], [], [55, 62]];
-    writeFileSync(path.join(folder, 'tiny-16th.json'), JSON.stringify({ train: [frames], valid: [[[70]]], test: [] }));
-    writeFileSync(path.join(folder, 'tiny-quarter.json'), JSON.stringify({ train: [frames] }));
+    // The resolution is stated by the file or by the user, never read off the name.
+    writeFileSync(
+      path.join(folder, 'tiny-16th.json'),
+      JSON.stringify({ stepsPerQuarter: 4, train: [frames], valid: [[[70]]], test: [] }),
+    );
     writeFileSync(path.join(folder, 'other.json'), JSON.stringify({ hello: 'world' }));
     writeFileSync(path.join(folder, 'broken.json'), '{"train": [');
+    writeFileSync(path.join(folder, 'unstated-16th.json'), JSON.stringify({ train: [frames] }));
     const report = await importPaths(library, [folder], { corpusName: 'Rolls' });
     expect(report.failed.map((f) => [path.basename(f.path), f.code]).sort()).toEqual([
       ['broken.json', 'JSON_INVALID'],
       ['other.json', 'JSON_UNKNOWN_LAYOUT'],
+      ['unstated-16th.json', 'JSON_RESOLUTION_MISSING'],
+    ]);
+    expect(report.failed.find((f) => f.code === 'JSON_RESOLUTION_MISSING')!.reason).toMatch(
+      /etude import --steps-per-quarter N, or the Library's "JSON piano-roll frames" choice.*or add "stepsPerQuarter": N to the file/,
+    );
+    const quarter = path.join(dir, 'rolls-quarter');
+    mkdirSync(quarter);
+    writeFileSync(path.join(quarter, 'tiny-quarter.json'), JSON.stringify({ train: [frames] }));
+    writeFileSync(path.join(quarter, 'says-16th.json'), JSON.stringify({ stepsPerQuarter: 4, train: [[[72]]] }));
+    const stated = await importPaths(library, [quarter], { corpusName: 'Rolls', stepsPerQuarter: 1 });
+    expect(stated.failed.map((f) => [path.basename(f.path), f.code])).toEqual([
+      ['says-16th.json', 'JSON_RESOLUTION_CONFLICT'],
     ]);
     const rows = library.pieces.getMelodyTokens(report.corpus.id);
     const byName = new Map(rows.map((r) => [r.name, r]));

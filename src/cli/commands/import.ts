@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 import type { MelodySource } from '../../core/encoding/melody';
 import { ImportCancelledError, importPaths, type ImportReport } from '../../main/services/importService';
+import { MAX_STEPS_PER_QUARTER } from '../../main/services/import/jsonCorpus';
+import { numberFlag } from './train';
 import { parseCommandArgs } from '../args';
 import { createProgressBar } from '../progressBar';
 import { UsageError, type CliCommand, type CliContext } from '../types';
@@ -20,18 +22,22 @@ function printReport(report: ImportReport, ctx: CliContext, verb: string): void 
 export const importCommand: CliCommand = {
   name: 'import',
   summary: 'Import MIDI files, folders and JSON corpora into a corpus',
-  usage: `etude import <paths...> --corpus NAME [--melody first-part|most-notes|merged]
+  usage: `etude import <paths...> --corpus NAME [--melody first-part|most-notes|merged] [--steps-per-quarter N]
 
   Folders are searched recursively for .mid/.midi/.json files; other files are skipped.
   Files already in the corpus (same bytes) are counted as duplicates and skipped.
   --corpus NAME   the corpus to add to (created if it does not exist)
   --melody WHICH  which part of a MIDI file becomes the training melody (default first-part)
+  --steps-per-quarter N
+                  frames per quarter note of piano-roll JSON files that do not say it themselves
+                  (1 for the Boulanger-Lewandowski benchmark files, 4 for sixteenths); never guessed
   Ctrl-C cancels; pieces imported so far are kept.
   Exit code 0 when anything was imported or all were duplicates, 1 when every file failed.`,
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('import', args, {
       corpus: { type: 'string', short: 'c' },
       melody: { type: 'string' },
+      'steps-per-quarter': { type: 'string' },
     });
     if (positionals.length === 0) throw new UsageError('import: name at least one file or folder to import', 'import');
     if (!values.corpus) throw new UsageError('import: --corpus NAME is required (the corpus to import into)', 'import');
@@ -42,12 +48,18 @@ export const importCommand: CliCommand = {
         'import',
       );
     }
+    const stepsPerQuarter = numberFlag('import', 'steps-per-quarter', values['steps-per-quarter'], {
+      integer: true,
+      min: 1,
+      max: MAX_STEPS_PER_QUARTER,
+    });
     const library = ctx.library();
     const bar = createProgressBar({ stream: ctx.stderr, interactive: ctx.interactive });
     try {
       const report = await importPaths(library, positionals, {
         corpusName: values.corpus,
         melodySource: melody,
+        ...(stepsPerQuarter !== undefined ? { stepsPerQuarter } : {}),
         signal: ctx.signal,
         onProgress: (p) => bar.update(p),
       });

@@ -112,7 +112,9 @@ export function createHandlers(services: HandlerServices, door: DoorAdapter, opt
       return { corpusName: r.corpusName };
     },
     'library:listPieces': (r) => services.listPieces(r.corpusName, r.offset, r.limit),
-    'library:importFiles': async (r) => ({ jobId: await services.startImportFiles(r.corpusName, r.files) }),
+    'library:importFiles': async (r) => ({
+      jobId: await services.startImportFiles(r.corpusName, r.files, r.stepsPerQuarter),
+    }),
     'library:importDialog': async (r) => {
       if (!door.chooseImportPaths) {
         throw Object.assign(

@@ -151,11 +151,18 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     return defaultModel.dto;
   };
 
-  const startImportFiles = (corpusName: string, files: UploadedFile[]) =>
+  const startImportFiles = (corpusName: string, files: UploadedFile[], stepsPerQuarter?: number) =>
     jobs.start(
       'import',
       `Import ${files.length} file${files.length === 1 ? '' : 's'} into ${corpusName}`,
-      afterAnswer((ctx) => importFiles(library, files, { corpusName, signal: ctx.signal, onProgress: ctx.progress })),
+      afterAnswer((ctx) =>
+        importFiles(library, files, {
+          corpusName,
+          signal: ctx.signal,
+          onProgress: ctx.progress,
+          ...(stepsPerQuarter !== undefined ? { stepsPerQuarter } : {}),
+        }),
+      ),
     );
 
   // Paths main chose itself (a dialog): the library's own path importer (folders, JSON corpora, parallel parsing).

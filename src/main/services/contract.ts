@@ -32,7 +32,8 @@ export interface HandlerServices {
   deleteCorpus(corpusName: string): MaybePromise<void>;
   listPieces(corpusName: string, offset: number, limit: number): MaybePromise<PieceListDto>;
   /** Starts an import job of uploaded bytes; answers its id at once. */
-  startImportFiles(corpusName: string, files: ImportFileDto[]): MaybePromise<string>;
+  /** `stepsPerQuarter`: frames per quarter note of piano-roll JSON files that do not state it. */
+  startImportFiles(corpusName: string, files: ImportFileDto[], stepsPerQuarter?: number): MaybePromise<string>;
   /** Starts an import job of files or folders on disk (paths main chose itself, never the renderer). */
   startImportPaths(corpusName: string, paths: string[]): MaybePromise<string>;
   startTraining(request: ParsedRequest<'train:start'>): MaybePromise<string>;

@@ -37,7 +37,7 @@ export * from './import/types';
 export { toImportFailure } from './import/failures';
 export { sha256Hex } from './import/hashing';
 export { pieceFromMidi, summariseSequence } from './import/midiPiece';
-export { piecesFromJson, pianoRollResolutionOf } from './import/jsonCorpus';
+export { piecesFromJson, pianoRollResolution } from './import/jsonCorpus';
 export { collectSources, readFileBytes } from './import/walker';
 export { topVoiceTokens } from '../../core/encoding/melodyFromPiece';
 
@@ -191,7 +191,9 @@ export async function importSources(
       try {
         const pending = source.read();
         const bytes = pending instanceof Promise ? await pending : pending;
-        const { pieces, failed } = piecesFromJson(bytes, source);
+        const { pieces, failed } = piecesFromJson(bytes, source, {
+          ...(options.stepsPerQuarter !== undefined ? { stepsPerQuarter: options.stepsPerQuarter } : {}),
+        });
         for (const piece of pieces) queue(piece);
         report.failed.push(...failed);
       } catch (err) {

@@ -26,6 +26,8 @@ export interface ImportFilesOptions {
   onProgress?: ProgressSink;
   /** Which notes form the melody of a multi-part MIDI file (default 'first-part'). */
   melodySource?: MelodySource;
+  /** Frames per quarter note of piano-roll JSON files that do not state it (see import/jsonCorpus.ts). */
+  stepsPerQuarter?: number;
 }
 
 /** The contract's import report (src/shared/dto.ts importReportSchema). */
@@ -81,6 +83,7 @@ export async function importFiles(
     signal: options.signal,
     onProgress: options.onProgress,
     melodySource: options.melodySource,
+    ...(options.stepsPerQuarter !== undefined ? { stepsPerQuarter: options.stepsPerQuarter } : {}),
     // Uploads have no file a worker could read; parsing stays in this thread (it yields between files).
     workers: 0,
   });

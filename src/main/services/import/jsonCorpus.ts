@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /** The JSON corpus adapters: token-melody lists and train/valid/test piano-roll splits -> pieces. */
-import path from 'node:path';
 import { detectJsonCorpus, readPianoRollSplits, readTokenMelodies } from '../../../core/data/jsonCorpora';
 import { NO_EVENT, NOTE_OFF } from '../../../core/encoding/melody';
 import { topVoiceTokens } from '../../../core/encoding/melodyFromPiece';
@@ -11,13 +10,45 @@ import { sha256Hex } from './hashing';
 import { countNotes, summariseSequence } from './midiPiece';
 import { ImportFileError, type ImportFailure, type ImportSource } from './types';
 
+/** The most frames per quarter note a piano-roll JSON file may state (a 64th-note triplet grid is 24). */
+export const MAX_STEPS_PER_QUARTER = 96;
+
 /**
- * Steps per quarter of a piano-roll JSON corpus. The layout has no resolution field, so the file
- * name decides: names saying "16th" or "sixteenth" are at sixteenths (4), all others at quarter
- * notes (1), the resolution of the Boulanger-Lewandowski 2012 files.
+ * Frames per quarter note of a piano-roll JSON corpus, as stated by the file (a top-level "stepsPerQuarter") or by the
+ * user (import's --steps-per-quarter); never guessed from the file's name. The benchmark files of
+ * Boulanger-Lewandowski et al. (2012) are at quarter notes (1); the JSB "16th" files at sixteenths (4).
+ * @throws ImportFileError JSON_RESOLUTION_MISSING when neither states it, JSON_RESOLUTION_CONFLICT when they disagree,
+ * JSON_RESOLUTION_INVALID for a value that is not a whole number within [1, MAX_STEPS_PER_QUARTER]
  */
-export function pianoRollResolutionOf(fileName: string): number {
-  return /16th|sixteenth/i.test(fileName) ? 4 : 1;
+export function pianoRollResolution(json: unknown, statedByUser: number | undefined): number {
+  const fromFile =
+    typeof json === 'object' && json !== null && !Array.isArray(json)
+      ? (json as Record<string, unknown>).stepsPerQuarter
+      : undefined;
+  const valid = (v: unknown): v is number =>
+    Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_STEPS_PER_QUARTER;
+  if (fromFile !== undefined && !valid(fromFile))
+    throw new ImportFileError(
+      'JSON_RESOLUTION_INVALID',
+      `its "stepsPerQuarter" must be a whole number of frames per quarter note within [1, ${MAX_STEPS_PER_QUARTER}], got: ${JSON.stringify(fromFile)}`,
+    );
+  if (statedByUser !== undefined && !valid(statedByUser))
+    throw new ImportFileError(
+      'JSON_RESOLUTION_INVALID',
+      `frames per quarter note must be a whole number within [1, ${MAX_STEPS_PER_QUARTER}], got: ${String(statedByUser)}`,
+    );
+  if (fromFile !== undefined && statedByUser !== undefined && fromFile !== statedByUser)
+    throw new ImportFileError(
+      'JSON_RESOLUTION_CONFLICT',
+      `the file says ${fromFile} frames per quarter note and the import says ${statedByUser}; drop --steps-per-quarter or correct the file`,
+    );
+  const stated = fromFile ?? statedByUser;
+  if (stated === undefined)
+    throw new ImportFileError(
+      'JSON_RESOLUTION_MISSING',
+      'the piano-roll frames do not say how long they are: state it on import (etude import --steps-per-quarter N, or the Library\'s "JSON piano-roll frames" choice; N frames per quarter note: 1 for the Boulanger-Lewandowski benchmark files, 4 for sixteenths), or add "stepsPerQuarter": N to the file',
+    );
+  return stated;
 }
 
 const SPLIT_KEYS = ['train', 'valid', 'test'];
@@ -26,6 +57,7 @@ const SPLIT_KEYS = ['train', 'valid', 'test'];
 export function piecesFromJson(
   bytes: Uint8Array,
   source: Pick<ImportSource, 'path' | 'pieceName'>,
+  options: { stepsPerQuarter?: number } = {},
 ): { pieces: NewPiece[]; failed: ImportFailure[] } {
   let json: unknown;
   try {
@@ -72,8 +104,12 @@ export function piecesFromJson(
       });
     });
   } else if (layout === 'pianoroll-splits') {
-    const stepsPerQuarter = pianoRollResolutionOf(path.basename(source.path));
-    readPianoRollSplits(json, source.path).forEach((split, index) => {
+    // The content first: a malformed, empty or silent piece is named before a missing resolution is asked for,
+    // which the first piece with notes needs.
+    const splits = readPianoRollSplits(json, source.path);
+    const sounding = splits.filter((split) => split.frames.some((frame) => frame.length > 0));
+    const stepsPerQuarter = sounding.length > 0 ? pianoRollResolution(json, options.stepsPerQuarter) : 1;
+    splits.forEach((split, index) => {
       const itemPath = `${source.path}#${split.split}/${split.name}`;
       if (!split.frames.some((frame) => frame.length > 0)) {
         failed.push({

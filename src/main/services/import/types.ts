@@ -26,6 +26,9 @@ export type ImportFailureCode =
   | 'JSON_INVALID'
   | 'JSON_UNKNOWN_LAYOUT'
   | 'JSON_EMPTY'
+  | 'JSON_RESOLUTION_MISSING'
+  | 'JSON_RESOLUTION_CONFLICT'
+  | 'JSON_RESOLUTION_INVALID'
   | 'MELODY_EMPTY'
   | 'PIECE_EMPTY'
   | 'ENCODING_FAILED'
@@ -64,6 +67,11 @@ export interface ImportOptions {
   onProgress?: ProgressSink;
   /** Which part of a MIDI file becomes the melody tokens. Default 'first-part'. */
   melodySource?: MelodySource;
+  /**
+   * Frames per quarter note of piano-roll JSON files that do not state it themselves (./jsonCorpus.ts
+   * pianoRollResolution); a file that states another value is refused.
+   */
+  stepsPerQuarter?: number;
   /** Pieces per transaction (default IMPORT_BATCH_SIZE). */
   batchSize?: number;
   /**

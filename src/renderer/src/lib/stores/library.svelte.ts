@@ -76,7 +76,11 @@ class LibraryStore {
   }
 
   /** Send picked files as bytes, in contract-sized batches; per-file failures gather in importRun. */
-  async importFiles(corpusName: string, picked: readonly PickedFile[]): Promise<void> {
+  /**
+   * `stepsPerQuarter`: frames per quarter note of piano-roll JSON files that do not state it themselves (main refuses
+   * such a file without it rather than guess).
+   */
+  async importFiles(corpusName: string, picked: readonly PickedFile[], stepsPerQuarter?: number): Promise<void> {
     const { send, skipped } = triageFiles(picked);
     const run: ImportRun = {
       corpusName,
@@ -104,13 +108,17 @@ class LibraryStore {
             bytes: new Uint8Array(await f.file.arrayBuffer()),
           })),
         );
-        const { jobId } = await app.requireApi().call('library:importFiles', { corpusName, files });
+        const { jobId } = await app.requireApi().call('library:importFiles', {
+          corpusName,
+          files,
+          ...(stepsPerQuarter !== undefined ? { stepsPerQuarter } : {}),
+        });
         jobs.track(jobId, 'import');
         live.jobIds.push(jobId);
       } catch (error) {
         const failure = app.fail(`Could not import into “${corpusName}”`, error, {
           label: 'Retry',
-          run: () => void this.importFiles(corpusName, picked),
+          run: () => void this.importFiles(corpusName, picked, stepsPerQuarter),
         });
         live.failed.push(...batch.map((f) => ({ name: f.relativePath ?? f.name, reason: failure.message })));
         live.running = false;
