@@ -17,6 +17,7 @@ import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import { GRAND_STAFF_SPLIT } from '../../src/core/model/takes';
 import { openLibrary, type Library } from '../../src/main/db';
 import { generateFromLibrary } from '../../src/main/services/generation';
+import { evaluateModel, libraryCorpusMelodies } from '../../src/main/services/evaluation';
 import { importPaths } from '../../src/main/services/importService';
 import { trainModel } from '../../src/main/services/training';
 import { runGenerationInWorker } from '../../src/main/jobs/generationWorkerRunner';
@@ -144,6 +145,22 @@ describe('polyphonic models through the services', () => {
     const count = first.variations[0].sequence.tracks.reduce((n, t) => n + t.notes.length, 0);
     expect(withNotes.reduce((n, t) => n + t.notes.length, 0)).toBe(count);
     expect(dump.tracks.map((t) => t.name)).toEqual(expect.arrayContaining(['Right hand', 'Left hand']));
+  }, 120_000);
+
+  it('the quality report measures a polyphonic model on every note of its takes against every note of the corpus', async () => {
+    const e = await evaluateModel(library, { model: 'poly-biaxial', takes: 2, bars: 4, engine: 'wasm' });
+    expect(e.corpusName).toBe('Folk');
+    expect(e.corpusPieces).toBe(10);
+    const perBar = (rows: typeof e.rows) => rows.find((r) => r.metric === 'notesPerBar')!;
+    expect(perBar(e.rows).corpus!.count).toBe(10);
+    expect(perBar(e.rows).takes!.count).toBe(2);
+    // Every note: the arrangement (melody and chords) has more notes per bar than its melody lines alone.
+    const melodyLines = libraryCorpusMelodies(library, 'Folk');
+    const melodyNotesPerBar =
+      melodyLines.reduce((n, m) => n + m.tracks[0].notes.length, 0) /
+      melodyLines.reduce((n, m) => n + (m.totalTicks ?? 0) / 1920, 0);
+    expect(perBar(e.rows).corpus!.mean).toBeGreaterThan(melodyNotesPerBar * 1.5);
+    expect(e.pitchClassHistogram.takes.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   }, 120_000);
 
   it('runs in the generation worker as on this thread (same notes), and refuses a key lock with a sentence', async () => {

@@ -3,7 +3,8 @@
  * The quality report of a model: N takes generated through the generation runner (nothing is stored in the
  * library) measured against a corpus with src/core/analysis (metrics as Yang & Lerch 2018 and MusPy define them
  * where they overlap; see src/core/analysis/metrics.ts), side by side with the corpus' spread, plus the validation
- * NLL of the checkpoint the takes came from. One service for every door: `etude evaluate`, the studio's
+ * NLL of the checkpoint the takes came from. A melody model is measured on melodies against the corpus' melody lines; a
+ * polyphonic model (biaxial-lstm, bi-lstm) on every note of its takes against every note of the corpus. One service for every door: `etude evaluate`, the studio's
  * `models:evaluate` call and the preview script.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -31,6 +32,12 @@ import type { NoteSequence } from '../../core/music/NoteSequence';
 import type { Library } from '../db/open';
 import { DEFAULT_MODEL_NAME, bundledDefaultModelPath, loadModelCheckpoint, runGeneration } from './generation';
 import type { GenerationRunner } from './generation';
+import { corpusSequences } from './corpusNotes';
+import { rollWindowOf } from './polyGeneration';
+import { chordSeedFrames } from '../../core/model/polySeed';
+import { polyTakeSequence } from '../../core/model/takes';
+import { isPolySpec } from '../../core/model/spec';
+import { COMMON_TIME } from '../../core/music/meter';
 
 /** The chorales the bundled model learnt, in full, in the source tree (../shared/data beside the repository). */
 export function defaultJsbFile(): string {
@@ -127,6 +134,12 @@ export function jsbSopranoCorpus(file: string = defaultJsbFile()): NoteSequence[
   });
 }
 
+/** Every note of every piece of a library corpus (what a polyphonic model is measured against). */
+export function libraryCorpusSequences(library: Library, corpusName: string): NoteSequence[] {
+  const corpus = library.corpora.requireCorpusByName(corpusName);
+  return corpusSequences(library, corpus.id).map((p) => p.sequence);
+}
+
 /** The melodies of a library corpus, decoded from the tokens the melody model trains on. */
 export function libraryCorpusMelodies(library: Library, corpusName: string): NoteSequence[] {
   const corpus = library.corpora.requireCorpusByName(corpusName);
@@ -221,12 +234,18 @@ export async function evaluateModel(
     request.model,
     context.defaultModelPath === undefined ? bundledDefaultModelPath() : context.defaultModelPath,
   );
+  const { spec } = readCheckpointHeader(loaded.bytes);
+  // A polyphonic model is measured on every note of its takes against every note of the corpus; a melody model on
+  // melodies (the corpus pieces' melody lines).
+  const poly = isPolySpec(spec) ? spec : undefined;
+  const corpusOf = (name: string) =>
+    poly ? libraryCorpusSequences(library, name) : libraryCorpusMelodies(library, name);
   // The corpus first: a missing one is a sentence before any sampling.
   let corpusName: string;
   let corpus: NoteSequence[];
   if (request.against !== undefined) {
     corpusName = request.against;
-    corpus = libraryCorpusMelodies(library, request.against);
+    corpus = corpusOf(request.against);
   } else if (loaded.modelName === DEFAULT_MODEL_NAME) {
     corpusName = 'JSB chorales (soprano lines)';
     corpus = bundledCorpusMelodies(context.defaultCorpusPath ?? bundledDefaultCorpusPath());
@@ -239,17 +258,23 @@ export async function evaluateModel(
         `The model "${loaded.modelName}" no longer has its corpus in the library; name one to compare with (--against CORPUS).`,
       );
     corpusName = corpusRow.name;
-    corpus = libraryCorpusMelodies(library, corpusRow.name);
+    corpus = corpusOf(corpusRow.name);
   }
   if (corpus.length === 0)
     throw new EvaluationError('EVALUATION_EMPTY_CORPUS', `The corpus "${corpusName}" has no melody to compare with.`);
-  const seedTokens = seedTokensFromPitches(request.seedPitches ?? [60, 62, 64, 65]);
-  if (seedTokens.length >= bars * 16)
+  // Melody: the seed notes as quarter notes, one after another; polyphonic: as one chord held for a quarter note.
+  const window = poly ? rollWindowOf(poly) : undefined;
+  const seedTokens = poly ? [] : seedTokensFromPitches(request.seedPitches ?? [60, 62, 64, 65]);
+  const seedFrames = window ? chordSeedFrames(request.seedPitches ?? [48, 60, 64, 67], window) : [];
+  const framesPerBar = window ? window.stepsPerQuarter * 4 : 16;
+  const seedSteps = window ? seedFrames.length / window.pitches : seedTokens.length;
+  if (seedSteps >= bars * framesPerBar)
     throw new EvaluationError('EVALUATION_BAD_REQUEST', `The seed fills the ${bars} bars; ask for more bars.`);
   const run = await (context.runner ?? runGeneration)(
     {
       checkpoint: loaded.bytes,
       seedTokens,
+      ...(window ? { poly: { seedFrames, framesPerBar } } : {}),
       bars,
       temperature,
       variations: takes,
@@ -261,7 +286,17 @@ export async function evaluateModel(
       ...(context.onProgress ? { onProgress: context.onProgress } : {}),
     },
   );
-  const sequences = run.melodies.map((m) => decodeMelody(m.tokens));
+  const generated: { retries: number; degenerate?: string }[] = window ? (run.rolls ?? []) : run.melodies;
+  const sequences = window
+    ? (run.rolls ?? []).map((r, i) =>
+        polyTakeSequence(r.frames, window, {
+          bpm: 120,
+          timeSignature: COMMON_TIME,
+          randomSeed: i,
+          name: `take ${i + 1}`,
+        }),
+      )
+    : run.melodies.map((m) => decodeMelody(m.tokens));
   const report = qualityReport(sequences, corpus);
   const valLoss = readCheckpointHeader(loaded.bytes).metrics.valLoss;
   const rows: EvaluationRow[] = SCALAR_METRICS.map((metric) => ({
@@ -274,8 +309,10 @@ export async function evaluateModel(
     { metric: 'copiedNotes', label: METRIC_LABELS.copiedNotes, takes: report.copying.notes, corpus: undefined },
     { metric: 'copiedShare', label: METRIC_LABELS.copiedShare, takes: report.copying.share, corpus: undefined },
   );
+  // Both kinds' takes are at 480 ticks a quarter note.
+  const seedTicks = (seedSteps * 480) / (window ? window.stepsPerQuarter : 4);
   const reasons = sequences
-    .map((s) => findNoteDegeneracy(passageOf(s), { maxBarsWithoutNewNote: 2, fromTick: (seedTokens.length * 480) / 4 }))
+    .map((s) => findNoteDegeneracy(passageOf(s), { maxBarsWithoutNewNote: 2, fromTick: seedTicks }))
     .filter((r): r is string => r !== undefined);
   return {
     modelName: loaded.modelName,
@@ -299,10 +336,10 @@ export async function evaluateModel(
     },
     distances: report.distances,
     degenerate: { count: reasons.length, ...(reasons[0] ? { example: reasons[0] } : {}) },
-    keptDegenerate: run.melodies.filter((m) => m.degenerate !== undefined).length,
+    keptDegenerate: generated.filter((m) => m.degenerate !== undefined).length,
     resampled: {
-      takes: run.melodies.filter((m) => m.retries > 0).length,
-      tries: run.melodies.reduce((n, m) => n + m.retries, 0),
+      takes: generated.filter((m) => m.retries > 0).length,
+      tries: generated.reduce((n, m) => n + m.retries, 0),
     },
   };
 }

@@ -26,7 +26,6 @@ import {
   type TrainingConfig,
 } from '../../core/model/spec';
 import { corpusPitchRange, polySpecForCorpus } from '../../core/model/polyLstmSpec';
-import { decodeMelody } from '../../core/encoding/melody';
 import { flatRoll } from '../../core/encoding/rollFrames';
 import type { SplitPiece } from '../../core/model/windows';
 import { ENGINE_CHOICES, isEngineChoice, type EngineChoice } from '../../core/engine/select';
@@ -39,6 +38,7 @@ import type { CheckpointId, CorpusId, ModelId, ModelRow } from '../db/types';
 import type { NoteSequence } from '../../core/music/NoteSequence';
 import { acquireTrainingLease, isLeaseLive, type HeldLease } from './trainingLease';
 import { canStoreInWorker } from './trainingCheckpoints';
+import { corpusSequences } from './corpusNotes';
 import {
   runTrainingJob,
   type TrainingJobMessage,
@@ -134,17 +134,6 @@ interface TrainingPieces {
   pieces: SplitPiece[];
   /** Pieces without a melody, which the melody model skips (0 for a polyphonic model, which reads every piece). */
   skippedNoMelody: number;
-}
-
-/** Every piece's notes: its own (MIDI, piano roll), or its melody's (a token melody has no others). */
-function pieceSequences(
-  library: Library,
-  corpusId: CorpusId,
-): { name: string; split: string | null; sequence: NoteSequence }[] {
-  return library.pieces.getPieceNotes(corpusId).flatMap((row) => {
-    const sequence = row.sequence ?? (row.melodyTokens ? decodeMelody(row.melodyTokens, { name: row.name }) : null);
-    return sequence ? [{ name: row.name, split: row.split, sequence }] : [];
-  });
 }
 
 /**
@@ -306,7 +295,7 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
   const ownerLabel = options.ownerLabel ?? 'Etude';
   // A polyphonic model reads every piece's notes; read once, whichever branch needs them.
   let notes: { name: string; split: string | null; sequence: NoteSequence }[] | undefined;
-  const corpusNotes = () => (notes ??= pieceSequences(library, corpus.id));
+  const corpusNotes = () => (notes ??= corpusSequences(library, corpus.id));
   if (options.resume) {
     const existing = library.models.getModelByName(options.modelName);
     if (!existing) throw new NotFoundError('model', options.modelName, 'Drop --resume to train a new model.');
