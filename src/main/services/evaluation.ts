@@ -3,9 +3,9 @@
  * The quality report of a model: N takes generated through the generation runner (nothing is stored in the
  * library) measured against a corpus with src/core/analysis (metrics as Yang & Lerch 2018 and MusPy define them
  * where they overlap; see src/core/analysis/metrics.ts), side by side with the corpus' spread, plus the validation
- * NLL of the checkpoint the takes came from. A melody model is measured on melodies against the corpus' melody lines; a
- * polyphonic model (biaxial-lstm, bi-lstm) on every note of its takes against every note of the corpus. One service for every door: `etude evaluate`, the studio's
- * `models:evaluate` call and the preview script.
+ * NLL of the checkpoint the takes came from. A melody model is measured on melodies against the corpus' melody lines;
+ * a polyphonic model (biaxial-lstm, bi-lstm) on every note of its takes against every note of the corpus. One service
+ * for every door: `etude evaluate`, the studio's `models:evaluate` call and the preview script.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
