@@ -8,6 +8,7 @@ import { decodeMelody } from '../encoding/melody';
 import { rollToNotes, type RollWindow } from '../encoding/rollFrames';
 import { applyDynamics } from '../music/dynamics';
 import type { Meter } from '../music/meter';
+import { keySignatureOf, type ScaleKey } from '../music/scales';
 import type { Note, NoteSequence, Track } from '../music/NoteSequence';
 
 /** Ticks per quarter of generated MIDI. */
@@ -21,6 +22,8 @@ export interface TakeOptions {
   /** Seed of the humanise jitter (the variation's seed). */
   randomSeed: number;
   name: string;
+  /** The key the take was locked to: written as its key signature (../music/scales.ts keySignatureOf). */
+  key?: ScaleKey | null;
 }
 
 /** @throws EncodingError (bad tokens), DynamicsError (humanise), MeterError */
@@ -38,7 +41,11 @@ export function takeSequence(tokens: readonly number[], opts: TakeOptions): Note
     humanise: opts.humanise ?? 0,
     randomSeed: opts.randomSeed,
   });
-  return { ...sequence, tracks: [{ ...track, notes }] };
+  return {
+    ...sequence,
+    ...(opts.key ? { keySignatures: [{ tick: 0, ...keySignatureOf(opts.key) }] } : {}),
+    tracks: [{ ...track, notes }],
+  };
 }
 
 /** The lowest pitch of a polyphonic take's upper staff: middle C (C4 = 60) and above go to the right hand. */

@@ -4,7 +4,7 @@
  * (Scale.get('D dorian').intervals), not from a hand-kept list; this file only names which of its scales Etude offers
  * and turns a scale into the twelve-bit set of pitch classes the sampler needs.
  */
-import { Interval, Note, Scale } from '@tonaljs/tonal';
+import { Interval, Mode, Note, Scale } from '@tonaljs/tonal';
 import { parsePitchName, pitchName, PitchNameError } from './keys';
 import type { Pitch } from './NoteSequence';
 
@@ -103,4 +103,25 @@ export function parsePitchRange(text: string): PitchRange {
 
 export function formatPitchRange(range: PitchRange): string {
   return `${pitchName(range.low)}-${pitchName(range.high)}`;
+}
+
+/**
+ * The key signature a take locked to `key` is written with: major-like scales (major, major pentatonic) as the tonic's
+ * major, minor-like ones (natural and harmonic minor, minor pentatonic, blues) as its minor, and the church modes as
+ * their parent major (D dorian: C major), tonal's Mode.relativeTonic. A notation program then spells the notes as the
+ * composer expects.
+ */
+export function keySignatureOf(key: ScaleKey): { key: string; scale: 'major' | 'minor' } {
+  switch (key.scale) {
+    case 'major':
+    case 'major pentatonic':
+      return { key: key.tonic, scale: 'major' };
+    case 'minor':
+    case 'harmonic minor':
+    case 'minor pentatonic':
+    case 'blues':
+      return { key: key.tonic, scale: 'minor' };
+    default:
+      return { key: Mode.relativeTonic('ionian', key.scale, key.tonic), scale: 'major' };
+  }
 }

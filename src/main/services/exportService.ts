@@ -1,4 +1,14 @@
 // SPDX-License-Identifier: MIT
+/** The key a stored request was locked to ("D minor"), or null ("off", absent, or a name this Etude cannot read). */
+function storedKey(text: unknown): ScaleKey | null {
+  if (typeof text !== 'string') return null;
+  try {
+    return parseScaleKey(text);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Export: a stored piece or generation -> Standard MIDI File bytes (through core/midi's writeMidi) or MusicXML
  * (through core/musicxml's toMusicXml).
@@ -8,6 +18,7 @@ import { writeMidi } from '../../core/midi/writeMidi';
 import { writeLoopMidi } from '../../core/midi/loopMidi';
 import { takeSequence } from '../../core/model/takes';
 import { COMMON_TIME, sixteenthsPerBar } from '../../core/music/meter';
+import { parseScaleKey, type ScaleKey } from '../../core/music/scales';
 import type { NoteSequence } from '../../core/music/NoteSequence';
 import { detectChordSymbols } from '../../core/musicxml/chordSymbols';
 import { toMusicXml, type MusicXmlOptions } from '../../core/musicxml/writeMusicXml';
@@ -153,7 +164,12 @@ function generationToExport(
   if (!sequence) {
     if (!generation.tokens)
       throw new NotFoundError('generation output', generationId, 'It has neither notes nor tokens.');
-    const request = (generation.request ?? {}) as { bpm?: unknown; timeSignature?: unknown; variationSeed?: unknown };
+    const request = (generation.request ?? {}) as {
+      bpm?: unknown;
+      timeSignature?: unknown;
+      variationSeed?: unknown;
+      key?: unknown;
+    };
     const bpm = typeof request.bpm === 'number' && request.bpm > 0 ? request.bpm : 120;
     const meter = typeof request.timeSignature === 'string' ? /^(\d+)\/(\d+)$/.exec(request.timeSignature) : null;
     let timeSignature = COMMON_TIME;
@@ -171,6 +187,7 @@ function generationToExport(
       timeSignature,
       randomSeed: typeof request.variationSeed === 'number' ? request.variationSeed : 0,
       name: generation.name ?? 'Generation',
+      key: storedKey(request.key),
     });
   }
   const loopTicks = loopTicksOf(generation, sequence);

@@ -571,7 +571,7 @@ export async function generateFromLibrary(
     const name = `${modelName} ${stamp} #${index + 1}`;
     const derived = variationSeed(request.randomSeed, index);
     const tokens = outputFrom > 0 ? m.tokens.slice(outputFrom) : m.tokens;
-    const take = takeSequence(tokens, { bpm, timeSignature, humanise, randomSeed: derived, name });
+    const take = takeSequence(tokens, { bpm, timeSignature, humanise, randomSeed: derived, name, key });
     // A loop is exactly its bars (nothing sounds across the loop point) and its MIDI carries loop markers.
     const loopTicks = m.loop ? (tokens.length * take.ppq) / 4 : 0;
     const sequence = m.loop ? clipToLoop(take, loopTicks) : take;
