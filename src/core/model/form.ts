@@ -39,6 +39,7 @@ import { CancelledError } from '../jobs/progress';
 import { createRng, type Rng } from '../util/random';
 import {
   findDegeneracy,
+  generateMelodies,
   GenerationError,
   SIXTEENTHS_PER_BAR,
   variationSeed,
@@ -46,10 +47,17 @@ import {
   type GenerateOptions,
 } from './generate';
 import { sampleToken } from './sampler';
+import { FORM_TEMPLATES, formProblem, isFormName, type FormName } from './formTemplates';
 
-/** Shortest and longest piece with a form, in bars. */
-export const MIN_FORM_BARS = 32;
-export const MAX_FORM_BARS = 128;
+export {
+  FORM_NAMES,
+  FORM_TEMPLATES,
+  formProblem,
+  isFormName,
+  MAX_FORM_BARS,
+  MIN_FORM_BARS,
+  type FormName,
+} from './formTemplates';
 /** A repeat is sampled at the request's temperature times this. */
 export const REPEAT_TEMPERATURE_FACTOR = 0.6;
 /** Bars of a section's opening that its repeats replay before sampling. */
@@ -58,21 +66,6 @@ export const REPEAT_OPENING_BARS = 1;
 export const REPEAT_PULL = 64;
 /** Re-samples of a repeat that came out a copy of an earlier occurrence, or degenerate on its own. */
 export const MAX_REPEAT_RETRIES = 5;
-
-/** The templates, as data: a name and its sections' letters in order. */
-export const FORM_TEMPLATES = {
-  AABA: { label: 'AABA (song form)', letters: ['A', 'A', 'B', 'A'] },
-  ABAC: { label: 'ABAC', letters: ['A', 'B', 'A', 'C'] },
-  AAB: { label: 'AAB (blues: statement, restatement, answer)', letters: ['A', 'A', 'B'] },
-  'verse-chorus': { label: 'verse/chorus (V C V C B C)', letters: ['V', 'C', 'V', 'C', 'B', 'C'] },
-} as const satisfies Record<string, { label: string; letters: readonly string[] }>;
-
-export type FormName = keyof typeof FORM_TEMPLATES;
-export const FORM_NAMES = Object.keys(FORM_TEMPLATES) as FormName[];
-
-export function isFormName(name: string): name is FormName {
-  return Object.prototype.hasOwnProperty.call(FORM_TEMPLATES, name);
-}
 
 /** One section of a planned piece. */
 export interface FormSection {
@@ -87,19 +80,6 @@ export interface FormSection {
 export class FormError extends Error {
   override name = 'FormError';
   readonly code = 'FORM_INVALID' as const;
-}
-
-/** Why a form and length do not go together (a sentence), or undefined when they do. */
-export function formProblem(name: string, bars: number): string | undefined {
-  if (!isFormName(name))
-    return `"${name}" is not a form Etude knows; choose one of ${FORM_NAMES.join(', ')} (or no form).`;
-  const n = FORM_TEMPLATES[name].letters.length;
-  const fits: number[] = [];
-  for (let b = MIN_FORM_BARS; b <= MAX_FORM_BARS; b++) if (b % n === 0) fits.push(b);
-  const examples = fits.length > 4 ? `${fits.slice(0, 3).join(', ')}, ..., ${fits[fits.length - 1]}` : fits.join(', ');
-  if (!Number.isInteger(bars) || bars < MIN_FORM_BARS || bars > MAX_FORM_BARS || bars % n !== 0)
-    return `The ${name} form splits the piece into ${n} equal sections: give a length from ${MIN_FORM_BARS} to ${MAX_FORM_BARS} bars that divides by ${n} (${examples}); got ${bars}.`;
-  return undefined;
 }
 
 /**
@@ -311,4 +291,33 @@ export function measureForm(
 ): FormSimilarity {
   const notes = decodeMelody(tokens, { ppq: 4 }).tracks[0].notes;
   return formSimilarity(notes, formSpans(sections, stepsPerBar), 1);
+}
+
+/** A melody generator: generateMelodies, or the same options generated in a form. */
+export type MelodyGenerator = (decoder: Decoder, options: GenerateOptions) => Promise<GeneratedMelody[]>;
+
+/**
+ * The generator for a request: `generateMelodies` itself when there is no form (so a request without one samples
+ * exactly as before), else generateFormMelodies with the form planned over `options.bars`.
+ * @throws FormError (when called) for an unknown form or a length it cannot take.
+ */
+export function melodyGenerator(form: string | undefined): MelodyGenerator {
+  if (!form) return generateMelodies;
+  return (decoder, options) => generateFormMelodies(decoder, { ...options, sections: planForm(form, options.bars) });
+}
+
+/**
+ * The form a request asks for, checked against its length: undefined for none (undefined, '' or 'off').
+ * @throws FormError with a sentence for an unknown form, a length it cannot take, or a form asked of a continuation.
+ */
+export function checkForm(form: string | null | undefined, bars: number, continuation = false): FormName | undefined {
+  const name = form?.trim();
+  if (!name || name === 'off') return undefined;
+  if (continuation && isFormName(name))
+    throw new FormError(
+      `A form shapes a whole piece from its first bar, so it cannot continue a clip: turn off the form or the continuation.`,
+    );
+  const problem = formProblem(name, bars);
+  if (problem) throw new FormError(problem);
+  return name as FormName;
 }

@@ -18,7 +18,6 @@ import type { Decoder, EngineInfo } from '../../core/engine/types';
 import { CancelledError, throttleProgress, type JobProgress, type ProgressSink } from '../../core/jobs/progress';
 import { decodeCheckpoint, readCheckpointHeader } from '../../core/model/checkpoint';
 import {
-  generateMelodies,
   seedTokensFromPitches,
   SIXTEENTHS_PER_BAR,
   variationSeed,
@@ -29,6 +28,7 @@ import { parseMidi } from '../../core/midi/readMidi';
 import { writeMidi } from '../../core/midi/writeMidi';
 import { findKey, formatKey } from '../../core/analysis/keyFinder';
 import { melodyPitchBias } from '../../core/model/controls';
+import { checkForm, melodyGenerator } from '../../core/model/form';
 import { takeSequence } from '../../core/model/takes';
 import { parsePitchName } from '../../core/music/keys';
 import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
@@ -188,6 +188,8 @@ export interface GenerateRequest {
    * finder's) at strictness CONTINUATION_STRICTNESS (or the request's).
    */
   continuation?: { bars: number; append: boolean };
+  /** A form template (src/core/model/form.ts: AABA, ABAC, AAB, verse-chorus) over `bars`; undefined/'off' = none. */
+  form?: string;
   engine?: EngineChoice;
   maxRetries?: number;
 }
@@ -217,6 +219,8 @@ export interface GenerateResult {
   key: ScaleKey | null;
   range: PitchRange | null;
   strictness: number;
+  /** The form the takes were generated in, if any. */
+  form?: string;
   seedDescription: string;
   variations: GeneratedVariation[];
 }
@@ -279,6 +283,8 @@ export interface EngineRunRequest {
   stepsPerBar?: number;
   /** Key and range lock (plain data, so it can be posted to a worker). */
   controls?: { key?: ScaleKey | null; range?: PitchRange | null; strictness?: number };
+  /** A form template name (checked by generateFromLibrary); absent = no form. */
+  form?: string;
   engine: EngineChoice;
 }
 
@@ -394,7 +400,7 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
           engine: engine.info.description,
         });
         // Awaited per variation: works for a synchronous decoder and for one whose steps are asynchronous.
-        const [melody] = await generateMelodies(decoder, {
+        const [melody] = await melodyGenerator(request.form)(decoder, {
           seedTokens: request.seedTokens,
           bars: request.bars,
           temperature: request.temperature,
@@ -457,8 +463,9 @@ export async function generateFromLibrary(
   const clipBars = Math.max(1, Math.ceil(clipSteps / stepsPerBar));
   const bars = continuation ? clipBars + continuation.bars : request.bars;
   const outputFrom = continuation && !continuation.append ? clipBars * stepsPerBar : 0;
-  // Validates strictness (and the scale) before any work.
+  // Validates strictness (and the scale), and the form, before any work.
   melodyPitchBias({ key, range, strictness });
+  const form = checkForm(request.form, bars, continuation !== undefined);
   const runner = context.runner ?? runGeneration;
   const progress = context.onProgress ? variationProgress(context.onProgress) : undefined;
   let run: EngineRunResult;
@@ -475,6 +482,7 @@ export async function generateFromLibrary(
         ...(stepsPerBar !== SIXTEENTHS_PER_BAR ? { stepsPerBar } : {}),
         ...(key || range ? { controls: { key, range, strictness } } : {}),
         ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
+        ...(form ? { form } : {}),
       },
       { ...(context.signal ? { signal: context.signal } : {}), ...(progress ? { onProgress: progress } : {}) },
     );
@@ -498,6 +506,7 @@ export async function generateFromLibrary(
     strictness,
     range: range ? formatPitchRange(range) : 'full',
     humanise,
+    ...(form ? { form } : {}),
     checkpointEpoch: epoch,
   };
   const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
@@ -553,6 +562,7 @@ export async function generateFromLibrary(
     key,
     range,
     strictness,
+    ...(form ? { form } : {}),
     seedDescription: seed.description,
     variations,
   };
@@ -587,6 +597,7 @@ export async function generateFromRequest(
       ...(request.timeSignature ? { timeSignature: request.timeSignature } : {}),
       ...(request.bpm !== undefined ? { bpm: request.bpm } : {}),
       ...(request.humanise !== undefined ? { humanise: request.humanise } : {}),
+      ...(request.form !== undefined ? { form: request.form } : {}),
     },
     context,
   );
