@@ -21,6 +21,7 @@ import {
   FormError,
   type FormMelody,
 } from '../../src/core/model/form';
+import { fittingFormBars, formSummary } from '../../src/core/model/formTemplates';
 import { seedTokensFromPitches } from '../../src/core/model/generate';
 import type { Note } from '../../src/core/music/NoteSequence';
 
@@ -82,6 +83,19 @@ describe('form templates', () => {
       /6 equal sections.*divides by 6 \(36, 42, 48, \.\.\., 126\); got 64\./,
     );
     expect(() => planForm('AAB', 64)).toThrow(FormError);
+  });
+
+  it('summarises a length for the Compose screen (up to its 64 bars) and finds the nearest length a form takes', () => {
+    expect(formSummary('AABA', 64, 64)).toEqual({ sections: 'A A B A, 16 bars each' });
+    expect(formSummary('AABA', 8, 64)).toEqual({
+      error:
+        'The AABA form splits the piece into 4 equal sections: give a length from 32 to 64 bars that divides by 4 (32, 36, 40, ..., 64); got 8.',
+    });
+    expect(fittingFormBars('AABA', 8, 64)).toBe(32);
+    expect(fittingFormBars('AABA', 64, 64)).toBe(64);
+    expect(fittingFormBars('verse-chorus', 40, 64)).toBe(42);
+    expect(fittingFormBars('verse-chorus', 64, 64)).toBe(60);
+    expect(fittingFormBars('AAB', 100)).toBe(102);
   });
 });
 

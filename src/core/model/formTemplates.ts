@@ -39,3 +39,27 @@ export function formProblem(name: string, bars: number, maxBars: number = MAX_FO
     return `The ${name} form splits the piece into ${n} equal sections: give a length from ${MIN_FORM_BARS} to ${longest} bars that divides by ${n} (${examples}); got ${bars}.`;
   return undefined;
 }
+
+/** What a form makes of a length: "A A B A, 16 bars each", or why the length does not fit (a sentence). */
+export function formSummary(
+  form: FormName,
+  bars: number,
+  maxBars: number = MAX_FORM_BARS,
+): { sections: string } | { error: string } {
+  const error = formProblem(form, bars, maxBars);
+  if (error) return { error };
+  const letters = FORM_TEMPLATES[form].letters;
+  return { sections: `${letters.join(' ')}, ${bars / letters.length} bars each` };
+}
+
+/**
+ * The length a form takes nearest to `bars`: `bars` itself when it fits, else the shortest fitting length above it,
+ * else the longest fitting one (so choosing AABA with 8 bars gives 32).
+ */
+export function fittingFormBars(form: FormName, bars: number, maxBars: number = MAX_FORM_BARS): number {
+  const n = FORM_TEMPLATES[form].letters.length;
+  const longest = Math.min(maxBars, MAX_FORM_BARS);
+  let best = Math.floor(longest / n) * n;
+  for (let b = longest; b >= MIN_FORM_BARS; b--) if (b % n === 0 && b >= bars) best = b;
+  return best;
+}
