@@ -47,6 +47,15 @@ export interface VariationView {
   keptAs: string | null;
   /** Its notes are not here yet (a take beyond a big batch's first page): fetched when its page is shown. */
   deferred: boolean;
+  /** The form's sections ("AABA: A 1-16 · A 17-32 · ..."), when the take was generated in a form. */
+  form?: string;
+}
+
+/** A form's sections over a length, as the take card says them: "AABA: A 1-16 · A 17-32 · B 33-48 · A 49-64". */
+export function formSectionsLine(form: FormName, bars: number): string {
+  const letters = FORM_TEMPLATES[form].letters;
+  const each = bars / letters.length;
+  return `${form}: ${letters.map((l, i) => `${l} ${i * each + 1}-${(i + 1) * each}`).join(' · ')}`;
 }
 
 /** Takes added to the page per task when a generation's result arrives. */
@@ -227,6 +236,7 @@ class ComposeStore {
     this.generating = true;
     this.cancelling = false;
     const bars = this.bars;
+    const form = controls.form as FormName | undefined;
     try {
       // A job: answered with its id at once, progress per variation, the variations arrive with job:finished.
       const { jobId } = await app.requireApi().call('compose:generate', {
@@ -271,6 +281,7 @@ class ComposeStore {
           history: createHistory(v.notes as Note[]),
           keptAs: null,
           deferred: v.deferred === true,
+          ...(form ? { form: formSectionsLine(form, bars) } : {}),
         };
       });
       this.show(views);
