@@ -135,6 +135,39 @@ describe('section similarity', () => {
   });
 });
 
+describe('the copy guard', () => {
+  it('re-samples a repeat that copies the first occurrence, and says so', async () => {
+    // A decoder that always knows the next token: a quarter-note pattern, whatever it is fed.
+    const pattern = [60, 129, 129, 129, 62, 129, 129, 129, 64, 129, 129, 129, 65, 129, 129, 129];
+    let steps = 0;
+    const certain: Decoder = {
+      reset: () => {
+        steps = 0;
+      },
+      step: () => {
+        const logits = new Float32Array(130);
+        logits[pattern[++steps % 16]] = 100;
+        return Promise.resolve(logits);
+      },
+      dispose: () => {},
+    };
+    const [m] = await generateFormMelodies(certain, {
+      seedTokens: pattern.slice(0, 4),
+      sections: planForm('AABA', 32),
+      temperature: 1,
+      variations: 1,
+      randomSeed: 1,
+    });
+    // Both A repeats came out copies every time: 5 re-samples each, then kept, and counted.
+    expect(m.copyRetries).toBe(10);
+    expect(m.repeatRejected).toEqual([
+      ...new Array<string>(5).fill('section 2 (A): a copy of an earlier A'),
+      ...new Array<string>(5).fill('section 4 (A): a copy of an earlier A'),
+    ]);
+    expect(measureForm(m.tokens, m.sections).copies).toBe(3);
+  });
+});
+
 describe('a 64-bar AABA on the bundled model', () => {
   const sections = planForm('AABA', 64);
   const request = {
