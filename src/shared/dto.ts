@@ -384,6 +384,12 @@ export const generationRequestSchema = z.object({
   /** Timing and velocity jitter, 0..1 (default 0). */
   humanise: z.number().min(0).max(1).optional(),
   /**
+   * A form over `bars`: "AABA", "ABAC", "AAB" or "verse-chorus" (src/core/model/form.ts), or "off" (the default).
+   * Checked by the service, which answers FORM_INVALID with a sentence (an unknown form, or bars outside 32..128 or not
+   * dividing into its sections).
+   */
+  form: z.string().trim().max(40).optional(),
+  /**
    * Continue my clip: a MIDI clip the model hears in full (seedNotes are then ignored); the takes are `bars` more bars
    * in the clip's tempo, meter and key (locked at strictness 0.9 unless key/strictness say otherwise), on their own
    * or (`append`) after the clip.

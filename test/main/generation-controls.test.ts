@@ -197,11 +197,11 @@ describe('etude generate: batches and the index', () => {
     expect(mids).toEqual(Array.from({ length: 12 }, (_, i) => `default-seed77-${String(i + 1).padStart(2, '0')}.mid`));
     const csv = readFileSync(path.join(outDir, 'index.csv'), 'utf8').trimEnd().split('\r\n');
     expect(csv[0]).toBe(
-      'file,model,seedNotes,temperature,key,strictness,range,randomSeed,variation,variationSeed,bars,meter,bpm,humanise,notes,generationId',
+      'file,model,seedNotes,temperature,key,strictness,range,randomSeed,variation,variationSeed,bars,form,meter,bpm,humanise,notes,generationId',
     );
     expect(csv).toHaveLength(13);
     expect(csv[1]).toMatch(
-      /^default-seed77-01\.mid,default,"62,65,69",1,D dorian,1,C4-C6,77,1,\d+,2,3\/4,120,0,\d+,\d+$/,
+      /^default-seed77-01\.mid,default,"62,65,69",1,D dorian,1,C4-C6,77,1,\d+,2,off,3\/4,120,0,\d+,\d+$/,
     );
     const json = JSON.parse(readFileSync(path.join(outDir, 'index.json'), 'utf8')) as {
       files: { file: string; variationSeed: number; meter: string }[];

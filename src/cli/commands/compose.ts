@@ -35,7 +35,7 @@ export const composeCommand: CliCommand = {
   --from-scratch        train a new default-size model instead of fine-tuning the bundled one
   --threads N           wasm engine threads
   plus every \`etude generate\` option: --seed-notes --temperature --bars --meter --variations --random-seed --bpm
-  --key --strictness --range --humanise --loop --loop-tries --engine. The takes keep the first piece's tempo and meter.`,
+  --key --strictness --range --humanise --loop --loop-tries --form --engine. The takes keep the first piece's tempo and meter.`,
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('compose', args, {
       ...GENERATION_FLAG_OPTIONS,

@@ -20,6 +20,7 @@ import {
   type ScaleKey,
 } from '../../core/music/scales';
 import { MAX_COMPOSE_VARIATIONS } from '../../shared/dto';
+import { FORM_NAMES, MAX_FORM_BARS, MIN_FORM_BARS, planForm } from '../../core/model/form';
 import { safeFileName } from '../../main/services/exportService';
 import { runGenerationInWorker } from '../../main/jobs/generationWorkerRunner';
 import { CancelledError } from '../../core/jobs/progress';
@@ -41,6 +42,8 @@ export interface IndexRow {
   variation: number;
   variationSeed: number;
   bars: number;
+  /** The form template, or "off". */
+  form: string;
   meter: string;
   bpm: number;
   humanise: number;
@@ -60,6 +63,7 @@ const INDEX_COLUMNS: (keyof IndexRow)[] = [
   'variation',
   'variationSeed',
   'bars',
+  'form',
   'meter',
   'bpm',
   'humanise',
@@ -131,6 +135,7 @@ export function writeVariations(
         variation: v.index + 1,
         variationSeed: v.randomSeed,
         bars: options.bars,
+        form: result.form ?? 'off',
         meter,
         bpm: result.bpm,
         humanise: options.humanise ?? 0,
@@ -164,6 +169,12 @@ function round(bpm: number): number {
   return Math.round(bpm * 100) / 100;
 }
 
+/** The form line: "Form: AABA, sections A A B A of 16 bars". */
+export function formLine(form: string, bars: number): string {
+  const sections = planForm(form, bars);
+  return `Form: ${form}, sections ${sections.map((x) => x.letter).join(' ')} of ${sections[0].bars} bars`;
+}
+
 /** The key line: what the take was locked to, and the key the seed (or corpus) suggests. */
 export function keyLine(result: GenerateResult, suggested?: ScaleKey): string {
   const suggestion = suggested ?? result.suggestedKey;
@@ -187,6 +198,7 @@ export interface GenerationFlags {
   timeSignature?: Meter;
   /** Loop mode (--loop, --loop-tries N). */
   loop?: { tries?: number };
+  form?: string;
 }
 
 export const GENERATION_FLAG_OPTIONS = {
@@ -201,6 +213,7 @@ export const GENERATION_FLAG_OPTIONS = {
   range: { type: 'string' },
   humanise: { type: 'string' },
   meter: { type: 'string' },
+  form: { type: 'string' },
   continue: { type: 'string' },
   append: { type: 'boolean' },
   loop: { type: 'boolean' },
@@ -236,6 +249,7 @@ export function readGenerationFlags(
     ...(given('humanise') ? { humanise: numberFlag(command, 'humanise', s('humanise'), { min: 0, max: 1 }) } : {}),
     ...(given('meter') ? { timeSignature: parseFlag(command, '--meter', () => parseMeter(s('meter')!)) } : {}),
     ...readLoopFlags(command, values),
+    ...(given('form') ? { form: s('form') } : {}),
   };
 }
 
@@ -283,6 +297,7 @@ export function controlFields(flags: GenerationFlags): Partial<GenerateRequest> 
     ...(flags.humanise !== undefined ? { humanise: flags.humanise } : {}),
     ...(flags.timeSignature ? { timeSignature: flags.timeSignature } : {}),
     ...(flags.loop ? { loop: flags.loop } : {}),
+    ...(flags.form ? { form: flags.form } : {}),
   };
 }
 
@@ -305,6 +320,9 @@ export const generateCommand: CliCommand = {
   --strictness S        0..1: how strictly --key and --range hold (1 = never outside; default 1)
   --range LOW-HIGH      lock the pitch range, e.g. C3-C6
   --humanise H          0..1: jitter timing and velocity (default 0; deterministic from --random-seed)
+  --form F              a long piece in a form: ${FORM_NAMES.join(', ')} or off (default); --bars ${MIN_FORM_BARS}..${MAX_FORM_BARS},
+                        dividing into the form's equal sections (AABA: 64 = 4 x 16). A repeated section replays the
+                        first one's opening bar, then varies it (re-sampled cooler, pulled toward the first)
   --continue CLIP.mid   continue my clip: the model hears ALL of it, then writes --bars more bars in the clip's
                         tempo and meter, locked to its key (strictness 0.9 unless --key/--strictness say otherwise)
   --append              with --continue: write the clip followed by the continuation (default: the continuation
@@ -361,6 +379,7 @@ export const generateCommand: CliCommand = {
       `Generated ${result.variations.length} variation(s) with "${result.modelName}" from ${result.seedDescription}, temperature ${flags.temperature}, random seed ${flags.randomSeed}:`,
     );
     ctx.out(`  ${keyLine(result)}`);
+    if (result.form) ctx.out(`  ${formLine(result.form, flags.bars)}`);
     writeVariations(result, path.resolve(ctx.cwd, values.out ?? '.'), ctx, flags.randomSeed, {
       temperature: flags.temperature,
       bars: flags.bars,

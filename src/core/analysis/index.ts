@@ -8,3 +8,4 @@ export * from './copying';
 export * from './report';
 export * from './svgPlots';
 export * from './degeneracy';
+export * from './sectionSimilarity';

@@ -20,7 +20,6 @@ import { decodeCheckpoint, readCheckpointHeader } from '../../core/model/checkpo
 import type { GeneratedRoll } from '../../core/model/generatePoly';
 import { isPolySpec } from '../../core/model/spec';
 import {
-  generateMelodies,
   seedTokensFromPitches,
   SIXTEENTHS_PER_BAR,
   variationSeed,
@@ -33,6 +32,7 @@ import { findKey, formatKey } from '../../core/analysis/keyFinder';
 import { melodyPitchBias } from '../../core/model/controls';
 import { melodyLoopRefiner, type LoopReport } from '../../core/model/loop';
 import { clipToLoop, writeLoopMidi } from '../../core/midi/loopMidi';
+import { checkForm, FormError, melodyGenerator } from '../../core/model/form';
 import { takeSequence } from '../../core/model/takes';
 import { parsePitchName } from '../../core/music/keys';
 import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
@@ -198,6 +198,8 @@ export interface GenerateRequest {
    * best wrap into its first bar; the take is cut to exactly its bars and its MIDI carries loop markers.
    */
   loop?: { tries?: number };
+  /** A form template (src/core/model/form.ts: AABA, ABAC, AAB, verse-chorus) over `bars`; undefined/'off' = none. */
+  form?: string;
   engine?: EngineChoice;
   maxRetries?: number;
 }
@@ -229,6 +231,8 @@ export interface GenerateResult {
   key: ScaleKey | null;
   range: PitchRange | null;
   strictness: number;
+  /** The form the takes were generated in, if any. */
+  form?: string;
   seedDescription: string;
   variations: GeneratedVariation[];
 }
@@ -295,6 +299,8 @@ export interface EngineRunRequest {
   poly?: { seedFrames: number[]; framesPerBar: number };
   /** Loop mode: re-sampled endings per take, and the step where the loop starts (default 0). */
   loop?: { tries?: number; loopStart?: number };
+  /** A form template name (checked by generateFromLibrary); absent = no form. */
+  form?: string;
   engine: EngineChoice;
 }
 
@@ -438,7 +444,7 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
           ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
           ...(job.signal ? { signal: job.signal } : {}),
         };
-        const [melody] = await generateMelodies(decoder, {
+        const [melody] = await melodyGenerator(request.form)(decoder, {
           ...options,
           ...(request.loop ? { refine: melodyLoopRefiner(decoder, options, request.loop) } : {}),
         });
@@ -512,8 +518,13 @@ export async function generateFromLibrary(
   const clipBars = Math.max(1, Math.ceil(clipSteps / stepsPerBar));
   const bars = continuation ? clipBars + continuation.bars : request.bars;
   const outputFrom = continuation && !continuation.append ? clipBars * stepsPerBar : 0;
-  // Validates strictness (and the scale) before any work.
+  // Validates strictness (and the scale), and the form, before any work.
   melodyPitchBias({ key, range, strictness });
+  const form = checkForm(request.form, bars, continuation !== undefined);
+  // A loop's ending is re-drawn to lead into its first bar; a form's last section is a varied repeat of its first:
+  // the two would fight over the same bars.
+  if (form && request.loop)
+    throw new FormError('Loop mode and a form both decide how the take ends: turn off one of them.');
   const runner = context.runner ?? runGeneration;
   const progress = context.onProgress ? variationProgress(context.onProgress) : undefined;
   let run: EngineRunResult;
@@ -555,6 +566,7 @@ export async function generateFromLibrary(
     range: range ? formatPitchRange(range) : 'full',
     humanise,
     ...(request.loop ? { loop: true } : {}),
+    ...(form ? { form } : {}),
     checkpointEpoch: epoch,
   };
   const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
@@ -615,6 +627,7 @@ export async function generateFromLibrary(
     key,
     range,
     strictness,
+    ...(form ? { form } : {}),
     seedDescription: seed.description,
     variations,
   };
@@ -650,6 +663,7 @@ export async function generateFromRequest(
       ...(request.bpm !== undefined ? { bpm: request.bpm } : {}),
       ...(request.humanise !== undefined ? { humanise: request.humanise } : {}),
       ...(request.loop ? { loop: {} } : {}),
+      ...(request.form !== undefined ? { form: request.form } : {}),
     },
     context,
   );

@@ -162,6 +162,11 @@ export async function generatePolyTakes(
       'GENERATION_UNSUPPORTED',
       `Key and range locks work with melody models; "${loaded.modelName}" is a polyphonic ${loaded.spec.kind}. Turn the lock off.`,
     );
+  if (request.form && request.form !== 'off')
+    throw new GenerationError(
+      'GENERATION_UNSUPPORTED',
+      `Forms work with melody models; "${loaded.modelName}" is a polyphonic ${loaded.spec.kind}. Turn the form off.`,
+    );
   if (request.loop)
     throw new GenerationError(
       'GENERATION_UNSUPPORTED',

@@ -17,6 +17,14 @@ import type { Note } from '../../../../core/music/NoteSequence';
 import { findKey, formatKey } from '../../../../core/analysis/keyFinder';
 import { parsePitchName } from '../../../../core/music/keys';
 import { SCALE_NAMES, type ScaleName } from '../../../../core/music/scales';
+import {
+  FORM_NAMES,
+  FORM_TEMPLATES,
+  fittingFormBars,
+  formProblem,
+  formSummary as formLengthSummary,
+  type FormName,
+} from '../../../../core/model/formTemplates';
 import { commitEdit, createHistory, redo, undo, type EditHistory } from '../pianoroll/noteEdits';
 import { DEFAULT_OCTAVE } from '../input/seedKeyboard';
 import { MAX_SEED_NOTES } from '../input/seedText';
@@ -41,6 +49,15 @@ export interface VariationView {
   deferred: boolean;
   /** A loop take (loop mode): its wrap scores; it plays looped and exports with loop markers, endTick long. */
   loop?: { wrapBefore: number; wrapAfter: number; tries: number };
+  /** The form's sections ("AABA: A 1-16 · A 17-32 · ..."), when the take was generated in a form. */
+  form?: string;
+}
+
+/** A form's sections over a length, as the take card says them: "AABA: A 1-16 · A 17-32 · B 33-48 · A 49-64". */
+export function formSectionsLine(form: FormName, bars: number): string {
+  const letters = FORM_TEMPLATES[form].letters;
+  const each = bars / letters.length;
+  return `${form}: ${letters.map((l, i) => `${l} ${i * each + 1}-${(i + 1) * each}`).join(' · ')}`;
 }
 
 /** Takes added to the page per task when a generation's result arrives. */
@@ -57,6 +74,11 @@ export { parseSeedText, seedFromMidi } from '../input/seedText';
 /** The tonics the key lock offers (as a key signature spells them). */
 export const KEY_TONICS = ['C', 'C#', 'Db', 'D', 'Eb', 'E', 'F', 'F#', 'Gb', 'G', 'Ab', 'A', 'Bb', 'B'] as const;
 export { SCALE_NAMES };
+/** The forms offered (besides off), with their labels. */
+export const FORMS = FORM_NAMES.map((name) => ({ name, label: FORM_TEMPLATES[name].label }));
+
+/** What a form makes of a length (up to the bars the screen offers): its sections, or why the length does not fit. */
+export const formSummary = (form: FormName, bars: number) => formLengthSummary(form, bars, MAX_COMPOSE_BARS);
 /** The meters offered. */
 export const METERS: readonly TimeSignatureDto[] = [
   { numerator: 4, denominator: 4 },
@@ -103,6 +125,8 @@ class ComposeStore {
   rangeHigh = $state('');
   meter = $state('4/4');
   humanise = $state(0);
+  /** A form over the bars (AABA...), or 'off'. */
+  form = $state<FormName | 'off'>('off');
   /** The last MIDI file the seed came from: a clip the model can continue. */
   clip = $state.raw<{ bytes: Uint8Array; name: string } | null>(null);
   /** Continue the clip (the model hears all of it; `bars` more bars in its tempo, meter and key). */
@@ -112,6 +136,12 @@ class ComposeStore {
   /** The key the seed suggests (shown next to the lock). */
   get suggestedKey(): { tonic: string; scale: ScaleName } | null {
     return suggestedKeyOf(this.seedNotes);
+  }
+
+  /** Chooses a form, moving Bars to the nearest length it takes (AABA with 8 bars: 32). */
+  setForm(form: FormName | 'off'): void {
+    this.form = form;
+    if (form !== 'off') this.bars = fittingFormBars(form, this.bars, MAX_COMPOSE_BARS);
   }
 
   /** Locks to the suggested key. */
@@ -126,7 +156,7 @@ class ComposeStore {
    * The controls as contract fields, or an error message for a range that is not one. Off controls send nothing, so
    * a request without them is exactly the request of old.
    */
-  controlFields(): Partial<GenerationRequestDto> | { error: string } {
+  controlFields(): Partial<GenerationRequestDto> | { error: string; field?: 'Form' } {
     const out: Partial<GenerationRequestDto> = {};
     if (this.keyTonic !== 'off') out.key = `${this.keyTonic} ${this.keyScale}`;
     const low = this.rangeLow.trim();
@@ -144,7 +174,14 @@ class ComposeStore {
     const meter = METERS.find((m) => `${m.numerator}/${m.denominator}` === this.meter);
     if (meter && this.meter !== '4/4') out.timeSignature = meter;
     if (this.humanise > 0) out.humanise = Math.min(1, this.humanise);
+    if (this.loopMode && this.form !== 'off')
+      return { error: 'Loop mode and a form both decide how the take ends: turn off one of them.', field: 'Form' };
     if (this.loopMode) out.loop = true;
+    if (this.form !== 'off') {
+      const problem = formProblem(this.form, this.bars, MAX_COMPOSE_BARS);
+      if (problem) return { error: problem, field: 'Form' };
+      out.form = this.form;
+    }
     return out;
   }
   generating = $state(false);
@@ -200,12 +237,13 @@ class ComposeStore {
     this.randomSeed = clampInt(this.randomSeed, 0, 2 ** 32 - 1, newRandomSeed());
     const controls = this.controlFields();
     if ('error' in controls) {
-      app.toast('error', `Range: ${controls.error as string}`);
+      app.toast('error', `${'field' in controls ? controls.field : 'Range'}: ${controls.error as string}`);
       return;
     }
     this.generating = true;
     this.cancelling = false;
     const bars = this.bars;
+    const form = controls.form as FormName | undefined;
     try {
       // A job: answered with its id at once, progress per variation, the variations arrive with job:finished.
       const { jobId } = await app.requireApi().call('compose:generate', {
@@ -253,6 +291,7 @@ class ComposeStore {
           keptAs: null,
           deferred: v.deferred === true,
           ...(v.loop ? { loop: v.loop } : {}),
+          ...(form ? { form: formSectionsLine(form, bars) } : {}),
         };
       });
       this.show(views);
