@@ -542,6 +542,7 @@ export async function generateFromLibrary(
         ...(key || range ? { controls: { key, range, strictness } } : {}),
         ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
         ...(request.loop ? { loop: { ...request.loop, loopStart: outputFrom } } : {}),
+        ...(form ? { form } : {}),
       },
       { ...(context.signal ? { signal: context.signal } : {}), ...(progress ? { onProgress: progress } : {}) },
     );
