@@ -383,6 +383,8 @@ export const generationRequestSchema = z.object({
   bpm: z.number().min(20).max(400).optional(),
   /** Timing and velocity jitter, 0..1 (default 0). */
   humanise: z.number().min(0).max(1).optional(),
+  /** Note density, -1..1: sparser or busier than the model on its own (default 0). */
+  density: z.number().min(-1).max(1).optional(),
   /**
    * A form over `bars`: "AABA", "ABAC", "AAB" or "verse-chorus" (src/core/model/form.ts), or "off" (the default).
    * Checked by the service, which answers FORM_INVALID with a sentence (an unknown form, or bars outside 32..128 or not

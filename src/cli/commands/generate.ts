@@ -195,6 +195,7 @@ export interface GenerationFlags {
   strictness?: number;
   range?: PitchRange;
   humanise?: number;
+  density?: number;
   timeSignature?: Meter;
   /** Loop mode (--loop, --loop-tries N). */
   loop?: { tries?: number };
@@ -212,6 +213,7 @@ export const GENERATION_FLAG_OPTIONS = {
   strictness: { type: 'string' },
   range: { type: 'string' },
   humanise: { type: 'string' },
+  density: { type: 'string' },
   meter: { type: 'string' },
   form: { type: 'string' },
   continue: { type: 'string' },
@@ -247,6 +249,7 @@ export function readGenerationFlags(
       : {}),
     ...(given('range') ? { range: parseFlag(command, '--range', () => parsePitchRange(s('range')!)) } : {}),
     ...(given('humanise') ? { humanise: numberFlag(command, 'humanise', s('humanise'), { min: 0, max: 1 }) } : {}),
+    ...(given('density') ? { density: numberFlag(command, 'density', s('density'), { min: -1, max: 1 }) } : {}),
     ...(given('meter') ? { timeSignature: parseFlag(command, '--meter', () => parseMeter(s('meter')!)) } : {}),
     ...readLoopFlags(command, values),
     ...(given('form') ? { form: s('form') } : {}),
@@ -295,6 +298,7 @@ export function controlFields(flags: GenerationFlags): Partial<GenerateRequest> 
     ...(flags.strictness !== undefined ? { strictness: flags.strictness } : {}),
     ...(flags.range ? { range: flags.range } : {}),
     ...(flags.humanise !== undefined ? { humanise: flags.humanise } : {}),
+    ...(flags.density !== undefined ? { density: flags.density } : {}),
     ...(flags.timeSignature ? { timeSignature: flags.timeSignature } : {}),
     ...(flags.loop ? { loop: flags.loop } : {}),
     ...(flags.form ? { form: flags.form } : {}),
@@ -320,6 +324,8 @@ export const generateCommand: CliCommand = {
   --strictness S        0..1: how strictly --key and --range hold (1 = never outside; default 1)
   --range LOW-HIGH      lock the pitch range, e.g. C3-C6
   --humanise H          0..1: jitter timing and velocity (default 0; deterministic from --random-seed)
+  --density D           -1..1: sparser (< 0) or busier (> 0) than the model on its own (default 0; 1 = 4x the
+                        odds of a new note at every step)
   --form F              a long piece in a form: ${FORM_NAMES.join(', ')} or off (default); --bars ${MIN_FORM_BARS}..${MAX_FORM_BARS},
                         dividing into the form's equal sections (AABA: 64 = 4 x 16). A repeated section replays the
                         first one's opening bar, then varies it (re-sampled cooler, pulled toward the first)

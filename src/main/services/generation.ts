@@ -183,6 +183,8 @@ export interface GenerateRequest {
   range?: PitchRange | null;
   /** 0..1: how strictly key and range hold (default 1). */
   strictness?: number;
+  /** -1..1: sparser or busier than the model on its own (src/core/model/controls.ts; default 0). */
+  density?: number;
   /** 0..1: timing and velocity jitter of the written notes (default 0). */
   humanise?: number;
   /**
@@ -294,7 +296,7 @@ export interface EngineRunRequest {
   /** Sixteenths per bar of the meter (default 16). */
   stepsPerBar?: number;
   /** Key and range lock (plain data, so it can be posted to a worker). */
-  controls?: { key?: ScaleKey | null; range?: PitchRange | null; strictness?: number };
+  controls?: { key?: ScaleKey | null; range?: PitchRange | null; strictness?: number; density?: number };
   /** A polyphonic model's seed (flattened frames of its pitch window) and frames per bar; seedTokens is then []. */
   poly?: { seedFrames: number[]; framesPerBar: number };
   /** Loop mode: re-sampled endings per take, and the step where the loop starts (default 0). */
@@ -519,7 +521,8 @@ export async function generateFromLibrary(
   const bars = continuation ? clipBars + continuation.bars : request.bars;
   const outputFrom = continuation && !continuation.append ? clipBars * stepsPerBar : 0;
   // Validates strictness (and the scale), and the form, before any work.
-  melodyPitchBias({ key, range, strictness });
+  const density = request.density ?? 0;
+  melodyPitchBias({ key, range, strictness, density });
   const form = checkForm(request.form, bars, continuation !== undefined);
   // A loop's ending is re-drawn to lead into its first bar; a form's last section is a varied repeat of its first:
   // the two would fight over the same bars.
@@ -539,7 +542,9 @@ export async function generateFromLibrary(
         randomSeed: request.randomSeed,
         engine: request.engine ?? 'auto',
         ...(stepsPerBar !== SIXTEENTHS_PER_BAR ? { stepsPerBar } : {}),
-        ...(key || range ? { controls: { key, range, strictness } } : {}),
+        ...(key || range || density !== 0
+          ? { controls: { key, range, strictness, ...(density !== 0 ? { density } : {}) } }
+          : {}),
         ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
         ...(request.loop ? { loop: { ...request.loop, loopStart: outputFrom } } : {}),
         ...(form ? { form } : {}),
@@ -566,6 +571,7 @@ export async function generateFromLibrary(
     strictness,
     range: range ? formatPitchRange(range) : 'full',
     humanise,
+    ...(density !== 0 ? { density } : {}),
     ...(request.loop ? { loop: true } : {}),
     ...(form ? { form } : {}),
     checkpointEpoch: epoch,
@@ -663,6 +669,7 @@ export async function generateFromRequest(
       ...(request.timeSignature ? { timeSignature: request.timeSignature } : {}),
       ...(request.bpm !== undefined ? { bpm: request.bpm } : {}),
       ...(request.humanise !== undefined ? { humanise: request.humanise } : {}),
+      ...(request.density !== undefined ? { density: request.density } : {}),
       ...(request.loop ? { loop: {} } : {}),
       ...(request.form !== undefined ? { form: request.form } : {}),
     },

@@ -125,6 +125,8 @@ class ComposeStore {
   rangeHigh = $state('');
   meter = $state('4/4');
   humanise = $state(0);
+  /** -1..1: sparser or busier than the model on its own (src/core/model/controls.ts). */
+  density = $state(0);
   /** A form over the bars (AABA...), or 'off'. */
   form = $state<FormName | 'off'>('off');
   /** The last MIDI file the seed came from: a clip the model can continue. */
@@ -174,6 +176,7 @@ class ComposeStore {
     const meter = METERS.find((m) => `${m.numerator}/${m.denominator}` === this.meter);
     if (meter && this.meter !== '4/4') out.timeSignature = meter;
     if (this.humanise > 0) out.humanise = Math.min(1, this.humanise);
+    if (this.density !== 0) out.density = Math.max(-1, Math.min(1, this.density));
     if (this.loopMode && this.form !== 'off')
       return { error: 'Loop mode and a form both decide how the take ends: turn off one of them.', field: 'Form' };
     if (this.loopMode) out.loop = true;
