@@ -211,6 +211,8 @@ export const calls = {
           message: `must be 1 byte to ${MAX_EXPORT_BYTES / 1024 / 1024} MiB`,
         }),
         suggestedName: nameSchema,
+        /** 'midi' (default) or 'musicxml' (the bytes are the MusicXML text, UTF-8) for notation programs. */
+        format: z.enum(['midi', 'musicxml']).optional(),
       })
       .strict(),
     response: z.object({ path: z.string().nullable() }),

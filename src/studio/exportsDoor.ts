@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { safeMidiFileName } from '../main/ipc/fileNames';
+import { EXPORT_EXTENSIONS, safeMidiFileName } from '../main/ipc/fileNames';
 import type { DoorAdapter } from '../main/ipc/handlers';
 
 export { safeMidiFileName };
@@ -11,13 +11,14 @@ export function createStudioDoor(dataDir: string): DoorAdapter {
   const exportsDir = path.join(dataDir, 'exports');
   return {
     door: 'studio',
-    async saveMidi(bytes, suggestedName) {
+    async saveMidi(bytes, suggestedName, format = 'midi') {
       await mkdir(exportsDir, { recursive: true });
-      const fileName = safeMidiFileName(suggestedName);
-      const stem = fileName.slice(0, -4);
+      const fileName = safeMidiFileName(suggestedName, format);
+      const extension = EXPORT_EXTENSIONS[format];
+      const stem = fileName.slice(0, -(extension.length + 1));
       // Never overwrite an earlier export: "name.mid", "name-2.mid", ...
       for (let n = 1; n < 10_000; n++) {
-        const candidate = path.join(exportsDir, n === 1 ? fileName : `${stem}-${n}.mid`);
+        const candidate = path.join(exportsDir, n === 1 ? fileName : `${stem}-${n}.${extension}`);
         try {
           await writeFile(candidate, bytes, { flag: 'wx' });
           return candidate;

@@ -14,6 +14,7 @@ import {
 import { createAppServices, type AppServices } from '../../src/main/services/app';
 import { acquireTrainingLease } from '../../src/main/services/trainingLease';
 import { createStudioDoor } from '../../src/studio/exportsDoor';
+import { variationMusicXmlBytes } from '../../src/renderer/src/lib/util/exportMidi';
 import { MAX_IMPORT_FILE_BYTES } from '../../src/shared/dto';
 import type { EventPayload } from '../../src/shared/ipc';
 
@@ -201,6 +202,28 @@ describe('handlers call services and map errors to codes', () => {
     expect(path.basename(first.value.path!)).toBe('evil name.mid');
     expect(second.value.path).not.toBe(first.value.path);
     expect(readFileSync(first.value.path!)).toEqual(Buffer.from(matildaBytes));
+  });
+
+  it('file:saveMidi with format musicxml saves a take from the Compose card as .musicxml, numbered like MIDI', async () => {
+    const take = [
+      { pitch: 48, startTick: 0, durationTicks: 480, velocity: 80 },
+      { pitch: 64, startTick: 0, durationTicks: 480, velocity: 80 },
+      { pitch: 67, startTick: 480, durationTicks: 480, velocity: 80 },
+    ];
+    const bytes = variationMusicXmlBytes(take, 480, 96, 'chords', { numerator: 3, denominator: 4 });
+    const text = new TextDecoder().decode(bytes);
+    // A polyphonic take across middle C is written on a grand staff, in its meter and tempo.
+    expect(text).toContain('<staves>2</staves>');
+    expect(text).toContain('<beats>3</beats>');
+    expect(text.match(/<note[ >]/g)!.filter(Boolean).length).toBeGreaterThanOrEqual(3);
+    const first = await handlers['file:saveMidi']({ bytes, suggestedName: 'chords.mid', format: 'musicxml' });
+    const second = await handlers['file:saveMidi']({ bytes, suggestedName: 'chords', format: 'musicxml' });
+    if (!first.ok || !second.ok) throw new Error('save failed');
+    expect(path.basename(first.value.path!)).toBe('chords.musicxml');
+    expect(path.basename(second.value.path!)).toBe('chords-2.musicxml');
+    expect(readFileSync(first.value.path!, 'utf8')).toBe(text);
+    const bad = await handlers['file:saveMidi']({ bytes, suggestedName: 'x', format: 'pdf' });
+    expect(bad.ok).toBe(false);
   });
 
   it('a response that drifts from the contract is INVALID_RESPONSE, not passed on', async () => {

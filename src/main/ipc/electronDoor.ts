@@ -11,6 +11,7 @@ import { safeMidiFileName } from './fileNames';
 import type { DoorAdapter } from './handlers';
 
 const MIDI_FILTERS = [{ name: 'MIDI files', extensions: ['mid', 'midi'] }];
+const MUSICXML_FILTERS = [{ name: 'MusicXML files', extensions: ['musicxml', 'xml'] }];
 
 /** A plain 16x16 square as the drag image (startDrag requires a non-empty icon). */
 function dragIcon() {
@@ -34,12 +35,12 @@ export function createElectronDoor(getWindow: () => BrowserWindow | undefined): 
       const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return result.canceled ? null : result.filePaths;
     },
-    async saveMidi(bytes, suggestedName) {
+    async saveMidi(bytes, suggestedName, format = 'midi') {
       const win = getWindow();
       const options: Electron.SaveDialogOptions = {
-        title: 'Save MIDI',
-        defaultPath: path.join(app.getPath('documents'), safeMidiFileName(suggestedName)),
-        filters: MIDI_FILTERS,
+        title: format === 'musicxml' ? 'Save MusicXML' : 'Save MIDI',
+        defaultPath: path.join(app.getPath('documents'), safeMidiFileName(suggestedName, format)),
+        filters: format === 'musicxml' ? MUSICXML_FILTERS : MIDI_FILTERS,
       };
       const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
       if (result.canceled || !result.filePath) return null;

@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: MIT
 import path from 'node:path';
 
+/** What a take can be saved as: a Standard MIDI File, or MusicXML for notation programs. */
+export type ExportFormat = 'midi' | 'musicxml';
+
+/** The extension each format is saved with. */
+export const EXPORT_EXTENSIONS: Record<ExportFormat, string> = { midi: 'mid', musicxml: 'musicxml' };
+
 /**
  * Turns a name the renderer suggested into a safe file name: no folders, no reserved or control
- * characters, always ending in .mid. The renderer never chooses a path, only a hint for the name.
+ * characters, always ending in .mid (or the format's extension). The renderer never chooses a path, only a hint for
+ * the name.
  */
-export function safeMidiFileName(suggestedName: string): string {
+export function safeMidiFileName(suggestedName: string, format: ExportFormat = 'midi'): string {
   const base = path.posix
     .basename(suggestedName.replace(/\\/g, '/'))
     // eslint-disable-next-line no-control-regex
@@ -13,6 +20,6 @@ export function safeMidiFileName(suggestedName: string): string {
     .replace(/^\.+/, '')
     .trim()
     .slice(0, 120);
-  const stem = base.replace(/\.midi?$/i, '').trim() || 'etude';
-  return `${stem}.mid`;
+  const stem = base.replace(/\.(midi?|musicxml|xml)$/i, '').trim() || 'etude';
+  return `${stem}.${EXPORT_EXTENSIONS[format]}`;
 }

@@ -21,6 +21,7 @@ import {
 } from '../../shared/ipc';
 import { ERROR_CODES, fail, ok, type Envelope, type ErrorPayload } from '../../shared/errors';
 import type { AppInfoDto } from '../../shared/dto';
+import type { ExportFormat } from './fileNames';
 import type { HandlerServices } from '../services/contract';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -34,8 +35,11 @@ export interface DoorAdapter {
   door: AppInfoDto['door'];
   /** Electron: an open dialog; answers chosen paths, or null when the user cancelled. Absent = UNSUPPORTED. */
   chooseImportPaths?(mode: 'files' | 'folder'): Promise<string[] | null>;
-  /** Saves MIDI bytes where this door decides; answers the path, or null when the user cancelled. */
-  saveMidi(bytes: Uint8Array, suggestedName: string): Promise<string | null>;
+  /**
+   * Saves a take's bytes (MIDI, or MusicXML text as UTF-8) where this door decides; answers the path, or null when the
+   * user cancelled.
+   */
+  saveMidi(bytes: Uint8Array, suggestedName: string, format?: ExportFormat): Promise<string | null>;
   /** Starts a native drag of the bytes as a file; false where there is no native drag. */
   startDrag(bytes: Uint8Array, fileName: string): Promise<boolean>;
 }
@@ -145,7 +149,7 @@ export function createHandlers(services: HandlerServices, door: DoorAdapter, opt
     'generations:list': (r) => services.listGenerations(r),
     'generations:get': (r) => services.getGenerations(r.generationIds),
     'generations:saveFavourite': (r) => services.saveFavourite(r.generationId, r.name, r.favourite),
-    'file:saveMidi': async (r) => ({ path: await door.saveMidi(r.bytes, r.suggestedName) }),
+    'file:saveMidi': async (r) => ({ path: await door.saveMidi(r.bytes, r.suggestedName, r.format) }),
     'file:startDrag': async (r) => ({ started: await door.startDrag(r.bytes, r.fileName) }),
   } satisfies { [C in CallName]: (request: ParsedRequest<C>) => MaybePromise<CallResponse<C>> };
 

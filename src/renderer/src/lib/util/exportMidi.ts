@@ -4,6 +4,7 @@ import type { Bpm, Note, NoteSequence } from '../../../../core/music/NoteSequenc
 import { writeMidi } from '../../../../core/midi/writeMidi';
 import { writeLoopMidi } from '../../../../core/midi/loopMidi';
 import { melodySequence } from '../../../../core/encoding/melody';
+import { toMusicXml } from '../../../../core/musicxml/writeMusicXml';
 
 type Meter = { numerator: number; denominator: number };
 
@@ -32,6 +33,20 @@ export function variationMidiBytes(
   timeSignature?: Meter,
 ): Uint8Array {
   return writeMidi(variationSequence(notes, ppq, bpm, name, timeSignature));
+}
+
+/**
+ * A take's notes as MusicXML (UTF-8) for MuseScore, Sibelius or Dorico: its meter and tempo, a grand staff when the take
+ * is polyphonic across middle C (core/musicxml toMusicXml, staves 'auto').
+ */
+export function variationMusicXmlBytes(
+  notes: readonly Note[],
+  ppq: number,
+  bpm: Bpm,
+  name: string,
+  timeSignature?: Meter,
+): Uint8Array {
+  return new TextEncoder().encode(toMusicXml(variationSequence(notes, ppq, bpm, name, timeSignature), { title: name }));
 }
 
 /** A loop take's notes as a MIDI loop of `loopTicks` ticks: loop markers, exactly its bars (core/midi/loopMidi.ts). */
