@@ -10,6 +10,8 @@ import {
   type EngravedEvent,
 } from '../../src/renderer/src/lib/score/engrave';
 import { barLengthTicks, spellPitch } from '../../src/renderer/src/lib/score/staff';
+import { variationMidiBytes } from '../../src/renderer/src/lib/util/exportMidi';
+import { parseMidi } from '../../src/core/midi/readMidi';
 
 const ppq = 480;
 const q = ppq;
@@ -132,5 +134,17 @@ describe('engraving a take', () => {
   it('overlapping notes on one staff become chords with ties where a note goes on', () => {
     const score = engrave([note(60, 0, 2 * q), note(64, q, q)], { ppq });
     expect(show(score.staves[0].measures[0])).toEqual(['q:c/4~', 'q:c/4,e/4', 'hr']);
+  });
+});
+
+describe('the MIDI export of a polyphonic take', () => {
+  it('writes the grand staff as two tracks split at middle C; a melody stays one track', () => {
+    const notes = [60, 64, 48, 55].map((pitch) => ({ pitch, startTick: 0, durationTicks: q, velocity: 80 }));
+    const poly = parseMidi(variationMidiBytes(notes, ppq, 100, 'take', undefined, true), 'poly.mid');
+    expect(poly.tracks.map((t) => [t.name, t.notes.map((n) => n.pitch)])).toEqual([
+      ['Right hand', [60, 64]],
+      ['Left hand', [48, 55]],
+    ]);
+    expect(parseMidi(variationMidiBytes(notes, ppq, 100, 'take'), 'melody.mid').tracks).toHaveLength(1);
   });
 });

@@ -41,6 +41,8 @@ export interface VariationView {
   deferred: boolean;
   /** A loop take (loop mode): its wrap scores; it plays looped and exports with loop markers, endTick long. */
   loop?: { wrapBefore: number; wrapAfter: number; tries: number };
+  /** A polyphonic model's take: a grand staff in the score, two tracks (the staves) in the MIDI file. */
+  polyphonic: boolean;
 }
 
 /** Takes added to the page per task when a generation's result arrives. */
@@ -252,6 +254,7 @@ class ComposeStore {
           history: createHistory(v.notes as Note[]),
           keptAs: null,
           deferred: v.deferred === true,
+          polyphonic: v.polyphonic === true,
           ...(v.loop ? { loop: v.loop } : {}),
         };
       });
