@@ -44,8 +44,8 @@ const LEFT = 10;
 const SPACE = 10;
 const HEADROOM = 4 * SPACE;
 /** Room for stems and beams beyond the outermost notehead, and between systems and staves. */
-const STEM_ROOM = 35;
-const GAP = 20;
+const STEM_ROOM = 25;
+const GAP = 12;
 /** Clef + time signature on the first measure, a clef on the first of a later system. */
 const FIRST_EXTRA = 70;
 const SYSTEM_EXTRA = 40;
@@ -142,7 +142,7 @@ function buildMeasure(score: EngravedScore, m: number): BuiltMeasure {
   });
   const formatter = new Formatter();
   for (const voice of voices) formatter.joinVoices([voice]);
-  const width = Math.max(80, formatter.preCalculateMinTotalWidth(voices) * 1.3 + 30);
+  const width = Math.max(80, formatter.preCalculateMinTotalWidth(voices) + 30);
   return { voices, beams, notes, width };
 }
 
