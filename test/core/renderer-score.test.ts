@@ -9,7 +9,8 @@ import {
   vexKey,
   type EngravedEvent,
 } from '../../src/renderer/src/lib/score/engrave';
-import { barLengthTicks, spellPitch } from '../../src/renderer/src/lib/score/staff';
+import { barLengthTicks } from '../../src/renderer/src/lib/score/staff';
+import { keySignatureOf, spellInKey, vexKeySignature } from '../../src/renderer/src/lib/score/keySignature';
 import { variationMidiBytes } from '../../src/renderer/src/lib/util/exportMidi';
 import { parseMidi } from '../../src/core/midi/readMidi';
 
@@ -26,13 +27,35 @@ const show = (events: EngravedEvent[]) =>
       : `${e.duration}${e.dots ? '.' : ''}:${e.keys.map((k) => `${k.key}${k.accidental ?? ''}${k.tieToNext ? '~' : ''}`).join(',')}`,
   );
 
-describe('spelling and bar length', () => {
-  it('spells sharps by default and flats on request; VexFlow keys carry the octave', () => {
-    expect(spellPitch(70, 'flats')).toEqual({ letter: 6, alteration: -1, octave: 4 });
-    expect(spellPitch(70)).toEqual({ letter: 5, alteration: 1, octave: 4 });
-    expect([60, 61, 71, 72, 47].map(vexKey)).toEqual(['c/4', 'c#/4', 'b/4', 'c/5', 'b/2']);
+describe('spelling, key signatures and bar length', () => {
+  it('spells sharps without a key; VexFlow keys carry the octave', () => {
+    expect(spellInKey(70, keySignatureOf('off'))).toEqual({ letter: 5, alteration: 1, octave: 4 });
+    expect([60, 61, 71, 72, 47].map((p) => vexKey(p))).toEqual(['c/4', 'c#/4', 'b/4', 'c/5', 'b/2']);
     expect(barLengthTicks(480, 3, 4)).toBe(1440);
     expect(barLengthTicks(480)).toBe(1920);
+  });
+
+  it('finds the signature of a locked key, modes by their parent major, and spells in it', () => {
+    const sig = (text: string) => {
+      const k = keySignatureOf(text);
+      return `${vexKeySignature(k)} ${k.mode}`;
+    };
+    expect(
+      ['D major', 'D minor', 'D dorian', 'Bb major', 'F# minor', 'E phrygian', 'G mixolydian', 'Eb blues', 'off'].map(
+        sig,
+      ),
+    ).toEqual(['D major', 'F minor', 'C major', 'Bb major', 'A minor', 'C major', 'C major', 'Gb minor', 'C major']);
+    expect(vexKey(70, keySignatureOf('F major'))).toBe('bb/4');
+    expect(vexKey(61, keySignatureOf('D minor'))).toBe('c#/4'); // the leading tone
+    expect(vexKey(60, keySignatureOf('C# major'))).toBe('b#/3'); // B#3 sounds as C4
+  });
+
+  it('prints accidentals against the signature: none for its notes, a natural for a note it alters', () => {
+    const score = engrave([note(66, 0, q), note(65, q, q), note(66, 2 * q, q), note(72, 3 * q, q)], {
+      ppq,
+      key: keySignatureOf('G major'),
+    });
+    expect(show(score.staves[0].measures[0])).toEqual(['q:f#/4', 'q:f/4n', 'q:f#/4#', 'q:c/5']);
   });
 });
 

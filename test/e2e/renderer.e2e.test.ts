@@ -490,6 +490,8 @@ describe('renderer with a fake bridge', () => {
     const score = page.locator('[data-testid="score"]').first();
     await expect.poll(() => score.locator('.vf-measure').count()).toBe(4);
     expect(await score.getAttribute('data-measures')).toBe('4');
+    // D dorian is written with its parent major's signature: C, no sharps or flats.
+    expect(await score.getAttribute('data-key')).toBe('C');
     expect(await score.locator('.vf-timesignature').count()).toBeGreaterThanOrEqual(1);
     await page.getByTestId('save-midi').first().click();
     await expect

@@ -20,11 +20,14 @@
  * - Beats: a quarter in x/4, a half in x/2, a dotted quarter in compound x/8 (6/8, 9/8, 12/8),
  *   the whole bar in other x/8 meters. Eighths and sixteenths of one beat are beamed together (two or
  *   more notes, broken by rests).
- * - Accidentals: sharps (no key signature), printed once per bar and pitch line, a natural to
- *   cancel; a tied continuation prints none.
+ * - Key: the locked key's signature when the take has one (lib/score/keySignature.ts spells the
+ *   notes in it), else none (C major, chromatic notes as sharps).
+ * - Accidentals: where a note differs from the signature or from an earlier accidental on its
+ *   line and octave in the bar (the in-bar carry rule), a natural to cancel; a tied continuation
+ *   prints none.
  */
 import { GRAND_STAFF_SPLIT } from '../../../../core/model/takes';
-import { spellPitch, LETTER_NAMES } from './staff';
+import { C_MAJOR, signatureAlteration, spellInKey, type KeySignature } from './keySignature';
 
 export { GRAND_STAFF_SPLIT };
 
@@ -81,6 +84,7 @@ export interface EngravedScore {
   /** Sixteenths of a beat (for beaming and splitting values). */
   beatSixteenths: number;
   measureCount: number;
+  key: KeySignature;
   /** One staff (melody) or two (grand staff: upper, lower). */
   staves: EngravedStaff[];
 }
@@ -92,6 +96,8 @@ export interface EngraveOptions {
   grandStaff?: boolean;
   /** Length of the take in ticks (rests fill up to it); at least the notes' end. */
   endTick?: number;
+  /** The key signature (default none, C major). */
+  key?: KeySignature;
 }
 
 /** Notatable values in sixteenths, longest first, with their code and dots. */
@@ -139,10 +145,10 @@ export function splitDuration(start: number, length: number, beat: number): (typ
   return parts;
 }
 
-/** VexFlow key of a pitch, sharps spelling: 61 -> "c#/4". */
-export function vexKey(pitch: number): string {
-  const s = spellPitch(pitch, 'sharps');
-  return `${LETTER_NAMES[s.letter].toLowerCase()}${s.alteration === 1 ? '#' : s.alteration === -1 ? 'b' : ''}/${s.octave}`;
+/** VexFlow key of a pitch spelt in a key (default C major, sharps): 61 -> "c#/4", in F major 70 -> "bb/4". */
+export function vexKey(pitch: number, key: KeySignature = C_MAJOR): string {
+  const s = spellInKey(pitch, key);
+  return `${'cdefgab'[s.letter]}${s.alteration === 1 ? '#' : s.alteration === -1 ? 'b' : ''}/${s.octave}`;
 }
 
 interface Span {
@@ -176,6 +182,7 @@ function engraveStaff(
   measureLen: number,
   beat: number,
   measureCount: number,
+  key: KeySignature,
 ): EngravedStaff {
   const total = measureLen * measureCount;
   // Cut points: every start and end, every bar line.
@@ -199,7 +206,7 @@ function engraveStaff(
     parts.forEach((part, p) => {
       const keys = sounding.map((s) => ({
         pitch: s.pitch,
-        key: vexKey(s.pitch),
+        key: vexKey(s.pitch, key),
         accidental: null,
         // Tied to the next part of this piece, or (last part) to the next piece if it still sounds.
         tieToNext: p < parts.length - 1 || s.end > to,
@@ -217,7 +224,7 @@ function engraveStaff(
     });
     measures[measure].push(...events);
   }
-  markAccidentals(measures);
+  markAccidentals(measures, key);
   for (const measure of measures) markBeams(measure, beat);
   return { clef, measures };
 }
@@ -226,7 +233,7 @@ function engraveStaff(
  * Accidentals with the in-bar carry rule (see the module comment). A tied continuation prints none, and does not
  * count as printed: a later note of that line in a new bar prints its accidental.
  */
-function markAccidentals(measures: EngravedEvent[][]): void {
+function markAccidentals(measures: EngravedEvent[][], key: KeySignature): void {
   let tiedIn = new Set<number>();
   for (const measure of measures) {
     const carried = new Map<string, number>();
@@ -235,9 +242,9 @@ function markAccidentals(measures: EngravedEvent[][]): void {
       for (const k of event.keys) {
         if (k.tieToNext) nextTied.add(k.pitch);
         if (tiedIn.has(k.pitch)) continue;
-        const s = spellPitch(k.pitch, 'sharps');
+        const s = spellInKey(k.pitch, key);
         const line = `${s.letter}:${s.octave}`;
-        if ((carried.get(line) ?? 0) !== s.alteration) {
+        if ((carried.get(line) ?? signatureAlteration(key, s.letter)) !== s.alteration) {
           k.accidental = s.alteration === 1 ? '#' : s.alteration === -1 ? 'b' : 'n';
         }
         carried.set(line, s.alteration);
@@ -277,6 +284,7 @@ export function engrave(notes: readonly EngraveNote[], options: EngraveOptions):
   const meter = options.meter ?? { numerator: 4, denominator: 4 };
   const measureLen = measureSixteenths(meter);
   const beat = beatSixteenths(meter);
+  const key = options.key ?? C_MAJOR;
   const spans = quantise(notes, options.ppq);
   const endSixteenth = Math.max(1, Math.round((options.endTick ?? 0) / (options.ppq / 4)), ...spans.map((s) => s.end));
   const measureCount = Math.max(1, Math.ceil(endSixteenth / measureLen));
@@ -289,6 +297,7 @@ export function engrave(notes: readonly EngraveNote[], options: EngraveOptions):
         measureLen,
         beat,
         measureCount,
+        key,
       ),
       engraveStaff(
         spans.filter((s) => s.pitch < GRAND_STAFF_SPLIT),
@@ -296,12 +305,13 @@ export function engrave(notes: readonly EngraveNote[], options: EngraveOptions):
         measureLen,
         beat,
         measureCount,
+        key,
       ),
     ];
   } else {
     const below = spans.filter((s) => s.pitch < GRAND_STAFF_SPLIT).length;
     const clef: Clef = below * 2 > spans.length ? 'bass' : 'treble';
-    staves = [engraveStaff(spans, clef, measureLen, beat, measureCount)];
+    staves = [engraveStaff(spans, clef, measureLen, beat, measureCount, key)];
   }
-  return { meter, sixteenthsPerMeasure: measureLen, beatSixteenths: beat, measureCount, staves };
+  return { meter, sixteenthsPerMeasure: measureLen, beatSixteenths: beat, measureCount, key, staves };
 }

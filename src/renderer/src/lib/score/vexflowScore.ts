@@ -24,6 +24,7 @@ import {
 } from 'vexflow/core';
 import { Bravura } from 'vexflow-bravura-font';
 import type { EngravedEvent, EngravedScore } from './engrave';
+import { vexKeySignature } from './keySignature';
 
 let fontReady: Promise<void> | null = null;
 
@@ -77,13 +78,13 @@ function staffRoom(staff: EngravedScore['staves'][number], measures: number[]): 
 }
 
 /** Measure ranges per system: as many measures as their widths fit. */
-export function layoutSystems(widths: readonly number[], widthPx: number): number[][] {
+export function layoutSystems(widths: readonly number[], widthPx: number, keyRoom = 0): number[][] {
   const usable = Math.max(200, widthPx - LEFT - 10);
   const systems: number[][] = [];
   let line: number[] = [];
   let used = 0;
   widths.forEach((natural, m) => {
-    const extra = m === 0 ? FIRST_EXTRA : SYSTEM_EXTRA;
+    const extra = (m === 0 ? FIRST_EXTRA : SYSTEM_EXTRA) + keyRoom;
     if (line.length > 0 && used + natural > usable) {
       systems.push(line);
       line = [];
@@ -154,6 +155,7 @@ export function drawScore(element: HTMLElement, score: EngravedScore, widthPx: n
   const systems = layoutSystems(
     built.map((b) => b.width),
     widthPx,
+    Math.abs(score.key.fifths) * 10,
   );
   // Vertical layout: each staff gets the room its notes need above and below, per system.
   const placed = systems.map((measures) => {
@@ -165,7 +167,10 @@ export function drawScore(element: HTMLElement, score: EngravedScore, widthPx: n
       offsets.push(y - HEADROOM); // a stave's y lies HEADROOM above its top line
       y += 4 * SPACE + room.below;
     });
-    const natural = measures.map((m, i) => built[m].width + (i === 0 ? (m === 0 ? FIRST_EXTRA : SYSTEM_EXTRA) : 0));
+    const keyRoom = Math.abs(score.key.fifths) * 10;
+    const natural = measures.map(
+      (m, i) => built[m].width + (i === 0 ? (m === 0 ? FIRST_EXTRA : SYSTEM_EXTRA) + keyRoom : 0),
+    );
     return { measures, offsets, natural, height: y + GAP };
   });
   const height = placed.reduce((h, p) => h + p.height, 10);
@@ -193,6 +198,7 @@ export function drawScore(element: HTMLElement, score: EngravedScore, widthPx: n
       const staves = score.staves.map((staff, s) => {
         const stave = new Stave(x, top + offsets[s], width);
         if (i === 0) stave.addClef(staff.clef);
+        if (i === 0 && score.key.fifths !== 0) stave.addKeySignature(vexKeySignature(score.key));
         if (m === 0) stave.addTimeSignature(`${score.meter.numerator}/${score.meter.denominator}`);
         if (m === score.measureCount - 1) stave.setEndBarType(3); // BarlineType.END
         return stave;

@@ -18,6 +18,7 @@ import { findKey, formatKey } from '../../../../core/analysis/keyFinder';
 import { parsePitchName } from '../../../../core/music/keys';
 import { SCALE_NAMES, type ScaleName } from '../../../../core/music/scales';
 import { commitEdit, createHistory, redo, undo, type EditHistory } from '../pianoroll/noteEdits';
+import { keySignatureOf, type KeySignature } from '../score/keySignature';
 import { DEFAULT_OCTAVE } from '../input/seedKeyboard';
 import { MAX_SEED_NOTES } from '../input/seedText';
 import { app } from './app.svelte';
@@ -43,6 +44,8 @@ export interface VariationView {
   loop?: { wrapBefore: number; wrapAfter: number; tries: number };
   /** A polyphonic model's take: a grand staff in the score, two tracks (the staves) in the MIDI file. */
   polyphonic: boolean;
+  /** The key signature of the score: the locked key's, else none. */
+  keySignature: KeySignature;
 }
 
 /** Takes added to the page per task when a generation's result arrives. */
@@ -255,6 +258,7 @@ class ComposeStore {
           keptAs: null,
           deferred: v.deferred === true,
           polyphonic: v.polyphonic === true,
+          keySignature: keySignatureOf(answer.key),
           ...(v.loop ? { loop: v.loop } : {}),
         };
       });
