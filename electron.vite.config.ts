@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
+import { RENDERER_ALIASES } from './scripts/rendererAliases';
 
 /**
  * Three builds (STYLE §1): main (ESM, Node deps external, native better-sqlite3 never bundled),
@@ -88,6 +89,7 @@ export default defineConfig({
     // Relative asset URLs work both from file:// (Electron) and from the studio's http://127.0.0.1:port/.
     base: './',
     plugins: [svelte()],
+    resolve: { alias: RENDERER_ALIASES },
     build: {
       outDir: resolve(root, 'out/renderer'),
       rollupOptions: {

@@ -429,6 +429,11 @@ export const variationSchema = z.object({
   /** Loop mode's wrap scores (mean log-probability per step of the first bar after the last), before/after re-sampling. */
   loop: z.object({ wrapBefore: z.number(), wrapAfter: z.number(), tries: z.number().int().min(0) }).optional(),
   /**
+   * A polyphonic model's take (tokens []): its notes are two staves', split at middle C (pitch >= 60 the upper). The
+   * score shows a grand staff and the MIDI export writes the staves as two tracks, "Right hand" and "Left hand".
+   */
+  polyphonic: z.literal(true).optional(),
+  /**
    * Set on the takes of a big batch beyond its first page: their tokens and notes are left out of the job's result
    * (a thousand takes' notes are megabytes, and encoding them at once held the IPC thread for ~170 ms); the screen
    * fetches a page's takes with generations:get when it shows that page.

@@ -339,7 +339,11 @@ describe('renderer with a fake bridge', () => {
       variations: 3,
     });
     await expect.poll(() => countNotePixels(page, 0)).toBeGreaterThan(500);
-    expect(await page.locator('[data-testid="score"]').first().locator('ellipse').count()).toBe(32);
+    // The score, engraved by VexFlow: every note begins on it once (ties continue notes), one treble staff.
+    const score = page.locator('[data-testid="score"]').first();
+    await expect.poll(() => score.locator('.vf-stavenote').count()).toBeGreaterThanOrEqual(32);
+    expect(await score.getAttribute('data-onsets')).toBe('32');
+    expect(await score.getAttribute('data-staves')).toBe('1');
     await screenshot(page, 'fake-compose');
 
     // Unlocked seed: a second Generate sends a different random seed.
@@ -482,8 +486,13 @@ describe('renderer with a fake bridge', () => {
       humanise: 0.3,
       bars: 4,
     });
-    // Four bars of 3/4 (5760 ticks at ppq 480): bar lines at 1440, 2880, 4320 and the closing one at 5760.
-    expect(await page.locator('[data-testid="score"]').first().locator('line.bar').count()).toBe(4);
+    // Four bars of 3/4 (5760 ticks at ppq 480), each a measure of the engraved score with its 3/4 signature.
+    const score = page.locator('[data-testid="score"]').first();
+    await expect.poll(() => score.locator('.vf-measure').count()).toBe(4);
+    expect(await score.getAttribute('data-measures')).toBe('4');
+    // D dorian is written with its parent major's signature: C, no sharps or flats.
+    expect(await score.getAttribute('data-key')).toBe('C');
+    expect(await score.locator('.vf-timesignature').count()).toBeGreaterThanOrEqual(1);
     await page.getByTestId('save-midi').first().click();
     await expect
       .poll(() => page.evaluate(() => (window as unknown as { __fake: { saved: number[][] } }).__fake.saved.length))

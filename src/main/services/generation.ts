@@ -689,6 +689,8 @@ export async function generateFromRequest(
         bpm: result.bpm,
         timeSignature: result.timeSignature as TimeSignatureDto,
         resampled: v.retries,
+        // A melody take's tokens include its seed; a polyphonic take has none (two staves' tracks instead).
+        ...(v.tokens.length === 0 ? { polyphonic: true as const } : {}),
         ...(v.loop
           ? { loop: { wrapBefore: v.loop.wrapBefore, wrapAfter: v.loop.wrapAfter, tries: v.loop.tries } }
           : {}),

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../../scripts/chromium';
+import { RENDERER_ALIASES } from '../../../scripts/rendererAliases';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const artifactsDir = path.join(repoRoot, 'test-artifacts');
@@ -30,6 +31,7 @@ export function buildRenderer(): Promise<string> {
       logLevel: 'warn',
       configFile: false,
       plugins: [svelte()],
+      resolve: { alias: RENDERER_ALIASES },
       build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 4000 },
     });
     return outDir;

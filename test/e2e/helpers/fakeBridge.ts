@@ -123,6 +123,7 @@ export function installFakeBridge(options: FakeOptions): void {
         const result = {
           modelName: 'default',
           engine: 'wasm',
+          key: (payload.key as string | undefined) ?? 'off',
           variations: Array.from({ length: count }, (_, index) => {
             const generationId = `gen-${payload.randomSeed}-${index}`;
             const notes = melody(

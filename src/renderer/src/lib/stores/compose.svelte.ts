@@ -26,6 +26,7 @@ import {
   type FormName,
 } from '../../../../core/model/formTemplates';
 import { commitEdit, createHistory, redo, undo, type EditHistory } from '../pianoroll/noteEdits';
+import { keySignatureOf, type KeySignature } from '../score/keySignature';
 import { DEFAULT_OCTAVE } from '../input/seedKeyboard';
 import { MAX_SEED_NOTES } from '../input/seedText';
 import { app } from './app.svelte';
@@ -51,6 +52,10 @@ export interface VariationView {
   loop?: { wrapBefore: number; wrapAfter: number; tries: number };
   /** The form's sections ("AABA: A 1-16 · A 17-32 · ..."), when the take was generated in a form. */
   form?: string;
+  /** A polyphonic model's take: a grand staff in the score, two tracks (the staves) in the MIDI file. */
+  polyphonic: boolean;
+  /** The key signature of the score: the locked key's, else none. */
+  keySignature: KeySignature;
 }
 
 /** A form's sections over a length, as the take card says them: "AABA: A 1-16 · A 17-32 · B 33-48 · A 49-64". */
@@ -293,6 +298,8 @@ class ComposeStore {
           history: createHistory(v.notes as Note[]),
           keptAs: null,
           deferred: v.deferred === true,
+          polyphonic: v.polyphonic === true,
+          keySignature: keySignatureOf(answer.key),
           ...(v.loop ? { loop: v.loop } : {}),
           ...(form ? { form: formSectionsLine(form, bars) } : {}),
         };

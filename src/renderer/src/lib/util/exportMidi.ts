@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: MIT
-/** A variation's notes as a one-track MIDI file, through the core writer. */
-import type { Bpm, Note, NoteSequence } from '../../../../core/music/NoteSequence';
+/**
+ * A variation's notes as a MIDI file, through the core writer: a melody as one track, a polyphonic take as two, its
+ * grand staff's (pitch >= GRAND_STAFF_SPLIT, middle C, on the upper staff "Right hand", the rest "Left hand"), as the
+ * takes are stored (src/core/model/takes.ts polyTakeSequence) and the score shows them (lib/score/engrave.ts).
+ */
+import type { Bpm, Note, NoteSequence, Track } from '../../../../core/music/NoteSequence';
 import { writeMidi } from '../../../../core/midi/writeMidi';
 import { writeLoopMidi } from '../../../../core/midi/loopMidi';
 import { melodySequence } from '../../../../core/encoding/melody';
 import { toMusicXml } from '../../../../core/musicxml/writeMusicXml';
+import { GRAND_STAFF_SPLIT } from '../../../../core/model/takes';
 
 type Meter = { numerator: number; denominator: number };
 
 /**
  * Velocities are clamped to 1..: an edited note at velocity 0 would be a note-off in the file. The meter is the take's
- * (default 4/4).
+ * (default 4/4). `grandStaff`: a polyphonic take, written as its two staves' tracks.
  */
 export function variationSequence(
   notes: readonly Note[],
@@ -18,11 +23,33 @@ export function variationSequence(
   bpm: Bpm,
   name: string,
   timeSignature?: Meter,
+  grandStaff = false,
 ): NoteSequence {
-  return melodySequence(
-    notes.map((n) => ({ ...n, velocity: Math.max(1, n.velocity) })),
-    { ppq, bpm, name, ...(timeSignature ? { timeSignature } : {}) },
-  );
+  const clamped = notes.map((n) => ({ ...n, velocity: Math.max(1, n.velocity) }));
+  const sequence = melodySequence(clamped, { ppq, bpm, name, ...(timeSignature ? { timeSignature } : {}) });
+  if (!grandStaff) return sequence;
+  const staff = (trackName: string, channel: number, list: Note[]): Track => ({
+    name: trackName,
+    program: 0,
+    channel,
+    isPercussion: false,
+    notes: list,
+  });
+  return {
+    ...sequence,
+    tracks: [
+      staff(
+        'Right hand',
+        0,
+        clamped.filter((n) => n.pitch >= GRAND_STAFF_SPLIT),
+      ),
+      staff(
+        'Left hand',
+        1,
+        clamped.filter((n) => n.pitch < GRAND_STAFF_SPLIT),
+      ),
+    ],
+  };
 }
 
 export function variationMidiBytes(
@@ -31,8 +58,9 @@ export function variationMidiBytes(
   bpm: Bpm,
   name: string,
   timeSignature?: Meter,
+  grandStaff = false,
 ): Uint8Array {
-  return writeMidi(variationSequence(notes, ppq, bpm, name, timeSignature));
+  return writeMidi(variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff));
 }
 
 /**
@@ -57,8 +85,9 @@ export function variationLoopMidiBytes(
   name: string,
   loopTicks: number,
   timeSignature?: Meter,
+  grandStaff = false,
 ): Uint8Array {
-  return writeLoopMidi(variationSequence(notes, ppq, bpm, name, timeSignature), loopTicks);
+  return writeLoopMidi(variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff), loopTicks);
 }
 
 /** A safe file name from free text: letters, digits, dashes; ends in .mid. */
