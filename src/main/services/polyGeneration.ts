@@ -6,8 +6,9 @@
  * melodies (the full request, the variation's seed), with their notes and no melody tokens, and written as two tracks
  * (upper and lower staff, split at middle C: src/core/model/takes.ts polyTakeSequence).
  *
- * Not yet for polyphonic takes: key and range locks (the pitch-by-pitch sampler has no bias hook yet), loop mode and
- * humanise; each is refused with a sentence rather than ignored.
+ * Not yet for polyphonic takes: key and range locks and the density control (the pitch-by-pitch sampler has no bias
+ * hook yet), loop mode and forms; each is refused with a sentence rather than ignored. Humanise is not applied: its
+ * timing jitter would pull a chord's notes apart (src/core/model/takes.ts).
  */
 import type { TrainableModel } from '../../core/engine/types';
 import { CancelledError } from '../../core/jobs/progress';
@@ -161,6 +162,11 @@ export async function generatePolyTakes(
     throw new GenerationError(
       'GENERATION_UNSUPPORTED',
       `Key and range locks work with melody models; "${loaded.modelName}" is a polyphonic ${loaded.spec.kind}. Turn the lock off.`,
+    );
+  if (request.density)
+    throw new GenerationError(
+      'GENERATION_UNSUPPORTED',
+      `The density control works with melody models; "${loaded.modelName}" is a polyphonic ${loaded.spec.kind}. Set it to 0.`,
     );
   if (request.form && request.form !== 'off')
     throw new GenerationError(
