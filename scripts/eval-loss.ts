@@ -3,16 +3,18 @@
  * `npm run eval:loss`: the effect of the polyphonic models' weighted training loss (spec.loss 'weighted', see
  * ../src/core/model/polyLstmSpec.ts) against plain frame cross-entropy, on a benchmark split of Boulanger-Lewandowski
  * et al. (ICML 2012). The same small model (same seed, same initial weights, same batches) is trained twice, once per
- * loss: plain BCE for --minutes, then the weighted loss for exactly as many steps; each is then measured the same way:
+ * loss: plain BCE for --minutes (or --steps N), then the weighted loss for exactly as many steps; each is then
+ * measured the same way:
  *   - test NLL: the exact frame likelihood of the test split (nats per frame, pooled; decoder scoring, the plain
  *     likelihood whatever loss trained the model, as scripts/eval-poly.ts measures it);
  *   - the share of empty frames (no pitch sounding) among the frames of --takes takes drawn with generatePolyphonic
- *     from silence (fixed seed, temperature 1, no re-sampling of degenerate takes), and their notes per frame;
+ *     from silence at each of --temperatures (fixed seed, no re-sampling of degenerate takes), and their notes per
+ *     frame;
  * beside the test split's own share of empty frames and notes per frame.
  *
  *   npm run eval:loss -- --dataset jsb|nottingham | --data FILE.json
- *        [--kind bi-lstm|biaxial-lstm] [--minutes 3] [--on-weight 2] [--takes 8] [--bars 16] [--seed 1]
- *        [--threads 2] [--lr 0.003] [--batch 4]
+ *        [--kind bi-lstm|biaxial-lstm] [--minutes 3 | --steps N] [--on-weight 2] [--takes 8] [--bars 16]
+ *        [--temperatures 1,0.7] [--seed 1] [--threads 2] [--lr 0.003] [--batch 4]
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -89,6 +91,7 @@ interface LossResult {
   label: string;
   steps: number;
   testNll: number;
+  temperature: number;
   empty: number;
   notes: number;
   degenerate: number;
@@ -104,6 +107,12 @@ async function main(): Promise<void> {
   const minutes = num('minutes', 3);
   const onWeight = num('on-weight', DEFAULT_ON_WEIGHT);
   const takes = num('takes', 8);
+  const temperatures = (flag('temperatures') ?? '1,0.7').split(',').map((t) => {
+    const v = Number(t);
+    if (!(v > 0)) throw new RangeError(`--temperatures must list positive numbers, got: ${t}`);
+    return v;
+  });
+  const fixedSteps = num('steps', 0);
   const bars = num('bars', 16);
   const seed = num('seed', 1);
   const base: PolyLstmSpec = {
@@ -143,7 +152,7 @@ async function main(): Promise<void> {
   ];
   const results: LossResult[] = [];
   // The first (plain) run trains for --minutes; the second for exactly as many steps, so that both saw the same batches.
-  let stepBudget = Infinity;
+  let stepBudget = fixedSteps > 0 ? fixedSteps : Infinity;
   for (const { label, spec } of variants) {
     const modelSpec = spec as unknown as ModelSpec;
     const train = getModelDefinition(kind).buildBatches(
@@ -180,45 +189,56 @@ async function main(): Promise<void> {
     }
     stepBudget = steps;
     const test = await pooledFrameNll(bench.test, modelScorer(model));
-    const d = model.createDecoder();
-    if (!isPolyDecoder(d)) throw new Error('not a polyphonic model');
-    const rolls = await generatePolyphonic(d, {
-      seedFrames: [],
-      bars,
-      framesPerBar: spec.beatsPerBar || 4,
-      temperature: 1,
-      variations: takes,
-      randomSeed: seed,
-      maxRetries: 0,
-    });
-    d.dispose();
-    const drawn = rollStats(
-      rolls.map((r) => r.frames),
-      bench.pitches,
-    );
-    const degenerate = rolls.filter((r) => r.degenerate).length;
-    console.log(
-      `  ${label}: ${steps} steps; test NLL ${test.nll.toFixed(3)}; generated: ${(drawn.empty * 100).toFixed(1)}% empty frames, ` +
-        `${drawn.notes.toFixed(2)} notes per frame, ${degenerate} of ${takes} takes degenerate`,
-    );
-    results.push({ label, steps, testNll: test.nll, empty: drawn.empty, notes: drawn.notes, degenerate });
+    for (const temperature of temperatures) {
+      const d = model.createDecoder();
+      if (!isPolyDecoder(d)) throw new Error('not a polyphonic model');
+      const rolls = await generatePolyphonic(d, {
+        seedFrames: [],
+        bars,
+        framesPerBar: spec.beatsPerBar || 4,
+        temperature,
+        variations: takes,
+        randomSeed: seed,
+        maxRetries: 0,
+      });
+      d.dispose();
+      const drawn = rollStats(
+        rolls.map((r) => r.frames),
+        bench.pitches,
+      );
+      const degenerate = rolls.filter((r) => r.degenerate).length;
+      console.log(
+        `  ${label}: ${steps} steps; test NLL ${test.nll.toFixed(3)}; at temperature ${temperature}: ${(drawn.empty * 100).toFixed(1)}% empty frames, ` +
+          `${drawn.notes.toFixed(2)} notes per frame, ${degenerate} of ${takes} takes degenerate`,
+      );
+      results.push({
+        label,
+        steps,
+        testNll: test.nll,
+        temperature,
+        empty: drawn.empty,
+        notes: drawn.notes,
+        degenerate,
+      });
+    }
     model.dispose();
     await engine.dispose();
   }
 
   const frames = bars * (base.beatsPerBar || 4);
   console.log(
-    `\n${bench.name}, ${kind}, ${results[0].steps} training steps per loss (${minutes} min of the plain one); ${takes} takes of ${frames} frames from silence, seed ${seed}, temperature 1:`,
+    `\n${bench.name}, ${kind}, ${results[0].steps} training steps per loss${fixedSteps > 0 ? '' : ` (${minutes} min of the plain one)`}; ` +
+      `${takes} takes of ${frames} frames from silence per temperature, seed ${seed}, no re-sampling:`,
   );
   console.log(
-    `  ${'training loss'.padEnd(34)} ${'steps'.padStart(6)}  ${'test NLL (plain)'.padStart(16)}  ${'empty frames'.padStart(12)}  ${'notes/frame'.padStart(11)}  degenerate takes`,
+    `  ${'training loss'.padEnd(34)} ${'steps'.padStart(6)}  ${'test NLL (plain)'.padStart(16)}  ${'temp.'.padStart(5)}  ${'empty frames'.padStart(12)}  ${'notes/frame'.padStart(11)}  degenerate takes`,
   );
   for (const r of results)
     console.log(
-      `  ${r.label.padEnd(34)} ${String(r.steps).padStart(6)}  ${r.testNll.toFixed(3).padStart(16)}  ${`${(r.empty * 100).toFixed(1)}%`.padStart(12)}  ${r.notes.toFixed(2).padStart(11)}  ${r.degenerate} of ${takes}`,
+      `  ${r.label.padEnd(34)} ${String(r.steps).padStart(6)}  ${r.testNll.toFixed(3).padStart(16)}  ${String(r.temperature).padStart(5)}  ${`${(r.empty * 100).toFixed(1)}%`.padStart(12)}  ${r.notes.toFixed(2).padStart(11)}  ${r.degenerate} of ${takes}`,
     );
   console.log(
-    `  ${'corpus (test split)'.padEnd(34)} ${''.padStart(6)}  ${''.padStart(16)}  ${`${(corpus.empty * 100).toFixed(1)}%`.padStart(12)}  ${corpus.notes.toFixed(2).padStart(11)}`,
+    `  ${'corpus (test split)'.padEnd(34)} ${''.padStart(6)}  ${''.padStart(16)}  ${''.padStart(5)}  ${`${(corpus.empty * 100).toFixed(1)}%`.padStart(12)}  ${corpus.notes.toFixed(2).padStart(11)}`,
   );
 }
 
