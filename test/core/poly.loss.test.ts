@@ -5,6 +5,7 @@
 // training run with it leaves a model that gives empty frames a lower probability than plain BCE does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, FrameBatch, TrainableModel } from '../../src/core/engine/types';
+import { createTfjsEngine } from '../../src/core/engine/tfjsEngine';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import { generatePolyphonic } from '../../src/core/model/generatePoly';
 import { buildFrameSegments, isPolyDecoder } from '../../src/core/model/polyLstm';
@@ -114,6 +115,19 @@ describe('the weighted polyphonic loss', () => {
       expect(Math.abs(numeric - grads[name][i])).toBeLessThan(2e-3 + 2e-2 * Math.abs(grads[name][i]));
     }
     m.dispose();
+  });
+
+  it('the wasm and tfjs-cpu engines give the same weighted loss and gradients', async () => {
+    const tfjs = await createTfjsEngine('cpu');
+    const a = await wasm.createModel(asModelSpec(weighted(3)), training);
+    const b = await tfjs.createModel(asModelSpec(weighted(3)), training, await a.getWeights());
+    const [x, y] = [await a.computeGradients(batch()), await b.computeGradients(batch())];
+    expect(Math.abs(x.loss - y.loss)).toBeLessThan(1e-4 * x.loss);
+    for (const name of Object.keys(x.grads))
+      for (let i = 0; i < x.grads[name].length; i++)
+        expect(Math.abs(x.grads[name][i] - y.grads[name][i])).toBeLessThan(1e-4);
+    a.dispose();
+    b.dispose();
   });
 
   it('trained briefly with it, a model gives the empty frame a lower probability, and draws fewer, than trained with plain BCE', async () => {
