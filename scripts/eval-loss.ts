@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     `${bench.name}: train ${frameCount(bench.train)} frames, test ${frameCount(bench.test)} frames; ${kind}, ` +
       `${parameterCount(base as unknown as ModelSpec).toLocaleString('en')} parameters (time ${base.timeSizes}; pitch ${base.pitchSizes}` +
       `${base.downSizes.length ? `; down ${base.downSizes}; back-in-time ${base.windowHidden} over ${base.window}` : ''}); ` +
-      `batch ${training.batchSize} x ${base.segment} frames, Adam lr ${training.learningRate}; ${minutes} min per loss; seed ${seed}`,
+      `batch ${training.batchSize} x ${base.segment} frames, Adam lr ${training.learningRate}; ${fixedSteps > 0 ? `${fixedSteps} steps` : `${minutes} min`} per loss; seed ${seed}`,
   );
   const variants: { label: string; spec: PolyLstmSpec }[] = [
     { label: 'plain BCE (frame cross-entropy)', spec: base },
