@@ -173,6 +173,9 @@ export const specOverridesSchema = z
     downSizes: z.array(z.number().int().min(1).max(1024)).max(8),
     windowHidden: z.number().int().min(0).max(1024),
     segment: z.number().int().min(4).max(1024),
+    /** The polyphonic kinds' training loss and its weight of sounding pitches (polyLstmSpec.ts). */
+    loss: z.enum(['bce', 'weighted']),
+    onWeight: z.number().positive().max(100),
   })
   .partial()
   .strict();

@@ -174,6 +174,41 @@ describe.each(Object.keys(backends))('backend %s against the float64 reference',
     expect(relErr(await get(bd), rb.dlogits)).toBeLessThan(1e-5);
   });
 
+  it('weighted sigmoid BCE (the polyphonic weighted loss): reference, central differences, and all-ones = plain', async () => {
+    const n = 12;
+    const x = randn(n, 3);
+    const y = Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const w = Float64Array.from(y, (t, i) => (t > 0 ? 3 : i % 2 ? 1 : 0.5));
+    const [bl, bp, bd] = [be.tensor([1]), be.tensor([n]), be.tensor([n])];
+    const [xt, yt, wt] = [put([n], x), put([n], y), put([n], w)];
+    be.sigmoidBceForward(bl, bp, xt, yt, wt);
+    be.sigmoidBceBackward(bd, bp, yt, wt);
+    const rb = R.refSigmoidBce(x, y, w);
+    expect(Math.abs((await get(bl))[0] - rb.loss) / rb.loss).toBeLessThan(1e-5);
+    expect(relErr(await get(bd), rb.dlogits)).toBeLessThan(1e-5);
+    // The reference's gradient is the derivative of its loss (central differences in float64).
+    const numeric = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = 1e-5;
+      const [a, b] = [Float64Array.from(x), Float64Array.from(x)];
+      a[i] += e;
+      b[i] -= e;
+      numeric[i] = (R.refSigmoidBce(a, y, w).loss - R.refSigmoidBce(b, y, w).loss) / (2 * e);
+    }
+    expect(relErr(rb.dlogits, numeric)).toBeLessThan(1e-6);
+    // All-ones weights are plain BCE, to the bit.
+    const [pl, pd] = [be.tensor([1]), be.tensor([n])];
+    be.sigmoidBceForward(pl, bp, xt, yt);
+    be.sigmoidBceBackward(pd, bp, yt);
+    const ones = put([n], new Float32Array(n).fill(1));
+    be.sigmoidBceForward(bl, bp, xt, yt, ones);
+    be.sigmoidBceBackward(bd, bp, yt, ones);
+    expect(Array.from(await get(bl))).toEqual(Array.from(await get(pl)));
+    expect(Array.from(await get(bd))).toEqual(Array.from(await get(pd)));
+    expect(() => be.sigmoidBceForward(bl, bp, xt, yt, be.tensor([n + 1]))).toThrow(/sigmoidBceForward/);
+    expect(() => be.sigmoidBceBackward(bd, bp, yt, be.tensor([n - 1]))).toThrow(/sigmoidBceBackward/);
+  });
+
   it('timeStep, concatLast with its backward, and multiply', async () => {
     const [B, T, C] = [2, 3, 4];
     const seq = randn(B * T * C);

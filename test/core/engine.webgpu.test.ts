@@ -236,6 +236,28 @@ describe.each(PATHS)('webgpu backend against the float64 reference (%s)', (_labe
     expect(relErr(await get(bd), rb.dlogits)).toBeLessThan(1e-5);
   });
 
+  it('weighted sigmoid BCE: loss and gradients against the reference; all-ones weights = plain BCE to the bit', async () => {
+    const n = 600;
+    const x = randn(n, 3);
+    const y = Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const w = Float64Array.from(y, (t, i) => (t > 0 ? 3 : i % 2 ? 1 : 0.5));
+    const [bl, bp, bd] = [be.tensor([1]), be.tensor([n]), be.tensor([n])];
+    const [xt, yt] = [put([n], x), put([n], y)];
+    be.sigmoidBceForward(bl, bp, xt, yt, put([n], w));
+    be.sigmoidBceBackward(bd, bp, yt, put([n], w));
+    const rb = R.refSigmoidBce(x, y, w);
+    expect(Math.abs((await get(bl))[0] - rb.loss) / rb.loss).toBeLessThan(1e-5);
+    expect(relErr(await get(bd), rb.dlogits)).toBeLessThan(1e-5);
+    const [pl, pd] = [be.tensor([1]), be.tensor([n])];
+    be.sigmoidBceForward(pl, bp, xt, yt);
+    be.sigmoidBceBackward(pd, bp, yt);
+    const ones = put([n], new Float32Array(n).fill(1));
+    be.sigmoidBceForward(bl, bp, xt, yt, ones);
+    be.sigmoidBceBackward(bd, bp, yt, ones);
+    expect(Array.from(await get(bl))).toEqual(Array.from(await get(pl)));
+    expect(Array.from(await get(bd))).toEqual(Array.from(await get(pd)));
+  });
+
   it('timeStep, concatLast with its backward, multiply (also in place) and zero', async () => {
     const [B, T, C] = [2, 3, 4];
     const seq = randn(B * T * C);

@@ -113,6 +113,8 @@ const CASES: Case[] = [
   ...each(TRAIN, 'threads', ['0', '100', ''], range('train', 'threads', true, '1', '64')),
   [[...TRAIN, '--epochs', '-1'], dashed('train', 'epochs')],
   [[...TRAIN, '--engine', 'cuda'], /^etude: train: --engine must be one of auto, .*, got "cuda"/],
+  [[...TRAIN, '--loss', 'focal'], /^etude: train: --loss must be bce or weighted, got "focal"/],
+  [[...TRAIN, '--on-weight', '3'], /^etude: train: --on-weight weighs the weighted loss; add --loss weighted/],
   [[...TRAIN, '--resume', '--hidden', '64'], /^etude: train: --resume keeps the model's shape/],
   [[...TRAIN, '--epochs'], /^etude: train: Option '--epochs <value>' argument missing/],
   [[...TRAIN, '--epoch', '3'], /^etude: train: Unknown option '--epoch'/],

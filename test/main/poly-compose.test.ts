@@ -77,13 +77,20 @@ describe('polyphonic models through the services', () => {
       corpusName: 'Folk',
       modelName: 'poly-bi',
       kind: 'bi-lstm',
-      spec: { ...tiny, downSizes: [6], window: 4, windowHidden: 6 },
+      spec: { ...tiny, downSizes: [6], window: 4, windowHidden: 6, loss: 'weighted', onWeight: 3 },
       training: { epochs: 1, batchSize: 16 },
       engine: 'wasm',
       threads: 1,
       inProcess: true,
     });
     expect(Number.isFinite(bi.loss)).toBe(true);
+    // The weighted training loss is the model's setting, kept in its checkpoint.
+    const biRow = library.models.getModelByName('poly-bi')!;
+    expect(decodeCheckpoint(library.checkpoints.latestCheckpoint(biRow.id)!.data).spec).toMatchObject({
+      kind: 'bi-lstm',
+      loss: 'weighted',
+      onWeight: 3,
+    });
     // A melody size for a polyphonic model is a sentence, and no model row is left behind.
     await expect(
       trainModel(library, {
@@ -94,6 +101,9 @@ describe('polyphonic models through the services', () => {
         inProcess: true,
       }),
     ).rejects.toThrow(/hiddenSize is a size of the melody model/);
+    await expect(
+      trainModel(library, { corpusName: 'Folk', modelName: 'bad', spec: { loss: 'weighted' }, inProcess: true }),
+    ).rejects.toThrow(/loss is a setting of the polyphonic models/);
     expect(library.models.getModelByName('bad')).toBeUndefined();
   }, 120_000);
 

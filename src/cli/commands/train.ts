@@ -63,6 +63,8 @@ export const trainCommand: CliCommand = {
   --time-sizes A,B    polyphonic: time-axis LSTM widths (default 128,128; Johnson 2017: 300,300)
   --pitch-sizes A,B   polyphonic: pitch-axis LSTM widths (default 64,32; Johnson 2017: 100,50)
   --segment N         polyphonic: frames per training segment (default 64)
+  --loss L            polyphonic: bce (plain frame cross-entropy, default) or weighted (each sounding
+                      pitch's loss counts --on-weight times, default 2: fewer empty frames drawn)
   --batch N           batch size (default 64)       --lr X          learning rate (default 0.001)
   --seed N            random seed for init, split and shuffles (default 1)
   --engine E          ${ENGINE_CHOICES.join('|')} (default auto: webgpu on a GPU, else tfjs-node-gpu, else wasm)
@@ -76,6 +78,8 @@ export const trainCommand: CliCommand = {
       'time-sizes': { type: 'string' },
       'pitch-sizes': { type: 'string' },
       segment: { type: 'string' },
+      loss: { type: 'string' },
+      'on-weight': { type: 'string' },
       epochs: { type: 'string' },
       hidden: { type: 'string' },
       embedding: { type: 'string' },
@@ -113,8 +117,14 @@ export const trainCommand: CliCommand = {
         timeSizes: sizes('time-sizes', values['time-sizes']),
         pitchSizes: sizes('pitch-sizes', values['pitch-sizes']),
         segment: f('segment', values.segment, { integer: true, min: 4, max: 1024 }),
+        loss: values.loss,
+        onWeight: f('on-weight', values['on-weight'], { min: 1e-6, max: 100 }),
       }).filter(([, v]) => v !== undefined),
     );
+    if (values.loss !== undefined && values.loss !== 'bce' && values.loss !== 'weighted')
+      throw new UsageError(`train: --loss must be bce or weighted, got "${values.loss}"`, 'train');
+    if (values['on-weight'] !== undefined && values.loss !== 'weighted')
+      throw new UsageError('train: --on-weight weighs the weighted loss; add --loss weighted', 'train');
     if (values.resume && values.kind !== undefined)
       throw new UsageError("train: --resume keeps the model's kind; drop --kind", 'train');
     const training = Object.fromEntries(
@@ -127,7 +137,7 @@ export const trainCommand: CliCommand = {
     );
     if (values.resume && Object.keys(spec).length)
       throw new UsageError(
-        "train: --resume keeps the model's shape; drop --hidden/--embedding/--layers/--dropout/--window/--time-sizes/--pitch-sizes/--segment",
+        "train: --resume keeps the model's shape; drop --hidden/--embedding/--layers/--dropout/--window/--time-sizes/--pitch-sizes/--segment/--loss",
         'train',
       );
     const threads = f('threads', values.threads, { integer: true, min: 1, max: 64 });

@@ -147,10 +147,14 @@ export interface Backend {
   softmaxCrossEntropyForward(loss: Tensor, probs: Tensor, logits: Tensor, targets: IntTensor): void;
   /** dlogits (N,V) = d(mean cross-entropy)/dlogits (overwritten). */
   softmaxCrossEntropyBackward(dlogits: Tensor, probs: Tensor, targets: IntTensor): void;
-  /** probs (n) = sigmoid(logits (n)); loss (1) = mean binary cross-entropy against targets (n) in [0,1]. */
-  sigmoidBceForward(loss: Tensor, probs: Tensor, logits: Tensor, targets: Tensor): void;
-  /** dlogits (n) = d(mean BCE)/dlogits (overwritten). */
-  sigmoidBceBackward(dlogits: Tensor, probs: Tensor, targets: Tensor): void;
+  /**
+   * probs (n) = sigmoid(logits (n)); loss (1) = mean binary cross-entropy against targets (n) in [0,1]. With
+   * `weights` (n), element i's loss is multiplied by weights[i] and the sum still divided by n (PyTorch's
+   * BCEWithLogitsLoss `weight`): all-ones weights give the plain mean exactly.
+   */
+  sigmoidBceForward(loss: Tensor, probs: Tensor, logits: Tensor, targets: Tensor, weights?: Tensor): void;
+  /** dlogits (n) = d(mean BCE)/dlogits (overwritten): (probs - targets) / n, times weights (n) when given. */
+  sigmoidBceBackward(dlogits: Tensor, probs: Tensor, targets: Tensor, weights?: Tensor): void;
 
   // ---- optimiser -------------------------------------------------------------------------------------------
   /** Zeroes every gradient of the set (the start of a backward pass). */

@@ -348,14 +348,36 @@ export function softmaxCrossEntropyBackward(
   k.exports.softmaxCrossEntropyBackward(dlogits, probs, targets.ptr, rows, vocab, 1 / rows);
 }
 
-/** probs (n) = sigmoid(logits (n)); returns the mean binary cross-entropy against float targets (n) in [0,1]. */
-export function sigmoidBceForward(k: Kernels, probs: number, logits: number, targets: number, n: number): number {
-  return k.exports.sigmoidBceForward(probs, logits, targets, n) / n;
+/**
+ * probs (n) = sigmoid(logits (n)); returns the mean binary cross-entropy against float targets (n) in [0,1], each
+ * element's loss times weights[i] when `weights` (a pointer to n floats) is given, the sum still divided by n.
+ */
+export function sigmoidBceForward(
+  k: Kernels,
+  probs: number,
+  logits: number,
+  targets: number,
+  n: number,
+  weights?: number,
+): number {
+  const sum =
+    weights === undefined
+      ? k.exports.sigmoidBceForward(probs, logits, targets, n)
+      : k.exports.sigmoidBceWeightedForward(probs, logits, targets, weights, n);
+  return sum / n;
 }
 
-/** dlogits (n) = d(mean BCE)/dlogits (overwritten). */
-export function sigmoidBceBackward(k: Kernels, dlogits: number, probs: number, targets: number, n: number): void {
-  k.exports.sigmoidBceBackward(dlogits, probs, targets, n, 1 / n);
+/** dlogits (n) = d(mean BCE)/dlogits (overwritten), weighted per element when `weights` is given. */
+export function sigmoidBceBackward(
+  k: Kernels,
+  dlogits: number,
+  probs: number,
+  targets: number,
+  n: number,
+  weights?: number,
+): void {
+  if (weights === undefined) k.exports.sigmoidBceBackward(dlogits, probs, targets, n, 1 / n);
+  else k.exports.sigmoidBceWeightedBackward(dlogits, probs, targets, weights, n, 1 / n);
 }
 
 // ---------------------------------------------------------------------------------------------

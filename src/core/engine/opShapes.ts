@@ -78,11 +78,20 @@ export const checkOpShapes = {
       () => `logits ${logits.size} for ${rows} targets`,
     );
   },
-  sigmoidBceForward(probs: Tensor, logits: Tensor, targets: Tensor): void {
+  sigmoidBceForward(probs: Tensor, logits: Tensor, targets: Tensor, weights?: Tensor): void {
+    const n = logits.size;
     checkShape(
-      probs.size === logits.size && targets.size === logits.size,
+      probs.size === n && targets.size === n && (!weights || weights.size === n),
       'sigmoidBceForward',
-      () => `sizes ${probs.size}, ${logits.size}, ${targets.size}`,
+      () => `sizes ${probs.size}, ${n}, ${targets.size}${weights ? `, weights ${weights.size}` : ''}`,
+    );
+  },
+  sigmoidBceBackward(dlogits: Tensor, probs: Tensor, targets: Tensor, weights?: Tensor): void {
+    const n = probs.size;
+    checkShape(
+      dlogits.size === n && targets.size === n && (!weights || weights.size === n),
+      'sigmoidBceBackward',
+      () => `sizes ${dlogits.size}, ${n}, ${targets.size}${weights ? `, weights ${weights.size}` : ''}`,
     );
   },
 };

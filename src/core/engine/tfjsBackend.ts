@@ -320,18 +320,20 @@ export function createTfjsBackend(info: EngineInfo): Backend {
         tf.div(tf.sub(as2d(probs, V), tf.oneHot(tf.reshape(h(targets).t, [rows]) as tf.Tensor1D, V)), rows),
       );
     },
-    sigmoidBceForward(loss, probs, logits, targets) {
+    sigmoidBceForward(loss, probs, logits, targets, weights) {
+      checkOpShapes.sigmoidBceForward(probs, logits, targets, weights);
       const x = () => tf.reshape(h(logits).t, [logits.size]);
       const y = () => tf.reshape(h(targets).t, [targets.size]);
       assign(probs, () => tf.sigmoid(x()));
       // max(x,0) - x*y + log(1 + exp(-|x|)): the stable form of -(y log p + (1-y) log(1-p)).
-      assign(loss, () =>
-        tf.mean(tf.add(tf.sub(tf.relu(x()), tf.mul(x(), y())), tf.log1p(tf.exp(tf.neg(tf.abs(x())))))),
-      );
+      const elem = () => tf.add(tf.sub(tf.relu(x()), tf.mul(x(), y())), tf.log1p(tf.exp(tf.neg(tf.abs(x())))));
+      assign(loss, () => tf.mean(weights ? tf.mul(tf.reshape(h(weights).t, [weights.size]), elem()) : elem()));
     },
-    sigmoidBceBackward(dlogits, probs, targets) {
+    sigmoidBceBackward(dlogits, probs, targets, weights) {
+      checkOpShapes.sigmoidBceBackward(dlogits, probs, targets, weights);
       const n = probs.size;
-      assign(dlogits, () => tf.div(tf.sub(tf.reshape(h(probs).t, [n]), tf.reshape(h(targets).t, [n])), n));
+      const d = () => tf.div(tf.sub(tf.reshape(h(probs).t, [n]), tf.reshape(h(targets).t, [n])), n);
+      assign(dlogits, () => (weights ? tf.mul(tf.reshape(h(weights).t, [n]), d()) : d()));
     },
 
     zeroGradients(set) {

@@ -262,12 +262,27 @@ export function createWasmBackend(
       const rows = targets.size;
       layers.softmaxCrossEntropyBackward(k, f32(dlogits).ptr, f32(probs).ptr, i32(targets), rows, probs.size / rows);
     },
-    sigmoidBceForward(loss, probs, logits, targets) {
-      checkOpShapes.sigmoidBceForward(probs, logits, targets);
-      k.f32(f32(loss))[0] = layers.sigmoidBceForward(k, f32(probs).ptr, f32(logits).ptr, f32(targets).ptr, logits.size);
+    sigmoidBceForward(loss, probs, logits, targets, weights) {
+      checkOpShapes.sigmoidBceForward(probs, logits, targets, weights);
+      k.f32(f32(loss))[0] = layers.sigmoidBceForward(
+        k,
+        f32(probs).ptr,
+        f32(logits).ptr,
+        f32(targets).ptr,
+        logits.size,
+        weights && f32(weights).ptr,
+      );
     },
-    sigmoidBceBackward(dlogits, probs, targets) {
-      layers.sigmoidBceBackward(k, f32(dlogits).ptr, f32(probs).ptr, f32(targets).ptr, probs.size);
+    sigmoidBceBackward(dlogits, probs, targets, weights) {
+      checkOpShapes.sigmoidBceBackward(dlogits, probs, targets, weights);
+      layers.sigmoidBceBackward(
+        k,
+        f32(dlogits).ptr,
+        f32(probs).ptr,
+        f32(targets).ptr,
+        probs.size,
+        weights && f32(weights).ptr,
+      );
     },
 
     zeroGradients: (set) => k.zero(flatOf(set).grads),

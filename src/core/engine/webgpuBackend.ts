@@ -828,31 +828,43 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
         groups(probs.size),
       );
     },
-    sigmoidBceForward(loss, probs, logits, targets) {
-      checkOpShapes.sigmoidBceForward(probs, logits, targets);
+    sigmoidBceForward(loss, probs, logits, targets, weights) {
+      checkOpShapes.sigmoidBceForward(probs, logits, targets, weights);
       const n = logits.size;
       const elemLoss = scratchBuffer('elemLoss', n);
-      dispatch(
-        K.sigmoidBce,
-        [g(probs).buffer, g(logits).buffer, g(targets).buffer, elemLoss],
-        [g(probs).offset, g(logits).offset, g(targets).offset, n],
-        groups(n),
-      );
+      if (weights)
+        dispatch(
+          K.sigmoidBceWeighted,
+          [g(probs).buffer, g(logits).buffer, g(targets).buffer, g(weights).buffer, elemLoss],
+          [g(probs).offset, g(logits).offset, g(targets).offset, g(weights).offset, n],
+          groups(n),
+        );
+      else
+        dispatch(
+          K.sigmoidBce,
+          [g(probs).buffer, g(logits).buffer, g(targets).buffer, elemLoss],
+          [g(probs).offset, g(logits).offset, g(targets).offset, n],
+          groups(n),
+        );
       dispatch(K.sumScaled, [g(loss).buffer, elemLoss], [g(loss).offset, n, f32(1 / n)], 1);
     },
-    sigmoidBceBackward(dlogits, probs, targets) {
+    sigmoidBceBackward(dlogits, probs, targets, weights) {
+      checkOpShapes.sigmoidBceBackward(dlogits, probs, targets, weights);
       const n = probs.size;
-      checkShape(
-        dlogits.size === n && targets.size === n,
-        'sigmoidBceBackward',
-        () => `sizes ${dlogits.size}, ${n}, ${targets.size}`,
-      );
-      dispatch(
-        K.sigmoidBceBackward,
-        [g(dlogits).buffer, g(probs).buffer, g(targets).buffer],
-        [g(dlogits).offset, g(probs).offset, g(targets).offset, n, f32(1 / n)],
-        groups(n),
-      );
+      if (weights)
+        dispatch(
+          K.sigmoidBceWeightedBackward,
+          [g(dlogits).buffer, g(probs).buffer, g(targets).buffer, g(weights).buffer],
+          [g(dlogits).offset, g(probs).offset, g(targets).offset, g(weights).offset, n, f32(1 / n)],
+          groups(n),
+        );
+      else
+        dispatch(
+          K.sigmoidBceBackward,
+          [g(dlogits).buffer, g(probs).buffer, g(targets).buffer],
+          [g(dlogits).offset, g(probs).offset, g(targets).offset, n, f32(1 / n)],
+          groups(n),
+        );
     },
 
     zeroGradients(set) {

@@ -33,7 +33,9 @@
  *
  * Layout (B segments, T frames, P pitches): the time stack runs on (B*P, T, F) host-built features (the backward
  * window pass on (B*P*T, W, F)); `swapMiddle` turns the (B,P,T,Tw) time output into (B,T,P,Tw) for the pitch stacks
- * (batch B*T, time P). The loss is the mean binary cross-entropy times P: nats per frame.
+ * (batch B*T, time P). The loss is the mean binary cross-entropy times P: nats per frame (in training with
+ * spec.loss 'weighted', the weighted one of ./polyLstmSpec.ts; evaluation passes, without a dropout source, always
+ * give the plain exact NLL).
  */
 import type { Backend, LstmCache, ParameterSet, Scope, Tensor } from '../engine/backend';
 import type { Batch, Decoder, DecoderInput, FrameBatch } from '../engine/types';
@@ -44,6 +46,7 @@ import { initTensors } from './initializers';
 import {
   DEFAULT_BIAXIAL_SPEC,
   DEFAULT_BI_LSTM_SPEC,
+  DEFAULT_ON_WEIGHT,
   featureCount,
   frameFeatures,
   pitchInputWidth,
@@ -101,6 +104,8 @@ interface Workspace {
   probs: Tensor;
   dlogits: Tensor;
   targets: Tensor;
+  /** (B*T*P) per-pitch loss weights of the weighted training loss (spec.loss 'weighted'; [1] otherwise) */
+  weights: Tensor;
   /** (B*T*P) filled with P: turns mean BCE into nats per frame (forward on `loss`, backward on dlogits) */
   scaleAll: Tensor;
   scaleOne: Tensor;
@@ -113,7 +118,7 @@ const last = <T>(xs: readonly T[]): T => xs[xs.length - 1];
 
 class PolyLstmNetwork implements Network {
   private readonly workspaces = new Map<string, Workspace>();
-  private lastPass: { ws: Workspace; dropout: boolean } | undefined;
+  private lastPass: { ws: Workspace; dropout: boolean; weighted: boolean } | undefined;
   private readonly decoders = new Set<PolyDecoder>();
 
   constructor(
@@ -186,6 +191,7 @@ class PolyLstmNetwork implements Network {
       probs: be.tensor([N, 1]),
       dlogits: be.tensor([N, 1]),
       targets: be.tensor([N]),
+      weights: be.tensor(spec.loss === 'weighted' ? [N] : [1]),
       scaleAll: be.tensor([N]),
       scaleOne: be.tensor([1]),
       bce: be.tensor([1]),
@@ -315,6 +321,16 @@ class PolyLstmNetwork implements Network {
     for (let r = 0; r < B * T; r++) for (let p = 1; p < P; p++) lower[r * P + p] = batch.targets[r * P + p - 1];
     be.write(ws.lower, lower);
     be.write(ws.targets, batch.targets);
+    // Training (a dropout source given) with the weighted loss: each sounding pitch's log-loss counts onWeight times
+    // (./polyLstmSpec.ts). Evaluation always scores the plain likelihood.
+    const weighted = dropoutUniform !== undefined && spec.loss === 'weighted';
+    if (weighted) {
+      const on = spec.onWeight ?? DEFAULT_ON_WEIGHT;
+      be.write(
+        ws.weights,
+        Float32Array.from(batch.targets, (y) => (y > 0 ? on : 1)),
+      );
+    }
 
     let top = this.stackForward(ws.time, 'lstm_time', ws.feats);
     if (dropout) {
@@ -342,22 +358,22 @@ class PolyLstmNetwork implements Network {
     }
     const pTop = this.stackForward(ws.pitch, 'lstm_pitch', ws.pIn);
     be.denseForward(ws.logits, pTop, this.p('dense/kernel'), this.p('dense/bias'));
-    be.sigmoidBceForward(ws.bce, ws.probs, ws.logits, ws.targets);
+    be.sigmoidBceForward(ws.bce, ws.probs, ws.logits, ws.targets, weighted ? ws.weights : undefined);
     be.multiply(ws.loss, ws.bce, ws.scaleOne);
-    this.lastPass = { ws, dropout: Boolean(dropout) };
+    this.lastPass = { ws, dropout: Boolean(dropout), weighted };
     return ws.loss;
   }
 
   backward(): void {
     const pass = this.lastPass;
     if (!pass) throw new Error(`${this.spec.kind}: backward() needs a forward() pass first.`);
-    const { ws, dropout } = pass;
+    const { ws, dropout, weighted } = pass;
     const { backend: be, spec } = this;
     const P = spec.pitches;
     const Ht = last(spec.timeSizes);
     const { B, T } = ws;
     be.zeroGradients(this.set);
-    be.sigmoidBceBackward(ws.dlogits, ws.probs, ws.targets);
+    be.sigmoidBceBackward(ws.dlogits, ws.probs, ws.targets, weighted ? ws.weights : undefined);
     be.multiply(ws.dlogits, ws.dlogits, ws.scaleAll);
     const pTopGrad = last(ws.pitch.dhs);
     be.zero(pTopGrad);

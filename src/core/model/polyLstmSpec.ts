@@ -7,6 +7,22 @@
  *   lstm_down_{k}/...                                     bi-lstm only: the high-to-low pitch stack, k = 1..downSizes.length
  *   lstm_pitch_{k}/...                                    the low-to-high pitch stack, k = 1..pitchSizes.length
  *   dense/kernel (last pitch width, 1), dense/bias (1)    one logit per pitch
+ *
+ * The training loss (`loss`, the thesis' "redesigned loss that avoids meaningless, empty or degenerate results",
+ * ../../../../shared/SEED.md):
+ *   absent or 'bce'  the plain frame cross-entropy: the sum over pitches of the Bernoulli log-losses, i.e. the exact
+ *                    -log P(frame | past frames), the benchmark's measure.
+ *   'weighted'       each pitch that SOUNDS in the data frame counts `onWeight` times (default 2), each silent one
+ *                    once: the positive-class weight of weighted binary cross-entropy for imbalanced multi-label
+ *                    targets (PyTorch's BCEWithLogitsLoss pos_weight), applied through the layer interface's weighted
+ *                    sigmoidBce (../engine/backend.ts).
+ * Why: a piano roll is mostly zeros (JSB: about 4 of 88 pitches sound per frame), so the plain loss is first lowered
+ * by pushing every pitch's probability down; a small or briefly trained model then draws frames in which no pitch
+ * fires, and each empty frame it feeds back makes the next one likelier to be empty. With weight w a pitch's optimum
+ * moves from its data frequency pi to w*pi / (w*pi + 1 - pi): a deliberate bias toward sounding, which lowers the
+ * share of empty generated frames and costs exact likelihood. The weighted loss drives training steps only (the
+ * training loss they report is the weighted one); validation and test scoring always use the plain likelihood, so
+ * test NLL compares across losses. `npm run eval:loss` prints both effects side by side.
  */
 import type { TensorShape } from './spec';
 import { shown } from '../util/shown';
@@ -42,7 +58,14 @@ export interface PolyLstmSpec {
   dropout: number;
   /** Frames per training segment. */
   segment: number;
+  /** The training loss (see the header): absent = 'bce', the plain frame cross-entropy (every older checkpoint). */
+  loss?: 'bce' | 'weighted';
+  /** 'weighted' only: the weight of a sounding pitch's log-loss, a silent one's being 1 (absent = DEFAULT_ON_WEIGHT). */
+  onWeight?: number;
 }
+
+/** The weight of a sounding pitch under the weighted loss when the spec names none. */
+export const DEFAULT_ON_WEIGHT = 2;
 
 /** Johnson's (2017) biaxial sizes, the peer's (shared bench/torch_biaxial_baseline.py): 1.34 M parameters over 88 pitches. */
 export const DEFAULT_BIAXIAL_SPEC: PolyLstmSpec = {
@@ -194,6 +217,13 @@ export function polyLstmSpecProblem(spec: Record<string, unknown>): string | und
   const dropout = spec.dropout;
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))
     return `its dropout must be within [0, 1), got: ${shown(dropout)}`;
+  if (spec.loss !== undefined && spec.loss !== 'bce' && spec.loss !== 'weighted')
+    return `its loss must be 'bce' or 'weighted', got: ${shown(spec.loss)}`;
+  const on = spec.onWeight;
+  if (on !== undefined && (typeof on !== 'number' || !(on > 0 && on <= 100)))
+    return `its onWeight must be a number within (0, 100], got: ${shown(on)}`;
+  if (on !== undefined && spec.loss !== 'weighted')
+    return "its onWeight weighs the weighted loss only: set its loss to 'weighted' as well";
   return undefined;
 }
 

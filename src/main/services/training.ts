@@ -46,11 +46,16 @@ import {
   type TrainingJobSummary,
 } from './trainingJob';
 
-/** Sizes a new model may set: the melody model's, or a polyphonic model's (which kind reads which is its spec's). */
+/**
+ * Sizes a new model may set: the melody model's, or a polyphonic model's (which kind reads which is its spec's), and a
+ * polyphonic model's training loss.
+ */
 export type SpecOverrides = Partial<
   Pick<MelodyLstmSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window'>
 > &
-  Partial<Pick<PolyLstmSpec, 'timeSizes' | 'pitchSizes' | 'downSizes' | 'windowHidden' | 'segment'>>;
+  Partial<
+    Pick<PolyLstmSpec, 'timeSizes' | 'pitchSizes' | 'downSizes' | 'windowHidden' | 'segment' | 'loss' | 'onWeight'>
+  >;
 
 /** The model settings a new model may override (the rest of the spec is its kind's default). */
 const TRAINING_KEYS: readonly string[] = Object.keys(DEFAULT_TRAINING);
@@ -65,6 +70,8 @@ const SPEC_OVERRIDE_KEYS: readonly (keyof SpecOverrides)[] = [
   'downSizes',
   'windowHidden',
   'segment',
+  'loss',
+  'onWeight',
 ];
 
 export interface TrainModelOptions {
@@ -200,14 +207,14 @@ function trainingPieces(
 
 /** The melody model's sizes among the overrides (a polyphonic size given for a melody model is refused). */
 function melodyOverrides(overrides: SpecOverrides = {}): Partial<MelodyLstmSpec> {
-  const { timeSizes, pitchSizes, downSizes, windowHidden, segment, ...melody } = overrides;
-  const stray = Object.entries({ timeSizes, pitchSizes, downSizes, windowHidden, segment }).find(
+  const { timeSizes, pitchSizes, downSizes, windowHidden, segment, loss, onWeight, ...melody } = overrides;
+  const stray = Object.entries({ timeSizes, pitchSizes, downSizes, windowHidden, segment, loss, onWeight }).find(
     ([, v]) => v !== undefined,
   );
   if (stray)
     throw new TrainingError(
       'TRAINING_SETTINGS_INVALID',
-      `${stray[0]} is a size of the polyphonic models; the melody model takes embeddingDim, hiddenSize, layers, window and dropout.`,
+      `${stray[0]} is a setting of the polyphonic models; the melody model takes embeddingDim, hiddenSize, layers, window and dropout.`,
     );
   return melody;
 }

@@ -227,18 +227,23 @@ export function refSoftmaxCrossEntropyBackward(
   return d;
 }
 
-/** Mean sigmoid binary cross-entropy of logits (n) against targets (n) in [0,1]; with its gradient. */
+/**
+ * Mean sigmoid binary cross-entropy of logits (n) against targets (n) in [0,1], element i's loss times weights[i]
+ * when given (the sum still divided by n); with its gradient.
+ */
 export function refSigmoidBce(
   logits: Float64Array,
   targets: ArrayLike<number>,
+  weights?: ArrayLike<number>,
 ): { loss: number; dlogits: Float64Array } {
   const n = logits.length;
   const dlogits = new Float64Array(n);
   let loss = 0;
   for (let i = 0; i < n; i++) {
     const p = sigmoid(logits[i]);
-    loss += -(targets[i] * Math.log(p) + (1 - targets[i]) * Math.log(1 - p));
-    dlogits[i] = (p - targets[i]) / n;
+    const w = weights ? weights[i] : 1;
+    loss += -w * (targets[i] * Math.log(p) + (1 - targets[i]) * Math.log(1 - p));
+    dlogits[i] = (w * (p - targets[i])) / n;
   }
   return { loss: loss / n, dlogits };
 }

@@ -201,6 +201,15 @@ export interface KernelExports {
   ): void;
   sigmoidBceForward(probs: number, logits: number, targets: number, n: number): number;
   sigmoidBceBackward(dlogits: number, probs: number, targets: number, n: number, scale: number): void;
+  sigmoidBceWeightedForward(probs: number, logits: number, targets: number, weights: number, n: number): number;
+  sigmoidBceWeightedBackward(
+    dlogits: number,
+    probs: number,
+    targets: number,
+    weights: number,
+    n: number,
+    scale: number,
+  ): void;
   adamUpdate(
     w: number,
     g: number,

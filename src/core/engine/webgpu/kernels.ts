@@ -651,6 +651,46 @@ export const sigmoidBceBackward: KernelSource = {
 }`,
 };
 
+/** sigmoidBce with a weight per element: elemLoss (n) = weights * the stable BCE (the mean is taken by sumScaled). */
+export const sigmoidBceWeighted: KernelSource = {
+  name: 'sigmoidBceWeighted',
+  params: ['probsOff: u32', 'logitsOff: u32', 'tOff: u32', 'wOff: u32', 'n: u32'],
+  buffers: [
+    ['probs', 'f32'],
+    ['logits', 'f32'],
+    ['targets', 'f32'],
+    ['weights', 'f32'],
+    ['elemLoss', 'f32'],
+  ],
+  body: /* wgsl */ `${MATH}
+@compute @workgroup_size(${GROUP}) fn main(${GRID}) {
+  for (var i = gid.x; i < p.n; i += ${STRIDE}) {
+    let x = logits[p.logitsOff + i];
+    let y = targets[p.tOff + i];
+    probs[p.probsOff + i] = sigm(x);
+    elemLoss[i] = weights[p.wOff + i] * (max(x, 0.0) - x * y + log(1.0 + exp(-abs(x))));
+  }
+}`,
+};
+
+/** dlogits (n) = weights * (probs - targets) * scale, overwritten. */
+export const sigmoidBceWeightedBackward: KernelSource = {
+  name: 'sigmoidBceWeightedBackward',
+  params: ['dOff: u32', 'probsOff: u32', 'tOff: u32', 'wOff: u32', 'n: u32', 'scale: f32'],
+  buffers: [
+    ['dlogits', 'f32'],
+    ['probs', 'f32'],
+    ['targets', 'f32'],
+    ['weights', 'f32'],
+  ],
+  body: /* wgsl */ `
+@compute @workgroup_size(${GROUP}) fn main(${GRID}) {
+  for (var i = gid.x; i < p.n; i += ${STRIDE}) {
+    dlogits[p.dOff + i] = weights[p.wOff + i] * ((probs[p.probsOff + i] - targets[p.tOff + i]) * p.scale);
+  }
+}`,
+};
+
 /** partials[workgroup] = sum of squares of this workgroup's grid-stride share of g (n). */
 export const sumSquaresPartial: KernelSource = {
   name: 'sumSquaresPartial',

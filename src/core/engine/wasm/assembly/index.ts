@@ -776,6 +776,27 @@ export function sigmoidBceBackward(dlogits: usize, probs: usize, targets: usize,
   }
 }
 
+/** sigmoidBceForward with a weight per element: returns the sum of weights[i] * BCE_i in float64. */
+export function sigmoidBceWeightedForward(probs: usize, logits: usize, targets: usize, weights: usize, n: i32): f64 {
+  let total: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const x = load<f32>(logits + o);
+    const y = load<f32>(targets + o);
+    store<f32>(probs + o, sigmoid(x));
+    total += <f64>(load<f32>(weights + o) * (max<f32>(x, 0) - x * y + Mathf.log1p(Mathf.exp(-Mathf.abs(x)))));
+  }
+  return total;
+}
+
+/** dlogits(n) = weights * (probs - targets) * scale. */
+export function sigmoidBceWeightedBackward(dlogits: usize, probs: usize, targets: usize, weights: usize, n: i32, scale: f32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dlogits + o, load<f32>(weights + o) * ((load<f32>(probs + o) - load<f32>(targets + o)) * scale));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Optimiser.
 
