@@ -797,8 +797,7 @@ export function buildFrameSegments(
           }
           if (beats > 0) cond[(b * T + t) * dim + (f % beats)] = 1;
           const chords = pieces[packed[3 * w]].chords;
-          if (chordDim && chords)
-            writeChroma(transposeMask(chords[f] ?? 0, shift), cond, (b * T + t) * dim + beats);
+          if (chordDim && chords) writeChroma(transposeMask(chords[f] ?? 0, shift), cond, (b * T + t) * dim + beats);
         }
       }
       const batch: FrameBatch = { kind: 'frames', frames, pitches: P, targets, batchSize: count };

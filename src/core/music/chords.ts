@@ -101,7 +101,11 @@ export interface ChordSpan {
  * The spans of a progression repeated over `totalSteps` steps, `stepsPerChord` steps each (e.g. 16 per 4/4 bar of
  * sixteenths times bars-per-chord); the last span is cut at the end.
  */
-export function progressionSpans(chords: readonly ChordSymbol[], stepsPerChord: number, totalSteps: number): ChordSpan[] {
+export function progressionSpans(
+  chords: readonly ChordSymbol[],
+  stepsPerChord: number,
+  totalSteps: number,
+): ChordSpan[] {
   if (chords.length === 0 || !(stepsPerChord >= 1)) return [];
   const out: ChordSpan[] = [];
   for (let start = 0, i = 0; start < totalSteps; start += stepsPerChord, i++) {
@@ -121,7 +125,7 @@ export function chordTrackOf(spans: readonly ChordSpan[], totalSteps: number): U
 /** The runs of equal masks of a track, named (N.C. runs left out). */
 export function spansOfTrack(track: ArrayLike<number>): ChordSpan[] {
   const out: ChordSpan[] = [];
-  for (let t = 0; t < track.length; ) {
+  for (let t = 0; t < track.length;) {
     let u = t + 1;
     while (u < track.length && track[u] === track[t]) u++;
     if (track[t]) out.push({ symbol: chordName(track[t]), mask: track[t], startStep: t, steps: u - t });
