@@ -63,6 +63,8 @@ export const trainCommand: CliCommand = {
   --time-sizes A,B    polyphonic: time-axis LSTM widths (default 128,128; Johnson 2017: 300,300)
   --pitch-sizes A,B   polyphonic: pitch-axis LSTM widths (default 64,32; Johnson 2017: 100,50)
   --segment N         polyphonic: frames per training segment (default 64)
+  --chords            learn with chords: the chord of every step is an input (inferred per beat from each
+                      piece's notes); generate then follows --chords "C G Am F"
   --batch N           batch size (default 64)       --lr X          learning rate (default 0.001)
   --seed N            random seed for init, split and shuffles (default 1)
   --engine E          ${ENGINE_CHOICES.join('|')} (default auto: webgpu on a GPU, else tfjs-node-gpu, else wasm)
@@ -88,6 +90,7 @@ export const trainCommand: CliCommand = {
       engine: { type: 'string' },
       threads: { type: 'string' },
       resume: { type: 'boolean' },
+      chords: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UsageError('train: name exactly one corpus to train on', 'train');
     if (!values.model) throw new UsageError('train: --model NAME is required', 'train');
@@ -113,6 +116,7 @@ export const trainCommand: CliCommand = {
         timeSizes: sizes('time-sizes', values['time-sizes']),
         pitchSizes: sizes('pitch-sizes', values['pitch-sizes']),
         segment: f('segment', values.segment, { integer: true, min: 4, max: 1024 }),
+        chords: values.chords ? ('chroma' as const) : undefined,
       }).filter(([, v]) => v !== undefined),
     );
     if (values.resume && values.kind !== undefined)
@@ -127,7 +131,7 @@ export const trainCommand: CliCommand = {
     );
     if (values.resume && Object.keys(spec).length)
       throw new UsageError(
-        "train: --resume keeps the model's shape; drop --hidden/--embedding/--layers/--dropout/--window/--time-sizes/--pitch-sizes/--segment",
+        "train: --resume keeps the model's shape; drop --hidden/--embedding/--layers/--dropout/--window/--time-sizes/--pitch-sizes/--segment/--chords",
         'train',
       );
     const threads = f('threads', values.threads, { integer: true, min: 1, max: 64 });

@@ -100,7 +100,8 @@ export class GenerationError extends Error {
       | 'GENERATION_BAD_LENGTH'
       | 'GENERATION_NO_CHECKPOINT'
       | 'GENERATION_NO_DEFAULT_MODEL'
-      | 'GENERATION_UNSUPPORTED',
+      | 'GENERATION_UNSUPPORTED'
+      | 'GENERATION_BAD_CHORDS',
     message: string,
   ) {
     super(message);

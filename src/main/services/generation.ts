@@ -29,6 +29,7 @@ import {
 } from '../../core/model/generate';
 import { parseMidi } from '../../core/midi/readMidi';
 import { writeMidi } from '../../core/midi/writeMidi';
+import { chordPlanOf, takeChords, type ChordRequest, type TakeChord } from './chordRequest';
 import { findKey, formatKey } from '../../core/analysis/keyFinder';
 import { melodyPitchBias } from '../../core/model/controls';
 import { melodyLoopRefiner, type LoopReport } from '../../core/model/loop';
@@ -198,6 +199,8 @@ export interface GenerateRequest {
    * best wrap into its first bar; the take is cut to exactly its bars and its MIDI carries loop markers.
    */
   loop?: { tries?: number };
+  /** Chords (a model trained with chords): a progression repeated over the take (./chordRequest.ts). */
+  chords?: ChordRequest;
   engine?: EngineChoice;
   maxRetries?: number;
 }
@@ -214,6 +217,8 @@ export interface GeneratedVariation {
   degenerate?: string;
   /** Loop mode's wrap scores. */
   loop?: LoopReport;
+  /** The chord changes the take followed (also marker events in its MIDI). */
+  chords?: TakeChord[];
 }
 
 export interface GenerateResult {
@@ -295,6 +300,8 @@ export interface EngineRunRequest {
   poly?: { seedFrames: number[]; framesPerBar: number };
   /** Loop mode: re-sampled endings per take, and the step where the loop starts (default 0). */
   loop?: { tries?: number; loopStart?: number };
+  /** The chord of every step (melody) or frame (polyphonic) of a take, 12-bit masks, for a chord-conditioned model. */
+  chords?: number[];
   engine: EngineChoice;
 }
 
@@ -434,6 +441,7 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
           firstVariation: variation,
           randomSeed: request.randomSeed,
           stepsPerBar,
+          ...(request.chords ? { chords: request.chords } : {}),
           ...(bias ? { logitBias: () => bias } : {}),
           ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
           ...(job.signal ? { signal: job.signal } : {}),
@@ -514,6 +522,12 @@ export async function generateFromLibrary(
   const outputFrom = continuation && !continuation.append ? clipBars * stepsPerBar : 0;
   // Validates strictness (and the scale) before any work.
   melodyPitchBias({ key, range, strictness });
+  const chordPlan = chordPlanOf(request.chords, spec, modelName, stepsPerBar, outputFrom, bars * stepsPerBar);
+  if (chordPlan && request.loop)
+    throw new GenerationError(
+      'GENERATION_UNSUPPORTED',
+      'Loop mode does not follow chords yet (its re-sampled endings would not hear them); turn one of them off.',
+    );
   const runner = context.runner ?? runGeneration;
   const progress = context.onProgress ? variationProgress(context.onProgress) : undefined;
   let run: EngineRunResult;
@@ -531,6 +545,7 @@ export async function generateFromLibrary(
         ...(key || range ? { controls: { key, range, strictness } } : {}),
         ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
         ...(request.loop ? { loop: { ...request.loop, loopStart: outputFrom } } : {}),
+        ...(chordPlan ? { chords: chordPlan.track } : {}),
       },
       { ...(context.signal ? { signal: context.signal } : {}), ...(progress ? { onProgress: progress } : {}) },
     );
@@ -555,6 +570,7 @@ export async function generateFromLibrary(
     range: range ? formatPitchRange(range) : 'full',
     humanise,
     ...(request.loop ? { loop: true } : {}),
+    ...(request.chords ? { chords: { ...request.chords, barsPerChord: request.chords.barsPerChord ?? 1 } } : {}),
     checkpointEpoch: epoch,
   };
   const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
@@ -575,7 +591,9 @@ export async function generateFromLibrary(
     // A loop is exactly its bars (nothing sounds across the loop point) and its MIDI carries loop markers.
     const loopTicks = m.loop ? (tokens.length * take.ppq) / 4 : 0;
     const sequence = m.loop ? clipToLoop(take, loopTicks) : take;
-    const midi = m.loop ? writeLoopMidi(sequence, loopTicks) : writeMidi(sequence);
+    const chords = takeChords(chordPlan, outputFrom, take.ppq / 4);
+    const markers = chords.map((c) => ({ tick: c.tick, text: c.symbol }));
+    const midi = m.loop ? writeLoopMidi(sequence, loopTicks, markers) : writeMidi(sequence, { markers });
     const row = library.generations.saveGeneration({
       modelId,
       checkpointId,
@@ -602,6 +620,7 @@ export async function generateFromLibrary(
       rejected: m.rejected,
       ...(m.degenerate ? { degenerate: m.degenerate } : {}),
       ...(m.loop ? { loop: m.loop } : {}),
+      ...(chords.length ? { chords } : {}),
     });
   }
   return {
@@ -650,6 +669,7 @@ export async function generateFromRequest(
       ...(request.bpm !== undefined ? { bpm: request.bpm } : {}),
       ...(request.humanise !== undefined ? { humanise: request.humanise } : {}),
       ...(request.loop ? { loop: {} } : {}),
+      ...(request.chords ? { chords: request.chords } : {}),
     },
     context,
   );
@@ -670,6 +690,7 @@ export async function generateFromRequest(
         ...(v.loop
           ? { loop: { wrapBefore: v.loop.wrapBefore, wrapAfter: v.loop.wrapAfter, tries: v.loop.tries } }
           : {}),
+        ...(v.chords ? { chords: v.chords } : {}),
       };
       // Beyond the first page the screen fetches a take when it shows it (generations:get): the result stays small.
       if (v.index >= TAKES_PER_PAGE) return { ...common, tokens: [], notes: [], deferred: true as const };
