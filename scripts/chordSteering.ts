@@ -139,7 +139,11 @@ export async function trainSteps(
 }
 
 /** Mean NLL over all batches of `pieces` (as written), weighted by batch size. */
-export async function meanNll(model: TrainableModel, pieces: TokenPiece[], batchSize = 64): Promise<number> {
+export async function meanNll(
+  model: TrainableModel,
+  pieces: TokenPiece[],
+  batchSize = model.spec.encoding === 'piano-roll-128' ? 8 : 64,
+): Promise<number> {
   const windows = getModelDefinition(model.spec.kind).buildBatches(model.spec, pieces, [0]);
   const order = Uint32Array.from({ length: windows.size }, (_, i) => i);
   let sum = 0;
