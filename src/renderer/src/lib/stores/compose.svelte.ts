@@ -41,6 +41,8 @@ export interface VariationView {
   deferred: boolean;
   /** A loop take (loop mode): its wrap scores; it plays looped and exports with loop markers, endTick long. */
   loop?: { wrapBefore: number; wrapAfter: number; tries: number };
+  /** The chord changes the take followed (a model trained with chords): shown on the take, markers in its MIDI. */
+  chords?: { tick: number; symbol: string }[];
 }
 
 /** Takes added to the page per task when a generation's result arrives. */
@@ -103,6 +105,9 @@ class ComposeStore {
   rangeHigh = $state('');
   meter = $state('4/4');
   humanise = $state(0);
+  /** Chords for a model trained with chords, e.g. "C G Am F" (empty = none), and the bars each lasts. */
+  chordProgression = $state('');
+  barsPerChord = $state(1);
   /** The last MIDI file the seed came from: a clip the model can continue. */
   clip = $state.raw<{ bytes: Uint8Array; name: string } | null>(null);
   /** Continue the clip (the model hears all of it; `bars` more bars in its tempo, meter and key). */
@@ -145,6 +150,9 @@ class ComposeStore {
     if (meter && this.meter !== '4/4') out.timeSignature = meter;
     if (this.humanise > 0) out.humanise = Math.min(1, this.humanise);
     if (this.loopMode) out.loop = true;
+    const progression = this.chordProgression.trim();
+    if (progression)
+      out.chords = { progression, barsPerChord: Math.max(1, Math.min(64, Math.round(this.barsPerChord) || 1)) };
     return out;
   }
   generating = $state(false);
@@ -253,6 +261,7 @@ class ComposeStore {
           keptAs: null,
           deferred: v.deferred === true,
           ...(v.loop ? { loop: v.loop } : {}),
+          ...(v.chords ? { chords: v.chords } : {}),
         };
       });
       this.show(views);

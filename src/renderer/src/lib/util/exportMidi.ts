@@ -30,8 +30,10 @@ export function variationMidiBytes(
   bpm: Bpm,
   name: string,
   timeSignature?: Meter,
+  /** Chord symbols (or other text) as marker events at their ticks. */
+  markers: readonly { tick: number; text: string }[] = [],
 ): Uint8Array {
-  return writeMidi(variationSequence(notes, ppq, bpm, name, timeSignature));
+  return writeMidi(variationSequence(notes, ppq, bpm, name, timeSignature), { markers });
 }
 
 /** A loop take's notes as a MIDI loop of `loopTicks` ticks: loop markers, exactly its bars (core/midi/loopMidi.ts). */
@@ -42,8 +44,9 @@ export function variationLoopMidiBytes(
   name: string,
   loopTicks: number,
   timeSignature?: Meter,
+  markers: readonly { tick: number; text: string }[] = [],
 ): Uint8Array {
-  return writeLoopMidi(variationSequence(notes, ppq, bpm, name, timeSignature), loopTicks);
+  return writeLoopMidi(variationSequence(notes, ppq, bpm, name, timeSignature), loopTicks, markers);
 }
 
 /** A safe file name from free text: letters, digits, dashes; ends in .mid. */
