@@ -236,6 +236,8 @@ export function takeFit(
 }
 
 export interface SteeringResult {
+  /** Polyphonic takes: the same measure over the onsets at or above middle C only (the tune's register, not the chord part's). */
+  upper?: SteeringResult;
   stats: PairedStats;
   /** Pooled share of onsets on own / other progression's chord tones. */
   ownShare: number;
@@ -263,6 +265,7 @@ export async function steering(
   const b = track(parseProgression(PROGRESSION_B));
   const decoder = model.createDecoder();
   const d: number[] = [];
+  const upper = { d: [] as number[], own: 0, other: 0, notes: 0 };
   let own = 0;
   let other = 0;
   let notes = 0;
@@ -290,6 +293,19 @@ export async function steering(
         const [take] = await generateMelodies(decoder, { ...common, seedTokens: [128], stepsPerBar });
         onsets = melodyOnsets(take.tokens);
       }
+      if (poly) {
+        const high = takeFit(
+          onsets.filter((o) => o.pitch >= 60),
+          stepsPerBar,
+          1,
+          mine,
+          theirs,
+        );
+        upper.d.push(high.d);
+        upper.own += high.own * high.notes;
+        upper.other += high.other * high.notes;
+        upper.notes += high.notes;
+      }
       const fit = takeFit(onsets, stepsPerBar, 1, mine, theirs);
       d.push(fit.d);
       own += fit.own * fit.notes;
@@ -298,7 +314,22 @@ export async function steering(
     }
   }
   decoder.dispose();
-  return { stats: pairedStats(d), ownShare: own / notes, otherShare: other / notes, notes };
+  return {
+    stats: pairedStats(d),
+    ownShare: own / notes,
+    otherShare: other / notes,
+    notes,
+    ...(poly
+      ? {
+          upper: {
+            stats: pairedStats(upper.d),
+            ownShare: upper.own / upper.notes,
+            otherShare: upper.other / upper.notes,
+            notes: upper.notes,
+          },
+        }
+      : {}),
+  };
 }
 
 export interface ExperimentOptions {
@@ -309,6 +340,8 @@ export interface ExperimentOptions {
   seeds: number;
   bars: number;
   randomSeed: number;
+  /** The polyphonic kind (default biaxial-lstm). */
+  polyKind?: 'biaxial-lstm' | 'bi-lstm';
   log?: (line: string) => void;
 }
 
@@ -408,7 +441,7 @@ export async function runChordExperiment(engine: Engine, o: ExperimentOptions): 
         }
     const range = corpusPitchRange(lo, hi);
     const polySpec: PolyLstmSpec = {
-      kind: 'biaxial-lstm',
+      kind: o.polyKind ?? 'biaxial-lstm',
       encoding: 'piano-roll-128',
       lowPitch: range.lowPitch,
       pitches: range.pitches,
@@ -416,9 +449,9 @@ export async function runChordExperiment(engine: Engine, o: ExperimentOptions): 
       stepsPerQuarter: 2,
       timeSizes: [32],
       pitchSizes: [16],
-      downSizes: [],
-      window: 0,
-      windowHidden: 0,
+      ...(o.polyKind === 'bi-lstm'
+        ? { downSizes: [16], window: 4, windowHidden: 16 }
+        : { downSizes: [], window: 0, windowHidden: 0 }),
       dropout: 0,
       segment: 32,
       chords: 'chroma',
@@ -431,7 +464,7 @@ export async function runChordExperiment(engine: Engine, o: ExperimentOptions): 
     const pieces = train.map((t) => tuneRoll(t, range.lowPitch, range.pitches));
     const losses = await trainSteps(model, pieces, [-2, -1, 0, 1, 2], o.polySteps, 8, o.randomSeed);
     log(
-      `biaxial-lstm (${range.pitches} pitches from ${range.lowPitch}): trained ${o.polySteps} steps, loss ${losses[0].toFixed(2)} -> ${mean(losses.slice(-10)).toFixed(2)}`,
+      `${polySpec.kind} (${range.pitches} pitches from ${range.lowPitch}): trained ${o.polySteps} steps, loss ${losses[0].toFixed(2)} -> ${mean(losses.slice(-10)).toFixed(2)}`,
     );
     const heldPieces = held.map((t) => tuneRoll(t, range.lowPitch, range.pitches));
     const nll = await nllPair(
@@ -442,7 +475,7 @@ export async function runChordExperiment(engine: Engine, o: ExperimentOptions): 
     );
     const steer = await steering(model, { seeds: o.seeds, bars: o.bars, temperature: 1, randomSeed: o.randomSeed });
     out.push({
-      kind: 'biaxial-lstm',
+      kind: polySpec.kind,
       trainLoss: { first: losses[0], last: mean(losses.slice(-10)) },
       nll,
       steering: steer,
@@ -460,8 +493,14 @@ function mean(xs: readonly number[]): number {
 /** Two lines per model. */
 export function describe(f: ModelFigures): string {
   const s = f.steering;
+  const u = s.upper;
   return [
     `${f.kind}: held-out NLL with true chords ${f.nll.trueChords.toFixed(4)} vs shuffled across bars ${f.nll.shuffled.toFixed(4)} (lower in ${f.nll.tunesLower}/${f.nll.tunes} tunes, sign test p = ${f.nll.signP.toExponential(2)})`,
     `${f.kind}: "${PROGRESSION_A}" vs "${PROGRESSION_B}", same seeds: onsets on own chord tones ${(100 * s.ownShare).toFixed(1)}% vs the other's ${(100 * s.otherShare).toFixed(1)}% (${s.notes} onsets); per take d = own - other, mean ${s.stats.mean.toFixed(3)}, paired t = ${s.stats.t.toFixed(2)} (n = ${s.stats.n}), d > 0 in ${s.stats.positive} takes, sign test p = ${s.stats.signP.toExponential(2)}`,
+    ...(u
+      ? [
+          `${f.kind}: the same at or above middle C only: ${(100 * u.ownShare).toFixed(1)}% vs ${(100 * u.otherShare).toFixed(1)}% (${u.notes} onsets); mean d ${u.stats.mean.toFixed(3)}, paired t = ${u.stats.t.toFixed(2)} (n = ${u.stats.n}), d > 0 in ${u.stats.positive} takes, sign test p = ${u.stats.signP.toExponential(2)}`,
+        ]
+      : []),
   ].join('\n');
 }

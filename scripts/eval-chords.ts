@@ -2,6 +2,7 @@
 /**
  * Prints the chord-steering figures (scripts/chordSteering.ts) at fuller sizes than the test:
  *   node --import tsx scripts/eval-chords.ts [--train 300] [--held 60] [--melody-steps 1500] [--poly-steps 300] [--seeds 20]
+ *     [--bi-lstm] (the polyphonic model is a bi-lstm instead of a biaxial-lstm)
  */
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
 import { runChordExperiment } from './chordSteering';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     seeds: arg('seeds', 20),
     bars: arg('bars', 8),
     randomSeed: arg('seed', 7),
+    ...(process.argv.includes('--bi-lstm') ? { polyKind: 'bi-lstm' as const } : {}),
     log: (line) => console.log(line),
   });
   console.log(`(${((Date.now() - t0) / 1000).toFixed(0)} s)`);

@@ -50,6 +50,8 @@ describe.skipIf(!haveData)('chords steer the melody and the polyphonic model (No
       expect(s.ownShare).toBeGreaterThan(s.otherShare);
       expect(s.stats.signP).toBeLessThan(0.05);
       expect(s.stats.t).toBeGreaterThan(2.5);
+      // The polyphonic takes' upper register (the tune, not the chord part) follows too.
+      if (s.upper) expect(s.upper.stats.signP).toBeLessThan(0.05);
     });
   }
 });
