@@ -107,6 +107,7 @@ describe('chords through the services', () => {
         expect(markers(v.midi)).toEqual(v.chords!.map((c) => [c.tick, c.symbol]));
         expect(library.generations.getGeneration(v.generationId)!.request).toMatchObject({
           chords: { progression: 'C G Am F', barsPerChord: 1 },
+          chordChanges: v.chords,
         });
       }
       const twoBars = await generateFromLibrary(library, {

@@ -603,6 +603,7 @@ export async function generateFromLibrary(
         variationSeed: derived,
         engine: engine.name,
         retries: m.retries,
+        ...(chords.length ? { chordChanges: chords } : {}),
         ...(m.loop ? { wrapScore: { before: m.loop.wrapBefore, after: m.loop.wrapAfter, tries: m.loop.tries } } : {}),
       },
       tokens: Uint8Array.from(tokens),

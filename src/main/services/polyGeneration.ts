@@ -239,6 +239,7 @@ export async function generatePolyTakes(
         engine: run.engine.name,
         retries: roll.retries,
         emptyFrameShare: roll.emptyFrameShare,
+        ...(chords.length ? { chordChanges: chords } : {}),
       },
       tokens: null,
       sequence,
