@@ -118,6 +118,26 @@ describe('chords through the services', () => {
     }, 120_000);
   }
 
+  it('loop mode follows chords too: chord markers beside loopStart/loopEnd, within the loop', async () => {
+    const result = await generateFromLibrary(library, {
+      ...request('melody-chords'),
+      bars: 4,
+      variations: 1,
+      loop: { tries: 2 },
+    });
+    const v = result.variations[0];
+    expect(v.loop).toBeDefined();
+    const ppq = v.sequence.ppq;
+    expect(markers(v.midi)).toEqual([
+      [0, 'loopStart'],
+      [0, 'C'],
+      [4 * ppq, 'G'],
+      [8 * ppq, 'Am'],
+      [12 * ppq, 'F'],
+      [16 * ppq, 'loopEnd'],
+    ]);
+  }, 60_000);
+
   it('a model without chords refuses them; a bad symbol is named; takes without chords have no markers', async () => {
     await expect(generateFromLibrary(library, request('melody-plain'))).rejects.toThrow(
       /"melody-plain" was trained without chords/,

@@ -523,11 +523,6 @@ export async function generateFromLibrary(
   // Validates strictness (and the scale) before any work.
   melodyPitchBias({ key, range, strictness });
   const chordPlan = chordPlanOf(request.chords, spec, modelName, stepsPerBar, outputFrom, bars * stepsPerBar);
-  if (chordPlan && request.loop)
-    throw new GenerationError(
-      'GENERATION_UNSUPPORTED',
-      'Loop mode does not follow chords yet (its re-sampled endings would not hear them); turn one of them off.',
-    );
   const runner = context.runner ?? runGeneration;
   const progress = context.onProgress ? variationProgress(context.onProgress) : undefined;
   let run: EngineRunResult;
