@@ -176,6 +176,8 @@ export const specOverridesSchema = z
     /** The polyphonic kinds' training loss and its weight of sounding pitches (polyLstmSpec.ts). */
     loss: z.enum(['bce', 'weighted']),
     onWeight: z.number().positive().max(100),
+    /** 'chroma': the model learns with chords (inferred per beat from each piece's notes, src/core/music/chords.ts). */
+    chords: z.literal('chroma'),
   })
   .partial()
   .strict();
@@ -411,6 +413,17 @@ export const generationRequestSchema = z.object({
     .optional(),
   /** Loop mode: each take's last bar leads back into its first (re-sampled for the model's wrap score); loop markers. */
   loop: z.boolean().optional(),
+  /**
+   * Chords (a model trained with chords): a progression such as "C G Am F", repeated over the take, `barsPerChord`
+   * bars a chord (default 1); each change is a marker in the take's MIDI and listed in the take's `chords`.
+   */
+  chords: z
+    .object({
+      progression: z.string().trim().min(1).max(400),
+      barsPerChord: z.number().int().min(1).max(64).optional(),
+    })
+    .strict()
+    .optional(),
 });
 export type GenerationRequestDto = z.infer<typeof generationRequestSchema>;
 
@@ -442,6 +455,8 @@ export const variationSchema = z.object({
    * fetches a page's takes with generations:get when it shows that page.
    */
   deferred: z.literal(true).optional(),
+  /** The chord changes the take followed (a chord-conditioned model given chords): symbol at tick. */
+  chords: z.array(z.object({ tick: z.number().int().min(0), symbol: z.string() })).optional(),
 });
 export type VariationDto = z.infer<typeof variationSchema>;
 

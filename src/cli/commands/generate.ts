@@ -10,6 +10,7 @@ import {
   type SeedInput,
 } from '../../main/services/generation';
 import { sixteenthsPerBar, type Meter } from '../../core/music/meter';
+import { parseProgression } from '../../core/music/chords';
 import {
   formatPitchRange,
   formatScaleKey,
@@ -200,6 +201,8 @@ export interface GenerationFlags {
   /** Loop mode (--loop, --loop-tries N). */
   loop?: { tries?: number };
   form?: string;
+  /** --chords "C G Am F" [--bars-per-chord N] (a model trained with chords). */
+  chords?: { progression: string; barsPerChord: number };
 }
 
 export const GENERATION_FLAG_OPTIONS = {
@@ -220,6 +223,8 @@ export const GENERATION_FLAG_OPTIONS = {
   append: { type: 'boolean' },
   loop: { type: 'boolean' },
   'loop-tries': { type: 'string' },
+  chords: { type: 'string' },
+  'bars-per-chord': { type: 'string' },
   out: { type: 'string', short: 'o' },
   engine: { type: 'string' },
 } as const;
@@ -253,6 +258,30 @@ export function readGenerationFlags(
     ...(given('meter') ? { timeSignature: parseFlag(command, '--meter', () => parseMeter(s('meter')!)) } : {}),
     ...readLoopFlags(command, values),
     ...(given('form') ? { form: s('form') } : {}),
+    ...readChordFlags(command, values),
+  };
+}
+
+/**
+ * --chords "C G Am F" [--bars-per-chord N]: the progression (each symbol checked here, the bad one named) and the
+ * bars each chord lasts (default 1).
+ */
+function readChordFlags(
+  command: string,
+  values: Record<string, string | boolean | undefined>,
+): { chords?: { progression: string; barsPerChord: number } } {
+  const per = typeof values['bars-per-chord'] === 'string' ? values['bars-per-chord'] : undefined;
+  if (typeof values.chords !== 'string') {
+    if (per !== undefined) throw new UsageError(`${command}: --bars-per-chord needs --chords "C G Am F"`, command);
+    return {};
+  }
+  const progression = values.chords;
+  const symbols = parseFlag(command, '--chords', () => parseProgression(progression));
+  return {
+    chords: {
+      progression: symbols.map((c) => c.symbol).join(' '),
+      barsPerChord: numberFlag(command, 'bars-per-chord', per, { integer: true, min: 1, max: 64 }) ?? 1,
+    },
   };
 }
 
@@ -302,6 +331,7 @@ export function controlFields(flags: GenerationFlags): Partial<GenerateRequest> 
     ...(flags.timeSignature ? { timeSignature: flags.timeSignature } : {}),
     ...(flags.loop ? { loop: flags.loop } : {}),
     ...(flags.form ? { form: flags.form } : {}),
+    ...(flags.chords ? { chords: flags.chords } : {}),
   };
 }
 
@@ -336,6 +366,9 @@ export const generateCommand: CliCommand = {
   --loop                loop mode: the last bar leads back into the first (its ending re-sampled for the model's
                         wrap score, printed per file); the file is exactly --bars long with loopStart/loopEnd markers
   --loop-tries N        with --loop: endings to try, 0..64 (default 8)
+  --chords "C G Am F"   a model trained with chords (etude train --chords) follows this progression, repeated over
+                        the take; each chord change is a marker event with its symbol in the MIDI
+  --bars-per-chord N    with --chords: bars each chord lasts (default 1)
   --out DIR             where to write the .mid files, plus index.csv and index.json listing each file's settings
                         (default: the current folder, no index)
   --engine E            ${ENGINE_CHOICES.join('|')} (default auto)
@@ -386,6 +419,10 @@ export const generateCommand: CliCommand = {
     );
     ctx.out(`  ${keyLine(result)}`);
     if (result.form) ctx.out(`  ${formLine(result.form, flags.bars)}`);
+    if (flags.chords)
+      ctx.out(
+        `  Chords: ${flags.chords.progression}, ${flags.chords.barsPerChord} bar${flags.chords.barsPerChord === 1 ? '' : 's'} each, repeated (a marker per chord change in each file)`,
+      );
     writeVariations(result, path.resolve(ctx.cwd, values.out ?? '.'), ctx, flags.randomSeed, {
       temperature: flags.temperature,
       bars: flags.bars,

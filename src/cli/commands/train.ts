@@ -65,6 +65,8 @@ export const trainCommand: CliCommand = {
   --segment N         polyphonic: frames per training segment (default 64)
   --loss L            polyphonic: bce (plain frame cross-entropy, default) or weighted (each sounding
                       pitch's loss counts --on-weight times, default 2: fewer empty frames drawn)
+  --chords            learn with chords: the chord of every step is an input (inferred per beat from each
+                      piece's notes); generate then follows --chords "C G Am F"
   --batch N           batch size (default 64)       --lr X          learning rate (default 0.001)
   --seed N            random seed for init, split and shuffles (default 1)
   --engine E          ${ENGINE_CHOICES.join('|')} (default auto: webgpu on a GPU, else tfjs-node-gpu, else wasm)
@@ -92,6 +94,7 @@ export const trainCommand: CliCommand = {
       engine: { type: 'string' },
       threads: { type: 'string' },
       resume: { type: 'boolean' },
+      chords: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UsageError('train: name exactly one corpus to train on', 'train');
     if (!values.model) throw new UsageError('train: --model NAME is required', 'train');
@@ -119,6 +122,7 @@ export const trainCommand: CliCommand = {
         segment: f('segment', values.segment, { integer: true, min: 4, max: 1024 }),
         loss: values.loss,
         onWeight: f('on-weight', values['on-weight'], { min: 1e-6, max: 100 }),
+        chords: values.chords ? ('chroma' as const) : undefined,
       }).filter(([, v]) => v !== undefined),
     );
     if (values.loss !== undefined && values.loss !== 'bce' && values.loss !== 'weighted')
@@ -137,7 +141,7 @@ export const trainCommand: CliCommand = {
     );
     if (values.resume && Object.keys(spec).length)
       throw new UsageError(
-        "train: --resume keeps the model's shape; drop --hidden/--embedding/--layers/--dropout/--window/--time-sizes/--pitch-sizes/--segment/--loss",
+        "train: --resume keeps the model's shape; drop --hidden/--embedding/--layers/--dropout/--window/--time-sizes/--pitch-sizes/--segment/--loss/--chords",
         'train',
       );
     const threads = f('threads', values.threads, { integer: true, min: 1, max: 64 });

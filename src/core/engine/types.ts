@@ -107,6 +107,11 @@ export interface Decoder {
    * @throws ModelInputError TOKEN_OUT_OF_RANGE / DECODER_INPUT_INVALID for an input the model cannot take.
    */
   step(input: DecoderInput): Promise<Float32Array>;
+  /**
+   * Chord-conditioned models only: the condition of the step the next step() predicts (a 12-value chord chroma,
+   * ../music/chords.ts); it holds until changed and reset() clears it. Absent on decoders of models without one.
+   */
+  setCondition?(values: ArrayLike<number>): void;
   dispose(): void;
 }
 

@@ -25,13 +25,19 @@ export const LOOP_START_CC = 111;
  * The sequence as a loop of `loopTicks` ticks, as MIDI bytes (see the header).
  * @throws MidiWriteError as writeMidi does, or for a loop length that is not a positive integer
  */
-export function writeLoopMidi(seq: NoteSequence, loopTicks: number): Uint8Array {
+export function writeLoopMidi(
+  seq: NoteSequence,
+  loopTicks: number,
+  /** More markers (e.g. chord symbols), written beside the loop's. */
+  markers: readonly { tick: number; text: string }[] = [],
+): Uint8Array {
   if (!Number.isInteger(loopTicks) || loopTicks <= 0)
     throw new MidiWriteError(`"${seq.name}": a loop must be a positive whole number of ticks, got: ${loopTicks}`);
   const bytes = writeMidi(clipToLoop(seq, loopTicks), {
     markers: [
       { tick: 0, text: LOOP_START_MARKER },
       { tick: loopTicks, text: LOOP_END_MARKER },
+      ...markers.filter((m) => m.tick < loopTicks),
     ],
     controlChanges: [{ tick: 0, controller: LOOP_START_CC, value: 0 }],
   });

@@ -11,11 +11,14 @@
  * Degenerate results (no note at all, silence longer than maxSilentBars, one token repeated throughout, or a stretch
  * longer than maxSilentBars without a new note: a held note counts, as the quality report measures it) are re-sampled
  * up to maxRetries times, continuing the same random stream; the result says how often and why.
+ * Chords (a chord-conditioned model, ../music/chords.ts): `chords` gives the chord of every step of the take; before
+ * feeding token i the decoder is given the chord of step i + 1, the step it predicts (as in training, ./windows.ts).
  */
 import { longestOnsetGap, makePassage } from '../analysis';
 import { decodeMelody } from '../encoding/melody';
 import type { Decoder } from '../engine/types';
 import { pitchName } from '../music/keys';
+import { CHORD_DIM, writeChroma } from '../music/chords';
 import { CancelledError } from '../jobs/progress';
 import { createRng, type Rng } from '../util/random';
 import type { LoopReport } from './loop';
@@ -58,7 +61,20 @@ export interface GenerateOptions {
    * it: loop mode re-samples the ending here (./loop.ts melodyLoopRefiner). Undefined: the take is kept as drawn.
    */
   refine?: (melody: GeneratedMelody, rng: Rng) => Promise<GeneratedMelody>;
+  /**
+   * The chord of every step of the take, seed included (12-bit pitch-class masks, ../music/chords.ts chordTrackOf),
+   * for a chord-conditioned model; steps past its end have no chord. Undefined: no chord input.
+   */
+  chords?: ArrayLike<number>;
   signal?: AbortSignal;
+}
+
+/** Gives the decoder the chord of step `step` (N.C. past the track's end). */
+export function setChordOf(decoder: Decoder, chords: ArrayLike<number> | undefined, step: number): void {
+  if (!chords || !decoder.setCondition) return;
+  const chroma = new Float32Array(CHORD_DIM);
+  writeChroma(chords[step] ?? 0, chroma, 0);
+  decoder.setCondition(chroma);
 }
 
 export interface GeneratedMelody {
@@ -84,7 +100,8 @@ export class GenerationError extends Error {
       | 'GENERATION_BAD_LENGTH'
       | 'GENERATION_NO_CHECKPOINT'
       | 'GENERATION_NO_DEFAULT_MODEL'
-      | 'GENERATION_UNSUPPORTED',
+      | 'GENERATION_UNSUPPORTED'
+      | 'GENERATION_BAD_CHORDS',
     message: string,
   ) {
     super(message);
@@ -191,16 +208,23 @@ async function sampleOnce(
   rng: ReturnType<typeof createRng>,
   signal?: AbortSignal,
   logitBias?: GenerateOptions['logitBias'],
+  chords?: ArrayLike<number>,
 ): Promise<number[]> {
   decoder.reset();
   let logits: Float32Array = new Float32Array(0);
-  for (const t of seedTokens) logits = await decoder.step(t);
+  for (let i = 0; i < seedTokens.length; i++) {
+    setChordOf(decoder, chords, i + 1);
+    logits = await decoder.step(seedTokens[i]);
+  }
   const tokens = [...seedTokens];
   while (tokens.length < total) {
     if (signal?.aborted) throw new CancelledError('Generation cancelled');
     const next = sampleToken(logits, temperature, rng, logitBias?.(tokens));
     tokens.push(next);
-    if (tokens.length < total) logits = await decoder.step(next);
+    if (tokens.length < total) {
+      setChordOf(decoder, chords, tokens.length);
+      logits = await decoder.step(next);
+    }
   }
   return tokens;
 }
@@ -237,15 +261,35 @@ export async function generateMelodies(decoder: Decoder, options: GenerateOption
   const first = options.firstVariation ?? 0;
   if (!Number.isInteger(first) || first < 0)
     throw new GenerationError('GENERATION_BAD_LENGTH', `firstVariation must be an integer >= 0, got: ${first}`);
+  if (options.chords && !decoder.setCondition)
+    throw new GenerationError('GENERATION_UNSUPPORTED', 'This model has no chord input; it cannot follow chords.');
   const out: GeneratedMelody[] = [];
   for (let k = first; k < first + variations; k++) {
     const rng = createRng(variationSeed(randomSeed, k));
     const rejected: string[] = [];
-    let tokens = await sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal, options.logitBias);
+    let tokens = await sampleOnce(
+      decoder,
+      seedTokens,
+      total,
+      temperature,
+      rng,
+      options.signal,
+      options.logitBias,
+      options.chords,
+    );
     let reason = findDegeneracy(tokens, seedTokens.length, maxSilentBars);
     while (reason && rejected.length < maxRetries) {
       rejected.push(reason);
-      tokens = await sampleOnce(decoder, seedTokens, total, temperature, rng, options.signal, options.logitBias);
+      tokens = await sampleOnce(
+        decoder,
+        seedTokens,
+        total,
+        temperature,
+        rng,
+        options.signal,
+        options.logitBias,
+        options.chords,
+      );
       reason = findDegeneracy(tokens, seedTokens.length, maxSilentBars);
     }
     const melody: GeneratedMelody = {

@@ -9,12 +9,14 @@
  * many were asked for. Degenerate takes (no note at all, or a stretch longer than maxSilentBars without a new onset:
  * silence, or one chord held on) are re-sampled up to maxRetries times from the same random stream, as melodies are;
  * the measure is the quality report's (src/core/analysis longestOnsetGap over the take's notes).
+ * Chords (a chord-conditioned model): `chords` gives the chord of every frame; the decoder is given frame t's before
+ * it scores or draws frame t.
  */
 import { longestOnsetGap, makePassage } from '../analysis';
 import { rollToNotes } from '../encoding/rollFrames';
 import { CancelledError } from '../jobs/progress';
 import { createRng, type Rng } from '../util/random';
-import { GenerationError, variationSeed } from './generate';
+import { GenerationError, setChordOf, variationSeed } from './generate';
 import type { PolyDecoder } from './polyLstm';
 
 export interface GeneratePolyOptions {
@@ -34,6 +36,8 @@ export interface GeneratePolyOptions {
   maxSilentBars?: number;
   /** Called before every frame is scored or drawn: throw (e.g. CancelledError) to stop. */
   beforeFrame?: () => void;
+  /** The chord of every frame, seed included (12-bit masks, ../music/chords.ts), for a chord-conditioned model. */
+  chords?: ArrayLike<number>;
   signal?: AbortSignal;
 }
 
@@ -82,7 +86,7 @@ async function sampleOnce(
   totalFrames: number,
   temperature: number,
   rng: Rng,
-  options: Pick<GeneratePolyOptions, 'beforeFrame' | 'signal'>,
+  options: Pick<GeneratePolyOptions, 'beforeFrame' | 'signal' | 'chords'>,
 ): Promise<Uint8Array> {
   decoder.reset();
   const out = new Uint8Array(totalFrames * pitches);
@@ -90,12 +94,14 @@ async function sampleOnce(
   for (let t = 0; t < seedCount; t++) {
     options.beforeFrame?.();
     const frame = Float32Array.from({ length: pitches }, (_, p) => (seed[t * pitches + p] ? 1 : 0));
+    setChordOf(decoder, options.chords, t);
     await decoder.step(frame);
     out.set(frame, t * pitches);
   }
   for (let t = seedCount; t < totalFrames; t++) {
     if (options.signal?.aborted) throw new CancelledError('Generation cancelled');
     options.beforeFrame?.();
+    setChordOf(decoder, options.chords, t);
     const frame = await decoder.sampleFrame(temperature, rng);
     out.set(frame, t * pitches);
   }

@@ -35,7 +35,7 @@
 import type { Decoder, DecoderInput } from '../engine/types';
 import { NOTE_OFF, NO_EVENT } from '../encoding/melody';
 import type { Rng } from '../util/random';
-import { findDegeneracy, type GeneratedMelody, type GenerateOptions } from './generate';
+import { findDegeneracy, setChordOf, type GeneratedMelody, type GenerateOptions } from './generate';
 import { sampleToken } from './sampler';
 
 /** Re-sampled endings tried per take when the request says nothing. */
@@ -206,17 +206,41 @@ export async function refineLoop<I extends DecoderInput>(
 }
 
 /**
+ * A decoder that gives a chord-conditioned model, before each step, the chord of the step it predicts (as ./generate.ts
+ * does): chords[p] within the take of `total` steps, and past its end the loop's own chords again from `loopStart`
+ * (the opening heard after the loop point).
+ */
+function chordedDecoder(inner: Decoder, chords: ArrayLike<number>, total: number, loopStart: number): Decoder {
+  let position = 0;
+  const length = Math.max(1, total - loopStart);
+  const at = (p: number) => (p < total ? p : loopStart + ((p - total) % length));
+  return {
+    reset: () => {
+      position = 0;
+      inner.reset();
+    },
+    step: (input) => {
+      setChordOf(inner, chords, at(++position));
+      return inner.step(input);
+    },
+    ...(inner.setCondition ? { setCondition: (v: ArrayLike<number>) => inner.setCondition!(v) } : {}),
+    dispose: () => inner.dispose(),
+  };
+}
+
+/**
  * The ./generate.ts `refine` hook of loop mode for melodies: re-samples each take's last bar (from the seed's end
  * when the seed reaches into it) on the take's own random stream, and records the wrap scores on the take.
  */
 export function melodyLoopRefiner(
-  decoder: Decoder,
-  generate: Pick<GenerateOptions, 'temperature' | 'logitBias' | 'stepsPerBar' | 'maxSilentBars' | 'signal'>,
+  inner: Decoder,
+  generate: Pick<GenerateOptions, 'temperature' | 'logitBias' | 'stepsPerBar' | 'maxSilentBars' | 'signal' | 'chords'>,
   loop: LoopOptions = {},
 ): (melody: GeneratedMelody, rng: Rng) => Promise<GeneratedMelody> {
   const stepsPerBar = generate.stepsPerBar ?? 16;
   return async (melody, rng) => {
     const total = melody.tokens.length;
+    const decoder = generate.chords ? chordedDecoder(inner, generate.chords, total, loop.loopStart ?? 0) : inner;
     const endingStart = Math.max(melody.seedLength, (loop.loopStart ?? 0) + 1, total - stepsPerBar);
     const model = melodyLoopModel({
       temperature: generate.temperature,

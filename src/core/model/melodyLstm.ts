@@ -11,13 +11,25 @@
  * lookup (an embedding layer over the table). Its backward is the same two layers backwards (scatter-add into the
  * table's gradient, then the dense backward), so the gradients are those of the unfolded model; the float64 reference
  * (../engine/reference/melodyLstm.ts), which does not fold, holds it to that.
+ *
+ * Chord-conditioned (spec.chords 'chroma', ./melodyLstmSpec.ts): the first LSTM reads [embedding | chord chroma] at
+ * every step, the chroma of the chord under the token predicted at that step (./windows.ts); the table fold does not
+ * apply (the input is no longer a function of the token alone), so that layer runs unfolded: embedding lookup,
+ * concatLast with the chord, dense into the gates; backward splits the gradient back (the chord's part is dropped).
+ * A decoder takes the chord of the next step with setCondition (N.C., all zero, until it is given one).
  */
 import type { Backend, IntTensor, LstmCache, ParameterSet, Scope, Tensor } from '../engine/backend';
 import type { Batch, Decoder, DecoderInput, TokenBatch } from '../engine/types';
 import type { ModelDefinition, Network } from './definition';
 import { ModelInputError } from './errors';
 import { initTensors } from './initializers';
-import { DEFAULT_MELODY_SPEC, melodyLstmSpecProblem, melodyLstmTensors, type MelodyLstmSpec } from './melodyLstmSpec';
+import {
+  DEFAULT_MELODY_SPEC,
+  melodyChordDim,
+  melodyLstmSpecProblem,
+  melodyLstmTensors,
+  type MelodyLstmSpec,
+} from './melodyLstmSpec';
 import { buildWindows } from './windows';
 
 /** Workspaces kept per batch size: a training run uses two (full batches and the last, partial one). */
@@ -48,6 +60,13 @@ interface Workspace {
   dlogits: Tensor;
   /** (1) mean cross-entropy */
   loss: Tensor;
+  /** Chord-conditioned only ([1] otherwise): (B*T,E) embeddings, (B*T,C) chords, (B*T,E+C) first input, gradients. */
+  emb: Tensor;
+  chord: Tensor;
+  x: Tensor;
+  dx: Tensor;
+  dEmb: Tensor;
+  dChord: Tensor;
   scope: Scope;
 }
 
@@ -65,6 +84,10 @@ interface DecoderBuffers {
   gates: Tensor;
   /** (1,V) */
   logits: Tensor;
+  /** Chord-conditioned only ([1] otherwise): (1,E) embedding, (1,C) chord, (1,E+C) first input. */
+  emb: Tensor;
+  chord: Tensor;
+  x: Tensor;
   scope: Scope;
   /** Set when the network was released under a live decoder: its tensors are gone. */
   released?: boolean;
@@ -113,6 +136,10 @@ class MelodyLstmNetwork implements Network {
     const withDropout = spec.dropout > 0;
     // Dropout buffers are 1 element when unused, so a model without dropout does not pay for them.
     const maybe = (shape: number[]) => be.tensor(withDropout ? shape : [1]);
+    const C = melodyChordDim(spec);
+    const E = spec.embeddingDim;
+    const ifChords = (shape: number[]) => be.tensor(C > 0 ? shape : [1]);
+    const ifFolded = (shape: number[]) => be.tensor(C > 0 ? [1] : shape);
     const { result, scope } = be.scope(() => {
       const caches: LstmCache[] = [];
       const dropped: Tensor[] = [];
@@ -130,8 +157,8 @@ class MelodyLstmNetwork implements Network {
         batch,
         tokens: be.intTensor([batch, T]),
         targets: be.intTensor([batch]),
-        table: be.tensor([V, 4 * H]),
-        dTable: be.tensor([V, 4 * H]),
+        table: ifFolded([V, 4 * H]),
+        dTable: ifFolded([V, 4 * H]),
         caches,
         dropped,
         masks,
@@ -143,6 +170,12 @@ class MelodyLstmNetwork implements Network {
         probs: be.tensor([batch, V]),
         dlogits: be.tensor([batch, V]),
         loss: be.tensor([1]),
+        emb: ifChords([batch * T, E]),
+        chord: ifChords([batch * T, C]),
+        x: ifChords([batch * T, E + C]),
+        dx: ifChords([batch * T, E + C]),
+        dEmb: ifChords([batch * T, E]),
+        dChord: ifChords([batch * T, C]),
       };
     });
     const ws: Workspace = { ...result, scope };
@@ -169,6 +202,17 @@ class MelodyLstmNetwork implements Network {
         `A batch of ${B} needs ${B * T} input tokens (window ${T}) and ${B} targets (one per window); got ${batch.inputs.length} and ${batch.targets.length}.`,
       );
     }
+    const C = melodyChordDim(this.spec);
+    if (C > 0 && (!batch.condition || batch.condition.dim !== C || batch.condition.values.length !== B * T * C))
+      throw new ModelInputError(
+        'BATCH_SHAPE_MISMATCH',
+        `A chord-conditioned melody-lstm batch needs the chord of every step as its condition (B,T,${C}) chroma; build its batches with its own batch builder.`,
+      );
+    if (C === 0 && batch.condition)
+      throw new ModelInputError(
+        'BATCH_SHAPE_MISMATCH',
+        'This melody-lstm model has no chord input; its batches carry no condition (train a model with chords to use them).',
+      );
     for (const arr of [batch.inputs, batch.targets]) {
       for (let i = 0; i < arr.length; i++) {
         if (!(arr[i] >= 0 && arr[i] < V))
@@ -198,9 +242,16 @@ class MelodyLstmNetwork implements Network {
     be.writeInt(ws.tokens, batch.inputs);
     be.writeInt(ws.targets, batch.targets);
 
-    this.computeTable(ws.table);
     const first = ws.caches[0];
-    be.embeddingForward(first.gates, ws.tokens, ws.table);
+    if (melodyChordDim(spec) > 0) {
+      be.write(ws.chord, batch.condition!.values);
+      be.embeddingForward(ws.emb, ws.tokens, this.p('embedding/embeddings'));
+      be.concatLast(ws.x, ws.emb, ws.chord);
+      be.denseForward(first.gates, ws.x, this.p('lstm_1/kernel'), this.p('lstm_1/bias'));
+    } else {
+      this.computeTable(ws.table);
+      be.embeddingForward(first.gates, ws.tokens, ws.table);
+    }
     be.lstmRecurrenceForward(first, this.p('lstm_1/recurrent_kernel'));
     for (let layer = 2; layer <= L; layer++) {
       let inp = ws.caches[layer - 2].hs;
@@ -276,6 +327,22 @@ class MelodyLstmNetwork implements Network {
       first,
       this.p('lstm_1/recurrent_kernel'),
     );
+    if (melodyChordDim(spec) > 0) {
+      be.zero(ws.dx);
+      be.denseBackward(
+        ws.dx,
+        this.p('lstm_1/kernel', 'grads'),
+        this.p('lstm_1/bias', 'grads'),
+        first.dGates,
+        ws.x,
+        this.p('lstm_1/kernel'),
+      );
+      be.zero(ws.dEmb);
+      be.zero(ws.dChord);
+      be.splitLastBackward(ws.dEmb, ws.dChord, ws.dx);
+      be.embeddingBackward(this.p('embedding/embeddings', 'grads'), ws.dEmb, ws.tokens);
+      return;
+    }
     // Unfold: the table's gradient gathers the gate gradients by token; the dense backward then gives the gradients
     // of the embeddings, W1 and b1.
     be.zero(ws.dTable);
@@ -304,14 +371,18 @@ class MelodyLstmNetwork implements Network {
   private allocateDecoder(): DecoderBuffers {
     const { backend: be, spec } = this;
     const H = spec.hiddenSize;
+    const C = melodyChordDim(spec);
     const { result, scope } = be.scope(() => ({
-      table: be.tensor([spec.vocabSize, 4 * H]),
+      table: be.tensor(C > 0 ? [1] : [spec.vocabSize, 4 * H]),
       tableVersion: -1,
       token: be.intTensor([1]),
       h: Array.from({ length: spec.layers }, () => be.tensor([1, H])),
       c: Array.from({ length: spec.layers }, () => be.tensor([1, H])),
       gates: be.tensor([1, 4 * H]),
       logits: be.tensor([1, spec.vocabSize]),
+      emb: be.tensor(C > 0 ? [1, spec.embeddingDim] : [1]),
+      chord: be.tensor(C > 0 ? [1, C] : [1]),
+      x: be.tensor(C > 0 ? [1, spec.embeddingDim + C] : [1]),
     }));
     return { ...result, scope };
   }
@@ -362,6 +433,24 @@ class MelodyLstmDecoder implements Decoder {
   reset(): void {
     const b = this.b;
     for (const t of [...b.h, ...b.c]) this.net.backend.zero(t);
+    this.net.backend.zero(b.chord);
+  }
+
+  /**
+   * The chord of the step the next step() predicts, as a 12-value chroma (chord-conditioned models; it holds until
+   * changed, reset() clears it to N.C.).
+   * @throws ModelInputError DECODER_INPUT_INVALID for a model without chord input or a chroma of the wrong width.
+   */
+  setCondition(values: ArrayLike<number>): void {
+    const C = melodyChordDim(this.net.spec);
+    if (C === 0 || values.length !== C)
+      throw new ModelInputError(
+        'DECODER_INPUT_INVALID',
+        C === 0
+          ? 'This melody-lstm model has no chord input; it cannot be given chords.'
+          : `A chord condition is ${C} values (a chroma), got ${values.length}.`,
+      );
+    this.net.backend.write(this.b.chord, values);
   }
 
   async step(input: DecoderInput): Promise<Float32Array> {
@@ -376,12 +465,18 @@ class MelodyLstmDecoder implements Decoder {
     if (!(Number.isInteger(input) && input >= 0 && input < V))
       throw new ModelInputError('TOKEN_OUT_OF_RANGE', `Decoder token ${input} is outside the vocabulary 0..${V - 1}.`);
     const b = this.b;
-    if (b.tableVersion !== net.version) {
-      net.computeTable(b.table);
-      b.tableVersion = net.version;
-    }
     be.writeInt(b.token, [input]);
-    be.embeddingForward(b.gates, b.token, b.table);
+    if (melodyChordDim(spec) > 0) {
+      be.embeddingForward(b.emb, b.token, net.p('embedding/embeddings'));
+      be.concatLast(b.x, b.emb, b.chord);
+      be.denseForward(b.gates, b.x, net.p('lstm_1/kernel'), net.p('lstm_1/bias'));
+    } else {
+      if (b.tableVersion !== net.version) {
+        net.computeTable(b.table);
+        b.tableVersion = net.version;
+      }
+      be.embeddingForward(b.gates, b.token, b.table);
+    }
     be.lstmStep(b.gates, b.h[0], b.c[0], net.p('lstm_1/recurrent_kernel'));
     for (let layer = 2; layer <= spec.layers; layer++) {
       be.denseForward(b.gates, b.h[layer - 2], net.p(`lstm_${layer}/kernel`), net.p(`lstm_${layer}/bias`));
@@ -406,6 +501,7 @@ export const melodyLstmDefinition: ModelDefinition<MelodyLstmSpec> = {
   specProblem: melodyLstmSpecProblem,
   tensors: melodyLstmTensors,
   initWeights: (spec, randomSeed) => initTensors(melodyLstmTensors(spec), randomSeed),
-  buildBatches: (spec, pieces, transpositions) => buildWindows(pieces, spec.window, transpositions),
+  buildBatches: (spec, pieces, transpositions) =>
+    buildWindows(pieces, spec.window, transpositions, melodyChordDim(spec) > 0),
   createNetwork: (backend, spec, parameters) => new MelodyLstmNetwork(backend, spec, parameters),
 };

@@ -9,8 +9,12 @@
  *   dense/kernel              (hidden, vocab)
  *   dense/bias                (vocab)
  * k = 1..layers. All row-major float32.
+ * A chord-conditioned model (`chords: 'chroma'`) reads [embedding | chord chroma (12)] into its first LSTM, so its
+ * lstm_1/kernel is (embeddingDim + 12, 4*hidden): the first embeddingDim rows for the token, the last 12 for the chord
+ * of the step being predicted (../music/chords.ts). Without `chords` (every model before it) nothing changes.
  */
 import type { TensorShape } from './spec';
+import { CHORD_DIM } from '../music/chords';
 import { shown } from '../util/shown';
 
 export interface MelodyLstmSpec {
@@ -25,6 +29,13 @@ export interface MelodyLstmSpec {
   dropout: number;
   /** Input tokens per training window; the target is the next token (thesis: 30). */
   window: number;
+  /** 'chroma': the chord of every step is an input (see the file header); absent: no chord input. */
+  chords?: 'chroma';
+}
+
+/** Width of a spec's chord input (0 without one). */
+export function melodyChordDim(spec: Pick<MelodyLstmSpec, 'chords'>): number {
+  return spec.chords === 'chroma' ? CHORD_DIM : 0;
 }
 
 /** The thesis' configuration: Embedding(130->256), LSTM(256) x2, Dense(130), window 30. 1,117,314 parameters. */
@@ -43,7 +54,7 @@ export const DEFAULT_MELODY_SPEC: MelodyLstmSpec = {
 export function melodyLstmTensors(spec: MelodyLstmSpec): TensorShape[] {
   const out: TensorShape[] = [{ name: 'embedding/embeddings', shape: [spec.vocabSize, spec.embeddingDim] }];
   for (let k = 1; k <= spec.layers; k++) {
-    const inDim = k === 1 ? spec.embeddingDim : spec.hiddenSize;
+    const inDim = k === 1 ? spec.embeddingDim + melodyChordDim(spec) : spec.hiddenSize;
     out.push({ name: `lstm_${k}/kernel`, shape: [inDim, 4 * spec.hiddenSize] });
     out.push({ name: `lstm_${k}/recurrent_kernel`, shape: [spec.hiddenSize, 4 * spec.hiddenSize] });
     out.push({ name: `lstm_${k}/bias`, shape: [4 * spec.hiddenSize] });
@@ -69,5 +80,7 @@ export function melodyLstmSpecProblem(spec: Record<string, unknown>): string | u
   const dropout = spec.dropout;
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))
     return `its dropout must be within [0, 1), got: ${shown(dropout)}`;
+  if (spec.chords !== undefined && spec.chords !== 'chroma')
+    return `its chords must be "chroma" (the chord of every step is an input) or absent, got: ${shown(spec.chords)}`;
   return undefined;
 }

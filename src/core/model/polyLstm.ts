@@ -43,11 +43,13 @@ import type { Rng } from '../util/random';
 import type { ModelDefinition, Network } from './definition';
 import { ModelInputError } from './errors';
 import { initTensors } from './initializers';
+import { CHORD_DIM, maskOfChroma, transposeMask, writeChroma } from '../music/chords';
 import {
   DEFAULT_BIAXIAL_SPEC,
   DEFAULT_BI_LSTM_SPEC,
   DEFAULT_ON_WEIGHT,
   featureCount,
+  polyChordDim,
   frameFeatures,
   pitchInputWidth,
   polyLstmSpecProblem,
@@ -223,14 +225,12 @@ class PolyLstmNetwork implements Network {
         `A ${this.spec.kind} batch needs (B,T,${P}) previous frames and (B,T,${P}) target frames; got ${batch.frames.length} and ${batch.targets.length} values of width ${batch.pitches} for B=${B}.`,
       );
     const beats = this.spec.beatsPerBar;
+    const dim = beats + polyChordDim(this.spec);
     const T = batch.frames.length / (B * P);
-    if (
-      beats > 0 &&
-      (!batch.condition || batch.condition.dim !== beats || batch.condition.values.length !== B * T * beats)
-    )
+    if (dim > 0 && (!batch.condition || batch.condition.dim !== dim || batch.condition.values.length !== B * T * dim))
       throw new ModelInputError(
         'BATCH_SHAPE_MISMATCH',
-        `A ${this.spec.kind} batch needs the beat of every frame as its condition (B,T,${beats}) one-hot.`,
+        `A ${this.spec.kind} batch needs the beat${polyChordDim(this.spec) ? ' and the chord' : ''} of every frame as its condition (B,T,${dim}): ${beats ? 'beat one-hot' : ''}${beats && polyChordDim(this.spec) ? ' then ' : ''}${polyChordDim(this.spec) ? 'chord chroma' : ''}.`,
       );
   }
 
@@ -288,16 +288,19 @@ class PolyLstmNetwork implements Network {
     const feats = new Float32Array(B * P * T * F);
     const W = spec.window;
     const rows: Float32Array[] = [];
+    const dim = spec.beatsPerBar + polyChordDim(spec);
     for (let b = 0; b < B; b++)
       for (let t = 0; t < T; t++) {
         let beat = 0;
-        if (spec.beatsPerBar > 0) {
+        let chord = 0;
+        if (dim > 0) {
           const c = batch.condition!.values;
-          const at = (b * T + t) * spec.beatsPerBar;
+          const at = (b * T + t) * dim;
           for (let j = 0; j < spec.beatsPerBar; j++) if (c[at + j] > 0) beat = j;
+          if (polyChordDim(spec)) chord = maskOfChroma(c, at + spec.beatsPerBar);
         }
         const row = new Float32Array(P * F);
-        frameFeatures(spec, batch.frames, (b * T + t) * P, beat, row, 0, F);
+        frameFeatures(spec, batch.frames, (b * T + t) * P, beat, row, 0, F, chord);
         rows.push(row);
         for (let p = 0; p < P; p++) feats.set(row.subarray(p * F, p * F + F), ((b * P + p) * T + t) * F);
       }
@@ -455,6 +458,8 @@ export class PolyDecoder implements Decoder {
   /** The frame before the next one (all zero at the start) and the next frame's absolute index. */
   private prev: Float32Array;
   private index = 0;
+  /** The chord of the next frame (12-bit mask; chord-conditioned models), set by setCondition. */
+  private chord = 0;
   /** The time features of the last `window` frames, oldest first (bi-lstm's backward-in-time pass). */
   private history: Float32Array[] = [];
   private disposed = false;
@@ -553,6 +558,7 @@ export class PolyDecoder implements Decoder {
     for (const x of [...this.t.h, ...this.t.c]) this.net.backend.zero(x);
     this.prev = new Float32Array(this.net.spec.pitches);
     this.index = 0;
+    this.chord = 0;
     this.history = [];
   }
 
@@ -561,7 +567,7 @@ export class PolyDecoder implements Decoder {
     const { backend: be, spec } = this.net;
     const F = featureCount(spec);
     const feats = new Float32Array(spec.pitches * F);
-    frameFeatures(spec, this.prev, 0, this.index, feats, 0, F);
+    frameFeatures(spec, this.prev, 0, this.index, feats, 0, F, this.chord);
     be.write(this.t.feats, feats);
     let x = this.t.feats;
     spec.timeSizes.forEach((_, i) => {
@@ -657,6 +663,24 @@ export class PolyDecoder implements Decoder {
     return x;
   }
 
+  /**
+   * The chord of the next frame(s) scored or drawn, a 12-value chroma (chord-conditioned models; it holds until
+   * changed, reset() clears it to N.C.).
+   * @throws ModelInputError DECODER_INPUT_INVALID for a model without chord input or a chroma of the wrong width.
+   */
+  setCondition(values: ArrayLike<number>): void {
+    this.check();
+    const C = polyChordDim(this.net.spec);
+    if (C === 0 || values.length !== C)
+      throw new ModelInputError(
+        'DECODER_INPUT_INVALID',
+        C === 0
+          ? `This ${this.net.spec.kind} model has no chord input; it cannot be given chords.`
+          : `A chord condition is ${C} values (a chroma), got ${values.length}.`,
+      );
+    this.chord = maskOfChroma(values);
+  }
+
   /** Scores the given frame (teacher forcing) and moves on to it: logits per pitch. */
   async step(input: DecoderInput): Promise<Float32Array> {
     if (typeof input === 'number')
@@ -726,7 +750,8 @@ export class PolyDecoder implements Decoder {
  * each piece of at least `segment` frames is cut into consecutive segments of `segment` frames, the last one aligned
  * to the piece's end; shorter pieces are left out. A segment's batch row holds the previous frames (the frame before
  * a piece's first is all zero), the frames themselves as targets, and each frame's beat (absolute index mod
- * beatsPerBar) as its condition. Transpositions shift the whole roll (a segment that would push a note out of the
+ * beatsPerBar) as its condition, followed, for a chord-conditioned spec, by the chroma of the frame's chord (the piece's
+ * `chords`, transposed with the roll; N.C. where a piece has none). Transpositions shift the whole roll (a segment that would push a note out of the
  * range is dropped).
  */
 export function buildFrameSegments(
@@ -737,6 +762,7 @@ export function buildFrameSegments(
   const P = spec.pitches;
   const T = spec.segment;
   const beats = spec.beatsPerBar;
+  const chordDim = polyChordDim(spec) > 0 ? CHORD_DIM : 0;
   const shifts = transpositions.length ? [...new Set(transpositions)] : [0];
   const triples: number[] = [];
   pieces.forEach((piece, i) => {
@@ -770,7 +796,8 @@ export function buildFrameSegments(
     batch(order, from, count) {
       const frames = new Float32Array(count * T * P);
       const targets = new Float32Array(count * T * P);
-      const cond = new Float32Array(count * T * Math.max(beats, 1));
+      const dim = beats + chordDim;
+      const cond = new Float32Array(count * T * Math.max(dim, 1));
       for (let b = 0; b < count; b++) {
         const w = order[from + b];
         const roll = pieces[packed[3 * w]].tokens;
@@ -784,11 +811,13 @@ export function buildFrameSegments(
             targets[(b * T + t) * P + p] = roll[f * P + q];
             if (f > 0) frames[(b * T + t) * P + p] = roll[(f - 1) * P + q];
           }
-          if (beats > 0) cond[(b * T + t) * beats + (f % beats)] = 1;
+          if (beats > 0) cond[(b * T + t) * dim + (f % beats)] = 1;
+          const chords = pieces[packed[3 * w]].chords;
+          if (chordDim && chords) writeChroma(transposeMask(chords[f] ?? 0, shift), cond, (b * T + t) * dim + beats);
         }
       }
       const batch: FrameBatch = { kind: 'frames', frames, pitches: P, targets, batchSize: count };
-      if (beats > 0) batch.condition = { dim: beats, values: cond };
+      if (dim > 0) batch.condition = { dim, values: cond };
       return batch as never;
     },
   };

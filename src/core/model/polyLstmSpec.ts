@@ -23,8 +23,12 @@
  * share of empty generated frames and costs exact likelihood. The weighted loss drives training steps only (the
  * training loss they report is the weighted one); validation and test scoring always use the plain likelihood, so
  * test NLL compares across losses. `npm run eval:loss` prints both effects side by side.
+ * A chord-conditioned model (`chords: 'chroma'`) has 12 more time-axis features per pitch (frameFeatures: the chord of
+ * the predicted frame relative to the pitch), so its lstm_time_1 and lstm_back_1 kernels have 12 more rows; batches
+ * then carry [beat one-hot | chord chroma] as their condition. Without `chords` nothing changes.
  */
 import type { TensorShape } from './spec';
+import { CHORD_DIM } from '../music/chords';
 import { shown } from '../util/shown';
 
 export type PolyKind = 'biaxial-lstm' | 'bi-lstm';
@@ -62,6 +66,13 @@ export interface PolyLstmSpec {
   loss?: 'bce' | 'weighted';
   /** 'weighted' only: the weight of a sounding pitch's log-loss, a silent one's being 1 (absent = DEFAULT_ON_WEIGHT). */
   onWeight?: number;
+  /** 'chroma': the chord of every frame is an input (see the file header and frameFeatures); absent: none. */
+  chords?: 'chroma';
+}
+
+/** Width of a spec's chord input (0 without one). */
+export function polyChordDim(spec: Pick<PolyLstmSpec, 'chords'>): number {
+  return spec.chords === 'chroma' ? CHORD_DIM : 0;
 }
 
 /** The weight of a sounding pitch under the weighted loss when the spec names none. */
@@ -135,8 +146,8 @@ export function corpusPitchRange(low: number, high: number): { lowPitch: number;
 }
 
 /** Features of one pitch read from the previous frame (see frameFeatures). */
-export function featureCount(spec: Pick<PolyLstmSpec, 'beatsPerBar'>): number {
-  return 1 + 12 + 25 + 12 + spec.beatsPerBar;
+export function featureCount(spec: Pick<PolyLstmSpec, 'beatsPerBar' | 'chords'>): number {
+  return 1 + 12 + 25 + 12 + spec.beatsPerBar + polyChordDim(spec);
 }
 
 function lstmTensors(prefix: string, sizes: readonly number[], inDim: number): TensorShape[] {
@@ -224,6 +235,8 @@ export function polyLstmSpecProblem(spec: Record<string, unknown>): string | und
     return `its onWeight must be a number within (0, 100], got: ${shown(on)}`;
   if (on !== undefined && spec.loss !== 'weighted')
     return "its onWeight weighs the weighted loss only: set its loss to 'weighted' as well";
+  if (spec.chords !== undefined && spec.chords !== 'chroma')
+    return `its chords must be "chroma" (the chord of every frame is an input) or absent, got: ${shown(spec.chords)}`;
   return undefined;
 }
 
@@ -235,16 +248,22 @@ export function polyLstmSpecProblem(spec: Record<string, unknown>): string | und
  *   [13..37]  prev's on/off at p-12 .. p+12 (0 beyond the range)
  *   [38..49]  how many notes of each pitch class prev holds, rotated so that feature j counts class (pc + j) mod 12
  *   [50..]    beat: one-hot of frameIndex mod beatsPerBar
+ *   [50+beatsPerBar .. +12)  chord-conditioned specs only: the chord of the predicted frame (`chordMask`, 12-bit
+ *             pitch-class mask) rotated like the counts: feature j = 1 when class (pc + j) mod 12 is a chord tone, so
+ *             j = 0 says "this pitch is a chord tone" and the tied weights read every chord relative to the pitch
  */
 export function frameFeatures(
-  spec: Pick<PolyLstmSpec, 'lowPitch' | 'pitches' | 'beatsPerBar'>,
+  spec: Pick<PolyLstmSpec, 'lowPitch' | 'pitches' | 'beatsPerBar' | 'chords'>,
   prev: ArrayLike<number>,
   prevOffset: number,
   frameIndex: number,
   out: Float32Array,
   offset: number,
   stride: number,
+  chordMask = 0,
 ): void {
+  const chordAt = 50 + spec.beatsPerBar;
+  const withChords = polyChordDim(spec) > 0;
   const P = spec.pitches;
   const classCounts = new Float64Array(12);
   for (let q = 0; q < P; q++) if (prev[prevOffset + q] > 0) classCounts[(spec.lowPitch + q) % 12]++;
@@ -260,5 +279,6 @@ export function frameFeatures(
     }
     for (let j = 0; j < 12; j++) out[o + 38 + j] = classCounts[(pc + j) % 12];
     for (let j = 0; j < spec.beatsPerBar; j++) out[o + 50 + j] = frameIndex % spec.beatsPerBar === j ? 1 : 0;
+    if (withChords) for (let j = 0; j < 12; j++) out[o + chordAt + j] = (chordMask >> ((pc + j) % 12)) & 1;
   }
 }

@@ -7,6 +7,7 @@
  * Nottingham corpus with 12 transpositions stays a few MB.
  */
 import type { TokenBatch } from '../engine/types';
+import { CHORD_DIM, transposeMask, writeChroma } from '../music/chords';
 import type { Rng } from '../util/random';
 
 /** Melody tokens 0..127 are note-ons at that pitch; 128 note-off and 129 no-event are never transposed. */
@@ -15,6 +16,11 @@ const PITCH_TOKENS = 128;
 export interface TokenPiece {
   name: string;
   tokens: ArrayLike<number>;
+  /**
+   * The chord of every step (a 12-bit pitch-class mask per token or frame, ../music/chords.ts; 0 = no chord), for
+   * chord-conditioned models; absent = no chord anywhere.
+   */
+  chords?: ArrayLike<number>;
 }
 
 export interface WindowSet {
@@ -43,8 +49,16 @@ function fitsAfterShift(tokens: ArrayLike<number>, start: number, len: number, s
 /**
  * Builds the windows of `pieces`. `transpositions` lists semitone shifts (0 = as written; [] is treated as [0]);
  * a shifted window is dropped when any of its pitches (input or target) would leave 0..127.
+ * With `withChords`, each batch carries the chord condition (B,T,12): at input step t the chroma of the chord at the
+ * step of the token predicted there (start + t + 1), transposed with the window, so the model knows the chord of the
+ * note it chooses.
  */
-export function buildWindows(pieces: TokenPiece[], window: number, transpositions: number[] = [0]): WindowSet {
+export function buildWindows(
+  pieces: TokenPiece[],
+  window: number,
+  transpositions: number[] = [0],
+  withChords = false,
+): WindowSet {
   if (!Number.isInteger(window) || window < 1)
     throw new RangeError(`window must be a positive integer, got: ${window}`);
   const shifts = transpositions.length ? [...new Set(transpositions)] : [0];
@@ -74,7 +88,18 @@ export function buildWindows(pieces: TokenPiece[], window: number, transposition
         for (let t = 0; t < window; t++) inputs[b * window + t] = shiftToken(tokens[start + t], shift);
         targets[b] = shiftToken(tokens[start + window], shift);
       }
-      return { inputs, targets, batchSize: count };
+      if (!withChords) return { inputs, targets, batchSize: count };
+      const values = new Float32Array(count * window * CHORD_DIM);
+      for (let b = 0; b < count; b++) {
+        const w = order[from + b];
+        const chords = pieces[packed[3 * w]].chords;
+        if (!chords) continue;
+        const start = packed[3 * w + 1];
+        const shift = packed[3 * w + 2];
+        for (let t = 0; t < window; t++)
+          writeChroma(transposeMask(chords[start + t + 1] ?? 0, shift), values, (b * window + t) * CHORD_DIM);
+      }
+      return { inputs, targets, batchSize: count, condition: { dim: CHORD_DIM, values } };
     },
   };
 }

@@ -28,6 +28,7 @@ import {
 } from '../../core/model/generate';
 import { parseMidi } from '../../core/midi/readMidi';
 import { writeMidi } from '../../core/midi/writeMidi';
+import { chordPlanOf, takeChords, type ChordRequest, type TakeChord } from './chordRequest';
 import { findKey, formatKey } from '../../core/analysis/keyFinder';
 import { melodyPitchBias } from '../../core/model/controls';
 import { melodyLoopRefiner, type LoopReport } from '../../core/model/loop';
@@ -202,6 +203,8 @@ export interface GenerateRequest {
   loop?: { tries?: number };
   /** A form template (src/core/model/form.ts: AABA, ABAC, AAB, verse-chorus) over `bars`; undefined/'off' = none. */
   form?: string;
+  /** Chords (a model trained with chords): a progression repeated over the take (./chordRequest.ts). */
+  chords?: ChordRequest;
   engine?: EngineChoice;
   maxRetries?: number;
 }
@@ -218,6 +221,8 @@ export interface GeneratedVariation {
   degenerate?: string;
   /** Loop mode's wrap scores. */
   loop?: LoopReport;
+  /** The chord changes the take followed (also marker events in its MIDI). */
+  chords?: TakeChord[];
 }
 
 export interface GenerateResult {
@@ -303,6 +308,8 @@ export interface EngineRunRequest {
   loop?: { tries?: number; loopStart?: number };
   /** A form template name (checked by generateFromLibrary); absent = no form. */
   form?: string;
+  /** The chord of every step (melody) or frame (polyphonic) of a take, 12-bit masks, for a chord-conditioned model. */
+  chords?: number[];
   engine: EngineChoice;
 }
 
@@ -442,6 +449,7 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
           firstVariation: variation,
           randomSeed: request.randomSeed,
           stepsPerBar,
+          ...(request.chords ? { chords: request.chords } : {}),
           ...(bias ? { logitBias: () => bias } : {}),
           ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
           ...(job.signal ? { signal: job.signal } : {}),
@@ -528,6 +536,7 @@ export async function generateFromLibrary(
   // the two would fight over the same bars.
   if (form && request.loop)
     throw new FormError('Loop mode and a form both decide how the take ends: turn off one of them.');
+  const chordPlan = chordPlanOf(request.chords, spec, modelName, stepsPerBar, outputFrom, bars * stepsPerBar);
   const runner = context.runner ?? runGeneration;
   const progress = context.onProgress ? variationProgress(context.onProgress) : undefined;
   let run: EngineRunResult;
@@ -548,6 +557,7 @@ export async function generateFromLibrary(
         ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
         ...(request.loop ? { loop: { ...request.loop, loopStart: outputFrom } } : {}),
         ...(form ? { form } : {}),
+        ...(chordPlan ? { chords: chordPlan.track } : {}),
       },
       { ...(context.signal ? { signal: context.signal } : {}), ...(progress ? { onProgress: progress } : {}) },
     );
@@ -574,6 +584,7 @@ export async function generateFromLibrary(
     ...(density !== 0 ? { density } : {}),
     ...(request.loop ? { loop: true } : {}),
     ...(form ? { form } : {}),
+    ...(request.chords ? { chords: { ...request.chords, barsPerChord: request.chords.barsPerChord ?? 1 } } : {}),
     checkpointEpoch: epoch,
   };
   const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
@@ -594,7 +605,9 @@ export async function generateFromLibrary(
     // A loop is exactly its bars (nothing sounds across the loop point) and its MIDI carries loop markers.
     const loopTicks = m.loop ? (tokens.length * take.ppq) / 4 : 0;
     const sequence = m.loop ? clipToLoop(take, loopTicks) : take;
-    const midi = m.loop ? writeLoopMidi(sequence, loopTicks) : writeMidi(sequence);
+    const chords = takeChords(chordPlan, outputFrom, take.ppq / 4);
+    const markers = chords.map((c) => ({ tick: c.tick, text: c.symbol }));
+    const midi = m.loop ? writeLoopMidi(sequence, loopTicks, markers) : writeMidi(sequence, { markers });
     const row = library.generations.saveGeneration({
       modelId,
       checkpointId,
@@ -604,6 +617,7 @@ export async function generateFromLibrary(
         variationSeed: derived,
         engine: engine.name,
         retries: m.retries,
+        ...(chords.length ? { chordChanges: chords } : {}),
         ...(m.loop ? { wrapScore: { before: m.loop.wrapBefore, after: m.loop.wrapAfter, tries: m.loop.tries } } : {}),
       },
       tokens: Uint8Array.from(tokens),
@@ -621,6 +635,7 @@ export async function generateFromLibrary(
       rejected: m.rejected,
       ...(m.degenerate ? { degenerate: m.degenerate } : {}),
       ...(m.loop ? { loop: m.loop } : {}),
+      ...(chords.length ? { chords } : {}),
     });
   }
   return {
@@ -672,6 +687,7 @@ export async function generateFromRequest(
       ...(request.density !== undefined ? { density: request.density } : {}),
       ...(request.loop ? { loop: {} } : {}),
       ...(request.form !== undefined ? { form: request.form } : {}),
+      ...(request.chords ? { chords: request.chords } : {}),
     },
     context,
   );
@@ -694,6 +710,7 @@ export async function generateFromRequest(
         ...(v.loop
           ? { loop: { wrapBefore: v.loop.wrapBefore, wrapAfter: v.loop.wrapAfter, tries: v.loop.tries } }
           : {}),
+        ...(v.chords ? { chords: v.chords } : {}),
       };
       // Beyond the first page the screen fetches a take when it shows it (generations:get): the result stays small.
       if (v.index >= TAKES_PER_PAGE) return { ...common, tokens: [], notes: [], deferred: true as const };

@@ -20,6 +20,7 @@ import type { PolyLstmSpec } from '../../core/model/spec';
 import { polyTakeSequence } from '../../core/model/takes';
 import { parseMidi } from '../../core/midi/readMidi';
 import { writeMidi } from '../../core/midi/writeMidi';
+import { chordPlanOf, takeChords } from './chordRequest';
 import { decodeMelody } from '../../core/encoding/melody';
 import type { RollWindow } from '../../core/encoding/rollFrames';
 import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
@@ -83,6 +84,7 @@ export async function runPolyGeneration(
         firstVariation: variation,
         randomSeed: request.randomSeed,
         ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
+        ...(request.chords ? { chords: request.chords } : {}),
         beforeFrame: () => {
           if (job.cancelled()) throw new CancelledError('Generation cancelled');
           frames++;
@@ -188,6 +190,7 @@ export async function generatePolyTakes(
   const clipBars = Math.max(1, Math.ceil(seedCount / barFrames));
   const bars = continuation ? clipBars + continuation.bars : request.bars;
   const outputFrom = continuation && !continuation.append ? clipBars * barFrames : 0;
+  const chordPlan = chordPlanOf(request.chords, loaded.spec, loaded.modelName, barFrames, outputFrom, bars * barFrames);
   const run = await context.runner(
     {
       checkpoint: loaded.bytes,
@@ -199,6 +202,7 @@ export async function generatePolyTakes(
       randomSeed: request.randomSeed,
       engine: request.engine ?? 'auto',
       ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
+      ...(chordPlan ? { chords: chordPlan.track } : {}),
     },
     {
       ...(context.signal ? { signal: context.signal } : {}),
@@ -219,6 +223,7 @@ export async function generatePolyTakes(
     bpm,
     timeSignature: `${timeSignature.numerator}/${timeSignature.denominator}`,
     key: 'off',
+    ...(request.chords ? { chords: { ...request.chords, barsPerChord: request.chords.barsPerChord ?? 1 } } : {}),
     checkpointEpoch: loaded.epoch,
   };
   const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
@@ -233,7 +238,8 @@ export async function generatePolyTakes(
     const derived = variationSeed(request.randomSeed, index);
     const frames = outputFrom > 0 ? roll.frames.subarray(outputFrom * window.pitches) : roll.frames;
     const sequence = polyTakeSequence(frames, window, { bpm, timeSignature, randomSeed: derived, name });
-    const midi = writeMidi(sequence);
+    const chords = takeChords(chordPlan, outputFrom, sequence.ppq / window.stepsPerQuarter);
+    const midi = writeMidi(sequence, { markers: chords.map((c) => ({ tick: c.tick, text: c.symbol })) });
     const row = library.generations.saveGeneration({
       modelId: loaded.modelId,
       checkpointId: loaded.checkpointId,
@@ -244,6 +250,7 @@ export async function generatePolyTakes(
         engine: run.engine.name,
         retries: roll.retries,
         emptyFrameShare: roll.emptyFrameShare,
+        ...(chords.length ? { chordChanges: chords } : {}),
       },
       tokens: null,
       sequence,
@@ -259,6 +266,7 @@ export async function generatePolyTakes(
       retries: roll.retries,
       rejected: roll.rejected,
       ...(roll.degenerate ? { degenerate: roll.degenerate } : {}),
+      ...(chords.length ? { chords } : {}),
     });
   }
   return {

@@ -27,6 +27,8 @@ import {
 } from '../../core/model/spec';
 import { corpusPitchRange, polySpecForCorpus } from '../../core/model/polyLstmSpec';
 import { flatRoll } from '../../core/encoding/rollFrames';
+import { decodeMelody } from '../../core/encoding/melody';
+import { inferChordTrack } from '../../core/music/chords';
 import type { SplitPiece } from '../../core/model/windows';
 import { ENGINE_CHOICES, isEngineChoice, type EngineChoice } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
@@ -51,7 +53,7 @@ import {
  * polyphonic model's training loss.
  */
 export type SpecOverrides = Partial<
-  Pick<MelodyLstmSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window'>
+  Pick<MelodyLstmSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window' | 'chords'>
 > &
   Partial<
     Pick<PolyLstmSpec, 'timeSizes' | 'pitchSizes' | 'downSizes' | 'windowHidden' | 'segment' | 'loss' | 'onWeight'>
@@ -72,6 +74,7 @@ const SPEC_OVERRIDE_KEYS: readonly (keyof SpecOverrides)[] = [
   'segment',
   'loss',
   'onWeight',
+  'chords',
 ];
 
 export interface TrainModelOptions {
@@ -169,8 +172,21 @@ function pitchRangeOf(
 }
 
 /**
+ * The chord of every step of a piece (12-bit pitch-class masks) at `stepsPerQuarter` steps per quarter note, for a
+ * chord-conditioned model: inferred per quarter note from ALL the piece's notes by template matching (the documented
+ * method, src/core/music/chords.ts inferChordTrack), so any corpus can train one; a melody-only piece's chords are
+ * those its melody implies.
+ */
+export function pieceChords(sequence: NoteSequence, steps: number, stepsPerQuarter: number): Uint16Array {
+  const notes = sequence.tracks.filter((t) => !t.isPercussion).flatMap((t) => t.notes);
+  const sixteenths = Math.ceil((steps * 4) / stepsPerQuarter) + 1;
+  const track = inferChordTrack(notes, sequence.ppq, sixteenths);
+  return Uint16Array.from({ length: steps }, (_, i) => track[Math.floor((i * 4) / stepsPerQuarter)] ?? 0);
+}
+
+/**
  * What the job trains on, for the spec's kind: melody tokens (melody model) or flattened piano rolls in the model's
- * pitch window at its frame rate (polyphonic models).
+ * pitch window at its frame rate (polyphonic models); with each piece's chords when the spec has a chord input.
  * @throws TrainingError TRAINING_EMPTY_CORPUS when nothing in the corpus fits the model
  */
 function trainingPieces(
@@ -181,11 +197,16 @@ function trainingPieces(
 ): TrainingPieces {
   if (isPolySpec(spec)) {
     const window = { lowPitch: spec.lowPitch, pitches: spec.pitches, stepsPerQuarter: spec.stepsPerQuarter ?? 1 };
-    const pieces = corpusNotes().map((row) => ({
-      name: row.name,
-      split: row.split,
-      tokens: flatRoll(row.sequence, window).values,
-    }));
+    const pieces = corpusNotes().map((row) => {
+      const tokens = flatRoll(row.sequence, window).values;
+      const frames = tokens.length / spec.pitches;
+      return {
+        name: row.name,
+        split: row.split,
+        tokens,
+        ...(spec.chords ? { chords: pieceChords(row.sequence, frames, window.stepsPerQuarter) } : {}),
+      };
+    });
     if (!pieces.some((p) => p.tokens.some((v) => v !== 0)))
       throw new TrainingError(
         'TRAINING_EMPTY_CORPUS',
@@ -202,6 +223,15 @@ function trainingPieces(
         ? `The corpus "${corpus.name}" has no piece with a melody (${skippedNoMelody} piano-roll-only piece${skippedNoMelody === 1 ? '' : 's'} skipped); the melody model needs melodies.`
         : `The corpus "${corpus.name}" has no pieces; import MIDI files into it first.`,
     );
+  if (spec.chords) {
+    const byId = new Map(library.pieces.getPieceNotes(corpus.id).map((r) => [r.pieceId, r]));
+    const pieces = rows.map((r) => {
+      const row = byId.get(r.pieceId);
+      const sequence = row?.sequence ?? decodeMelody(r.tokens, { name: r.name });
+      return { name: r.name, tokens: r.tokens, split: r.split, chords: pieceChords(sequence, r.tokens.length, 4) };
+    });
+    return { pieces, skippedNoMelody };
+  }
   return { pieces: rows.map((r) => ({ name: r.name, tokens: r.tokens, split: r.split })), skippedNoMelody };
 }
 

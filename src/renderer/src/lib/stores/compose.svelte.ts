@@ -56,6 +56,8 @@ export interface VariationView {
   polyphonic: boolean;
   /** The key signature of the score: the locked key's, else none. */
   keySignature: KeySignature;
+  /** The chord changes the take followed (a model trained with chords): shown on the take, markers in its MIDI. */
+  chords?: { tick: number; symbol: string }[];
 }
 
 /** A form's sections over a length, as the take card says them: "AABA: A 1-16 · A 17-32 · B 33-48 · A 49-64". */
@@ -134,6 +136,9 @@ class ComposeStore {
   density = $state(0);
   /** A form over the bars (AABA...), or 'off'. */
   form = $state<FormName | 'off'>('off');
+  /** Chords for a model trained with chords, e.g. "C G Am F" (empty = none), and the bars each lasts. */
+  chordProgression = $state('');
+  barsPerChord = $state(1);
   /** The last MIDI file the seed came from: a clip the model can continue. */
   clip = $state.raw<{ bytes: Uint8Array; name: string } | null>(null);
   /** Continue the clip (the model hears all of it; `bars` more bars in its tempo, meter and key). */
@@ -190,6 +195,9 @@ class ComposeStore {
       if (problem) return { error: problem, field: 'Form' };
       out.form = this.form;
     }
+    const progression = this.chordProgression.trim();
+    if (progression)
+      out.chords = { progression, barsPerChord: Math.max(1, Math.min(64, Math.round(this.barsPerChord) || 1)) };
     return out;
   }
   generating = $state(false);
@@ -302,6 +310,7 @@ class ComposeStore {
           keySignature: keySignatureOf(answer.key),
           ...(v.loop ? { loop: v.loop } : {}),
           ...(form ? { form: formSectionsLine(form, bars) } : {}),
+          ...(v.chords ? { chords: v.chords } : {}),
         };
       });
       this.show(views);

@@ -59,13 +59,15 @@ export function variationMidiBytes(
   name: string,
   timeSignature?: Meter,
   grandStaff = false,
+  /** Chord symbols (or other text) as marker events at their ticks. */
+  markers: readonly { tick: number; text: string }[] = [],
 ): Uint8Array {
-  return writeMidi(variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff));
+  return writeMidi(variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff), { markers });
 }
 
 /**
  * A take's notes as MusicXML (UTF-8) for MuseScore, Sibelius or Dorico: its meter and tempo, a grand staff when the take
- * is polyphonic across middle C (core/musicxml toMusicXml, staves 'auto').
+ * is polyphonic across middle C (core/musicxml toMusicXml, staves 'auto'), its chord symbols when it followed chords.
  */
 export function variationMusicXmlBytes(
   notes: readonly Note[],
@@ -73,8 +75,14 @@ export function variationMusicXmlBytes(
   bpm: Bpm,
   name: string,
   timeSignature?: Meter,
+  chords: readonly { tick: number; symbol: string }[] = [],
 ): Uint8Array {
-  return new TextEncoder().encode(toMusicXml(variationSequence(notes, ppq, bpm, name, timeSignature), { title: name }));
+  return new TextEncoder().encode(
+    toMusicXml(variationSequence(notes, ppq, bpm, name, timeSignature), {
+      title: name,
+      ...(chords.length ? { chordSymbols: [...chords] } : {}),
+    }),
+  );
 }
 
 /** A loop take's notes as a MIDI loop of `loopTicks` ticks: loop markers, exactly its bars (core/midi/loopMidi.ts). */
@@ -86,8 +94,9 @@ export function variationLoopMidiBytes(
   loopTicks: number,
   timeSignature?: Meter,
   grandStaff = false,
+  markers: readonly { tick: number; text: string }[] = [],
 ): Uint8Array {
-  return writeLoopMidi(variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff), loopTicks);
+  return writeLoopMidi(variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff), loopTicks, markers);
 }
 
 /** A safe file name from free text: letters, digits, dashes; ends in .mid. */
