@@ -86,15 +86,24 @@ function makeBatch(): { spec: ModelSpec; batch: () => unknown } {
   return { spec, batch: () => fixed };
 }
 
-async function measure(threads: number): Promise<{ step: number; split: number }> {
+interface Measured {
+  step: number;
+  split: number;
+  /** CPU time of the whole process (all threads) per step: about 2x the step on two cores that are really ours. */
+  cpu: number;
+}
+
+async function measure(threads: number): Promise<Measured> {
   const { spec, batch } = makeBatch();
   const engine = await createWasmEngine({ threads, adaptiveThreads: false });
   const model = await engine.createModel(spec, { ...DEFAULT_TRAINING, randomSeed: 1 });
   const step: number[] = [];
   const split: number[] = [];
+  let cpuStart = process.cpuUsage();
   for (let s = 0; s < steps + WARMUP; s++) {
     const b = batch();
     splitMs = 0;
+    if (s === WARMUP) cpuStart = process.cpuUsage();
     const t0 = performance.now();
     await model.trainStep(b as Parameters<typeof model.trainStep>[0]);
     if (s >= WARMUP) {
@@ -102,31 +111,34 @@ async function measure(threads: number): Promise<{ step: number; split: number }
       split.push(splitMs);
     }
   }
+  const cpu = process.cpuUsage(cpuStart);
   model.dispose();
   await engine.dispose();
-  return { step: median(step), split: median(split) };
+  return { step: median(step), split: median(split), cpu: (cpu.user + cpu.system) / 1000 / steps };
 }
 
-const byThreads: Record<number, { step: number; split: number }[]> = { 1: [], 2: [] };
+const byThreads: Record<number, Measured[]> = { 1: [], 2: [] };
 for (let r = 1; r <= rounds; r++) {
   const order = firstInRound(r) === 'ours' ? [1, 2] : [2, 1];
   for (const t of order) {
     const m = await measure(t);
     byThreads[t].push(m);
     console.log(
-      `  round ${r}, ${t} thread(s): ${m.step.toFixed(1)} ms/step, split kernels ${m.split.toFixed(1)} ms, rest ${(m.step - m.split).toFixed(1)} ms`,
+      `  round ${r}, ${t} thread(s): ${m.step.toFixed(1)} ms/step, split kernels ${m.split.toFixed(1)} ms, rest ${(m.step - m.split).toFixed(1)} ms, CPU ${m.cpu.toFixed(1)} ms`,
     );
   }
 }
-const med = (t: number, f: (x: { step: number; split: number }) => number) => median(byThreads[t].map(f));
+const med = (t: number, f: (x: Measured) => number) => median(byThreads[t].map(f));
 const s1 = med(1, (x) => x.step);
 const p1 = med(1, (x) => x.split);
 const s2 = med(2, (x) => x.step);
 const p2 = med(2, (x) => x.split);
+const c1 = med(1, (x) => x.cpu);
+const c2 = med(2, (x) => x.cpu);
 const share = p1 / s1;
 console.log(
   `${kind}: 1 thread ${s1.toFixed(1)} ms/step (split kernels ${p1.toFixed(1)} ms = ${(100 * share).toFixed(0)}%, rest ${(s1 - p1).toFixed(1)} ms); ` +
-    `2 threads ${s2.toFixed(1)} ms/step (split kernels ${p2.toFixed(1)} ms, rest ${(s2 - p2).toFixed(1)} ms)`,
+    `2 threads ${s2.toFixed(1)} ms/step (split kernels ${p2.toFixed(1)} ms, rest ${(s2 - p2).toFixed(1)} ms); CPU per step ${c1.toFixed(1)} / ${c2.toFixed(1)} ms`,
 );
 console.log(
   `speed-up 2 vs 1 thread: whole step ${(s1 / s2).toFixed(2)}x, split kernels alone ${(p1 / p2).toFixed(2)}x; ` +
