@@ -5,15 +5,23 @@
  * much). Figures: ms per training step (median of >= 5 timed steps after warm-up), sequences/s, ms for 128 generated
  * tokens, peak memory (maxRSS of a child process that runs only that configuration), and the engine.
  *
- *   node --import tsx scripts/bench-engine.ts [--steps 8] [--busy] [--json]
+ * Rounds (scripts/lib/abRounds.ts): each round runs, for 1 then 2 threads, ours and the peer back to back (ours first
+ * in odd rounds, the peer first in even ones), so drifting load hits both. Printed: every round's pair and ratio,
+ * then per thread setting the medians over the rounds and the median ratio ours / peer with its spread (min-max, IQR),
+ * and the 2-thread speed-up of each side (1-thread / 2-thread figure of the same round).
  *
- * --busy holds one core with a spinning child process and shows 2-thread vs 1-thread under that contention.
+ *   node --import tsx scripts/bench-engine.ts [--rounds 5] [--steps 8] [--quick] [--busy] [--json]
+ *
+ * --quick: 2 rounds of 5 steps (a smoke run). --busy holds one core with a spinning child process and shows
+ * 2-thread vs 1-thread under that contention (ours only, one pass).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchEngineOurs } from './bench-engine-ours';
+import { formatRatio, roundsFlag, runAbRounds, spread, summarizePairs, type RoundResult } from './lib/abRounds';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const torchScript = path.resolve(repoRoot, '../shared/bench/torch_lstm_baseline.py');
@@ -123,52 +131,133 @@ function printTable(rows: Row[]): void {
     );
 }
 
-async function main(): Promise<void> {
-  const childThreads = flag('child');
-  const steps = Math.max(5, Number(flag('steps') ?? 8));
-  if (childThreads) return child(Number(childThreads), steps, process.argv.includes('--adaptive'));
-  const busy = process.argv.includes('--busy');
+async function busyRun(steps: number): Promise<Row[]> {
   const rows: Row[] = [];
-  const ratios: string[] = [];
-  let spinner: ChildProcess | undefined;
-  if (busy) {
-    spinner = hog();
-    console.log('--busy: one core held by a spinning child process');
-  }
+  const spinner = hog();
+  console.log('--busy: one core held by a spinning child process');
   try {
-    for (const threads of [1, 2]) {
-      const ours = runOurs(threads, steps, `ours ${threads}t${busy ? ' (busy, pinned)' : ''}`);
-      rows.push(ours);
-      // The product's default: 2 threads asked for, the engine itself falls back to one when the cores are busy.
-      if (busy && threads === 2) rows.push(runOurs(threads, steps, 'ours 2t (busy, adaptive: the default)', true));
-      const torch = busy ? undefined : runTorch(threads, steps, `pytorch ${threads}t`);
-      if (torch) {
-        rows.push(torch);
-        ratios.push(
-          `${threads} thread(s): ours/PyTorch ms/step ${(ours.trainMsPerStep / torch.trainMsPerStep).toFixed(2)}, sequences/s ${(ours.sequencesPerSec / torch.sequencesPerSec).toFixed(2)}, ` +
-            `ms/128 tokens ${(ours.generateMs128 / torch.generateMs128).toFixed(2)}, peak memory ${(ours.peakRssMb / torch.peakRssMb).toFixed(2)}`,
-        );
-      }
-    }
+    rows.push(runOurs(1, steps, 'ours 1t (busy, pinned)'));
+    rows.push(runOurs(2, steps, 'ours 2t (busy, pinned)'));
+    // The product's default: 2 threads asked for, the engine itself falls back to one when the cores are busy.
+    rows.push(runOurs(2, steps, 'ours 2t (busy, adaptive: the default)', true));
   } finally {
-    spinner?.kill('SIGKILL');
+    spinner.kill('SIGKILL');
   }
   printTable(rows);
-  if (ratios.length) for (const r of ratios) console.log(r);
-  else if (!busy)
+  const [one, two, adaptive] = rows;
+  console.log(
+    `busy machine: 2 threads pinned vs 1 thread ms/step ${(two.trainMsPerStep / one.trainMsPerStep).toFixed(2)}x (below 1 = threads still help)`,
+  );
+  console.log(
+    `busy machine: 2-thread setting as shipped (adaptive: ${adaptive.engine}) vs 1 thread ms/step ${(adaptive.trainMsPerStep / one.trainMsPerStep).toFixed(2)}x`,
+  );
+  return rows;
+}
+
+/** A row of medians over the rounds (each figure's own median). */
+function medianRow(label: string, rows: Row[]): Row {
+  const m = (pick: (r: Row) => number) => spread(rows.map(pick)).median;
+  return {
+    label,
+    engine: rows[0].engine,
+    threads: rows[0].threads,
+    trainMsPerStep: m((r) => r.trainMsPerStep),
+    sequencesPerSec: m((r) => r.sequencesPerSec),
+    generateMs128: m((r) => r.generateMs128),
+    peakRssMb: m((r) => r.peakRssMb),
+  };
+}
+
+/** Per round, side's 1-thread ms/step over its 2-thread ms/step (both from the same round). */
+function speedups(results: RoundResult<number, Row>[], side: 'ours' | 'peer'): number[] {
+  const out: number[] = [];
+  for (const one of results.filter((r) => r.setting === 1)) {
+    const two = results.find((r) => r.setting === 2 && r.round === one.round);
+    const a = one[side];
+    const b = two?.[side];
+    if (a && b) out.push(a.trainMsPerStep / b.trainMsPerStep);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const quick = argv.includes('--quick');
+  const childThreads = flag('child');
+  const steps = Math.max(5, Number(flag('steps') ?? (quick ? 5 : 8)));
+  if (childThreads) return child(Number(childThreads), steps, argv.includes('--adaptive'));
+  if (argv.includes('--busy')) {
+    const rows = await busyRun(steps);
+    if (argv.includes('--json')) console.log(JSON.stringify({ rows }));
+    return;
+  }
+  const rounds = roundsFlag(argv, 5, 2);
+  console.log(
+    `melody LSTM (batch 64, window 30), ${steps} timed steps per run; ${rounds} rounds, ours and PyTorch back to back ` +
+      `per thread setting (ours first in odd rounds, PyTorch first in even ones); load average (1 min) ${loadavg()[0].toFixed(1)}`,
+  );
+  let peerMissing = false;
+  const results = await runAbRounds<number, Row>({
+    rounds,
+    settings: [1, 2],
+    ours: (threads) => runOurs(threads, steps, `ours ${threads}t`),
+    peer: (threads) => {
+      if (peerMissing) return undefined;
+      const row = runTorch(threads, steps, `pytorch ${threads}t`);
+      if (!row) peerMissing = true;
+      return row;
+    },
+    onPair: ({ round, setting, first, ours: o, peer: p }) => {
+      const pair = p
+        ? ` | pytorch ${f1(p.trainMsPerStep)} ms/step, ${f1(p.generateMs128)} ms/128, ${f1(p.peakRssMb)} MB` +
+          ` | ratio ms/step ${(o.trainMsPerStep / p.trainMsPerStep).toFixed(2)}`
+        : '';
+      console.log(
+        `  round ${round} (${first} first), ${setting} thread(s): ours ${f1(o.trainMsPerStep)} ms/step, ` +
+          `${f1(o.generateMs128)} ms/128, ${f1(o.peakRssMb)} MB${pair}`,
+      );
+    },
+  });
+  console.log(
+    `load average (1 min) at the end: ${loadavg()[0].toFixed(1)} (2 shared cores: above ~2 the figures are contended)`,
+  );
+  const rows: Row[] = [];
+  const summary: Record<string, unknown>[] = [];
+  for (const threads of [1, 2]) {
+    const mine = results.filter((r) => r.setting === threads);
+    rows.push(
+      medianRow(
+        `ours ${threads}t (median of ${mine.length})`,
+        mine.map((r) => r.ours),
+      ),
+    );
+    const peers = mine.flatMap((r) => (r.peer ? [r.peer] : []));
+    if (peers.length) rows.push(medianRow(`pytorch ${threads}t (median of ${peers.length})`, peers));
+  }
+  printTable(rows);
+  if (peerMissing)
     console.log(
       'PyTorch peer not available (needs /usr/bin/python3 with torch and ../shared/bench/torch_lstm_baseline.py): ours only.',
     );
-  if (busy) {
-    const [one, two, adaptive] = rows;
-    console.log(
-      `busy machine: 2 threads pinned vs 1 thread ms/step ${(two.trainMsPerStep / one.trainMsPerStep).toFixed(2)}x (below 1 = threads still help)`,
-    );
-    console.log(
-      `busy machine: 2-thread setting as shipped (adaptive: ${adaptive.engine}) vs 1 thread ms/step ${(adaptive.trainMsPerStep / one.trainMsPerStep).toFixed(2)}x`,
-    );
+  for (const threads of [1, 2]) {
+    const mine = results.filter((r) => r.setting === threads);
+    if (!mine.some((r) => r.peer)) continue;
+    const step = summarizePairs(mine, (r) => r.trainMsPerStep);
+    const gen = summarizePairs(mine, (r) => r.generateMs128);
+    const mem = summarizePairs(mine, (r) => r.peakRssMb);
+    console.log(`${threads} thread(s), ours/PyTorch per round:`);
+    console.log(`  ms/step       ${formatRatio(step)}  [${step.ratios.map((x) => x.toFixed(2)).join(' ')}]`);
+    console.log(`  ms/128 tokens ${formatRatio(gen)}  [${gen.ratios.map((x) => x.toFixed(2)).join(' ')}]`);
+    console.log(`  peak memory   ${formatRatio(mem)}`);
+    summary.push({ threads, trainMsPerStep: step, generateMs128: gen, peakRssMb: mem });
   }
-  if (process.argv.includes('--json')) console.log(JSON.stringify({ rows, ratios }));
+  const scaling = { ours: spread(speedups(results, 'ours')), peer: spread(speedups(results, 'peer')) };
+  const fmtScale = (s: { median: number; min: number; max: number }) =>
+    Number.isFinite(s.median) ? `${s.median.toFixed(2)}x (min-max ${s.min.toFixed(2)}-${s.max.toFixed(2)})` : '-';
+  console.log(
+    `2 threads vs 1 (1-thread ms/step / 2-thread ms/step, same round), median: ours ${fmtScale(scaling.ours)}, PyTorch ${fmtScale(scaling.peer)}`,
+  );
+  if (argv.includes('--json')) console.log(JSON.stringify({ rows, summary, scaling, rounds: results }));
 }
 
 main().catch((err) => {

@@ -4,9 +4,13 @@
  * 4 segments of 32 frames; JSB) on our wasm engine with 1 and 2 threads, beside the PyTorch peer
  * (../shared/bench/torch_biaxial_baseline.py) on the same cores, alternating ours and the peer over a few rounds
  * (this machine is shared: only side-by-side ratios mean much), then the median ratio ours / peer with its spread.
+ * Rounds (scripts/lib/abRounds.ts): per round, 1 then 2 threads, ours and the peer back to back, ours first in odd
+ * rounds and the peer first in even ones; per-round ratios, their median, min-max and IQR, and each side's 2-thread
+ * speed-up.
  *
- *   npm run bench:poly -- [--rounds 3] [--steps 6]
+ *   npm run bench:poly -- [--rounds 3] [--steps 6] [--quick]
  *
+ * --quick (a smoke run, rougher figures): 2 rounds, ours 3 steps, the peer 384 training frames.
  * Ours: median of --steps timed Adam steps after 2 warm-up steps. The peer: one short "epoch" of 1280 training frames
  * (its own ms_per_train_frame, which times training steps only); it then also scores the test split, untimed.
  */
@@ -21,6 +25,7 @@ import { getModelDefinition } from '../src/core/model/registry';
 import { DEFAULT_BIAXIAL_SPEC } from '../src/core/model/polyLstmSpec';
 import { DEFAULT_TRAINING, parameterCount, type ModelSpec } from '../src/core/model/spec';
 import { createRng } from '../src/core/util/random';
+import { formatRatio, roundsFlag, runAbRounds, spread, summarizePairs } from './lib/abRounds';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = path.resolve(repoRoot, '../shared');
@@ -31,10 +36,7 @@ function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const median = (xs: number[]) => spread(xs).median;
 
 const spec = DEFAULT_BIAXIAL_SPEC as unknown as ModelSpec;
 
@@ -61,7 +63,7 @@ async function ours(threads: number, steps: number): Promise<number> {
   return median(times) / (BATCH * DEFAULT_BIAXIAL_SPEC.segment);
 }
 
-function peer(threads: number): number {
+function peer(threads: number, epochFrames: number): number {
   const args = [
     path.join(shared, 'bench/torch_biaxial_baseline.py'),
     '--data',
@@ -73,7 +75,7 @@ function peer(threads: number): number {
     '--epochs',
     '1',
     '--epoch-frames',
-    '1280',
+    String(epochFrames),
     '--valid-max-frames',
     '32',
   ];
@@ -89,38 +91,49 @@ function peer(threads: number): number {
 }
 
 async function main(): Promise<void> {
-  const rounds = flag('rounds', 3);
-  const steps = flag('steps', 6);
+  const argv = process.argv.slice(2);
+  const quick = argv.includes('--quick');
+  const rounds = roundsFlag(argv, 3, 2);
+  const steps = flag('steps', quick ? 3 : 6);
+  const epochFrames = quick ? 384 : 1280;
   console.log(
     `biaxial-lstm at the peer's sizes (time 300,300; pitch 100,50; ${parameterCount(spec).toLocaleString('en')} parameters), ` +
-      `batch ${BATCH} x 32 frames of JSB; ms per training frame, ${rounds} rounds alternating ours and the peer; ` +
+      `batch ${BATCH} x 32 frames of JSB; ms per training frame (ours: median of ${steps} steps; peer: ${epochFrames} frames), ` +
+      `${rounds} rounds, ours and the peer back to back (ours first in odd rounds, the peer first in even ones); ` +
       `load average (1 min) ${loadavg()[0].toFixed(1)}`,
   );
-  const rows: Record<number, { ours: number[]; peer: number[] }> = {
-    1: { ours: [], peer: [] },
-    2: { ours: [], peer: [] },
-  };
-  for (let r = 1; r <= rounds; r++) {
-    for (const threads of [1, 2]) {
-      const o = await ours(threads, steps);
-      const p = peer(threads);
-      rows[threads].ours.push(o);
-      rows[threads].peer.push(p);
+  const results = await runAbRounds<number, number>({
+    rounds,
+    settings: [1, 2],
+    ours: (threads) => ours(threads, steps),
+    peer: (threads) => peer(threads, epochFrames),
+    onPair: ({ round, setting, first, ours: o, peer: p }) =>
       console.log(
-        `  round ${r}, ${threads} thread(s): ours ${o.toFixed(2)} ms, peer ${p.toFixed(2)} ms, ratio ${(o / p).toFixed(2)}`,
-      );
-    }
-  }
+        `  round ${round} (${first} first), ${setting} thread(s): ours ${o.toFixed(2)} ms, peer ${p!.toFixed(2)} ms, ratio ${(o / p!).toFixed(2)}`,
+      ),
+  });
   console.log(
     `load average (1 min) at the end: ${loadavg()[0].toFixed(1)} (this machine is shared; above ~2 the figures are contended)`,
   );
   for (const threads of [1, 2]) {
-    const ratios = rows[threads].ours.map((o, i) => o / rows[threads].peer[i]);
+    const s = summarizePairs(
+      results.filter((r) => r.setting === threads),
+      (x) => x,
+    );
     console.log(
-      `${threads} thread(s): ours ${median(rows[threads].ours).toFixed(2)} ms per training frame, peer ${median(rows[threads].peer).toFixed(2)} ms; ` +
-        `ratio ours/peer median ${median(ratios).toFixed(2)} (range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`,
+      `${threads} thread(s): ours ${s.ours.median.toFixed(2)} ms per training frame, peer ${s.peer.median.toFixed(2)} ms (medians); ` +
+        `ratio ours/peer ${formatRatio(s)}`,
     );
   }
+  const speedup = (side: 'ours' | 'peer') =>
+    results
+      .filter((r) => r.setting === 1)
+      .map((one) => one[side]! / results.find((r) => r.setting === 2 && r.round === one.round)![side]!);
+  const fmt = (xs: number[]) =>
+    `${median(xs).toFixed(2)}x (min-max ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
+  console.log(
+    `2 threads vs 1 (1-thread / 2-thread ms per frame, same round), median: ours ${fmt(speedup('ours'))}, peer ${fmt(speedup('peer'))}`,
+  );
 }
 
 main().catch((error) => {

@@ -297,6 +297,8 @@ export const jobProgressSchema = z.object({
   sequencesPerSec: z.number().optional(),
   etaMs: z.number().optional(),
   engine: z.string().optional(),
+  /** The engine in one sentence: its threads, or the GPU adapter it runs on. */
+  engineDetail: z.string().optional(),
 });
 export type JobProgressDto = z.infer<typeof jobProgressSchema>;
 

@@ -165,6 +165,9 @@ describe('training loop (wasm engine, 1 thread, reduced spec E16/H32/window 12 a
     expect(steps.length).toBe(3 * Math.ceil(train.size / 64));
     expect(steps.at(-1)!.etaMs).toBe(0);
     expect(steps[0].engine).toBe('wasm');
+    // The Train screen shows this sentence: threads for wasm, the adapter for webgpu.
+    expect(steps[0].engineDetail).toBe(engine.info.description);
+    expect(steps[0].engineDetail).toMatch(/wasm engine .*1 thread/);
     expect(steps[0].sequencesPerSec).toBeGreaterThan(0);
     expect(checkpoints[2].optimizer.step).toBe(result.steps);
   });

@@ -26,6 +26,8 @@ export interface JobProgress {
   etaMs?: number;
   /** Which engine runs this job, always said for training and generation. */
   engine?: string;
+  /** The engine in one sentence: its threads, or the GPU adapter it runs on (EngineInfo.description). */
+  engineDetail?: string;
 }
 
 export type ProgressSink = (p: JobProgress) => void;

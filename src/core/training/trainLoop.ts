@@ -135,6 +135,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
         sequencesPerSec: sequencesThisRun / Math.max(1e-9, trainingMsThisRun / 1000),
         etaMs: Math.round((stepsLeftTotal() - (s + 1)) * msPerStep),
         engine,
+        engineDetail: model.engine.description,
       });
     }
     const epochLoss = lossSum / lossCount;
@@ -148,6 +149,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
         epochs: training.epochs,
         loss: epochLoss,
         engine,
+        engineDetail: model.engine.description,
       });
       valLoss = await evaluateWindows(model, valid, batchSize, signal);
     }
@@ -178,6 +180,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       sequencesPerSec: sequencesThisRun / Math.max(1e-9, trainingMsThisRun / 1000),
       etaMs: Math.round(stepsLeftTotal() * (trainingMsThisRun / Math.max(1, sequencesThisRun / batchSize))),
       engine,
+      engineDetail: model.engine.description,
     });
     if (onCheckpoint) {
       await onCheckpoint({
