@@ -1,34 +1,14 @@
 // SPDX-License-Identifier: MIT
 // The note-density control on the bundled model: busier (+1) gives more new notes per bar than the model on its own,
 // sparser (-1) fewer, on the same random seeds; density 0 is no bias at all (the same tokens); out of range is refused.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWasmEngine } from '../../src/core/engine/wasmEngine';
-import type { Decoder, Engine, TrainableModel } from '../../src/core/engine/types';
-import { decodeCheckpoint } from '../../src/core/model/checkpoint';
+import { describe, expect, it } from 'vitest';
+import type { Decoder } from '../../src/core/engine/types';
+import { useBundledModel } from './helpers/bundledModel';
 import { ControlsError, DENSITY_LOG_ODDS, melodyPitchBias } from '../../src/core/model/controls';
 import { generateMelodies, seedTokensFromPitches } from '../../src/core/model/generate';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-let engine: Engine;
-let model: TrainableModel;
 let decoder: Decoder;
-
-beforeAll(async () => {
-  engine = await createWasmEngine({ threads: 1 });
-  const ckpt = decodeCheckpoint(
-    new Uint8Array(readFileSync(path.join(root, 'resources/default-model/default.etude-ckpt'))),
-  );
-  model = await engine.createModel(ckpt.spec, ckpt.training, ckpt.weights);
-  decoder = model.createDecoder();
-});
-afterAll(async () => {
-  decoder?.dispose();
-  model?.dispose();
-  await engine?.dispose();
-});
+useBundledModel((loaded) => ({ decoder } = loaded));
 
 const BARS = 8;
 async function notesPerBar(

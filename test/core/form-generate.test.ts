@@ -4,14 +4,10 @@
 // Measured (scripts/measure-form.ts --takes 6, AABA, 64 bars, seed C4 E4 G4, temperature 1, random seed 1): A vs A
 // 0.469 0.632 0.405 0.508 0.579 0.579 (median 0.54), A vs B 0.061 0.052 0.029 0.104 0.083 0.064, no copies; the test
 // asks for a margin of 0.25 in every take and no repeat equal to the first A.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compareSections, formSimilarity, stepStates } from '../../src/core/analysis';
-import { createWasmEngine } from '../../src/core/engine/wasmEngine';
-import type { Decoder, Engine, TrainableModel } from '../../src/core/engine/types';
-import { decodeCheckpoint } from '../../src/core/model/checkpoint';
+import type { Decoder } from '../../src/core/engine/types';
+import { useBundledModel } from './helpers/bundledModel';
 import {
   FORM_NAMES,
   formProblem,
@@ -25,24 +21,8 @@ import { fittingFormBars, formSummary } from '../../src/core/model/formTemplates
 import { seedTokensFromPitches } from '../../src/core/model/generate';
 import type { Note } from '../../src/core/music/NoteSequence';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-let engine: Engine;
-let model: TrainableModel;
 let decoder: Decoder;
-
-beforeAll(async () => {
-  engine = await createWasmEngine({ threads: 1 });
-  const ckpt = decodeCheckpoint(
-    new Uint8Array(readFileSync(path.join(root, 'resources/default-model/default.etude-ckpt'))),
-  );
-  model = await engine.createModel(ckpt.spec, ckpt.training, ckpt.weights);
-  decoder = model.createDecoder();
-});
-afterAll(async () => {
-  decoder?.dispose();
-  model?.dispose();
-  await engine?.dispose();
-});
+useBundledModel((loaded) => ({ decoder } = loaded));
 
 const note = (pitch: number, startTick: number, durationTicks: number): Note => ({
   pitch,

@@ -1,35 +1,15 @@
 // SPDX-License-Identifier: MIT
 // The key lock on the bundled model: strictness 1 leaves no out-of-scale note in 100 bars, the lock off gives the
 // unlocked tokens exactly (same random stream), and strictness 0.5 lowers the out-of-scale share without removing it.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWasmEngine } from '../../src/core/engine/wasmEngine';
-import type { Decoder, Engine, TrainableModel } from '../../src/core/engine/types';
-import { decodeCheckpoint } from '../../src/core/model/checkpoint';
+import { describe, expect, it } from 'vitest';
+import type { Decoder } from '../../src/core/engine/types';
+import { useBundledModel } from './helpers/bundledModel';
 import { melodyPitchBias, type PitchControls } from '../../src/core/model/controls';
 import { generateMelodies, seedTokensFromPitches } from '../../src/core/model/generate';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const C_MAJOR = new Set([0, 2, 4, 5, 7, 9, 11]);
-let engine: Engine;
-let model: TrainableModel;
 let decoder: Decoder;
-
-beforeAll(async () => {
-  engine = await createWasmEngine({ threads: 1 });
-  const ckpt = decodeCheckpoint(
-    new Uint8Array(readFileSync(path.join(root, 'resources/default-model/default.etude-ckpt'))),
-  );
-  model = await engine.createModel(ckpt.spec, ckpt.training, ckpt.weights);
-  decoder = model.createDecoder();
-});
-afterAll(async () => {
-  decoder?.dispose();
-  model?.dispose();
-  await engine?.dispose();
-});
+useBundledModel((loaded) => ({ decoder } = loaded));
 
 async function generate(controls: PitchControls | undefined, bars: number, randomSeed: number, temperature = 1.5) {
   const bias = melodyPitchBias(controls);

@@ -3,13 +3,9 @@
 // log-probability of the first bar right after the last) over the take as drawn without loop mode; the same seed gives
 // the same loop; loop mode leaves the bars before the ending as loop off draws them; the opening and the cut at the loop
 // point. Measured on seeds 1..8 (8 bars from C4,E4,G4, T=1): wrap -1.86 as drawn (loop off), -1.26 after 8 tries.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWasmEngine } from '../../src/core/engine/wasmEngine';
-import type { Decoder, Engine, TrainableModel } from '../../src/core/engine/types';
-import { decodeCheckpoint } from '../../src/core/model/checkpoint';
+import { describe, expect, it } from 'vitest';
+import type { Decoder } from '../../src/core/engine/types';
+import { useBundledModel } from './helpers/bundledModel';
 import { generateMelodies, seedTokensFromPitches, type GenerateOptions } from '../../src/core/model/generate';
 import {
   melodyLoopModel,
@@ -22,24 +18,8 @@ import { clipToLoop } from '../../src/core/midi/loopMidi';
 import { takeSequence } from '../../src/core/model/takes';
 import { createRng } from '../../src/core/util/random';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-let engine: Engine;
-let model: TrainableModel;
 let decoder: Decoder;
-
-beforeAll(async () => {
-  engine = await createWasmEngine({ threads: 1 });
-  const ckpt = decodeCheckpoint(
-    new Uint8Array(readFileSync(path.join(root, 'resources/default-model/default.etude-ckpt'))),
-  );
-  model = await engine.createModel(ckpt.spec, ckpt.training, ckpt.weights);
-  decoder = model.createDecoder();
-});
-afterAll(async () => {
-  decoder?.dispose();
-  model?.dispose();
-  await engine?.dispose();
-});
+useBundledModel((loaded) => ({ decoder } = loaded));
 
 const seedTokens = seedTokensFromPitches([60, 64, 67]);
 const request = (randomSeed: number): GenerateOptions => ({
