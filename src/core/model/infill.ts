@@ -178,7 +178,7 @@ export async function infillMelody(
   const drawn: { take: number[]; logLik: number; seam: number }[] = [];
   for (let c = 0; c < k; c++) {
     decoder.reset();
-    let scores = new Float32Array(0);
+    let scores: Float32Array = new Float32Array(0);
     for (const t of prefix) scores = await decoder.step(t);
     const take = [...prefix];
     while (take.length < toStep) {
