@@ -56,6 +56,8 @@ export interface VariationView {
   polyphonic: boolean;
   /** The key signature of the score: the locked key's, else none. */
   keySignature: KeySignature;
+  /** The model the take came from (Regenerate bars asks it again). */
+  model: string;
 }
 
 /** A form's sections over a length, as the take card says them: "AABA: A 1-16 · A 17-32 · B 33-48 · A 49-64". */
@@ -252,6 +254,7 @@ class ComposeStore {
     this.cancelling = false;
     const bars = this.bars;
     const form = controls.form as FormName | undefined;
+    const model = this.modelId;
     try {
       // A job: answered with its id at once, progress per variation, the variations arrive with job:finished.
       const { jobId } = await app.requireApi().call('compose:generate', {
@@ -300,6 +303,7 @@ class ComposeStore {
           deferred: v.deferred === true,
           polyphonic: v.polyphonic === true,
           keySignature: keySignatureOf(answer.key),
+          model,
           ...(v.loop ? { loop: v.loop } : {}),
           ...(form ? { form: formSectionsLine(form, bars) } : {}),
         };
