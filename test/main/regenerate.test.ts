@@ -2,7 +2,7 @@
 // 'compose:regenerate' through the contract (request parsed in main, response validated) on the bundled model, the
 // engine in the generation worker as the app runs it: notes outside the selection come back exactly as sent, the
 // selection's are new, the same request answers the same notes; bad payloads are refused before anything runs.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers, dispatch, type Handlers } from '../../src/main/ipc/handlers';
 import { createAppServices, type AppServices } from '../../src/main/services/app';
 import { createStudioDoor } from '../../src/studio/exportsDoor';
-import type { RegenerateResultDto } from '../../src/shared/regenerate';
+import { regenerateRequestSchema, type RegenerateResultDto } from '../../src/shared/regenerate';
+import { encodeCheckpoint } from '../../src/core/model/checkpoint';
+import { initWeights } from '../../src/core/model/init';
+import { DEFAULT_TRAINING, type ModelSpec } from '../../src/core/model/spec';
+import { regenerateSelection } from '../../src/main/services/infillGeneration';
+import { runGeneration } from '../../src/main/services/generation';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let dir: string;
@@ -74,5 +79,43 @@ describe('compose:regenerate', () => {
     }
     const missing = await dispatch(handlers, 'compose:regenerate', { ...request, model: '999' });
     expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('refuses a polyphonic model with a sentence', async () => {
+    const spec = {
+      kind: 'biaxial-lstm',
+      encoding: 'piano-roll-128',
+      lowPitch: 60,
+      pitches: 6,
+      beatsPerBar: 2,
+      timeSizes: [5, 4],
+      pitchSizes: [4, 3],
+      downSizes: [],
+      window: 0,
+      windowHidden: 0,
+      dropout: 0,
+      segment: 5,
+    } as unknown as ModelSpec;
+    const file = path.join(dir, 'poly.etude-ckpt');
+    writeFileSync(
+      file,
+      encodeCheckpoint({
+        formatVersion: 1,
+        spec,
+        training: DEFAULT_TRAINING,
+        epoch: 1,
+        step: 1,
+        metrics: {},
+        weights: initWeights(spec, 3),
+        engine: 'wasm',
+        createdAt: 0,
+      }),
+    );
+    await expect(
+      regenerateSelection(services.library, regenerateRequestSchema.parse(request), {
+        defaultModelPath: file,
+        runner: runGeneration,
+      }),
+    ).rejects.toMatchObject({ code: 'GENERATION_UNSUPPORTED', message: expect.stringMatching(/melody models/) });
   });
 });
