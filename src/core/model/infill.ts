@@ -16,7 +16,8 @@
  * as K grows); at another temperature it targets the tempered proposal times the look-ahead. Why sampling and not the
  * best: the best-scoring candidate is the one whose continuation the model finds most predictable, which favours
  * bland candidates; resampling keeps the variety of the proposal, and since the weights of K candidates over a bar
- * of look-ahead differ by several nats, the draw is nearly always among the best few anyway (measured below).
+ * of look-ahead differ by several nats, the draw is nearly always among the best few anyway (test/core/infill.test.ts
+ * measures where the kept one ranks).
  * A model that only looks back cannot do better in one pass without re-scoring; Gibbs-like passes as in DeepBach
  * (Hadjeres, Pachet & Nielsen 2017) would need a model of each step given both sides, which the melody LSTM is not.
  *
@@ -79,6 +80,8 @@ export interface InfillResult {
   candidates: number;
   /** Which candidate was kept (0 = the plain left-to-right one). */
   kept: number;
+  /** Every candidate's seam score, in the order drawn. */
+  candidateSeams: number[];
   /** Steps of following context scored. */
   contextSteps: number;
 }
@@ -225,5 +228,6 @@ export async function infillMelody(
     candidates: k,
     kept,
     contextSteps,
+    candidateSeams: drawn.map((d) => d.seam),
   };
 }
