@@ -21,15 +21,19 @@ export const regenerateRequestSchema = z
     ppq: z
       .number()
       .int()
-      .min(4)
+      .min(24)
       .max(15360)
       .refine((p) => p % 4 === 0, { message: 'must be divisible by 4' }),
     /** The take's length in bars of its meter. */
     bars: z.number().int().min(2).max(MAX_COMPOSE_BARS),
     /** First bar regenerated, counted from 0 (at least 1: the model starts from the music before it). */
-    fromBar: z.number().int().min(1),
+    fromBar: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_COMPOSE_BARS - 1),
     /** The bar after the selection, counted from 0 (exclusive; at most `bars`). */
-    toBar: z.number().int().min(2),
+    toBar: z.number().int().min(2).max(MAX_COMPOSE_BARS),
     temperature: z.number().min(0.05).max(5),
     randomSeed: z
       .number()
