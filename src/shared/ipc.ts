@@ -28,6 +28,7 @@ import {
   trainingOverridesSchema,
 } from './dto';
 import type { Envelope } from './errors';
+import { regenerateRequestSchema, regenerateResultSchema } from './regenerate';
 
 /**
  * THE process contract: every call and every event between the renderer and main, for all
@@ -180,6 +181,12 @@ export const calls = {
     request: generationRequestSchema.strict(),
     response: jobStarted,
   },
+  /**
+   * Regenerates bars of a melody take (infill, src/core/model/infill.ts) off the thread that serves calls, and answers
+   * the take's new notes (outside the selection as sent) and the seam scores. Nothing is stored: the Compose card
+   * puts the notes in the take's history, so Undo takes them back. A polyphonic model is refused (UNSUPPORTED).
+   */
+  'compose:regenerate': { request: regenerateRequestSchema, response: regenerateResultSchema },
   'generations:list': {
     request: z
       .object({

@@ -26,4 +26,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   { name: 'compose', load: async () => (await import('./compose')).composeCommand },
   { name: 'evaluate', load: async () => (await import('./evaluate')).evaluateCommand },
+  { name: 'regenerate', load: async () => (await import('./regenerate')).regenerateCommand },
 ];

@@ -146,6 +146,7 @@ export function createHandlers(services: HandlerServices, door: DoorAdapter, opt
     'models:import': (r) => services.importModel(r),
     'models:evaluate': (r) => services.evaluateModel(r),
     'compose:generate': async (r) => ({ jobId: await services.startGeneration(r) }),
+    'compose:regenerate': (r) => services.regenerate(r),
     'generations:list': (r) => services.listGenerations(r),
     'generations:get': (r) => services.getGenerations(r.generationIds),
     'generations:saveFavourite': (r) => services.saveFavourite(r.generationId, r.name, r.favourite),

@@ -25,6 +25,7 @@ import { bundledModelDto, deleteModel, libraryModelDto, listLibraryModels } from
 import { ensureDataDir, libraryPath } from './paths';
 import { runGenerationInWorker } from '../jobs/generationWorkerRunner';
 import { exportModel, importModel } from './modelTransfer';
+import { regenerateSelection } from './infillGeneration';
 import { trainFromRequest } from './training';
 
 /** Trains (or resumes) a model; runs off the UI thread (a worker) and stores checkpoints as it goes. */
@@ -309,6 +310,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
         // The same request twice at once (a double click) is one job: same seed, same notes.
         `generate:${JSON.stringify(request)}`,
       ),
+    regenerate: (request) =>
+      regenerateSelection(library, request, { defaultModelPath: defaultModelPath(), runner: generationRunner }),
     listGenerations: (request) => listGenerations(library, request),
     getGenerations: (ids) => getGenerations(library, ids),
     saveFavourite: (generationId, name, favourite) => saveFavourite(library, generationId, name, favourite),

@@ -50,6 +50,8 @@ export interface HandlerServices {
   evaluateModel(request: ParsedRequest<'models:evaluate'>): MaybePromise<EvaluationDto>;
   /** Starts a generation job; answers its id at once (the variations arrive with job:finished). */
   startGeneration(request: ParsedRequest<'compose:generate'>): MaybePromise<string>;
+  /** Regenerates bars of a melody take (nothing stored). */
+  regenerate(request: ParsedRequest<'compose:regenerate'>): MaybePromise<CallResponse<'compose:regenerate'>>;
   listGenerations(request: ParsedRequest<'generations:list'>): MaybePromise<GenerationDto[]>;
   getGenerations(generationIds: string[]): MaybePromise<GenerationDto[]>;
   saveFavourite(generationId: string, name: string, favourite: boolean): MaybePromise<GenerationDto>;

@@ -51,6 +51,8 @@ import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
 import type { CheckpointId, GenerationId, ModelId } from '../db/types';
 import { generatePolyTakes, runPolyGeneration } from './polyGeneration';
+import type { InfillResult } from '../../core/model/infill';
+import { runInfill, type InfillRunRequest } from './infillRun';
 
 /** The name that means the bundled model everywhere (CLI, app, studio). */
 export const DEFAULT_MODEL_NAME = 'default';
@@ -310,6 +312,8 @@ export interface EngineRunRequest {
   form?: string;
   /** The chord of every step (melody) or frame (polyphonic) of a take, 12-bit masks, for a chord-conditioned model. */
   chords?: number[];
+  /** Regenerate bars of these tokens instead of sampling takes (./infillGeneration.ts); melody models only. */
+  infill?: InfillRunRequest;
   engine: EngineChoice;
 }
 
@@ -319,6 +323,8 @@ export interface EngineRunResult {
   melodies: GeneratedMelody[];
   /** A polyphonic model's takes. */
   rolls?: GeneratedRoll[];
+  /** The regenerated take, when the request was an infill. */
+  infill?: InfillResult;
 }
 
 export interface EngineRunJob {
@@ -408,6 +414,13 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
         });
         job.onProgress?.({ phase: 'generated', current: total, total, engine: engine.info.description });
         return { engine: { ...engine.info }, melodies: [], rolls };
+      } finally {
+        model.dispose();
+      }
+    }
+    if (request.infill) {
+      try {
+        return { engine: { ...engine.info }, melodies: [], infill: await runInfill(model, request, job, cancelled) };
       } finally {
         model.dispose();
       }

@@ -58,6 +58,8 @@ export interface VariationView {
   keySignature: KeySignature;
   /** The chord changes the take followed (a model trained with chords): shown on the take, markers in its MIDI. */
   chords?: { tick: number; symbol: string }[];
+  /** The model the take came from (Regenerate bars asks it again). */
+  model: string;
 }
 
 /** A form's sections over a length, as the take card says them: "AABA: A 1-16 · A 17-32 · B 33-48 · A 49-64". */
@@ -260,6 +262,7 @@ class ComposeStore {
     this.cancelling = false;
     const bars = this.bars;
     const form = controls.form as FormName | undefined;
+    const model = this.modelId;
     try {
       // A job: answered with its id at once, progress per variation, the variations arrive with job:finished.
       const { jobId } = await app.requireApi().call('compose:generate', {
@@ -308,6 +311,7 @@ class ComposeStore {
           deferred: v.deferred === true,
           polyphonic: v.polyphonic === true,
           keySignature: keySignatureOf(answer.key),
+          model,
           ...(v.loop ? { loop: v.loop } : {}),
           ...(form ? { form: formSectionsLine(form, bars) } : {}),
           ...(v.chords ? { chords: v.chords } : {}),

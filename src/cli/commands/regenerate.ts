@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+/**
+ * `etude regenerate`: regenerate bars of a melody in a MIDI file (infill, src/core/model/infill.ts), the rest kept
+ * as it is; the same service as the Compose card's Regenerate bars (src/main/services/infillGeneration.ts).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { extractMelody } from '../../core/encoding/melody';
+import { parseMidi } from '../../core/midi/readMidi';
+import { writeMidi } from '../../core/midi/writeMidi';
+import { COMMON_TIME } from '../../core/music/meter';
+import { regenerateSelection } from '../../main/services/infillGeneration';
+import { meterOf } from '../../main/services/generation';
+import { describeIssues } from '../../main/ipc/handlers';
+import { regenerateRequestSchema } from '../../shared/regenerate';
+import { parseCommandArgs } from '../args';
+import { UsageError, type CliCommand } from '../types';
+
+export const regenerateCommand: CliCommand = {
+  name: 'regenerate',
+  summary: 'Regenerate bars of a melody in a MIDI file, leading into the bars after them',
+  usage: `etude regenerate FILE.mid --bars FROM-TO [--model NAME] [--temperature T] [--seed N] [--candidates K] [--out FILE]
+
+  Draws bars FROM..TO (counted from 1, both included; bar 1 cannot be: the model starts from the music before) of
+  the file's melody again, K candidates (default 12) weighted by how likely the model finds the bar after them; every
+  note outside those bars is kept. Prints the seam score (mean log-probability per sixteenth of the following bar)
+  after regeneration and after a plain left-to-right draw of the same bars.
+  --bars FROM-TO   e.g. 4-5, or 4 for one bar
+  --model NAME     a library model (default: the bundled one); melody models only
+  --temperature T  sampling temperature (default 1)
+  --seed N         random seed (default 1): the same seed, file and model give the same notes
+  --out FILE       where to write (default <file>-regenerated.mid)`,
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs('regenerate', args, {
+      bars: { type: 'string', short: 'b' },
+      model: { type: 'string', short: 'm' },
+      temperature: { type: 'string', short: 't' },
+      seed: { type: 'string', short: 's' },
+      candidates: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+    });
+    if (positionals.length !== 1)
+      throw new UsageError('regenerate: give one MIDI file, e.g. etude regenerate take.mid --bars 4-5', 'regenerate');
+    const range = /^(\d+)(?:-(\d+))?$/.exec(values.bars ?? '');
+    if (!range)
+      throw new UsageError(`regenerate: --bars takes FROM-TO, e.g. 4-5, got: ${values.bars ?? '(none)'}`, 'regenerate');
+    const from = Number(range[1]);
+    const to = Number(range[2] ?? range[1]);
+    const file = path.resolve(ctx.cwd, positionals[0]);
+    const sequence = parseMidi(new Uint8Array(readFileSync(file)), path.basename(file));
+    const notes = extractMelody(sequence);
+    if (notes.length === 0) throw new UsageError(`regenerate: ${file} has no melody notes`, 'regenerate');
+    const meter = meterOf(sequence) ?? COMMON_TIME;
+    const barTicks = (sequence.ppq * 4 * meter.numerator) / meter.denominator;
+    const end = Math.max(...notes.map((n) => n.startTick + n.durationTicks));
+    const bars = Math.max(1, Math.ceil(end / barTicks - 1e-9));
+    if (from < 2)
+      throw new UsageError(
+        'regenerate: bar 1 cannot be regenerated (the model starts from the music before the selection); use --bars 2 or later',
+        'regenerate',
+      );
+    if (to < from)
+      throw new UsageError(`regenerate: --bars ${values.bars}: the selection ends before it starts`, 'regenerate');
+    if (to > bars)
+      throw new UsageError(
+        `regenerate: --bars ${values.bars}: ${file} has ${bars} bar${bars === 1 ? '' : 's'}`,
+        'regenerate',
+      );
+    const parsed = regenerateRequestSchema.safeParse({
+      model: values.model ?? 'default',
+      notes,
+      ppq: sequence.ppq,
+      bars,
+      fromBar: from - 1,
+      toBar: to,
+      temperature: values.temperature === undefined ? 1 : Number(values.temperature),
+      randomSeed: values.seed === undefined ? 1 : Number(values.seed),
+      timeSignature: meter,
+      ...(values.candidates !== undefined ? { candidates: Number(values.candidates) } : {}),
+    });
+    if (!parsed.success) throw new UsageError(`regenerate: ${describeIssues(parsed.error)}`, 'regenerate');
+    const result = await regenerateSelection(ctx.library(), parsed.data, { signal: ctx.signal });
+    const out = path.resolve(ctx.cwd, values.out ?? `${path.basename(file).replace(/\.midi?$/i, '')}-regenerated.mid`);
+    writeFileSync(
+      out,
+      writeMidi({
+        ...sequence,
+        tracks: [{ name: 'Melody', program: 0, channel: 0, isPercussion: false, notes: result.notes }],
+      }),
+    );
+    const seam = result.seam
+      ? `seam ${result.seam.infill.toFixed(3)} (left-to-right ${result.seam.leftToRight.toFixed(3)})`
+      : 'nothing follows the selection: no seam to score';
+    ctx.out(
+      `regenerated bars ${from}-${to} of ${bars}: ${result.candidates} candidates, kept #${result.kept}; ${seam}`,
+    );
+    ctx.out(`wrote ${out} (${result.notes.length} notes)`);
+    return 0;
+  },
+};
