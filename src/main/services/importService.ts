@@ -8,8 +8,9 @@
  * are collected in the report, never thrown. Cancel is checked between files; pieces committed before the cancel stay.
  *
  * The loop runs on the thread that serves the page, so it works in slices of about SLICE_MS and yields to the event
- * loop between them, and a batch is written in a slice of its own (yield, commit, yield): the commit, with the WAL
- * checkpoint SQLite may run after it, is never added on top of a slice of parsing.
+ * loop between them, and a batch is written in a slice of its own (yield, commit, yield): a commit is never added on
+ * top of a slice of parsing. From the first full batch on, the WAL checkpoints (a copy and two fsyncs every ~4 MB) run
+ * in a worker thread (./import/walCheckpointer.ts), not after a commit on this thread.
  *
  * One file per job under ./import/: walker.ts (paths -> sources), hashing.ts, midiPiece.ts (MIDI -> piece),
  * jsonCorpus.ts (JSON corpus adapters), workerPool.ts (parallel parsing), failures.ts, types.ts; the melody encoder
@@ -25,6 +26,7 @@ import type { Corpus, CorpusId, NewPiece } from '../db/types';
 import { toImportFailure } from './import/failures';
 import { piecesFromJson } from './import/jsonCorpus';
 import { collectSources } from './import/walker';
+import { WalCheckpointer } from './import/walCheckpointer';
 import { MidiParsePool, MIN_FILES_FOR_WORKERS, processMidiHere } from './import/workerPool';
 import {
   IMPORT_BATCH_BYTES,
@@ -117,14 +119,26 @@ export async function importSources(
   };
   let batch: NewPiece[] = [];
   let batchBytes = 0;
+  let checkpointer: WalCheckpointer | undefined;
+  let checkpointerTried = false;
   let lastYieldMs = performance.now();
   const yieldNow = async () => {
     await yieldToEventLoop();
     lastYieldMs = performance.now();
   };
-  /** Between files: a slice that has run SLICE_MS yields; a full batch is committed in a slice of its own. */
+  /**
+   * Between files: a slice that has run SLICE_MS yields; a full batch is committed in a slice of its own, once the WAL
+   * checkpoint under way (if any) is done. Parsing goes on meanwhile, up to batchSize pieces or twice the batch bytes.
+   */
   const pace = async () => {
-    if (batch.length >= batchSize || batchBytes >= IMPORT_BATCH_BYTES) {
+    const full = batch.length >= batchSize || batchBytes >= 2 * IMPORT_BATCH_BYTES;
+    if (checkpointer?.busy && full) await checkpointer.idle();
+    if (full || (batchBytes >= IMPORT_BATCH_BYTES && !checkpointer?.busy)) {
+      // A full batch: more are likely to follow, worth a worker for the checkpoints.
+      if (!checkpointerTried) {
+        checkpointerTried = true;
+        checkpointer = WalCheckpointer.start(library, Worker);
+      }
       if (performance.now() - lastYieldMs > 1) await yieldNow();
       flush();
       await yieldNow();
@@ -145,6 +159,7 @@ export async function importSources(
     }
     report.imported += result.inserted.length;
     report.duplicates += result.duplicates.length;
+    checkpointer?.committed(batchBytes);
     batch = [];
     batchBytes = 0;
   };
@@ -213,6 +228,7 @@ export async function importSources(
     }
     flush();
   } finally {
+    checkpointer?.close();
     pool?.close();
     progress?.({ phase: 'importing', current: sources.length, total: sources.length });
     progress?.flush();

@@ -12,7 +12,8 @@ export const IMPORT_BATCH_SIZE = 200;
 /**
  * A batch is also committed once its pieces hold about this many bytes (mostly their NoteSequence JSON), so that one
  * commit stays a few milliseconds on the importing thread: 200 pieces of the Nottingham tunes are ~3.5 MB, and their
- * commit took 20-40 ms (bench:scale).
+ * commit took 20-40 ms (bench:scale). While a WAL checkpoint runs (import/walCheckpointer.ts) a batch waits for it, and
+ * may grow to twice this.
  */
 export const IMPORT_BATCH_BYTES = 1024 * 1024;
 /** Files larger than this are refused (a MIDI file of 64 MB is not music; it would only exhaust memory). */
