@@ -21,7 +21,12 @@ const root = dirname(fileURLToPath(import.meta.url));
 const outMain = resolve(root, 'out/main');
 
 /** Worker entries: compiled module (under src/) -> the bootstrap name the code points its Worker at. */
-const WORKER_ENTRIES = ['main/workers/trainingWorker', 'main/workers/importWorker', 'main/workers/generationWorker'];
+const WORKER_ENTRIES = [
+  'main/workers/trainingWorker',
+  'main/workers/importWorker',
+  'main/workers/generationWorker',
+  'main/workers/walCheckpointWorker',
+];
 
 function mainLayoutPlugin(): Plugin {
   return {

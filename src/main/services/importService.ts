@@ -4,10 +4,15 @@
  *
  * Pipeline per file: read (with read-ahead, so disk I/O overlaps parsing) -> sha256 of the bytes
  * -> skip if the corpus already has that hash (no parse at all) -> parse + encode -> queue;
- * every BATCH_SIZE pieces go in ONE transaction. Per-file failures are collected in the report,
- * never thrown. Cancel is checked between files; pieces committed before the cancel stay. From the first batch to the
- * last the corpus names this process as its importer (importState.ts): if the process dies in between, the corpus
- * shows as interrupted, and running the same import again completes it.
+ * every BATCH_SIZE pieces (fewer when they are large: IMPORT_BATCH_BYTES) go in ONE transaction. Per-file failures
+ * are collected in the report, never thrown. Cancel is checked between files; pieces committed before the cancel stay.
+ * From the first batch to the last the corpus names this process as its importer (importState.ts): if the process
+ * dies in between, the corpus shows as interrupted, and running the same import again completes it.
+ *
+ * The loop runs on the thread that serves the page, so it works in slices of about SLICE_MS and yields to the event
+ * loop between them, and a batch is written in a slice of its own (yield, commit, yield): a commit is never added on
+ * top of a slice of parsing. From the first full batch on, the WAL checkpoints (a copy and two fsyncs every ~4 MB) run
+ * in a worker thread (./import/walCheckpointer.ts), not after a commit on this thread.
  *
  * One file per job under ./import/: walker.ts (paths -> sources), hashing.ts, midiPiece.ts (MIDI -> piece),
  * jsonCorpus.ts (JSON corpus adapters), workerPool.ts (parallel parsing), failures.ts, types.ts; the melody encoder
@@ -24,8 +29,10 @@ import { isImporterLive, thisImporter } from './importState';
 import { toImportFailure } from './import/failures';
 import { piecesFromJson } from './import/jsonCorpus';
 import { collectSources } from './import/walker';
+import { WalCheckpointer } from './import/walCheckpointer';
 import { MidiParsePool, MIN_FILES_FOR_WORKERS, processMidiHere } from './import/workerPool';
 import {
+  IMPORT_BATCH_BYTES,
   IMPORT_BATCH_SIZE,
   ImportCancelledError,
   type ImportOptions,
@@ -41,8 +48,22 @@ export { piecesFromJson, pianoRollResolution } from './import/jsonCorpus';
 export { collectSources, readFileBytes } from './import/walker';
 export { topVoiceTokens } from '../../core/encoding/melodyFromPiece';
 
-/** The import loop yields to the event loop at least this often, so signals and progress get through. */
-const YIELD_EVERY_MS = 50;
+/**
+ * The import loop yields to the event loop once a slice of work has run this long, so that the thread's other work
+ * (the page's requests, signals, progress) waits at most a slice plus one file. bench:scale's target for the
+ * thread's worst event-loop delay is 50 ms; a slice of 50 ms plus a 200-piece commit measured 100-120 ms.
+ */
+const SLICE_MS = 10;
+
+/** Lets the event loop run (timers, I/O) before the import goes on. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** What a piece costs to write, roughly in bytes of the columns a commit copies (JSON text dominates). */
+function writeCostOf(piece: NewPiece): number {
+  const sequence = piece.sequenceJson?.length ?? (piece.sequence ? piece.noteCount * 64 : 0);
+  const frames = piece.pianoRollFrames ? piece.pianoRollFrames.length * 8 : 0;
+  return 256 + sequence + frames + (piece.melodyTokens?.length ?? 0);
+}
 
 /**
  * Imports files and folders into a corpus (created if needed).
@@ -100,6 +121,34 @@ export async function importSources(
     elapsedMs: 0,
   };
   let batch: NewPiece[] = [];
+  let batchBytes = 0;
+  let checkpointer: WalCheckpointer | undefined;
+  let checkpointerTried = false;
+  let lastYieldMs = performance.now();
+  const yieldNow = async () => {
+    await yieldToEventLoop();
+    lastYieldMs = performance.now();
+  };
+  /**
+   * Between files: a slice that has run SLICE_MS yields; a full batch is committed in a slice of its own, once the WAL
+   * checkpoint under way (if any) is done. Parsing goes on meanwhile, up to batchSize pieces or twice the batch bytes.
+   */
+  const pace = async () => {
+    const full = batch.length >= batchSize || batchBytes >= 2 * IMPORT_BATCH_BYTES;
+    if (checkpointer?.busy && full) await checkpointer.idle();
+    if (full || (batchBytes >= IMPORT_BATCH_BYTES && !checkpointer?.busy)) {
+      // A full batch: more are likely to follow, worth a worker for the checkpoints.
+      if (!checkpointerTried) {
+        checkpointerTried = true;
+        checkpointer = WalCheckpointer.start(library, Worker);
+      }
+      if (performance.now() - lastYieldMs > 1) await yieldNow();
+      flush();
+      await yieldNow();
+    } else if (performance.now() - lastYieldMs > SLICE_MS) {
+      await yieldNow();
+    }
+  };
 
   // The corpus names this import as its importer from the first committed batch to the last (importState.ts): a
   // process killed in between leaves a corpus that shows as interrupted, never as a complete one.
@@ -135,10 +184,12 @@ export async function importSources(
     if (!last) owned = true;
     report.imported += result?.inserted.length ?? 0;
     report.duplicates += result?.duplicates.length ?? 0;
+    checkpointer?.committed(batchBytes);
     batch = [];
+    batchBytes = 0;
   };
   const flush = () => commit(false);
-  /** Queues a piece for the next batch; false when the corpus already has it. */
+  /** Queues a piece for the next batch (committed by pace()); false when the corpus already has it. */
   const queue = (piece: NewPiece): boolean => {
     if (known.has(piece.contentHash)) {
       report.duplicates++;
@@ -146,7 +197,7 @@ export async function importSources(
     }
     known.add(piece.contentHash);
     batch.push(piece);
-    if (batch.length >= batchSize) flush();
+    batchBytes += writeCostOf(piece);
     return true;
   };
 
@@ -165,14 +216,10 @@ export async function importSources(
       pool = undefined; // no worker support here: parse in this thread
     }
   }
-  let lastYieldMs = performance.now();
 
   try {
     for (let i = 0; i < sources.length; i++) {
-      if (performance.now() - lastYieldMs > YIELD_EVERY_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        lastYieldMs = performance.now();
-      }
+      await pace();
       if (options.signal?.aborted) {
         commit(true);
         report.corpus = ensureCorpus();
@@ -188,16 +235,23 @@ export async function importSources(
         else if (queue(result.piece) && result.warning) report.warnings.push(result.warning);
         continue;
       }
+      let parsed: ReturnType<typeof piecesFromJson>;
       try {
         const pending = source.read();
         const bytes = pending instanceof Promise ? await pending : pending;
-        const { pieces, failed } = piecesFromJson(bytes, source, {
+        parsed = piecesFromJson(bytes, source, {
           ...(options.stepsPerQuarter !== undefined ? { stepsPerQuarter: options.stepsPerQuarter } : {}),
         });
-        for (const piece of pieces) queue(piece);
-        report.failed.push(...failed);
       } catch (err) {
         report.failed.push(toImportFailure(source.path, err));
+        continue;
+      }
+      report.failed.push(...parsed.failed);
+      // A JSON corpus can hold thousands of pieces: they are committed in batches as files are (and a storage error
+      // stops the import, as it does for files, rather than passing for this file's failure).
+      for (const piece of parsed.pieces) {
+        queue(piece);
+        await pace();
       }
     }
     // The last batch, and the end of the import: one transaction. It also creates the corpus when no file could be
@@ -215,6 +269,7 @@ export async function importSources(
     }
     throw err;
   } finally {
+    checkpointer?.close();
     pool?.close();
     progress?.({ phase: 'importing', current: sources.length, total: sources.length });
     progress?.flush();

@@ -9,6 +9,13 @@ import type { Corpus, NewPiece } from '../../db/types';
 
 /** Pieces per write transaction: big enough to amortise the commit, small enough to keep the lock short. */
 export const IMPORT_BATCH_SIZE = 200;
+/**
+ * A batch is also committed once its pieces hold about this many bytes (mostly their NoteSequence JSON), so that one
+ * commit stays a few milliseconds on the importing thread: 200 pieces of the Nottingham tunes are ~3.5 MB, and their
+ * commit took 20-40 ms (bench:scale). While a WAL checkpoint runs (import/walCheckpointer.ts) a batch waits for it, and
+ * may grow to twice this.
+ */
+export const IMPORT_BATCH_BYTES = 1024 * 1024;
 /** Files larger than this are refused (a MIDI file of 64 MB is not music; it would only exhaust memory). */
 export const MAX_IMPORT_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -72,7 +79,7 @@ export interface ImportOptions {
    * pianoRollResolution); a file that states another value is refused.
    */
   stepsPerQuarter?: number;
-  /** Pieces per transaction (default IMPORT_BATCH_SIZE). */
+  /** Pieces per transaction at most (default IMPORT_BATCH_SIZE; fewer when they pass IMPORT_BATCH_BYTES). */
   batchSize?: number;
   /**
    * Worker threads that parse MIDI files in parallel (the database stays in this thread).

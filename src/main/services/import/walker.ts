@@ -26,7 +26,7 @@ function stripExtension(name: string): string {
  * Reads a whole file synchronously. Deliberate: one openSync/fstatSync/readSync/closeSync costs
  * ~10 µs here, while fs.promises.readFile makes four thread-pool round trips per file and was the
  * biggest cost of a 3,000-file import. The import loop yields to the event loop between files
- * (see YIELD_EVERY_MS), so Ctrl-C and progress still get through.
+ * (see SLICE_MS in importService.ts), so Ctrl-C and progress still get through.
  */
 export function readFileBytes(filePath: string): Uint8Array {
   let fd: number | undefined;
