@@ -161,8 +161,7 @@ describe('wasm engine vs tfjs cpu reference (tiny spec, same checkpoint)', () =>
     const ga = await a.computeGradients(batch);
     const gb = await b.computeGradients(batch);
     expect(Math.abs(ga.loss - gb.loss) / gb.loss).toBeLessThan(1e-4);
-    for (const t of modelTensors(spec))
-      expect(relDiff(ga.grads[t.name], gb.grads[t.name]), t.name).toBeLessThan(1e-4);
+    for (const t of modelTensors(spec)) expect(relDiff(ga.grads[t.name], gb.grads[t.name]), t.name).toBeLessThan(1e-4);
 
     // Train 5 steps on wasm, checkpoint (with Adam state), continue 3 steps on wasm and on tfjs from those bytes.
     for (let i = 0; i < 5; i++) await a.trainStep(batchFor(20 + i, 4));

@@ -54,7 +54,7 @@ describe('trainModel service (worker thread, tiny spec E8/H16/window 8 on 20 see
     expect(library.checkpoints.listCheckpoints(model.id).map((c) => c.epoch)).toEqual([1, 2]);
     const latest = decodeCheckpoint(library.checkpoints.latestCheckpoint(model.id)!.data);
     expect(latest.epoch).toBe(2);
-    expect(latest.spec).toMatchObject({ kind: "melody-lstm", hiddenSize: 16 });
+    expect(latest.spec).toMatchObject({ kind: 'melody-lstm', hiddenSize: 16 });
     expect(latest.optimizer!.step).toBe(result.steps);
 
     const resumed = await trainModel(library, {
