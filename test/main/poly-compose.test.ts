@@ -173,7 +173,7 @@ describe('polyphonic models through the services', () => {
     expect(e.pitchClassHistogram.takes.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   }, 120_000);
 
-  it('runs in the generation worker as on this thread (same notes), and refuses a key lock with a sentence', async () => {
+  it('runs in the generation worker as on this thread (same notes); refuses loop mode with a sentence', async () => {
     const request = {
       model: 'poly-bi',
       seed: { pitches: [60] },
@@ -187,9 +187,42 @@ describe('polyphonic models through the services', () => {
     const inWorker = await generateFromLibrary(library, request, { runner: runGenerationInWorker });
     const notesOf = (r: typeof here) => r.variations.map((v) => v.sequence.tracks.map((t) => t.notes.length));
     expect(notesOf(inWorker)).toEqual(notesOf(here));
-    await expect(generateFromLibrary(library, { ...request, key: { tonic: 'C', scale: 'major' } })).rejects.toThrow(
-      /Key and range locks work with melody models; "poly-bi" is a polyphonic bi-lstm/,
+    await expect(generateFromLibrary(library, { ...request, loop: {} })).rejects.toThrow(
+      /Loop mode works with melody models; "poly-bi" is a polyphonic bi-lstm/,
     );
+  }, 120_000);
+
+  it('key lock, range and density steer a polyphonic take: no pitch outside C major at strictness 1', async () => {
+    const request = {
+      model: 'poly-biaxial',
+      seed: { pitches: [60, 64, 67] },
+      temperature: 1,
+      bars: 4,
+      variations: 3,
+      randomSeed: 11,
+      engine: 'wasm' as const,
+    };
+    const C_MAJOR = new Set([0, 2, 4, 5, 7, 9, 11]);
+    const drawn = (r: Awaited<ReturnType<typeof generateFromLibrary>>) =>
+      r.variations.flatMap((v) => v.sequence.tracks.flatMap((t) => t.notes.filter((n) => n.startTick >= 480)));
+    const free = drawn(await generateFromLibrary(library, request));
+    // The untrained tiny model plays every pitch: the lock has something to remove.
+    expect(free.filter((n) => !C_MAJOR.has(n.pitch % 12)).length).toBeGreaterThan(10);
+    const locked = await generateFromLibrary(library, {
+      ...request,
+      key: { tonic: 'C', scale: 'major' },
+      range: { low: 48, high: 72 },
+      strictness: 1,
+    });
+    const lockedNotes = drawn(locked);
+    expect(lockedNotes.length).toBeGreaterThan(0);
+    expect(lockedNotes.filter((n) => !C_MAJOR.has(n.pitch % 12))).toEqual([]);
+    expect(lockedNotes.every((n) => n.pitch >= 48 && n.pitch <= 72)).toBe(true);
+    // The take is written with the key's signature.
+    expect(locked.variations[0].sequence.keySignatures).toEqual([{ tick: 0, key: 'C', scale: 'major' }]);
+    const sparse = drawn(await generateFromLibrary(library, { ...request, density: -1 })).length;
+    const busy = drawn(await generateFromLibrary(library, { ...request, density: 1 })).length;
+    expect(busy).toBeGreaterThan(sparse * 1.5);
   }, 120_000);
 });
 

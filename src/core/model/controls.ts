@@ -81,3 +81,19 @@ export function pitchAllowed(pitch: number, controls: PitchControls): boolean {
   if (controls.range && (pitch < controls.range.low || pitch > controls.range.high)) return false;
   return true;
 }
+
+/**
+ * The same controls for a polyphonic model's frames: a bias per pitch of its window (lowPitch .. lowPitch + pitches - 1)
+ * added to each pitch's temperature-scaled logit before its Bernoulli draw. A pitch outside the key or range gets
+ * log(1 - s) (its odds of sounding times 1 - s; never at s = 1); density d adds d * ln 4 to every pitch (its odds
+ * times 4^d). Undefined when the controls change nothing.
+ * @throws ControlsError, PitchNameError as melodyPitchBias
+ */
+export function framePitchBias(
+  controls: PitchControls | undefined,
+  window: { lowPitch: number; pitches: number },
+): Float64Array | undefined {
+  const melody = melodyPitchBias(controls);
+  if (!melody) return undefined;
+  return Float64Array.from({ length: window.pitches }, (_, p) => melody[window.lowPitch + p]);
+}

@@ -34,6 +34,8 @@ export interface GeneratePolyOptions {
   maxRetries?: number;
   /** Longest acceptable stretch without a new onset, in bars (default 2). */
   maxSilentBars?: number;
+  /** Added to every drawn pitch's temperature-scaled logit (per pitch of the window; ./controls.ts framePitchBias). */
+  pitchBias?: ArrayLike<number>;
   /** Called before every frame is scored or drawn: throw (e.g. CancelledError) to stop. */
   beforeFrame?: () => void;
   /** The chord of every frame, seed included (12-bit masks, ../music/chords.ts), for a chord-conditioned model. */
@@ -86,7 +88,7 @@ async function sampleOnce(
   totalFrames: number,
   temperature: number,
   rng: Rng,
-  options: Pick<GeneratePolyOptions, 'beforeFrame' | 'signal' | 'chords'>,
+  options: Pick<GeneratePolyOptions, 'beforeFrame' | 'signal' | 'chords' | 'pitchBias'>,
 ): Promise<Uint8Array> {
   decoder.reset();
   const out = new Uint8Array(totalFrames * pitches);
@@ -102,7 +104,7 @@ async function sampleOnce(
     if (options.signal?.aborted) throw new CancelledError('Generation cancelled');
     options.beforeFrame?.();
     setChordOf(decoder, options.chords, t);
-    const frame = await decoder.sampleFrame(temperature, rng);
+    const frame = await decoder.sampleFrame(temperature, rng, options.pitchBias);
     out.set(frame, t * pitches);
   }
   return out;

@@ -57,7 +57,7 @@ import {
   polyLstmTensors,
   type PolyLstmSpec,
 } from './polyLstmSpec';
-import { bernoulliProbabilities } from './sampler';
+import { biasedBernoulli } from './sampler';
 import type { TokenPiece, WindowSet } from './windows';
 
 /** Workspaces kept per (batch, frames) shape: one, since a full-size workspace is a few hundred MB of engine memory. */
@@ -693,10 +693,11 @@ export class PolyDecoder implements Decoder {
   }
 
   /**
-   * Draws the next frame pitch by pitch from low to high (Bernoulli with sigmoid(logit / temperature), one uniform
-   * draw of `rng` per pitch, in pitch order) and moves on to it.
+   * Draws the next frame pitch by pitch from low to high (Bernoulli with sigmoid(logit / temperature + bias[p]), one
+   * uniform draw of `rng` per pitch, in pitch order) and moves on to it. `bias` (per pitch of the model's window) is
+   * how composer controls steer it (./controls.ts framePitchBias); without it the draw is the model's own.
    */
-  async sampleFrame(temperature: number, rng: Rng): Promise<Float32Array> {
+  async sampleFrame(temperature: number, rng: Rng, bias?: ArrayLike<number>): Promise<Float32Array> {
     this.check();
     const { backend: be, spec } = this.net;
     const P = spec.pitches;
@@ -729,7 +730,7 @@ export class PolyDecoder implements Decoder {
         x = this.t.ph[i];
       });
       be.denseForward(this.t.logit, x, this.net.p('dense/kernel'), this.net.p('dense/bias'));
-      const prob = bernoulliProbabilities(await be.read(this.t.logit), temperature)[0];
+      const prob = biasedBernoulli((await be.read(this.t.logit))[0], temperature, bias?.[p] ?? 0);
       frame[p] = rng.next() < prob ? 1 : 0;
     }
     this.prev = frame;

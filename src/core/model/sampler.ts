@@ -110,6 +110,19 @@ export function bernoulliProbabilities(logits: ArrayLike<number>, temperature: n
 }
 
 /**
+ * One pitch's probability of sounding: sigmoid(logit / temperature + bias), float64, stable for large |x|. A bias of
+ * -Infinity gives 0 (a locked-out pitch never sounds); a bias b multiplies the pitch's odds by e^b.
+ */
+export function biasedBernoulli(logit: number, temperature: number, bias = 0): number {
+  checkTemperature(temperature);
+  const x = logit / temperature + bias;
+  if (x === -Infinity) return 0;
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/**
  * One draw of a multi-hot frame: pitch i sounds (1) when the i-th uniform draw of `rng` falls below
  * sigmoid(logits[i] / temperature), else 0. Exactly logits.length draws, in pitch order, so a frame's draws never
  * depend on another frame's outcome.

@@ -81,7 +81,7 @@ export function polyTakeSequence(
     ppq: GENERATED_PPQ,
     tempos: [{ tick: 0, bpm: opts.bpm }],
     timeSignatures: [{ tick: 0, ...opts.timeSignature }],
-    keySignatures: [],
+    keySignatures: opts.key ? [{ tick: 0, ...keySignatureOf(opts.key) }] : [],
     tracks: [
       staff(
         'Right hand',

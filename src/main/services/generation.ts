@@ -410,6 +410,7 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
         const rolls = await runPolyGeneration(model, request, {
           ...job,
           cancelled,
+          spec: checkpoint.spec,
           engineDescription: engine.info.description,
         });
         job.onProgress?.({ phase: 'generated', current: total, total, engine: engine.info.description });

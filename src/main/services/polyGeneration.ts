@@ -6,15 +6,16 @@
  * melodies (the full request, the variation's seed), with their notes and no melody tokens, and written as two tracks
  * (upper and lower staff, split at middle C: src/core/model/takes.ts polyTakeSequence).
  *
- * Not yet for polyphonic takes: key and range locks and the density control (the pitch-by-pitch sampler has no bias
- * hook yet), loop mode and forms; each is refused with a sentence rather than ignored. Humanise is not applied: its
- * timing jitter would pull a chord's notes apart (src/core/model/takes.ts).
+ * Key and range locks and the density control steer every pitch's draw (src/core/model/controls.ts framePitchBias).
+ * Not yet for polyphonic takes: loop mode and forms; each is refused with a sentence rather than ignored. Humanise is
+ * not applied: its timing jitter would pull a chord's notes apart (src/core/model/takes.ts).
  */
 import type { TrainableModel } from '../../core/engine/types';
 import { CancelledError } from '../../core/jobs/progress';
 import { GenerationError, variationSeed } from '../../core/model/generate';
 import { generatePolyphonic, type GeneratedRoll } from '../../core/model/generatePoly';
 import { isPolyDecoder } from '../../core/model/polyLstm';
+import { framePitchBias } from '../../core/model/controls';
 import { chordSeedFrames, clipSeedFrames, framesPerBar } from '../../core/model/polySeed';
 import type { PolyLstmSpec } from '../../core/model/spec';
 import { polyTakeSequence } from '../../core/model/takes';
@@ -24,6 +25,7 @@ import { chordPlanOf, takeChords } from './chordRequest';
 import { decodeMelody } from '../../core/encoding/melody';
 import type { RollWindow } from '../../core/encoding/rollFrames';
 import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
+import { formatPitchRange, formatScaleKey } from '../../core/music/scales';
 import type { ProgressSink } from '../../core/jobs/progress';
 import type { Library } from '../db/open';
 import type { CheckpointId, ModelId } from '../db/types';
@@ -51,7 +53,7 @@ const FRAME_PROGRESS_EVERY = 16;
 export async function runPolyGeneration(
   model: TrainableModel,
   request: EngineRunRequest,
-  job: EngineRunJob & { engineDescription: string; cancelled: () => boolean },
+  job: EngineRunJob & { engineDescription: string; cancelled: () => boolean; spec: PolyLstmSpec },
 ): Promise<GeneratedRoll[]> {
   const poly = request.poly;
   if (!poly) throw new GenerationError('GENERATION_BAD_SEED', 'A polyphonic model needs seed frames, not tokens.');
@@ -60,6 +62,8 @@ export async function runPolyGeneration(
     decoder.dispose();
     throw new GenerationError('GENERATION_BAD_SEED', 'This checkpoint is not a polyphonic model.');
   }
+  // Key, range and density steer each pitch's draw (src/core/model/controls.ts framePitchBias).
+  const pitchBias = framePitchBias(request.controls, job.spec);
   const total = request.variations;
   const framesTotal = request.bars * poly.framesPerBar;
   let variation = 0;
@@ -85,6 +89,7 @@ export async function runPolyGeneration(
         randomSeed: request.randomSeed,
         ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
         ...(request.chords ? { chords: request.chords } : {}),
+        ...(pitchBias ? { pitchBias } : {}),
         beforeFrame: () => {
           if (job.cancelled()) throw new CancelledError('Generation cancelled');
           frames++;
@@ -160,16 +165,12 @@ export async function generatePolyTakes(
   loaded: LoadedPolyModel,
   context: { runner: GenerationRunner; defaultBpm: number; signal?: AbortSignal; onProgress?: ProgressSink },
 ): Promise<GenerateResult> {
-  if (request.key || request.range)
-    throw new GenerationError(
-      'GENERATION_UNSUPPORTED',
-      `Key and range locks work with melody models; "${loaded.modelName}" is a polyphonic ${loaded.spec.kind}. Turn the lock off.`,
-    );
-  if (request.density)
-    throw new GenerationError(
-      'GENERATION_UNSUPPORTED',
-      `The density control works with melody models; "${loaded.modelName}" is a polyphonic ${loaded.spec.kind}. Set it to 0.`,
-    );
+  const key = request.key ?? null;
+  const range = request.range ?? null;
+  const strictness = request.strictness ?? 1;
+  const density = request.density ?? 0;
+  // Validates the controls before any work.
+  framePitchBias({ key, range, strictness, density }, loaded.spec);
   if (request.form && request.form !== 'off')
     throw new GenerationError(
       'GENERATION_UNSUPPORTED',
@@ -203,6 +204,9 @@ export async function generatePolyTakes(
       engine: request.engine ?? 'auto',
       ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
       ...(chordPlan ? { chords: chordPlan.track } : {}),
+      ...(key || range || density !== 0
+        ? { controls: { key, range, strictness, ...(density !== 0 ? { density } : {}) } }
+        : {}),
     },
     {
       ...(context.signal ? { signal: context.signal } : {}),
@@ -222,7 +226,10 @@ export async function generatePolyTakes(
     randomSeed: request.randomSeed,
     bpm,
     timeSignature: `${timeSignature.numerator}/${timeSignature.denominator}`,
-    key: 'off',
+    key: key ? formatScaleKey(key) : 'off',
+    strictness,
+    range: range ? formatPitchRange(range) : 'full',
+    ...(density !== 0 ? { density } : {}),
     ...(request.chords ? { chords: { ...request.chords, barsPerChord: request.chords.barsPerChord ?? 1 } } : {}),
     checkpointEpoch: loaded.epoch,
   };
@@ -237,7 +244,7 @@ export async function generatePolyTakes(
     const name = `${loaded.modelName} ${stamp} #${index + 1}`;
     const derived = variationSeed(request.randomSeed, index);
     const frames = outputFrom > 0 ? roll.frames.subarray(outputFrom * window.pitches) : roll.frames;
-    const sequence = polyTakeSequence(frames, window, { bpm, timeSignature, randomSeed: derived, name });
+    const sequence = polyTakeSequence(frames, window, { bpm, timeSignature, randomSeed: derived, name, key });
     const chords = takeChords(chordPlan, outputFrom, sequence.ppq / window.stepsPerQuarter);
     const midi = writeMidi(sequence, { markers: chords.map((c) => ({ tick: c.tick, text: c.symbol })) });
     const row = library.generations.saveGeneration({
@@ -276,9 +283,9 @@ export async function generatePolyTakes(
     engine: { ...run.engine },
     bpm,
     timeSignature,
-    key: null,
-    range: null,
-    strictness: 1,
+    key,
+    range,
+    strictness,
     seedDescription: seed.description,
     variations,
   };
