@@ -171,3 +171,26 @@ describe('the MIDI export of a polyphonic take', () => {
     expect(parseMidi(variationMidiBytes(notes, ppq, 100, 'take'), 'melody.mid').tracks).toHaveLength(1);
   });
 });
+
+describe('chord symbols on the score', () => {
+  it('sit in the measure and at the sixteenth that hold their tick; none beyond the take', () => {
+    const notes = [{ pitch: 60, startTick: 0, durationTicks: 480 * 12, velocity: 80 }];
+    const score = engrave(notes, {
+      ppq: 480,
+      meter: { numerator: 3, denominator: 4 },
+      endTick: 480 * 12,
+      chords: [
+        { tick: 0, symbol: 'C' },
+        { tick: 480 * 4, symbol: 'F' },
+        { tick: 480 * 3 + 120 * 2, symbol: 'G7' },
+        { tick: 480 * 12, symbol: 'Am' },
+      ],
+    });
+    expect(score.measureCount).toBe(4);
+    expect(score.chords).toEqual([
+      { measure: 0, start: 0, symbol: 'C' },
+      { measure: 1, start: 4, symbol: 'F' },
+      { measure: 1, start: 2, symbol: 'G7' },
+    ]);
+  });
+});

@@ -459,6 +459,24 @@ describe('renderer with a fake bridge', () => {
     await page.close();
   });
 
+  it('draws the chord symbols a take followed above its score, one per change', async () => {
+    const page = await open();
+    await page.keyboard.press('Control+3');
+    await page.locator('[data-testid="seed-text"]').fill('C4 E4 G4');
+    await page.locator('[data-testid="seed-text"]').press('Enter');
+    await page.getByTestId('chords').fill('C F G C');
+    await page.getByTestId('bars').fill('4');
+    await page.getByTestId('generate').click();
+    await expect.poll(() => page.locator('[data-testid="variation"]').count()).toBe(3);
+    const [gen] = await callsOf(page, 'compose:generate');
+    expect(gen.payload).toMatchObject({ chords: { progression: 'C F G C', barsPerChord: 1 } });
+    const score = page.locator('[data-testid="score"]').first();
+    expect(await score.getAttribute('data-chords')).toBe('C F G C');
+    await expect.poll(() => score.locator('.vf-chord-symbol').count()).toBe(4);
+    const drawn = await score.locator('.vf-chord-symbol text').allTextContents();
+    expect(drawn).toEqual(['C', 'F', 'G', 'C']);
+  });
+
   it('sends the key lock, range, meter and humanise; the take keeps its meter in the score and the saved MIDI', async () => {
     const page = await open();
     await page.keyboard.press('Control+3');

@@ -120,6 +120,21 @@ export function installFakeBridge(options: FakeOptions): void {
         // A job, as main answers it: the id at once, then one progress event per variation and job:finished.
         const jobId = `generate-${++jobCounter}`;
         const count = payload.variations as number;
+        // A take of a model trained with chords lists the changes it followed: the progression repeated over the bars.
+        const meter = (payload.timeSignature as { numerator: number; denominator: number } | undefined) ?? {
+          numerator: 4,
+          denominator: 4,
+        };
+        const chordRequest = payload.chords as { progression: string; barsPerChord: number } | undefined;
+        const chordList = chordRequest
+          ? Array.from({ length: Math.ceil((payload.bars as number) / chordRequest.barsPerChord) }, (_, i) => {
+              const symbols = chordRequest.progression.split(/\s+/);
+              return {
+                tick: (i * chordRequest.barsPerChord * ppq * 4 * meter.numerator) / meter.denominator,
+                symbol: symbols[i % symbols.length],
+              };
+            })
+          : undefined;
         const result = {
           modelName: 'default',
           engine: 'wasm',
@@ -143,6 +158,7 @@ export function installFakeBridge(options: FakeOptions): void {
               bpm: 110,
               ...(payload.timeSignature ? { timeSignature: payload.timeSignature } : {}),
               resampled: 0,
+              ...(chordList ? { chords: chordList } : {}),
               ...(index < FIRST_PAGE ? {} : { deferred: true }),
             };
           }),

@@ -87,6 +87,8 @@ export interface EngravedScore {
   key: KeySignature;
   /** One staff (melody) or two (grand staff: upper, lower). */
   staves: EngravedStaff[];
+  /** Chord symbols above the top staff: measure index, position in it (sixteenths), symbol. */
+  chords: { measure: number; start: number; symbol: string }[];
 }
 
 export interface EngraveOptions {
@@ -98,6 +100,8 @@ export interface EngraveOptions {
   endTick?: number;
   /** The key signature (default none, C major). */
   key?: KeySignature;
+  /** Chord symbols the take followed, at ticks (a model trained with chords). */
+  chords?: readonly { tick: number; symbol: string }[];
 }
 
 /** Notatable values in sixteenths, longest first, with their code and dots. */
@@ -313,5 +317,11 @@ export function engrave(notes: readonly EngraveNote[], options: EngraveOptions):
     const clef: Clef = below * 2 > spans.length ? 'bass' : 'treble';
     staves = [engraveStaff(spans, clef, measureLen, beat, measureCount, key)];
   }
-  return { meter, sixteenthsPerMeasure: measureLen, beatSixteenths: beat, measureCount, key, staves };
+  // A chord at a tick sits at its sixteenth (rounded), in the measure that holds it; none beyond the take.
+  const chords = (options.chords ?? []).flatMap(({ tick, symbol }) => {
+    const sixteenth = Math.max(0, Math.round(tick / (options.ppq / 4)));
+    const measure = Math.floor(sixteenth / measureLen);
+    return measure < measureCount ? [{ measure, start: sixteenth - measure * measureLen, symbol }] : [];
+  });
+  return { meter, sixteenthsPerMeasure: measureLen, beatSixteenths: beat, measureCount, key, staves, chords };
 }

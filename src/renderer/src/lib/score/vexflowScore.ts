@@ -226,6 +226,22 @@ export function drawScore(element: HTMLElement, score: EngravedScore, widthPx: n
       formatter.format(voices, Math.max(20, staves[0].getNoteEndX() - startX - 10));
       voices.forEach((voice, s) => voice.draw(ctx, staves[s]));
       for (const beam of beams) beam.setContext(ctx).draw();
+      // Chord symbols above the top staff, at their place in the measure (the top staff's note area).
+      const chordsHere = score.chords.filter((c) => c.measure === m);
+      if (chordsHere.length) {
+        const top = staves[0];
+        const left = top.getNoteStartX();
+        const span = Math.max(1, top.getNoteEndX() - left);
+        ctx.save();
+        ctx.setFont('sans-serif', 13, 'bold');
+        for (const chord of chordsHere) {
+          const chordGroup = ctx.openGroup('chord-symbol');
+          chordGroup.setAttribute('data-chord', chord.symbol);
+          ctx.fillText(chord.symbol, left + (chord.start / score.sixteenthsPerMeasure) * span, top.getYForTopText(2));
+          ctx.closeGroup();
+        }
+        ctx.restore();
+      }
       score.staves.forEach((staff, s) =>
         staff.measures[m].forEach((event, e) => drawn[s].push({ note: notes[s][e], event, system: sys })),
       );
