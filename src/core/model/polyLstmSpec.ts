@@ -105,6 +105,14 @@ export const DEFAULT_BI_LSTM_SPEC: PolyLstmSpec = {
 };
 
 /**
+ * Segments per batch of a polyphonic model unless the user says otherwise. Every segment runs the time axis once per
+ * pitch, so a batch holds segments x frames x pitches LSTM steps: the melody model's 64 would ask the WebAssembly
+ * engine for more than its 1 GiB on a corpus of 40 pitches (measured: `etude train --kind bi-lstm` on 20 Nottingham
+ * tunes asked for 1,135 MiB at 64, and 1,058 MiB at 8 segments of 64 frames). 4 segments of 32 frames (Johnson's and the peer's batch) fit.
+ */
+export const POLY_DEFAULT_BATCH = 4;
+
+/**
  * The spec a new polyphonic model of a library corpus starts from: sixteenth-note frames (the grid pieces are rolled
  * at), a beat input of one bar of 4/4 (16 frames), the corpus' own pitch range, and sizes a 2-core machine trains in
  * minutes on a small corpus (Johnson's 300/300 + 100/50 remain a flag away). `overrides` wins over all of it.
@@ -124,7 +132,7 @@ export function polySpecForCorpus(
     timeSizes: [128, 128],
     pitchSizes: [64, 32],
     ...(kind === 'bi-lstm' ? { downSizes: [64], window: 8, windowHidden: 32 } : {}),
-    segment: 64,
+    segment: 32,
     ...overrides,
     kind,
     encoding: 'piano-roll-128',

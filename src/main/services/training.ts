@@ -25,7 +25,7 @@ import {
   type PolyLstmSpec,
   type TrainingConfig,
 } from '../../core/model/spec';
-import { corpusPitchRange, polySpecForCorpus } from '../../core/model/polyLstmSpec';
+import { corpusPitchRange, POLY_DEFAULT_BATCH, polySpecForCorpus } from '../../core/model/polyLstmSpec';
 import { flatRoll } from '../../core/encoding/rollFrames';
 import { decodeMelody } from '../../core/encoding/melody';
 import { inferChordTrack } from '../../core/music/chords';
@@ -300,6 +300,11 @@ function checkSettings(options: TrainModelOptions, spec: ModelSpec | undefined, 
   if (problem) refuse(problem);
 }
 
+/** The training defaults of a spec's kind: the melody model's, with a polyphonic model's batch size. */
+function defaultTrainingFor(spec: ModelSpec): TrainingConfig {
+  return isPolySpec(spec) ? { ...DEFAULT_TRAINING, batchSize: POLY_DEFAULT_BATCH } : DEFAULT_TRAINING;
+}
+
 /** Is this a polyphonic kind (a piano-roll model)? */
 const isPolyKind = (kind: ModelKind | undefined): kind is PolyLstmSpec['kind'] =>
   kind === 'biaxial-lstm' || kind === 'bi-lstm';
@@ -313,7 +318,10 @@ function provisionalSpec(options: TrainModelOptions): ModelSpec {
 
 function prepare(library: Library, options: TrainModelOptions): Prepared {
   if (!options.resume && !options.fineTuneFrom)
-    checkSettings(options, provisionalSpec(options), { ...DEFAULT_TRAINING, ...(options.training ?? {}) });
+    checkSettings(options, provisionalSpec(options), {
+      ...defaultTrainingFor(provisionalSpec(options)),
+      ...(options.training ?? {}),
+    });
   const corpus = library.corpora.getCorpusByName(options.corpusName);
   if (!corpus)
     throw new NotFoundError(
@@ -366,7 +374,7 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
     } else {
       spec = { ...DEFAULT_MELODY_SPEC, ...melodyOverrides(options.spec) };
     }
-    training = { ...DEFAULT_TRAINING, ...(options.training ?? {}) };
+    training = { ...defaultTrainingFor(spec), ...(options.training ?? {}) };
     checkSettings(options, spec, training);
     data = trainingPieces(library, corpus, spec, corpusNotes);
     // 'default' always means the bundled model (CLI, app and studio), so no library model may take that name.
