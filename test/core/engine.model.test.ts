@@ -174,6 +174,27 @@ describe('memory reuse', () => {
     model.dispose();
   });
 
+  it('released buffers serve allocations of other sizes: neighbours merge, a larger request splits nothing off top', async () => {
+    const k = await instantiateKernels(loadEngineModule(false), false);
+    const MB = 1 << 18; // floats
+    const first = k.track(() => [k.allocF32(MB), k.allocF32(MB), k.allocF32(MB)]);
+    k.f32(first.result[1]).fill(7);
+    const peak = k.allocatedBytes;
+    k.release(first.group);
+    // Three released neighbours are one range: a request of 2.5 of them fits without growing, and comes back zeroed.
+    const second = k.track(() => k.allocF32(2.5 * MB));
+    expect(k.allocatedBytes).toBe(peak);
+    expect(k.f32(second.result).every((x) => x === 0)).toBe(true);
+    // What is left (half a block) and smaller requests share it; a request larger than any range extends the one
+    // that ends at the bump pointer instead of leaving it behind.
+    const small = k.track(() => k.allocF32(MB / 4));
+    expect(k.allocatedBytes).toBe(peak);
+    k.release(second.group);
+    k.release(small.group);
+    k.track(() => k.allocF32(4 * MB));
+    expect(k.allocatedBytes).toBe(peak + MB * 4);
+  });
+
   it('a released model gives its memory to the next model of the same spec', async () => {
     const k = await instantiateKernels(loadEngineModule(false), false);
     const engine = createWasmEngineFromKernels(k);

@@ -287,7 +287,13 @@ const SCRATCH_FLOATS = 128 * 256 + 128 * 8;
 /** Below this many multiply-adds a product is not worth waking a thread for. */
 const PARALLEL_MIN_MACS = 1 << 18;
 
-/** Kernels over one memory, with optional threads. Allocation is a bump pointer that only grows. */
+/**
+ * Kernels over one memory, with optional threads. Allocation is a bump pointer over ranges given back by release():
+ * a request takes the smallest free range that holds it (splitting off the rest), released neighbours merge, and a
+ * free range that ends at the pointer is extended rather than left behind. Why: a polyphonic model's workspace is
+ * hundreds of MB and its shape changes between training, validation (a last, smaller batch) and scoring; with
+ * exact-size reuse only, every new shape was allocated above all the old ones until the 1 GiB memory ran out.
+ */
 export class Kernels {
   readonly exports: KernelExports;
   readonly memory: WasmMemory;
@@ -297,8 +303,10 @@ export class Kernels {
   private activeThreads: number;
   /** One packing scratch buffer per thread (index 0 = the calling thread). */
   private readonly scratch: number[];
-  /** Released blocks by size in bytes (sizes repeat: models of one spec allocate the same buffers). */
-  private readonly freeBlocks = new Map<number, number[]>();
+  /** Released ranges [ptr, bytes], sorted by ptr, never adjacent (neighbours are merged). */
+  private readonly freeRanges: [number, number][] = [];
+  /** The most bytes ever handed out at once (the bump pointer's high-water mark). */
+  private highWater: number;
   /** Open track() groups recording allocations. */
   private readonly groups: [number, number][][] = [];
   /** Kernel calls that were split over more than one thread (tests check that threads really ran). */
@@ -308,6 +316,7 @@ export class Kernels {
     this.exports = exports;
     this.memory = memory;
     this.top = align(exports.heapBase() + 1024, 64);
+    this.highWater = this.top;
     this.pool = pool;
     this.activeThreads = pool ? pool.workerCount + 1 : 1;
     this.scratch = Array.from({ length: this.maxThreads }, () => this.allocF32(SCRATCH_FLOATS).ptr);
@@ -327,9 +336,9 @@ export class Kernels {
     this.activeThreads = Math.max(1, Math.min(this.maxThreads, Math.floor(threads)));
   }
 
-  /** Bytes handed out so far (the allocator's high-water mark). */
+  /** The allocator's high-water mark in bytes. */
   get allocatedBytes(): number {
-    return this.top;
+    return this.highWater;
   }
 
   /** A zeroed float32 buffer of `length` elements, 64-byte aligned. */
@@ -343,13 +352,37 @@ export class Kernels {
 
   private allocBytes(bytes: number): number {
     const size = align(Math.max(bytes, 4), 64);
-    const reused = this.freeBlocks.get(size)?.pop();
-    if (reused !== undefined) {
-      new Uint8Array(this.memory.buffer, reused, size).fill(0);
-      this.record(reused, size);
-      return reused;
+    const ptr = this.takeFreeRange(size) ?? this.bump(size);
+    this.record(ptr, size);
+    return ptr;
+  }
+
+  /** The start of the smallest released range that holds `size` bytes (zeroed), or undefined. */
+  private takeFreeRange(size: number): number | undefined {
+    let best = -1;
+    for (let i = 0; i < this.freeRanges.length; i++) {
+      const have = this.freeRanges[i][1];
+      if (have >= size && (best < 0 || have < this.freeRanges[best][1])) {
+        best = i;
+        if (have === size) break;
+      }
     }
-    const ptr = this.top;
+    if (best < 0) return undefined;
+    const range = this.freeRanges[best];
+    const ptr = range[0];
+    if (range[1] === size) this.freeRanges.splice(best, 1);
+    else {
+      range[0] += size;
+      range[1] -= size;
+    }
+    new Uint8Array(this.memory.buffer, ptr, size).fill(0);
+    return ptr;
+  }
+
+  /** `size` zeroed bytes at the bump pointer, starting inside a released range that ends there (if any). */
+  private bump(size: number): number {
+    const last = this.freeRanges[this.freeRanges.length - 1];
+    const ptr = last && last[0] + last[1] === this.top ? last[0] : this.top;
     const end = ptr + size;
     const have = this.memory.buffer.byteLength;
     if (end > have) {
@@ -362,9 +395,13 @@ export class Kernels {
         );
       }
     }
-    this.top = end;
-    // Memory from grow() is zero and memory below `top` is handed out fresh only once, so the block is zero.
-    this.record(ptr, size);
+    if (ptr < this.top) {
+      // Only the part below the old pointer was used before; memory from grow() is zero.
+      this.freeRanges.pop();
+      new Uint8Array(this.memory.buffer, ptr, this.top - ptr).fill(0);
+    }
+    this.top = Math.max(this.top, end);
+    this.highWater = Math.max(this.highWater, this.top);
     return ptr;
   }
 
@@ -386,14 +423,34 @@ export class Kernels {
     }
   }
 
-  /** Gives a group's buffers back: later allocations of the same sizes reuse them (zeroed). */
+  /** Gives a group's buffers back: later allocations reuse them (zeroed). */
   release(group: AllocationGroup): void {
-    for (const [ptr, size] of group.blocks) {
-      const list = this.freeBlocks.get(size) ?? [];
-      list.push(ptr);
-      this.freeBlocks.set(size, list);
-    }
+    for (const [ptr, size] of group.blocks) this.freeRange(ptr, size);
     group.blocks.length = 0;
+  }
+
+  /** Inserts [ptr, ptr+size) into the sorted free list, merging it with the ranges it touches. */
+  private freeRange(ptr: number, size: number): void {
+    const ranges = this.freeRanges;
+    let lo = 0;
+    let hi = ranges.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ranges[mid][0] < ptr) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = ranges[lo - 1];
+    const after = ranges[lo];
+    if (before && before[0] + before[1] === ptr) {
+      before[1] += size;
+      if (after && ptr + size === after[0]) {
+        before[1] += after[1];
+        ranges.splice(lo, 1);
+      }
+    } else if (after && ptr + size === after[0]) {
+      after[0] = ptr;
+      after[1] += size;
+    } else ranges.splice(lo, 0, [ptr, size]);
   }
 
   /** A Float32Array view (valid until the memory next grows, when it is a non-shared memory). */
