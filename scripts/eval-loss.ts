@@ -16,12 +16,8 @@
  *        [--kind bi-lstm|biaxial-lstm] [--minutes 3 | --steps N] [--on-weight 2] [--takes 8] [--bars 16]
  *        [--temperatures 1,0.7] [--seed 1] [--threads 2] [--lr 0.003] [--batch 4]
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { frameCount, readPolyBenchmark, type RollPiece } from '../src/core/data/polyBenchmark';
+import { frameCount } from '../src/core/data/polyBenchmark';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
-import type { TrainableModel } from '../src/core/engine/types';
 import { CancelledError } from '../src/core/jobs/progress';
 import { generatePolyphonic } from '../src/core/model/generatePoly';
 import { isPolyDecoder } from '../src/core/model/polyLstm';
@@ -32,28 +28,11 @@ import {
   type PolyKind,
   type PolyLstmSpec,
 } from '../src/core/model/polyLstmSpec';
-import { pooledFrameNll, type PieceScorer } from '../src/core/model/polyMetrics';
+import { pooledFrameNll } from '../src/core/model/polyMetrics';
 import { getModelDefinition } from '../src/core/model/registry';
 import { DEFAULT_TRAINING, parameterCount, type ModelSpec, type TrainingConfig } from '../src/core/model/spec';
 import { trainLoop } from '../src/core/training/trainLoop';
-
-const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared');
-const DATASETS: Record<string, string> = {
-  jsb: 'data/boulanger2012/JSB_Chorales.json',
-  nottingham: 'data/boulanger2012/Nottingham.json',
-};
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const num = (name: string, fallback: number) => {
-  const v = flag(name);
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new RangeError(`--${name} must be a number, got: ${v}`);
-  return n;
-};
+import { benchmarkFromFlags, flag, modelScorer, num } from './lib/polyEval';
 
 /** Share of frames with no note, and notes per frame, of a list of flattened rolls of `pitches`. */
 function rollStats(rolls: readonly ArrayLike<number>[], pitches: number): { empty: number; notes: number } {
@@ -71,22 +50,6 @@ function rollStats(rolls: readonly ArrayLike<number>[], pitches: number): { empt
   return { empty: empty / frames, notes: notes / frames };
 }
 
-/** The exact scorer of a model (plain likelihood): its decoder scores each piece from an all-zero previous frame. */
-function modelScorer(model: TrainableModel): PieceScorer {
-  return async (piece: RollPiece) => {
-    const d = model.createDecoder();
-    if (!isPolyDecoder(d)) throw new Error('not a polyphonic model');
-    const logits = await d.scoreFrames(piece.roll, piece.frames);
-    d.dispose();
-    let nll = 0;
-    for (let i = 0; i < logits.length; i++) {
-      const y = piece.roll[i] > 0 ? logits[i] : -logits[i];
-      nll += y >= 0 ? Math.log1p(Math.exp(-y)) : -y + Math.log1p(Math.exp(y));
-    }
-    return nll;
-  };
-}
-
 interface LossResult {
   label: string;
   steps: number;
@@ -98,10 +61,7 @@ interface LossResult {
 }
 
 async function main(): Promise<void> {
-  const dataset = flag('dataset') ?? (flag('data') ? undefined : 'jsb');
-  const file = flag('data') ?? path.join(shared, DATASETS[dataset ?? ''] ?? '');
-  if (dataset && !DATASETS[dataset]) throw new Error('--dataset must be jsb or nottingham (or give --data FILE.json).');
-  const bench = readPolyBenchmark(JSON.parse(readFileSync(file, 'utf8')), file);
+  const { bench } = benchmarkFromFlags('jsb');
   const kind = (flag('kind') ?? 'bi-lstm') as PolyKind;
   if (kind !== 'bi-lstm' && kind !== 'biaxial-lstm') throw new Error(`--kind must be bi-lstm or biaxial-lstm`);
   const minutes = num('minutes', 3);

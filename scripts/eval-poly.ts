@@ -20,50 +20,30 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { frameCount, readPolyBenchmark, type PolyBenchmark, type RollPiece } from '../src/core/data/polyBenchmark';
+import { frameCount, type PolyBenchmark, type RollPiece } from '../src/core/data/polyBenchmark';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
-import type { NamedWeights, TrainableModel } from '../src/core/engine/types';
+import type { NamedWeights } from '../src/core/engine/types';
 import { CancelledError } from '../src/core/jobs/progress';
-import { isPolyDecoder } from '../src/core/model/polyLstm';
 import {
   DEFAULT_BIAXIAL_SPEC,
   DEFAULT_BI_LSTM_SPEC,
   type PolyKind,
   type PolyLstmSpec,
 } from '../src/core/model/polyLstmSpec';
-import { bernoulliScorer, fitNoteUnigram, pooledFrameNll, type PieceScorer } from '../src/core/model/polyMetrics';
+import { bernoulliScorer, fitNoteUnigram, pooledFrameNll } from '../src/core/model/polyMetrics';
 import { getModelDefinition } from '../src/core/model/registry';
 import { DEFAULT_TRAINING, parameterCount, type ModelSpec, type TrainingConfig } from '../src/core/model/spec';
 import type { WindowSet } from '../src/core/model/windows';
 import { evaluateWindows, trainLoop } from '../src/core/training/trainLoop';
 import { createRng, type Rng } from '../src/core/util/random';
+import { benchmarkFromFlags, flag, has, modelScorer, num, sharedRoot } from './lib/polyEval';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const shared = path.resolve(repoRoot, '../shared');
-const DATASETS: Record<string, string> = {
-  jsb: 'data/boulanger2012/JSB_Chorales.json',
-  nottingham: 'data/boulanger2012/Nottingham.json',
-};
 /** The calibration figures the metric must reproduce (Boulanger-Lewandowski 2012, Table 1, Note 1-Gram). */
 const CALIBRATION: Record<string, number> = { JSB_Chorales: 11.06, Nottingham: 10.25 };
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const has = (name: string) => process.argv.includes(`--${name}`);
-const num = (name: string, fallback: number) => {
-  const v = flag(name);
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new RangeError(`--${name} must be a number, got: ${v}`);
-  return n;
-};
-
 /** Published figures for the data set's column of ../shared/bench/PUBLISHED.md (rows: model | source | figures). */
 function published(datasetName: string): { model: string; source: string; figure: string }[] {
-  const file = path.join(shared, 'bench/PUBLISHED.md');
+  const file = path.join(sharedRoot, 'bench/PUBLISHED.md');
   if (!existsSync(file)) return [];
   const lines = readFileSync(file, 'utf8').split('\n');
   const header = lines.findIndex((l) => l.startsWith('| model | source |'));
@@ -126,22 +106,6 @@ function epochView(full: WindowSet, perEpoch: number, rng: Rng): WindowSet {
         count,
       );
     },
-  };
-}
-
-/** Exact scorer of a model: its decoder scores each piece from an all-zero previous frame. */
-function modelScorer(model: TrainableModel): PieceScorer {
-  return async (piece) => {
-    const d = model.createDecoder();
-    if (!isPolyDecoder(d)) throw new Error('not a polyphonic model');
-    const logits = await d.scoreFrames(piece.roll, piece.frames);
-    d.dispose();
-    let nll = 0;
-    for (let i = 0; i < logits.length; i++) {
-      const y = piece.roll[i] > 0 ? logits[i] : -logits[i];
-      nll += y >= 0 ? Math.log1p(Math.exp(-y)) : -y + Math.log1p(Math.exp(y));
-    }
-    return nll;
   };
 }
 
@@ -298,7 +262,7 @@ interface PeerResult {
 }
 
 function runPeer(file: string, minutes: number): PeerResult | string {
-  const script = path.join(shared, 'bench/torch_biaxial_baseline.py');
+  const script = path.join(sharedRoot, 'bench/torch_biaxial_baseline.py');
   const args = [
     script,
     '--data',
@@ -327,13 +291,7 @@ function runPeer(file: string, minutes: number): PeerResult | string {
 }
 
 async function main(): Promise<void> {
-  const dataset = flag('dataset');
-  const file = flag('data') ?? (dataset ? path.join(shared, DATASETS[dataset] ?? '') : undefined);
-  if (!file || (dataset && !DATASETS[dataset]))
-    throw new Error(
-      'Name the data: --dataset jsb|nottingham, or --data FILE.json in the layout of shared/data/boulanger2012.',
-    );
-  const bench = readPolyBenchmark(JSON.parse(readFileSync(file, 'utf8')), file);
+  const { bench, file } = benchmarkFromFlags();
   const minutes = num('minutes', 60);
   console.log(
     `${bench.name}: train ${bench.train.length} pieces / ${frameCount(bench.train)} frames, valid ${bench.valid.length} / ${frameCount(bench.valid)}, ` +
