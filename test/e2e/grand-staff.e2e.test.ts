@@ -3,48 +3,27 @@
 // Callbacks passed to page.evaluate run in the browser: they need the DOM types.
 /**
  * A polyphonic model through the page, on the real loopback studio: import a few Nottingham tunes (melody and chords)
- * in the Library, train a tiny biaxial LSTM for one epoch on the Train screen, compose two takes, and check what the
+ * in the Library, { train a tiny biaxial LSTM for one epoch on the Train screen, compose two takes, and check what the
  * composer sees and keeps: the piano roll draws notes at more than one pitch at the same time (read back from the
  * canvas), the score is a grand staff engraved by VexFlow (two staves a measure, a brace), playback starts, and the
  * saved MIDI file, read by python3-mido, has the two staves as two tracks split at middle C.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { startStudio, type StudioHandle } from '../../src/studio/server';
-import { buildRenderer, launchBrowser, repoRoot, screenshot, sharedData, type BrowserSession } from './helpers/browser';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, screenshot, sharedData } from './helpers/browser';
+import { useStudio } from './helpers/studioSession';
 
 const TUNES = ['ashover1.mid', 'ashover2.mid', 'ashover3.mid'].map((f) => path.join(sharedData, 'nottingham/MIDI', f));
 
-let dataDir: string;
-let studio: StudioHandle;
-let session: BrowserSession;
-let page: Page;
-
-beforeAll(async () => {
-  const rendererDir = await buildRenderer();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-e2e-grand-'));
-  studio = await startStudio({ dataDir, rendererDir });
-  session = await launchBrowser();
-  page = session.page;
-  await page.goto(studio.url);
-});
-
-afterAll(async () => {
-  await session?.close();
-  await studio?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const s = useStudio('grand');
 
 /**
  * Canvas columns of the nth roll where notes of two or more pitches sound at once: runs of note-coloured pixels
  * (the orange of countNotePixels) in one column, separated by background.
  */
 function chordColumns(index: number): Promise<number> {
-  return page.evaluate((i) => {
+  return s.page.evaluate((i) => {
     const canvas = document.querySelectorAll<HTMLCanvasElement>('[data-testid="piano-roll"]')[i];
     const ctx = canvas?.getContext('2d');
     if (!canvas || !ctx || canvas.width === 0) return -1;
@@ -77,44 +56,44 @@ describe('a polyphonic take, from training to the saved file', () => {
   it('trains a tiny biaxial model on imported tunes, draws chords in the roll, a grand staff, and saves two staves', async () => {
     // Import through the Library screen.
     await expect
-      .poll(() => page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
+      .poll(() => s.page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
       .toMatch(/engine|threads/);
-    await page.locator('[data-testid="import-corpus"]').fill('Nottingham');
-    await page.locator('[data-testid="import-files"]').setInputFiles(TUNES);
+    await s.page.locator('[data-testid="import-corpus"]').fill('Nottingham');
+    await s.page.locator('[data-testid="import-files"]').setInputFiles(TUNES);
     await expect
-      .poll(() => page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
+      .poll(() => s.page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
       .toContain('3 imported');
 
     // Train: the polyphonic kind, tiny sizes, one epoch.
-    await page.keyboard.press('Control+2');
-    await page.locator('[data-testid="train-corpus"]').selectOption('Nottingham');
-    await page.locator('[data-testid="train-model-name"]').fill('poly');
-    await page.locator('[data-testid="train-kind"]').selectOption('biaxial-lstm');
-    await page.locator('[data-testid="train-epochs"]').fill('1');
-    await page.getByText('Advanced').click();
-    await page.locator('[data-testid="train-time-sizes"]').fill('8');
-    await page.locator('[data-testid="train-pitch-sizes"]').fill('4');
-    await page.locator('[data-testid="train-start"]').click();
-    const progress = page.locator('[data-testid="train-progress"]');
+    await s.page.keyboard.press('Control+2');
+    await s.page.locator('[data-testid="train-corpus"]').selectOption('Nottingham');
+    await s.page.locator('[data-testid="train-model-name"]').fill('poly');
+    await s.page.locator('[data-testid="train-kind"]').selectOption('biaxial-lstm');
+    await s.page.locator('[data-testid="train-epochs"]').fill('1');
+    await s.page.getByText('Advanced').click();
+    await s.page.locator('[data-testid="train-time-sizes"]').fill('8');
+    await s.page.locator('[data-testid="train-pitch-sizes"]').fill('4');
+    await s.page.locator('[data-testid="train-start"]').click();
+    const progress = s.page.locator('[data-testid="train-progress"]');
     await expect.poll(() => progress.textContent(), { timeout: 120_000 }).toContain('done');
-    await expect.poll(() => page.locator('[data-testid="models"]').textContent()).toMatch(/poly\s*ready/);
+    await expect.poll(() => s.page.locator('[data-testid="models"]').textContent()).toMatch(/poly\s*ready/);
 
     // Compose two takes of four bars with it.
-    await page.keyboard.press('Control+3');
-    await page.locator('[data-testid="compose-model"]').selectOption({ label: 'poly' });
-    await page.locator('[data-testid="bars"]').fill('4');
-    await page.locator('[data-testid="variations"]').fill('2');
-    await page.locator('[data-testid="generate"]').click();
-    await expect.poll(() => page.locator('[data-testid="variation"]').count(), { timeout: 60_000 }).toBe(2);
+    await s.page.keyboard.press('Control+3');
+    await s.page.locator('[data-testid="compose-model"]').selectOption({ label: 'poly' });
+    await s.page.locator('[data-testid="bars"]').fill('4');
+    await s.page.locator('[data-testid="variations"]').fill('2');
+    await s.page.locator('[data-testid="generate"]').click();
+    await expect.poll(() => s.page.locator('[data-testid="variation"]').count(), { timeout: 60_000 }).toBe(2);
 
     // The roll: notes at two or more pitches at the same time, read back from its pixels.
     await expect.poll(() => chordColumns(0), { timeout: 10_000 }).toBeGreaterThan(10);
-    const label = (await page.locator('[data-testid="piano-roll"]').first().getAttribute('aria-label')) ?? '';
+    const label = (await s.page.locator('[data-testid="piano-roll"]').first().getAttribute('aria-label')) ?? '';
     const shown = Number(/with (\d+) notes/.exec(label)?.[1] ?? -1);
     expect(shown).toBeGreaterThan(0);
 
     // The score: a grand staff (treble and bass staves each measure, a brace), every note begun once on it.
-    const score = page.locator('[data-testid="score"]').first();
+    const score = s.page.locator('[data-testid="score"]').first();
     expect(await score.getAttribute('data-staves')).toBe('2');
     expect(await score.getAttribute('data-onsets')).toBe(String(shown));
     const measures = Number(await score.getAttribute('data-measures'));
@@ -122,18 +101,18 @@ describe('a polyphonic take, from training to the saved file', () => {
     await expect.poll(() => score.locator('.vf-stave').count()).toBe(2 * measures);
     expect(await score.locator('.vf-brace').count()).toBeGreaterThanOrEqual(1);
     expect(await score.locator('.vf-stavenote').count()).toBeGreaterThan(0);
-    await screenshot(page, 'grand-staff-compose');
+    await screenshot(s.page, 'grand-staff-compose');
 
     // Playback starts and stops.
-    const play = page.locator('[data-testid="play"]').first();
+    const play = s.page.locator('[data-testid="play"]').first();
     await play.click();
     await expect.poll(() => play.getAttribute('aria-pressed')).toBe('true');
     await play.click();
     await expect.poll(() => play.getAttribute('aria-pressed')).toBe('false');
 
     // The saved file: the two staves as two tracks, split at middle C, every note of the roll.
-    await page.locator('[data-testid="save-midi"]').first().click();
-    const toast = page.getByRole('status').filter({ hasText: 'Saved' });
+    await s.page.locator('[data-testid="save-midi"]').first().click();
+    const toast = s.page.getByRole('status').filter({ hasText: 'Saved' });
     await expect.poll(() => toast.count(), { timeout: 30_000 }).toBeGreaterThan(0);
     const saved = /Saved (.+\.mid)/.exec((await toast.first().textContent()) ?? '')?.[1] as string;
     const dump = JSON.parse(
@@ -144,6 +123,6 @@ describe('a polyphonic take, from training to the saved file', () => {
     expect(staves[0].notes.every(([, pitch]) => pitch >= 60)).toBe(true);
     expect(staves[1].notes.every(([, pitch]) => pitch < 60)).toBe(true);
     expect(staves[0].notes.length + staves[1].notes.length).toBe(shown);
-    expect(session.errors).toEqual([]);
+    expect(s.browser.errors).toEqual([]);
   });
 });

@@ -5,45 +5,19 @@
  * screen, then Measure, shows every measure for the takes beside the JSB soprano corpus, the validation NLL, and the
  * two charts (takes and corpus bars for 12 pitch classes and 16 note lengths).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { createAppServices, type AppServices } from '../../src/main/services/app';
+import { describe, expect, it } from 'vitest';
 import { METRIC_LABELS } from '../../src/main/services/evaluation';
-import { startStudio, type StudioHandle } from '../../src/studio/server';
-import { buildRenderer, launchBrowser, repoRoot, screenshot, type BrowserSession } from './helpers/browser';
+import { screenshot } from './helpers/browser';
+import { useStudio } from './helpers/studioSession';
 
-let dataDir: string;
-let services: AppServices;
-let studio: StudioHandle;
-let session: BrowserSession;
-let page: Page;
-
-beforeAll(async () => {
-  const rendererDir = await buildRenderer();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-e2e-quality-'));
-  services = createAppServices({ dataDir, resourcesDir: path.join(repoRoot, 'resources') });
-  studio = await startStudio({ dataDir, rendererDir, services });
-  session = await launchBrowser();
-  page = session.page;
-  await page.goto(studio.url);
-});
-
-afterAll(async () => {
-  await session?.close();
-  await studio?.close();
-  await services?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const s = useStudio('quality');
 
 describe('quality panel on the Train screen', () => {
   it('measures the bundled model against its corpus', async () => {
-    await page.keyboard.press('Control+2');
-    const panel = page.locator('[data-testid="quality-panel"]');
+    await s.page.keyboard.press('Control+2');
+    const panel = s.page.locator('[data-testid="quality-panel"]');
     await expect.poll(() => panel.textContent()).toContain('Pick “Evaluate” on a model');
-    const row = page.locator('[data-testid="models"] tr', { hasText: 'bundled' });
+    const row = s.page.locator('[data-testid="models"] tr', { hasText: 'bundled' });
     await row.locator('[data-testid="model-evaluate"]').click();
     await panel.getByLabel('Takes').fill('2');
     await panel.getByLabel('Bars').fill('4');
@@ -59,6 +33,6 @@ describe('quality panel on the Train screen', () => {
     expect(inKey[1]).toMatch(/^[01]\.\d\d ± \d\.\d\d$/);
     expect(inKey[2]).toMatch(/^0\.9\d ± 0\.0\d$/);
     await expect.poll(() => panel.locator('[data-testid="quality-bar"]').count()).toBe((12 + 16) * 2);
-    await screenshot(page, 'quality-panel');
+    await screenshot(s.page, 'quality-panel');
   }, 120_000);
 });

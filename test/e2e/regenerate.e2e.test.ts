@@ -6,47 +6,22 @@
  * new notes inside; Undo (the button) gives back the take exactly, Redo the regenerated one, and Ctrl+Z in the roll
  * undoes it again.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { parseMidi } from '../../src/core/midi/readMidi';
-import { startStudio, type StudioHandle } from '../../src/studio/server';
-import { buildRenderer, launchBrowser, screenshot, type BrowserSession } from './helpers/browser';
+import { screenshot } from './helpers/browser';
+import { useStudio } from './helpers/studioSession';
 
-let dataDir: string;
-let studio: StudioHandle;
-let session: BrowserSession;
-let page: Page;
-
-beforeAll(async () => {
-  const rendererDir = await buildRenderer();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-e2e-regen-'));
-  studio = await startStudio({ dataDir, rendererDir });
-  session = await launchBrowser();
-  page = session.page;
-  await page.goto(studio.url);
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page)
-    await screenshot(page, `regenerate-FAILED-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`);
-});
-
-afterAll(async () => {
-  await session?.close();
-  await studio?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const s = useStudio('regen');
 
 type N = { pitch: number; startTick: number; durationTicks: number; velocity: number };
 
 /** Saves the take as MIDI (the studio writes a new file each time) and reads its notes back. */
 async function savedNotes(): Promise<N[]> {
-  const exportsDir = path.join(dataDir, 'exports');
+  const exportsDir = path.join(s.dataDir, 'exports');
   const before = new Set(readdirSync(exportsDir, { withFileTypes: true }).map((d) => d.name));
-  await page.getByTestId('save-midi').click();
+  await s.page.getByTestId('save-midi').click();
   let file: string | undefined;
   await expect
     .poll(() => {
@@ -63,16 +38,16 @@ async function savedNotes(): Promise<N[]> {
 
 describe('Regenerate bars in the studio', () => {
   it('regenerates bars 3-4 only; Undo and Redo (buttons and Ctrl+Z) cover it', async () => {
-    await page.keyboard.press('Control+3');
-    await page.locator('[data-testid="compose-model"]').selectOption('default');
-    await page.locator('[data-testid="variations"]').fill('1');
-    await page.locator('[data-testid="generate"]').click();
-    await expect.poll(() => page.getByTestId('variation').count(), { timeout: 120_000 }).toBe(1);
+    await s.page.keyboard.press('Control+3');
+    await s.page.locator('[data-testid="compose-model"]').selectOption('default');
+    await s.page.locator('[data-testid="variations"]').fill('1');
+    await s.page.locator('[data-testid="generate"]').click();
+    await expect.poll(() => s.page.getByTestId('variation').count(), { timeout: 120_000 }).toBe(1);
     // Exports go to <dataDir>/exports (created on the first save).
     const first = await (async () => {
-      await page.getByTestId('save-midi').click();
-      const exportsDir = path.join(dataDir, 'exports');
-      await expect.poll(() => readdirSync(dataDir).includes('exports') && readdirSync(exportsDir).length).toBe(1);
+      await s.page.getByTestId('save-midi').click();
+      const exportsDir = path.join(s.dataDir, 'exports');
+      await expect.poll(() => readdirSync(s.dataDir).includes('exports') && readdirSync(exportsDir).length).toBe(1);
       const file = readdirSync(exportsDir)[0];
       const seq = parseMidi(new Uint8Array(readFileSync(path.join(exportsDir, file))), file);
       return seq.tracks
@@ -82,18 +57,18 @@ describe('Regenerate bars in the studio', () => {
     })();
     expect(first.length).toBeGreaterThan(4);
 
-    const undo = page.getByRole('button', { name: 'Undo' });
-    const redo = page.getByRole('button', { name: 'Redo' });
+    const undo = s.page.getByRole('button', { name: 'Undo' });
+    const redo = s.page.getByRole('button', { name: 'Redo' });
     expect(await undo.isDisabled()).toBe(true);
-    await page.getByTestId('regen-from').fill('3');
-    await page.getByTestId('regen-to').fill('4');
-    await page.getByTestId('regenerate').click();
-    await expect.poll(() => page.getByTestId('regen-seam').count(), { timeout: 60_000 }).toBe(1);
-    expect(await page.getByTestId('regen-seam').textContent()).toMatch(
+    await s.page.getByTestId('regen-from').fill('3');
+    await s.page.getByTestId('regen-to').fill('4');
+    await s.page.getByTestId('regenerate').click();
+    await expect.poll(() => s.page.getByTestId('regen-seam').count(), { timeout: 60_000 }).toBe(1);
+    expect(await s.page.getByTestId('regen-seam').textContent()).toMatch(
       /seam -?\d+\.\d\d \(left-to-right -?\d+\.\d\d\)/,
     );
     expect(await undo.isEnabled()).toBe(true);
-    await screenshot(page, 'regenerate-bars');
+    await screenshot(s.page, 'regenerate-bars');
 
     const bar = 4 * 480;
     const [fromTick, toTick] = [2 * bar, 4 * bar];
@@ -122,18 +97,18 @@ describe('Regenerate bars in the studio', () => {
     await redo.click();
     expect(await savedNotes()).toEqual(regenerated);
     // Ctrl+Z in the roll undoes it too, Ctrl+Shift+Z redoes.
-    await page.getByTestId('piano-roll').first().focus();
-    await page.keyboard.press('Control+z');
+    await s.page.getByTestId('piano-roll').first().focus();
+    await s.page.keyboard.press('Control+z');
     expect(await savedNotes()).toEqual(first);
-    await page.getByTestId('piano-roll').first().focus();
-    await page.keyboard.press('Control+Shift+z');
+    await s.page.getByTestId('piano-roll').first().focus();
+    await s.page.keyboard.press('Control+Shift+z');
     expect(await savedNotes()).toEqual(regenerated);
 
     // A selection that cannot be regenerated is a sentence, and nothing changes.
-    await page.getByTestId('regen-from').fill('1');
-    await page.getByTestId('regenerate').click();
-    await expect.poll(() => page.locator('body').textContent()).toContain('Bar 1 cannot be regenerated');
+    await s.page.getByTestId('regen-from').fill('1');
+    await s.page.getByTestId('regenerate').click();
+    await expect.poll(() => s.page.locator('body').textContent()).toContain('Bar 1 cannot be regenerated');
     expect(await savedNotes()).toEqual(regenerated);
-    expect(session.errors).toEqual([]);
+    expect(s.browser.errors).toEqual([]);
   });
 });

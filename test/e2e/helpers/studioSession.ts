@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+/**
+ * One studio per browser test file: registers the vitest hooks that build the renderer, start the loopback studio on
+ * a fresh data folder (optionally with services the test prepared first), open Debian's chromium on it, screenshot a
+ * failing test, and take it all down afterwards. The returned object's fields are set once beforeAll has run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { Page } from 'playwright-core';
+import { createAppServices, type AppServices } from '../../../src/main/services/app';
+import { startStudio, type StudioHandle } from '../../../src/studio/server';
+import { buildRenderer, launchBrowser, repoRoot, screenshot, type BrowserSession } from './browser';
+
+export interface StudioSession {
+  dataDir: string;
+  studio: StudioHandle;
+  /** The services behind the studio, opened on dataDir by this helper (tests read the library through them). */
+  services: AppServices;
+  browser: BrowserSession;
+  page: Page;
+}
+
+export interface StudioSessionOptions {
+  /** Runs on services over the fresh data folder before the studio starts (fixtures, event subscriptions). */
+  prepare?: (services: AppServices, dataDir: string) => void | Promise<void>;
+}
+
+/** `name` prefixes the data folder and the failure screenshots. */
+export function useStudio(name: string, options: StudioSessionOptions = {}): StudioSession {
+  const session = {} as StudioSession;
+  beforeAll(async () => {
+    const rendererDir = await buildRenderer();
+    session.dataDir = mkdtempSync(path.join(os.tmpdir(), `etude-e2e-${name}-`));
+    if (options.prepare) {
+      session.services = createAppServices({
+        dataDir: session.dataDir,
+        resourcesDir: path.join(repoRoot, 'resources'),
+      });
+      await options.prepare(session.services, session.dataDir);
+    }
+    session.studio = await startStudio({ dataDir: session.dataDir, rendererDir, services: session.services });
+    session.browser = await launchBrowser();
+    session.page = session.browser.page;
+    await session.page.goto(session.studio.url);
+  });
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && session.page)
+      await screenshot(session.page, `${name}-FAILED-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`);
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.studio?.close();
+    await session.services?.close();
+    if (session.dataDir) rmSync(session.dataDir, { recursive: true, force: true });
+  });
+  return session;
+}
