@@ -106,14 +106,14 @@ describe('recording a seed clip', () => {
     expect(barMs(100, WALTZ)).toBe(1800);
     expect(barMs(120, { numerator: 6, denominator: 8 })).toBe(1500);
     const armedAtMs = 500;
-    const downbeat = downbeatMs({ kind: 'count-in', armedAtMs, bars: 1 }, [], 100, WALTZ);
+    const downbeat = downbeatMs({ kind: 'count-in', armedAtMs, bars: 1 }, [], 100, WALTZ)!;
     expect(downbeat).toBe(2300);
-    const events: LiveNoteEvent[] = [
+    const before: LiveNoteEvent[] = [
       { kind: 'on', pitch: 50, velocity: 80, channel: 0, timeMs: 900 }, // a stray note in the count-in
       { kind: 'off', pitch: 50, velocity: 0, channel: 0, timeMs: 1200 },
       { kind: 'on', pitch: 55, velocity: 80, channel: 0, timeMs: 2000 }, // early, still held at bar 1
-      ...played(downbeat),
-    ].sort((a, b) => a.timeMs - b.timeMs);
+    ];
+    const events = [...before, ...played(downbeat)].sort((a, b) => a.timeMs - b.timeMs);
     const { sequence, droppedBeforeStart } = recordedClip(events, {
       bpm: 100,
       meter: WALTZ,

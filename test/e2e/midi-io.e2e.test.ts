@@ -53,6 +53,11 @@ function installFakeMidi(): void {
     onstatechange: null,
   };
   const requests: unknown[] = [];
+  document.addEventListener(
+    'click',
+    (e) => ((window as unknown as { __midi: { lastClickAt: number } }).__midi.lastClickAt = e.timeStamp),
+    true,
+  );
   Object.defineProperty(navigator, 'requestMIDIAccess', {
     configurable: true,
     value: async (options: unknown) => {
@@ -63,9 +68,14 @@ function installFakeMidi(): void {
   (window as unknown as Record<string, unknown>).__midi = {
     sent,
     requests,
-    /** Plays [ms from now, bytes] messages through the input, each stamped with its intended time. */
-    play(events: [number, number[]][]): Promise<void> {
-      const t0 = performance.now() + 100;
+    /** When the last click happened (performance.now() clock): a count-in starts there. */
+    lastClickAt: 0,
+    /**
+     * Plays [ms, bytes] messages through the input, each stamped with its intended time: from `originMs` (the
+     * performance.now() clock) when given, else from a moment from now.
+     */
+    play(events: [number, number[]][], originMs?: number): Promise<void> {
+      const t0 = originMs ?? performance.now() + 100;
       return new Promise((resolve) => {
         let left = events.length;
         for (const [atMs, data] of events)
@@ -84,7 +94,8 @@ function installFakeMidi(): void {
 type FakeMidi = {
   sent: { data: number[]; timestamp: number | null; handedAt: number }[];
   requests: unknown[];
-  play(events: [number, number[]][]): Promise<void>;
+  lastClickAt: number;
+  play(events: [number, number[]][], originMs?: number): Promise<void>;
 };
 
 beforeAll(async () => {
@@ -214,7 +225,7 @@ describe('MIDI in and out in the studio', () => {
     await page.getByTestId('midi-send').click();
     expect(await page.getByTestId('midi-send').textContent()).toContain('Stop MIDI out');
     await expect
-      .poll(() => page.getByTestId('midi-send').textContent(), { timeout: 20_000, intervals: [250] })
+      .poll(() => page.getByTestId('midi-send').textContent(), { timeout: 20_000, interval: 250 })
       .toContain('Send to MIDI out');
     const sent = await fake();
     const msPerTick = 60_000 / (BPM * ppq);
@@ -252,6 +263,28 @@ describe('MIDI in and out in the studio', () => {
     // The last All Notes Off comes after every note-on the port was given (sent without a timestamp: at once).
     expect(last.timestamp ?? last.handedAt).toBeGreaterThan(lastNoteOn);
     expect(session.errors).toEqual([]);
+  });
+
+  it('starts bar 1 after a bar of count-in and leaves out a note that ended in it', async () => {
+    await page.getByTestId('record-start').selectOption('count-in');
+    await page.getByTestId('record-seed').click();
+    expect(await page.getByTestId('record-status').textContent()).toContain('Count-in');
+    // The phrase from bar 1 (one 3/4 bar = 1.8 s after Record), and a stray note half way through the count-in.
+    const events: [number, number[]][] = [
+      [900, [0x90, 50, 80]],
+      [1200, [0x80, 50, 0]],
+      ...phraseMessages().map(([at, data]): [number, number[]] => [at + 3 * QUARTER_MS, data]),
+    ];
+    await page.evaluate((events) => {
+      const midi = (window as unknown as { __midi: FakeMidi }).__midi;
+      return midi.play(events, midi.lastClickAt);
+    }, events);
+    expect(await page.getByTestId('record-status').textContent()).toContain('Recording');
+    await page.getByTestId('record-seed').click();
+    expect(await page.getByTestId('record-message').textContent()).toContain(
+      'Recorded 8 notes in 3 bars of 3/4 at 100 bpm (1 played during the count-in left out)',
+    );
+    expect(await page.getByTestId('seed-notes').textContent()).toBe('G4E4E4F4D4D4C4C4');
   });
 
   it('records from the computer keys as well', async () => {
@@ -296,5 +329,22 @@ describe('MIDI in and out in the studio', () => {
       expect(await other.getByTestId('midi-input').count()).toBe(0);
       await other.close();
     }
+    // Access granted, but nothing plugged in.
+    const empty = await session.context.newPage();
+    await empty.addInitScript(() =>
+      Object.defineProperty(navigator, 'requestMIDIAccess', {
+        configurable: true,
+        value: async () => ({ inputs: new Map(), outputs: new Map(), sysexEnabled: false, onstatechange: null }),
+      }),
+    );
+    await empty.goto(studio.url);
+    await empty.keyboard.press('Control+3');
+    await empty.getByTestId('midi-connect').click();
+    await expect
+      .poll(() => empty.getByTestId('midi-no-input').textContent())
+      .toContain('No MIDI keyboard is connected');
+    expect(await empty.getByTestId('midi-no-output').textContent()).toContain('No MIDI output is connected');
+    expect(await empty.getByTestId('midi-input').inputValue()).toBe('');
+    await empty.close();
   });
 });

@@ -33,7 +33,12 @@ export function barMs(bpm: Bpm, meter: Meter): Milliseconds {
  * When bar 1 begins on the events' clock: `bars` bars of count-in after Record was pressed, or the first note-on
  * (null while none has been played).
  */
-export function downbeatMs(start: RecordingStart, events: readonly LiveNoteEvent[], bpm: Bpm, meter: Meter) {
+export function downbeatMs(
+  start: RecordingStart,
+  events: readonly LiveNoteEvent[],
+  bpm: Bpm,
+  meter: Meter,
+): Milliseconds | null {
   if (start.kind === 'count-in') return start.armedAtMs + start.bars * barMs(bpm, meter);
   const first = events.find((e) => e.kind === 'on');
   return first ? first.timeMs : null;
