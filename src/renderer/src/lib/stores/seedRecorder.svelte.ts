@@ -40,7 +40,6 @@ class SeedRecorder {
   message = $state<{ kind: 'info' | 'error'; text: string } | null>(null);
 
   private events: LiveNoteEvent[] = [];
-  private armedAtMs = 0;
   private downbeat: number | null = null;
   private clickTimer: ReturnType<typeof setTimeout> | null = null;
   private phaseTimer: ReturnType<typeof setTimeout> | null = null;
@@ -50,12 +49,15 @@ class SeedRecorder {
     return this.phase !== 'idle';
   }
 
+  /** The Tempo and Meter when Record was pressed: the whole recording keeps them. */
+  private settings = { bpm: 120, meter: METERS[0] };
+
   private meter() {
-    return METERS.find((m) => `${m.numerator}/${m.denominator}` === compose.meter) ?? METERS[0];
+    return this.settings.meter;
   }
 
   private bpm(): number {
-    return Math.min(400, Math.max(20, Number(compose.tempoBpm) || 120));
+    return this.settings.bpm;
   }
 
   /** Starts a recording (from a click: the count-in needs audio). */
@@ -64,7 +66,10 @@ class SeedRecorder {
     this.events = [];
     this.held.clear();
     this.message = null;
-    this.armedAtMs = nowMs;
+    this.settings = {
+      bpm: Math.min(400, Math.max(20, Number(compose.tempoBpm) || 120)),
+      meter: METERS.find((m) => `${m.numerator}/${m.denominator}` === compose.meter) ?? METERS[0],
+    };
     if (this.startMode === 'count-in') {
       const start: RecordingStart = { kind: 'count-in', armedAtMs: nowMs, bars: 1 };
       this.downbeat = downbeatMs(start, [], this.bpm(), this.meter());
