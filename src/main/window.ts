@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /**
  * The one application window, locked down: isolated, sandboxed renderer without Node; a strict CSP;
- * no navigation away, no new windows, no webviews, no remote content, every permission denied.
+ * no navigation away, no new windows, no webviews, no remote content, every permission denied but MIDI devices for our
+ * own page (./permissions.ts).
  * [electron/electron docs/tutorial/security.md checklist]
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BrowserWindow, session, shell, type Session } from 'electron';
+import { permissionAllowed } from './permissions';
 
 /** The CSP for every response the renderer gets (the page also carries it as a <meta>). */
 export const RENDERER_CSP =
@@ -40,8 +42,21 @@ let sessionHardened = false;
 function hardenSession(ses: Session, devServerUrl: string | undefined, rendererDir: string) {
   if (sessionHardened) return;
   sessionHardened = true;
-  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  ses.setPermissionCheckHandler(() => false);
+  const isOwnPage = (url: string) => isOwnRendererUrl(url, devServerUrl, rendererDir);
+  ses.setPermissionRequestHandler((_wc, permission, callback, details) =>
+    callback(
+      permissionAllowed(
+        { permission, requestingUrl: details.requestingUrl, isMainFrame: details.isMainFrame },
+        isOwnPage,
+      ),
+    ),
+  );
+  ses.setPermissionCheckHandler((_wc, permission, _origin, details) =>
+    permissionAllowed(
+      { permission, requestingUrl: details.requestingUrl, isMainFrame: details.isMainFrame },
+      isOwnPage,
+    ),
+  );
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({
       responseHeaders: {

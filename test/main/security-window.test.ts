@@ -15,8 +15,22 @@ const fake = vi.hoisted(() => {
       openHandler?: (d: { url: string }) => { action: string };
       loaded?: string;
     }[],
-    permissionRequest: undefined as undefined | ((wc: unknown, permission: string, cb: (ok: boolean) => void) => void),
-    permissionCheck: undefined as undefined | (() => boolean),
+    permissionRequest: undefined as
+      | undefined
+      | ((
+          wc: unknown,
+          permission: string,
+          cb: (ok: boolean) => void,
+          details: { requestingUrl: string; isMainFrame: boolean },
+        ) => void),
+    permissionCheck: undefined as
+      | undefined
+      | ((
+          wc: unknown,
+          permission: string,
+          origin: string,
+          details: { requestingUrl?: string; isMainFrame: boolean },
+        ) => boolean),
     headers: undefined as
       | undefined
       | ((
@@ -96,11 +110,28 @@ describe('the Electron window (built files)', () => {
     win.handlers.get('will-attach-webview')!({ preventDefault: () => (webviewPrevented = true) });
     expect(webviewPrevented).toBe(true);
 
-    // Every permission is refused.
-    let granted: boolean | undefined;
-    fake.state.permissionRequest!({}, 'media', (ok) => (granted = ok));
-    expect(granted).toBe(false);
-    expect(fake.state.permissionCheck!()).toBe(false);
+    // Every permission is refused but MIDI (never sysex) for our own page's main frame.
+    const ownPage = pathToFileURL(path.join(rendererDir, 'index.html')).href;
+    const request = (permission: string, requestingUrl: string, isMainFrame = true) => {
+      let granted: boolean | undefined;
+      fake.state.permissionRequest!({}, permission, (ok) => (granted = ok), { requestingUrl, isMainFrame });
+      return granted;
+    };
+    expect(request('media', ownPage)).toBe(false);
+    expect(request('midiSysex', ownPage)).toBe(false);
+    expect(request('midi', ownPage)).toBe(true);
+    expect(request('midi', ownPage, false)).toBe(false);
+    expect(request('midi', 'https://evil.example/')).toBe(false);
+    expect(fake.state.permissionCheck!({}, 'midi', 'file:///', { requestingUrl: ownPage, isMainFrame: true })).toBe(
+      true,
+    );
+    expect(
+      fake.state.permissionCheck!({}, 'midiSysex', 'file:///', { requestingUrl: ownPage, isMainFrame: true }),
+    ).toBe(false);
+    expect(
+      fake.state.permissionCheck!({}, 'notifications', 'file:///', { requestingUrl: ownPage, isMainFrame: true }),
+    ).toBe(false);
+    expect(fake.state.permissionCheck!({}, 'midi', 'file:///', { isMainFrame: false })).toBe(false);
 
     // A strict CSP on every response, and no remote requests.
     let headers: Record<string, string[]> = {};

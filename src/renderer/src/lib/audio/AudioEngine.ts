@@ -29,6 +29,7 @@ export type PlaybackListener = (state: { playing: boolean; ownerId: string | nul
 
 class AudioEngineImpl {
   private synth: Tone.PolySynth | null = null;
+  private clicker: Tone.MembraneSynth | null = null;
   private filter: Tone.Filter | null = null;
   private part: Tone.Part<{ time: string; pitch: number; durationTicks: number; velocity01: number }> | null = null;
   private stopEventId: number | null = null;
@@ -134,6 +135,18 @@ class AudioEngineImpl {
     );
   }
 
+  /** One metronome click now (recording count-in and beats); `accent` on the bar's first beat. */
+  async click(accent: boolean): Promise<void> {
+    await this.unlock();
+    this.clicker ??= new Tone.MembraneSynth({
+      pitchDecay: 0.008,
+      octaves: 2,
+      envelope: { attack: 0.001, decay: 0.06, sustain: 0, release: 0.02 },
+      volume: -12,
+    }).toDestination();
+    this.clicker.triggerAttackRelease(accent ? 'C6' : 'G5', 0.03, Tone.now(), accent ? 1 : 0.6);
+  }
+
   /** Toggle looping while playing (the loop point stays at the melody's end). */
   setLoop(loop: boolean): void {
     const transport = Tone.getTransport();
@@ -169,6 +182,8 @@ class AudioEngineImpl {
     this.stopTransport();
     this.synth?.dispose();
     this.filter?.dispose();
+    this.clicker?.dispose();
+    this.clicker = null;
     this.synth = null;
     this.filter = null;
     this.emit();

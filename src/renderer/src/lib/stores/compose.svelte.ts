@@ -111,6 +111,12 @@ export function suggestedKeyOf(pitches: readonly number[]): { tonic: string; sca
   return { tonic, scale: mode === 'minor' ? 'minor' : 'major' };
 }
 
+/** A continuation keeps its clip's meter: the Meter control does not apply to it. */
+function withoutMeter(controls: Partial<GenerationRequestDto>): Partial<GenerationRequestDto> {
+  const { timeSignature: _meter, ...rest } = controls;
+  return rest;
+}
+
 class ComposeStore {
   modelId = $state('default');
   seedNotes = $state.raw<number[]>([60]);
@@ -272,7 +278,7 @@ class ComposeStore {
         bars,
         variations: this.variationCount,
         randomSeed: this.randomSeed,
-        ...controls,
+        ...(this.continueClip && this.clip ? withoutMeter(controls) : controls),
         ...(this.continueClip && this.clip
           ? { continueClip: { bytes: this.clip.bytes, name: this.clip.name, append: this.appendClip } }
           : {}),
