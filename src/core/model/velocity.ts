@@ -131,3 +131,28 @@ const VELOCITY_SEED_SALT = 0x2c1b3c6d;
 export function velocitySeed(variationSeed: number): number {
   return (variationSeed ^ VELOCITY_SEED_SALT) >>> 0;
 }
+
+/**
+ * Velocities for finished tokens (a form's or a loop's take, whose tokens were drawn piecewise): the decoder is reset
+ * and fed the tokens, each note-on's bin drawn from the state that predicted it and fed with it, as generation does.
+ * @param chordOf gives the decoder the chord of a step (generate.ts setChordOf), for a chord-conditioned model
+ * @returns one velocity per token: 1..127 at note-ons, 0 elsewhere
+ */
+export async function drawVelocities(
+  decoder: Decoder & Required<Pick<Decoder, 'velocityLogits' | 'setVelocity'>>,
+  tokens: readonly number[],
+  options: { temperature: number; rng: Rng; centres: readonly number[]; chordOf?: (step: number) => void },
+): Promise<number[]> {
+  decoder.reset();
+  const out: number[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    options.chordOf?.(i + 1);
+    if (isNoteOn(tokens[i])) {
+      const bin = await drawVelocityBin(decoder, options.temperature, options.rng);
+      decoder.setVelocity(bin);
+      out.push(velocityOfBin(bin, options.centres));
+    } else out.push(0);
+    if (i + 1 < tokens.length) await decoder.step(tokens[i]);
+  }
+  return out;
+}

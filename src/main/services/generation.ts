@@ -21,6 +21,7 @@ import type { GeneratedRoll } from '../../core/model/generatePoly';
 import { isPolySpec } from '../../core/model/spec';
 import {
   seedTokensFromPitches,
+  setChordOf,
   SIXTEENTHS_PER_BAR,
   variationSeed,
   GenerationError,
@@ -35,6 +36,9 @@ import { melodyLoopRefiner, type LoopReport } from '../../core/model/loop';
 import { clipToLoop, writeLoopMidi } from '../../core/midi/loopMidi';
 import { checkForm, FormError, melodyGenerator } from '../../core/model/form';
 import { takeSequence } from '../../core/model/takes';
+import { melodyVelocityBins } from '../../core/model/melodyLstmSpec';
+import { drawVelocities, isVelocityDecoder, velocitySeed } from '../../core/model/velocity';
+import { createRng } from '../../core/util/random';
 import { parsePitchName } from '../../core/music/keys';
 import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
 import type { Note, NoteSequence } from '../../core/music/NoteSequence';
@@ -428,6 +432,8 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
     }
     const stepsPerBar = request.stepsPerBar ?? SIXTEENTHS_PER_BAR;
     const tokensPerVariation = request.bars * stepsPerBar;
+    // A velocity-aware model writes its own velocities (src/core/model/velocity.ts).
+    const centres = melodyVelocityBins(checkpoint.spec) > 0 ? checkpoint.spec.velocityCentres : undefined;
     const bias = melodyPitchBias(request.controls);
     let variation = 0;
     let steps = 0;
@@ -464,6 +470,7 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
           randomSeed: request.randomSeed,
           stepsPerBar,
           ...(request.chords ? { chords: request.chords } : {}),
+          ...(centres ? { velocityCentres: centres } : {}),
           ...(bias ? { logitBias: () => bias } : {}),
           ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
           ...(job.signal ? { signal: job.signal } : {}),
@@ -472,6 +479,16 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
           ...options,
           ...(request.loop ? { refine: melodyLoopRefiner(decoder, options, request.loop) } : {}),
         });
+        // A form's or a loop's tokens are drawn piecewise: their velocities are drawn over the finished tokens.
+        if (centres && isVelocityDecoder(decoder) && (request.form || request.loop || !melody.velocities)) {
+          const chords = request.chords;
+          melody.velocities = await drawVelocities(decoder, melody.tokens, {
+            temperature: request.temperature,
+            rng: createRng(velocitySeed(variationSeed(request.randomSeed, variation))),
+            centres,
+            ...(chords ? { chordOf: (step: number) => setChordOf(decoder, chords, step) } : {}),
+          });
+        }
         melodies.push(melody);
       }
     } finally {
@@ -615,7 +632,16 @@ export async function generateFromLibrary(
     const name = `${modelName} ${stamp} #${index + 1}`;
     const derived = variationSeed(request.randomSeed, index);
     const tokens = outputFrom > 0 ? m.tokens.slice(outputFrom) : m.tokens;
-    const take = takeSequence(tokens, { bpm, timeSignature, humanise, randomSeed: derived, name, key });
+    const velocities = m.velocities && (outputFrom > 0 ? m.velocities.slice(outputFrom) : m.velocities);
+    const take = takeSequence(tokens, {
+      bpm,
+      timeSignature,
+      humanise,
+      randomSeed: derived,
+      name,
+      key,
+      ...(velocities ? { velocities } : {}),
+    });
     // A loop is exactly its bars (nothing sounds across the loop point) and its MIDI carries loop markers.
     const loopTicks = m.loop ? (tokens.length * take.ppq) / 4 : 0;
     const sequence = m.loop ? clipToLoop(take, loopTicks) : take;
