@@ -14,7 +14,7 @@ import { buildWindows } from '../../src/core/model/windows';
 import { createRng } from '../../src/core/util/random';
 
 const binning = velocityBinning([40, 50, 60, 70, 80, 90, 100, 110, 120, 60, 110, 110], 4);
-const spec: MelodyLstmSpec = {
+const spec: MelodyLstmSpec & ReturnType<typeof velocityBinning> = {
   kind: 'melody-lstm',
   encoding: 'melody-130',
   vocabSize: 130,
@@ -58,6 +58,11 @@ describe('velocity bins', () => {
     expect(modelSpecProblem({ ...spec, velocityCentres: [0, 1, 2, 3] })).toMatch(/velocityCentres must be 4 whole/);
     expect(modelSpecProblem({ ...spec, velocityBins: 0, velocityEdges: [1] })).toMatch(/velocityEdges needs/);
     expect(modelTensors(spec).find((t) => t.name === 'lstm_1/kernel')!.shape).toEqual([5 + 4, 24]);
+    // 0 is off: the tensors of a model without the option (every checkpoint before it), unchanged.
+    const { velocityBins, velocityEdges, velocityCentres, ...plain } = spec;
+    expect([velocityBins, velocityEdges.length, velocityCentres.length]).toEqual([4, 3, 4]);
+    expect(modelSpecProblem({ ...plain, velocityBins: 0 })).toBeUndefined();
+    expect(modelTensors({ ...plain, velocityBins: 0 })).toEqual(modelTensors(plain));
     expect(modelTensors(spec).slice(-2)).toEqual([
       { name: 'velocity/kernel', shape: [6, 4] },
       { name: 'velocity/bias', shape: [4] },
@@ -71,7 +76,8 @@ describe('velocity bins', () => {
     const b = set.batch([0, 2, 3], 0, 3);
     expect(b.condition!.dim).toBe(4);
     // Window 2 (steps 2..5): its steps all follow the note at step 2 (velocity 120, bin 3).
-    const row = (w: number, t: number) => Array.from(b.condition!.values.subarray((w * 4 + t) * 4, (w * 4 + t + 1) * 4));
+    const row = (w: number, t: number) =>
+      Array.from(b.condition!.values.subarray((w * 4 + t) * 4, (w * 4 + t + 1) * 4));
     expect(row(1, 0)).toEqual([0, 0, 0, 1]);
     // Window 3 starts at step 3: the note at step 2 is before it and still the latest.
     expect(row(2, 0)).toEqual([0, 0, 0, 1]);

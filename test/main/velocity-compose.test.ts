@@ -173,7 +173,10 @@ describe('learnt dynamics', () => {
 
   it('refuses, with a sentence, a corpus without velocity data, a corpus of one velocity, and bad bin counts', async () => {
     const json = path.join(dir, 'rolls.json');
-    writeFileSync(json, JSON.stringify({ train: [[[60], [62], [64], [65], [67], [65], [64], [62]]], valid: [], test: [] }));
+    writeFileSync(
+      json,
+      JSON.stringify({ train: [[[60], [62], [64], [65], [67], [65], [64], [62]]], valid: [], test: [] }),
+    );
     await importPaths(library, [json], { corpusName: 'Rolls', stepsPerQuarter: 1 });
     await expect(
       trainModel(library, { ...common, corpusName: 'Rolls', modelName: 'r', spec: { ...tiny, velocityBins: 8 } }),

@@ -293,9 +293,7 @@ export async function generateMelodies(decoder: Decoder, options: GenerateOption
   const out: GeneratedMelody[] = [];
   for (let k = first; k < first + variations; k++) {
     const rng = createRng(variationSeed(randomSeed, k));
-    const velocityRng = isVelocityDecoder(decoder)
-      ? createRng(velocitySeed(variationSeed(randomSeed, k)))
-      : undefined;
+    const velocityRng = isVelocityDecoder(decoder) ? createRng(velocitySeed(variationSeed(randomSeed, k))) : undefined;
     const rejected: string[] = [];
     let drawn = await sampleOnce(
       decoder,

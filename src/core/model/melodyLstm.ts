@@ -249,7 +249,10 @@ class MelodyLstmNetwork implements Network {
       );
     }
     const C = melodyConditionDim(this.spec);
-    const what = [melodyChordDim(this.spec) > 0 ? 'chord chroma' : '', melodyVelocityBins(this.spec) > 0 ? 'velocity one-hot' : '']
+    const what = [
+      melodyChordDim(this.spec) > 0 ? 'chord chroma' : '',
+      melodyVelocityBins(this.spec) > 0 ? 'velocity one-hot' : '',
+    ]
       .filter(Boolean)
       .join(' | ');
     if (C > 0 && (!batch.condition || batch.condition.dim !== C || batch.condition.values.length !== B * T * C))
@@ -547,12 +550,7 @@ class MelodyLstmDecoder implements Decoder {
   private async readVelocityLogits(): Promise<Float32Array> {
     const { net } = this;
     const b = this.b;
-    net.backend.denseForward(
-      b.velLogits,
-      b.h[net.spec.layers - 1],
-      net.p('velocity/kernel'),
-      net.p('velocity/bias'),
-    );
+    net.backend.denseForward(b.velLogits, b.h[net.spec.layers - 1], net.p('velocity/kernel'), net.p('velocity/bias'));
     return net.backend.read(b.velLogits);
   }
 
