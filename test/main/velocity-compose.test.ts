@@ -17,6 +17,7 @@ import { createRng } from '../../src/core/util/random';
 import { openLibrary, type Library } from '../../src/main/db';
 import { generateFromLibrary, type GenerateRequest } from '../../src/main/services/generation';
 import { importPaths } from '../../src/main/services/importService';
+import { regenerateSelection } from '../../src/main/services/infillGeneration';
 import { trainModel } from '../../src/main/services/training';
 
 const PPQ = 480;
@@ -170,6 +171,25 @@ describe('learnt dynamics', () => {
       expect(all.some((v) => v > 100) && all.some((v) => v < 70)).toBe(true);
     }
   }, 120_000);
+
+  it('regenerating bars of a take keeps the learnt velocities outside the selection', async () => {
+    const take = (await generateFromLibrary(library, { ...request, variations: 1 })).variations[0].sequence;
+    const notes = take.tracks[0].notes;
+    const result = await regenerateSelection(library, {
+      model: 'dynamics',
+      notes,
+      ppq: take.ppq,
+      bars: 8,
+      fromBar: 4,
+      toBar: 6,
+      temperature: 0.8,
+      randomSeed: 5,
+      candidates: 2,
+    });
+    const outside = (n: { startTick: number }) => n.startTick < 4 * 16 * (take.ppq / 4);
+    expect(result.notes.filter(outside).map((n) => n.velocity)).toEqual(notes.filter(outside).map((n) => n.velocity));
+    for (const n of result.notes) expect(n.velocity >= 1 && n.velocity <= 127).toBe(true);
+  }, 60_000);
 
   it('refuses, with a sentence, a corpus without velocity data, a corpus of one velocity, and bad bin counts', async () => {
     const json = path.join(dir, 'rolls.json');

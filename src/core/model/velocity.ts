@@ -156,3 +156,27 @@ export async function drawVelocities(
   }
   return out;
 }
+
+/**
+ * A decoder that feeds a velocity-aware model its velocity input by itself: before each note-on is stepped, a bin is
+ * drawn from the velocity head (at `temperature`, from `rng`) and given as the latest note's. For the samplers that
+ * step tokens themselves without knowing of velocities (forms, loops, infill): the model then sees the inputs it was
+ * trained with. It does not offer velocityLogits/setVelocity itself, so a sampler that would draw them does not draw
+ * twice; a take's velocities are drawn afterwards over its finished tokens (drawVelocities).
+ */
+export function velocityFeedingDecoder(
+  inner: Decoder & Required<Pick<Decoder, 'velocityLogits' | 'setVelocity'>>,
+  temperature: number,
+  rng: Rng,
+): Decoder {
+  return {
+    reset: () => inner.reset(),
+    step: async (input) => {
+      if (typeof input === 'number' && isNoteOn(input))
+        inner.setVelocity(await drawVelocityBin(inner, temperature, rng));
+      return inner.step(input);
+    },
+    ...(inner.setCondition ? { setCondition: (values: ArrayLike<number>) => inner.setCondition!(values) } : {}),
+    dispose: () => inner.dispose(),
+  };
+}

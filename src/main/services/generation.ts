@@ -37,7 +37,7 @@ import { clipToLoop, writeLoopMidi } from '../../core/midi/loopMidi';
 import { checkForm, FormError, melodyGenerator } from '../../core/model/form';
 import { takeSequence } from '../../core/model/takes';
 import { melodyVelocityBins } from '../../core/model/melodyLstmSpec';
-import { drawVelocities, isVelocityDecoder, velocitySeed } from '../../core/model/velocity';
+import { drawVelocities, isVelocityDecoder, velocityFeedingDecoder, velocitySeed } from '../../core/model/velocity';
 import { createRng } from '../../core/util/random';
 import { parsePitchName } from '../../core/music/keys';
 import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
@@ -373,6 +373,9 @@ function variationProgress(sink: ProgressSink): ProgressSink & { flush(): void }
   return each;
 }
 
+/** Keeps the velocity stream that feeds a form's or a loop's sampling apart from the one that draws its velocities. */
+const FEEDING_SALT = 0x51ed27;
+
 /** Progress is said at most this often from inside a variation (tokens), besides once per variation. */
 const TOKEN_PROGRESS_EVERY = 64;
 
@@ -475,16 +478,22 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
           ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
           ...(job.signal ? { signal: job.signal } : {}),
         };
-        const [melody] = await melodyGenerator(request.form)(decoder, {
+        // Forms and loops step tokens themselves: a velocity-aware model is fed its velocity input on the way.
+        const velocitySeedOf = velocitySeed(variationSeed(request.randomSeed, variation));
+        const sampler =
+          centres && isVelocityDecoder(decoder) && (request.form || request.loop)
+            ? velocityFeedingDecoder(decoder, request.temperature, createRng(velocitySeedOf ^ FEEDING_SALT))
+            : decoder;
+        const [melody] = await melodyGenerator(request.form)(sampler, {
           ...options,
-          ...(request.loop ? { refine: melodyLoopRefiner(decoder, options, request.loop) } : {}),
+          ...(request.loop ? { refine: melodyLoopRefiner(sampler, options, request.loop) } : {}),
         });
         // A form's or a loop's tokens are drawn piecewise: their velocities are drawn over the finished tokens.
         if (centres && isVelocityDecoder(decoder) && (request.form || request.loop || !melody.velocities)) {
           const chords = request.chords;
           melody.velocities = await drawVelocities(decoder, melody.tokens, {
             temperature: request.temperature,
-            rng: createRng(velocitySeed(variationSeed(request.randomSeed, variation))),
+            rng: createRng(velocitySeedOf),
             centres,
             ...(chords ? { chordOf: (step: number) => setChordOf(decoder, chords, step) } : {}),
           });
