@@ -12,6 +12,8 @@ import { modelTensors } from '../../src/core/model/spec';
 import { velocityBinning, velocityBinOf, velocityOfBin } from '../../src/core/model/velocity';
 import { buildWindows } from '../../src/core/model/windows';
 import { createRng } from '../../src/core/util/random';
+import { encodeMelody, melodyVelocities } from '../../src/core/encoding/melody';
+import type { NoteSequence } from '../../src/core/music/NoteSequence';
 
 const binning = velocityBinning([40, 50, 60, 70, 80, 90, 100, 110, 120, 60, 110, 110], 4);
 const spec: MelodyLstmSpec & ReturnType<typeof velocityBinning> = {
@@ -67,6 +69,32 @@ describe('velocity bins', () => {
       { name: 'velocity/kernel', shape: [6, 4] },
       { name: 'velocity/bias', shape: [4] },
     ]);
+  });
+
+  it('a MIDI piece gives the velocity of each melody note-on, as the encoder picks the notes', () => {
+    const seq: NoteSequence = {
+      ppq: 480,
+      name: 'x',
+      tempos: [],
+      timeSignatures: [],
+      keySignatures: [],
+      tracks: [
+        {
+          name: 'm',
+          program: 0,
+          channel: 0,
+          isPercussion: false,
+          notes: [
+            { pitch: 60, startTick: 0, durationTicks: 480, velocity: 30 },
+            { pitch: 67, startTick: 10, durationTicks: 480, velocity: 90 }, // same sixteenth, higher: it is the melody
+            { pitch: 62, startTick: 480, durationTicks: 240, velocity: 70 },
+          ],
+        },
+      ],
+    };
+    const tokens = encodeMelody(seq);
+    expect(tokens.slice(0, 7)).toEqual([67, 129, 129, 129, 62, 129, 128]);
+    expect(Array.from(melodyVelocities(seq, 'first-part', tokens.length))).toEqual([90, 0, 0, 0, 70, 0, 0]);
   });
 
   it('windows carry the latest note bin (looking back past the window) and each target note-on bin', () => {
