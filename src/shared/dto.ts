@@ -178,6 +178,11 @@ export const specOverridesSchema = z
     onWeight: z.number().positive().max(100),
     /** 'chroma': the model learns with chords (inferred per beat from each piece's notes, src/core/music/chords.ts). */
     chords: z.literal('chroma'),
+    /**
+     * The melody model learns dynamics: each note's velocity as one of this many loudness levels of the corpus
+     * (src/core/model/velocity.ts); 0 = off.
+     */
+    velocityBins: z.number().int().min(0).max(64),
   })
   .partial()
   .strict();

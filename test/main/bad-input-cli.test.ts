@@ -111,6 +111,12 @@ const CASES: Case[] = [
   ...each(TRAIN, 'lr', ['0', '-1', 'NaN', '2', ''], range('train', 'lr', false, '0.000001', '1')),
   ...each(TRAIN, 'seed', ['-1', '1.5', '4294967296', ''], range('train', 'seed', true, '0', '4294967295')),
   ...each(TRAIN, 'threads', ['0', '100', ''], range('train', 'threads', true, '1', '64')),
+  ...each(
+    TRAIN,
+    'velocity-bins',
+    ['0', '1', '500', '2.5', 'abc', ''],
+    /^etude: train: --velocity-bins must be a whole number within \[2, 64\] \(the loudness levels a model learns; --velocity alone uses 8\), got "[^"]*"; see etude train --help$/,
+  ),
   [[...TRAIN, '--epochs', '-1'], dashed('train', 'epochs')],
   [[...TRAIN, '--engine', 'cuda'], /^etude: train: --engine must be one of auto, .*, got "cuda"/],
   [[...TRAIN, '--loss', 'focal'], /^etude: train: --loss must be bce or weighted, got "focal"/],

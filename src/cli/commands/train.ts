@@ -2,6 +2,8 @@
 import { isEngineChoice, ENGINE_CHOICES } from '../../core/engine/select';
 import { CancelledError } from '../../core/jobs/progress';
 import { MODEL_KINDS, isModelKind } from '../../core/model/registry';
+import { MAX_VELOCITY_BINS } from '../../core/model/melodyLstmSpec';
+import { DEFAULT_VELOCITY_BINS } from '../../core/model/velocity';
 import { trainModel, type TrainResult } from '../../main/services/training';
 import { parseCommandArgs } from '../args';
 import { createProgressBar } from '../progressBar';
@@ -48,6 +50,21 @@ export function printTrainSummary(result: TrainResult, ctx: CliContext, verb = '
 
 const MODEL_KIND_NAMES = MODEL_KINDS.map((k) => k.kind);
 
+/**
+ * The velocity bins asked for: --velocity-bins N, or --velocity (the default count); undefined for neither.
+ * @throws UsageError with a sentence for a count outside [2, MAX_VELOCITY_BINS] or one that is not a whole number
+ */
+function velocityBinsFlag(velocity: boolean | undefined, bins: string | undefined): number | undefined {
+  if (bins === undefined) return velocity ? DEFAULT_VELOCITY_BINS : undefined;
+  const n = Number(bins.trim());
+  if (bins.trim() === '' || !Number.isInteger(n) || n < 2 || n > MAX_VELOCITY_BINS)
+    throw new UsageError(
+      `train: --velocity-bins must be a whole number within [2, ${MAX_VELOCITY_BINS}] (the loudness levels a model learns; --velocity alone uses ${DEFAULT_VELOCITY_BINS}), got "${bins}"`,
+      'train',
+    );
+  return n;
+}
+
 export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a melody or polyphonic model on a corpus (or --resume one)',
@@ -67,6 +84,9 @@ export const trainCommand: CliCommand = {
                       pitch's loss counts --on-weight times, default 2: fewer empty frames drawn)
   --chords            learn with chords: the chord of every step is an input (inferred per beat from each
                       piece's notes); generate then follows --chords "C G Am F"
+  --velocity          melody: learn dynamics, each note's velocity as one of ${DEFAULT_VELOCITY_BINS} loudness levels
+                      of the corpus (its MIDI velocities); takes are then written at the learnt velocities
+  --velocity-bins N   the same with N levels, 2..${MAX_VELOCITY_BINS}
   --batch N           batch size (default 64)       --lr X          learning rate (default 0.001)
   --seed N            random seed for init, split and shuffles (default 1)
   --engine E          ${ENGINE_CHOICES.join('|')} (default auto: webgpu on a GPU, else tfjs-node-gpu, else wasm)
@@ -95,6 +115,8 @@ export const trainCommand: CliCommand = {
       threads: { type: 'string' },
       resume: { type: 'boolean' },
       chords: { type: 'boolean' },
+      velocity: { type: 'boolean' },
+      'velocity-bins': { type: 'string' },
     });
     if (positionals.length !== 1) throw new UsageError('train: name exactly one corpus to train on', 'train');
     if (!values.model) throw new UsageError('train: --model NAME is required', 'train');
@@ -123,6 +145,7 @@ export const trainCommand: CliCommand = {
         loss: values.loss,
         onWeight: f('on-weight', values['on-weight'], { min: 1e-6, max: 100 }),
         chords: values.chords ? ('chroma' as const) : undefined,
+        velocityBins: velocityBinsFlag(values.velocity, values['velocity-bins']),
       }).filter(([, v]) => v !== undefined),
     );
     if (values.loss !== undefined && values.loss !== 'bce' && values.loss !== 'weighted')
@@ -141,7 +164,7 @@ export const trainCommand: CliCommand = {
     );
     if (values.resume && Object.keys(spec).length)
       throw new UsageError(
-        "train: --resume keeps the model's shape; drop --hidden/--embedding/--layers/--dropout/--window/--time-sizes/--pitch-sizes/--segment/--loss/--chords",
+        "train: --resume keeps the model's shape; drop --hidden/--embedding/--layers/--dropout/--window/--time-sizes/--pitch-sizes/--segment/--loss/--chords/--velocity",
         'train',
       );
     const threads = f('threads', values.threads, { integer: true, min: 1, max: 64 });

@@ -94,6 +94,24 @@ export function extractMelody(seq: NoteSequence, source: MelodySource = 'first-p
   }));
 }
 
+/**
+ * The velocity of every melody note-on of a sequence, by sixteenth: the MIDI velocity of the note that
+ * {@link encodeMelody} writes at that step (the same source, quantisation and highest-pitch rule), 0 where no note
+ * starts. A velocity-aware model learns from these (../model/velocity.ts).
+ * @param steps length of the result (the piece's token count)
+ */
+export function melodyVelocities(seq: NoteSequence, source: MelodySource, steps: number): Uint8Array {
+  const out = new Uint8Array(steps);
+  if (!(seq.ppq > 0)) return out;
+  const melody = toGridMelody(
+    melodyTracks(seq, source).flatMap((track) => track.notes),
+    seq.ppq,
+  );
+  for (const note of melody)
+    if (note.startStep >= 0 && note.startStep < steps) out[note.startStep] = Math.min(127, Math.max(0, note.velocity));
+  return out;
+}
+
 function gridToTokens(
   melody: readonly GridNote[],
   restStartSteps: readonly number[],

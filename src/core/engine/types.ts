@@ -57,6 +57,11 @@ export interface TokenBatch {
   targets: Int32Array;
   batchSize: number;
   condition?: BatchCondition;
+  /**
+   * A velocity-aware melody model (../model/velocity.ts): the velocity bin of each target (B), -1 where the target is
+   * not a note-on or its velocity is unknown (no velocity loss for that window).
+   */
+  velocityTargets?: Int32Array;
 }
 
 export interface FrameBatch {
@@ -112,6 +117,16 @@ export interface Decoder {
    * ../music/chords.ts); it holds until changed and reset() clears it. Absent on decoders of models without one.
    */
   setCondition?(values: ArrayLike<number>): void;
+  /**
+   * Velocity-aware melody models only (../model/velocity.ts): the logits over velocity bins of the note-on that the
+   * last step()'s logits predict (the same state; reading it changes nothing). Absent on other decoders.
+   */
+  velocityLogits?(): Promise<Float32Array>;
+  /**
+   * Velocity-aware melody models only: the velocity bin of the latest note so far (null: none yet), an input of the
+   * next step(); give it before stepping a note-on with that note's bin. It holds until changed; reset() clears it.
+   */
+  setVelocity?(bin: number | null): void;
   dispose(): void;
 }
 

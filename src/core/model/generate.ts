@@ -13,6 +13,10 @@
  * up to maxRetries times, continuing the same random stream; the result says how often and why.
  * Chords (a chord-conditioned model, ../music/chords.ts): `chords` gives the chord of every step of the take; before
  * feeding token i the decoder is given the chord of step i + 1, the step it predicts (as in training, ./windows.ts).
+ * Velocities (a velocity-aware model, ./velocity.ts): before each note-on is fed (seed notes included) or kept as the
+ * last token, its velocity bin is drawn from the velocity head of the state that predicted it, at the same temperature,
+ * from the variation's own velocity stream (so the token stream of a model without velocities is exactly as before),
+ * and fed with it as the latest note's bin; `velocityCentres` turn the bins into the melody's velocities.
  */
 import { longestOnsetGap, makePassage } from '../analysis';
 import { decodeMelody } from '../encoding/melody';
@@ -23,6 +27,7 @@ import { CancelledError } from '../jobs/progress';
 import { createRng, type Rng } from '../util/random';
 import type { LoopReport } from './loop';
 import { sampleToken } from './sampler';
+import { drawVelocityBin, isNoteOn, isVelocityDecoder, velocityOfBin, velocitySeed } from './velocity';
 
 export const SIXTEENTHS_PER_BAR = 16;
 const NOTE_OFF = 128;
@@ -66,6 +71,11 @@ export interface GenerateOptions {
    * for a chord-conditioned model; steps past its end have no chord. Undefined: no chord input.
    */
   chords?: ArrayLike<number>;
+  /**
+   * A velocity-aware model's bin velocities (its spec's velocityCentres): the melody then carries `velocities`.
+   * Without them such a model still draws its bins (its input needs them) but the melody carries none.
+   */
+  velocityCentres?: readonly number[];
   signal?: AbortSignal;
 }
 
@@ -89,6 +99,11 @@ export interface GeneratedMelody {
   degenerate?: string;
   /** Loop mode's wrap scores (./loop.ts), when the take was made to loop. */
   loop?: LoopReport;
+  /**
+   * A velocity-aware model's velocities, one per token (1..127 at note-ons, 0 elsewhere), when its velocityCentres
+   * were given; undefined otherwise (the take gets the default dynamics, ../music/dynamics.ts).
+   */
+  velocities?: number[];
 }
 
 /** A generation request that cannot be run; message says what to change. */
@@ -209,11 +224,22 @@ async function sampleOnce(
   signal?: AbortSignal,
   logitBias?: GenerateOptions['logitBias'],
   chords?: ArrayLike<number>,
-): Promise<number[]> {
+  velocityRng?: Rng,
+): Promise<{ tokens: number[]; bins?: number[] }> {
   decoder.reset();
+  const velocity = velocityRng && isVelocityDecoder(decoder) ? decoder : undefined;
+  const bins: number[] = [];
+  // A note-on's bin comes from the state that predicted it, so it is drawn before the note is fed.
+  const drawBin = async (token: number) => {
+    if (!velocity) return;
+    const bin = isNoteOn(token) ? await drawVelocityBin(velocity, temperature, velocityRng!) : -1;
+    if (bin >= 0) velocity.setVelocity(bin);
+    bins.push(bin);
+  };
   let logits: Float32Array = new Float32Array(0);
   for (let i = 0; i < seedTokens.length; i++) {
     setChordOf(decoder, chords, i + 1);
+    await drawBin(seedTokens[i]);
     logits = await decoder.step(seedTokens[i]);
   }
   const tokens = [...seedTokens];
@@ -221,12 +247,13 @@ async function sampleOnce(
     if (signal?.aborted) throw new CancelledError('Generation cancelled');
     const next = sampleToken(logits, temperature, rng, logitBias?.(tokens));
     tokens.push(next);
+    await drawBin(next);
     if (tokens.length < total) {
       setChordOf(decoder, chords, tokens.length);
       logits = await decoder.step(next);
     }
   }
-  return tokens;
+  return velocity ? { tokens, bins } : { tokens };
 }
 
 /**
@@ -266,8 +293,9 @@ export async function generateMelodies(decoder: Decoder, options: GenerateOption
   const out: GeneratedMelody[] = [];
   for (let k = first; k < first + variations; k++) {
     const rng = createRng(variationSeed(randomSeed, k));
+    const velocityRng = isVelocityDecoder(decoder) ? createRng(velocitySeed(variationSeed(randomSeed, k))) : undefined;
     const rejected: string[] = [];
-    let tokens = await sampleOnce(
+    let drawn = await sampleOnce(
       decoder,
       seedTokens,
       total,
@@ -276,11 +304,12 @@ export async function generateMelodies(decoder: Decoder, options: GenerateOption
       options.signal,
       options.logitBias,
       options.chords,
+      velocityRng,
     );
-    let reason = findDegeneracy(tokens, seedTokens.length, maxSilentBars);
+    let reason = findDegeneracy(drawn.tokens, seedTokens.length, maxSilentBars);
     while (reason && rejected.length < maxRetries) {
       rejected.push(reason);
-      tokens = await sampleOnce(
+      drawn = await sampleOnce(
         decoder,
         seedTokens,
         total,
@@ -289,15 +318,19 @@ export async function generateMelodies(decoder: Decoder, options: GenerateOption
         options.signal,
         options.logitBias,
         options.chords,
+        velocityRng,
       );
-      reason = findDegeneracy(tokens, seedTokens.length, maxSilentBars);
+      reason = findDegeneracy(drawn.tokens, seedTokens.length, maxSilentBars);
     }
+    const { tokens, bins } = drawn;
+    const centres = options.velocityCentres;
     const melody: GeneratedMelody = {
       tokens,
       seedLength: seedTokens.length,
       retries: rejected.length,
       rejected,
       ...(reason ? { degenerate: reason } : {}),
+      ...(bins && centres ? { velocities: bins.map((b) => (b >= 0 ? velocityOfBin(b, centres) : 0)) } : {}),
     };
     out.push(options.refine ? await options.refine(melody, rng) : melody);
   }

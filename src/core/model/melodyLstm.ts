@@ -17,6 +17,16 @@
  * apply (the input is no longer a function of the token alone), so that layer runs unfolded: embedding lookup,
  * concatLast with the chord, dense into the gates; backward splits the gradient back (the chord's part is dropped).
  * A decoder takes the chord of the next step with setCondition (N.C., all zero, until it is given one).
+ *
+ * Velocity-aware (spec.velocityBins n, ./velocity.ts): the condition grows by the one-hot bin of the latest note
+ * (so the first layer runs unfolded, as with chords), and a second head, dense(H->n) on the same last-step state as
+ * the token head, is trained with softmax cross-entropy on the bin of each target note-on. Windows whose target is
+ * not a note-on (or has no known velocity) must add nothing, and the layer interface's softmax cross-entropy has no
+ * per-row weights, so the model masks them with layers it has: their velocity logits are multiplied by a zero row
+ * (uniform probabilities, loss exactly ln n, and the same mask zeroes their gradient on the way back), and the
+ * constant (masked rows) x ln n / B is taken off the loss by a 1x1 dense layer whose bias holds minus that; a second
+ * 1x1 dense adds the token loss. The loss is then the mean over windows of the joint event NLL, on every engine.
+ * A decoder reads the velocity head with velocityLogits() and takes the latest note's bin with setVelocity().
  */
 import type { Backend, IntTensor, LstmCache, ParameterSet, Scope, Tensor } from '../engine/backend';
 import type { Batch, Decoder, DecoderInput, TokenBatch } from '../engine/types';
@@ -26,7 +36,9 @@ import { initTensors } from './initializers';
 import {
   DEFAULT_MELODY_SPEC,
   melodyChordDim,
+  melodyConditionDim,
   melodyLstmSpecProblem,
+  melodyVelocityBins,
   melodyLstmTensors,
   type MelodyLstmSpec,
 } from './melodyLstmSpec';
@@ -60,13 +72,29 @@ interface Workspace {
   dlogits: Tensor;
   /** (1) mean cross-entropy */
   loss: Tensor;
-  /** Chord-conditioned only ([1] otherwise): (B*T,E) embeddings, (B*T,C) chords, (B*T,E+C) first input, gradients. */
+  /**
+   * With a condition only ([1] otherwise): (B*T,E) embeddings, (B*T,D) condition (chord chroma, velocity one-hot),
+   * (B*T,E+D) first input, and their gradients.
+   */
   emb: Tensor;
   chord: Tensor;
   x: Tensor;
   dx: Tensor;
   dEmb: Tensor;
   dChord: Tensor;
+  /** Velocity-aware only ([1] otherwise): (B) target bins, (B,n) raw logits, row mask, masked logits, probs, grad. */
+  velTargets: IntTensor;
+  velRaw: Tensor;
+  velMask: Tensor;
+  velLogits: Tensor;
+  velProbs: Tensor;
+  dVelLogits: Tensor;
+  /** (1) the velocity loss as computed, (1,1) the constant 1, (1) minus the masked rows' constant, (1) results. */
+  velLoss: Tensor;
+  one: Tensor;
+  velOffset: Tensor;
+  velAdjusted: Tensor;
+  total: Tensor;
   scope: Scope;
 }
 
@@ -84,10 +112,14 @@ interface DecoderBuffers {
   gates: Tensor;
   /** (1,V) */
   logits: Tensor;
-  /** Chord-conditioned only ([1] otherwise): (1,E) embedding, (1,C) chord, (1,E+C) first input. */
+  /** With a condition only ([1] otherwise): (1,E) embedding, (1,D) condition, (1,E+D) first input. */
   emb: Tensor;
   chord: Tensor;
+  /** The condition's host copy: [chord chroma | velocity one-hot]. */
+  condition: Float32Array;
   x: Tensor;
+  /** Velocity-aware only ([1] otherwise): (1,n) velocity logits. */
+  velLogits: Tensor;
   scope: Scope;
   /** Set when the network was released under a live decoder: its tensors are gone. */
   released?: boolean;
@@ -136,10 +168,12 @@ class MelodyLstmNetwork implements Network {
     const withDropout = spec.dropout > 0;
     // Dropout buffers are 1 element when unused, so a model without dropout does not pay for them.
     const maybe = (shape: number[]) => be.tensor(withDropout ? shape : [1]);
-    const C = melodyChordDim(spec);
+    const C = melodyConditionDim(spec);
+    const N = melodyVelocityBins(spec);
     const E = spec.embeddingDim;
     const ifChords = (shape: number[]) => be.tensor(C > 0 ? shape : [1]);
     const ifFolded = (shape: number[]) => be.tensor(C > 0 ? [1] : shape);
+    const ifVelocity = (shape: number[]) => be.tensor(N > 0 ? shape : [1]);
     const { result, scope } = be.scope(() => {
       const caches: LstmCache[] = [];
       const dropped: Tensor[] = [];
@@ -176,8 +210,20 @@ class MelodyLstmNetwork implements Network {
         dx: ifChords([batch * T, E + C]),
         dEmb: ifChords([batch * T, E]),
         dChord: ifChords([batch * T, C]),
+        velTargets: be.intTensor(N > 0 ? [batch] : [1]),
+        velRaw: ifVelocity([batch, N]),
+        velMask: ifVelocity([batch, N]),
+        velLogits: ifVelocity([batch, N]),
+        velProbs: ifVelocity([batch, N]),
+        dVelLogits: ifVelocity([batch, N]),
+        velLoss: be.tensor([1]),
+        one: be.tensor([1, 1]),
+        velOffset: be.tensor([1]),
+        velAdjusted: be.tensor([1]),
+        total: be.tensor([1]),
       };
     });
+    if (N > 0) be.write(result.one, [1]);
     const ws: Workspace = { ...result, scope };
     this.workspaces.set(batch, ws);
     return ws;
@@ -202,17 +248,32 @@ class MelodyLstmNetwork implements Network {
         `A batch of ${B} needs ${B * T} input tokens (window ${T}) and ${B} targets (one per window); got ${batch.inputs.length} and ${batch.targets.length}.`,
       );
     }
-    const C = melodyChordDim(this.spec);
+    const C = melodyConditionDim(this.spec);
+    const what = [
+      melodyChordDim(this.spec) > 0 ? 'chord chroma' : '',
+      melodyVelocityBins(this.spec) > 0 ? 'velocity one-hot' : '',
+    ]
+      .filter(Boolean)
+      .join(' | ');
     if (C > 0 && (!batch.condition || batch.condition.dim !== C || batch.condition.values.length !== B * T * C))
       throw new ModelInputError(
         'BATCH_SHAPE_MISMATCH',
-        `A chord-conditioned melody-lstm batch needs the chord of every step as its condition (B,T,${C}) chroma; build its batches with its own batch builder.`,
+        `This melody-lstm model needs a condition of (B,T,${C}) per batch (${what}); build its batches with its own batch builder.`,
       );
     if (C === 0 && batch.condition)
       throw new ModelInputError(
         'BATCH_SHAPE_MISMATCH',
-        'This melody-lstm model has no chord input; its batches carry no condition (train a model with chords to use them).',
+        'This melody-lstm model has no chord or velocity input; its batches carry no condition (train a model with chords or dynamics to use them).',
       );
+    const N = melodyVelocityBins(this.spec);
+    if (N > 0) {
+      const vt = batch.velocityTargets;
+      if (!vt || vt.length !== B || !vt.every((v) => Number.isInteger(v) && v >= -1 && v < N))
+        throw new ModelInputError(
+          'BATCH_SHAPE_MISMATCH',
+          `A velocity-aware melody-lstm batch needs the velocity bin (0..${N - 1}, or -1 for none) of each of its ${B} targets; build its batches with its own batch builder.`,
+        );
+    }
     for (const arr of [batch.inputs, batch.targets]) {
       for (let i = 0; i < arr.length; i++) {
         if (!(arr[i] >= 0 && arr[i] < V))
@@ -243,7 +304,7 @@ class MelodyLstmNetwork implements Network {
     be.writeInt(ws.targets, batch.targets);
 
     const first = ws.caches[0];
-    if (melodyChordDim(spec) > 0) {
+    if (melodyConditionDim(spec) > 0) {
       be.write(ws.chord, batch.condition!.values);
       be.embeddingForward(ws.emb, ws.tokens, this.p('embedding/embeddings'));
       be.concatLast(ws.x, ws.emb, ws.chord);
@@ -272,7 +333,33 @@ class MelodyLstmNetwork implements Network {
     be.denseForward(ws.logits, ws.last, this.p('dense/kernel'), this.p('dense/bias'));
     be.softmaxCrossEntropyForward(ws.loss, ws.probs, ws.logits, ws.targets);
     this.lastPass = { ws, dropout: Boolean(dropout) };
-    return ws.loss;
+    if (melodyVelocityBins(spec) === 0) return ws.loss;
+    this.velocityForward(ws, batch.velocityTargets!);
+    return ws.total;
+  }
+
+  /** The velocity head and the joint loss (see the file header): ws.total = token loss + masked velocity loss. */
+  private velocityForward(ws: Workspace, velocityTargets: Int32Array): void {
+    const { backend: be } = this;
+    const N = melodyVelocityBins(this.spec);
+    const B = ws.batch;
+    const mask = new Float32Array(B * N);
+    const targets = new Int32Array(B);
+    let masked = 0;
+    for (let b = 0; b < B; b++) {
+      if (velocityTargets[b] >= 0) {
+        targets[b] = velocityTargets[b];
+        mask.fill(1, b * N, (b + 1) * N);
+      } else masked++;
+    }
+    be.write(ws.velMask, mask);
+    be.writeInt(ws.velTargets, targets);
+    be.write(ws.velOffset, [(-masked * Math.log(N)) / B]);
+    be.denseForward(ws.velRaw, ws.last, this.p('velocity/kernel'), this.p('velocity/bias'));
+    be.multiply(ws.velLogits, ws.velRaw, ws.velMask);
+    be.softmaxCrossEntropyForward(ws.velLoss, ws.velProbs, ws.velLogits, ws.velTargets);
+    be.denseForward(ws.velAdjusted, ws.velLoss, ws.one, ws.velOffset);
+    be.denseForward(ws.total, ws.velAdjusted, ws.one, ws.loss);
   }
 
   backward(): void {
@@ -292,6 +379,18 @@ class MelodyLstmNetwork implements Network {
       ws.last,
       this.p('dense/kernel'),
     );
+    if (melodyVelocityBins(spec) > 0) {
+      be.softmaxCrossEntropyBackward(ws.dVelLogits, ws.velProbs, ws.velTargets);
+      be.multiply(ws.dVelLogits, ws.dVelLogits, ws.velMask);
+      be.denseBackward(
+        ws.dLast,
+        this.p('velocity/kernel', 'grads'),
+        this.p('velocity/bias', 'grads'),
+        ws.dVelLogits,
+        ws.last,
+        this.p('velocity/kernel'),
+      );
+    }
     if (dropout) be.multiply(ws.dLast, ws.dLast, ws.lastMask);
     let dhs: Tensor | null = null;
     let dLast: Tensor | null = ws.dLast;
@@ -327,7 +426,7 @@ class MelodyLstmNetwork implements Network {
       first,
       this.p('lstm_1/recurrent_kernel'),
     );
-    if (melodyChordDim(spec) > 0) {
+    if (melodyConditionDim(spec) > 0) {
       be.zero(ws.dx);
       be.denseBackward(
         ws.dx,
@@ -371,7 +470,8 @@ class MelodyLstmNetwork implements Network {
   private allocateDecoder(): DecoderBuffers {
     const { backend: be, spec } = this;
     const H = spec.hiddenSize;
-    const C = melodyChordDim(spec);
+    const C = melodyConditionDim(spec);
+    const N = melodyVelocityBins(spec);
     const { result, scope } = be.scope(() => ({
       table: be.tensor(C > 0 ? [1] : [spec.vocabSize, 4 * H]),
       tableVersion: -1,
@@ -383,8 +483,9 @@ class MelodyLstmNetwork implements Network {
       emb: be.tensor(C > 0 ? [1, spec.embeddingDim] : [1]),
       chord: be.tensor(C > 0 ? [1, C] : [1]),
       x: be.tensor(C > 0 ? [1, spec.embeddingDim + C] : [1]),
+      velLogits: be.tensor(N > 0 ? [1, N] : [1]),
     }));
-    return { ...result, scope };
+    return { ...result, condition: new Float32Array(C), scope };
   }
 
   release(): void {
@@ -414,7 +515,15 @@ class MelodyLstmDecoder implements Decoder {
     private readonly giveBack: (b: DecoderBuffers) => void,
   ) {
     this.buffers = buffers;
+    // Only a velocity-aware model's decoder has these, so callers can tell (./velocity.ts isVelocityDecoder).
+    if (melodyVelocityBins(net.spec) > 0) {
+      this.velocityLogits = () => this.readVelocityLogits();
+      this.setVelocity = (bin) => this.writeVelocity(bin);
+    }
   }
+
+  velocityLogits?: () => Promise<Float32Array>;
+  setVelocity?: (bin: number | null) => void;
 
   private get b(): DecoderBuffers {
     if (!this.buffers)
@@ -433,7 +542,31 @@ class MelodyLstmDecoder implements Decoder {
   reset(): void {
     const b = this.b;
     for (const t of [...b.h, ...b.c]) this.net.backend.zero(t);
+    b.condition.fill(0);
     this.net.backend.zero(b.chord);
+  }
+
+  /** The velocity head on the last layer's state: the logits of the bin of the note-on the last step predicts. */
+  private async readVelocityLogits(): Promise<Float32Array> {
+    const { net } = this;
+    const b = this.b;
+    net.backend.denseForward(b.velLogits, b.h[net.spec.layers - 1], net.p('velocity/kernel'), net.p('velocity/bias'));
+    return net.backend.read(b.velLogits);
+  }
+
+  /** The latest note's velocity bin as the one-hot after the chord chroma (all zero for null). */
+  private writeVelocity(bin: number | null): void {
+    const N = melodyVelocityBins(this.net.spec);
+    if (bin !== null && !(Number.isInteger(bin) && bin >= 0 && bin < N))
+      throw new ModelInputError(
+        'DECODER_INPUT_INVALID',
+        `A velocity bin of this model is a whole number within [0, ${N - 1}], got: ${bin}.`,
+      );
+    const b = this.b;
+    const C = melodyChordDim(this.net.spec);
+    b.condition.fill(0, C);
+    if (bin !== null) b.condition[C + bin] = 1;
+    this.net.backend.write(b.chord, b.condition);
   }
 
   /**
@@ -450,7 +583,9 @@ class MelodyLstmDecoder implements Decoder {
           ? 'This melody-lstm model has no chord input; it cannot be given chords.'
           : `A chord condition is ${C} values (a chroma), got ${values.length}.`,
       );
-    this.net.backend.write(this.b.chord, values);
+    const b = this.b;
+    b.condition.set(values, 0);
+    this.net.backend.write(b.chord, b.condition);
   }
 
   async step(input: DecoderInput): Promise<Float32Array> {
@@ -466,7 +601,7 @@ class MelodyLstmDecoder implements Decoder {
       throw new ModelInputError('TOKEN_OUT_OF_RANGE', `Decoder token ${input} is outside the vocabulary 0..${V - 1}.`);
     const b = this.b;
     be.writeInt(b.token, [input]);
-    if (melodyChordDim(spec) > 0) {
+    if (melodyConditionDim(spec) > 0) {
       be.embeddingForward(b.emb, b.token, net.p('embedding/embeddings'));
       be.concatLast(b.x, b.emb, b.chord);
       be.denseForward(b.gates, b.x, net.p('lstm_1/kernel'), net.p('lstm_1/bias'));
@@ -502,6 +637,12 @@ export const melodyLstmDefinition: ModelDefinition<MelodyLstmSpec> = {
   tensors: melodyLstmTensors,
   initWeights: (spec, randomSeed) => initTensors(melodyLstmTensors(spec), randomSeed),
   buildBatches: (spec, pieces, transpositions) =>
-    buildWindows(pieces, spec.window, transpositions, melodyChordDim(spec) > 0),
+    buildWindows(
+      pieces,
+      spec.window,
+      transpositions,
+      melodyChordDim(spec) > 0,
+      melodyVelocityBins(spec) > 0 ? spec.velocityEdges : undefined,
+    ),
   createNetwork: (backend, spec, parameters) => new MelodyLstmNetwork(backend, spec, parameters),
 };

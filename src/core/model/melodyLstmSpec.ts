@@ -12,6 +12,13 @@
  * A chord-conditioned model (`chords: 'chroma'`) reads [embedding | chord chroma (12)] into its first LSTM, so its
  * lstm_1/kernel is (embeddingDim + 12, 4*hidden): the first embeddingDim rows for the token, the last 12 for the chord
  * of the step being predicted (../music/chords.ts). Without `chords` (every model before it) nothing changes.
+ * A velocity-aware model (`velocityBins` n >= 2, ./velocity.ts) adds n more rows to lstm_1/kernel (after the chord's):
+ * the one-hot velocity bin of the latest note so far, the "velocity embedding" of the previous note; and a second
+ * softmax head on the last LSTM's output, predicting the velocity bin of the note-on the token head predicts:
+ *   velocity/kernel           (hidden, velocityBins)
+ *   velocity/bias             (velocityBins)
+ * placed after dense/bias, so every tensor before them keeps its shape, place and initial values. Without
+ * `velocityBins` (every model before it; 0 is the same) nothing changes and such checkpoints load as before.
  */
 import type { TensorShape } from './spec';
 import { CHORD_DIM } from '../music/chords';
@@ -31,6 +38,28 @@ export interface MelodyLstmSpec {
   window: number;
   /** 'chroma': the chord of every step is an input (see the file header); absent: no chord input. */
   chords?: 'chroma';
+  /**
+   * Velocity bins of a velocity-aware model (2..64); absent or 0: the model learns no dynamics. Set from the corpus
+   * with velocityEdges and velocityCentres (./velocity.ts velocityBinning).
+   */
+  velocityBins?: number;
+  /** velocityBins - 1 ascending MIDI velocities: a velocity v is in bin (number of edges <= v). */
+  velocityEdges?: number[];
+  /** The mean corpus velocity of each bin (1..127): what a generated note of that bin is written at. */
+  velocityCentres?: number[];
+}
+
+/** Most velocity bins a spec may ask for: 64 (two MIDI velocities a bin). */
+export const MAX_VELOCITY_BINS = 64;
+
+/** Velocity bins of a spec (0: not velocity-aware). */
+export function melodyVelocityBins(spec: Pick<MelodyLstmSpec, 'velocityBins'>): number {
+  return spec.velocityBins ?? 0;
+}
+
+/** Width of a spec's per-step condition: chord chroma, then the velocity one-hot (0 without either). */
+export function melodyConditionDim(spec: Pick<MelodyLstmSpec, 'chords' | 'velocityBins'>): number {
+  return melodyChordDim(spec) + melodyVelocityBins(spec);
 }
 
 /** Width of a spec's chord input (0 without one). */
@@ -54,13 +83,18 @@ export const DEFAULT_MELODY_SPEC: MelodyLstmSpec = {
 export function melodyLstmTensors(spec: MelodyLstmSpec): TensorShape[] {
   const out: TensorShape[] = [{ name: 'embedding/embeddings', shape: [spec.vocabSize, spec.embeddingDim] }];
   for (let k = 1; k <= spec.layers; k++) {
-    const inDim = k === 1 ? spec.embeddingDim + melodyChordDim(spec) : spec.hiddenSize;
+    const inDim = k === 1 ? spec.embeddingDim + melodyConditionDim(spec) : spec.hiddenSize;
     out.push({ name: `lstm_${k}/kernel`, shape: [inDim, 4 * spec.hiddenSize] });
     out.push({ name: `lstm_${k}/recurrent_kernel`, shape: [spec.hiddenSize, 4 * spec.hiddenSize] });
     out.push({ name: `lstm_${k}/bias`, shape: [4 * spec.hiddenSize] });
   }
   out.push({ name: 'dense/kernel', shape: [spec.hiddenSize, spec.vocabSize] });
   out.push({ name: 'dense/bias', shape: [spec.vocabSize] });
+  const bins = melodyVelocityBins(spec);
+  if (bins > 0) {
+    out.push({ name: 'velocity/kernel', shape: [spec.hiddenSize, bins] });
+    out.push({ name: 'velocity/bias', shape: [bins] });
+  }
   return out;
 }
 
@@ -82,5 +116,31 @@ export function melodyLstmSpecProblem(spec: Record<string, unknown>): string | u
     return `its dropout must be within [0, 1), got: ${shown(dropout)}`;
   if (spec.chords !== undefined && spec.chords !== 'chroma')
     return `its chords must be "chroma" (the chord of every step is an input) or absent, got: ${shown(spec.chords)}`;
+  return velocitySpecProblem(spec);
+}
+
+/** Why a spec's velocity fields are invalid (one sentence), or undefined (also when it has none). */
+function velocitySpecProblem(spec: Record<string, unknown>): string | undefined {
+  const bins = spec.velocityBins ?? 0;
+  if (bins === 0) {
+    const stray = ['velocityEdges', 'velocityCentres'].find((key) => spec[key] !== undefined);
+    return stray ? `its ${stray} needs velocityBins (2..${MAX_VELOCITY_BINS})` : undefined;
+  }
+  if (typeof bins !== 'number' || !Number.isInteger(bins) || bins < 2 || bins > MAX_VELOCITY_BINS)
+    return `its velocityBins must be 0 (off) or a whole number within [2, ${MAX_VELOCITY_BINS}], got: ${shown(bins)}`;
+  const edges = spec.velocityEdges;
+  if (
+    !Array.isArray(edges) ||
+    edges.length !== bins - 1 ||
+    !edges.every((e, i) => typeof e === 'number' && e >= 1 && e <= 127 && (i === 0 || e >= (edges[i - 1] as number)))
+  )
+    return `its velocityEdges must be ${bins - 1} ascending velocities within [1, 127], got: ${shown(edges)}`;
+  const centres = spec.velocityCentres;
+  if (
+    !Array.isArray(centres) ||
+    centres.length !== bins ||
+    !centres.every((c) => typeof c === 'number' && Number.isInteger(c) && c >= 1 && c <= 127)
+  )
+    return `its velocityCentres must be ${bins} whole velocities within [1, 127], got: ${shown(centres)}`;
   return undefined;
 }

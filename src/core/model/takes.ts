@@ -24,6 +24,11 @@ export interface TakeOptions {
   name: string;
   /** The key the take was locked to: written as its key signature (../music/scales.ts keySignatureOf). */
   key?: ScaleKey | null;
+  /**
+   * A velocity-aware model's velocities, one per token (../model/generate.ts GeneratedMelody.velocities): the notes
+   * are written at them (humanise still jitters them) instead of the default dynamics.
+   */
+  velocities?: readonly number[];
 }
 
 /** @throws EncodingError (bad tokens), DynamicsError (humanise), MeterError */
@@ -35,12 +40,20 @@ export function takeSequence(tokens: readonly number[], opts: TakeOptions): Note
     timeSignature: opts.timeSignature,
   });
   const [track] = sequence.tracks;
-  const notes = applyDynamics(track.notes, {
-    ppq: GENERATED_PPQ,
-    meter: opts.timeSignature,
-    humanise: opts.humanise ?? 0,
-    randomSeed: opts.randomSeed,
-  });
+  const learnt = opts.velocities;
+  const stepTicks = GENERATED_PPQ / 4;
+  const notes = applyDynamics(
+    learnt
+      ? track.notes.map((n) => ({ ...n, velocity: learnt[Math.round(n.startTick / stepTicks)] || n.velocity }))
+      : track.notes,
+    {
+      ppq: GENERATED_PPQ,
+      meter: opts.timeSignature,
+      humanise: opts.humanise ?? 0,
+      randomSeed: opts.randomSeed,
+      ...(learnt ? { keepVelocities: true } : {}),
+    },
+  );
   return {
     ...sequence,
     ...(opts.key ? { keySignatures: [{ tick: 0, ...keySignatureOf(opts.key) }] } : {}),

@@ -9,6 +9,7 @@
 import type { TokenBatch } from '../engine/types';
 import { CHORD_DIM, transposeMask, writeChroma } from '../music/chords';
 import type { Rng } from '../util/random';
+import { velocityBinOf } from './velocity';
 
 /** Melody tokens 0..127 are note-ons at that pitch; 128 note-off and 129 no-event are never transposed. */
 const PITCH_TOKENS = 128;
@@ -21,6 +22,11 @@ export interface TokenPiece {
    * chord-conditioned models; absent = no chord anywhere.
    */
   chords?: ArrayLike<number>;
+  /**
+   * The MIDI velocity of the note-on at every step (0 where none starts or its velocity is unknown), for
+   * velocity-aware models (./velocity.ts); absent = no velocity anywhere.
+   */
+  velocities?: ArrayLike<number>;
 }
 
 export interface WindowSet {
@@ -52,12 +58,18 @@ function fitsAfterShift(tokens: ArrayLike<number>, start: number, len: number, s
  * With `withChords`, each batch carries the chord condition (B,T,12): at input step t the chroma of the chord at the
  * step of the token predicted there (start + t + 1), transposed with the window, so the model knows the chord of the
  * note it chooses.
+ * With `velocityEdges` (a velocity-aware model's bin edges, ./velocity.ts), each batch also carries the velocity bin
+ * of each target note-on (velocityTargets, -1 for other targets and unknown velocities) and, after the chord chroma
+ * in the condition, the one-hot bin of the latest note at or before each input step (all zero before the first note
+ * or where its velocity is unknown); the search for that note looks back past the window's start, as a decoder that
+ * has played the piece from its beginning knows it. Transposition leaves velocities alone.
  */
 export function buildWindows(
   pieces: TokenPiece[],
   window: number,
   transpositions: number[] = [0],
   withChords = false,
+  velocityEdges?: readonly number[],
 ): WindowSet {
   if (!Number.isInteger(window) || window < 1)
     throw new RangeError(`window must be a positive integer, got: ${window}`);
@@ -73,6 +85,25 @@ export function buildWindows(
   const packed = Int32Array.from(triples);
   const size = packed.length / 3;
   const shiftToken = (t: number, shift: number) => (t < PITCH_TOKENS ? t + shift : t);
+  // Per piece, the velocity bin of the latest note at or before each step (-1: none yet, or unknown); made on demand.
+  const latest = new Map<number, Int8Array>();
+  const latestBins = (piece: number): Int8Array => {
+    let bins = latest.get(piece);
+    if (!bins) {
+      const { tokens, velocities } = pieces[piece];
+      bins = new Int8Array(tokens.length).fill(-1);
+      let current = -1;
+      for (let i = 0; i < tokens.length; i++) {
+        if (tokens[i] < PITCH_TOKENS) {
+          const v = velocities?.[i] ?? 0;
+          current = v > 0 ? velocityBinOf(v, velocityEdges!) : -1;
+        }
+        bins[i] = current;
+      }
+      latest.set(piece, bins);
+    }
+    return bins;
+  };
   return {
     window,
     size,
@@ -88,18 +119,38 @@ export function buildWindows(
         for (let t = 0; t < window; t++) inputs[b * window + t] = shiftToken(tokens[start + t], shift);
         targets[b] = shiftToken(tokens[start + window], shift);
       }
-      if (!withChords) return { inputs, targets, batchSize: count };
-      const values = new Float32Array(count * window * CHORD_DIM);
+      const chordDim = withChords ? CHORD_DIM : 0;
+      const bins = velocityEdges ? velocityEdges.length + 1 : 0;
+      const dim = chordDim + bins;
+      if (dim === 0) return { inputs, targets, batchSize: count };
+      const values = new Float32Array(count * window * dim);
+      const velocityTargets = bins > 0 ? new Int32Array(count).fill(-1) : undefined;
       for (let b = 0; b < count; b++) {
         const w = order[from + b];
-        const chords = pieces[packed[3 * w]].chords;
-        if (!chords) continue;
+        const piece = packed[3 * w];
         const start = packed[3 * w + 1];
         const shift = packed[3 * w + 2];
-        for (let t = 0; t < window; t++)
-          writeChroma(transposeMask(chords[start + t + 1] ?? 0, shift), values, (b * window + t) * CHORD_DIM);
+        const chords = pieces[piece].chords;
+        if (chordDim > 0 && chords)
+          for (let t = 0; t < window; t++)
+            writeChroma(transposeMask(chords[start + t + 1] ?? 0, shift), values, (b * window + t) * dim);
+        if (bins === 0) continue;
+        const pieceBins = latestBins(piece);
+        for (let t = 0; t < window; t++) {
+          const bin = pieceBins[start + t];
+          if (bin >= 0) values[(b * window + t) * dim + chordDim + bin] = 1;
+        }
+        const target = pieces[piece].tokens[start + window];
+        const velocity = pieces[piece].velocities?.[start + window] ?? 0;
+        if (target < PITCH_TOKENS && velocity > 0) velocityTargets![b] = velocityBinOf(velocity, velocityEdges!);
       }
-      return { inputs, targets, batchSize: count, condition: { dim: CHORD_DIM, values } };
+      return {
+        inputs,
+        targets,
+        batchSize: count,
+        condition: { dim, values },
+        ...(velocityTargets ? { velocityTargets } : {}),
+      };
     },
   };
 }

@@ -12,6 +12,8 @@
  *   starts at or before the previous note's (shifted) start nor at or after the next note's onset, and never before
  *   tick 0; the note's end moves with it but never past the next onset, and a note keeps at least one tick.
  * Velocities are always within [1, 127].
+ * With `keepVelocities` (a velocity-aware model's take, ../model/velocity.ts) the notes' own velocities replace the
+ * rule (accents and arch), and humanise still jitters them and the timing on top.
  */
 import { createRng } from '../util/random';
 import { metricWeight, sixteenthsPerBar, type Meter } from './meter';
@@ -24,6 +26,8 @@ export interface DynamicsOptions {
   humanise?: number;
   /** Seed of the jitter (e.g. the variation's random seed). */
   randomSeed?: number;
+  /** Keep each note's own velocity (learnt) instead of the rule; humanise still applies. */
+  keepVelocities?: boolean;
 }
 
 const BASE_VELOCITY = 80;
@@ -54,7 +58,9 @@ export function applyDynamics(notes: readonly Note[], options: DynamicsOptions):
     const note = sorted[i];
     const step = Math.round(note.startTick / stepTicks);
     const phrase = (step % phraseSteps) / phraseSteps;
-    let velocity = BASE_VELOCITY + ACCENT[metricWeight(step, options.meter)] + (Math.sin(Math.PI * phrase) * 10 - 4);
+    let velocity = options.keepVelocities
+      ? note.velocity
+      : BASE_VELOCITY + ACCENT[metricWeight(step, options.meter)] + (Math.sin(Math.PI * phrase) * 10 - 4);
     let start = note.startTick;
     let end = note.startTick + note.durationTicks;
     if (rng) {

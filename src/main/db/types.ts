@@ -121,9 +121,12 @@ export interface PieceNotesRow {
   pieceId: PieceId;
   name: string;
   split: PieceSplit | null;
+  format: PieceFormat;
   /** The piece's notes; null for a token melody, which has only `melodyTokens`. */
   sequence: NoteSequence | null;
   melodyTokens: Uint8Array | null;
+  /** Which melody extraction made a MIDI piece's tokens (its metadata's melodySource); null when not recorded. */
+  melodySource: string | null;
 }
 
 export type ModelStatus = 'training' | 'ready' | 'failed' | 'cancelled';

@@ -21,6 +21,7 @@ import type { GeneratedRoll } from '../../core/model/generatePoly';
 import { isPolySpec } from '../../core/model/spec';
 import {
   seedTokensFromPitches,
+  setChordOf,
   SIXTEENTHS_PER_BAR,
   variationSeed,
   GenerationError,
@@ -35,6 +36,9 @@ import { melodyLoopRefiner, type LoopReport } from '../../core/model/loop';
 import { clipToLoop, writeLoopMidi } from '../../core/midi/loopMidi';
 import { checkForm, FormError, melodyGenerator } from '../../core/model/form';
 import { takeSequence } from '../../core/model/takes';
+import { melodyVelocityBins } from '../../core/model/melodyLstmSpec';
+import { drawVelocities, isVelocityDecoder, velocityFeedingDecoder, velocitySeed } from '../../core/model/velocity';
+import { createRng } from '../../core/util/random';
 import { parsePitchName } from '../../core/music/keys';
 import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
 import type { Note, NoteSequence } from '../../core/music/NoteSequence';
@@ -369,6 +373,9 @@ function variationProgress(sink: ProgressSink): ProgressSink & { flush(): void }
   return each;
 }
 
+/** Keeps the velocity stream that feeds a form's or a loop's sampling apart from the one that draws its velocities. */
+const FEEDING_SALT = 0x51ed27;
+
 /** Progress is said at most this often from inside a variation (tokens), besides once per variation. */
 const TOKEN_PROGRESS_EVERY = 64;
 
@@ -428,6 +435,8 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
     }
     const stepsPerBar = request.stepsPerBar ?? SIXTEENTHS_PER_BAR;
     const tokensPerVariation = request.bars * stepsPerBar;
+    // A velocity-aware model writes its own velocities (src/core/model/velocity.ts).
+    const centres = melodyVelocityBins(checkpoint.spec) > 0 ? checkpoint.spec.velocityCentres : undefined;
     const bias = melodyPitchBias(request.controls);
     let variation = 0;
     let steps = 0;
@@ -464,14 +473,31 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
           randomSeed: request.randomSeed,
           stepsPerBar,
           ...(request.chords ? { chords: request.chords } : {}),
+          ...(centres ? { velocityCentres: centres } : {}),
           ...(bias ? { logitBias: () => bias } : {}),
           ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
           ...(job.signal ? { signal: job.signal } : {}),
         };
-        const [melody] = await melodyGenerator(request.form)(decoder, {
+        // Forms and loops step tokens themselves: a velocity-aware model is fed its velocity input on the way.
+        const velocitySeedOf = velocitySeed(variationSeed(request.randomSeed, variation));
+        const sampler =
+          centres && isVelocityDecoder(decoder) && (request.form || request.loop)
+            ? velocityFeedingDecoder(decoder, request.temperature, createRng(velocitySeedOf ^ FEEDING_SALT))
+            : decoder;
+        const [melody] = await melodyGenerator(request.form)(sampler, {
           ...options,
-          ...(request.loop ? { refine: melodyLoopRefiner(decoder, options, request.loop) } : {}),
+          ...(request.loop ? { refine: melodyLoopRefiner(sampler, options, request.loop) } : {}),
         });
+        // A form's or a loop's tokens are drawn piecewise: their velocities are drawn over the finished tokens.
+        if (centres && isVelocityDecoder(decoder) && (request.form || request.loop || !melody.velocities)) {
+          const chords = request.chords;
+          melody.velocities = await drawVelocities(decoder, melody.tokens, {
+            temperature: request.temperature,
+            rng: createRng(velocitySeedOf),
+            centres,
+            ...(chords ? { chordOf: (step: number) => setChordOf(decoder, chords, step) } : {}),
+          });
+        }
         melodies.push(melody);
       }
     } finally {
@@ -615,7 +641,16 @@ export async function generateFromLibrary(
     const name = `${modelName} ${stamp} #${index + 1}`;
     const derived = variationSeed(request.randomSeed, index);
     const tokens = outputFrom > 0 ? m.tokens.slice(outputFrom) : m.tokens;
-    const take = takeSequence(tokens, { bpm, timeSignature, humanise, randomSeed: derived, name, key });
+    const velocities = m.velocities && (outputFrom > 0 ? m.velocities.slice(outputFrom) : m.velocities);
+    const take = takeSequence(tokens, {
+      bpm,
+      timeSignature,
+      humanise,
+      randomSeed: derived,
+      name,
+      key,
+      ...(velocities ? { velocities } : {}),
+    });
     // A loop is exactly its bars (nothing sounds across the loop point) and its MIDI carries loop markers.
     const loopTicks = m.loop ? (tokens.length * take.ppq) / 4 : 0;
     const sequence = m.loop ? clipToLoop(take, loopTicks) : take;

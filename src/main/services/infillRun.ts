@@ -6,6 +6,8 @@
 import type { Decoder, TrainableModel } from '../../core/engine/types';
 import { CancelledError, type JobProgress } from '../../core/jobs/progress';
 import { infillMelody, type InfillResult } from '../../core/model/infill';
+import { isVelocityDecoder, velocityFeedingDecoder, velocitySeed } from '../../core/model/velocity';
+import { createRng } from '../../core/util/random';
 
 /** What an infill needs besides the checkpoint (plain data, posted to the worker). */
 export interface InfillRunRequest {
@@ -23,7 +25,12 @@ export async function runInfill(
 ): Promise<InfillResult> {
   const infill = request.infill;
   if (!infill) throw new Error('runInfill needs an infill request');
-  const inner = model.createDecoder();
+  const created = model.createDecoder();
+  // A velocity-aware model is fed its velocity input as it steps (src/core/model/velocity.ts); the new bars' notes
+  // still get the default dynamics (src/core/model/infillNotes.ts).
+  const inner = isVelocityDecoder(created)
+    ? velocityFeedingDecoder(created, request.temperature, createRng(velocitySeed(request.randomSeed)))
+    : created;
   const decoder: Decoder = {
     reset: () => inner.reset(),
     step: (input) => {

@@ -27,7 +27,9 @@ import {
 } from '../../core/model/spec';
 import { corpusPitchRange, POLY_DEFAULT_BATCH, polySpecForCorpus } from '../../core/model/polyLstmSpec';
 import { flatRoll } from '../../core/encoding/rollFrames';
-import { decodeMelody } from '../../core/encoding/melody';
+import { decodeMelody, melodyVelocities, type MelodySource } from '../../core/encoding/melody';
+import { melodyVelocityBins } from '../../core/model/melodyLstmSpec';
+import { velocityBinning, velocityBinsProblem } from '../../core/model/velocity';
 import { inferChordTrack } from '../../core/music/chords';
 import type { SplitPiece } from '../../core/model/windows';
 import { ENGINE_CHOICES, isEngineChoice, type EngineChoice } from '../../core/engine/select';
@@ -36,7 +38,7 @@ import type { ParsedRequest } from '../../shared/ipc';
 import type { TrainResultDto } from '../../shared/dto';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
-import type { CheckpointId, CorpusId, ModelId, ModelRow } from '../db/types';
+import type { CheckpointId, CorpusId, ModelId, ModelRow, PieceId } from '../db/types';
 import type { NoteSequence } from '../../core/music/NoteSequence';
 import { acquireTrainingLease, isLeaseLive, type HeldLease } from './trainingLease';
 import { canStoreInWorker } from './trainingCheckpoints';
@@ -53,7 +55,7 @@ import {
  * polyphonic model's training loss.
  */
 export type SpecOverrides = Partial<
-  Pick<MelodyLstmSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window' | 'chords'>
+  Pick<MelodyLstmSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window' | 'chords' | 'velocityBins'>
 > &
   Partial<
     Pick<PolyLstmSpec, 'timeSizes' | 'pitchSizes' | 'downSizes' | 'windowHidden' | 'segment' | 'loss' | 'onWeight'>
@@ -75,6 +77,7 @@ const SPEC_OVERRIDE_KEYS: readonly (keyof SpecOverrides)[] = [
   'loss',
   'onWeight',
   'chords',
+  'velocityBins',
 ];
 
 export interface TrainModelOptions {
@@ -184,6 +187,45 @@ export function pieceChords(sequence: NoteSequence, steps: number, stepsPerQuart
   return Uint16Array.from({ length: steps }, (_, i) => track[Math.floor((i * 4) / stepsPerQuarter)] ?? 0);
 }
 
+const MELODY_SOURCES: readonly string[] = ['first-part', 'most-notes', 'merged'] satisfies MelodySource[];
+
+/**
+ * The velocity of every melody note-on of each MIDI piece of a corpus (src/core/encoding/melody.ts melodyVelocities),
+ * read from what the library already keeps: the piece's NoteSequence and the melody source its tokens were made with,
+ * so a corpus imported before velocity-aware models trains one without a re-import. Token melodies and piano rolls
+ * carry no velocities and are absent from the map.
+ */
+function corpusMelodyVelocities(library: Library, corpusId: CorpusId): Map<PieceId, Uint8Array> {
+  const out = new Map<PieceId, Uint8Array>();
+  for (const row of library.pieces.getPieceNotes(corpusId)) {
+    if (row.format !== 'midi' || !row.sequence || !row.melodyTokens) continue;
+    const source = (MELODY_SOURCES.includes(row.melodySource ?? '') ? row.melodySource : 'first-part') as MelodySource;
+    out.set(row.pieceId, melodyVelocities(row.sequence, source, row.melodyTokens.length));
+  }
+  return out;
+}
+
+/**
+ * A velocity-aware spec's bins from the corpus' melody velocities (src/core/model/velocity.ts velocityBinning).
+ * @throws TrainingError TRAINING_NO_VELOCITIES when the corpus has no velocities, or only one (nothing to learn)
+ */
+function withCorpusVelocityBins(spec: MelodyLstmSpec, corpusName: string, velocities: Map<PieceId, Uint8Array>) {
+  const all: number[] = [];
+  for (const piece of velocities.values()) for (const v of piece) if (v > 0) all.push(v);
+  if (all.length === 0)
+    throw new TrainingError(
+      'TRAINING_NO_VELOCITIES',
+      `The corpus "${corpusName}" has no note velocities to learn dynamics from (its pieces are token melodies or piano rolls); import MIDI files into a corpus to learn dynamics, or train without --velocity.`,
+    );
+  const first = all[0];
+  if (all.every((v) => v === first))
+    throw new TrainingError(
+      'TRAINING_NO_VELOCITIES',
+      `Every melody note of the corpus "${corpusName}" has velocity ${first}, so there are no dynamics to learn; train without --velocity (takes then get Etude's default dynamics).`,
+    );
+  return { ...spec, ...velocityBinning(all, spec.velocityBins!) };
+}
+
 /**
  * What the job trains on, for the spec's kind: melody tokens (melody model) or flattened piano rolls in the model's
  * pitch window at its frame rate (polyphonic models); with each piece's chords when the spec has a chord input.
@@ -194,6 +236,7 @@ function trainingPieces(
   corpus: { id: CorpusId; name: string },
   spec: ModelSpec,
   corpusNotes: () => { name: string; split: string | null; sequence: NoteSequence }[],
+  corpusVelocities: () => Map<PieceId, Uint8Array>,
 ): TrainingPieces {
   if (isPolySpec(spec)) {
     const window = { lowPitch: spec.lowPitch, pitches: spec.pitches, stepsPerQuarter: spec.stepsPerQuarter ?? 1 };
@@ -223,21 +266,37 @@ function trainingPieces(
         ? `The corpus "${corpus.name}" has no piece with a melody (${skippedNoMelody} piano-roll-only piece${skippedNoMelody === 1 ? '' : 's'} skipped); the melody model needs melodies.`
         : `The corpus "${corpus.name}" has no pieces; import MIDI files into it first.`,
     );
+  const velocities = melodyVelocityBins(spec) > 0 ? corpusVelocities() : undefined;
+  if (velocities && velocities.size === 0) withCorpusVelocityBins(spec, corpus.name, velocities); // throws its sentence
+  const withVelocities = (r: { pieceId: PieceId }) => {
+    const v = velocities?.get(r.pieceId);
+    return v ? { velocities: v } : {};
+  };
   if (spec.chords) {
     const byId = new Map(library.pieces.getPieceNotes(corpus.id).map((r) => [r.pieceId, r]));
     const pieces = rows.map((r) => {
       const row = byId.get(r.pieceId);
       const sequence = row?.sequence ?? decodeMelody(r.tokens, { name: r.name });
-      return { name: r.name, tokens: r.tokens, split: r.split, chords: pieceChords(sequence, r.tokens.length, 4) };
+      return {
+        name: r.name,
+        tokens: r.tokens,
+        split: r.split,
+        chords: pieceChords(sequence, r.tokens.length, 4),
+        ...withVelocities(r),
+      };
     });
     return { pieces, skippedNoMelody };
   }
-  return { pieces: rows.map((r) => ({ name: r.name, tokens: r.tokens, split: r.split })), skippedNoMelody };
+  return {
+    pieces: rows.map((r) => ({ name: r.name, tokens: r.tokens, split: r.split, ...withVelocities(r) })),
+    skippedNoMelody,
+  };
 }
 
 /** The melody model's sizes among the overrides (a polyphonic size given for a melody model is refused). */
 function melodyOverrides(overrides: SpecOverrides = {}): Partial<MelodyLstmSpec> {
-  const { timeSizes, pitchSizes, downSizes, windowHidden, segment, loss, onWeight, ...melody } = overrides;
+  const { timeSizes, pitchSizes, downSizes, windowHidden, segment, loss, onWeight, velocityBins, ...melody } =
+    overrides;
   const stray = Object.entries({ timeSizes, pitchSizes, downSizes, windowHidden, segment, loss, onWeight }).find(
     ([, v]) => v !== undefined,
   );
@@ -246,12 +305,21 @@ function melodyOverrides(overrides: SpecOverrides = {}): Partial<MelodyLstmSpec>
       'TRAINING_SETTINGS_INVALID',
       `${stray[0]} is a setting of the polyphonic models; the melody model takes embeddingDim, hiddenSize, layers, window and dropout.`,
     );
-  return melody;
+  if (velocityBins === undefined || velocityBins === 0) return melody; // 0 = off: the spec is as before
+  const problem = velocityBinsProblem(velocityBins);
+  if (problem) throw new TrainingError('TRAINING_SETTINGS_INVALID', `Cannot learn dynamics: ${problem}.`);
+  // Placeholder bins until the corpus is read (withCorpusVelocityBins), so that the spec can be checked whole.
+  return { ...melody, ...velocityBinning([1, 127], velocityBins) };
 }
 
 /** A polyphonic model's sizes among the overrides (a melody size given for a polyphonic model is refused). */
 function polyOverrides(overrides: SpecOverrides = {}): Partial<PolyLstmSpec> {
-  const { embeddingDim, hiddenSize, layers, ...poly } = overrides;
+  const { embeddingDim, hiddenSize, layers, velocityBins, ...poly } = overrides;
+  if (velocityBins !== undefined && velocityBins !== 0)
+    throw new TrainingError(
+      'TRAINING_SETTINGS_INVALID',
+      'Learning dynamics (velocityBins) is an option of the melody model for now; train a melody model to use it.',
+    );
   const stray = Object.entries({ embeddingDim, hiddenSize, layers }).find(([, v]) => v !== undefined);
   if (stray)
     throw new TrainingError(
@@ -341,6 +409,8 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
   // A polyphonic model reads every piece's notes; read once, whichever branch needs them.
   let notes: { name: string; split: string | null; sequence: NoteSequence }[] | undefined;
   const corpusNotes = () => (notes ??= corpusSequences(library, corpus.id));
+  let velocities: Map<PieceId, Uint8Array> | undefined;
+  const corpusVelocities = () => (velocities ??= corpusMelodyVelocities(library, corpus.id));
   if (options.resume) {
     const existing = library.models.getModelByName(options.modelName);
     if (!existing) throw new NotFoundError('model', options.modelName, 'Drop --resume to train a new model.');
@@ -354,7 +424,7 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
     spec = header.spec;
     training = { ...header.training, ...(options.training ?? {}) };
     checkSettings(options, spec, training);
-    data = trainingPieces(library, corpus, spec, corpusNotes);
+    data = trainingPieces(library, corpus, spec, corpusNotes, corpusVelocities);
     initial = { bytes: latest.data, mode: 'resume' };
     // Before any write: a run of the same model in another process keeps its row untouched.
     lease = acquireTrainingLease(library, existing, ownerLabel);
@@ -373,10 +443,11 @@ function prepare(library: Library, options: TrainModelOptions): Prepared {
       spec = polySpecForCorpus(options.kind, pitchRangeOf(corpus.name, corpusNotes()), polyOverrides(options.spec));
     } else {
       spec = { ...DEFAULT_MELODY_SPEC, ...melodyOverrides(options.spec) };
+      if (melodyVelocityBins(spec) > 0) spec = withCorpusVelocityBins(spec, corpus.name, corpusVelocities());
     }
     training = { ...defaultTrainingFor(spec), ...(options.training ?? {}) };
     checkSettings(options, spec, training);
-    data = trainingPieces(library, corpus, spec, corpusNotes);
+    data = trainingPieces(library, corpus, spec, corpusNotes, corpusVelocities);
     // 'default' always means the bundled model (CLI, app and studio), so no library model may take that name.
     if (options.modelName.trim().toLowerCase() === 'default')
       throw new TrainingError('NAME_RESERVED', '"default" is the name of the bundled model; pick another model name.');

@@ -133,10 +133,15 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
       id: number;
       name: string;
       split: PieceSplit | null;
+      format: PieceFormat;
       sequence_json: string | null;
       melody_tokens: Uint8Array | null;
+      melody_source: string | null;
     }
-  >('SELECT id, name, split, sequence_json, melody_tokens FROM pieces WHERE corpus_id = ? ORDER BY id');
+  >(
+    `SELECT id, name, split, format, sequence_json, melody_tokens, json_extract(metadata_json, '$.melodySource') AS melody_source
+     FROM pieces WHERE corpus_id = ? ORDER BY id`,
+  );
   const countNoMelody = db
     .prepare<[number], number>('SELECT COUNT(*) FROM pieces WHERE corpus_id = ? AND melody_tokens IS NULL')
     .pluck();
@@ -247,8 +252,10 @@ export function createPiecesRepository({ db, now, timed }: RepositoryContext): P
             pieceId: row.id as PieceId,
             name: row.name,
             split: row.split,
+            format: row.format,
             sequence: parseJsonColumn<NoteSequence>(row.sequence_json),
             melodyTokens: row.melody_tokens === null ? null : blobToBytes(row.melody_tokens),
+            melodySource: row.melody_source,
           })),
         (rows) => rows.length,
       );

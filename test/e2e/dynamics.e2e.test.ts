@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+/// <reference lib="dom" />
+/**
+ * Learnt dynamics through the page, on the real loopback studio: import accented tunes (loud downbeats, soft other
+ * notes) in the Library, tick "Learn dynamics (velocity)" on the Train screen (it is offered for the melody model
+ * only), train a tiny model, and compose a take: the model's stored spec has the velocity bins of the corpus, and the
+ * saved MIDI file, read by python3-mido, has every note at one of those bins' velocities (not the default dynamics).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { writeMidi } from '../../src/core/midi/writeMidi';
+import { decodeCheckpoint } from '../../src/core/model/checkpoint';
+import type { MelodyLstmSpec } from '../../src/core/model/melodyLstmSpec';
+import type { Note } from '../../src/core/music/NoteSequence';
+import { createRng } from '../../src/core/util/random';
+import { openLibrary } from '../../src/main/db';
+import { startStudio, type StudioHandle } from '../../src/studio/server';
+import { buildRenderer, launchBrowser, repoRoot, screenshot, type BrowserSession } from './helpers/browser';
+
+let dataDir: string;
+let studio: StudioHandle;
+let session: BrowserSession;
+let page: Page;
+let tunes: string[];
+
+beforeAll(async () => {
+  const rendererDir = await buildRenderer();
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-e2e-dynamics-'));
+  tunes = Array.from({ length: 12 }, (_, i) => {
+    const rng = createRng(i + 1);
+    const notes: Note[] = [];
+    for (let bar = 0; bar < 8; bar++)
+      for (const [at, length] of [
+        [0, 6],
+        [6, 2],
+        [8, 4],
+        [12, 4],
+      ])
+        notes.push({
+          pitch: 60 + rng.int(12),
+          startTick: (bar * 16 + at) * 120,
+          durationTicks: length * 120,
+          velocity: Math.round((at === 0 ? 110 : 60) + rng.uniform(-8, 8)),
+        });
+    const file = path.join(dataDir, `accented-${i}.mid`);
+    writeFileSync(
+      file,
+      writeMidi({
+        ppq: 480,
+        name: `tune ${i}`,
+        tempos: [{ tick: 0, bpm: 120 }],
+        timeSignatures: [{ tick: 0, numerator: 4, denominator: 4 }],
+        keySignatures: [],
+        tracks: [{ name: 'melody', program: 0, channel: 0, isPercussion: false, notes }],
+      }),
+    );
+    return file;
+  });
+  studio = await startStudio({ dataDir, rendererDir });
+  session = await launchBrowser();
+  page = session.page;
+  await page.goto(studio.url);
+});
+
+afterAll(async () => {
+  await session?.close();
+  await studio?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface MidoDump {
+  tracks: { name: string; notes: [number, number, number, number, number][] }[];
+}
+
+describe('learnt dynamics, from the Train screen to the saved file', () => {
+  it('trains with "Learn dynamics (velocity)" and saves a take whose notes are at the learnt velocities', async () => {
+    await expect
+      .poll(() => page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
+      .toMatch(/engine|threads/);
+    await page.locator('[data-testid="import-corpus"]').fill('Accented');
+    await page.locator('[data-testid="import-files"]').setInputFiles(tunes);
+    await expect
+      .poll(() => page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
+      .toContain('12 imported');
+
+    await page.keyboard.press('Control+2');
+    await page.locator('[data-testid="train-corpus"]').selectOption('Accented');
+    await page.locator('[data-testid="train-model-name"]').fill('dyn');
+    // Offered for the melody model only.
+    await page.locator('[data-testid="train-kind"]').selectOption('biaxial-lstm');
+    expect(await page.locator('[data-testid="train-velocity"]').count()).toBe(0);
+    await page.locator('[data-testid="train-kind"]').selectOption('melody-lstm');
+    await page.locator('[data-testid="train-velocity"]').check();
+    await page.locator('[data-testid="train-epochs"]').fill('2');
+    await page.getByText('Advanced').click();
+    await page.locator('[data-testid="train-hidden"]').fill('16');
+    await page.locator('[data-testid="train-embedding"]').fill('8');
+    await page.locator('[data-testid="train-start"]').click();
+    await expect
+      .poll(() => page.locator('[data-testid="train-progress"]').textContent(), { timeout: 120_000 })
+      .toContain('done');
+    await expect.poll(() => page.locator('[data-testid="models"]').textContent()).toMatch(/dyn\s*ready/);
+
+    const library = openLibrary(path.join(dataDir, 'library.db'), { onSlowQuery: () => {} });
+    let spec: MelodyLstmSpec;
+    try {
+      const row = library.models.getModelByName('dyn')!;
+      spec = decodeCheckpoint(library.checkpoints.latestCheckpoint(row.id)!.data).spec as MelodyLstmSpec;
+    } finally {
+      library.close();
+    }
+    expect(spec.velocityBins).toBe(8);
+    expect(Math.max(...spec.velocityCentres!) - Math.min(...spec.velocityCentres!)).toBeGreaterThan(40);
+
+    await page.keyboard.press('Control+3');
+    await page.locator('[data-testid="compose-model"]').selectOption({ label: 'dyn' });
+    await page.locator('[data-testid="bars"]').fill('4');
+    await page.locator('[data-testid="variations"]').fill('1');
+    await page.locator('[data-testid="generate"]').click();
+    await expect.poll(() => page.locator('[data-testid="variation"]').count(), { timeout: 60_000 }).toBe(1);
+    await screenshot(page, 'dynamics-compose');
+    await page.locator('[data-testid="save-midi"]').first().click();
+    const toast = page.getByRole('status').filter({ hasText: 'Saved' });
+    await expect.poll(() => toast.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    const saved = /Saved (.+\.mid)/.exec((await toast.first().textContent()) ?? '')?.[1] as string;
+    const dump = JSON.parse(
+      execFileSync('/usr/bin/python3', [path.join(repoRoot, 'test/tools/mido_dump.py'), saved], { encoding: 'utf8' }),
+    ) as MidoDump;
+    const velocities = dump.tracks.flatMap((t) => t.notes.map((n) => n[4]));
+    expect(velocities.length).toBeGreaterThan(0);
+    for (const v of velocities) expect(spec.velocityCentres).toContain(v);
+    expect(session.errors).toEqual([]);
+  });
+});
