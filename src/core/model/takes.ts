@@ -9,7 +9,7 @@ import { rollToNotes, type RollWindow } from '../encoding/rollFrames';
 import { applyDynamics } from '../music/dynamics';
 import type { Meter } from '../music/meter';
 import { keySignatureOf, type ScaleKey } from '../music/scales';
-import type { Note, NoteSequence, Track } from '../music/NoteSequence';
+import type { Note, NoteSequence, TimeSignatureEvent, Track } from '../music/NoteSequence';
 
 /** Ticks per quarter of generated MIDI. */
 export const GENERATED_PPQ = 480;
@@ -24,6 +24,11 @@ export interface TakeOptions {
   name: string;
   /** The key the take was locked to: written as its key signature (../music/scales.ts keySignatureOf). */
   key?: ScaleKey | null;
+  /**
+   * The take's time-signature map at GENERATED_PPQ when its meter changes (a continuation appended to a clip in 4/4
+   * then 3/4): written as the sequence's time signatures and used for the accents. Undefined: `timeSignature` only.
+   */
+  meterMap?: readonly TimeSignatureEvent[];
 }
 
 /** @throws EncodingError (bad tokens), DynamicsError (humanise), MeterError */
@@ -38,11 +43,13 @@ export function takeSequence(tokens: readonly number[], opts: TakeOptions): Note
   const notes = applyDynamics(track.notes, {
     ppq: GENERATED_PPQ,
     meter: opts.timeSignature,
+    ...(opts.meterMap ? { meterMap: opts.meterMap } : {}),
     humanise: opts.humanise ?? 0,
     randomSeed: opts.randomSeed,
   });
   return {
     ...sequence,
+    ...(opts.meterMap ? { timeSignatures: opts.meterMap.map((s) => ({ ...s })) } : {}),
     ...(opts.key ? { keySignatures: [{ tick: 0, ...keySignatureOf(opts.key) }] } : {}),
     tracks: [{ ...track, notes }],
   };
@@ -65,7 +72,12 @@ export function polyTakeSequence(
   const ticksPerFrame = GENERATED_PPQ / window.stepsPerQuarter;
   const notes = rollToNotes(frames, window, ticksPerFrame);
   const dynamics = (list: Note[]) =>
-    applyDynamics(list, { ppq: GENERATED_PPQ, meter: opts.timeSignature, randomSeed: opts.randomSeed }).sort(
+    applyDynamics(list, {
+      ppq: GENERATED_PPQ,
+      meter: opts.timeSignature,
+      ...(opts.meterMap ? { meterMap: opts.meterMap } : {}),
+      randomSeed: opts.randomSeed,
+    }).sort(
       (a, b) => a.startTick - b.startTick || a.pitch - b.pitch,
     );
   const staff = (name: string, channel: number, list: Note[]): Track => ({
@@ -80,7 +92,7 @@ export function polyTakeSequence(
     name: opts.name,
     ppq: GENERATED_PPQ,
     tempos: [{ tick: 0, bpm: opts.bpm }],
-    timeSignatures: [{ tick: 0, ...opts.timeSignature }],
+    timeSignatures: opts.meterMap ? opts.meterMap.map((s) => ({ ...s })) : [{ tick: 0, ...opts.timeSignature }],
     keySignatures: opts.key ? [{ tick: 0, ...keySignatureOf(opts.key) }] : [],
     tracks: [
       staff(

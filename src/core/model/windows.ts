@@ -21,6 +21,12 @@ export interface TokenPiece {
    * chord-conditioned models; absent = no chord anywhere.
    */
   chords?: ArrayLike<number>;
+  /**
+   * How many steps each step lies after the start of its bar, from the piece's own time-signature map
+   * (../music/meterMap.ts stepsIntoBar), for models with a bar-position input; absent = the step's index (bars of the
+   * model's length counted from the piece's start, as before meter maps).
+   */
+  barPositions?: ArrayLike<number>;
 }
 
 export interface WindowSet {

@@ -10,7 +10,7 @@
  * - The beat is one 1/denominator note, except in compound meters (6/8, 9/8, 12/8, 6/16 ...: numerator a multiple of
  *   3 above 3, denominator 8 or more), whose beats are dotted: three 1/denominator notes (6/8: two dotted quarters).
  */
-import type { Meter } from './meter';
+import { sixteenthsPerBar, type Meter } from './meter';
 import type { Ticks, TimeSignatureEvent } from './NoteSequence';
 
 /** A normalised map: sorted by tick, one change per tick, the first at tick 0. Build one with {@link meterMapOf}. */
@@ -243,6 +243,24 @@ export function rescaleMeterMap(map: MeterMap, fromPpq: number, toPpq: number): 
 /** The map up to (not including) `endTick`, then `meter` from `endTick` on: a clip's map and its continuation's. */
 export function continueMeterMap(map: MeterMap, endTick: Ticks, meter: Meter): TimeSignatureEvent[] {
   return meterMapOf([...map.filter((s) => s.tick < endTick), { tick: endTick, ...meter }]);
+}
+
+/**
+ * A sequence's time-signature map on the sixteenth grid (ticks in sixteenths, i.e. at a PPQ of 4), or undefined when it
+ * states no meter or one whose bar is not a whole number of sixteenths (then it is read as 4/4, as before maps).
+ */
+export function sixteenthMeterMap(sequence: {
+  timeSignatures: readonly TimeSignatureEvent[];
+  ppq: number;
+}): TimeSignatureEvent[] | undefined {
+  if (sequence.timeSignatures.length === 0) return undefined;
+  try {
+    const map = rescaleMeterMap(meterMapOf(sequence.timeSignatures), sequence.ppq, 4);
+    for (const meter of map) sixteenthsPerBar(meter);
+    return map;
+  } catch {
+    return undefined;
+  }
 }
 
 function checkPpq(ppq: number): void {

@@ -27,6 +27,7 @@ import {
 } from '../../core/model/spec';
 import { corpusPitchRange, POLY_DEFAULT_BATCH, polySpecForCorpus } from '../../core/model/polyLstmSpec';
 import { flatRoll } from '../../core/encoding/rollFrames';
+import { meterMapOf, stepsIntoBar } from '../../core/music/meterMap';
 import { decodeMelody } from '../../core/encoding/melody';
 import { inferChordTrack } from '../../core/music/chords';
 import type { SplitPiece } from '../../core/model/windows';
@@ -184,6 +185,11 @@ export function pieceChords(sequence: NoteSequence, steps: number, stepsPerQuart
   return Uint16Array.from({ length: steps }, (_, i) => track[Math.floor((i * 4) / stepsPerQuarter)] ?? 0);
 }
 
+/** Each of `frames` frames' place in its bar (frames from its start) by the piece's time-signature map. */
+export function pieceBarPositions(sequence: NoteSequence, frames: number, stepsPerQuarter: number): Int32Array {
+  return stepsIntoBar(meterMapOf(sequence.timeSignatures), sequence.ppq, sequence.ppq / stepsPerQuarter, frames);
+}
+
 /**
  * What the job trains on, for the spec's kind: melody tokens (melody model) or flattened piano rolls in the model's
  * pitch window at its frame rate (polyphonic models); with each piece's chords when the spec has a chord input.
@@ -204,6 +210,8 @@ function trainingPieces(
         name: row.name,
         split: row.split,
         tokens,
+        // The beat input counts from the piece's own bar lines (a 3/4 bar's 13th sixteenth is the next bar's first).
+        barPositions: pieceBarPositions(row.sequence, frames, window.stepsPerQuarter),
         ...(spec.chords ? { chords: pieceChords(row.sequence, frames, window.stepsPerQuarter) } : {}),
       };
     });
