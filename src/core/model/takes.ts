@@ -77,9 +77,7 @@ export function polyTakeSequence(
       meter: opts.timeSignature,
       ...(opts.meterMap ? { meterMap: opts.meterMap } : {}),
       randomSeed: opts.randomSeed,
-    }).sort(
-      (a, b) => a.startTick - b.startTick || a.pitch - b.pitch,
-    );
+    }).sort((a, b) => a.startTick - b.startTick || a.pitch - b.pitch);
   const staff = (name: string, channel: number, list: Note[]): Track => ({
     name,
     program: 0,
