@@ -50,6 +50,7 @@ import {
 import { TAKES_PER_PAGE, type ComposeResultDto, type TimeSignatureDto } from '../../shared/dto';
 import type { ParsedRequest } from '../../shared/ipc';
 import { NotFoundError } from '../db/errors';
+import { meterChangesOf } from './dto';
 import type { Library } from '../db/open';
 import type { CheckpointId, GenerationId, ModelId } from '../db/types';
 import { generatePolyTakes, runPolyGeneration } from './polyGeneration';
@@ -757,6 +758,7 @@ export async function generateFromRequest(
         ppq: v.sequence.ppq,
         bpm: result.bpm,
         timeSignature: result.timeSignature as TimeSignatureDto,
+        ...meterChangesOf(v.sequence),
         resampled: v.retries,
         // A melody take's tokens include its seed; a polyphonic take has none (two staves' tracks instead).
         ...(v.tokens.length === 0 ? { polyphonic: true as const } : {}),
