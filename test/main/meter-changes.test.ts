@@ -8,6 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCheckpoint } from '../../src/core/model/checkpoint';
+import { initWeights } from '../../src/core/model/init';
+import { polySpecForCorpus } from '../../src/core/model/polyLstmSpec';
+import { DEFAULT_TRAINING, type ModelSpec } from '../../src/core/model/spec';
 import { barLines, meterMapOf } from '../../src/core/music/meterMap';
 import { openLibrary, type Library } from '../../src/main/db';
 import { exportGeneration, exportPiece } from '../../src/main/services/exportService';
@@ -260,5 +264,79 @@ describe('continuing a clip that ends in 3/4', () => {
       { encoding: 'utf8', timeout: 120_000 },
     );
     expect(stdout).toMatch(/8 bars of 4\/4 -> 3\/4 at 90 bpm/);
+  });
+});
+
+describe('a polyphonic continuation of a clip that ends in 3/4', () => {
+  it('keeps the clip bar lines, goes on in 3/4 for the bars asked, and carries the map', async () => {
+    // An untrained tiny bi-lstm over C3..C6 at sixteenths: what it draws does not matter, where the bars go does.
+    const spec = polySpecForCorpus(
+      'bi-lstm',
+      { lowPitch: 48, pitches: 37 },
+      {
+        timeSizes: [8],
+        pitchSizes: [6],
+        downSizes: [4],
+        windowHidden: 4,
+      },
+    );
+    const checkpointPath = path.join(dir, 'poly.etude-ckpt');
+    writeFileSync(
+      checkpointPath,
+      encodeCheckpoint({
+        formatVersion: 1,
+        spec: spec as unknown as ModelSpec,
+        training: DEFAULT_TRAINING,
+        epoch: 1,
+        step: 1,
+        metrics: {},
+        weights: initWeights(spec as unknown as ModelSpec, 4),
+        engine: 'wasm',
+        createdAt: 0,
+      }),
+    );
+    const clip = path.join(dir, 'poly-clip.mid');
+    writeWithMido(
+      clip,
+      [
+        [4, 4, 2],
+        [3, 4, 2],
+      ],
+      90,
+    );
+    const run = (append: boolean) =>
+      generateFromLibrary(
+        library,
+        {
+          model: 'default',
+          seed: { ...parseSeedArgument(clip), whole: true },
+          temperature: 1,
+          bars: 99,
+          variations: 1,
+          randomSeed: 3,
+          continuation: { bars: 3, append },
+          maxRetries: 0,
+          engine: 'wasm',
+        },
+        { defaultModelPath: checkpointPath },
+      );
+    const alone = await run(false);
+    expect(alone.timeSignature).toEqual({ numerator: 3, denominator: 4 });
+    expect(alone.bpm).toBe(90);
+    expect(alone.variations[0].sequence.timeSignatures).toEqual([{ tick: 0, numerator: 3, denominator: 4 }]);
+    expect(alone.variations[0].sequence.totalTicks).toBe(3 * 1440);
+    const appended = await run(true);
+    const take = appended.variations[0].sequence;
+    expect(take.timeSignatures).toEqual([
+      { tick: 0, numerator: 4, denominator: 4 },
+      { tick: 3840, numerator: 3, denominator: 4 },
+    ]);
+    expect(take.totalTicks).toBe(3840 + 2 * 1440 + 3 * 1440);
+    const file = path.join(dir, 'poly-appended.mid');
+    writeFileSync(file, appended.variations[0].midi);
+    expect(midoMeters(file).meters).toEqual([
+      [0, 4, 4],
+      [3840, 3, 4],
+    ]);
   });
 });
