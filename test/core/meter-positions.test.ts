@@ -8,6 +8,7 @@ import { continuationLayout } from '../../src/core/model/continuationLayout';
 import { buildFrameSegments, isPolyDecoder } from '../../src/core/model/polyLstm';
 import type { PolyLstmSpec } from '../../src/core/model/polyLstmSpec';
 import type { ModelSpec } from '../../src/core/model/spec';
+import { applyDynamics } from '../../src/core/music/dynamics';
 import { meterMapOf, stepsIntoBar } from '../../src/core/music/meterMap';
 import { pieceBarPositions } from '../../src/main/services/training';
 
@@ -120,5 +121,22 @@ describe('bar positions from the meter map', () => {
     expect(asked.totalSteps).toBe(56 + 24);
     // On quarter-note frames a 3/8 bar is not whole frames: a sentence, not a wrong grid.
     expect(() => continuationLayout(clipMap, 1, 12, 2, { numerator: 3, denominator: 8 })).toThrow(/pick another meter/);
+  });
+
+  it("a take's accents follow its map: a 3/4 downbeat is accented where 4/4 would have a weak beat", () => {
+    // 4/4 for 2 bars, then 3/4: 5280 ticks is the downbeat of the second 3/4 bar (beat 4 of bar 3 in plain 4/4).
+    const map = meterMapOf([{ tick: 3840, numerator: 3, denominator: 4 }]);
+    const notes = [0, 3840, 4320, 5280, 5760].map((startTick) => ({
+      pitch: 60,
+      startTick,
+      durationTicks: 240,
+      velocity: 80,
+    }));
+    const plain = applyDynamics(notes, { ppq: 480, meter: { numerator: 4, denominator: 4 } });
+    const mapped = applyDynamics(notes, { ppq: 480, meter: { numerator: 4, denominator: 4 }, meterMap: map });
+    const at = (list: typeof notes, tick: number) => list.find((n) => n.startTick === tick)!.velocity;
+    expect(at(mapped, 5280) - at(plain, 5280)).toBeGreaterThan(5);
+    expect(at(mapped, 5280)).toBeGreaterThan(at(mapped, 5760));
+    expect(at(mapped, 0)).toBe(at(plain, 0));
   });
 });
