@@ -363,6 +363,12 @@ export const timeSignatureSchema = z
   .strict();
 export type TimeSignatureDto = z.infer<typeof timeSignatureSchema>;
 
+/** A take's meter from `tick` on (ticks at the take's ppq): one entry of its time-signature map. */
+export const meterChangeSchema = z.object({ tick: z.number().int().min(0), ...timeSignatureSchema.shape }).strict();
+export type MeterChangeDto = z.infer<typeof meterChangeSchema>;
+/** A take's time-signature map when its meter changes (a clip in 4/4 then 3/4, continued): sorted, the first at 0. */
+export const meterChangesSchema = z.array(meterChangeSchema).min(2).max(256);
+
 export const generationRequestSchema = z.object({
   /** 'default' = the bundled model; otherwise a library model id. */
   model: z.string().min(1).max(100),
@@ -445,8 +451,12 @@ export const variationSchema = z.object({
   notes: z.array(noteSchema),
   ppq: z.number().int().min(1),
   bpm: z.number().positive(),
-  /** The take's meter (the piano roll's and the score's bar lines). */
+  /** The take's meter (the piano roll's and the score's bar lines); with meterChanges, the meter it ends in. */
   timeSignature: timeSignatureSchema.optional(),
+  /** The take's time-signature map when its meter changes: the bar lines, the score's and the files' time signatures. */
+  meterChanges: meterChangesSchema.optional(),
+  /** With meterChanges: the take's length in ticks (its bars on its own map). */
+  lengthTicks: z.number().int().min(0).optional(),
   /** Times a degenerate sample was thrown away and drawn again. */
   resampled: z.number().int().min(0),
   /** Loop mode's wrap scores (mean log-probability per step of the first bar after the last), before/after re-sampling. */
@@ -503,6 +513,10 @@ export const generationSchema = z.object({
   bpm: z.number().positive(),
   /** The take's meter (its first time signature; 4/4 when it states none). */
   timeSignature: timeSignatureSchema.optional(),
+  /** The take's time-signature map when its meter changes (see the variation's). */
+  meterChanges: meterChangesSchema.optional(),
+  /** With meterChanges: the take's length in ticks. */
+  lengthTicks: z.number().int().min(0).optional(),
   createdAt: timestampMs,
 });
 export type GenerationDto = z.infer<typeof generationSchema>;

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { MidiParseError } from '../../src/core/midi/errors';
 import { parseMidi, parseMidiSalvaging } from '../../src/core/midi/readMidi';
 import { readChunks, scanTrack } from '../../src/core/midi/smf';
+import { writeMidi } from '../../src/core/midi/writeMidi';
 import { createRng } from '../../src/core/util/random';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -112,6 +113,34 @@ describe('salvaging MIDI files cut short', () => {
       /^half\.mid: the file was cut short in track \d+ of \d+; kept the \d+ notes before the cut/,
     );
     expect(() => parseMidi(cut, 'half.mid')).toThrow(/cut short/);
+  });
+
+  it("names the bar of the cut by the file's own meter map (3/4 after two bars of 4/4)", () => {
+    const notes = Array.from({ length: 20 }, (_, i) => ({
+      pitch: 60 + (i % 5),
+      startTick: i * 480,
+      durationTicks: 240,
+      velocity: 90,
+    }));
+    const whole = writeMidi({
+      name: 'm',
+      ppq: 480,
+      tempos: [],
+      timeSignatures: [
+        { tick: 0, numerator: 4, denominator: 4 },
+        { tick: 3840, numerator: 3, denominator: 4 },
+      ],
+      keySignatures: [],
+      tracks: [{ name: 'm', program: 0, channel: 0, isPercussion: false, notes }],
+    });
+    const cut = whole.subarray(0, whole.length - 20);
+    const { sequence, salvage } = parseMidiSalvaging(cut, 'meters.mid');
+    // The last complete event lies in bar 6 of 4/4 x2 then 3/4 (8160..9600 ticks); plain 4/4 would call it bar 5.
+    expect(salvage!.cutTick).toBeGreaterThanOrEqual(8160);
+    expect(salvage!.cutTick).toBeLessThan(9600);
+    expect(Math.floor(salvage!.cutTick / 1920) + 1).toBe(5);
+    expect(sequence.timeSignatures).toHaveLength(2);
+    expect(salvage!.message).toMatch(/\(up to about bar 6\)/);
   });
 
   it('a header cut short, or a cut before any complete note, is refused with MIDI_TRUNCATED', () => {

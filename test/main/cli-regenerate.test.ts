@@ -79,4 +79,25 @@ describe('etude regenerate', () => {
     expect(past.code).toBe(2);
     expect(past.stderr).toMatch(/has 8 bars/);
   });
+
+  it('refuses a file whose meter changes, naming the change and its bar, in one line', () => {
+    writeFileSync(
+      path.join(work, 'changes.mid'),
+      writeMidi({
+        name: 'changes',
+        ppq: 480,
+        tempos: [{ tick: 0, bpm: 100 }],
+        timeSignatures: [
+          { tick: 0, numerator: 4, denominator: 4 },
+          { tick: 3840, numerator: 3, denominator: 4 },
+        ],
+        keySignatures: [],
+        tracks: [{ name: 'Melody', program: 0, channel: 0, isPercussion: false, notes }],
+      }),
+    );
+    const r = etude(['regenerate', 'changes.mid', '--bars', '4-5']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/changes meter \(4\/4 -> 3\/4 at bar 3\); regenerating bars works on files in one meter/);
+    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+  });
 });

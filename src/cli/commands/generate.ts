@@ -10,6 +10,7 @@ import {
   type SeedInput,
 } from '../../main/services/generation';
 import { sixteenthsPerBar, type Meter } from '../../core/music/meter';
+import { barLines } from '../../core/music/meterMap';
 import { parseProgression } from '../../core/music/chords';
 import {
   formatPitchRange,
@@ -145,7 +146,13 @@ export function writeVariations(
       });
     // Every staff's notes, and the take's own length (a polyphonic take has no tokens).
     const notes = v.sequence.tracks.reduce((n, t) => n + t.notes.length, 0);
-    const takeBars = Math.round(((v.sequence.totalTicks ?? 0) / barTicks(v.sequence.ppq)) * 100) / 100;
+    const changes = v.sequence.timeSignatures;
+    // A take with meter changes (a clip appended) counts its bars on its own map and names every meter.
+    const takeBars =
+      changes.length > 1
+        ? barLines(changes, v.sequence.ppq, v.sequence.totalTicks ?? 0).length
+        : Math.round(((v.sequence.totalTicks ?? 0) / barTicks(v.sequence.ppq)) * 100) / 100;
+    const meters = changes.length > 1 ? changes.map((s) => `${s.numerator}/${s.denominator}`).join(' -> ') : meter;
     const wrap = v.loop
       ? `, loop wrap ${v.loop.wrapBefore.toFixed(2)} -> ${v.loop.wrapAfter.toFixed(2)} (${v.loop.tries} endings tried)`
       : '';
@@ -155,7 +162,7 @@ export function writeVariations(
         ? ` (re-sampled ${v.retries}x: ${v.rejected.join('; ')})`
         : '';
     ctx.out(
-      `  ${file}: ${notes} notes, ${takeBars} bars of ${meter} at ${round(result.bpm)} bpm, generation #${v.generationId}${wrap}${note}`,
+      `  ${file}: ${notes} notes, ${takeBars} bars of ${meters} at ${round(result.bpm)} bpm, generation #${v.generationId}${wrap}${note}`,
     );
   }
   if (options?.index) {

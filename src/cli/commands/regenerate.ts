@@ -9,6 +9,7 @@ import { extractMelody } from '../../core/encoding/melody';
 import { parseMidi } from '../../core/midi/readMidi';
 import { writeMidi } from '../../core/midi/writeMidi';
 import { COMMON_TIME } from '../../core/music/meter';
+import { barAt, meterMapOf } from '../../core/music/meterMap';
 import { regenerateSelection } from '../../main/services/infillGeneration';
 import { meterOf } from '../../main/services/generation';
 import { describeIssues } from '../../main/ipc/handlers';
@@ -50,6 +51,15 @@ export const regenerateCommand: CliCommand = {
     const sequence = parseMidi(new Uint8Array(readFileSync(file)), path.basename(file));
     const notes = extractMelody(sequence);
     if (notes.length === 0) throw new UsageError(`regenerate: ${file} has no melody notes`, 'regenerate');
+    // The infill counts bars of one meter (core/model/infill.ts): a file whose meter changes would be cut wrongly.
+    const map = sequence.timeSignatures.length > 1 ? meterMapOf(sequence.timeSignatures) : [];
+    if (map.length > 1) {
+      const change = map[1];
+      throw new UsageError(
+        `regenerate: ${file} changes meter (${map[0].numerator}/${map[0].denominator} -> ${change.numerator}/${change.denominator} at bar ${barAt(map, sequence.ppq, change.tick).index + 1}); regenerating bars works on files in one meter for now`,
+        'regenerate',
+      );
+    }
     const meter = meterOf(sequence) ?? COMMON_TIME;
     const barTicks = (sequence.ppq * 4 * meter.numerator) / meter.denominator;
     const end = Math.max(...notes.map((n) => n.startTick + n.durationTicks));

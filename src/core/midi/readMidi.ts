@@ -6,6 +6,7 @@
  */
 import type { KeySignatureEvent, NoteSequence, TempoEvent, TimeSignatureEvent, Track } from '../music/NoteSequence';
 import { keyFromAccidentals } from '../music/keys';
+import { barAt, meterMapOf } from '../music/meterMap';
 import { MidiParseError } from './errors';
 import { readChunks, scanTrack, type SmfChunks } from './smf';
 
@@ -87,7 +88,7 @@ export function parseMidiSalvaging(
     const missingTracks = cut.declaredTracks - chunks.tracks.length;
     const dropped = parsed.cutOpenNotes;
     const cutTick = parsed.cutTick;
-    const bar = Math.floor(cutTick / (chunks.ppq * 4)) + 1;
+    const bar = barOfCut(parsed.sequence.timeSignatures, chunks.ppq, cutTick);
     const lost = [
       cut.declaredBytes > 0 ? `${cut.declaredBytes - cut.availableBytes} bytes of track ${cut.partialTrack + 1}` : '',
       missingTracks > 0 ? `${missingTracks} whole track${missingTracks === 1 ? '' : 's'}` : '',
@@ -105,10 +106,19 @@ export function parseMidiSalvaging(
       message:
         `${sourceName}: the file was cut short in track ${cut.partialTrack + 1} of ${cut.declaredTracks}; ` +
         `kept the ${parsed.sequence.tracks.reduce((n, t) => n + t.notes.length, 0)} notes before the cut ` +
-        `(up to about bar ${bar} in 4/4); lost ${lost.length > 0 ? lost.join(', ') : 'nothing that sounds'}.`,
+        `(up to about bar ${bar}); lost ${lost.length > 0 ? lost.join(', ') : 'nothing that sounds'}.`,
     };
     return { sequence: parsed.sequence, salvage };
   });
+}
+
+/** The bar (from 1) a tick lies in by the file's own time-signature map (4/4 when it has none or a malformed one). */
+function barOfCut(timeSignatures: readonly TimeSignatureEvent[], ppq: number, tick: number): number {
+  try {
+    return barAt(meterMapOf(timeSignatures), ppq, tick).index + 1;
+  } catch {
+    return Math.floor(tick / (ppq * 4)) + 1;
+  }
 }
 
 function guarded<T>(sourceName: string, parse: () => T): T {

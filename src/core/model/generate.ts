@@ -56,6 +56,12 @@ export interface GenerateOptions {
    */
   stepsPerBar?: number;
   /**
+   * Total length in steps, seed included, when it is not `bars` whole bars of stepsPerBar: a continuation of a clip
+   * whose meter changes runs to the clip's own last bar line, then whole bars of its last meter
+   * (./continuationLayout.ts). Undefined: bars * stepsPerBar.
+   */
+  totalSteps?: number;
+  /**
    * The sampling hook: a bias added to the temperature-scaled logits of each generated step, then renormalised
    * (sampler.ts biasedProbabilities); undefined (or a hook answering undefined) samples exactly as without it.
    * Called with the tokens so far (seed included). Key and range locks use it (./controls.ts).
@@ -277,7 +283,9 @@ export async function generateMelodies(decoder: Decoder, options: GenerateOption
   const stepsPerBar = options.stepsPerBar ?? SIXTEENTHS_PER_BAR;
   if (!Number.isInteger(stepsPerBar) || stepsPerBar < 1 || stepsPerBar > 16 * 64)
     throw new GenerationError('GENERATION_BAD_LENGTH', `stepsPerBar must be a positive integer, got: ${stepsPerBar}`);
-  const total = bars * stepsPerBar;
+  const total = options.totalSteps ?? bars * stepsPerBar;
+  if (!Number.isInteger(total) || total < 1 || total > 16 * 64 * 1024)
+    throw new GenerationError('GENERATION_BAD_LENGTH', `totalSteps must be a positive integer, got: ${total}`);
   if (seedTokens.length >= total)
     throw new GenerationError(
       'GENERATION_BAD_LENGTH',

@@ -25,6 +25,8 @@ export interface GeneratePolyOptions {
   /** Total length in bars of `framesPerBar` frames, seed included. */
   bars: number;
   framesPerBar: number;
+  /** Total frames, seed included, when not `bars` whole bars (a continuation of a clip whose meter changes). */
+  totalFrames?: number;
   temperature: number;
   variations: number;
   randomSeed: number;
@@ -141,7 +143,9 @@ export async function generatePolyphonic(decoder: PolyDecoder, options: Generate
     throw new GenerationError('GENERATION_BAD_LENGTH', `framesPerBar must be a positive integer, got: ${framesPerBar}`);
   if (!(temperature > 0) || !Number.isFinite(temperature))
     throw new GenerationError('GENERATION_BAD_LENGTH', `temperature must be a positive number, got: ${temperature}`);
-  const totalFrames = bars * framesPerBar;
+  const totalFrames = options.totalFrames ?? bars * framesPerBar;
+  if (!Number.isInteger(totalFrames) || totalFrames < 1)
+    throw new GenerationError('GENERATION_BAD_LENGTH', `totalFrames must be a positive integer, got: ${totalFrames}`);
   const seedCount = seedFrames.length / pitches;
   if (seedCount >= totalFrames)
     throw new GenerationError(

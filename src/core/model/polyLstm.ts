@@ -458,6 +458,8 @@ export class PolyDecoder implements Decoder {
   /** The frame before the next one (all zero at the start) and the next frame's absolute index. */
   private prev: Float32Array;
   private index = 0;
+  /** Each frame's place in its bar (a take's meter map, ../music/meterMap.ts stepsIntoBar); unset: its index. */
+  private barPositions: ArrayLike<number> | undefined;
   /** The chord of the next frame (12-bit mask; chord-conditioned models), set by setCondition. */
   private chord = 0;
   /** The time features of the last `window` frames, oldest first (bi-lstm's backward-in-time pass). */
@@ -553,6 +555,16 @@ export class PolyDecoder implements Decoder {
     return this.net.spec.pitches;
   }
 
+  /**
+   * Where each frame of the take lies in its bar (frames counted from the take's start, as the decoder counts them
+   * after reset), so the beat input follows the take's meter map (a clip in 4/4 then 3/4 continued in 3/4); frames past
+   * its end, or all of them when undefined, take their index. Kept across reset().
+   */
+  setBarPositions(positions: ArrayLike<number> | undefined): void {
+    this.check();
+    this.barPositions = positions;
+  }
+
   reset(): void {
     this.check();
     for (const x of [...this.t.h, ...this.t.c]) this.net.backend.zero(x);
@@ -567,7 +579,8 @@ export class PolyDecoder implements Decoder {
     const { backend: be, spec } = this.net;
     const F = featureCount(spec);
     const feats = new Float32Array(spec.pitches * F);
-    frameFeatures(spec, this.prev, 0, this.index, feats, 0, F, this.chord);
+    const position = this.barPositions?.[this.index] ?? this.index;
+    frameFeatures(spec, this.prev, 0, position, feats, 0, F, this.chord);
     be.write(this.t.feats, feats);
     let x = this.t.feats;
     spec.timeSizes.forEach((_, i) => {
@@ -750,8 +763,8 @@ export class PolyDecoder implements Decoder {
  * Training segments of a list of pieces whose `tokens` are flattened piano rolls (T*P values of 0/1, frame by frame):
  * each piece of at least `segment` frames is cut into consecutive segments of `segment` frames, the last one aligned
  * to the piece's end; shorter pieces are left out. A segment's batch row holds the previous frames (the frame before
- * a piece's first is all zero), the frames themselves as targets, and each frame's beat (absolute index mod
- * beatsPerBar) as its condition, followed, for a chord-conditioned spec, by the chroma of the frame's chord (the piece's
+ * a piece's first is all zero), the frames themselves as targets, and each frame's beat (its place in its bar from the
+ * piece's `barPositions`, else its absolute index, mod beatsPerBar) as its condition, followed, for a chord-conditioned spec, by the chroma of the frame's chord (the piece's
  * `chords`, transposed with the roll; N.C. where a piece has none). Transpositions shift the whole roll (a segment that would push a note out of the
  * range is dropped).
  */
@@ -812,7 +825,8 @@ export function buildFrameSegments(
             targets[(b * T + t) * P + p] = roll[f * P + q];
             if (f > 0) frames[(b * T + t) * P + p] = roll[(f - 1) * P + q];
           }
-          if (beats > 0) cond[(b * T + t) * dim + (f % beats)] = 1;
+          const positions = pieces[packed[3 * w]].barPositions;
+          if (beats > 0) cond[(b * T + t) * dim + ((positions ? (positions[f] ?? f) : f) % beats)] = 1;
           const chords = pieces[packed[3 * w]].chords;
           if (chordDim && chords) writeChroma(transposeMask(chords[f] ?? 0, shift), cond, (b * T + t) * dim + beats);
         }

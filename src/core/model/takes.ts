@@ -9,7 +9,7 @@ import { rollToNotes, type RollWindow } from '../encoding/rollFrames';
 import { applyDynamics } from '../music/dynamics';
 import type { Meter } from '../music/meter';
 import { keySignatureOf, type ScaleKey } from '../music/scales';
-import type { Note, NoteSequence, Track } from '../music/NoteSequence';
+import type { Note, NoteSequence, TimeSignatureEvent, Track } from '../music/NoteSequence';
 
 /** Ticks per quarter of generated MIDI. */
 export const GENERATED_PPQ = 480;
@@ -29,6 +29,11 @@ export interface TakeOptions {
    * are written at them (humanise still jitters them) instead of the default dynamics.
    */
   velocities?: readonly number[];
+  /**
+   * The take's time-signature map at GENERATED_PPQ when its meter changes (a continuation appended to a clip in 4/4
+   * then 3/4): written as the sequence's time signatures and used for the accents. Undefined: `timeSignature` only.
+   */
+  meterMap?: readonly TimeSignatureEvent[];
 }
 
 /** @throws EncodingError (bad tokens), DynamicsError (humanise), MeterError */
@@ -49,6 +54,7 @@ export function takeSequence(tokens: readonly number[], opts: TakeOptions): Note
     {
       ppq: GENERATED_PPQ,
       meter: opts.timeSignature,
+      ...(opts.meterMap ? { meterMap: opts.meterMap } : {}),
       humanise: opts.humanise ?? 0,
       randomSeed: opts.randomSeed,
       ...(learnt ? { keepVelocities: true } : {}),
@@ -56,6 +62,7 @@ export function takeSequence(tokens: readonly number[], opts: TakeOptions): Note
   );
   return {
     ...sequence,
+    ...(opts.meterMap ? { timeSignatures: opts.meterMap.map((s) => ({ ...s })) } : {}),
     ...(opts.key ? { keySignatures: [{ tick: 0, ...keySignatureOf(opts.key) }] } : {}),
     tracks: [{ ...track, notes }],
   };
@@ -78,9 +85,12 @@ export function polyTakeSequence(
   const ticksPerFrame = GENERATED_PPQ / window.stepsPerQuarter;
   const notes = rollToNotes(frames, window, ticksPerFrame);
   const dynamics = (list: Note[]) =>
-    applyDynamics(list, { ppq: GENERATED_PPQ, meter: opts.timeSignature, randomSeed: opts.randomSeed }).sort(
-      (a, b) => a.startTick - b.startTick || a.pitch - b.pitch,
-    );
+    applyDynamics(list, {
+      ppq: GENERATED_PPQ,
+      meter: opts.timeSignature,
+      ...(opts.meterMap ? { meterMap: opts.meterMap } : {}),
+      randomSeed: opts.randomSeed,
+    }).sort((a, b) => a.startTick - b.startTick || a.pitch - b.pitch);
   const staff = (name: string, channel: number, list: Note[]): Track => ({
     name,
     program: 0,
@@ -93,7 +103,7 @@ export function polyTakeSequence(
     name: opts.name,
     ppq: GENERATED_PPQ,
     tempos: [{ tick: 0, bpm: opts.bpm }],
-    timeSignatures: [{ tick: 0, ...opts.timeSignature }],
+    timeSignatures: opts.meterMap ? opts.meterMap.map((s) => ({ ...s })) : [{ tick: 0, ...opts.timeSignature }],
     keySignatures: opts.key ? [{ tick: 0, ...keySignatureOf(opts.key) }] : [],
     tracks: [
       staff(

@@ -27,6 +27,12 @@ export interface TokenPiece {
    * velocity-aware models (./velocity.ts); absent = no velocity anywhere.
    */
   velocities?: ArrayLike<number>;
+  /**
+   * How many steps each step lies after the start of its bar, from the piece's own time-signature map
+   * (../music/meterMap.ts stepsIntoBar), for models with a bar-position input; absent = the step's index (bars of the
+   * model's length counted from the piece's start, as before meter maps).
+   */
+  barPositions?: ArrayLike<number>;
 }
 
 export interface WindowSet {

@@ -18,10 +18,16 @@
 import { createRng } from '../util/random';
 import { metricWeight, sixteenthsPerBar, type Meter } from './meter';
 import type { Note } from './NoteSequence';
+import { barAt, type MeterMap } from './meterMap';
 
 export interface DynamicsOptions {
   ppq: number;
   meter: Meter;
+  /**
+   * The time-signature map (ticks at `ppq`) when the meter changes: accents and the phrase arch then follow its bar
+   * lines (./meterMap.ts). Undefined: `meter` throughout.
+   */
+  meterMap?: MeterMap;
   /** 0..1 (default 0: no jitter at all, no random draws). */
   humanise?: number;
   /** Seed of the jitter (e.g. the variation's random seed). */
@@ -57,10 +63,17 @@ export function applyDynamics(notes: readonly Note[], options: DynamicsOptions):
   for (let i = 0; i < sorted.length; i++) {
     const note = sorted[i];
     const step = Math.round(note.startTick / stepTicks);
-    const phrase = (step % phraseSteps) / phraseSteps;
+    let phrase = (step % phraseSteps) / phraseSteps;
+    let weight: number;
+    if (options.meterMap) {
+      const bar = barAt(options.meterMap, options.ppq, step * stepTicks);
+      const inBar = (step * stepTicks - bar.startTick) / stepTicks;
+      weight = metricWeight(inBar, bar.meter);
+      phrase = ((bar.index % PHRASE_BARS) + (step * stepTicks - bar.startTick) / bar.lengthTicks) / PHRASE_BARS;
+    } else weight = metricWeight(step, options.meter);
     let velocity = options.keepVelocities
       ? note.velocity
-      : BASE_VELOCITY + ACCENT[metricWeight(step, options.meter)] + (Math.sin(Math.PI * phrase) * 10 - 4);
+      : BASE_VELOCITY + ACCENT[weight] + (Math.sin(Math.PI * phrase) * 10 - 4);
     let start = note.startTick;
     let end = note.startTick + note.durationTicks;
     if (rng) {

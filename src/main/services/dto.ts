@@ -12,8 +12,10 @@ import type {
   JobSnapshotDto,
   ModelDto,
   PieceDto,
+  MeterChangeDto,
   TimeSignatureDto,
 } from '../../shared/dto';
+import { meterChangesSchema } from '../../shared/dto';
 import type { CorpusSummary, Generation, ModelRow, PieceSummary } from '../db/types';
 import type { JobSnapshot } from '../jobs/JobManager';
 import type { ImportReport } from './importService';
@@ -132,6 +134,7 @@ export function generationDto(g: Generation, context: { modelName: string | null
     ppq: g.sequence?.ppq ?? 480,
     bpm: g.sequence?.tempos[0]?.bpm ?? 120,
     ...(timeSignatureOf(g.sequence) ? { timeSignature: timeSignatureOf(g.sequence)! } : {}),
+    ...meterChangesOf(g.sequence),
     createdAt: g.createdAt,
   };
 }
@@ -147,6 +150,25 @@ export function jobDto(job: JobSnapshot): JobSnapshotDto {
     ...(job.progress ? { progress: job.progress } : {}),
     ...(job.result !== undefined ? { result: job.result } : {}),
     ...(job.error ? { error: job.error } : {}),
+  };
+}
+
+/**
+ * A take's time-signature map and length in contract shape, when its meter changes and every meter fits the contract;
+ * {} otherwise (one meter: `timeSignature` says it).
+ */
+export function meterChangesOf(sequence: NoteSequence | null | undefined): {
+  meterChanges?: MeterChangeDto[];
+  lengthTicks?: number;
+} {
+  if (!sequence || sequence.timeSignatures.length < 2) return {};
+  const parsed = meterChangesSchema.safeParse(
+    sequence.timeSignatures.map((s) => ({ tick: s.tick, numerator: s.numerator, denominator: s.denominator })),
+  );
+  if (!parsed.success) return {};
+  return {
+    meterChanges: parsed.data,
+    ...(sequence.totalTicks !== undefined ? { lengthTicks: Math.round(sequence.totalTicks) } : {}),
   };
 }
 

@@ -35,13 +35,15 @@ import { melodyPitchBias } from '../../core/model/controls';
 import { melodyLoopRefiner, type LoopReport } from '../../core/model/loop';
 import { clipToLoop, writeLoopMidi } from '../../core/midi/loopMidi';
 import { checkForm, FormError, melodyGenerator } from '../../core/model/form';
-import { takeSequence } from '../../core/model/takes';
 import { melodyVelocityBins } from '../../core/model/melodyLstmSpec';
 import { drawVelocities, isVelocityDecoder, velocityFeedingDecoder, velocitySeed } from '../../core/model/velocity';
 import { createRng } from '../../core/util/random';
+import { GENERATED_PPQ, takeSequence } from '../../core/model/takes';
+import { continuationLayout } from '../../core/model/continuationLayout';
+import { lastMeter, rescaleMeterMap, sixteenthMeterMap } from '../../core/music/meterMap';
 import { parsePitchName } from '../../core/music/keys';
 import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
-import type { Note, NoteSequence } from '../../core/music/NoteSequence';
+import type { Note, NoteSequence, TimeSignatureEvent } from '../../core/music/NoteSequence';
 import {
   formatPitchRange,
   formatScaleKey,
@@ -52,6 +54,7 @@ import {
 import { TAKES_PER_PAGE, type ComposeResultDto, type TimeSignatureDto } from '../../shared/dto';
 import type { ParsedRequest } from '../../shared/ipc';
 import { NotFoundError } from '../db/errors';
+import { meterChangesOf } from './dto';
 import type { Library } from '../db/open';
 import type { CheckpointId, GenerationId, ModelId } from '../db/types';
 import { generatePolyTakes, runPolyGeneration } from './polyGeneration';
@@ -103,6 +106,11 @@ export interface SeedTokens {
   tokens: number[];
   bpm?: number;
   timeSignature?: Meter;
+  /**
+   * A whole MIDI clip's time-signature map, ticks in sixteenths (its tokens' steps): where its bar lines are when its
+   * meter changes. `timeSignature` is then the meter the clip ends in, the one a continuation goes on in.
+   */
+  meterMap?: TimeSignatureEvent[];
   description: string;
 }
 
@@ -141,6 +149,11 @@ export function meterOf(sequence: Pick<NoteSequence, 'timeSignatures'>): Meter |
   }
 }
 
+/** Steps of a clip's tokens: the encoder closes the last note with a note-off one step after it, not part of the clip. */
+function clipStepsOf(tokens: readonly number[]): number {
+  return tokens.length - (tokens[tokens.length - 1] === 128 ? 1 : 0);
+}
+
 /** Seed tokens and the tempo and meter a seed implies (a MIDI seed's own). */
 export function seedToTokens(seed: SeedInput): SeedTokens {
   if ('pitches' in seed) return { tokens: seedTokensFromPitches(seed.pitches), description: seed.pitches.join(',') };
@@ -152,7 +165,8 @@ export function seedToTokens(seed: SeedInput): SeedTokens {
       description: seed.description ?? `${seed.tokens.length} tokens`,
     };
   const sequence = parseMidi(seed.midi, seed.name);
-  const timeSignature = meterOf(sequence);
+  const meterMap = seed.whole ? sixteenthMeterMap(sequence) : undefined;
+  const timeSignature = meterMap ? lastMeter(meterMap) : meterOf(sequence);
   const all = encodeMelody(sequence);
   const barSteps = sixteenthsPerBar(timeSignature ?? COMMON_TIME);
   let start = 0;
@@ -168,6 +182,7 @@ export function seedToTokens(seed: SeedInput): SeedTokens {
     tokens,
     ...(sequence.tempos[0] ? { bpm: sequence.tempos[0].bpm } : {}),
     ...(timeSignature ? { timeSignature } : {}),
+    ...(meterMap && meterMap.length > 1 ? { meterMap } : {}),
     description: seed.whole ? `all of ${seed.name}` : `opening of ${seed.name}`,
   };
 }
@@ -306,10 +321,15 @@ export interface EngineRunRequest {
   maxRetries?: number;
   /** Sixteenths per bar of the meter (default 16). */
   stepsPerBar?: number;
+  /** Total steps (frames) of a take when not `bars` whole bars: a continuation of a clip whose meter changes. */
+  totalSteps?: number;
   /** Key and range lock (plain data, so it can be posted to a worker). */
   controls?: { key?: ScaleKey | null; range?: PitchRange | null; strictness?: number; density?: number };
-  /** A polyphonic model's seed (flattened frames of its pitch window) and frames per bar; seedTokens is then []. */
-  poly?: { seedFrames: number[]; framesPerBar: number };
+  /**
+   * A polyphonic model's seed (flattened frames of its pitch window) and frames per bar; seedTokens is then []. With
+   * `barPositions`, every frame's place in its bar (a clip's meter map) for the model's beat input.
+   */
+  poly?: { seedFrames: number[]; framesPerBar: number; barPositions?: number[] };
   /** Loop mode: re-sampled endings per take, and the step where the loop starts (default 0). */
   loop?: { tries?: number; loopStart?: number };
   /** A form template name (checked by generateFromLibrary); absent = no form. */
@@ -434,7 +454,7 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
       }
     }
     const stepsPerBar = request.stepsPerBar ?? SIXTEENTHS_PER_BAR;
-    const tokensPerVariation = request.bars * stepsPerBar;
+    const tokensPerVariation = request.totalSteps ?? request.bars * stepsPerBar;
     // A velocity-aware model writes its own velocities (src/core/model/velocity.ts).
     const centres = melodyVelocityBins(checkpoint.spec) > 0 ? checkpoint.spec.velocityCentres : undefined;
     const bias = melodyPitchBias(request.controls);
@@ -472,6 +492,7 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
           firstVariation: variation,
           randomSeed: request.randomSeed,
           stepsPerBar,
+          ...(request.totalSteps !== undefined ? { totalSteps: request.totalSteps } : {}),
           ...(request.chords ? { chords: request.chords } : {}),
           ...(centres ? { velocityCentres: centres } : {}),
           ...(bias ? { logitBias: () => bias } : {}),
@@ -558,16 +579,25 @@ export async function generateFromLibrary(
   const stepsPerBar = sixteenthsPerBar(timeSignature);
   const suggestedKey = suggestKey(seed.tokens);
   const continuation = request.continuation;
+  // A clip whose meter changes keeps its own bar lines; the continuation goes on in its last meter.
+  const layout =
+    continuation && seed.meterMap
+      ? continuationLayout(seed.meterMap, 4, clipStepsOf(seed.tokens), continuation.bars, timeSignature)
+      : undefined;
   const key = request.key !== undefined ? request.key : continuation ? (suggestedKey ?? null) : null;
   const range = request.range ?? null;
   const strictness = request.strictness ?? (continuation && request.key === undefined ? CONTINUATION_STRICTNESS : 1);
   const humanise = request.humanise ?? 0;
   // A continuation runs to `continuation.bars` bars after the clip's last (partial) bar.
   // The encoder closes the clip's last note with a note-off one step after it: that step is not part of the clip.
-  const clipSteps = seed.tokens.length - (seed.tokens[seed.tokens.length - 1] === 128 ? 1 : 0);
-  const clipBars = Math.max(1, Math.ceil(clipSteps / stepsPerBar));
+  const clipSteps = clipStepsOf(seed.tokens);
+  const clipBars = layout ? layout.clipBars : Math.max(1, Math.ceil(clipSteps / stepsPerBar));
   const bars = continuation ? clipBars + continuation.bars : request.bars;
-  const outputFrom = continuation && !continuation.append ? clipBars * stepsPerBar : 0;
+  const clipEnd = layout ? layout.clipEndStep : clipBars * stepsPerBar;
+  const outputFrom = continuation && !continuation.append ? clipEnd : 0;
+  const totalSteps = layout ? layout.totalSteps : bars * stepsPerBar;
+  // The take's bar lines, ticks in sixteenths: the clip's map then its last meter (append), else the one meter.
+  const takeMap = layout && outputFrom === 0 ? layout.map : undefined;
   // Validates strictness (and the scale), and the form, before any work.
   const density = request.density ?? 0;
   melodyPitchBias({ key, range, strictness, density });
@@ -576,7 +606,7 @@ export async function generateFromLibrary(
   // the two would fight over the same bars.
   if (form && request.loop)
     throw new FormError('Loop mode and a form both decide how the take ends: turn off one of them.');
-  const chordPlan = chordPlanOf(request.chords, spec, modelName, stepsPerBar, outputFrom, bars * stepsPerBar);
+  const chordPlan = chordPlanOf(request.chords, spec, modelName, stepsPerBar, outputFrom, totalSteps);
   const runner = context.runner ?? runGeneration;
   const progress = context.onProgress ? variationProgress(context.onProgress) : undefined;
   let run: EngineRunResult;
@@ -591,6 +621,7 @@ export async function generateFromLibrary(
         randomSeed: request.randomSeed,
         engine: request.engine ?? 'auto',
         ...(stepsPerBar !== SIXTEENTHS_PER_BAR ? { stepsPerBar } : {}),
+        ...(totalSteps !== bars * stepsPerBar ? { totalSteps } : {}),
         ...(key || range || density !== 0
           ? { controls: { key, range, strictness, ...(density !== 0 ? { density } : {}) } }
           : {}),
@@ -611,12 +642,13 @@ export async function generateFromLibrary(
     seedNotes: seed.description,
     seedTokens: seed.tokens,
     temperature: request.temperature,
-    bars: continuation ? bars - outputFrom / stepsPerBar : request.bars,
+    bars: continuation ? (outputFrom > 0 ? continuation.bars : bars) : request.bars,
     ...(continuation ? { continuation: { ...continuation, clipBars } } : {}),
     variations: request.variations,
     randomSeed: request.randomSeed,
     bpm,
     timeSignature: `${timeSignature.numerator}/${timeSignature.denominator}`,
+    ...(takeMap ? { meterMap: takeMap.map((s) => `${s.tick}:${s.numerator}/${s.denominator}`) } : {}),
     key: key ? formatScaleKey(key) : 'off',
     strictness,
     range: range ? formatPitchRange(range) : 'full',
@@ -650,6 +682,7 @@ export async function generateFromLibrary(
       name,
       key,
       ...(velocities ? { velocities } : {}),
+      ...(takeMap ? { meterMap: rescaleMeterMap(takeMap, 4, GENERATED_PPQ) } : {}),
     });
     // A loop is exactly its bars (nothing sounds across the loop point) and its MIDI carries loop markers.
     const loopTicks = m.loop ? (tokens.length * take.ppq) / 4 : 0;
@@ -753,6 +786,7 @@ export async function generateFromRequest(
         ppq: v.sequence.ppq,
         bpm: result.bpm,
         timeSignature: result.timeSignature as TimeSignatureDto,
+        ...meterChangesOf(v.sequence),
         resampled: v.retries,
         // A melody take's tokens include its seed; a polyphonic take has none (two staves' tracks instead).
         ...(v.tokens.length === 0 ? { polyphonic: true as const } : {}),

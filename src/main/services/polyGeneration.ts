@@ -18,13 +18,16 @@ import { isPolyDecoder } from '../../core/model/polyLstm';
 import { framePitchBias } from '../../core/model/controls';
 import { chordSeedFrames, clipSeedFrames, framesPerBar } from '../../core/model/polySeed';
 import type { PolyLstmSpec } from '../../core/model/spec';
-import { polyTakeSequence } from '../../core/model/takes';
+import { GENERATED_PPQ, polyTakeSequence } from '../../core/model/takes';
 import { parseMidi } from '../../core/midi/readMidi';
 import { writeMidi } from '../../core/midi/writeMidi';
 import { chordPlanOf, takeChords } from './chordRequest';
 import { decodeMelody } from '../../core/encoding/melody';
 import type { RollWindow } from '../../core/encoding/rollFrames';
 import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
+import { lastMeter, rescaleMeterMap, sixteenthMeterMap } from '../../core/music/meterMap';
+import type { TimeSignatureEvent } from '../../core/music/NoteSequence';
+import { continuationLayout } from '../../core/model/continuationLayout';
 import { formatPitchRange, formatScaleKey } from '../../core/music/scales';
 import type { ProgressSink } from '../../core/jobs/progress';
 import type { Library } from '../db/open';
@@ -65,7 +68,9 @@ export async function runPolyGeneration(
   // Key, range and density steer each pitch's draw (src/core/model/controls.ts framePitchBias).
   const pitchBias = framePitchBias(request.controls, job.spec);
   const total = request.variations;
-  const framesTotal = request.bars * poly.framesPerBar;
+  const framesTotal = request.totalSteps ?? request.bars * poly.framesPerBar;
+  // The beat input follows the clip's bar lines (a continuation of a clip whose meter changes).
+  decoder.setBarPositions(poly.barPositions);
   let variation = 0;
   let frames = 0;
   const out: GeneratedRoll[] = [];
@@ -83,6 +88,7 @@ export async function runPolyGeneration(
         seedFrames: poly.seedFrames,
         bars: request.bars,
         framesPerBar: poly.framesPerBar,
+        ...(request.totalSteps !== undefined ? { totalFrames: request.totalSteps } : {}),
         temperature: request.temperature,
         variations: 1,
         firstVariation: variation,
@@ -125,7 +131,15 @@ export interface LoadedPolyModel {
 function polySeed(
   request: GenerateRequest,
   window: RollWindow,
-): { frames: number[]; bpm?: number; timeSignature?: Meter; description: string; clipBars?: number } {
+): {
+  frames: number[];
+  bpm?: number;
+  timeSignature?: Meter;
+  /** A whole clip's map (ticks in frames) when its meter changes; timeSignature is then its last meter. */
+  meterMap?: TimeSignatureEvent[];
+  description: string;
+  clipBars?: number;
+} {
   const seed = request.seed;
   if ('pitches' in seed) return { frames: chordSeedFrames(seed.pitches, window), description: seed.pitches.join(',') };
   if ('tokens' in seed) {
@@ -139,18 +153,27 @@ function polySeed(
   }
   const sequence = parseMidi(seed.midi, seed.name);
   const first = sequence.timeSignatures[0];
-  const timeSignature = first ? { numerator: first.numerator, denominator: first.denominator } : undefined;
+  const sixteenthsMap = seed.whole ? sixteenthMeterMap(sequence) : undefined;
+  const meterMap =
+    sixteenthsMap && sixteenthsMap.length > 1 ? rescaleMeterMap(sixteenthsMap, 4, window.stepsPerQuarter) : undefined;
+  const timeSignature = meterMap
+    ? lastMeter(meterMap)
+    : first
+      ? { numerator: first.numerator, denominator: first.denominator }
+      : undefined;
   const meter = request.timeSignature ?? timeSignature ?? COMMON_TIME;
   const barFrames = framesPerBar(sixteenthsPerBar(meter), window.stepsPerQuarter);
   const frames = clipSeedFrames(sequence, window, {
     name: seed.name,
-    barFrames,
+    // A clip with a meter map keeps its leading silence: its bar lines are where its map says.
+    ...(meterMap ? {} : { barFrames }),
     ...(seed.whole ? {} : { frames: (seed.bars ?? 2) * barFrames }),
   });
   return {
     frames,
     ...(sequence.tempos[0] ? { bpm: sequence.tempos[0].bpm } : {}),
     ...(timeSignature ? { timeSignature } : {}),
+    ...(meterMap ? { meterMap } : {}),
     description: seed.whole ? `all of ${seed.name}` : `opening of ${seed.name}`,
   };
 }
@@ -188,15 +211,29 @@ export async function generatePolyTakes(
   const barFrames = framesPerBar(sixteenthsPerBar(timeSignature), window.stepsPerQuarter);
   const continuation = request.continuation;
   const seedCount = seed.frames.length / window.pitches;
-  const clipBars = Math.max(1, Math.ceil(seedCount / barFrames));
+  // A clip whose meter changes keeps its own bar lines; the continuation goes on in its last meter.
+  const layout =
+    continuation && seed.meterMap
+      ? continuationLayout(seed.meterMap, window.stepsPerQuarter, seedCount, continuation.bars, timeSignature)
+      : undefined;
+  const clipBars = layout ? layout.clipBars : Math.max(1, Math.ceil(seedCount / barFrames));
   const bars = continuation ? clipBars + continuation.bars : request.bars;
-  const outputFrom = continuation && !continuation.append ? clipBars * barFrames : 0;
-  const chordPlan = chordPlanOf(request.chords, loaded.spec, loaded.modelName, barFrames, outputFrom, bars * barFrames);
+  const clipEnd = layout ? layout.clipEndStep : clipBars * barFrames;
+  const outputFrom = continuation && !continuation.append ? clipEnd : 0;
+  const totalFrames = layout ? layout.totalSteps : bars * barFrames;
+  const takeMap =
+    layout && outputFrom === 0 ? rescaleMeterMap(layout.map, window.stepsPerQuarter, GENERATED_PPQ) : undefined;
+  const chordPlan = chordPlanOf(request.chords, loaded.spec, loaded.modelName, barFrames, outputFrom, totalFrames);
   const run = await context.runner(
     {
       checkpoint: loaded.bytes,
       seedTokens: [],
-      poly: { seedFrames: seed.frames, framesPerBar: barFrames },
+      poly: {
+        seedFrames: seed.frames,
+        framesPerBar: barFrames,
+        ...(layout ? { barPositions: Array.from(layout.barPositions) } : {}),
+      },
+      ...(totalFrames !== bars * barFrames ? { totalSteps: totalFrames } : {}),
       bars,
       temperature: request.temperature,
       variations: request.variations,
@@ -220,12 +257,13 @@ export async function generatePolyTakes(
     kind: loaded.spec.kind,
     seedNotes: seed.description,
     temperature: request.temperature,
-    bars: continuation ? bars - outputFrom / barFrames : request.bars,
+    bars: continuation ? (outputFrom > 0 ? continuation.bars : bars) : request.bars,
     ...(continuation ? { continuation: { ...continuation, clipBars } } : {}),
     variations: request.variations,
     randomSeed: request.randomSeed,
     bpm,
     timeSignature: `${timeSignature.numerator}/${timeSignature.denominator}`,
+    ...(takeMap ? { meterMap: takeMap.map((s) => `${s.tick}:${s.numerator}/${s.denominator}`) } : {}),
     key: key ? formatScaleKey(key) : 'off',
     strictness,
     range: range ? formatPitchRange(range) : 'full',
@@ -244,7 +282,14 @@ export async function generatePolyTakes(
     const name = `${loaded.modelName} ${stamp} #${index + 1}`;
     const derived = variationSeed(request.randomSeed, index);
     const frames = outputFrom > 0 ? roll.frames.subarray(outputFrom * window.pitches) : roll.frames;
-    const sequence = polyTakeSequence(frames, window, { bpm, timeSignature, randomSeed: derived, name, key });
+    const sequence = polyTakeSequence(frames, window, {
+      bpm,
+      timeSignature,
+      randomSeed: derived,
+      name,
+      key,
+      ...(takeMap ? { meterMap: takeMap } : {}),
+    });
     const chords = takeChords(chordPlan, outputFrom, sequence.ppq / window.stepsPerQuarter);
     const midi = writeMidi(sequence, { markers: chords.map((c) => ({ tick: c.tick, text: c.symbol })) });
     const row = library.generations.saveGeneration({

@@ -30,6 +30,7 @@ import { flatRoll } from '../../core/encoding/rollFrames';
 import { decodeMelody, melodyVelocities, type MelodySource } from '../../core/encoding/melody';
 import { melodyVelocityBins } from '../../core/model/melodyLstmSpec';
 import { velocityBinning, velocityBinsProblem } from '../../core/model/velocity';
+import { meterMapOf, stepsIntoBar } from '../../core/music/meterMap';
 import { inferChordTrack } from '../../core/music/chords';
 import type { SplitPiece } from '../../core/model/windows';
 import { ENGINE_CHOICES, isEngineChoice, type EngineChoice } from '../../core/engine/select';
@@ -226,6 +227,11 @@ function withCorpusVelocityBins(spec: MelodyLstmSpec, corpusName: string, veloci
   return { ...spec, ...velocityBinning(all, spec.velocityBins!) };
 }
 
+/** Each of `frames` frames' place in its bar (frames from its start) by the piece's time-signature map. */
+export function pieceBarPositions(sequence: NoteSequence, frames: number, stepsPerQuarter: number): Int32Array {
+  return stepsIntoBar(meterMapOf(sequence.timeSignatures), sequence.ppq, sequence.ppq / stepsPerQuarter, frames);
+}
+
 /**
  * What the job trains on, for the spec's kind: melody tokens (melody model) or flattened piano rolls in the model's
  * pitch window at its frame rate (polyphonic models); with each piece's chords when the spec has a chord input.
@@ -247,6 +253,8 @@ function trainingPieces(
         name: row.name,
         split: row.split,
         tokens,
+        // The beat input counts from the piece's own bar lines (a 3/4 bar's 13th sixteenth is the next bar's first).
+        barPositions: pieceBarPositions(row.sequence, frames, window.stepsPerQuarter),
         ...(spec.chords ? { chords: pieceChords(row.sequence, frames, window.stepsPerQuarter) } : {}),
       };
     });

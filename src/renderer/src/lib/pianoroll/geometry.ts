@@ -4,7 +4,8 @@
  * Plain data in, plain data out, so it is unit tested in Node without a DOM. The canvas is
  * viewport-sized: scrolling is a translation here, never a wider canvas (browsers cap canvas size).
  */
-import type { Note, Pitch, Ticks } from '../../../../core/music/NoteSequence';
+import type { Note, Pitch, Ticks, TimeSignatureEvent } from '../../../../core/music/NoteSequence';
+import { barLines, beatTicks, meterMapOf } from '../../../../core/music/meterMap';
 
 export const LOWEST_PITCH: Pitch = 0;
 export const HIGHEST_PITCH: Pitch = 127;
@@ -219,4 +220,34 @@ export function isBlackKey(pitch: Pitch): boolean {
 export function velocityShade(velocity: number): number {
   const v = Math.min(127, Math.max(1, velocity));
   return 0.35 + 0.65 * (v / 127);
+}
+
+/** A vertical line of the roll's grid: a bar line, a beat, or a grid step (sixteenth). */
+export interface GridLine {
+  tick: Ticks;
+  kind: 'bar' | 'beat' | 'step';
+}
+
+/**
+ * The grid lines from `fromTick` to `toTick` (inclusive): bar lines and beats where the take's time-signature map puts
+ * them (core/music/meterMap.ts: a 6/8 bar beats in dotted quarters, a change cuts a bar short), and every
+ * `stepTicks` * `stepEvery` ticks between them (beats left out when `withBeats` is false: zoomed far out). A tick that is both keeps the strongest kind.
+ */
+export function gridLines(
+  meterMap: readonly TimeSignatureEvent[],
+  ppq: number,
+  fromTick: Ticks,
+  toTick: Ticks,
+  stepTicks: Ticks,
+  stepEvery = 1,
+  withBeats = true,
+): GridLine[] {
+  const lines = new Map<Ticks, GridLine['kind']>();
+  const every = stepTicks * stepEvery;
+  for (let tick = Math.ceil(Math.max(0, fromTick) / every) * every; tick <= toTick; tick += every)
+    lines.set(tick, 'step');
+  const map = meterMapOf(meterMap);
+  if (withBeats) for (const tick of beatTicks(map, ppq, toTick + 1)) if (tick >= fromTick) lines.set(tick, 'beat');
+  for (const bar of barLines(map, ppq, toTick + 1)) if (bar.startTick >= fromTick) lines.set(bar.startTick, 'bar');
+  return [...lines].map(([tick, kind]) => ({ tick, kind })).sort((a, b) => a.tick - b.tick);
 }

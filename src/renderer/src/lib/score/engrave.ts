@@ -20,6 +20,9 @@
  * - Beats: a quarter in x/4, a half in x/2, a dotted quarter in compound x/8 (6/8, 9/8, 12/8),
  *   the whole bar in other x/8 meters. Eighths and sixteenths of one beat are beamed together (two or
  *   more notes, broken by rests).
+ * - Meter changes (a take with a time-signature map): each measure has its meter's length and beat, a change that
+ *   falls inside a bar cuts that bar short (../../../../core/music/meterMap.ts), and the score writes the new time
+ *   signature at the measure where it changes.
  * - Key: the locked key's signature when the take has one (lib/score/keySignature.ts spells the
  *   notes in it), else none (C major, chromatic notes as sharps).
  * - Accidentals: where a note differs from the signature or from an earlier accidental on its
@@ -27,6 +30,7 @@
  *   prints none.
  */
 import { GRAND_STAFF_SPLIT } from '../../../../core/model/takes';
+import { barLines, rescaleMeterMap } from '../../../../core/music/meterMap';
 import { C_MAJOR, signatureAlteration, spellInKey, type KeySignature } from './keySignature';
 
 export { GRAND_STAFF_SPLIT };
@@ -78,12 +82,23 @@ export interface EngravedStaff {
   measures: EngravedEvent[][];
 }
 
+/** One measure of the plan: where it starts (sixteenths from the take's start), its length, meter and beat. */
+export interface EngravedMeasure {
+  startSixteenth: number;
+  sixteenths: number;
+  meter: Meter;
+  beatSixteenths: number;
+}
+
 export interface EngravedScore {
+  /** The first measure's meter (and below, its length and beat); `measures` has every measure's. */
   meter: Meter;
   sixteenthsPerMeasure: number;
   /** Sixteenths of a beat (for beaming and splitting values). */
   beatSixteenths: number;
   measureCount: number;
+  /** Every measure's start, length, meter and beat (all alike unless the take's meter changes). */
+  measures: EngravedMeasure[];
   key: KeySignature;
   /** One staff (melody) or two (grand staff: upper, lower). */
   staves: EngravedStaff[];
@@ -94,6 +109,8 @@ export interface EngravedScore {
 export interface EngraveOptions {
   ppq: number;
   meter?: Meter;
+  /** The take's time-signature map (ticks at `ppq`) when its meter changes; it wins over `meter`. */
+  meterMap?: readonly { tick: number; numerator: number; denominator: number }[];
   /** A grand staff (polyphonic take) instead of one staff. */
   grandStaff?: boolean;
   /** Length of the take in ticks (rests fill up to it); at least the notes' end. */
@@ -180,18 +197,20 @@ function quantise(notes: readonly EngraveNote[], ppq: number): Span[] {
   return merged.sort((a, b) => a.start - b.start || a.pitch - b.pitch);
 }
 
-function engraveStaff(
-  spans: Span[],
-  clef: Clef,
-  measureLen: number,
-  beat: number,
-  measureCount: number,
-  key: KeySignature,
-): EngravedStaff {
-  const total = measureLen * measureCount;
+/** The measure that holds sixteenth `at` (the last for `at` past the end). */
+function measureAt(layout: readonly EngravedMeasure[], at: number): number {
+  let m = 0;
+  while (m + 1 < layout.length && layout[m + 1].startSixteenth <= at) m++;
+  return m;
+}
+
+function engraveStaff(spans: Span[], clef: Clef, layout: readonly EngravedMeasure[], key: KeySignature): EngravedStaff {
+  const measureCount = layout.length;
+  const last = layout[measureCount - 1];
+  const total = last.startSixteenth + last.sixteenths;
   // Cut points: every start and end, every bar line.
   const cuts = new Set<number>([0, total]);
-  for (let m = 1; m < measureCount; m++) cuts.add(m * measureLen);
+  for (const m of layout) cuts.add(m.startSixteenth);
   for (const s of spans) {
     cuts.add(s.start);
     cuts.add(Math.min(total, s.end));
@@ -202,9 +221,9 @@ function engraveStaff(
     const from = points[i];
     const to = points[i + 1];
     const sounding = spans.filter((s) => s.start < to && s.end > from);
-    const measure = Math.floor(from / measureLen);
-    const inMeasure = from - measure * measureLen;
-    const parts = splitDuration(inMeasure, to - from, beat);
+    const measure = measureAt(layout, from);
+    const inMeasure = from - layout[measure].startSixteenth;
+    const parts = splitDuration(inMeasure, to - from, layout[measure].beatSixteenths);
     const events: EngravedEvent[] = [];
     let at = inMeasure;
     parts.forEach((part, p) => {
@@ -229,7 +248,7 @@ function engraveStaff(
     measures[measure].push(...events);
   }
   markAccidentals(measures, key);
-  for (const measure of measures) markBeams(measure, beat);
+  measures.forEach((measure, m) => markBeams(measure, layout[m].beatSixteenths));
   return { clef, measures };
 }
 
@@ -285,43 +304,70 @@ function markBeams(measure: EngravedEvent[], beat: number): void {
 
 /** The engraving plan of a take (see the module comment). */
 export function engrave(notes: readonly EngraveNote[], options: EngraveOptions): EngravedScore {
-  const meter = options.meter ?? { numerator: 4, denominator: 4 };
-  const measureLen = measureSixteenths(meter);
-  const beat = beatSixteenths(meter);
   const key = options.key ?? C_MAJOR;
   const spans = quantise(notes, options.ppq);
   const endSixteenth = Math.max(1, Math.round((options.endTick ?? 0) / (options.ppq / 4)), ...spans.map((s) => s.end));
-  const measureCount = Math.max(1, Math.ceil(endSixteenth / measureLen));
+  const layout = measureLayout(options, endSixteenth);
+  const { meter, sixteenths: measureLen, beatSixteenths: beat } = layout[0];
+  const measureCount = layout.length;
   let staves: EngravedStaff[];
   if (options.grandStaff) {
     staves = [
       engraveStaff(
         spans.filter((s) => s.pitch >= GRAND_STAFF_SPLIT),
         'treble',
-        measureLen,
-        beat,
-        measureCount,
+        layout,
         key,
       ),
       engraveStaff(
         spans.filter((s) => s.pitch < GRAND_STAFF_SPLIT),
         'bass',
-        measureLen,
-        beat,
-        measureCount,
+        layout,
         key,
       ),
     ];
   } else {
     const below = spans.filter((s) => s.pitch < GRAND_STAFF_SPLIT).length;
     const clef: Clef = below * 2 > spans.length ? 'bass' : 'treble';
-    staves = [engraveStaff(spans, clef, measureLen, beat, measureCount, key)];
+    staves = [engraveStaff(spans, clef, layout, key)];
   }
   // A chord at a tick sits at its sixteenth (rounded), in the measure that holds it; none beyond the take.
   const chords = (options.chords ?? []).flatMap(({ tick, symbol }) => {
     const sixteenth = Math.max(0, Math.round(tick / (options.ppq / 4)));
-    const measure = Math.floor(sixteenth / measureLen);
-    return measure < measureCount ? [{ measure, start: sixteenth - measure * measureLen, symbol }] : [];
+    const measure = measureAt(layout, sixteenth);
+    const start = sixteenth - layout[measure].startSixteenth;
+    return start < layout[measure].sixteenths ? [{ measure, start, symbol }] : [];
   });
-  return { meter, sixteenthsPerMeasure: measureLen, beatSixteenths: beat, measureCount, key, staves, chords };
+  return {
+    meter,
+    sixteenthsPerMeasure: measureLen,
+    beatSixteenths: beat,
+    measureCount,
+    measures: layout,
+    key,
+    staves,
+    chords,
+  };
+}
+
+/** The measures up to `endSixteenth`: of the map when there is one, else all of `meter` (default 4/4). */
+function measureLayout(options: EngraveOptions, endSixteenth: number): EngravedMeasure[] {
+  if (options.meterMap && options.meterMap.length > 0) {
+    const map = rescaleMeterMap(options.meterMap, options.ppq, 4);
+    return barLines(map, 4, endSixteenth).map((bar) => ({
+      startSixteenth: bar.startTick,
+      sixteenths: bar.lengthTicks,
+      meter: bar.meter,
+      beatSixteenths: beatSixteenths(bar.meter),
+    }));
+  }
+  const meter = options.meter ?? { numerator: 4, denominator: 4 };
+  const length = measureSixteenths(meter);
+  const count = Math.max(1, Math.ceil(endSixteenth / length));
+  return Array.from({ length: count }, (_, m) => ({
+    startSixteenth: m * length,
+    sixteenths: length,
+    meter,
+    beatSixteenths: beatSixteenths(meter),
+  }));
 }

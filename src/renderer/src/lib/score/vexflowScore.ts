@@ -131,7 +131,8 @@ function buildMeasure(score: EngravedScore, m: number): BuiltMeasure {
       if (event.dots) Dot.buildAndAttach([note], { all: true });
       return note;
     });
-    const voice = new Voice({ numBeats: score.meter.numerator, beatValue: score.meter.denominator });
+    // Counted in sixteenths: a measure cut short by a meter change holds fewer than its meter's bar.
+    const voice = new Voice({ numBeats: score.measures[m].sixteenths, beatValue: 16 });
     voice.addTickables(list);
     voices.push(voice);
     const groups = new Map<number, StaveNote[]>();
@@ -199,7 +200,11 @@ export function drawScore(element: HTMLElement, score: EngravedScore, widthPx: n
         const stave = new Stave(x, top + offsets[s], width);
         if (i === 0) stave.addClef(staff.clef);
         if (i === 0 && score.key.fifths !== 0) stave.addKeySignature(vexKeySignature(score.key));
-        if (m === 0) stave.addTimeSignature(`${score.meter.numerator}/${score.meter.denominator}`);
+        const meter = score.measures[m].meter;
+        const previous = m > 0 ? score.measures[m - 1].meter : null;
+        // At the start and wherever the meter changes.
+        if (!previous || previous.numerator !== meter.numerator || previous.denominator !== meter.denominator)
+          stave.addTimeSignature(`${meter.numerator}/${meter.denominator}`);
         if (m === score.measureCount - 1) stave.setEndBarType(3); // BarlineType.END
         return stave;
       });
@@ -237,7 +242,7 @@ export function drawScore(element: HTMLElement, score: EngravedScore, widthPx: n
         for (const chord of chordsHere) {
           const chordGroup = ctx.openGroup('chord-symbol');
           chordGroup.setAttribute('data-chord', chord.symbol);
-          ctx.fillText(chord.symbol, left + (chord.start / score.sixteenthsPerMeasure) * span, top.getYForTopText(2));
+          ctx.fillText(chord.symbol, left + (chord.start / score.measures[m].sixteenths) * span, top.getYForTopText(2));
           ctx.closeGroup();
         }
         ctx.restore();

@@ -10,6 +10,7 @@ import {
   type ComposeResultDto,
   type GenerationRequestDto,
   type JobProgressDto,
+  type MeterChangeDto,
   type TimeSignatureDto,
   type VariationDto,
 } from '../../../../shared/dto';
@@ -42,6 +43,11 @@ export interface VariationView {
   resampled: number;
   /** The take's meter (bar lines of the piano roll and the score, and the exported file's). */
   timeSignature: TimeSignatureDto;
+  /**
+   * The take's time-signature map when its meter changes (a clip in 4/4 then 3/4, continued in 3/4): the roll's and the
+   * score's bar lines and the files' time signatures follow it. Absent: `timeSignature` throughout.
+   */
+  meterChanges?: MeterChangeDto[];
   /** Where the generated melody ends: bars of the meter. */
   endTick: number;
   history: EditHistory;
@@ -309,9 +315,14 @@ class ComposeStore {
           bpm: v.bpm,
           resampled: v.resampled,
           timeSignature,
+          ...(v.meterChanges ? { meterChanges: v.meterChanges } : {}),
           endTick: v.loop
             ? bars * barTicks
-            : Math.max(bars * barTicks, ...v.notes.map((n) => n.startTick + n.durationTicks)),
+            : Math.max(
+                // A take whose meter changes says its own length (its bars on its own map).
+                v.meterChanges ? (v.lengthTicks ?? 0) : bars * barTicks,
+                ...v.notes.map((n) => n.startTick + n.durationTicks),
+              ),
           history: createHistory(v.notes as Note[]),
           keptAs: null,
           deferred: v.deferred === true,

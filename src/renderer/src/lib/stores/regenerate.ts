@@ -24,11 +24,14 @@ export function takeBars(v: Pick<VariationView, 'ppq' | 'timeSignature' | 'endTi
 
 /** Why bars `from`..`to` (from 1, both included) of a take cannot be regenerated, or null when they can. */
 export function selectionProblem(
-  v: Pick<VariationView, 'ppq' | 'timeSignature' | 'endTick' | 'polyphonic'>,
+  v: Pick<VariationView, 'ppq' | 'timeSignature' | 'endTick' | 'polyphonic'> &
+    Pick<Partial<VariationView>, 'meterChanges'>,
   from: number,
   to: number,
 ): string | null {
   if (v.polyphonic) return 'Regenerating bars works with melody takes for now; this take is polyphonic.';
+  // The infill counts bars of one meter (src/core/model/infill.ts); a take whose meter changes would be cut wrongly.
+  if (v.meterChanges) return 'Regenerating bars works on takes in one meter for now; this take changes meter.';
   const bars = takeBars(v);
   if (bars < 2) return 'The take has one bar: there is nothing before a selection to start from.';
   if (bars > MAX_COMPOSE_BARS) return `Regenerating bars works on takes of up to ${MAX_COMPOSE_BARS} bars.`;

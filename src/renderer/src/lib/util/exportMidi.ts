@@ -12,21 +12,36 @@ import { toMusicXml } from '../../../../core/musicxml/writeMusicXml';
 import { GRAND_STAFF_SPLIT } from '../../../../core/model/takes';
 
 type Meter = { numerator: number; denominator: number };
+/** One meter throughout, or a time-signature map (ticks at the take's ppq) when the meter changes. */
+type TakeMeter = Meter | readonly (Meter & { tick: number })[];
+
+function isMap(meter: TakeMeter | undefined): meter is readonly (Meter & { tick: number })[] {
+  return Array.isArray(meter);
+}
 
 /**
  * Velocities are clamped to 1..: an edited note at velocity 0 would be a note-off in the file. The meter is the take's
- * (default 4/4). `grandStaff`: a polyphonic take, written as its two staves' tracks.
+ * (default 4/4), or its time-signature map. `grandStaff`: a polyphonic take, written as its two staves' tracks.
  */
 export function variationSequence(
   notes: readonly Note[],
   ppq: number,
   bpm: Bpm,
   name: string,
-  timeSignature?: Meter,
+  timeSignature?: TakeMeter,
   grandStaff = false,
 ): NoteSequence {
   const clamped = notes.map((n) => ({ ...n, velocity: Math.max(1, n.velocity) }));
-  const sequence = melodySequence(clamped, { ppq, bpm, name, ...(timeSignature ? { timeSignature } : {}) });
+  const map = isMap(timeSignature) ? timeSignature : undefined;
+  const one = isMap(timeSignature) ? timeSignature[0] : timeSignature;
+  const single = melodySequence(clamped, {
+    ppq,
+    bpm,
+    name,
+    ...(one ? { timeSignature: { numerator: one.numerator, denominator: one.denominator } } : {}),
+  });
+  // A take whose meter changes writes a time signature at each change (MIDI meta events, MusicXML <time>).
+  const sequence = map ? { ...single, timeSignatures: map.map((s) => ({ ...s })) } : single;
   if (!grandStaff) return sequence;
   const staff = (trackName: string, channel: number, list: Note[]): Track => ({
     name: trackName,
@@ -57,7 +72,7 @@ export function variationMidiBytes(
   ppq: number,
   bpm: Bpm,
   name: string,
-  timeSignature?: Meter,
+  timeSignature?: TakeMeter,
   grandStaff = false,
   /** Chord symbols (or other text) as marker events at their ticks. */
   markers: readonly { tick: number; text: string }[] = [],
@@ -74,7 +89,7 @@ export function variationMusicXmlBytes(
   ppq: number,
   bpm: Bpm,
   name: string,
-  timeSignature?: Meter,
+  timeSignature?: TakeMeter,
   chords: readonly { tick: number; symbol: string }[] = [],
 ): Uint8Array {
   return new TextEncoder().encode(
@@ -92,7 +107,7 @@ export function variationLoopMidiBytes(
   bpm: Bpm,
   name: string,
   loopTicks: number,
-  timeSignature?: Meter,
+  timeSignature?: TakeMeter,
   grandStaff = false,
   markers: readonly { tick: number; text: string }[] = [],
 ): Uint8Array {
