@@ -6,14 +6,17 @@
  * - the first occurrence of a letter is drawn as any polyphonic take is (./generatePoly.ts), at the request's
  *   temperature T and pitch bias;
  * - a repeat of letter X is re-drawn from X's own opening: X's first REPEAT_OPENING_BARS (1) bar of frames is fed as
- *   the first X has it, then the rest of the section is drawn at T * REPEAT_TEMPERATURE_FACTOR (0.6), each frame pulled
- *   toward the first X's frame at the same place: every pitch sounding there gets ln(POLY_REPEAT_PULL) added to its
+ *   the first X has it, then the rest of the section is drawn at T * POLY_REPEAT_TEMPERATURE_FACTOR (0.8), each
+ *   frame pulled toward the first X's frame at the same place: every pitch sounding there gets ln(POLY_REPEAT_PULL) added to its
  *   temperature-scaled logit (its odds of sounding times POLY_REPEAT_PULL) on top of the key/range/density bias. Only
  *   sounding pitches are pulled: a frame's silent pitches are already unlikely, and pushing them down as well would
  *   leave the model nothing to vary. The model outvotes the pull where it finds the first X's notes unlikely after
  *   what the repeat has played, which is where the repeat varies. (Per pitch, where a melody's pull favours one token
- *   of 130: so the polyphonic pull is smaller than ./form.ts REPEAT_PULL; measured with scripts/measure-form.ts
- *   --kind poly.)
+ *   of 130: so the polyphonic pull is smaller than ./form.ts REPEAT_PULL.) Measured with scripts/measure-form.ts
+ *   --kind poly on a small biaxial-lstm trained on the 46 Ashover tunes (AABA, 32 bars, 8 takes, medians): A vs A
+ *   0.221, A vs B 0.020, no copy, 21 repeats re-drawn for holding a chord too long. The melody's factor 0.6 gave A vs
+ *   A 0.303 but held chords on for bars (61 repeats re-drawn, one take left degenerate); without the pull (--pull 1)
+ *   A vs A fell to 0.164.
  * - a repeat equal frame for frame to an earlier occurrence of its letter (a copy), or degenerate on its own
  *   (./generatePoly.ts findRollDegeneracy over the section), is drawn again from its start (the decoder replays the
  *   piece so far), up to ./form.ts MAX_REPEAT_RETRIES times;
@@ -23,19 +26,21 @@
 import { formSimilarity, type FormSimilarity } from '../analysis/sectionSimilarity';
 import { rollToNotes } from '../encoding/rollFrames';
 import { createRng, type Rng } from '../util/random';
-import { FormError, formSpans, MAX_REPEAT_RETRIES, REPEAT_OPENING_BARS, REPEAT_TEMPERATURE_FACTOR } from './form';
+import { FormError, formSpans, MAX_REPEAT_RETRIES, REPEAT_OPENING_BARS } from './form';
 import type { FormSection } from './form';
 import { GenerationError, variationSeed } from './generate';
 import { emptyShare, findRollDegeneracy, type GeneratedRoll, type GeneratePolyOptions } from './generatePoly';
 import type { PolyDecoder } from './polyLstm';
 import { drawFrames, feedFrames } from './polyDecoding';
 
+/** A polyphonic repeat is drawn at the request's temperature times this (see the header). */
+export const POLY_REPEAT_TEMPERATURE_FACTOR = 0.8;
 /** A polyphonic repeat's sounding pitches are made this many times likelier (see the header). */
 export const POLY_REPEAT_PULL = 8;
 
 export interface PolyFormOptions extends Omit<GeneratePolyOptions, 'bars'> {
   sections: FormSection[];
-  /** Default ./form.ts REPEAT_TEMPERATURE_FACTOR. */
+  /** Default POLY_REPEAT_TEMPERATURE_FACTOR. */
   repeatTemperatureFactor?: number;
   /** Default ./form.ts REPEAT_OPENING_BARS. */
   repeatOpeningBars?: number;
@@ -60,7 +65,7 @@ async function sampleFormOnce(
   const last = sections[sections.length - 1];
   const total = (last.startBar + last.bars) * framesPerBar;
   const frames = new Uint8Array(total * P);
-  const repeatTemperature = temperature * (options.repeatTemperatureFactor ?? REPEAT_TEMPERATURE_FACTOR);
+  const repeatTemperature = temperature * (options.repeatTemperatureFactor ?? POLY_REPEAT_TEMPERATURE_FACTOR);
   const openingFrames = (options.repeatOpeningBars ?? REPEAT_OPENING_BARS) * framesPerBar;
   const pull = Math.log(options.repeatPull ?? POLY_REPEAT_PULL);
   const draw = { ...options, ...(options.signal ? { signal: options.signal } : {}) };
