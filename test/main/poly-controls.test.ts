@@ -21,7 +21,8 @@ import { polyLoopRefiner, polyWrapScore } from '../../src/core/model/polyLoop';
 import { chordSeedFrames } from '../../src/core/model/polySeed';
 import type { PolyLstmSpec } from '../../src/core/model/spec';
 import { openLibrary, type Library } from '../../src/main/db';
-import { generateFromLibrary } from '../../src/main/services/generation';
+import { generateFromLibrary, runGeneration, type EngineRunRequest } from '../../src/main/services/generation';
+import { parseProgression } from '../../src/core/music/chords';
 import { importPaths } from '../../src/main/services/importService';
 import { regenerateSelection } from '../../src/main/services/infillGeneration';
 import { rollWindowOf } from '../../src/main/services/polyGeneration';
@@ -357,4 +358,61 @@ describe('regenerating bars of a melody take honours its lock', () => {
       ),
     ).rejects.toThrow(/a melody take regenerates whole bars/);
   }, 180_000);
+});
+
+describe('regenerating bars of a take that followed chords', () => {
+  it("the take's stored progression is heard again: the chord of every frame goes to the engine", async () => {
+    await trainModel(library, {
+      corpusName: 'Folk',
+      modelName: 'tiny-poly-chords',
+      kind: 'biaxial-lstm',
+      spec: { timeSizes: [8], pitchSizes: [4], segment: 32, chords: 'chroma' },
+      training: { epochs: 1, batchSize: 16 },
+      engine: 'wasm',
+      threads: 1,
+      inProcess: true,
+    });
+    const taken = await generateFromLibrary(library, {
+      model: 'tiny-poly-chords',
+      seed: { pitches: [48, 60, 64, 67] },
+      temperature: 1,
+      bars: 4,
+      variations: 1,
+      randomSeed: 4,
+      engine: 'wasm',
+      chords: { progression: 'C G Am F' },
+    });
+    const take = taken.variations[0];
+    const sent: EngineRunRequest[] = [];
+    const notes = take.sequence.tracks
+      .flatMap((t) => t.notes)
+      .map(({ pitch, startTick, durationTicks, velocity }) => ({ pitch, startTick, durationTicks, velocity }))
+      .sort((a, b) => a.startTick - b.startTick || a.pitch - b.pitch);
+    const request = {
+      model: 'tiny-poly-chords',
+      notes,
+      ppq: 480,
+      bars: 4,
+      fromBar: 1,
+      toBar: 3,
+      temperature: 1,
+      randomSeed: 1,
+    };
+    const runner = (r: EngineRunRequest, job: Parameters<typeof runGeneration>[1]) => {
+      sent.push(r);
+      return runGeneration(r, job);
+    };
+    await regenerateSelection(
+      library,
+      regenerateRequestSchema.parse({ ...request, generationId: String(take.generationId) }),
+      { runner },
+    );
+    const [C, G, Am, F] = parseProgression('C G Am F').map((c) => c.mask);
+    const track = sent[0].chords!;
+    expect(track).toHaveLength(4 * BAR);
+    expect([track[0], track[BAR], track[2 * BAR], track[3 * BAR + 5]]).toEqual([C, G, Am, F]);
+    // Without the take, no chords are heard.
+    await regenerateSelection(library, regenerateRequestSchema.parse(request), { runner });
+    expect(sent[1].chords).toBeUndefined();
+  }, 120_000);
 });
