@@ -47,7 +47,12 @@ export function takeSteering(library: Library, generationId: string): TakeSteeri
   const row = /^\d+$/.test(generationId)
     ? library.generations.getGeneration(Number(generationId) as GenerationId)
     : undefined;
-  if (!row) throw new NotFoundError('take', generationId, 'Regenerate bars of a take that is still in the library.');
+  if (!row)
+    throw new NotFoundError(
+      'take',
+      /^\d+$/.test(generationId) ? Number(generationId) : generationId,
+      'Regenerate bars of a take that is still in the library.',
+    );
   const stored = (row.request ?? {}) as {
     key?: string;
     range?: string;
