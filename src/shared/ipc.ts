@@ -182,9 +182,10 @@ export const calls = {
     response: jobStarted,
   },
   /**
-   * Regenerates bars of a melody take (infill, src/core/model/infill.ts) off the thread that serves calls, and answers
-   * the take's new notes (outside the selection as sent) and the seam scores. Nothing is stored: the Compose card
-   * puts the notes in the take's history, so Undo takes them back. A polyphonic model is refused (UNSUPPORTED).
+   * Regenerates bars of a melody take (infill, src/core/model/infill.ts), or bars x a pitch range of a polyphonic take
+   * (src/core/model/polyInfill.ts), off the thread that serves calls, steered by the stored take's lock and chords when
+   * its generation id is given, and answers the take's new notes (outside the selection as sent) and the seam scores.
+   * Nothing is stored: the Compose card puts the notes in the take's history, so Undo takes them back.
    */
   'compose:regenerate': { request: regenerateRequestSchema, response: regenerateResultSchema },
   'generations:list': {

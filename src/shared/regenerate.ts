@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /**
  * The contract of 'compose:regenerate' (src/shared/ipc.ts): regenerate bars of a melody take (infill,
- * src/core/model/infill.ts). Kept in its own file so the compose contract in ./dto.ts stays as it is.
+ * src/core/model/infill.ts), or bars x a pitch range of a polyphonic take (src/core/model/polyInfill.ts). Kept in its own file so the compose contract in ./dto.ts stays as it is.
  */
 import { z } from 'zod';
-import { MAX_COMPOSE_BARS, noteSchema, timeSignatureSchema } from './dto';
+import { idSchema, MAX_COMPOSE_BARS, noteSchema, pitchSchema, timeSignatureSchema } from './dto';
 
 /** The most candidates one regeneration may draw (src/core/model/infill.ts MAX_INFILL_CANDIDATES). */
 export const MAX_REGENERATE_CANDIDATES = 64;
@@ -44,6 +44,20 @@ export const regenerateRequestSchema = z
     timeSignature: timeSignatureSchema.optional(),
     /** Candidates drawn and weighed by the following bar (default 12). */
     candidates: z.number().int().min(1).max(MAX_REGENERATE_CANDIDATES).optional(),
+    /**
+     * A polyphonic take: the pitches to draw again (MIDI, both included; default all): notes of other pitches stay as
+     * they are, in the selected bars too. A melody take regenerates whole bars and takes no pitch range.
+     */
+    pitches: z
+      .object({ low: pitchSchema, high: pitchSchema })
+      .strict()
+      .refine((r) => r.low <= r.high, { message: 'the low pitch must not be above the high pitch', path: ['high'] })
+      .optional(),
+    /**
+     * The stored take these notes come from: its key/range/density lock and chord progression steer the
+     * regenerated bars as they steered the take. Without it nothing is locked and no chords are heard.
+     */
+    generationId: idSchema.optional(),
   })
   .strict()
   .refine((r) => r.toBar > r.fromBar, { message: 'the selection must end after it starts', path: ['toBar'] })
@@ -53,10 +67,11 @@ export type RegenerateRequestDto = z.infer<typeof regenerateRequestSchema>;
 export const regenerateResultSchema = z.object({
   /** The take's notes after regeneration: those outside the selection as sent, the selection's new. */
   notes: z.array(noteSchema),
-  /** The take's melody tokens after regeneration (one per sixteenth). */
+  /** The take's melody tokens after regeneration (one per sixteenth); [] for a polyphonic take. */
   tokens: z.array(z.number().int().min(0).max(129)),
   /**
-   * Seam scores: the model's mean log-probability per step of the bar after the selection, after the kept candidate
+   * Seam scores: the model's mean log-probability per step (a polyphonic model: per frame) of the bar after the
+   * selection, after the kept candidate
    * (infill) and after a plain left-to-right re-generation of the same bars (candidate 0). null when nothing follows.
    */
   seam: z.object({ infill: z.number(), leftToRight: z.number() }).nullable(),

@@ -18,6 +18,7 @@ import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import { generateMelodies, seedTokensFromPitches } from '../../src/core/model/generate';
 import { infillMelody, infillSteps, seamSuffix, soundingAt } from '../../src/core/model/infill';
 import { spliceInfillNotes } from '../../src/core/model/infillNotes';
+import { maskOfChroma } from '../../src/core/music/chords';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let engine: Engine;
@@ -101,6 +102,34 @@ describe('infill on the bundled model', () => {
     expect(mean(infill)).toBeGreaterThan(mean(plain) + 0.1);
     expect(mean(infill)).toBeGreaterThan(mean(plainIndependent) + 0.1);
   });
+
+  it('a chord-conditioned model hears the chord of the step it predicts, prefix, candidates and look-ahead alike', async () => {
+    const tokens = await take(2);
+    // A different chord on every step (12-bit masks), so a chord heard one step early or late shows.
+    const chords = Array.from({ length: tokens.length + 1 }, (_, i) => (i * 37) % 4096);
+    let position = 0;
+    let heard = -1;
+    const wrong: number[] = [];
+    const spy: Decoder = {
+      reset: () => {
+        position = 0;
+        decoder.reset();
+      },
+      setCondition: (v) => {
+        heard = maskOfChroma(v);
+      },
+      step: (input) => {
+        if (heard !== chords[position + 1]) wrong.push(position);
+        position++;
+        heard = -1;
+        return decoder.step(input);
+      },
+      dispose: () => {},
+    };
+    await infillMelody(spy, tokens, { fromBar: 3, toBar: 5, temperature: 1, randomSeed: 1, candidates: 2, chords });
+    expect(position).toBeGreaterThan(5 * 16);
+    expect(wrong).toEqual([]);
+  }, 60_000);
 
   it('the same seed gives the same tokens; another seed other ones', async () => {
     const tokens = await take(3);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `etude regenerate` (bin/etude.mjs as a child process) on the bundled model: bars 4-5 of an 8-bar melody are drawn
 // again, every note outside them is kept, the seam scores are printed, the same seed writes the same file; a selection
-// from bar 1 or past the end is a one-line usage error (exit 2).
+// from bar 1 or past the end, or a pitch range for a melody model, is a one-line usage error (exit 2).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,7 +78,14 @@ describe('etude regenerate', () => {
     const past = etude(['regenerate', 'take.mid', '--bars', '7-9']);
     expect(past.code).toBe(2);
     expect(past.stderr).toMatch(/has 8 bars/);
-  });
+    // A pitch range selects notes of a polyphonic take: the bundled melody model refuses it; a bad range is a sentence.
+    const pitches = etude(['regenerate', 'take.mid', '--bars', '4-5', '--pitches', 'C4-B5']);
+    expect(pitches.code).toBe(2);
+    expect(pitches.stderr).toMatch(/a melody model regenerates whole bars/);
+    const bad = etude(['regenerate', 'take.mid', '--bars', '4-5', '--pitches', 'B5-C4']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--pitches: "B5-C4": the low pitch B5 is above C4/);
+  }, 60_000);
 
   it('refuses a file whose meter changes, naming the change and its bar, in one line', () => {
     writeFileSync(

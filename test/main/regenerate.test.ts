@@ -73,15 +73,20 @@ describe('compose:regenerate', () => {
       { ppq: 6 },
       { temperature: 0 },
       { extra: true },
+      { pitches: { low: 72, high: 60 } },
+      { pitches: { low: 60, high: 128 } },
+      { generationId: '' },
     ]) {
       const envelope = await dispatch(handlers, 'compose:regenerate', { ...request, ...bad });
       expect(envelope, JSON.stringify(bad)).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
     }
     const missing = await dispatch(handlers, 'compose:regenerate', { ...request, model: '999' });
     expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    const noTake = await dispatch(handlers, 'compose:regenerate', { ...request, generationId: '999' });
+    expect(noTake).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
-  it('refuses a polyphonic model with a sentence', async () => {
+  it('regenerates a polyphonic take: notes of other pitches come back as sent', async () => {
     const spec = {
       kind: 'biaxial-lstm',
       encoding: 'piano-roll-128',
@@ -111,11 +116,21 @@ describe('compose:regenerate', () => {
         createdAt: 0,
       }),
     );
+    const result = await regenerateSelection(
+      services.library,
+      regenerateRequestSchema.parse({ ...request, pitches: { low: 62, high: 64 } }),
+      { defaultModelPath: file, runner: runGeneration },
+    );
+    const others = (list: typeof notes) => list.filter((n) => n.pitch < 62 || n.pitch > 64);
+    expect(others(result.notes)).toEqual(others(notes));
+    expect(result.tokens).toEqual([]);
+    // A range outside the model's pitches (60..65) is a sentence.
     await expect(
-      regenerateSelection(services.library, regenerateRequestSchema.parse(request), {
-        defaultModelPath: file,
-        runner: runGeneration,
-      }),
-    ).rejects.toMatchObject({ code: 'GENERATION_UNSUPPORTED', message: expect.stringMatching(/melody models/) });
+      regenerateSelection(
+        services.library,
+        regenerateRequestSchema.parse({ ...request, pitches: { low: 80, high: 90 } }),
+        { defaultModelPath: file, runner: runGeneration },
+      ),
+    ).rejects.toThrow(/lies outside the pitches this model plays \(60-65\)/);
   });
 });

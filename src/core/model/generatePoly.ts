@@ -17,6 +17,7 @@ import { rollToNotes } from '../encoding/rollFrames';
 import { CancelledError } from '../jobs/progress';
 import { createRng, type Rng } from '../util/random';
 import { GenerationError, setChordOf, variationSeed } from './generate';
+import type { LoopReport } from './loop';
 import type { PolyDecoder } from './polyLstm';
 
 export interface GeneratePolyOptions {
@@ -43,6 +44,11 @@ export interface GeneratePolyOptions {
   /** The chord of every frame, seed included (12-bit masks, ../music/chords.ts), for a chord-conditioned model. */
   chords?: ArrayLike<number>;
   signal?: AbortSignal;
+  /**
+   * Called with each finished take and the random stream it was drawn with, before it is kept: loop mode re-draws its
+   * ending here (./polyLoop.ts), continuing the same stream.
+   */
+  refine?: (roll: GeneratedRoll, rng: Rng) => Promise<GeneratedRoll>;
 }
 
 export interface GeneratedRoll {
@@ -55,6 +61,8 @@ export interface GeneratedRoll {
   retries: number;
   rejected: string[];
   degenerate?: string;
+  /** Loop mode's wrap scores (./polyLoop.ts). */
+  loop?: LoopReport;
 }
 
 /** Ticks per frame used only to measure a take (any positive grid works: bars compare as bars). */
@@ -112,7 +120,8 @@ async function sampleOnce(
   return out;
 }
 
-function emptyShare(frames: Uint8Array, pitches: number, from: number): number {
+/** Share of frames from `from` on in which nothing sounds. */
+export function emptyShare(frames: Uint8Array, pitches: number, from: number): number {
   const total = frames.length / pitches;
   if (total <= from) return 0;
   let empty = 0;
@@ -169,7 +178,7 @@ export async function generatePolyphonic(decoder: PolyDecoder, options: Generate
       frames = await draw();
       reason = findRollDegeneracy(frames, pitches, seedCount, framesPerBar, maxSilentBars);
     }
-    out.push({
+    const roll: GeneratedRoll = {
       frames,
       pitches,
       seedFrames: seedCount,
@@ -177,7 +186,8 @@ export async function generatePolyphonic(decoder: PolyDecoder, options: Generate
       retries: rejected.length,
       rejected,
       ...(reason ? { degenerate: reason } : {}),
-    });
+    };
+    out.push(options.refine ? await options.refine(roll, rng) : roll);
   }
   return out;
 }

@@ -34,6 +34,10 @@
  *   stays silence (a note-off there when the candidate ends on a sounding note, else NO_EVENT). Every suffix token
  *   after step e is kept as it was, and step e sounds as it did.
  *
+ * Controls: the key/range/density bias (`logitBias`, ./controls.ts) steers every drawn step, as in generation; a
+ * chord-conditioned model hears the take's chord of every step (`chords`) while the prefix, the candidates and the
+ * look-ahead are fed, so a regenerated bar follows the progression the take was written over.
+ *
  * Cost: K * (s + (e - s) + contextSteps) decoder steps (the Decoder has no state snapshot: the prefix is replayed per
  * candidate, as ./loop.ts does). Reproducible: every draw comes from createRng(randomSeed), candidates in order, then
  * the resampling draw.
@@ -42,7 +46,7 @@ import type { Decoder } from '../engine/types';
 import { NOTE_OFF, NO_EVENT } from '../encoding/melody';
 import { CancelledError } from '../jobs/progress';
 import { createRng } from '../util/random';
-import { GenerationError, type GenerateOptions } from './generate';
+import { GenerationError, setChordOf, type GenerateOptions } from './generate';
 import { sampleToken } from './sampler';
 
 /** Candidates drawn per infill when the request says nothing. */
@@ -64,6 +68,8 @@ export interface InfillOptions {
   /** Steps of the following context that weigh a candidate (default one bar; fewer where the take ends). */
   contextSteps?: number;
   logitBias?: GenerateOptions['logitBias'];
+  /** The chord of every step of the take (12-bit masks), for a chord-conditioned model (as ./generate.ts feeds them). */
+  chords?: ArrayLike<number>;
   signal?: AbortSignal;
 }
 
@@ -178,11 +184,16 @@ export async function infillMelody(
     if (options.signal?.aborted) throw new CancelledError('Regeneration cancelled');
   };
 
+  // Feeding the token at `index`: a chord-conditioned model first hears the chord of the step it predicts next.
+  const step = (token: number, index: number) => {
+    setChordOf(decoder, options.chords, index + 1);
+    return decoder.step(token);
+  };
   const drawn: { take: number[]; logLik: number; seam: number }[] = [];
   for (let c = 0; c < k; c++) {
     decoder.reset();
     let scores: Float32Array = new Float32Array(0);
-    for (const t of prefix) scores = await decoder.step(t);
+    for (const [i, t] of prefix.entries()) scores = await step(t, i);
     const take = [...prefix];
     while (take.length < toStep) {
       check();
@@ -196,13 +207,13 @@ export async function infillMelody(
       }
       const next = sampleToken(scores, options.temperature, rng, bias);
       take.push(next);
-      scores = await decoder.step(next);
+      scores = await step(next, take.length - 1);
     }
     const suffix = seamSuffix(tokens, toStep, soundingAt(take, toStep) !== undefined);
     let logLik = 0;
     for (let i = 0; i < contextSteps; i++) {
       logLik += logSoftmaxAt(scores, suffix[i]);
-      if (i + 1 < contextSteps) scores = await decoder.step(suffix[i]);
+      if (i + 1 < contextSteps) scores = await step(suffix[i], toStep + i);
     }
     drawn.push({ take: [...take, ...suffix], logLik, seam: contextSteps > 0 ? logLik / contextSteps : 0 });
   }

@@ -709,8 +709,17 @@ export class PolyDecoder implements Decoder {
    * Draws the next frame pitch by pitch from low to high (Bernoulli with sigmoid(logit / temperature + bias[p]), one
    * uniform draw of `rng` per pitch, in pitch order) and moves on to it. `bias` (per pitch of the model's window) is
    * how composer controls steer it (./controls.ts framePitchBias); without it the draw is the model's own.
+   * `clamp` (per pitch: 0 or 1 = that value, anything else = drawn) holds pitches to given values while the others are
+   * drawn: a clamped pitch is fed to the pitch stack as the next-lower input exactly as a drawn one is, so the pitches
+   * above it are drawn given it (regenerating a pitch range, ./polyInfill.ts). Its uniform draw is still taken, so the
+   * random stream does not depend on which pitches are clamped.
    */
-  async sampleFrame(temperature: number, rng: Rng, bias?: ArrayLike<number>): Promise<Float32Array> {
+  async sampleFrame(
+    temperature: number,
+    rng: Rng,
+    bias?: ArrayLike<number>,
+    clamp?: ArrayLike<number>,
+  ): Promise<Float32Array> {
     this.check();
     const { backend: be, spec } = this.net;
     const P = spec.pitches;
@@ -742,6 +751,13 @@ export class PolyDecoder implements Decoder {
         be.lstmStep(this.t.pGates[i], this.t.ph[i], this.t.pc[i], this.net.p(`lstm_pitch_${i + 1}/recurrent_kernel`));
         x = this.t.ph[i];
       });
+      const held = clamp?.[p];
+      if (held === 0 || held === 1) {
+        // A clamped pitch needs no logit: only its value goes on, as the next pitch's lower input.
+        rng.next();
+        frame[p] = held;
+        continue;
+      }
       be.denseForward(this.t.logit, x, this.net.p('dense/kernel'), this.net.p('dense/bias'));
       const prob = biasedBernoulli((await be.read(this.t.logit))[0], temperature, bias?.[p] ?? 0);
       frame[p] = rng.next() < prob ? 1 : 0;

@@ -23,8 +23,8 @@ import {
   seedTokensFromPitches,
   setChordOf,
   SIXTEENTHS_PER_BAR,
-  variationSeed,
   GenerationError,
+  variationSeed,
   type GeneratedMelody,
 } from '../../core/model/generate';
 import { parseMidi } from '../../core/midi/readMidi';
@@ -59,7 +59,9 @@ import type { Library } from '../db/open';
 import type { CheckpointId, GenerationId, ModelId } from '../db/types';
 import { generatePolyTakes, runPolyGeneration } from './polyGeneration';
 import type { InfillResult } from '../../core/model/infill';
-import { runInfill, type InfillRunRequest } from './infillRun';
+import type { PolyInfillResult } from '../../core/model/polyInfill';
+import { runInfill, runPolyInfill, type InfillRunRequest } from './infillRun';
+import { storeTakes } from './takeStore';
 
 /** The name that means the bundled model everywhere (CLI, app, studio). */
 export const DEFAULT_MODEL_NAME = 'default';
@@ -336,7 +338,7 @@ export interface EngineRunRequest {
   form?: string;
   /** The chord of every step (melody) or frame (polyphonic) of a take, 12-bit masks, for a chord-conditioned model. */
   chords?: number[];
-  /** Regenerate bars of these tokens instead of sampling takes (./infillGeneration.ts); melody models only. */
+  /** Regenerate bars of these tokens (or a polyphonic take's frames) instead of sampling takes (./infillGeneration.ts). */
   infill?: InfillRunRequest;
   engine: EngineChoice;
 }
@@ -349,6 +351,8 @@ export interface EngineRunResult {
   rolls?: GeneratedRoll[];
   /** The regenerated take, when the request was an infill. */
   infill?: InfillResult;
+  /** The regenerated polyphonic take, when the request was an infill of a polyphonic model. */
+  polyInfill?: PolyInfillResult;
 }
 
 export interface EngineRunJob {
@@ -434,6 +438,10 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
     const model = await engine.createModel(checkpoint.spec, checkpoint.training, checkpoint.weights);
     if (isPolySpec(checkpoint.spec)) {
       try {
+        if (request.infill) {
+          const polyInfill = await runPolyInfill(model, checkpoint.spec, request, job, cancelled);
+          return { engine: { ...engine.info }, melodies: [], polyInfill };
+        }
         const rolls = await runPolyGeneration(model, request, {
           ...job,
           cancelled,
@@ -659,67 +667,53 @@ export async function generateFromLibrary(
     ...(request.chords ? { chords: { ...request.chords, barsPerChord: request.chords.barsPerChord ?? 1 } } : {}),
     checkpointEpoch: epoch,
   };
-  const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const variations: GeneratedVariation[] = [];
-  for (const [index, m] of melodies.entries()) {
-    // Storing a take costs a few ms (MIDI, the row): yield between takes, so that a big request never holds the
-    // thread that serves IPC for longer than one of them.
-    if (index > 0) await new Promise((resolve) => setImmediate(resolve));
-    if (context.signal?.aborted) {
-      // Cancelled while storing: take back what this request stored, so a cancelled job leaves nothing behind.
-      for (const v of variations) library.generations.deleteGeneration(v.generationId);
-      throw new CancelledError('Generation cancelled');
-    }
-    const name = `${modelName} ${stamp} #${index + 1}`;
-    const derived = variationSeed(request.randomSeed, index);
-    const tokens = outputFrom > 0 ? m.tokens.slice(outputFrom) : m.tokens;
-    const velocities = m.velocities && (outputFrom > 0 ? m.velocities.slice(outputFrom) : m.velocities);
-    const take = takeSequence(tokens, {
-      bpm,
-      timeSignature,
-      humanise,
-      randomSeed: derived,
-      name,
-      key,
-      ...(velocities ? { velocities } : {}),
-      ...(takeMap ? { meterMap: rescaleMeterMap(takeMap, 4, GENERATED_PPQ) } : {}),
-    });
-    // A loop is exactly its bars (nothing sounds across the loop point) and its MIDI carries loop markers.
-    const loopTicks = m.loop ? (tokens.length * take.ppq) / 4 : 0;
-    const sequence = m.loop ? clipToLoop(take, loopTicks) : take;
-    const chords = takeChords(chordPlan, outputFrom, take.ppq / 4);
-    const markers = chords.map((c) => ({ tick: c.tick, text: c.symbol }));
-    const midi = m.loop ? writeLoopMidi(sequence, loopTicks, markers) : writeMidi(sequence, { markers });
-    const row = library.generations.saveGeneration({
+  const variations = await storeTakes(
+    library,
+    {
+      modelName,
       modelId,
       checkpointId,
-      request: {
-        ...storedRequest,
-        variation: index,
-        variationSeed: derived,
-        engine: engine.name,
+      randomSeed: request.randomSeed,
+      engineName: engine.name,
+      storedRequest,
+      ...(context.signal ? { signal: context.signal } : {}),
+    },
+    melodies.length,
+    (index, name, derived) => {
+      const m = melodies[index];
+      const tokens = outputFrom > 0 ? m.tokens.slice(outputFrom) : m.tokens;
+      const velocities = m.velocities && (outputFrom > 0 ? m.velocities.slice(outputFrom) : m.velocities);
+      const take = takeSequence(tokens, {
+        bpm,
+        timeSignature,
+        humanise,
+        randomSeed: derived,
+        name,
+        key,
+        ...(velocities ? { velocities } : {}),
+        ...(takeMap ? { meterMap: rescaleMeterMap(takeMap, 4, GENERATED_PPQ) } : {}),
+      });
+      // A loop is exactly its bars (nothing sounds across the loop point) and its MIDI carries loop markers.
+      const loopTicks = m.loop ? (tokens.length * take.ppq) / 4 : 0;
+      const sequence = m.loop ? clipToLoop(take, loopTicks) : take;
+      const chords = takeChords(chordPlan, outputFrom, take.ppq / 4);
+      const markers = chords.map((c) => ({ tick: c.tick, text: c.symbol }));
+      return {
+        sequence,
+        midi: m.loop ? writeLoopMidi(sequence, loopTicks, markers) : writeMidi(sequence, { markers }),
+        tokens,
         retries: m.retries,
-        ...(chords.length ? { chordChanges: chords } : {}),
-        ...(m.loop ? { wrapScore: { before: m.loop.wrapBefore, after: m.loop.wrapAfter, tries: m.loop.tries } } : {}),
-      },
-      tokens: Uint8Array.from(tokens),
-      sequence,
-      name,
-    });
-    variations.push({
-      generationId: row.id,
-      index,
-      randomSeed: derived,
-      tokens,
-      sequence,
-      midi,
-      retries: m.retries,
-      rejected: m.rejected,
-      ...(m.degenerate ? { degenerate: m.degenerate } : {}),
-      ...(m.loop ? { loop: m.loop } : {}),
-      ...(chords.length ? { chords } : {}),
-    });
-  }
+        rejected: m.rejected,
+        ...(m.degenerate ? { degenerate: m.degenerate } : {}),
+        ...(m.loop ? { loop: m.loop } : {}),
+        chords,
+        stored: {
+          ...(chords.length ? { chordChanges: chords } : {}),
+          ...(m.loop ? { wrapScore: { before: m.loop.wrapBefore, after: m.loop.wrapAfter, tries: m.loop.tries } } : {}),
+        },
+      };
+    },
+  );
   return {
     modelName,
     modelId,

@@ -6,13 +6,19 @@
  * melodies (the full request, the variation's seed), with their notes and no melody tokens, and written as two tracks
  * (upper and lower staff, split at middle C: src/core/model/takes.ts polyTakeSequence).
  *
- * Key and range locks and the density control steer every pitch's draw (src/core/model/controls.ts framePitchBias).
- * Not yet for polyphonic takes: loop mode and forms; each is refused with a sentence rather than ignored. Humanise is
- * not applied: its timing jitter would pull a chord's notes apart (src/core/model/takes.ts).
+ * Key and range locks and the density control steer every pitch's draw (src/core/model/controls.ts framePitchBias);
+ * loop mode re-draws each take's last bar for the best wrap (src/core/model/polyLoop.ts) and writes loop markers; a
+ * form draws sections once and their repeats varied (src/core/model/polyForm.ts). Humanise is not applied: its timing
+ * jitter would pull a chord's notes apart (src/core/model/takes.ts).
  */
 import type { TrainableModel } from '../../core/engine/types';
 import { CancelledError } from '../../core/jobs/progress';
-import { GenerationError, variationSeed } from '../../core/model/generate';
+import { GenerationError } from '../../core/model/generate';
+import { checkForm, FormError, planForm } from '../../core/model/form';
+import { polyLoopRefiner } from '../../core/model/polyLoop';
+import { generatePolyForm } from '../../core/model/polyForm';
+import { clipToLoop, writeLoopMidi } from '../../core/midi/loopMidi';
+import { storeTakes } from './takeStore';
 import { generatePolyphonic, type GeneratedRoll } from '../../core/model/generatePoly';
 import { isPolyDecoder } from '../../core/model/polyLstm';
 import { framePitchBias } from '../../core/model/controls';
@@ -32,14 +38,7 @@ import { formatPitchRange, formatScaleKey } from '../../core/music/scales';
 import type { ProgressSink } from '../../core/jobs/progress';
 import type { Library } from '../db/open';
 import type { CheckpointId, ModelId } from '../db/types';
-import type {
-  EngineRunJob,
-  EngineRunRequest,
-  GenerateRequest,
-  GenerateResult,
-  GeneratedVariation,
-  GenerationRunner,
-} from './generation';
+import type { EngineRunJob, EngineRunRequest, GenerateRequest, GenerateResult, GenerationRunner } from './generation';
 
 /** The pitch window and frame rate of a polyphonic spec. */
 export function rollWindowOf(spec: PolyLstmSpec): RollWindow {
@@ -67,6 +66,7 @@ export async function runPolyGeneration(
   }
   // Key, range and density steer each pitch's draw (src/core/model/controls.ts framePitchBias).
   const pitchBias = framePitchBias(request.controls, job.spec);
+  const sections = request.form ? planForm(request.form, request.bars) : undefined;
   const total = request.variations;
   const framesTotal = request.totalSteps ?? request.bars * poly.framesPerBar;
   // The beat input follows the clip's bar lines (a continuation of a clip whose meter changes).
@@ -84,9 +84,20 @@ export async function runPolyGeneration(
         detail: `variation ${variation + 1} of ${total}`,
         engine: job.engineDescription,
       });
-      const [take] = await generatePolyphonic(decoder, {
+      const beforeFrame = () => {
+        if (job.cancelled()) throw new CancelledError('Generation cancelled');
+        frames++;
+        if (frames % FRAME_PROGRESS_EVERY === 0)
+          job.onProgress?.({
+            phase: 'generating',
+            current: variation,
+            total,
+            detail: `variation ${variation + 1} of ${total}: frame ${Math.min(frames, framesTotal)} of ${framesTotal}`,
+            engine: job.engineDescription,
+          });
+      };
+      const options = {
         seedFrames: poly.seedFrames,
-        bars: request.bars,
         framesPerBar: poly.framesPerBar,
         ...(request.totalSteps !== undefined ? { totalFrames: request.totalSteps } : {}),
         temperature: request.temperature,
@@ -96,19 +107,23 @@ export async function runPolyGeneration(
         ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
         ...(request.chords ? { chords: request.chords } : {}),
         ...(pitchBias ? { pitchBias } : {}),
-        beforeFrame: () => {
-          if (job.cancelled()) throw new CancelledError('Generation cancelled');
-          frames++;
-          if (frames % FRAME_PROGRESS_EVERY === 0)
-            job.onProgress?.({
-              phase: 'generating',
-              current: variation,
-              total,
-              detail: `variation ${variation + 1} of ${total}: frame ${Math.min(frames, framesTotal)} of ${framesTotal}`,
-              engine: job.engineDescription,
-            });
-        },
-      });
+        beforeFrame,
+      };
+      const [take] = sections
+        ? await generatePolyForm(decoder, { ...options, sections })
+        : await generatePolyphonic(decoder, {
+            ...options,
+            bars: request.bars,
+            ...(request.loop
+              ? {
+                  refine: polyLoopRefiner(decoder, {
+                    ...options,
+                    ...(request.loop.tries !== undefined ? { tries: request.loop.tries } : {}),
+                    ...(request.loop.loopStart !== undefined ? { loopStart: request.loop.loopStart } : {}),
+                  }),
+                }
+              : {}),
+          });
       out.push(take);
     }
   } finally {
@@ -180,7 +195,7 @@ function polySeed(
 
 /**
  * Generates and stores a polyphonic request's takes (see ./generation.ts generateFromLibrary, which calls this).
- * @throws GenerationError (seed, length, a control polyphonic takes do not have yet), CancelledError
+ * @throws GenerationError (seed, length, chords), FormError, CancelledError
  */
 export async function generatePolyTakes(
   library: Library,
@@ -194,16 +209,6 @@ export async function generatePolyTakes(
   const density = request.density ?? 0;
   // Validates the controls before any work.
   framePitchBias({ key, range, strictness, density }, loaded.spec);
-  if (request.form && request.form !== 'off')
-    throw new GenerationError(
-      'GENERATION_UNSUPPORTED',
-      `Forms work with melody models; "${loaded.modelName}" is a polyphonic ${loaded.spec.kind}. Turn the form off.`,
-    );
-  if (request.loop)
-    throw new GenerationError(
-      'GENERATION_UNSUPPORTED',
-      `Loop mode works with melody models; "${loaded.modelName}" is a polyphonic ${loaded.spec.kind}. Turn loop mode off.`,
-    );
   const window = rollWindowOf(loaded.spec);
   const seed = polySeed(request, window);
   const bpm = Math.round((request.bpm ?? seed.bpm ?? context.defaultBpm) * 1000) / 1000;
@@ -224,6 +229,10 @@ export async function generatePolyTakes(
   const takeMap =
     layout && outputFrom === 0 ? rescaleMeterMap(layout.map, window.stepsPerQuarter, GENERATED_PPQ) : undefined;
   const chordPlan = chordPlanOf(request.chords, loaded.spec, loaded.modelName, barFrames, outputFrom, totalFrames);
+  const form = checkForm(request.form, bars, continuation !== undefined);
+  // As for melodies: a loop's ending and a form's last section would fight over the same bars.
+  if (form && request.loop)
+    throw new FormError('Loop mode and a form both decide how the take ends: turn off one of them.');
   const run = await context.runner(
     {
       checkpoint: loaded.bytes,
@@ -241,6 +250,8 @@ export async function generatePolyTakes(
       engine: request.engine ?? 'auto',
       ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
       ...(chordPlan ? { chords: chordPlan.track } : {}),
+      ...(request.loop ? { loop: { ...request.loop, loopStart: outputFrom } } : {}),
+      ...(form ? { form } : {}),
       ...(key || range || density !== 0
         ? { controls: { key, range, strictness, ...(density !== 0 ? { density } : {}) } }
         : {}),
@@ -268,59 +279,57 @@ export async function generatePolyTakes(
     strictness,
     range: range ? formatPitchRange(range) : 'full',
     ...(density !== 0 ? { density } : {}),
+    ...(request.loop ? { loop: true } : {}),
+    ...(form ? { form } : {}),
     ...(request.chords ? { chords: { ...request.chords, barsPerChord: request.chords.barsPerChord ?? 1 } } : {}),
     checkpointEpoch: loaded.epoch,
   };
-  const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const variations: GeneratedVariation[] = [];
-  for (const [index, roll] of rolls.entries()) {
-    if (index > 0) await new Promise((resolve) => setImmediate(resolve));
-    if (context.signal?.aborted) {
-      for (const v of variations) library.generations.deleteGeneration(v.generationId);
-      throw new CancelledError('Generation cancelled');
-    }
-    const name = `${loaded.modelName} ${stamp} #${index + 1}`;
-    const derived = variationSeed(request.randomSeed, index);
-    const frames = outputFrom > 0 ? roll.frames.subarray(outputFrom * window.pitches) : roll.frames;
-    const sequence = polyTakeSequence(frames, window, {
-      bpm,
-      timeSignature,
-      randomSeed: derived,
-      name,
-      key,
-      ...(takeMap ? { meterMap: takeMap } : {}),
-    });
-    const chords = takeChords(chordPlan, outputFrom, sequence.ppq / window.stepsPerQuarter);
-    const midi = writeMidi(sequence, { markers: chords.map((c) => ({ tick: c.tick, text: c.symbol })) });
-    const row = library.generations.saveGeneration({
+  const variations = await storeTakes(
+    library,
+    {
+      modelName: loaded.modelName,
       modelId: loaded.modelId,
       checkpointId: loaded.checkpointId,
-      request: {
-        ...storedRequest,
-        variation: index,
-        variationSeed: derived,
-        engine: run.engine.name,
+      randomSeed: request.randomSeed,
+      engineName: run.engine.name,
+      storedRequest,
+      ...(context.signal ? { signal: context.signal } : {}),
+    },
+    rolls.length,
+    (index, name, derived) => {
+      const roll = rolls[index];
+      const frames = outputFrom > 0 ? roll.frames.subarray(outputFrom * window.pitches) : roll.frames;
+      const take = polyTakeSequence(frames, window, {
+        bpm,
+        timeSignature,
+        randomSeed: derived,
+        name,
+        key,
+        ...(takeMap ? { meterMap: takeMap } : {}),
+      });
+      // A loop is exactly its bars (nothing sounds across the loop point) and its MIDI carries loop markers.
+      const loopTicks = roll.loop ? take.totalTicks! : 0;
+      const sequence = roll.loop ? clipToLoop(take, loopTicks) : take;
+      const chords = takeChords(chordPlan, outputFrom, take.ppq / window.stepsPerQuarter);
+      const markers = chords.map((c) => ({ tick: c.tick, text: c.symbol }));
+      return {
+        sequence,
+        midi: roll.loop ? writeLoopMidi(sequence, loopTicks, markers) : writeMidi(sequence, { markers }),
         retries: roll.retries,
-        emptyFrameShare: roll.emptyFrameShare,
-        ...(chords.length ? { chordChanges: chords } : {}),
-      },
-      tokens: null,
-      sequence,
-      name,
-    });
-    variations.push({
-      generationId: row.id,
-      index,
-      randomSeed: derived,
-      tokens: [],
-      sequence,
-      midi,
-      retries: roll.retries,
-      rejected: roll.rejected,
-      ...(roll.degenerate ? { degenerate: roll.degenerate } : {}),
-      ...(chords.length ? { chords } : {}),
-    });
-  }
+        rejected: roll.rejected,
+        ...(roll.degenerate ? { degenerate: roll.degenerate } : {}),
+        ...(roll.loop ? { loop: roll.loop } : {}),
+        chords,
+        stored: {
+          emptyFrameShare: roll.emptyFrameShare,
+          ...(chords.length ? { chordChanges: chords } : {}),
+          ...(roll.loop
+            ? { wrapScore: { before: roll.loop.wrapBefore, after: roll.loop.wrapAfter, tries: roll.loop.tries } }
+            : {}),
+        },
+      };
+    },
+  );
   return {
     modelName: loaded.modelName,
     modelId: loaded.modelId,
@@ -331,6 +340,7 @@ export async function generatePolyTakes(
     key,
     range,
     strictness,
+    ...(form ? { form } : {}),
     seedDescription: seed.description,
     variations,
   };

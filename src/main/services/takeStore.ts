@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Storing a request's takes as generations, for every model kind (./generation.ts melodies, ./polyGeneration.ts
+ * piano rolls): each take is named "<model> <time> #<n>", stored with the request every take shares, its variation
+ * and derived random seed, the engine, its retries and what its kind adds, and answered as a GeneratedVariation.
+ *
+ * Storing a take costs a few ms (MIDI, the row): the loop yields between takes, so a big request never holds the
+ * thread that serves IPC for longer than one of them; a request cancelled while storing takes back what it stored, so
+ * a cancelled job leaves nothing behind.
+ */
+import { CancelledError } from '../../core/jobs/progress';
+import { variationSeed } from '../../core/model/generate';
+import type { LoopReport } from '../../core/model/loop';
+import type { NoteSequence } from '../../core/music/NoteSequence';
+import type { Library } from '../db/open';
+import type { CheckpointId, ModelId } from '../db/types';
+import type { TakeChord } from './chordRequest';
+import type { GeneratedVariation } from './generation';
+
+/** One take as its kind builds it, given its name and derived random seed. */
+export interface BuiltTake {
+  sequence: NoteSequence;
+  midi: Uint8Array;
+  /** A melody take's tokens (stored and answered); none for a polyphonic take. */
+  tokens?: number[];
+  retries: number;
+  rejected: string[];
+  degenerate?: string;
+  loop?: LoopReport;
+  chords?: TakeChord[];
+  /** Fields this take adds to the stored request (retries, the engine and the variation are added here). */
+  stored?: Record<string, unknown>;
+}
+
+export interface TakeBatch {
+  modelName: string;
+  modelId: ModelId | null;
+  checkpointId: CheckpointId | null;
+  randomSeed: number;
+  engineName: string;
+  /** The fields of the stored request every take of the batch shares. */
+  storedRequest: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Builds and stores `count` takes (see the header).
+ * @throws CancelledError when the signal fires while storing (what was stored is deleted first)
+ */
+export async function storeTakes(
+  library: Library,
+  batch: TakeBatch,
+  count: number,
+  build: (index: number, name: string, randomSeed: number) => BuiltTake,
+): Promise<GeneratedVariation[]> {
+  const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const variations: GeneratedVariation[] = [];
+  for (let index = 0; index < count; index++) {
+    if (index > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (batch.signal?.aborted) {
+      for (const v of variations) library.generations.deleteGeneration(v.generationId);
+      throw new CancelledError('Generation cancelled');
+    }
+    const name = `${batch.modelName} ${stamp} #${index + 1}`;
+    const derived = variationSeed(batch.randomSeed, index);
+    const take = build(index, name, derived);
+    const row = library.generations.saveGeneration({
+      modelId: batch.modelId,
+      checkpointId: batch.checkpointId,
+      request: {
+        ...batch.storedRequest,
+        variation: index,
+        variationSeed: derived,
+        engine: batch.engineName,
+        retries: take.retries,
+        ...take.stored,
+      },
+      tokens: take.tokens ? Uint8Array.from(take.tokens) : null,
+      sequence: take.sequence,
+      name,
+    });
+    variations.push({
+      generationId: row.id,
+      index,
+      randomSeed: derived,
+      tokens: take.tokens ?? [],
+      sequence: take.sequence,
+      midi: take.midi,
+      retries: take.retries,
+      rejected: take.rejected,
+      ...(take.degenerate ? { degenerate: take.degenerate } : {}),
+      ...(take.loop ? { loop: take.loop } : {}),
+      ...(take.chords?.length ? { chords: take.chords } : {}),
+    });
+  }
+  return variations;
+}
