@@ -10,6 +10,7 @@ import { writeLoopMidi } from '../../../../core/midi/loopMidi';
 import { melodySequence } from '../../../../core/encoding/melody';
 import { toMusicXml } from '../../../../core/musicxml/writeMusicXml';
 import { GRAND_STAFF_SPLIT } from '../../../../core/model/takes';
+import { programsForTracks } from '../../../../core/audio/instruments';
 
 type Meter = { numerator: number; denominator: number };
 
@@ -24,13 +25,16 @@ export function variationSequence(
   name: string,
   timeSignature?: Meter,
   grandStaff = false,
+  /** Each track's GM program (core/audio/instruments.ts programsForTracks); default the piano. */
+  programs: readonly number[] = [],
 ): NoteSequence {
   const clamped = notes.map((n) => ({ ...n, velocity: Math.max(1, n.velocity) }));
   const sequence = melodySequence(clamped, { ppq, bpm, name, ...(timeSignature ? { timeSignature } : {}) });
-  if (!grandStaff) return sequence;
+  const [melodyProgram, leftProgram] = programsForTracks(grandStaff ? 2 : 1, programs);
+  if (!grandStaff) return { ...sequence, tracks: sequence.tracks.map((t) => ({ ...t, program: melodyProgram! })) };
   const staff = (trackName: string, channel: number, list: Note[]): Track => ({
     name: trackName,
-    program: 0,
+    program: channel === 0 ? melodyProgram! : leftProgram!,
     channel,
     isPercussion: false,
     notes: list,
@@ -61,8 +65,9 @@ export function variationMidiBytes(
   grandStaff = false,
   /** Chord symbols (or other text) as marker events at their ticks. */
   markers: readonly { tick: number; text: string }[] = [],
+  programs: readonly number[] = [],
 ): Uint8Array {
-  return writeMidi(variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff), { markers });
+  return writeMidi(variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff, programs), { markers });
 }
 
 /**
@@ -95,8 +100,13 @@ export function variationLoopMidiBytes(
   timeSignature?: Meter,
   grandStaff = false,
   markers: readonly { tick: number; text: string }[] = [],
+  programs: readonly number[] = [],
 ): Uint8Array {
-  return writeLoopMidi(variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff), loopTicks, markers);
+  return writeLoopMidi(
+    variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff, programs),
+    loopTicks,
+    markers,
+  );
 }
 
 /** A safe file name from free text: letters, digits, dashes; ends in .mid. */
