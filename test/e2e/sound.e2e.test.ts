@@ -156,4 +156,26 @@ describe('sampled sound in the studio', () => {
     expect(otherInstrument.logSpectrum).toBeLessThan(0.93);
     expect(session.errors).toEqual([]);
   });
+
+  it('falls back to the built-in synth with a one-line notice when the SoundFont cannot load', async () => {
+    const blocked = await session.context.newPage();
+    try {
+      await blocked.route('**/*.sf3', (route) => route.abort());
+      await blocked.goto(studio.url);
+      await blocked.keyboard.press('Control+3');
+      await blocked.getByTestId('bars').fill('2');
+      await blocked.getByTestId('variations').fill('1');
+      await blocked.getByTestId('generate').click();
+      await expect.poll(() => blocked.getByTestId('variation').count(), { timeout: 90_000 }).toBe(1);
+      const card = blocked.getByTestId('variation').first();
+      await card.getByTestId('play').click();
+      await expect.poll(() => card.getByTestId('play').textContent(), { timeout: 30_000 }).toContain('Stop');
+      const notice = await card.getByTestId('instrument-notice').textContent();
+      console.log(`fallback notice: ${notice}`);
+      expect(notice).toMatch(/^Sampled instruments unavailable \(.+\); playing the built-in synth instead\.$/);
+      await card.getByTestId('play').click();
+    } finally {
+      await blocked.close();
+    }
+  });
 });

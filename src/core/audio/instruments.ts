@@ -4,6 +4,7 @@
  * SoundFont (resources/soundfont/etude-gm.sf3, made by scripts/make-soundfont.ts) holds, and which instrument sounds on
  * which of a take's tracks. Pure data and functions: the renderer, main and the CLI share them.
  */
+import { GRAND_STAFF_SPLIT } from '../model/takes';
 
 /** A General MIDI program number, 0..127 (0 = acoustic grand piano). */
 export type GmProgram = number;
@@ -57,4 +58,12 @@ export function programsForTracks(trackCount: number, chosen: readonly (GmProgra
     const program = chosen[i];
     return program !== undefined && isBundledProgram(program) ? program : DEFAULT_PROGRAM;
   });
+}
+
+/**
+ * The track (= MIDI channel) a note of a take sounds on: a melody has one; a polyphonic take's right hand (middle C
+ * and up) is track 0 and its left hand track 1, as its MIDI file and its grand staff split it.
+ */
+export function takeTrackOf(pitch: number, polyphonic: boolean): number {
+  return polyphonic && pitch < GRAND_STAFF_SPLIT ? 1 : 0;
 }

@@ -12,8 +12,7 @@
  */
 import * as Tone from 'tone';
 import type { Bpm, Note, Ticks } from '../../../../core/music/NoteSequence';
-import { DEFAULT_PROGRAM } from '../../../../core/audio/instruments';
-import { GRAND_STAFF_SPLIT } from '../../../../core/model/takes';
+import { DEFAULT_PROGRAM, takeTrackOf } from '../../../../core/audio/instruments';
 import { loopNotes } from './loopSchedule';
 import { SampledInstrument } from './SampledInstrument';
 
@@ -36,11 +35,6 @@ export interface PlayRequest {
 }
 
 export type PlaybackListener = (state: { playing: boolean; ownerId: string | null }) => void;
-
-/** The MIDI channel (= track) a note of a take plays on: as the take's MIDI file splits it (lib/util/exportMidi.ts). */
-export function noteChannel(pitch: number, polyphonic: boolean): number {
-  return polyphonic && pitch < GRAND_STAFF_SPLIT ? 1 : 0;
-}
 
 class AudioEngineImpl {
   private synth: Tone.PolySynth | null = null;
@@ -164,7 +158,7 @@ class AudioEngineImpl {
     }));
     this.part = new Tone.Part((time, ev) => {
       if (sampled) {
-        const channel = noteChannel(ev.pitch, polyphonic);
+        const channel = takeTrackOf(ev.pitch, polyphonic);
         sampled.noteOn(channel, ev.pitch, ev.velocity01 * 127, time);
         sampled.noteOff(channel, ev.pitch, time + Tone.Time(`${ev.durationTicks}i`).toSeconds());
         return;

@@ -15,17 +15,33 @@ import soundFontUrl from '../../../../../resources/soundfont/etude-gm.sf3?url';
 
 let soundFontBytes: Promise<ArrayBuffer> | undefined;
 
-/** The SoundFont's bytes, fetched once (6 MB from our own files); a failed fetch is tried again next time. */
-function loadSoundFont(): Promise<ArrayBuffer> {
-  soundFontBytes ??= fetch(soundFontUrl)
-    .then((response) => {
+/**
+ * An asset's bytes. Electron loads the page from file://, where fetch refuses the scheme ("URL scheme "file" is not
+ * supported", electron/electron#9474) while XMLHttpRequest reads the file; the studio serves http:// and fetch works.
+ */
+function readAsset(url: string): Promise<ArrayBuffer> {
+  if (new URL(url, location.href).protocol !== 'file:') {
+    return fetch(url).then((response) => {
       if (!response.ok) throw new Error(`the SoundFont answered HTTP ${response.status}`);
       return response.arrayBuffer();
-    })
-    .catch((err: unknown) => {
-      soundFontBytes = undefined;
-      throw err;
     });
+  }
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('GET', url);
+    request.responseType = 'arraybuffer';
+    request.onload = () => resolve(request.response as ArrayBuffer);
+    request.onerror = () => reject(new Error(`the SoundFont file ${url} could not be read`));
+    request.send();
+  });
+}
+
+/** The SoundFont's bytes, read once (6 MB from our own files); a failed read is tried again next time. */
+function loadSoundFont(): Promise<ArrayBuffer> {
+  soundFontBytes ??= readAsset(soundFontUrl).catch((err: unknown) => {
+    soundFontBytes = undefined;
+    throw err;
+  });
   return soundFontBytes;
 }
 
