@@ -112,6 +112,49 @@ describe('file:saveWav (studio door)', () => {
   });
 });
 
+describe('bad input to Save WAV and etude render', () => {
+  it('answers bytes that are not MIDI with one sentence, no stack trace', async () => {
+    const answer = await dispatch(handlers, 'file:saveWav', {
+      midi: new TextEncoder().encode('not a midi file'),
+      suggestedName: 'x',
+      endTick: 1920,
+      loop: false,
+    });
+    expect(answer.ok).toBe(false);
+    const { message } = (answer as { error: { message: string } }).error;
+    expect(message).toMatch(/not a Standard MIDI File/);
+    expect(message).not.toMatch(/\n\s+at /);
+  });
+
+  it('says which file is missing, not MIDI, or not a SoundFont', () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'etude-render-bad-'));
+    try {
+      writeFileSync(path.join(work, 'notes.txt'), 'hello');
+      writeFileSync(path.join(work, 'take.mid'), writeMidi(take(1, 120)));
+      const render = (...args: string[]) => {
+        try {
+          execFileSync(process.execPath, [path.join(repoRoot, 'bin/etude.mjs'), 'render', ...args], {
+            cwd: work,
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...process.env, ETUDE_DEBUG: '' },
+          });
+          return '';
+        } catch (err) {
+          return String((err as { stderr: string }).stderr).trim();
+        }
+      };
+      expect(render('missing.mid', 'out.wav')).toMatch(/^etude: render: there is no file .*missing\.mid/);
+      expect(render('notes.txt', 'out.wav')).toMatch(/^etude: render: notes\.txt: this is not a Standard MIDI File/);
+      expect(render('take.mid', 'out.wav', '--soundfont', 'notes.txt')).toMatch(
+        /notes\.txt is not a SoundFont \(\.sf2\/\.sf3\) that can be read/,
+      );
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('etude render', () => {
   it('writes the WAV of a MIDI file, its length read from its notes up to a whole bar', () => {
     const work = mkdtempSync(path.join(os.tmpdir(), 'etude-render-cli-'));
@@ -127,6 +170,28 @@ describe('etude render', () => {
       );
       expect(out).toMatch(/wrote .*take\.wav \(7\.400 s, etude-gm\.sf3\)/);
       expect(soxSeconds(path.join(work, 'take.wav'))).toBeCloseTo(9 * 0.6 + RELEASE_TAIL_SEC, 4);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('etude generate --wav', () => {
+  it('writes each take as WAV beside its MIDI: a loop take exactly its bars, a plain one its bars + 2 s', () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'etude-generate-wav-'));
+    try {
+      const etude = (...args: string[]) =>
+        execFileSync(
+          process.execPath,
+          [path.join(repoRoot, 'bin/etude.mjs'), '--data-dir', path.join(work, 'data'), 'generate', 'default', ...args],
+          { cwd: work, encoding: 'utf8', env: { ...process.env, ETUDE_DEBUG: '' } },
+        );
+      etude('--seed-notes', '67', '--bars', '4', '--loop', '--wav', '--out', 'loop', '--engine', 'wasm');
+      // 4 bars of 4/4 at 120 bpm: 16 beats x 0.5 s.
+      expect(soxSeconds(path.join(work, 'loop/default-seed1-1.wav'))).toBe(8);
+      etude('--seed-notes', '67', '--bars', '2', '--meter', '3/4', '--bpm', '90', '--wav', '--out', 'plain');
+      // 2 bars of 3/4 at 90 bpm: 6 beats x 2/3 s = 4 s, plus the tail.
+      expect(soxSeconds(path.join(work, 'plain/default-seed1-1.wav'))).toBeCloseTo(4 + RELEASE_TAIL_SEC, 4);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

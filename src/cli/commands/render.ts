@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadSoundBank } from '../../core/audio/renderMidi';
 import { RELEASE_TAIL_SEC } from '../../core/audio/renderLength';
@@ -33,9 +33,16 @@ export const renderCommand: CliCommand = {
         `render: --bars takes a whole number of bars from 1 to 10000, got: ${values.bars}`,
         'render',
       );
+    if (!existsSync(input)) throw new UsageError(`render: there is no file ${input}`, 'render');
     const midi = readFileSync(input);
     const fontPath = values.soundfont ? path.resolve(ctx.cwd, values.soundfont) : bundledSoundFontPath();
-    const soundBank = await loadSoundBank(readFileSync(fontPath));
+    let soundBank;
+    try {
+      soundBank = await loadSoundBank(readFileSync(fontPath));
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new UsageError(`render: ${fontPath} is not a SoundFont (.sf2/.sf3) that can be read: ${reason}`, 'render');
+    }
     let endTick: number | undefined;
     if (bars !== undefined) {
       const { parseMidi } = await import('../../core/midi/readMidi');
@@ -44,7 +51,12 @@ export const renderCommand: CliCommand = {
       endTick = (bars * sequence.ppq * 4 * meter.numerator) / meter.denominator;
     }
     const wav = await renderTakeWav(
-      { midi, loop: values.loop === true, ...(endTick !== undefined ? { endTick } : {}) },
+      {
+        midi,
+        loop: values.loop === true,
+        sourceName: path.basename(input),
+        ...(endTick !== undefined ? { endTick } : {}),
+      },
       soundBank,
     );
     writeFileSync(output, wav);

@@ -29,6 +29,8 @@ export interface WavRequest {
   endTick?: number;
   /** A loop take: exactly endTick long, its release folded onto its start (src/core/audio/renderLength.ts). */
   loop: boolean;
+  /** What error messages call the file (default "take"). */
+  sourceName?: string;
 }
 
 /** Scales both channels together so the loudest sample is `peak` (silence stays silence). */
@@ -46,7 +48,7 @@ export function normalisePeak(channels: readonly Float32Array[], peak: number): 
  * @throws MidiParseError for bytes that are not a MIDI file; RangeError for a take with no length
  */
 export async function renderTakeWav(request: WavRequest, soundBank: BasicSoundBank): Promise<Uint8Array> {
-  const sequence = parseMidi(request.midi, 'take');
+  const sequence = parseMidi(request.midi, request.sourceName ?? 'take');
   const bpm = sequence.tempos[0]?.bpm ?? 120;
   const meter = sequence.timeSignatures[0] ?? { numerator: 4, denominator: 4 };
   const lastEnd = Math.max(0, ...sequence.tracks.flatMap((t) => t.notes.map((n) => n.startTick + n.durationTicks)));
