@@ -34,6 +34,9 @@ export interface PlayRequest {
   programs?: readonly number[];
 }
 
+/** How much earlier than its written end a sampled note is released (seconds; inaudible, see play()). */
+const RETRIGGER_GAP_SEC = 0.002;
+
 export type PlaybackListener = (state: { playing: boolean; ownerId: string | null }) => void;
 
 class AudioEngineImpl {
@@ -87,11 +90,6 @@ class AudioEngineImpl {
   /** One line for the user when the SoundFont could not load and the built-in synth plays instead; else null. */
   get instrumentNotice(): string | null {
     return this.notice;
-  }
-
-  /** Whether the sampled instrument plays (false until it has loaded, and after it failed). */
-  get isSampled(): boolean {
-    return this.sampledReady !== null;
   }
 
   private ensureInstrument(): Tone.PolySynth {
@@ -160,7 +158,10 @@ class AudioEngineImpl {
       if (sampled) {
         const channel = takeTrackOf(ev.pitch, polyphonic);
         sampled.noteOn(channel, ev.pitch, ev.velocity01 * 127, time);
-        sampled.noteOff(channel, ev.pitch, time + Tone.Time(`${ev.durationTicks}i`).toSeconds());
+        // Released a hair early: a note ending where the same pitch starts again must let go before the new
+        // note-on, which rounding of the two times could otherwise put after it (and cut the new note).
+        const releaseSec = Math.max(0.005, Tone.Time(`${ev.durationTicks}i`).toSeconds() - RETRIGGER_GAP_SEC);
+        sampled.noteOff(channel, ev.pitch, time + releaseSec);
         return;
       }
       synth.triggerAttackRelease(
