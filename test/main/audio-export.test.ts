@@ -216,7 +216,11 @@ describe('held against FluidSynth', () => {
       const same = similarity(ours, fluid(take(4, 120), 'same'), 44_100);
       const tritone = similarity(ours, fluid(take(4, 120, 0, 6), 'tritone'), 44_100);
       const strings = similarity(ours, fluid(take(4, 120, 48), 'strings'), 44_100);
-      console.log('node render vs fluidsynth', { same, tritone, strings });
+      const show = (s: typeof same) =>
+        `chroma ${s.chroma.toFixed(3)}, log-spectrum ${s.logSpectrum.toFixed(3)}, envelope ${s.envelope.toFixed(3)}`;
+      console.log(
+        `spessasynth_core vs fluidsynth: same ${show(same)}; tritone ${show(tritone)}; strings ${show(strings)}`,
+      );
       expect(same.chroma).toBeGreaterThan(0.95);
       expect(same.logSpectrum).toBeGreaterThan(0.95);
       expect(same.envelope).toBeGreaterThan(0.8);
