@@ -225,6 +225,25 @@ export const calls = {
       .strict(),
     response: z.object({ path: z.string().nullable() }),
   },
+  /**
+   * Renders a take to WAV through the bundled SoundFont and saves it as file:saveMidi saves (Electron: a save dialog;
+   * the studio: <dataDir>/exports/). The renderer sends the take's MIDI (a program change a track), never audio.
+   */
+  'file:saveWav': {
+    request: z
+      .object({
+        midi: bytesSchema.refine((b) => b.byteLength > 0 && b.byteLength <= MAX_EXPORT_BYTES, {
+          message: `must be 1 byte to ${MAX_EXPORT_BYTES / 1024 / 1024} MiB`,
+        }),
+        suggestedName: nameSchema,
+        /** Where the take ends in the MIDI's ticks (its bars); the WAV is this long plus a 2 s release tail. */
+        endTick: z.number().int().min(1).max(100_000_000),
+        /** A loop take: exactly endTick long, its release tail folded onto its start. */
+        loop: z.boolean(),
+      })
+      .strict(),
+    response: z.object({ path: z.string().nullable() }),
+  },
   /** Electron: starts a native drag of a temporary .mid. Studio: a no-op (use DownloadURL in the page). */
   'file:startDrag': {
     request: z

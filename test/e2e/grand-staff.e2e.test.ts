@@ -6,7 +6,8 @@
  * in the Library, { train a tiny biaxial LSTM for one epoch on the Train screen, compose two takes, and check what the
  * composer sees and keeps: the piano roll draws notes at more than one pitch at the same time (read back from the
  * canvas), the score is a grand staff engraved by VexFlow (two staves a measure, a brace), playback starts, and the
- * saved MIDI file, read by python3-mido, has the two staves as two tracks split at middle C.
+ * saved MIDI file, read by python3-mido, has the two staves as two tracks split at middle C, each with the instrument
+ * (GM program) its select chose.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -49,7 +50,7 @@ function chordColumns(index: number): Promise<number> {
 }
 
 interface MidoDump {
-  tracks: { name: string; notes: [number, number, number, number, number][] }[];
+  tracks: { name: string; programs: [number, number][]; notes: [number, number, number, number, number][] }[];
 }
 
 describe('a polyphonic take, from training to the saved file', () => {
@@ -103,10 +104,17 @@ describe('a polyphonic take, from training to the saved file', () => {
     expect(await score.locator('.vf-stavenote').count()).toBeGreaterThan(0);
     await screenshot(s.page, 'grand-staff-compose');
 
-    // Playback starts and stops.
+    // An instrument per staff: strings on the right hand, acoustic bass on the left.
+    const selects = s.page.getByTestId('variation').first().getByTestId('instrument');
+    expect(await selects.count()).toBe(2);
+    await selects.nth(0).selectOption('48');
+    await selects.nth(1).selectOption('32');
+
+    // Playback starts and stops (through the sampled instrument: no fallback notice).
     const play = s.page.locator('[data-testid="play"]').first();
     await play.click();
     await expect.poll(() => play.getAttribute('aria-pressed')).toBe('true');
+    expect(await s.page.getByTestId('instrument-notice').count()).toBe(0);
     await play.click();
     await expect.poll(() => play.getAttribute('aria-pressed')).toBe('false');
 
@@ -120,6 +128,7 @@ describe('a polyphonic take, from training to the saved file', () => {
     ) as MidoDump;
     const staves = dump.tracks.filter((t) => t.notes.length > 0);
     expect(staves.map((t) => t.name)).toEqual(['Right hand', 'Left hand']);
+    expect(staves.map((t) => t.programs)).toEqual([[[0, 48]], [[1, 32]]]);
     expect(staves[0].notes.every(([, pitch]) => pitch >= 60)).toBe(true);
     expect(staves[1].notes.every(([, pitch]) => pitch < 60)).toBe(true);
     expect(staves[0].notes.length + staves[1].notes.length).toBe(shown);

@@ -219,8 +219,14 @@ describe('the studio, end to end', () => {
     await expect.poll(() => page.locator('[data-testid="play"]').first().getAttribute('aria-pressed')).toBe('true');
     await page.keyboard.press('Space');
     await expect.poll(() => page.locator('[data-testid="play"]').first().getAttribute('aria-pressed')).toBe('false');
+    // Back from the roll: the instrument select, Save WAV, then Save MIDI.
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
     await page.keyboard.press('Shift+Tab');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('save-midi');
+    await expect.poll(focused).toBe('instrument');
+    await page.keyboard.press('Shift+Tab');
+    await expect.poll(focused).toBe('save-wav');
+    await page.keyboard.press('Shift+Tab');
+    await expect.poll(focused).toBe('save-midi');
     const savedBefore = await page.getByRole('status').filter({ hasText: 'Saved' }).count();
     await page.keyboard.press('Enter');
     await expect

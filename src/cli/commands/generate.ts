@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ENGINE_CHOICES, isEngineChoice } from '../../core/engine/select';
 import {
@@ -171,6 +171,31 @@ export function writeVariations(
     ctx.out(`  ${path.join(outDir, 'index.csv')} and index.json: ${rows.length} file(s) with their settings`);
   }
   return files;
+}
+
+/**
+ * --wav: each variation also as <name>.wav beside its .mid, through the bundled SoundFont (src/main/services/
+ * audioExport.ts): its bars plus the 2 s release tail, a loop take exactly its bars.
+ */
+async function writeVariationWavs(
+  result: GenerateResult,
+  midiFiles: readonly string[],
+  ctx: CliContext,
+): Promise<void> {
+  const { loadSoundBank } = await import('../../core/audio/renderMidi');
+  const { bundledSoundFontPath, renderTakeWav } = await import('../../main/services/audioExport');
+  const soundBank = await loadSoundBank(readFileSync(bundledSoundFontPath()));
+  for (const [i, v] of result.variations.entries()) {
+    const midiFile = midiFiles[i]!;
+    const wavFile = midiFile.replace(/\.mid$/, '.wav');
+    const endTick = v.sequence.totalTicks;
+    const wav = await renderTakeWav(
+      { midi: v.midi, loop: v.loop !== undefined, ...(endTick ? { endTick } : {}) },
+      soundBank,
+    );
+    writeFileSync(wavFile, wav);
+    ctx.out(`  ${wavFile}: ${((wav.byteLength - 44) / 4 / 44_100).toFixed(3)} s of audio`);
+  }
 }
 
 function round(bpm: number): number {
@@ -379,9 +404,14 @@ export const generateCommand: CliCommand = {
   --out DIR             where to write the .mid files, plus index.csv and index.json listing each file's settings
                         (default: the current folder, no index)
   --engine E            ${ENGINE_CHOICES.join('|')} (default auto)
+  --wav                 also write each take as <name>.wav through the bundled SoundFont (sampled piano): its bars
+                        plus 2 s of release (a --loop take: exactly its bars); see also \`etude render\`
   Each variation is also stored in the library with its request.`,
   async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs('generate', args, GENERATION_FLAG_OPTIONS);
+    const { values, positionals } = parseCommandArgs('generate', args, {
+      ...GENERATION_FLAG_OPTIONS,
+      wav: { type: 'boolean' },
+    });
     if (positionals.length !== 1) throw new UsageError('generate: name exactly one model (or "default")', 'generate');
     const engine = values.engine ?? 'auto';
     if (!isEngineChoice(engine))
@@ -430,12 +460,13 @@ export const generateCommand: CliCommand = {
       ctx.out(
         `  Chords: ${flags.chords.progression}, ${flags.chords.barsPerChord} bar${flags.chords.barsPerChord === 1 ? '' : 's'} each, repeated (a marker per chord change in each file)`,
       );
-    writeVariations(result, path.resolve(ctx.cwd, values.out ?? '.'), ctx, flags.randomSeed, {
+    const files = writeVariations(result, path.resolve(ctx.cwd, values.out ?? '.'), ctx, flags.randomSeed, {
       temperature: flags.temperature,
       bars: flags.bars,
       ...(flags.humanise !== undefined ? { humanise: flags.humanise } : {}),
       index: values.out !== undefined,
     });
+    if (values.wav) await writeVariationWavs(result, files, ctx);
     ctx.out(`  ${engineLine(result.engine)}`);
     return 0;
   },

@@ -26,5 +26,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   { name: 'compose', load: async () => (await import('./compose')).composeCommand },
   { name: 'evaluate', load: async () => (await import('./evaluate')).evaluateCommand },
+  { name: 'render', load: async () => (await import('./render')).renderCommand },
   { name: 'regenerate', load: async () => (await import('./regenerate')).regenerateCommand },
 ];

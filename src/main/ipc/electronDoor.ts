@@ -12,6 +12,12 @@ import type { DoorAdapter } from './handlers';
 
 const MIDI_FILTERS = [{ name: 'MIDI files', extensions: ['mid', 'midi'] }];
 const MUSICXML_FILTERS = [{ name: 'MusicXML files', extensions: ['musicxml', 'xml'] }];
+const WAV_FILTERS = [{ name: 'WAV audio', extensions: ['wav'] }];
+const SAVE_DIALOGS = {
+  midi: { title: 'Save MIDI', filters: MIDI_FILTERS },
+  musicxml: { title: 'Save MusicXML', filters: MUSICXML_FILTERS },
+  wav: { title: 'Save WAV', filters: WAV_FILTERS },
+} as const;
 
 /** A plain 16x16 square as the drag image (startDrag requires a non-empty icon). */
 function dragIcon() {
@@ -38,9 +44,9 @@ export function createElectronDoor(getWindow: () => BrowserWindow | undefined): 
     async saveMidi(bytes, suggestedName, format = 'midi') {
       const win = getWindow();
       const options: Electron.SaveDialogOptions = {
-        title: format === 'musicxml' ? 'Save MusicXML' : 'Save MIDI',
+        title: SAVE_DIALOGS[format].title,
         defaultPath: path.join(app.getPath('documents'), safeMidiFileName(suggestedName, format)),
-        filters: format === 'musicxml' ? MUSICXML_FILTERS : MIDI_FILTERS,
+        filters: [...SAVE_DIALOGS[format].filters],
       };
       const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
       if (result.canceled || !result.filePath) return null;

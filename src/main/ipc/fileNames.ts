@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 import path from 'node:path';
 
-/** What a take can be saved as: a Standard MIDI File, or MusicXML for notation programs. */
-export type ExportFormat = 'midi' | 'musicxml';
+/** What a take can be saved as: a Standard MIDI File, MusicXML for notation programs, or audio (WAV). */
+export type ExportFormat = 'midi' | 'musicxml' | 'wav';
 
 /** The extension each format is saved with. */
-export const EXPORT_EXTENSIONS: Record<ExportFormat, string> = { midi: 'mid', musicxml: 'musicxml' };
+export const EXPORT_EXTENSIONS: Record<ExportFormat, string> = { midi: 'mid', musicxml: 'musicxml', wav: 'wav' };
 
 /**
  * Turns a name the renderer suggested into a safe file name: no folders, no reserved or control
@@ -20,6 +20,6 @@ export function safeMidiFileName(suggestedName: string, format: ExportFormat = '
     .replace(/^\.+/, '')
     .trim()
     .slice(0, 120);
-  const stem = base.replace(/\.(midi?|musicxml|xml)$/i, '').trim() || 'etude';
+  const stem = base.replace(/\.(midi?|musicxml|xml|wav)$/i, '').trim() || 'etude';
   return `${stem}.${EXPORT_EXTENSIONS[format]}`;
 }

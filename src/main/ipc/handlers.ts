@@ -151,6 +151,10 @@ export function createHandlers(services: HandlerServices, door: DoorAdapter, opt
     'generations:get': (r) => services.getGenerations(r.generationIds),
     'generations:saveFavourite': (r) => services.saveFavourite(r.generationId, r.name, r.favourite),
     'file:saveMidi': async (r) => ({ path: await door.saveMidi(r.bytes, r.suggestedName, r.format) }),
+    'file:saveWav': async (r) => {
+      const wav = await services.renderWav({ midi: r.midi, endTick: r.endTick, loop: r.loop });
+      return { path: await door.saveMidi(wav, r.suggestedName, 'wav') };
+    },
     'file:startDrag': async (r) => ({ started: await door.startDrag(r.bytes, r.fileName) }),
   } satisfies { [C in CallName]: (request: ParsedRequest<C>) => MaybePromise<CallResponse<C>> };
 

@@ -18,6 +18,7 @@ import { DEFAULT_MODEL_ID, importReportDto, jobDto } from './dto';
 import { DEFAULT_CORPUS_RELATIVE_PATH, evaluateModel } from './evaluation';
 import { generateFromRequest, type GenerationRunner } from './generation';
 import { getGenerations, listGenerations, saveFavourite } from './generations';
+import { bundledSoundBank, renderTakeWav } from './audioExport';
 import { importPaths } from './importService';
 import { importFiles, type UploadedFile } from './importUploads';
 import { corpusStatsDtoOf, deleteCorpus, listCorporaDto, listPiecesPage, renameCorpus } from './library';
@@ -178,6 +179,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       ),
     );
 
+  const soundBank = bundledSoundBank(resourcesDir);
   let closing: Promise<void> | undefined;
 
   const services: AppServices = {
@@ -315,6 +317,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     listGenerations: (request) => listGenerations(library, request),
     getGenerations: (ids) => getGenerations(library, ids),
     saveFavourite: (generationId, name, favourite) => saveFavourite(library, generationId, name, favourite),
+    renderWav: async (request) => renderTakeWav(request, await soundBank()),
 
     close() {
       return (closing ??= (async () => {

@@ -55,4 +55,6 @@ export interface HandlerServices {
   listGenerations(request: ParsedRequest<'generations:list'>): MaybePromise<GenerationDto[]>;
   getGenerations(generationIds: string[]): MaybePromise<GenerationDto[]>;
   saveFavourite(generationId: string, name: string, favourite: boolean): MaybePromise<GenerationDto>;
+  /** A take's MIDI rendered through the bundled SoundFont, as WAV bytes (src/main/services/audioExport.ts). */
+  renderWav(request: Omit<ParsedRequest<'file:saveWav'>, 'suggestedName'>): MaybePromise<Uint8Array>;
 }

@@ -5,11 +5,16 @@
  *
  * Time is scheduled in ticks ("480i") on a Transport whose PPQ is the melody's own, so a tempo
  * change while playing keeps every note in place and the playhead is simply `transport.ticks`.
- * The instrument is a synthesised piano-like PolySynth: no samples, no network.
+ * The instrument is sampled: the bundled General MIDI SoundFont through spessasynth_lib's AudioWorklet
+ * (./SampledInstrument.ts), a GM program a track. When the SoundFont or its processor cannot load, playback falls back
+ * to a synthesised piano-like PolySynth and {@link AudioEngineImpl.instrumentNotice} says so in one line.
+ * Tone runs on a native AudioContext (Tone.setContext) so that the worklet node and Tone's clock share one context.
  */
 import * as Tone from 'tone';
 import type { Bpm, Note, Ticks } from '../../../../core/music/NoteSequence';
+import { DEFAULT_PROGRAM, takeTrackOf } from '../../../../core/audio/instruments';
 import { loopNotes } from './loopSchedule';
+import { SampledInstrument } from './SampledInstrument';
 
 export interface PlayRequest {
   notes: readonly Note[];
@@ -23,7 +28,14 @@ export interface PlayRequest {
    * whatever `loop` says, so each pass starts exactly where the last ends (./loopSchedule.ts).
    */
   loopTicks?: Ticks;
+  /** A polyphonic take: two tracks, right hand (pitch >= middle C) on channel 0, left hand on channel 1. */
+  polyphonic?: boolean;
+  /** The GM program of each track (default: the piano on every track). */
+  programs?: readonly number[];
 }
+
+/** How much earlier than its written end a sampled note is released (seconds; inaudible, see play()). */
+const RETRIGGER_GAP_SEC = 0.002;
 
 export type PlaybackListener = (state: { playing: boolean; ownerId: string | null }) => void;
 
@@ -35,11 +47,50 @@ class AudioEngineImpl {
   private stopEventId: number | null = null;
   private ownerId: string | null = null;
   private listeners = new Set<PlaybackListener>();
+  private nativeContext: AudioContext | null = null;
+  private sampled: Promise<SampledInstrument | null> | null = null;
+  private sampledReady: SampledInstrument | null = null;
+  private notice: string | null = null;
 
   /** Must run inside a user gesture (click / key): browsers keep audio suspended otherwise. */
   async unlock(): Promise<void> {
+    this.ensureContext();
     if (Tone.getContext().state !== 'running') await Tone.start();
     this.ensureInstrument();
+  }
+
+  /** One native AudioContext for Tone and the sampled instrument's worklet node. */
+  private ensureContext(): void {
+    if (this.nativeContext) return;
+    this.nativeContext = new AudioContext({ latencyHint: 'interactive' });
+    Tone.setContext(this.nativeContext);
+  }
+
+  /**
+   * The sampled instrument, loaded once (a few hundred ms: the 6 MB SoundFont and the worklet processor). Null when it
+   * failed: then {@link instrumentNotice} says why and playback uses the synthesised piano.
+   */
+  private ensureSampled(): Promise<SampledInstrument | null> {
+    this.ensureContext();
+    this.sampled ??= SampledInstrument.load(this.nativeContext!).then(
+      (instrument) => {
+        this.sampledReady = instrument;
+        return instrument;
+      },
+      (err: unknown) => {
+        const reason = err instanceof Error ? err.message : String(err);
+        this.notice = `Sampled instruments unavailable (${reason}); playing the built-in synth instead.`;
+        console.warn('[audio]', this.notice);
+        this.emit();
+        return null;
+      },
+    );
+    return this.sampled;
+  }
+
+  /** One line for the user when the SoundFont could not load and the built-in synth plays instead; else null. */
+  get instrumentNotice(): string | null {
+    return this.notice;
   }
 
   private ensureInstrument(): Tone.PolySynth {
@@ -86,9 +137,12 @@ class AudioEngineImpl {
   /** Starts playing a melody from the top; stops whatever played before. Call from a user gesture. */
   async play(ownerId: string, req: PlayRequest): Promise<void> {
     await this.unlock();
+    const sampled = await this.ensureSampled();
     this.stopTransport();
     const synth = this.ensureInstrument();
     const transport = Tone.getTransport();
+    const polyphonic = req.polyphonic ?? false;
+    sampled?.setPrograms(req.programs ?? (polyphonic ? [DEFAULT_PROGRAM, DEFAULT_PROGRAM] : [DEFAULT_PROGRAM]));
     transport.PPQ = req.ppq;
     transport.bpm.value = req.bpm;
     const notes = req.loopTicks ? loopNotes(req.notes, req.loopTicks) : req.notes;
@@ -102,6 +156,15 @@ class AudioEngineImpl {
       velocity01: Math.min(1, Math.max(0.05, n.velocity / 127)),
     }));
     this.part = new Tone.Part((time, ev) => {
+      if (sampled) {
+        const channel = takeTrackOf(ev.pitch, polyphonic);
+        sampled.noteOn(channel, ev.pitch, ev.velocity01 * 127, time);
+        // Released a hair early: a note ending where the same pitch starts again must let go before the new
+        // note-on, which rounding of the two times could otherwise put after it (and cut the new note).
+        const releaseSec = Math.max(0.005, Tone.Time(`${ev.durationTicks}i`).toSeconds() - RETRIGGER_GAP_SEC);
+        sampled.noteOff(channel, ev.pitch, time + releaseSec);
+        return;
+      }
       synth.triggerAttackRelease(
         Tone.Frequency(ev.pitch, 'midi').toFrequency(),
         `${ev.durationTicks}i`,
@@ -127,6 +190,13 @@ class AudioEngineImpl {
   /** Sound one note now (seed keyboard feedback). Call from a user gesture. */
   async previewNote(pitch: number, velocity01 = 0.7): Promise<void> {
     await this.unlock();
+    const sampled = await this.ensureSampled();
+    if (sampled) {
+      const now = Tone.now();
+      sampled.noteOn(0, pitch, velocity01 * 127, now);
+      sampled.noteOff(0, pitch, now + 0.35);
+      return;
+    }
     this.ensureInstrument().triggerAttackRelease(
       Tone.Frequency(pitch, 'midi').toFrequency(),
       0.35,
@@ -174,6 +244,7 @@ class AudioEngineImpl {
     this.part?.dispose();
     this.part = null;
     this.synth?.releaseAll();
+    this.sampledReady?.releaseAll();
     this.ownerId = null;
   }
 
@@ -184,6 +255,9 @@ class AudioEngineImpl {
     this.filter?.dispose();
     this.clicker?.dispose();
     this.clicker = null;
+    this.sampledReady?.dispose();
+    this.sampledReady = null;
+    this.sampled = null;
     this.synth = null;
     this.filter = null;
     this.emit();

@@ -10,6 +10,7 @@ import { writeLoopMidi } from '../../../../core/midi/loopMidi';
 import { melodySequence } from '../../../../core/encoding/melody';
 import { toMusicXml } from '../../../../core/musicxml/writeMusicXml';
 import { GRAND_STAFF_SPLIT } from '../../../../core/model/takes';
+import { programsForTracks } from '../../../../core/audio/instruments';
 
 type Meter = { numerator: number; denominator: number };
 /** One meter throughout, or a time-signature map (ticks at the take's ppq) when the meter changes. */
@@ -30,6 +31,8 @@ export function variationSequence(
   name: string,
   timeSignature?: TakeMeter,
   grandStaff = false,
+  /** Each track's GM program (core/audio/instruments.ts programsForTracks); default the piano. */
+  programs: readonly number[] = [],
 ): NoteSequence {
   const clamped = notes.map((n) => ({ ...n, velocity: Math.max(1, n.velocity) }));
   const map = isMap(timeSignature) ? timeSignature : undefined;
@@ -42,10 +45,11 @@ export function variationSequence(
   });
   // A take whose meter changes writes a time signature at each change (MIDI meta events, MusicXML <time>).
   const sequence = map ? { ...single, timeSignatures: map.map((s) => ({ ...s })) } : single;
-  if (!grandStaff) return sequence;
+  const [melodyProgram, leftProgram] = programsForTracks(grandStaff ? 2 : 1, programs);
+  if (!grandStaff) return { ...sequence, tracks: sequence.tracks.map((t) => ({ ...t, program: melodyProgram! })) };
   const staff = (trackName: string, channel: number, list: Note[]): Track => ({
     name: trackName,
-    program: 0,
+    program: channel === 0 ? melodyProgram! : leftProgram!,
     channel,
     isPercussion: false,
     notes: list,
@@ -76,8 +80,9 @@ export function variationMidiBytes(
   grandStaff = false,
   /** Chord symbols (or other text) as marker events at their ticks. */
   markers: readonly { tick: number; text: string }[] = [],
+  programs: readonly number[] = [],
 ): Uint8Array {
-  return writeMidi(variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff), { markers });
+  return writeMidi(variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff, programs), { markers });
 }
 
 /**
@@ -110,8 +115,13 @@ export function variationLoopMidiBytes(
   timeSignature?: TakeMeter,
   grandStaff = false,
   markers: readonly { tick: number; text: string }[] = [],
+  programs: readonly number[] = [],
 ): Uint8Array {
-  return writeLoopMidi(variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff), loopTicks, markers);
+  return writeLoopMidi(
+    variationSequence(notes, ppq, bpm, name, timeSignature, grandStaff, programs),
+    loopTicks,
+    markers,
+  );
 }
 
 /** A safe file name from free text: letters, digits, dashes; ends in .mid. */
