@@ -280,7 +280,7 @@ export type EvaluationDto = z.infer<typeof evaluationSchema>;
 
 // ---- jobs ----
 
-export const jobKindSchema = z.enum(['import', 'train', 'generate', 'compose']);
+export const jobKindSchema = z.enum(['import', 'train', 'generate', 'compose', 'render']);
 export const jobStatusSchema = z.enum(['running', 'done', 'cancelled', 'failed']);
 
 /** Mirrors JobProgress in src/core/jobs/progress.ts field by field. */
@@ -317,11 +317,18 @@ export const jobSnapshotSchema = z.object({
   startedAt: timestampMs,
   finishedAt: timestampMs.optional(),
   progress: jobProgressSchema.optional(),
-  /** importReportSchema for 'import', trainResultSchema for 'train', composeResultSchema for 'generate'. */
+  /**
+   * importReportSchema for 'import', trainResultSchema for 'train', composeResultSchema for 'generate',
+   * wavExportResultSchema for 'render'.
+   */
   result: z.unknown().optional(),
   error: jobErrorSchema.optional(),
 });
 export type JobSnapshotDto = z.infer<typeof jobSnapshotSchema>;
+
+/** The result of a file:saveWav job (job:finished result for kind 'render'): where the WAV was written. */
+export const wavExportResultSchema = z.object({ path: z.string() }).strict();
+export type WavExportResultDto = z.infer<typeof wavExportResultSchema>;
 
 /** The result of a training job (job:finished result for kind 'train'). */
 export const trainResultSchema = z

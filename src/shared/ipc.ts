@@ -226,8 +226,11 @@ export const calls = {
     response: z.object({ path: z.string().nullable() }),
   },
   /**
-   * Renders a take to WAV through the bundled SoundFont and saves it as file:saveMidi saves (Electron: a save dialog;
-   * the studio: <dataDir>/exports/). The renderer sends the take's MIDI (a program change a track), never audio.
+   * Renders a take to WAV through the bundled SoundFont, as a job, and saves it where file:saveMidi saves (Electron: a
+   * save dialog, shown first; the studio: <dataDir>/exports/). The renderer sends the take's MIDI (a program change a
+   * track), never audio. Answers { jobId } once the place is chosen (null when the user cancelled the dialog);
+   * job:progress says the seconds of audio rendered (current/total); job:cancel stops it within a second and writes
+   * nothing; job:finished carries a wavExportResultSchema (kind 'render') with the path written.
    */
   'file:saveWav': {
     request: z
@@ -242,7 +245,7 @@ export const calls = {
         loop: z.boolean(),
       })
       .strict(),
-    response: z.object({ path: z.string().nullable() }),
+    response: z.object({ jobId: z.string().nullable() }),
   },
   /** Electron: starts a native drag of a temporary .mid. Studio: a no-op (use DownloadURL in the page). */
   'file:startDrag': {

@@ -9,7 +9,7 @@ export { safeMidiFileName };
 /** The browser studio's door: no native dialogs or drag; MIDI is saved into <dataDir>/exports/. */
 export function createStudioDoor(dataDir: string): DoorAdapter {
   const exportsDir = path.join(dataDir, 'exports');
-  return {
+  const door: DoorAdapter = {
     door: 'studio',
     async saveMidi(bytes, suggestedName, format = 'midi') {
       await mkdir(exportsDir, { recursive: true });
@@ -30,9 +30,21 @@ export function createStudioDoor(dataDir: string): DoorAdapter {
         code: 'EXPORT_NAME_EXHAUSTED',
       });
     },
+    // No dialog to ask: the place is exports/, and the name is numbered when the file is written (a render that is
+    // cancelled leaves no file, not even a reserved empty one).
+    async chooseSaveTarget(suggestedName, format) {
+      return {
+        write: async (bytes) => {
+          const saved = await door.saveMidi(bytes, suggestedName, format);
+          if (saved === null) throw new Error(`The studio could not save ${suggestedName}.`);
+          return saved;
+        },
+      };
+    },
     async startDrag() {
       // The page drags with dataTransfer 'DownloadURL' itself; nothing for the server to do.
       return false;
     },
   };
+  return door;
 }

@@ -59,10 +59,14 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** file:saveWav answers a render job; its job:finished result says where the WAV went. */
 async function saveWav(payload: Record<string, unknown>): Promise<string> {
   const answer = await dispatch(handlers, 'file:saveWav', payload);
   expect(answer.ok, JSON.stringify(answer)).toBe(true);
-  return (answer as { value: { path: string } }).value.path;
+  const { jobId } = (answer as { value: { jobId: string } }).value;
+  const finished = await app.jobs.wait(jobId);
+  expect(finished.status, JSON.stringify(finished.error)).toBe('done');
+  return (finished.result as { path: string }).path;
 }
 
 describe('file:saveWav (studio door)', () => {

@@ -289,6 +289,7 @@ beforeAll(() => {
     door: 'studio',
     chooseImportPaths: async () => (reached.push('door chooseImportPaths'), null),
     saveMidi: async () => (reached.push('door saveMidi'), null),
+    chooseSaveTarget: async () => (reached.push('door chooseSaveTarget'), null),
     startDrag: async () => (reached.push('door startDrag'), false),
   };
   handlers = createHandlers(recording, door, {

@@ -89,6 +89,7 @@ describe('the contract', () => {
     const handlers = createHandlers({} as HandlerServices, {
       door: 'studio',
       saveMidi: async () => null,
+      chooseSaveTarget: async () => null,
       startDrag: async () => false,
     });
     expect(Object.keys(handlers).sort()).toEqual([...CALL_NAMES].sort());
@@ -385,7 +386,12 @@ describe('Electron IPC registration', () => {
     } as unknown as HandlerServices;
     const unregister = registerElectronIpc({
       services,
-      door: { door: 'electron', saveMidi: async () => null, startDrag: async () => false },
+      door: {
+        door: 'electron',
+        saveMidi: async () => null,
+        chooseSaveTarget: async () => null,
+        startDrag: async () => false,
+      },
       getWindow: () => win as never,
       validateResponses: true,
     });

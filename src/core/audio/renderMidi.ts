@@ -11,6 +11,7 @@ import {
   SpessaSynthProcessor,
   SpessaSynthSequencer,
 } from 'spessasynth_core';
+import { CancelledError } from '../jobs/progress';
 import { foldTail } from './renderLength';
 
 /** The export's sample rate: CD quality, and what `fluidsynth -r 44100` renders for the comparison test. */
@@ -22,6 +23,7 @@ export const EXPORT_SAMPLE_RATE = 44_100;
  */
 const BLOCK_FRAMES = 128;
 
+/** Blocks between yields to the event loop, progress reports and cancel checks: 344 x 128 frames = 1 s of audio. */
 const YIELD_EVERY_BLOCKS = 344;
 
 export interface RenderOptions {
@@ -32,6 +34,10 @@ export interface RenderOptions {
   /** How long past the end a loop's render runs before folding; seconds. */
   tailSec: number;
   sampleRate?: number;
+  /** Told about once per second of audio rendered: seconds rendered so far, of the render's total (tail included). */
+  onProgress?: (renderedSec: number, totalSec: number) => void;
+  /** Asked as often as onProgress: true stops the render with CancelledError (a long take renders for a minute). */
+  isCancelled?: () => boolean;
 }
 
 export interface RenderedAudio {
@@ -61,7 +67,8 @@ export async function loadSoundBank(soundFontBytes: Uint8Array): Promise<BasicSo
  * Plays `midiBytes` once from its first tick (its loop markers are not followed: a loop is folded instead) through the
  * sound bank and answers stereo audio exactly `lengthSec` long. The program changes in the file pick each track's
  * preset.
- * @throws RangeError for a length that is not positive; Error from spessasynth for a file it cannot parse
+ * @throws RangeError for a length that is not positive; Error from spessasynth for a file it cannot parse;
+ * CancelledError once `isCancelled` answers true
  */
 export async function renderMidi(
   midiBytes: Uint8Array,
@@ -87,11 +94,17 @@ export async function renderMidi(
   const left = new Float32Array(renderFrames);
   const right = new Float32Array(renderFrames);
   for (let filled = 0, block = 0; filled < renderFrames; filled += BLOCK_FRAMES, block++) {
-    // Let the event loop breathe about every second of audio: a long take renders for seconds.
-    if (block % YIELD_EVERY_BLOCKS === YIELD_EVERY_BLOCKS - 1) await new Promise((resolve) => setTimeout(resolve, 0));
+    // About every second of audio: report, honour a cancel, and let the event loop breathe (a long take renders for
+    // seconds, and a worker's messages wait on its loop too).
+    if (block % YIELD_EVERY_BLOCKS === YIELD_EVERY_BLOCKS - 1) {
+      if (options.isCancelled?.()) throw new CancelledError('Render cancelled');
+      options.onProgress?.(filled / sampleRate, renderFrames / sampleRate);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
     sequencer.processTick();
     synth.process(left, right, filled, Math.min(BLOCK_FRAMES, renderFrames - filled));
   }
+  options.onProgress?.(renderFrames / sampleRate, renderFrames / sampleRate);
   // No destroySynthProcessor(): it would destroy the sound bank too, which the caller renders the next take with.
   return options.loop
     ? { sampleRate, channels: [foldTail(left, frames), foldTail(right, frames)] }

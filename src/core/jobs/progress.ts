@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /**
- * Progress and cancellation types shared by every long task (import, training, batch generation).
+ * Progress and cancellation types shared by every long task (import, training, batch generation, WAV render).
  * Core functions take a `ProgressSink` and an `AbortSignal`; they never know who listens.
  */
 
-export type JobKind = 'import' | 'train' | 'generate' | 'compose';
+export type JobKind = 'import' | 'train' | 'generate' | 'compose' | 'render';
 
 export interface JobProgress {
   /** Human-readable phase, e.g. "parsing", "encoding", "epoch". */

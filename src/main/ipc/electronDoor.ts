@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { app, dialog, nativeImage, type BrowserWindow } from 'electron';
-import { safeMidiFileName } from './fileNames';
+import { writeFileAtomically } from '../services/audioExport';
+import { safeMidiFileName, type ExportFormat } from './fileNames';
 import type { DoorAdapter } from './handlers';
 
 const MIDI_FILTERS = [{ name: 'MIDI files', extensions: ['mid', 'midi'] }];
@@ -29,6 +30,17 @@ function dragIcon() {
 
 export function createElectronDoor(getWindow: () => BrowserWindow | undefined): DoorAdapter {
   let dragDir: string | undefined;
+  /** The save dialog for a format; the chosen path, or null when the user cancelled. */
+  const askSavePath = async (suggestedName: string, format: ExportFormat): Promise<string | null> => {
+    const win = getWindow();
+    const options: Electron.SaveDialogOptions = {
+      title: SAVE_DIALOGS[format].title,
+      defaultPath: path.join(app.getPath('documents'), safeMidiFileName(suggestedName, format)),
+      filters: [...SAVE_DIALOGS[format].filters],
+    };
+    const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+    return result.canceled || !result.filePath ? null : result.filePath;
+  };
   return {
     door: 'electron',
     async chooseImportPaths(mode) {
@@ -42,16 +54,18 @@ export function createElectronDoor(getWindow: () => BrowserWindow | undefined): 
       return result.canceled ? null : result.filePaths;
     },
     async saveMidi(bytes, suggestedName, format = 'midi') {
-      const win = getWindow();
-      const options: Electron.SaveDialogOptions = {
-        title: SAVE_DIALOGS[format].title,
-        defaultPath: path.join(app.getPath('documents'), safeMidiFileName(suggestedName, format)),
-        filters: [...SAVE_DIALOGS[format].filters],
+      const file = await askSavePath(suggestedName, format);
+      if (!file) return null;
+      await writeFile(file, bytes);
+      return file;
+    },
+    async chooseSaveTarget(suggestedName, format) {
+      const file = await askSavePath(suggestedName, format);
+      if (!file) return null;
+      return {
+        // Renamed into place whole: the user's old file under that name stays until the new one is complete.
+        write: async (bytes) => (await writeFileAtomically(file, bytes), file),
       };
-      const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
-      if (result.canceled || !result.filePath) return null;
-      await writeFile(result.filePath, bytes);
-      return result.filePath;
     },
     async startDrag(bytes, fileName) {
       const win = getWindow();

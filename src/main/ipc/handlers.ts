@@ -40,8 +40,19 @@ export interface DoorAdapter {
    * user cancelled.
    */
   saveMidi(bytes: Uint8Array, suggestedName: string, format?: ExportFormat): Promise<string | null>;
+  /**
+   * Chooses where a file that takes a while to make will go, before it is made (Electron: the save dialog; the
+   * studio: <dataDir>/exports/), and answers how to write it there once made, or null when the user cancelled. Writes
+   * nothing by itself: a render that is cancelled leaves no file.
+   */
+  chooseSaveTarget(suggestedName: string, format: ExportFormat): Promise<SaveTarget | null>;
   /** Starts a native drag of the bytes as a file; false where there is no native drag. */
   startDrag(bytes: Uint8Array, fileName: string): Promise<boolean>;
+}
+
+/** Where a file will be saved; `write` answers the path written. */
+export interface SaveTarget {
+  write(bytes: Uint8Array): Promise<string>;
 }
 
 export type Handler<C extends CallName> = (payload: unknown) => Promise<Envelope<CallResponse<C>>>;
@@ -152,8 +163,13 @@ export function createHandlers(services: HandlerServices, door: DoorAdapter, opt
     'generations:saveFavourite': (r) => services.saveFavourite(r.generationId, r.name, r.favourite),
     'file:saveMidi': async (r) => ({ path: await door.saveMidi(r.bytes, r.suggestedName, r.format) }),
     'file:saveWav': async (r) => {
-      const wav = await services.renderWav({ midi: r.midi, endTick: r.endTick, loop: r.loop });
-      return { path: await door.saveMidi(wav, r.suggestedName, 'wav') };
+      // The place first (a dialog), then the render as a job: the user is never asked where after a minute's wait.
+      const target = await door.chooseSaveTarget(r.suggestedName, 'wav');
+      if (!target) return { jobId: null };
+      const save = (wav: Uint8Array) => target.write(wav);
+      return {
+        jobId: await services.startWavExport({ midi: r.midi, endTick: r.endTick, loop: r.loop }, save, r.suggestedName),
+      };
     },
     'file:startDrag': async (r) => ({ started: await door.startDrag(r.bytes, r.fileName) }),
   } satisfies { [C in CallName]: (request: ParsedRequest<C>) => MaybePromise<CallResponse<C>> };

@@ -53,7 +53,7 @@ export class GenerationWorkerError extends Error {
 }
 
 /** The parent's loader flags (tsx) minus flags that only make sense for an --eval entry. */
-function workerExecArgv(): string[] {
+export function workerExecArgv(): string[] {
   const execArgv: string[] = [];
   for (let i = 0; i < process.execArgv.length; i++) {
     const a = process.execArgv[i];

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { selectEngine } from '../../core/engine/select';
 import type { EngineInfo } from '../../core/engine/types';
-import { throwIfAborted, type ProgressSink } from '../../core/jobs/progress';
+import { throttleProgress, throwIfAborted, type ProgressSink } from '../../core/jobs/progress';
 import type { ComposeResultDto, ModelDto, TrainResultDto } from '../../shared/dto';
 import type { ParsedRequest } from '../../shared/ipc';
 import { openLibrary, type Library } from '../db/open';
@@ -18,13 +18,15 @@ import { DEFAULT_MODEL_ID, importReportDto, jobDto } from './dto';
 import { DEFAULT_CORPUS_RELATIVE_PATH, evaluateModel } from './evaluation';
 import { generateFromRequest, type GenerationRunner } from './generation';
 import { getGenerations, listGenerations, saveFavourite } from './generations';
-import { bundledSoundBank, renderTakeWav } from './audioExport';
+import { soundFontPathIn } from './audioExport';
+import { parseMidi } from '../../core/midi/readMidi';
 import { importPaths } from './importService';
 import { importFiles, type UploadedFile } from './importUploads';
 import { corpusStatsDtoOf, deleteCorpus, listCorporaDto, listPiecesPage, renameCorpus } from './library';
 import { bundledModelDto, deleteModel, libraryModelDto, listLibraryModels } from './models';
 import { ensureDataDir, libraryPath } from './paths';
 import { runGenerationInWorker } from '../jobs/generationWorkerRunner';
+import { renderWavInWorker, type WavRenderRunner } from '../jobs/wavRenderWorkerRunner';
 import { exportModel, importModel } from './modelTransfer';
 import { regenerateSelection } from './infillGeneration';
 import { trainFromRequest } from './training';
@@ -63,6 +65,8 @@ export interface AppServicesOptions {
   generator?: Generator;
   /** Where generation jobs run the engine (default: a worker thread, src/main/jobs/generationWorkerRunner.ts). */
   generationRunner?: GenerationRunner;
+  /** Renders WAV exports (default: a worker thread per render). */
+  wavRenderer?: WavRenderRunner;
   /** Which engine 'auto' picks here (default: src/core/engine/select.ts). */
   probeEngine?: () => Promise<EngineInfo>;
 }
@@ -136,6 +140,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const trainer: Trainer = options.trainer ?? trainFromRequest;
   const generator: Generator = options.generator ?? generateFromRequest;
   const generationRunner = options.generationRunner ?? runGenerationInWorker;
+  const wavRenderer = options.wavRenderer ?? renderWavInWorker;
   const probeEngine = options.probeEngine ?? probeAutoEngine;
   let engineProbe: Promise<{ engine: EngineInfo | null; engineError?: string }> | undefined;
 
@@ -179,7 +184,6 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       ),
     );
 
-  const soundBank = bundledSoundBank(resourcesDir);
   let closing: Promise<void> | undefined;
 
   const services: AppServices = {
@@ -317,7 +321,26 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     listGenerations: (request) => listGenerations(library, request),
     getGenerations: (ids) => getGenerations(library, ids),
     saveFavourite: (generationId, name, favourite) => saveFavourite(library, generationId, name, favourite),
-    renderWav: async (request) => renderTakeWav(request, await soundBank()),
+    startWavExport: (request, save, title) => {
+      // Bytes that are not MIDI are refused in the answer, in one sentence, before any job starts.
+      parseMidi(request.midi, title);
+      return jobs.start(
+        'render',
+        `Render ${title} as WAV`,
+        afterAnswer(async (ctx) => {
+          // The worker reports once per second of audio, tens of times a second: the contract's pace is ~10.
+          const progress = throttleProgress(ctx.progress);
+          const wav = await wavRenderer(request, soundFontPathIn(resourcesDir), {
+            signal: ctx.signal,
+            onProgress: progress,
+          });
+          progress.flush();
+          // Cancelled as the render ended: still no file.
+          throwIfAborted(ctx.signal);
+          return { path: await save(wav) };
+        }),
+      );
+    },
 
     close() {
       return (closing ??= (async () => {

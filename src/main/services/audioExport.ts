@@ -4,7 +4,7 @@
  * studio's "Save WAV" and `etude render` call. The renderer sends the take's MIDI (the bytes it saves as .mid, with a
  * program change a track), never audio: the payload stays small and is validated like every other; main renders.
  */
-import { readFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BasicSoundBank } from 'spessasynth_core';
@@ -12,6 +12,7 @@ import { loadSoundBank, renderMidi } from '../../core/audio/renderMidi';
 import { exportLengthSec, RELEASE_TAIL_SEC } from '../../core/audio/renderLength';
 import { encodeWav } from '../../core/audio/wav';
 import { parseMidi } from '../../core/midi/readMidi';
+import type { JobProgress } from '../../core/jobs/progress';
 
 /** The bundled SoundFont inside resources/. */
 export const SOUNDFONT_RELATIVE_PATH = path.join('soundfont', 'etude-gm.sf3');
@@ -42,12 +43,32 @@ export function normalisePeak(channels: readonly Float32Array[], peak: number): 
   for (const c of channels) for (let i = 0; i < c.length; i++) c[i]! *= gain;
 }
 
+/** A render's progress and cancel, as every caller (the worker, the CLI, tests) wires them. */
+export interface WavRenderHooks {
+  /** About once per second of audio: phase 'rendering', current/total in seconds of audio (tail included). */
+  onProgress?: (progress: JobProgress) => void;
+  /** True stops the render with CancelledError. */
+  isCancelled?: () => boolean;
+}
+
+/** A render's progress as a job reports it: seconds of audio rendered of the total, to a tenth. */
+export function renderProgress(renderedSec: number, totalSec: number): JobProgress {
+  const current = Math.round(renderedSec * 10) / 10;
+  const total = Math.round(totalSec * 10) / 10;
+  return { phase: 'rendering', current, total, detail: `${current.toFixed(1)} s of ${total.toFixed(1)} s of audio` };
+}
+
 /**
  * Renders a take's MIDI to WAV bytes (44.1 kHz, 16-bit stereo): endTick at the file's first tempo, plus
  * RELEASE_TAIL_SEC (2 s) unless it is a loop.
- * @throws MidiParseError for bytes that are not a MIDI file; RangeError for a take with no length
+ * @throws MidiParseError for bytes that are not a MIDI file; RangeError for a take with no length; CancelledError
+ * once hooks.isCancelled answers true
  */
-export async function renderTakeWav(request: WavRequest, soundBank: BasicSoundBank): Promise<Uint8Array> {
+export async function renderTakeWav(
+  request: WavRequest,
+  soundBank: BasicSoundBank,
+  hooks: WavRenderHooks = {},
+): Promise<Uint8Array> {
   const sequence = parseMidi(request.midi, request.sourceName ?? 'take');
   const bpm = sequence.tempos[0]?.bpm ?? 120;
   const meter = sequence.timeSignatures[0] ?? { numerator: 4, denominator: 4 };
@@ -55,31 +76,40 @@ export async function renderTakeWav(request: WavRequest, soundBank: BasicSoundBa
   const bar = (sequence.ppq * 4 * meter.numerator) / meter.denominator;
   const endTick = request.endTick ?? Math.max(bar, Math.ceil(lastEnd / bar) * bar);
   const lengthSec = exportLengthSec(endTick, sequence.ppq, bpm, request.loop);
-  const audio = await renderMidi(request.midi, soundBank, { lengthSec, loop: request.loop, tailSec: RELEASE_TAIL_SEC });
+  const { onProgress, isCancelled } = hooks;
+  const audio = await renderMidi(request.midi, soundBank, {
+    lengthSec,
+    loop: request.loop,
+    tailSec: RELEASE_TAIL_SEC,
+    ...(onProgress ? { onProgress: (done: number, total: number) => onProgress(renderProgress(done, total)) } : {}),
+    ...(isCancelled ? { isCancelled } : {}),
+  });
   normalisePeak(audio.channels, EXPORT_PEAK);
   return encodeWav(audio.channels, audio.sampleRate);
+}
+
+/**
+ * Writes `bytes` to `file` all at once as far as readers see: into a hidden sibling first, then renamed over `file`,
+ * so a crash or a full disk mid-write never leaves a truncated WAV under the name the user chose (the sibling is
+ * removed when the write fails).
+ */
+export async function writeFileAtomically(file: string, bytes: Uint8Array): Promise<void> {
+  const partial = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
+  try {
+    await writeFile(partial, bytes);
+    await rename(partial, file);
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw err;
+  }
+}
+
+/** The bundled SoundFont's path under a resources folder (the worker reads and parses it itself). */
+export function soundFontPathIn(resourcesDir: string): string {
+  return path.join(resourcesDir, SOUNDFONT_RELATIVE_PATH);
 }
 
 /** resources/soundfont/etude-gm.sf3 in the source tree (the app passes its own resources path). */
 export function bundledSoundFontPath(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources', SOUNDFONT_RELATIVE_PATH);
-}
-
-/** The bundled SoundFont, parsed once per process (6 MB; its Ogg samples decode as notes need them). */
-export function bundledSoundBank(resourcesDir: string): () => Promise<BasicSoundBank> {
-  let loading: Promise<BasicSoundBank> | undefined;
-  return () => {
-    loading ??= readFile(path.join(resourcesDir, SOUNDFONT_RELATIVE_PATH))
-      .then((bytes) => loadSoundBank(bytes))
-      .catch((err: unknown) => {
-        loading = undefined;
-        throw Object.assign(
-          new Error(
-            `The bundled SoundFont ${path.join(resourcesDir, SOUNDFONT_RELATIVE_PATH)} could not be read (${err instanceof Error ? err.message : String(err)}); reinstall Etude or run scripts/make-soundfont.ts.`,
-          ),
-          { code: 'SOUNDFONT_UNREADABLE' },
-        );
-      });
-    return loading;
-  };
 }

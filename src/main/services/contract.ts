@@ -55,6 +55,14 @@ export interface HandlerServices {
   listGenerations(request: ParsedRequest<'generations:list'>): MaybePromise<GenerationDto[]>;
   getGenerations(generationIds: string[]): MaybePromise<GenerationDto[]>;
   saveFavourite(generationId: string, name: string, favourite: boolean): MaybePromise<GenerationDto>;
-  /** A take's MIDI rendered through the bundled SoundFont, as WAV bytes (src/main/services/audioExport.ts). */
-  renderWav(request: Omit<ParsedRequest<'file:saveWav'>, 'suggestedName'>): MaybePromise<Uint8Array>;
+  /**
+   * Starts a job that renders a take's MIDI through the bundled SoundFont (src/main/services/audioExport.ts) off the
+   * thread that serves calls and hands the WAV bytes to `save` (the door's chosen place); answers its id at once.
+   * Cancelled, it never calls `save`.
+   */
+  startWavExport(
+    request: Omit<ParsedRequest<'file:saveWav'>, 'suggestedName'>,
+    save: (wav: Uint8Array) => Promise<string>,
+    title: string,
+  ): MaybePromise<string>;
 }
