@@ -3,8 +3,10 @@
  * Save WAV as a job (file:saveWav through the studio door): the render runs in a worker thread, reports the seconds of
  * audio rendered as they grow, stops within a second of job:cancel leaving no file (not even a partial one), and never
  * holds the thread that serves calls: the worst event-loop delay during a minute-of-audio render stays under 100 ms.
+ * And `etude render` on a long take: progress lines on stderr, Ctrl-C stops it with nothing written.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -130,5 +132,40 @@ describe('Save WAV as a render job', () => {
     expect(path.basename((done.result as { path: string }).path)).toBe('minute.wav');
     expect(exported()).toEqual(['minute.wav']);
     expect(worstMs).toBeLessThan(100);
+  });
+});
+
+describe('etude render of a long take', () => {
+  it('prints its progress on stderr, and Ctrl-C stops it, writing no file', async () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'etude-render-cancel-'));
+    try {
+      // 64 bars at 40 bpm: 386 s of audio, many seconds of rendering.
+      writeFileSync(path.join(work, 'long.mid'), writeMidi(take(64, 40)));
+      const child = spawn(process.execPath, [path.join(repoRoot, 'bin/etude.mjs'), 'render', 'long.mid', 'long.wav'], {
+        cwd: work,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ETUDE_DEBUG: '' },
+      });
+      let stderr = '';
+      let stdout = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // Plain lines (stderr is not a terminal): "rendering 40.1/386 (10%) 40.1 s of 386.0 s of audio".
+      await expect.poll(() => stderr, { timeout: 60_000, interval: 50 }).toMatch(/rendering [\d.]+\/386 \(\d+%\)/);
+      const interruptedAt = performance.now();
+      child.kill('SIGINT');
+      const code = await exited;
+      const stopMs = performance.now() - interruptedAt;
+      console.log(`etude render: stderr\n${stderr.trim()}\nexit ${code} ${stopMs.toFixed(0)} ms after SIGINT`);
+      expect(code).toBe(130);
+      expect(stderr).toMatch(/Cancelled; .*long\.wav was not written\./);
+      expect(stdout).not.toMatch(/wrote/);
+      expect(stopMs).toBeLessThan(3000);
+      expect(existsSync(path.join(work, 'long.wav'))).toBe(false);
+      expect(readdirSync(work)).toEqual(['long.mid']);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

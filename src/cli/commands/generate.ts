@@ -182,19 +182,28 @@ async function writeVariationWavs(
   midiFiles: readonly string[],
   ctx: CliContext,
 ): Promise<void> {
-  const { loadSoundBank } = await import('../../core/audio/renderMidi');
-  const { bundledSoundFontPath, renderTakeWav } = await import('../../main/services/audioExport');
-  const soundBank = await loadSoundBank(readFileSync(bundledSoundFontPath()));
+  const { bundledSoundFontPath } = await import('../../main/services/audioExport');
+  const { renderWavFile } = await import('../wavRender');
   for (const [i, v] of result.variations.entries()) {
     const midiFile = midiFiles[i]!;
     const wavFile = midiFile.replace(/\.mid$/, '.wav');
     const endTick = v.sequence.totalTicks;
-    const wav = await renderTakeWav(
-      { midi: v.midi, loop: v.loop !== undefined, ...(endTick ? { endTick } : {}) },
-      soundBank,
-    );
-    writeFileSync(wavFile, wav);
-    ctx.out(`  ${wavFile}: ${((wav.byteLength - 44) / 4 / 44_100).toFixed(3)} s of audio`);
+    let seconds: number;
+    try {
+      seconds = await renderWavFile(
+        { midi: v.midi, loop: v.loop !== undefined, ...(endTick ? { endTick } : {}) },
+        bundledSoundFontPath(),
+        wavFile,
+        ctx,
+        path.basename(wavFile),
+      );
+    } catch (err) {
+      if (err instanceof CancelledError) {
+        ctx.err(`Cancelled; the MIDI files are written, ${i} of ${result.variations.length} WAV file(s).`);
+      }
+      throw err;
+    }
+    ctx.out(`  ${wavFile}: ${seconds.toFixed(3)} s of audio`);
   }
 }
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadSoundBank } from '../../core/audio/renderMidi';
 import { RELEASE_TAIL_SEC } from '../../core/audio/renderLength';
-import { bundledSoundFontPath, renderTakeWav } from '../../main/services/audioExport';
+import { CancelledError } from '../../core/jobs/progress';
+import { parseMidi } from '../../core/midi/readMidi';
+import { bundledSoundFontPath } from '../../main/services/audioExport';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliCommand } from '../types';
+import { renderWavFile } from '../wavRender';
 
 export const renderCommand: CliCommand = {
   name: 'render',
@@ -17,7 +20,8 @@ export const renderCommand: CliCommand = {
   44.1 kHz 16-bit stereo, its loudest sample at -1 dBFS.
   --loop            a loop take (etude generate --loop): exactly its bars, the release folded onto the start
   --bars N          the take's length in bars of its first meter, instead of reading it from its notes
-  --soundfont FILE  another .sf2/.sf3 instead of resources/soundfont/etude-gm.sf3`,
+  --soundfont FILE  another .sf2/.sf3 instead of resources/soundfont/etude-gm.sf3
+  A render that runs past a second shows its progress on stderr; Ctrl-C stops it and writes nothing.`,
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('render', args, {
       loop: { type: 'boolean' },
@@ -35,32 +39,46 @@ export const renderCommand: CliCommand = {
       );
     if (!existsSync(input)) throw new UsageError(`render: there is no file ${input}`, 'render');
     const midi = readFileSync(input);
+    // Read here, before any worker starts: a file that is not MIDI is said at once, naming the file.
+    const sequence = parseMidi(midi, path.basename(input));
     const fontPath = values.soundfont ? path.resolve(ctx.cwd, values.soundfont) : bundledSoundFontPath();
-    let soundBank;
-    try {
-      soundBank = await loadSoundBank(readFileSync(fontPath));
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new UsageError(`render: ${fontPath} is not a SoundFont (.sf2/.sf3) that can be read: ${reason}`, 'render');
+    if (values.soundfont) {
+      // The user's own file is checked here to say what is wrong with it; the worker reads it again (~30 ms).
+      try {
+        await loadSoundBank(readFileSync(fontPath));
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new UsageError(
+          `render: ${fontPath} is not a SoundFont (.sf2/.sf3) that can be read: ${reason}`,
+          'render',
+        );
+      }
     }
     let endTick: number | undefined;
     if (bars !== undefined) {
-      const { parseMidi } = await import('../../core/midi/readMidi');
-      const sequence = parseMidi(midi, path.basename(input));
       const meter = sequence.timeSignatures[0] ?? { numerator: 4, denominator: 4 };
       endTick = (bars * sequence.ppq * 4 * meter.numerator) / meter.denominator;
     }
-    const wav = await renderTakeWav(
-      {
-        midi,
-        loop: values.loop === true,
-        sourceName: path.basename(input),
-        ...(endTick !== undefined ? { endTick } : {}),
-      },
-      soundBank,
-    );
-    writeFileSync(output, wav);
-    const seconds = (wav.byteLength - 44) / 4 / 44_100;
+    let seconds: number;
+    try {
+      seconds = await renderWavFile(
+        {
+          midi,
+          loop: values.loop === true,
+          sourceName: path.basename(input),
+          ...(endTick !== undefined ? { endTick } : {}),
+        },
+        fontPath,
+        output,
+        ctx,
+      );
+    } catch (err) {
+      if (err instanceof CancelledError) {
+        ctx.err(`Cancelled; ${output} was not written.`);
+        return 130;
+      }
+      throw err;
+    }
     ctx.out(`wrote ${output} (${seconds.toFixed(3)} s, ${path.basename(fontPath)})`);
     return 0;
   },
