@@ -26,6 +26,7 @@ const WORKER_ENTRIES = [
   'main/workers/importWorker',
   'main/workers/generationWorker',
   'main/workers/walCheckpointWorker',
+  'main/workers/wavRenderWorker',
 ];
 
 function mainLayoutPlugin(): Plugin {

@@ -262,6 +262,18 @@ describe('MIDI in and out in the studio', () => {
     const lastNoteOn = Math.max(...second.filter((m) => (m.data[0] & 0xf0) === 0x90).map((m) => m.timestamp!));
     // The last All Notes Off comes after every note-on the port was given (sent without a timestamp: at once).
     expect(last.timestamp ?? last.handedAt).toBeGreaterThan(lastNoteOn);
+
+    // The instrument chosen on the card goes out too: strings (program 48), as Save MIDI writes it.
+    await page.getByTestId('variation').first().getByTestId('instrument').selectOption('48');
+    const beforeStrings = (await fake()).length;
+    await page.getByTestId('midi-send').click();
+    await page.waitForTimeout(500);
+    await page.getByTestId('midi-send').click();
+    const third = (await fake()).slice(beforeStrings);
+    expect(third[0]!.data).toEqual([0xc0, 48]);
+    const thirdStop = third.findIndex((m) => m.data[0] === 0xb0);
+    expect(thirdStop).toBeGreaterThan(1);
+    expect(third.slice(1, thirdStop).map((m) => m.data)).toEqual(expected.slice(1, thirdStop).map((m) => m.data));
     expect(session.errors).toEqual([]);
   });
 

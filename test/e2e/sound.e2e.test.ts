@@ -10,6 +10,9 @@
  *   (`fluidsynth -ni -F out.wav -r 44100 -g 0.5 etude-gm.sf3 take.mid`): chroma correlation, log-spectrum cosine and
  *   energy-envelope correlation above thresholds that the same take a tritone higher, or on another instrument, fails;
  * - the saved WAV, read by sox, lasts bars x beats x 60/bpm plus the documented 2 s release tail.
+ * The seam exists only on a page opened with ?test-seams (src/renderer/src/lib/testSeams.ts); a plain page has none.
+ * And Save WAV of a long take (64 bars at 20 bpm: minutes of audio) shows its progress on the card, and Cancel, or
+ * Escape, stops it with no file written.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +25,7 @@ import { writeMidi } from '../../src/core/midi/writeMidi';
 import type { NoteSequence } from '../../src/core/music/NoteSequence';
 import { RELEASE_TAIL_SEC } from '../../src/core/audio/renderLength';
 import { startStudio, type StudioHandle } from '../../src/studio/server';
+import { TEST_SEAMS_PARAM } from '../../src/renderer/src/lib/testSeams';
 import { decodeWav16, monoMix, similarity, type Similarity } from '../audio/spectral';
 import { buildRenderer, launchBrowser, repoRoot, screenshot, type BrowserSession } from './helpers/browser';
 
@@ -41,7 +45,8 @@ beforeAll(async () => {
   studio = await startStudio({ dataDir, rendererDir });
   session = await launchBrowser();
   page = session.page;
-  await page.goto(studio.url);
+  // studio.url carries its token in the query already.
+  await page.goto(`${studio.url}&${TEST_SEAMS_PARAM}`);
 });
 
 afterAll(async () => {
@@ -154,6 +159,71 @@ describe('sampled sound in the studio', () => {
     // A wrong render fails: wrong notes on chroma, a wrong instrument on the spectrum.
     expect(tritone.chroma).toBeLessThan(0.6);
     expect(otherInstrument.logSpectrum).toBeLessThan(0.93);
+    expect(session.errors).toEqual([]);
+  });
+
+  it('has no window.etudeSound on a page opened without ?test-seams, and has it with', async () => {
+    const plain = await session.context.newPage();
+    try {
+      await plain.goto(studio.url);
+      await plain.getByTestId('generate').waitFor({ state: 'attached' });
+      expect(await plain.evaluate(() => 'etudeSound' in window)).toBe(false);
+      expect(await page.evaluate(() => 'etudeSound' in window)).toBe(true);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it("shows a long take's Save WAV progress on the card; Cancel and Escape stop it and nothing is written", async () => {
+    await page.keyboard.press('Control+3');
+    await page.getByTestId('bars').fill('64');
+    await page.getByTestId('variations').fill('1');
+    await page.getByTestId('generate').click();
+    await expect
+      .poll(() => page.getByTestId('variation').first().getAttribute('aria-label'), { timeout: 120_000 })
+      .toBe('Variation 1');
+    await expect.poll(() => page.getByTestId('compose-progress').count(), { timeout: 120_000 }).toBe(0);
+    await page.getByTestId('tempo').fill('20');
+    await page.getByTestId('tempo').press('Tab');
+    const card = page.getByTestId('variation').first();
+    const wavsBefore = exportsOf('.wav').length;
+    const exportsBefore = readdirSync(path.join(dataDir, 'exports')).length;
+
+    for (const stop of ['Cancel', 'Escape'] as const) {
+      await card.getByTestId('save-wav').click();
+      const text = card.getByTestId('wav-progress-text');
+      // 64 bars at 20 bpm: 12 min of audio or more; the bar shows seconds rendered of the total as they grow.
+      const seconds = async () => {
+        const match = /^WAV (\d+) s of (\d+) s$/.exec((await text.textContent()) ?? '');
+        return match ? { rendered: Number(match[1]), total: Number(match[2]) } : { rendered: 0, total: 0 };
+      };
+      await expect.poll(async () => (await seconds()).rendered, { timeout: 30_000, interval: 50 }).toBeGreaterThan(0);
+      const first = await seconds();
+      await expect.poll(async () => (await seconds()).rendered, { timeout: 30_000, interval: 50 }).toBeGreaterThan(30);
+      const { rendered, total } = await seconds();
+      expect(rendered).toBeGreaterThan(first.rendered);
+      expect(total).toBe(first.total);
+      expect(total).toBeGreaterThan(600);
+      expect(Number(await card.getByTestId('wav-progress').locator('progress').getAttribute('value'))).toBeCloseTo(
+        rendered / total,
+        1,
+      );
+      if (stop === 'Cancel') await screenshot(page, 'sound-wav-rendering');
+      if (stop === 'Cancel') await card.getByTestId('wav-cancel').click();
+      else await page.keyboard.press('Escape');
+      const stoppedAt = Date.now();
+      await card.getByTestId('save-wav').waitFor({ timeout: 5_000 });
+      const stopMs = Date.now() - stoppedAt;
+      console.log(`Save WAV stopped by ${stop} at ${rendered} s of ${total} s, the button back after ${stopMs} ms`);
+      expect(stopMs).toBeLessThan(2_000);
+      await expect
+        .poll(() => page.getByRole('status').allTextContents())
+        .toContainEqual(expect.stringMatching(/Save WAV of Variation 1 cancelled; nothing was written\./));
+    }
+    // Nothing was written, then or later: no WAV, no partial file.
+    await page.waitForTimeout(1000);
+    expect(exportsOf('.wav').length).toBe(wavsBefore);
+    expect(readdirSync(path.join(dataDir, 'exports')).length).toBe(exportsBefore);
     expect(session.errors).toEqual([]);
   });
 
