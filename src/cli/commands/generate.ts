@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ENGINE_CHOICES, isEngineChoice } from '../../core/engine/select';
 import {

@@ -86,19 +86,26 @@ export const renderWavInWorker: WavRenderRunner = (request, soundFontPath, job) 
           settle(() => reject(new CancelledError('Render cancelled')));
           break;
         case 'error':
-          settle(() => reject(Object.assign(new WavRenderError(m.error.code, m.error.message), { name: m.error.name })));
+          settle(() =>
+            reject(Object.assign(new WavRenderError(m.error.code, m.error.message), { name: m.error.name })),
+          );
           break;
       }
     });
     worker.on('error', (err) =>
-      settle(() => reject(new WavRenderError('RENDER_WORKER_CRASHED', `The WAV render worker crashed: ${err.message}`))),
+      settle(() =>
+        reject(new WavRenderError('RENDER_WORKER_CRASHED', `The WAV render worker crashed: ${err.message}`)),
+      ),
     );
     worker.on('exit', (code) =>
       settle(() =>
         reject(
           job.signal?.aborted
             ? new CancelledError('Render cancelled')
-            : new WavRenderError('RENDER_WORKER_CRASHED', `The WAV render worker exited (code ${code}) without an answer.`),
+            : new WavRenderError(
+                'RENDER_WORKER_CRASHED',
+                `The WAV render worker exited (code ${code}) without an answer.`,
+              ),
         ),
       ),
     );

@@ -8,7 +8,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BasicSoundBank } from 'spessasynth_core';
-import { loadSoundBank, renderMidi } from '../../core/audio/renderMidi';
+import { renderMidi } from '../../core/audio/renderMidi';
 import { exportLengthSec, RELEASE_TAIL_SEC } from '../../core/audio/renderLength';
 import { encodeWav } from '../../core/audio/wav';
 import { parseMidi } from '../../core/midi/readMidi';
@@ -88,13 +88,16 @@ export async function renderTakeWav(
   return encodeWav(audio.channels, audio.sampleRate);
 }
 
+let partialSeq = 0;
+
 /**
  * Writes `bytes` to `file` all at once as far as readers see: into a hidden sibling first, then renamed over `file`,
  * so a crash or a full disk mid-write never leaves a truncated WAV under the name the user chose (the sibling is
  * removed when the write fails).
  */
 export async function writeFileAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  const partial = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
+  // Unique per write: two renders saved under one name at once must not share a sibling.
+  const partial = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${++partialSeq}.partial`);
   try {
     await writeFile(partial, bytes);
     await rename(partial, file);

@@ -33,7 +33,10 @@ port.once('message', (message: WavRenderWorkerIn) => {
   const isCancelled = () => Atomics.load(flag, 0) !== 0;
   soundBankAt(message.soundFontPath)
     .then((bank) =>
-      renderTakeWav(message.request, bank, { isCancelled, onProgress: (progress) => post({ type: 'progress', progress }) }),
+      renderTakeWav(message.request, bank, {
+        isCancelled,
+        onProgress: (progress) => post({ type: 'progress', progress }),
+      }),
     )
     .then(
       (wav) => port.postMessage({ type: 'done', wav } satisfies WavRenderWorkerOut, [wav.buffer as ArrayBuffer]),
