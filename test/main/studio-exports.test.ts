@@ -34,7 +34,8 @@ describe('studio exports', () => {
       ].sort(),
     );
     saved.forEach((file, i) => {
-      const back = readFileSync(file);
+      expect(file).not.toBeNull();
+      const back = readFileSync(file!);
       expect(back.length).toBe(200_000);
       expect(back.every((b) => b === i + 1)).toBe(true);
     });
