@@ -1,10 +1,25 @@
 // SPDX-License-Identifier: MIT
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { constants, copyFile, link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXPORT_EXTENSIONS, safeMidiFileName } from '../main/ipc/fileNames';
 import type { DoorAdapter } from '../main/ipc/handlers';
 
 export { safeMidiFileName };
+
+/**
+ * Puts `from` under the name `to`, failing with EEXIST if `to` exists. A hard link is atomic; file systems without
+ * them (FAT, exFAT: EPERM or ENOTSUP) get an exclusive copy instead.
+ */
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw err;
+    await copyFile(from, to, constants.COPYFILE_EXCL);
+  }
+}
 
 /** The browser studio's door: no native dialogs or drag; MIDI is saved into <dataDir>/exports/. */
 export function createStudioDoor(dataDir: string): DoorAdapter {
@@ -16,15 +31,23 @@ export function createStudioDoor(dataDir: string): DoorAdapter {
       const fileName = safeMidiFileName(suggestedName, format);
       const extension = EXPORT_EXTENSIONS[format];
       const stem = fileName.slice(0, -(extension.length + 1));
-      // Never overwrite an earlier export: "name.mid", "name-2.mid", ...
-      for (let n = 1; n < 10_000; n++) {
-        const candidate = path.join(exportsDir, n === 1 ? fileName : `${stem}-${n}.${extension}`);
-        try {
-          await writeFile(candidate, bytes, { flag: 'wx' });
-          return candidate;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // The bytes go to a temporary file first and are linked under their name only when complete, so nobody (a
+      // DAW watching the folder, a test) ever reads a half-written export, and a crash leaves no truncated one.
+      // link() fails on an existing name, so an earlier export is never overwritten: "name.mid", "name-2.mid", ...
+      const temporary = path.join(exportsDir, `.${stem}.${randomUUID()}.partial`);
+      await writeFile(temporary, bytes);
+      try {
+        for (let n = 1; n < 10_000; n++) {
+          const candidate = path.join(exportsDir, n === 1 ? fileName : `${stem}-${n}.${extension}`);
+          try {
+            await linkOrCopy(temporary, candidate);
+            return candidate;
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          }
         }
+      } finally {
+        await unlink(temporary).catch(() => undefined);
       }
       throw Object.assign(new Error(`Too many exports named ${fileName} in ${exportsDir}; rename or move some.`), {
         code: 'EXPORT_NAME_EXHAUSTED',

@@ -7,54 +7,29 @@
  * saved MIDI keeps every note of other pitches, and every note wholly outside the bars, as it was; Undo gives back the
  * take exactly, Redo the regenerated one.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { parseMidi } from '../../src/core/midi/readMidi';
-import { startStudio, type StudioHandle } from '../../src/studio/server';
-import { buildRenderer, launchBrowser, screenshot, sharedData, type BrowserSession } from './helpers/browser';
+import { screenshot, sharedData } from './helpers/browser';
+import { useStudio } from './helpers/studioSession';
 
 const TUNES = ['ashover1.mid', 'ashover2.mid', 'ashover3.mid'].map((f) => path.join(sharedData, 'nottingham/MIDI', f));
 
-let dataDir: string;
-let studio: StudioHandle;
-let session: BrowserSession;
-let page: Page;
-
-beforeAll(async () => {
-  const rendererDir = await buildRenderer();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-e2e-regen-poly-'));
-  studio = await startStudio({ dataDir, rendererDir });
-  session = await launchBrowser();
-  page = session.page;
-  await page.goto(studio.url);
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page)
-    await screenshot(page, `regenerate-poly-FAILED-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`);
-});
-
-afterAll(async () => {
-  await session?.close();
-  await studio?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const s = useStudio('regenerate-poly');
 
 type N = { pitch: number; startTick: number; durationTicks: number; velocity: number };
 
 /** Saves the take as MIDI (a new file each time) and reads every track's notes back. */
 async function savedNotes(): Promise<N[]> {
-  const exportsDir = path.join(dataDir, 'exports');
-  const before = new Set(readdirSync(dataDir).includes('exports') ? readdirSync(exportsDir) : []);
-  await page.getByTestId('save-midi').first().click();
+  const exportsDir = path.join(s.dataDir, 'exports');
+  const before = new Set(readdirSync(s.dataDir).includes('exports') ? readdirSync(exportsDir) : []);
+  await s.page.getByTestId('save-midi').first().click();
   let file: string | undefined;
   await expect
     .poll(
       () => {
-        if (!readdirSync(dataDir).includes('exports')) return undefined;
+        if (!readdirSync(s.dataDir).includes('exports')) return undefined;
         file = readdirSync(exportsDir).find((f) => !before.has(f) && statSync(path.join(exportsDir, f)).size > 0);
         return file;
       },
@@ -71,48 +46,48 @@ async function savedNotes(): Promise<N[]> {
 describe('Regenerate bars x pitches of a polyphonic take in the studio', () => {
   it('redraws only the notes inside bars 2-3 and C4-B5; Undo and Redo cover it', async () => {
     await expect
-      .poll(() => page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
+      .poll(() => s.page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
       .toMatch(/engine|threads/);
-    await page.locator('[data-testid="import-corpus"]').fill('Nottingham');
-    await page.locator('[data-testid="import-files"]').setInputFiles(TUNES);
+    await s.page.locator('[data-testid="import-corpus"]').fill('Nottingham');
+    await s.page.locator('[data-testid="import-files"]').setInputFiles(TUNES);
     await expect
-      .poll(() => page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
+      .poll(() => s.page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
       .toContain('3 imported');
-    await page.keyboard.press('Control+2');
-    await page.locator('[data-testid="train-corpus"]').selectOption('Nottingham');
-    await page.locator('[data-testid="train-model-name"]').fill('poly');
-    await page.locator('[data-testid="train-kind"]').selectOption('biaxial-lstm');
-    await page.locator('[data-testid="train-epochs"]').fill('1');
-    await page.getByText('Advanced').click();
-    await page.locator('[data-testid="train-time-sizes"]').fill('8');
-    await page.locator('[data-testid="train-pitch-sizes"]').fill('4');
-    await page.locator('[data-testid="train-start"]').click();
+    await s.page.keyboard.press('Control+2');
+    await s.page.locator('[data-testid="train-corpus"]').selectOption('Nottingham');
+    await s.page.locator('[data-testid="train-model-name"]').fill('poly');
+    await s.page.locator('[data-testid="train-kind"]').selectOption('biaxial-lstm');
+    await s.page.locator('[data-testid="train-epochs"]').fill('1');
+    await s.page.getByText('Advanced').click();
+    await s.page.locator('[data-testid="train-time-sizes"]').fill('8');
+    await s.page.locator('[data-testid="train-pitch-sizes"]').fill('4');
+    await s.page.locator('[data-testid="train-start"]').click();
     await expect
-      .poll(() => page.locator('[data-testid="train-progress"]').textContent(), { timeout: 120_000 })
+      .poll(() => s.page.locator('[data-testid="train-progress"]').textContent(), { timeout: 120_000 })
       .toContain('done');
-    await expect.poll(() => page.locator('[data-testid="models"]').textContent()).toMatch(/poly\s*ready/);
+    await expect.poll(() => s.page.locator('[data-testid="models"]').textContent()).toMatch(/poly\s*ready/);
 
-    await page.keyboard.press('Control+3');
-    await page.locator('[data-testid="compose-model"]').selectOption({ label: 'poly' });
-    await page.locator('[data-testid="bars"]').fill('4');
-    await page.locator('[data-testid="variations"]').fill('1');
-    await page.locator('[data-testid="generate"]').click();
-    await expect.poll(() => page.getByTestId('variation').count(), { timeout: 60_000 }).toBe(1);
+    await s.page.keyboard.press('Control+3');
+    await s.page.locator('[data-testid="compose-model"]').selectOption({ label: 'poly' });
+    await s.page.locator('[data-testid="bars"]').fill('4');
+    await s.page.locator('[data-testid="variations"]').fill('1');
+    await s.page.locator('[data-testid="generate"]').click();
+    await expect.poll(() => s.page.getByTestId('variation').count(), { timeout: 60_000 }).toBe(1);
     const first = await savedNotes();
     expect(first.length).toBeGreaterThan(4);
 
-    const undo = page.getByRole('button', { name: 'Undo' });
-    const redo = page.getByRole('button', { name: 'Redo' });
-    await page.getByTestId('regen-from').fill('2');
-    await page.getByTestId('regen-to').fill('3');
-    await page.getByTestId('regen-pitch-low').fill('C4');
-    await page.getByTestId('regen-pitch-high').fill('B5');
-    await page.getByTestId('regenerate').click();
-    await expect.poll(() => page.getByTestId('regen-seam').count(), { timeout: 60_000 }).toBe(1);
-    expect(await page.getByTestId('regen-seam').textContent()).toMatch(
+    const undo = s.page.getByRole('button', { name: 'Undo' });
+    const redo = s.page.getByRole('button', { name: 'Redo' });
+    await s.page.getByTestId('regen-from').fill('2');
+    await s.page.getByTestId('regen-to').fill('3');
+    await s.page.getByTestId('regen-pitch-low').fill('C4');
+    await s.page.getByTestId('regen-pitch-high').fill('B5');
+    await s.page.getByTestId('regenerate').click();
+    await expect.poll(() => s.page.getByTestId('regen-seam').count(), { timeout: 60_000 }).toBe(1);
+    expect(await s.page.getByTestId('regen-seam').textContent()).toMatch(
       /seam -?\d+\.\d\d \(left-to-right -?\d+\.\d\d\)/,
     );
-    await screenshot(page, 'regenerate-poly');
+    await screenshot(s.page, 'regenerate-poly');
 
     const bar = 4 * 480;
     const [fromTick, toTick] = [bar, 3 * bar];
@@ -134,11 +109,11 @@ describe('Regenerate bars x pitches of a polyphonic take in the studio', () => {
     expect(await savedNotes()).toEqual(regenerated);
 
     // A pitch range running downwards is a sentence, and nothing changes.
-    await page.getByTestId('regen-pitch-low').fill('C6');
-    await page.getByTestId('regen-pitch-high').fill('C4');
-    await page.getByTestId('regenerate').click();
-    await expect.poll(() => page.locator('body').textContent()).toContain('is above the high one');
+    await s.page.getByTestId('regen-pitch-low').fill('C6');
+    await s.page.getByTestId('regen-pitch-high').fill('C4');
+    await s.page.getByTestId('regenerate').click();
+    await expect.poll(() => s.page.locator('body').textContent()).toContain('is above the high one');
     expect(await savedNotes()).toEqual(regenerated);
-    expect(session.errors).toEqual([]);
+    expect(s.browser.errors).toEqual([]);
   });
 });

@@ -5,34 +5,27 @@
 // python3-mido reads; a model without chords refuses them, a bad symbol is named. Plumbing only: that chords steer
 // is test/core/chords-steering.test.ts.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../src/core/model/checkpoint';
-import { openLibrary, type Library } from '../../src/main/db';
+import { type Library } from '../../src/main/db';
 import { generateFromLibrary, type GenerateRequest } from '../../src/main/services/generation';
-import { importPaths } from '../../src/main/services/importService';
 import { pieceChords, trainModel } from '../../src/main/services/training';
 import { readGenerationFlags } from '../../src/cli/commands/generate';
 import type { CliContext } from '../../src/cli/types';
 import { generationRequestSchema } from '../../src/shared/dto';
+import { openFolkLibrary, type FolkLibrary } from './helpers/folkLibrary';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const midiDir = path.resolve(repoRoot, '../shared/data/nottingham/MIDI');
+let folk: FolkLibrary | undefined;
 let dir: string;
 let library: Library;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'etude-chords-'));
-  library = openLibrary(path.join(dir, 'library.db'), { onSlowQuery: () => {} });
-  const files = readdirSync(midiDir)
-    .filter((f) => f.endsWith('.mid'))
-    .sort()
-    .slice(0, 10)
-    .map((f) => path.join(midiDir, f));
-  await importPaths(library, files, { corpusName: 'Folk' });
+  folk = await openFolkLibrary('etude-chords-');
+  ({ dir, library } = folk);
   const common = { corpusName: 'Folk', engine: 'wasm' as const, threads: 1, inProcess: true };
   await trainModel(library, {
     ...common,
@@ -56,8 +49,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(() => {
-  library?.close();
-  rmSync(dir, { recursive: true, force: true });
+  folk?.close();
 });
 
 function markers(bytes: Uint8Array): [number, string][] {

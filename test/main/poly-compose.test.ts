@@ -5,8 +5,7 @@
 // degenerate takes re-sampled, read back by python3-mido as two tracks. Sizes are tiny so the file runs in seconds;
 // what is checked is the plumbing and the promises, not the music.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,35 +14,27 @@ import { findRollDegeneracy } from '../../src/core/model/generatePoly';
 import { chordSeedFrames } from '../../src/core/model/polySeed';
 import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import { GRAND_STAFF_SPLIT } from '../../src/core/model/takes';
-import { openLibrary, type Library } from '../../src/main/db';
+import { type Library } from '../../src/main/db';
 import { generateFromLibrary } from '../../src/main/services/generation';
 import { evaluateModel, libraryCorpusMelodies } from '../../src/main/services/evaluation';
-import { importPaths } from '../../src/main/services/importService';
 import { trainModel } from '../../src/main/services/training';
 import { runGenerationInWorker } from '../../src/main/jobs/generationWorkerRunner';
 import { MODEL_KINDS } from '../../src/core/model/registry';
 import { modelKindSchema } from '../../src/shared/dto';
+import { openFolkLibrary, type FolkLibrary } from './helpers/folkLibrary';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const midiDir = path.resolve(repoRoot, '../shared/data/nottingham/MIDI');
+let folk: FolkLibrary | undefined;
 let dir: string;
 let library: Library;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'etude-poly-'));
-  library = openLibrary(path.join(dir, 'library.db'), { onSlowQuery: () => {} });
-  const files = readdirSync(midiDir)
-    .filter((f) => f.endsWith('.mid'))
-    .sort()
-    .slice(0, 10)
-    .map((f) => path.join(midiDir, f));
-  const report = await importPaths(library, files, { corpusName: 'Folk' });
-  expect(report.imported).toBe(10);
+  folk = await openFolkLibrary('etude-poly-');
+  ({ dir, library } = folk);
 }, 60_000);
 
 afterAll(() => {
-  library?.close();
-  rmSync(dir, { recursive: true, force: true });
+  folk?.close();
 });
 
 const tiny = { timeSizes: [12], pitchSizes: [8], segment: 32 };

@@ -4,8 +4,7 @@
 // through the services, and the take's key lock honoured by regeneration for melody and polyphonic takes.
 // Sizes are tiny so the file runs in a minute or two; what is checked is the promises, not the music.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,17 +19,17 @@ import { isPolyDecoder, type PolyDecoder } from '../../src/core/model/polyLstm';
 import { polyLoopRefiner, polyWrapScore } from '../../src/core/model/polyLoop';
 import { chordSeedFrames } from '../../src/core/model/polySeed';
 import type { PolyLstmSpec } from '../../src/core/model/spec';
-import { openLibrary, type Library } from '../../src/main/db';
+import { type Library } from '../../src/main/db';
 import { generateFromLibrary, runGeneration, type EngineRunRequest } from '../../src/main/services/generation';
 import { parseProgression } from '../../src/core/music/chords';
-import { importPaths } from '../../src/main/services/importService';
 import { regenerateSelection } from '../../src/main/services/infillGeneration';
 import { rollWindowOf } from '../../src/main/services/polyGeneration';
 import { trainModel } from '../../src/main/services/training';
 import { regenerateRequestSchema } from '../../src/shared/regenerate';
+import { openFolkLibrary, type FolkLibrary } from './helpers/folkLibrary';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const midiDir = path.resolve(repoRoot, '../shared/data/nottingham/MIDI');
+let folk: FolkLibrary | undefined;
 let dir: string;
 let library: Library;
 let engine: Engine;
@@ -42,14 +41,8 @@ const C_MAJOR = new Set([0, 2, 4, 5, 7, 9, 11]);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'etude-polyctl-'));
-  library = openLibrary(path.join(dir, 'library.db'), { onSlowQuery: () => {} });
-  const files = readdirSync(midiDir)
-    .filter((f) => f.endsWith('.mid'))
-    .sort()
-    .slice(0, 10)
-    .map((f) => path.join(midiDir, f));
-  expect((await importPaths(library, files, { corpusName: 'Folk' })).imported).toBe(10);
+  folk = await openFolkLibrary('etude-polyctl-');
+  ({ dir, library } = folk);
   await trainModel(library, {
     corpusName: 'Folk',
     modelName: 'tiny-poly',
@@ -75,8 +68,7 @@ afterAll(async () => {
   decoder?.dispose();
   model?.dispose();
   await engine?.dispose();
-  library?.close();
-  rmSync(dir, { recursive: true, force: true });
+  folk?.close();
 });
 
 const seedFrames = () => chordSeedFrames([48, 60, 64, 67], rollWindowOf(spec));
