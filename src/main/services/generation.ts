@@ -29,10 +29,10 @@ import {
 } from '../../core/model/generate';
 import { parseMidi } from '../../core/midi/readMidi';
 import { writeMidi } from '../../core/midi/writeMidi';
-import { chordPlanOf, takeChords, type ChordRequest, type TakeChord } from './chordRequest';
+import { chordPlanOf, takeChords, type ChordRequest } from './chordRequest';
 import { findKey, formatKey } from '../../core/analysis/keyFinder';
 import { melodyPitchBias } from '../../core/model/controls';
-import { melodyLoopRefiner, type LoopReport } from '../../core/model/loop';
+import { melodyLoopRefiner } from '../../core/model/loop';
 import { clipToLoop, writeLoopMidi } from '../../core/midi/loopMidi';
 import { checkForm, FormError, melodyGenerator } from '../../core/model/form';
 import { melodyVelocityBins } from '../../core/model/melodyLstmSpec';
@@ -56,12 +56,14 @@ import type { ParsedRequest } from '../../shared/ipc';
 import { NotFoundError } from '../db/errors';
 import { meterChangesOf } from './dto';
 import type { Library } from '../db/open';
-import type { CheckpointId, GenerationId, ModelId } from '../db/types';
+import type { CheckpointId, ModelId } from '../db/types';
 import { generatePolyTakes, runPolyGeneration } from './polyGeneration';
 import type { InfillResult } from '../../core/model/infill';
 import type { PolyInfillResult } from '../../core/model/polyInfill';
 import { runInfill, runPolyInfill, type InfillRunRequest } from './infillRun';
-import { storeTakes } from './takeStore';
+import { storeTakes, type GeneratedVariation } from './takeStore';
+
+export type { GeneratedVariation };
 
 /** The name that means the bundled model everywhere (CLI, app, studio). */
 export const DEFAULT_MODEL_NAME = 'default';
@@ -230,22 +232,6 @@ export interface GenerateRequest {
   chords?: ChordRequest;
   engine?: EngineChoice;
   maxRetries?: number;
-}
-
-export interface GeneratedVariation {
-  generationId: GenerationId;
-  index: number;
-  randomSeed: number;
-  tokens: number[];
-  sequence: NoteSequence;
-  midi: Uint8Array;
-  retries: number;
-  rejected: string[];
-  degenerate?: string;
-  /** Loop mode's wrap scores. */
-  loop?: LoopReport;
-  /** The chord changes the take followed (also marker events in its MIDI). */
-  chords?: TakeChord[];
 }
 
 export interface GenerateResult {

@@ -13,9 +13,25 @@ import { variationSeed } from '../../core/model/generate';
 import type { LoopReport } from '../../core/model/loop';
 import type { NoteSequence } from '../../core/music/NoteSequence';
 import type { Library } from '../db/open';
-import type { CheckpointId, ModelId } from '../db/types';
+import type { CheckpointId, GenerationId, ModelId } from '../db/types';
 import type { TakeChord } from './chordRequest';
-import type { GeneratedVariation } from './generation';
+
+/** One stored take, as a request's answer lists it. */
+export interface GeneratedVariation {
+  generationId: GenerationId;
+  index: number;
+  randomSeed: number;
+  tokens: number[];
+  sequence: NoteSequence;
+  midi: Uint8Array;
+  retries: number;
+  rejected: string[];
+  degenerate?: string;
+  /** Loop mode's wrap scores. */
+  loop?: LoopReport;
+  /** The chord changes the take followed (also marker events in its MIDI). */
+  chords?: TakeChord[];
+}
 
 /** One take as its kind builds it, given its name and derived random seed. */
 export interface BuiltTake {
