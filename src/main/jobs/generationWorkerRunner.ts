@@ -12,7 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import { CancelledError, type JobProgress } from '../../core/jobs/progress';
 import type { GeneratedMelody } from '../../core/model/generate';
-import type { EngineRunJob, EngineRunRequest, EngineRunResult, GenerationRunner } from '../services/generation';
+import type { EngineRunJob, EngineRunRequest, EngineRunResult, GenerationRunner } from '../services/generationRequest';
 
 /** How long a cancelled worker may take to stop by itself before it is terminated. */
 export const CANCEL_GRACE_MS = 300;

@@ -31,7 +31,7 @@ import { seedTokensFromPitches } from '../../core/model/generate';
 import type { NoteSequence } from '../../core/music/NoteSequence';
 import type { Library } from '../db/open';
 import { DEFAULT_MODEL_NAME, bundledDefaultModelPath, loadModelCheckpoint, runGeneration } from './generation';
-import type { GenerationRunner } from './generation';
+import type { GenerationRunner } from './generationRequest';
 import { corpusSequences } from './corpusNotes';
 import { rollWindowOf } from './polyGeneration';
 import { chordSeedFrames } from '../../core/model/polySeed';

@@ -38,7 +38,13 @@ import { formatPitchRange, formatScaleKey } from '../../core/music/scales';
 import type { ProgressSink } from '../../core/jobs/progress';
 import type { Library } from '../db/open';
 import type { CheckpointId, ModelId } from '../db/types';
-import type { EngineRunJob, EngineRunRequest, GenerateRequest, GenerateResult, GenerationRunner } from './generation';
+import type {
+  EngineRunJob,
+  EngineRunRequest,
+  GenerateRequest,
+  GenerateResult,
+  GenerationRunner,
+} from './generationRequest';
 
 /** The pitch window and frame rate of a polyphonic spec. */
 export function rollWindowOf(spec: PolyLstmSpec): RollWindow {
