@@ -25,7 +25,6 @@ import { pitchName } from '../music/keys';
 import { CHORD_DIM, writeChroma } from '../music/chords';
 import { CancelledError } from '../jobs/progress';
 import { createRng, type Rng } from '../util/random';
-import type { LoopReport } from './loop';
 import { sampleToken } from './sampler';
 import { drawVelocityBin, isNoteOn, isVelocityDecoder, velocityOfBin, velocitySeed } from './velocity';
 
@@ -91,6 +90,20 @@ export function setChordOf(decoder: Decoder, chords: ArrayLike<number> | undefin
   const chroma = new Float32Array(CHORD_DIM);
   writeChroma(chords[step] ?? 0, chroma, 0);
   decoder.setCondition(chroma);
+}
+
+/** What loop mode did to one take (stored with the generation and shown by the CLI and the Compose screen). */
+export interface LoopReport {
+  /** Wrap score of the take as first drawn (mean log-probability per step of the opening after the ending). */
+  wrapBefore: number;
+  /** Wrap score of the ending kept. */
+  wrapAfter: number;
+  /** Endings re-sampled (0..tries). */
+  tries: number;
+  /** Which ending was kept: 0 = the first one, k = the k-th re-sample. */
+  kept: number;
+  /** Steps of the take that loop: loopStart .. tokens.length. */
+  loopStart: number;
 }
 
 export interface GeneratedMelody {

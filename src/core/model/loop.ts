@@ -35,8 +35,11 @@
 import type { Decoder, DecoderInput } from '../engine/types';
 import { NOTE_OFF, NO_EVENT } from '../encoding/melody';
 import type { Rng } from '../util/random';
-import { findDegeneracy, setChordOf, type GeneratedMelody, type GenerateOptions } from './generate';
+import { findDegeneracy, setChordOf, type GeneratedMelody, type GenerateOptions, type LoopReport } from './generate';
+
 import { sampleToken } from './sampler';
+
+export type { LoopReport };
 
 /** Re-sampled endings tried per take when the request says nothing. */
 export const DEFAULT_LOOP_TRIES = 8;
@@ -47,20 +50,6 @@ export const DEFAULT_LOOP_TRIES = 8;
  * C4,E4,G4 seed rarely get there (their wraps score -1.81 as drawn, -1.14 after 8 tries), so most use every try.
  */
 export const DEFAULT_WRAP_THRESHOLD = -0.5;
-
-/** What loop mode did to one take (stored with the generation and shown by the CLI and the Compose screen). */
-export interface LoopReport {
-  /** Wrap score of the take as first drawn (mean log-probability per step of the opening after the ending). */
-  wrapBefore: number;
-  /** Wrap score of the ending kept. */
-  wrapAfter: number;
-  /** Endings re-sampled (0..tries). */
-  tries: number;
-  /** Which ending was kept: 0 = the first one, k = the k-th re-sample. */
-  kept: number;
-  /** Steps of the take that loop: loopStart .. tokens.length. */
-  loopStart: number;
-}
 
 export interface LoopOptions {
   /** Re-sampled endings to try (default DEFAULT_LOOP_TRIES; 0 = only score the take). */
