@@ -1,35 +1,28 @@
 // SPDX-License-Identifier: MIT
 /// <reference lib="dom" />
 /**
- * Learnt dynamics through the page, on the real loopback studio: import accented tunes (loud downbeats, soft other
+ * Learnt dynamics through the page, on the real loopback studio: import accented tunes (loud downbeats, { soft other
  * notes) in the Library, tick "Learn dynamics (velocity)" on the Train screen (it is offered for the melody model
  * only), train a tiny model, and compose a take: the model's stored spec has the velocity bins of the corpus, and the
  * saved MIDI file, read by python3-mido, has every note at one of those bins' velocities (not the default dynamics).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { writeMidi } from '../../src/core/midi/writeMidi';
 import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import type { MelodyLstmSpec } from '../../src/core/model/melodyLstmSpec';
 import type { Note } from '../../src/core/music/NoteSequence';
 import { createRng } from '../../src/core/util/random';
 import { openLibrary } from '../../src/main/db';
-import { startStudio, type StudioHandle } from '../../src/studio/server';
-import { buildRenderer, launchBrowser, repoRoot, screenshot, type BrowserSession } from './helpers/browser';
+import { repoRoot, screenshot } from './helpers/browser';
+import { useStudio } from './helpers/studioSession';
 
-let dataDir: string;
-let studio: StudioHandle;
-let session: BrowserSession;
-let page: Page;
 let tunes: string[];
 
-beforeAll(async () => {
-  const rendererDir = await buildRenderer();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-e2e-dynamics-'));
+/** 12 accented 4/4 tunes (downbeats about 110, other notes about 60) as MIDI files in `dir`. */
+function writeAccentedTunes(dir: string): void {
   tunes = Array.from({ length: 12 }, (_, i) => {
     const rng = createRng(i + 1);
     const notes: Note[] = [];
@@ -46,7 +39,7 @@ beforeAll(async () => {
           durationTicks: length * 120,
           velocity: Math.round((at === 0 ? 110 : 60) + rng.uniform(-8, 8)),
         });
-    const file = path.join(dataDir, `accented-${i}.mid`);
+    const file = path.join(dir, `accented-${i}.mid`);
     writeFileSync(
       file,
       writeMidi({
@@ -60,17 +53,9 @@ beforeAll(async () => {
     );
     return file;
   });
-  studio = await startStudio({ dataDir, rendererDir });
-  session = await launchBrowser();
-  page = session.page;
-  await page.goto(studio.url);
-});
+}
 
-afterAll(async () => {
-  await session?.close();
-  await studio?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const s = useStudio('dynamics', { prepare: (_services, dataDir) => writeAccentedTunes(dataDir) });
 
 interface MidoDump {
   tracks: { name: string; notes: [number, number, number, number, number][] }[];
@@ -79,33 +64,33 @@ interface MidoDump {
 describe('learnt dynamics, from the Train screen to the saved file', () => {
   it('trains with "Learn dynamics (velocity)" and saves a take whose notes are at the learnt velocities', async () => {
     await expect
-      .poll(() => page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
+      .poll(() => s.page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
       .toMatch(/engine|threads/);
-    await page.locator('[data-testid="import-corpus"]').fill('Accented');
-    await page.locator('[data-testid="import-files"]').setInputFiles(tunes);
+    await s.page.locator('[data-testid="import-corpus"]').fill('Accented');
+    await s.page.locator('[data-testid="import-files"]').setInputFiles(tunes);
     await expect
-      .poll(() => page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
+      .poll(() => s.page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
       .toContain('12 imported');
 
-    await page.keyboard.press('Control+2');
-    await page.locator('[data-testid="train-corpus"]').selectOption('Accented');
-    await page.locator('[data-testid="train-model-name"]').fill('dyn');
+    await s.page.keyboard.press('Control+2');
+    await s.page.locator('[data-testid="train-corpus"]').selectOption('Accented');
+    await s.page.locator('[data-testid="train-model-name"]').fill('dyn');
     // Offered for the melody model only.
-    await page.locator('[data-testid="train-kind"]').selectOption('biaxial-lstm');
-    expect(await page.locator('[data-testid="train-velocity"]').count()).toBe(0);
-    await page.locator('[data-testid="train-kind"]').selectOption('melody-lstm');
-    await page.locator('[data-testid="train-velocity"]').check();
-    await page.locator('[data-testid="train-epochs"]').fill('2');
-    await page.getByText('Advanced').click();
-    await page.locator('[data-testid="train-hidden"]').fill('16');
-    await page.locator('[data-testid="train-embedding"]').fill('8');
-    await page.locator('[data-testid="train-start"]').click();
+    await s.page.locator('[data-testid="train-kind"]').selectOption('biaxial-lstm');
+    expect(await s.page.locator('[data-testid="train-velocity"]').count()).toBe(0);
+    await s.page.locator('[data-testid="train-kind"]').selectOption('melody-lstm');
+    await s.page.locator('[data-testid="train-velocity"]').check();
+    await s.page.locator('[data-testid="train-epochs"]').fill('2');
+    await s.page.getByText('Advanced').click();
+    await s.page.locator('[data-testid="train-hidden"]').fill('16');
+    await s.page.locator('[data-testid="train-embedding"]').fill('8');
+    await s.page.locator('[data-testid="train-start"]').click();
     await expect
-      .poll(() => page.locator('[data-testid="train-progress"]').textContent(), { timeout: 120_000 })
+      .poll(() => s.page.locator('[data-testid="train-progress"]').textContent(), { timeout: 120_000 })
       .toContain('done');
-    await expect.poll(() => page.locator('[data-testid="models"]').textContent()).toMatch(/dyn\s*ready/);
+    await expect.poll(() => s.page.locator('[data-testid="models"]').textContent()).toMatch(/dyn\s*ready/);
 
-    const library = openLibrary(path.join(dataDir, 'library.db'), { onSlowQuery: () => {} });
+    const library = openLibrary(path.join(s.dataDir, 'library.db'), { onSlowQuery: () => {} });
     let spec: MelodyLstmSpec;
     try {
       const row = library.models.getModelByName('dyn')!;
@@ -116,15 +101,15 @@ describe('learnt dynamics, from the Train screen to the saved file', () => {
     expect(spec.velocityBins).toBe(8);
     expect(Math.max(...spec.velocityCentres!) - Math.min(...spec.velocityCentres!)).toBeGreaterThan(40);
 
-    await page.keyboard.press('Control+3');
-    await page.locator('[data-testid="compose-model"]').selectOption({ label: 'dyn' });
-    await page.locator('[data-testid="bars"]').fill('4');
-    await page.locator('[data-testid="variations"]').fill('1');
-    await page.locator('[data-testid="generate"]').click();
-    await expect.poll(() => page.locator('[data-testid="variation"]').count(), { timeout: 60_000 }).toBe(1);
-    await screenshot(page, 'dynamics-compose');
-    await page.locator('[data-testid="save-midi"]').first().click();
-    const toast = page.getByRole('status').filter({ hasText: 'Saved' });
+    await s.page.keyboard.press('Control+3');
+    await s.page.locator('[data-testid="compose-model"]').selectOption({ label: 'dyn' });
+    await s.page.locator('[data-testid="bars"]').fill('4');
+    await s.page.locator('[data-testid="variations"]').fill('1');
+    await s.page.locator('[data-testid="generate"]').click();
+    await expect.poll(() => s.page.locator('[data-testid="variation"]').count(), { timeout: 60_000 }).toBe(1);
+    await screenshot(s.page, 'dynamics-compose');
+    await s.page.locator('[data-testid="save-midi"]').first().click();
+    const toast = s.page.getByRole('status').filter({ hasText: 'Saved' });
     await expect.poll(() => toast.count(), { timeout: 30_000 }).toBeGreaterThan(0);
     const saved = /Saved (.+\.mid)/.exec((await toast.first().textContent()) ?? '')?.[1] as string;
     const dump = JSON.parse(
@@ -133,6 +118,6 @@ describe('learnt dynamics, from the Train screen to the saved file', () => {
     const velocities = dump.tracks.flatMap((t) => t.notes.map((n) => n[4]));
     expect(velocities.length).toBeGreaterThan(0);
     for (const v of velocities) expect(spec.velocityCentres).toContain(v);
-    expect(session.errors).toEqual([]);
+    expect(s.browser.errors).toEqual([]);
   });
 });

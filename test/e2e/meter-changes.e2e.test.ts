@@ -6,23 +6,18 @@
  * and again at measure 3 (VexFlow's time-signature groups, counted in the SVG), and the piano roll draws its bar lines
  * at the map's ticks (bar-coloured pixel columns read back from the canvas).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import { writeMidi } from '../../src/core/midi/writeMidi';
-import { startStudio, type StudioHandle } from '../../src/studio/server';
-import { buildRenderer, launchBrowser, screenshot, type BrowserSession } from './helpers/browser';
+import { screenshot } from './helpers/browser';
+import { useStudio } from './helpers/studioSession';
 
-let dataDir: string;
-let studio: StudioHandle;
-let session: BrowserSession;
-let page: Page;
 const clip = path.join(os.tmpdir(), `etude-e2e-meter-clip-${process.pid}.mid`);
 
-beforeAll(async () => {
-  // Quarter notes: 8 in 4/4, then 6 in 3/4, at 90 bpm.
+/** The clip to continue: 8 quarter notes in 4/4, then 6 in 3/4, at 90 bpm. */
+function writeClip(): void {
   const pitches = [60, 62, 64, 65, 67, 65, 64, 62, 60, 64, 67, 72, 67, 64];
   writeFileSync(
     clip,
@@ -46,24 +41,14 @@ beforeAll(async () => {
       ],
     }),
   );
-  const rendererDir = await buildRenderer();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-e2e-meter-'));
-  studio = await startStudio({ dataDir, rendererDir });
-  session = await launchBrowser();
-  page = session.page;
-  await page.goto(studio.url);
-});
+}
 
-afterAll(async () => {
-  await session?.close();
-  await studio?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  rmSync(clip, { force: true });
-});
+const s = useStudio('meter', { prepare: writeClip });
+afterAll(() => rmSync(clip, { force: true }));
 
 /** x (device pixels) of the canvas columns drawn in the bar-line colour (#3a404b) over most of the roll's height. */
 function barColumns(index: number): Promise<{ columns: number[]; width: number }> {
-  return page.evaluate((i) => {
+  return s.page.evaluate((i) => {
     const canvas = document.querySelectorAll<HTMLCanvasElement>('[data-testid="piano-roll"]')[i];
     const ctx = canvas.getContext('2d')!;
     const { data, width, height } = ctx.getImageData(0, 0, canvas.width, canvas.height);
@@ -82,18 +67,18 @@ function barColumns(index: number): Promise<{ columns: number[]; width: number }
 
 describe('a clip that changes meter, continued in the page', () => {
   it('writes a time signature at each change in the score and draws the bar lines at the map in the roll', async () => {
-    await page.keyboard.press('Control+3');
-    await page.locator('[data-testid="compose-model"]').selectOption('default');
-    await page.locator('[data-testid="seed-midi"]').setInputFiles(clip);
-    await page.getByTestId('continue-clip-toggle').check();
-    await page.getByTestId('append-clip').check();
-    await page.locator('[data-testid="variations"]').fill('1');
-    await page.locator('[data-testid="bars"]').fill('2');
-    await page.locator('[data-testid="generate"]').click();
-    await expect.poll(() => page.locator('[data-testid="variation"]').count(), { timeout: 120_000 }).toBe(1);
+    await s.page.keyboard.press('Control+3');
+    await s.page.locator('[data-testid="compose-model"]').selectOption('default');
+    await s.page.locator('[data-testid="seed-midi"]').setInputFiles(clip);
+    await s.page.getByTestId('continue-clip-toggle').check();
+    await s.page.getByTestId('append-clip').check();
+    await s.page.locator('[data-testid="variations"]').fill('1');
+    await s.page.locator('[data-testid="bars"]').fill('2');
+    await s.page.locator('[data-testid="generate"]').click();
+    await expect.poll(() => s.page.locator('[data-testid="variation"]').count(), { timeout: 120_000 }).toBe(1);
 
     // 2 bars of 4/4, 2 of 3/4 (the clip), 2 more of 3/4: six measures, a time signature at the 1st and the 3rd.
-    const score = page.locator('[data-testid="score"]').first();
+    const score = s.page.locator('[data-testid="score"]').first();
     await expect.poll(() => score.locator('.vf-measure').count(), { timeout: 30_000 }).toBe(6);
     expect(await score.getAttribute('data-measures')).toBe('6');
     expect(await score.locator('.vf-timesignature').count()).toBe(2);
@@ -111,8 +96,8 @@ describe('a clip that changes meter, continued in the page', () => {
     for (const x of expected) expect(columns.some((c) => Math.abs(c - x) <= 2)).toBe(true);
     // None where 4/4 bars would be after the change (4/4 would put one at 5760 ticks).
     expect(columns.some((c) => Math.abs(c - (5760 / 9600) * width) <= 2)).toBe(false);
-    await page.locator('[data-testid="variation"]').first().scrollIntoViewIfNeeded();
-    await screenshot(page, 'meter-changes');
-    expect(session.errors).toEqual([]);
+    await s.page.locator('[data-testid="variation"]').first().scrollIntoViewIfNeeded();
+    await screenshot(s.page, 'meter-changes');
+    expect(s.browser.errors).toEqual([]);
   });
 });

@@ -19,50 +19,36 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { parseMidi } from '../../src/core/midi/readMidi';
 import { writeMidi } from '../../src/core/midi/writeMidi';
 import type { NoteSequence } from '../../src/core/music/NoteSequence';
 import { RELEASE_TAIL_SEC } from '../../src/core/audio/renderLength';
-import { startStudio, type StudioHandle } from '../../src/studio/server';
 import { TEST_SEAMS_PARAM } from '../../src/renderer/src/lib/testSeams';
 import { decodeWav16, monoMix, similarity, type Similarity } from '../audio/spectral';
-import { buildRenderer, launchBrowser, repoRoot, screenshot, type BrowserSession } from './helpers/browser';
+import { repoRoot, screenshot } from './helpers/browser';
+import { useStudio } from './helpers/studioSession';
 
 const SOUNDFONT = path.join(repoRoot, 'resources/soundfont/etude-gm.sf3');
 const BARS = 4;
 
-let dataDir: string;
 let work: string;
-let studio: StudioHandle;
-let session: BrowserSession;
-let page: Page;
 
-beforeAll(async () => {
-  const rendererDir = await buildRenderer();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-e2e-sound-'));
+const s = useStudio('sound', { query: TEST_SEAMS_PARAM });
+beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'etude-e2e-sound-work-'));
-  studio = await startStudio({ dataDir, rendererDir });
-  session = await launchBrowser();
-  page = session.page;
-  // studio.url carries its token in the query already.
-  await page.goto(`${studio.url}&${TEST_SEAMS_PARAM}`);
 });
-
-afterAll(async () => {
-  await session?.close();
-  await studio?.close();
-  for (const dir of [dataDir, work]) if (dir) rmSync(dir, { recursive: true, force: true });
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 const exportsOf = (extension: string) =>
-  readdirSync(path.join(dataDir, 'exports'))
+  readdirSync(path.join(s.dataDir, 'exports'))
     .filter((f) => f.endsWith(extension))
-    .map((f) => path.join(dataDir, 'exports', f));
+    .map((f) => path.join(s.dataDir, 'exports', f));
 
 /** The page renders MIDI bytes offline; answers its stereo audio as 16-bit WAV bytes (compact to hand back). */
 async function renderInPage(midi: Uint8Array, lengthSec: number): Promise<Float32Array> {
-  const base64 = await page.evaluate(
+  const base64 = await s.page.evaluate(
     async ({ bytes, seconds }) => {
       const sound = (
         window as unknown as {
@@ -102,12 +88,12 @@ const show = (s: Similarity) =>
 
 describe('sampled sound in the studio', () => {
   it('plays a take through the sampled instrument, which sounds as FluidSynth renders it; Save WAV lasts its bars + 2 s', async () => {
-    await page.keyboard.press('Control+3');
-    await page.getByTestId('bars').fill(String(BARS));
-    await page.getByTestId('variations').fill('1');
-    await page.getByTestId('generate').click();
-    await expect.poll(() => page.getByTestId('variation').count(), { timeout: 90_000 }).toBe(1);
-    const card = page.getByTestId('variation').first();
+    await s.page.keyboard.press('Control+3');
+    await s.page.getByTestId('bars').fill(String(BARS));
+    await s.page.getByTestId('variations').fill('1');
+    await s.page.getByTestId('generate').click();
+    await expect.poll(() => s.page.getByTestId('variation').count(), { timeout: 90_000 }).toBe(1);
+    const card = s.page.getByTestId('variation').first();
 
     // A melody: one track, piano by default; every bundled instrument offered.
     const select = card.getByTestId('instrument');
@@ -120,7 +106,7 @@ describe('sampled sound in the studio', () => {
     await expect.poll(() => card.getByTestId('play').textContent(), { timeout: 30_000 }).toContain('Stop');
     expect(await card.getByTestId('instrument-notice').count()).toBe(0);
     await card.getByTestId('play').click();
-    await screenshot(page, 'sound-take');
+    await screenshot(s.page, 'sound-take');
 
     await card.getByTestId('save-midi').click();
     await expect.poll(() => exportsOf('.mid').length, { timeout: 30_000 }).toBe(1);
@@ -159,35 +145,35 @@ describe('sampled sound in the studio', () => {
     // A wrong render fails: wrong notes on chroma, a wrong instrument on the spectrum.
     expect(tritone.chroma).toBeLessThan(0.6);
     expect(otherInstrument.logSpectrum).toBeLessThan(0.93);
-    expect(session.errors).toEqual([]);
+    expect(s.browser.errors).toEqual([]);
   });
 
   it('has no window.etudeSound on a page opened without ?test-seams, and has it with', async () => {
-    const plain = await session.context.newPage();
+    const plain = await s.browser.context.newPage();
     try {
-      await plain.goto(studio.url);
+      await plain.goto(s.studio.url);
       await plain.getByTestId('generate').waitFor({ state: 'attached' });
       expect(await plain.evaluate(() => 'etudeSound' in window)).toBe(false);
-      expect(await page.evaluate(() => 'etudeSound' in window)).toBe(true);
+      expect(await s.page.evaluate(() => 'etudeSound' in window)).toBe(true);
     } finally {
       await plain.close();
     }
   });
 
   it("shows a long take's Save WAV progress on the card; Cancel and Escape stop it and nothing is written", async () => {
-    await page.keyboard.press('Control+3');
-    await page.getByTestId('bars').fill('64');
-    await page.getByTestId('variations').fill('1');
-    await page.getByTestId('generate').click();
+    await s.page.keyboard.press('Control+3');
+    await s.page.getByTestId('bars').fill('64');
+    await s.page.getByTestId('variations').fill('1');
+    await s.page.getByTestId('generate').click();
     await expect
-      .poll(() => page.getByTestId('variation').first().getAttribute('aria-label'), { timeout: 120_000 })
+      .poll(() => s.page.getByTestId('variation').first().getAttribute('aria-label'), { timeout: 120_000 })
       .toBe('Variation 1');
-    await expect.poll(() => page.getByTestId('compose-progress').count(), { timeout: 120_000 }).toBe(0);
-    await page.getByTestId('tempo').fill('20');
-    await page.getByTestId('tempo').press('Tab');
-    const card = page.getByTestId('variation').first();
+    await expect.poll(() => s.page.getByTestId('compose-progress').count(), { timeout: 120_000 }).toBe(0);
+    await s.page.getByTestId('tempo').fill('20');
+    await s.page.getByTestId('tempo').press('Tab');
+    const card = s.page.getByTestId('variation').first();
     const wavsBefore = exportsOf('.wav').length;
-    const exportsBefore = readdirSync(path.join(dataDir, 'exports')).length;
+    const exportsBefore = readdirSync(path.join(s.dataDir, 'exports')).length;
 
     for (const stop of ['Cancel', 'Escape'] as const) {
       await card.getByTestId('save-wav').click();
@@ -208,30 +194,30 @@ describe('sampled sound in the studio', () => {
         rendered / total,
         1,
       );
-      if (stop === 'Cancel') await screenshot(page, 'sound-wav-rendering');
+      if (stop === 'Cancel') await screenshot(s.page, 'sound-wav-rendering');
       if (stop === 'Cancel') await card.getByTestId('wav-cancel').click();
-      else await page.keyboard.press('Escape');
+      else await s.page.keyboard.press('Escape');
       const stoppedAt = Date.now();
       await card.getByTestId('save-wav').waitFor({ timeout: 5_000 });
       const stopMs = Date.now() - stoppedAt;
       console.log(`Save WAV stopped by ${stop} at ${rendered} s of ${total} s, the button back after ${stopMs} ms`);
       expect(stopMs).toBeLessThan(2_000);
       await expect
-        .poll(() => page.getByRole('status').allTextContents())
+        .poll(() => s.page.getByRole('status').allTextContents())
         .toContainEqual(expect.stringMatching(/Save WAV of Variation 1 cancelled; nothing was written\./));
     }
     // Nothing was written, then or later: no WAV, no partial file.
-    await page.waitForTimeout(1000);
+    await s.page.waitForTimeout(1000);
     expect(exportsOf('.wav').length).toBe(wavsBefore);
-    expect(readdirSync(path.join(dataDir, 'exports')).length).toBe(exportsBefore);
-    expect(session.errors).toEqual([]);
+    expect(readdirSync(path.join(s.dataDir, 'exports')).length).toBe(exportsBefore);
+    expect(s.browser.errors).toEqual([]);
   });
 
   it('falls back to the built-in synth with a one-line notice when the SoundFont cannot load', async () => {
-    const blocked = await session.context.newPage();
+    const blocked = await s.browser.context.newPage();
     try {
       await blocked.route('**/*.sf3', (route) => route.abort());
-      await blocked.goto(studio.url);
+      await blocked.goto(s.studio.url);
       await blocked.keyboard.press('Control+3');
       await blocked.getByTestId('bars').fill('2');
       await blocked.getByTestId('variations').fill('1');

@@ -25,6 +25,8 @@ export interface StudioSession {
 export interface StudioSessionOptions {
   /** Runs on services over the fresh data folder before the studio starts (fixtures, event subscriptions). */
   prepare?: (services: AppServices, dataDir: string) => void | Promise<void>;
+  /** Appended to the studio's URL (which carries its token in the query already), e.g. the test-seams switch. */
+  query?: string;
 }
 
 /** `name` prefixes the data folder and the failure screenshots. */
@@ -43,7 +45,7 @@ export function useStudio(name: string, options: StudioSessionOptions = {}): Stu
     session.studio = await startStudio({ dataDir: session.dataDir, rendererDir, services: session.services });
     session.browser = await launchBrowser();
     session.page = session.browser.page;
-    await session.page.goto(session.studio.url);
+    await session.page.goto(options.query ? `${session.studio.url}&${options.query}` : session.studio.url);
   });
   afterEach(async (ctx) => {
     if (ctx.task.result?.state === 'fail' && session.page)
