@@ -8,19 +8,12 @@
  * the take keeps the clip's 3/4 and tempo, the output got the take's notes in order at their times, and Stop ends
  * with All Notes Off. Also: the computer keys record too, and refused or missing Web MIDI is a sentence.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { parseMidi } from '../../src/core/midi/readMidi';
-import { startStudio, type StudioHandle } from '../../src/studio/server';
-import { buildRenderer, launchBrowser, screenshot, type BrowserSession } from './helpers/browser';
-
-let dataDir: string;
-let studio: StudioHandle;
-let session: BrowserSession;
-let page: Page;
+import { screenshot } from './helpers/browser';
+import { useStudio } from './helpers/studioSession';
 
 /** Runs in the page before the app: one fake input ("Fake Keys") and one fake output ("Fake DAW"). */
 function installFakeMidi(): void {
@@ -98,26 +91,7 @@ type FakeMidi = {
   play(events: [number, number[]][], originMs?: number): Promise<void>;
 };
 
-beforeAll(async () => {
-  const rendererDir = await buildRenderer();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-e2e-midi-'));
-  studio = await startStudio({ dataDir, rendererDir });
-  session = await launchBrowser();
-  page = session.page;
-  await page.addInitScript(installFakeMidi);
-  await page.goto(studio.url);
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page)
-    await screenshot(page, `midi-io-FAILED-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`);
-});
-
-afterAll(async () => {
-  await session?.close();
-  await studio?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const s = useStudio('midi-io', { initScript: installFakeMidi });
 
 /** 3/4 at 100 bpm: a quarter is 600 ms. [pitch, beat, beats] — three full bars. */
 const BPM = 100;
@@ -150,15 +124,17 @@ type N = { pitch: number; startTick: number; durationTicks: number; velocity: nu
 
 /** Saves the take as MIDI (the studio writes a new file each time) and reads it back. */
 async function savedTake() {
-  const exportsDir = path.join(dataDir, 'exports');
+  const exportsDir = path.join(s.dataDir, 'exports');
   const before = new Set(
-    readdirSync(dataDir).includes('exports') ? readdirSync(exportsDir, { withFileTypes: true }).map((d) => d.name) : [],
+    readdirSync(s.dataDir).includes('exports')
+      ? readdirSync(exportsDir, { withFileTypes: true }).map((d) => d.name)
+      : [],
   );
-  await page.getByTestId('save-midi').first().click();
+  await s.page.getByTestId('save-midi').first().click();
   let file: string | undefined;
   await expect
     .poll(() => {
-      if (!readdirSync(dataDir).includes('exports')) return undefined;
+      if (!readdirSync(s.dataDir).includes('exports')) return undefined;
       file = readdirSync(exportsDir).find((f) => !before.has(f) && statSync(path.join(exportsDir, f)).size > 0);
       return file;
     })
@@ -171,44 +147,47 @@ async function savedTake() {
   return { seq, notes };
 }
 
-const fake = () => page.evaluate(() => (window as unknown as { __midi: FakeMidi }).__midi.sent);
+const fake = () => s.page.evaluate(() => (window as unknown as { __midi: FakeMidi }).__midi.sent);
 
 describe('MIDI in and out in the studio', () => {
   it('records the seed from a MIDI keyboard, continues it in its 3/4 and tempo, and sends the take to MIDI out', async () => {
-    await page.keyboard.press('Control+3');
-    await page.locator('[data-testid="compose-model"]').selectOption('default');
-    await page.getByTestId('meter').selectOption('3/4');
-    await page.getByTestId('tempo').fill(String(BPM));
-    await page.getByTestId('midi-connect').click();
-    await expect.poll(() => page.getByTestId('midi-input').inputValue()).toBe('fake-in');
-    expect(await page.getByTestId('midi-output').inputValue()).toBe('fake-out');
-    expect(await page.evaluate(() => (window as unknown as { __midi: FakeMidi }).__midi.requests)).toEqual([
+    await s.page.keyboard.press('Control+3');
+    await s.page.locator('[data-testid="compose-model"]').selectOption('default');
+    await s.page.getByTestId('meter').selectOption('3/4');
+    await s.page.getByTestId('tempo').fill(String(BPM));
+    await s.page.getByTestId('midi-connect').click();
+    await expect.poll(() => s.page.getByTestId('midi-input').inputValue()).toBe('fake-in');
+    expect(await s.page.getByTestId('midi-output').inputValue()).toBe('fake-out');
+    expect(await s.page.evaluate(() => (window as unknown as { __midi: FakeMidi }).__midi.requests)).toEqual([
       { sysex: false },
     ]);
 
     // Record, starting on the first note, while the fake keyboard plays the phrase.
-    await page.getByTestId('record-start').selectOption('first-note');
-    await page.getByTestId('record-seed').click();
-    await expect.poll(() => page.getByTestId('record-status').textContent()).toContain('Waiting for the first note');
-    await page.evaluate((events) => (window as unknown as { __midi: FakeMidi }).__midi.play(events), phraseMessages());
-    await page.getByTestId('record-seed').click();
-    expect(await page.getByTestId('record-message').textContent()).toContain(
+    await s.page.getByTestId('record-start').selectOption('first-note');
+    await s.page.getByTestId('record-seed').click();
+    await expect.poll(() => s.page.getByTestId('record-status').textContent()).toContain('Waiting for the first note');
+    await s.page.evaluate(
+      (events) => (window as unknown as { __midi: FakeMidi }).__midi.play(events),
+      phraseMessages(),
+    );
+    await s.page.getByTestId('record-seed').click();
+    expect(await s.page.getByTestId('record-message').textContent()).toContain(
       'Recorded 8 notes in 3 bars of 3/4 at 100 bpm',
     );
-    expect(await page.getByTestId('seed-notes').textContent()).toBe('G4E4E4F4D4D4C4C4');
-    expect(await page.getByTestId('continue-clip-toggle').isChecked()).toBe(true);
-    expect(await page.getByTestId('continue-clip').textContent()).toContain('recorded-seed.mid');
+    expect(await s.page.getByTestId('seed-notes').textContent()).toBe('G4E4E4F4D4D4C4C4');
+    expect(await s.page.getByTestId('continue-clip-toggle').isChecked()).toBe(true);
+    expect(await s.page.getByTestId('continue-clip').textContent()).toContain('recorded-seed.mid');
 
     // Continue it by one bar, the take starting with the clip.
-    await page.getByTestId('append-clip').check();
-    await page.getByTestId('bars').fill('1');
-    await page.getByTestId('variations').fill('1');
-    await page.getByTestId('generate').click();
-    await expect.poll(() => page.getByTestId('variation').count(), { timeout: 120_000 }).toBe(1);
+    await s.page.getByTestId('append-clip').check();
+    await s.page.getByTestId('bars').fill('1');
+    await s.page.getByTestId('variations').fill('1');
+    await s.page.getByTestId('generate').click();
+    await expect.poll(() => s.page.getByTestId('variation').count(), { timeout: 120_000 }).toBe(1);
     const { seq, notes } = await savedTake();
     expect(seq.timeSignatures[0]).toMatchObject({ numerator: 3, denominator: 4 });
     expect(seq.tempos.map((t) => Math.round(t.bpm))).toEqual([BPM]);
-    expect(await page.getByTestId('tempo').inputValue()).toBe(String(BPM));
+    expect(await s.page.getByTestId('tempo').inputValue()).toBe(String(BPM));
     // The seed is the phrase as played, on the sixteenth grid (ppq 480): the first eight notes of the take.
     const ppq = seq.ppq;
     expect(notes.slice(0, 8).map((n) => [n.pitch, (n.startTick * 480) / ppq, (n.durationTicks * 480) / ppq])).toEqual(
@@ -219,13 +198,13 @@ describe('MIDI in and out in the studio', () => {
     const continuation = notes.filter((n) => n.startTick >= clipEnd);
     expect(continuation.length).toBeGreaterThan(0);
     for (const n of continuation) expect(n.startTick).toBeLessThan(12 * ppq);
-    await screenshot(page, 'midi-io-recorded-take');
+    await screenshot(s.page, 'midi-io-recorded-take');
 
     // Send the take to MIDI out and let it play to the end (4 bars of 3/4 at 100 bpm: 7.2 s).
-    await page.getByTestId('midi-send').click();
-    expect(await page.getByTestId('midi-send').textContent()).toContain('Stop MIDI out');
+    await s.page.getByTestId('midi-send').click();
+    expect(await s.page.getByTestId('midi-send').textContent()).toContain('Stop MIDI out');
     await expect
-      .poll(() => page.getByTestId('midi-send').textContent(), { timeout: 20_000, interval: 250 })
+      .poll(() => s.page.getByTestId('midi-send').textContent(), { timeout: 20_000, interval: 250 })
       .toContain('Send to MIDI out');
     const sent = await fake();
     const msPerTick = 60_000 / (BPM * ppq);
@@ -246,11 +225,11 @@ describe('MIDI in and out in the studio', () => {
 
     // Send again and Stop part way: the port is silenced with All Notes Off, now and after what it had queued.
     const before = sent.length;
-    await page.getByTestId('midi-send').click();
-    await page.waitForTimeout(1500);
-    await page.getByTestId('midi-send').click();
-    expect(await page.getByTestId('midi-send').textContent()).toContain('Send to MIDI out');
-    await page.waitForTimeout(800);
+    await s.page.getByTestId('midi-send').click();
+    await s.page.waitForTimeout(1500);
+    await s.page.getByTestId('midi-send').click();
+    expect(await s.page.getByTestId('midi-send').textContent()).toContain('Send to MIDI out');
+    await s.page.waitForTimeout(800);
     const second = (await fake()).slice(before);
     const last = second.at(-1)!;
     expect(last.data).toEqual([0xb0, 123, 0]);
@@ -264,57 +243,57 @@ describe('MIDI in and out in the studio', () => {
     expect(last.timestamp ?? last.handedAt).toBeGreaterThan(lastNoteOn);
 
     // The instrument chosen on the card goes out too: strings (program 48), as Save MIDI writes it.
-    await page.getByTestId('variation').first().getByTestId('instrument').selectOption('48');
+    await s.page.getByTestId('variation').first().getByTestId('instrument').selectOption('48');
     const beforeStrings = (await fake()).length;
-    await page.getByTestId('midi-send').click();
-    await page.waitForTimeout(500);
-    await page.getByTestId('midi-send').click();
+    await s.page.getByTestId('midi-send').click();
+    await s.page.waitForTimeout(500);
+    await s.page.getByTestId('midi-send').click();
     const third = (await fake()).slice(beforeStrings);
     expect(third[0]!.data).toEqual([0xc0, 48]);
     const thirdStop = third.findIndex((m) => m.data[0] === 0xb0);
     expect(thirdStop).toBeGreaterThan(1);
     expect(third.slice(1, thirdStop).map((m) => m.data)).toEqual(expected.slice(1, thirdStop).map((m) => m.data));
-    expect(session.errors).toEqual([]);
+    expect(s.browser.errors).toEqual([]);
   });
 
   it('starts bar 1 after a bar of count-in and leaves out a note that ended in it', async () => {
-    await page.getByTestId('record-start').selectOption('count-in');
-    await page.getByTestId('record-seed').click();
-    expect(await page.getByTestId('record-status').textContent()).toContain('Count-in');
+    await s.page.getByTestId('record-start').selectOption('count-in');
+    await s.page.getByTestId('record-seed').click();
+    expect(await s.page.getByTestId('record-status').textContent()).toContain('Count-in');
     // The phrase from bar 1 (one 3/4 bar = 1.8 s after Record), and a stray note half way through the count-in.
     const events: [number, number[]][] = [
       [900, [0x90, 50, 80]],
       [1200, [0x80, 50, 0]],
       ...phraseMessages().map(([at, data]): [number, number[]] => [at + 3 * QUARTER_MS, data]),
     ];
-    await page.evaluate((events) => {
+    await s.page.evaluate((events) => {
       const midi = (window as unknown as { __midi: FakeMidi }).__midi;
       return midi.play(events, midi.lastClickAt);
     }, events);
-    expect(await page.getByTestId('record-status').textContent()).toContain('Recording');
-    await page.getByTestId('record-seed').click();
-    expect(await page.getByTestId('record-message').textContent()).toContain(
+    expect(await s.page.getByTestId('record-status').textContent()).toContain('Recording');
+    await s.page.getByTestId('record-seed').click();
+    expect(await s.page.getByTestId('record-message').textContent()).toContain(
       'Recorded 8 notes in 3 bars of 3/4 at 100 bpm (1 played during the count-in left out)',
     );
-    expect(await page.getByTestId('seed-notes').textContent()).toBe('G4E4E4F4D4D4C4C4');
+    expect(await s.page.getByTestId('seed-notes').textContent()).toBe('G4E4E4F4D4D4C4C4');
   });
 
   it('records from the computer keys as well', async () => {
-    await page.getByTestId('record-start').selectOption('first-note');
-    await page.getByTestId('record-seed').click();
-    await page.getByTestId('seed-keyboard').focus();
+    await s.page.getByTestId('record-start').selectOption('first-note');
+    await s.page.getByTestId('record-seed').click();
+    await s.page.getByTestId('seed-keyboard').focus();
     // C4 and E4 a quarter apart (600 ms at 100 bpm): held keys, released before the next.
-    await page.keyboard.down('a');
-    await page.waitForTimeout(500);
-    await page.keyboard.up('a');
-    await page.waitForTimeout(100);
-    await page.keyboard.down('d');
-    await page.waitForTimeout(500);
-    await page.keyboard.up('d');
-    await page.getByTestId('record-seed').click();
-    expect(await page.getByTestId('record-message').textContent()).toContain('Recorded 2 notes in 1 bar of 3/4');
-    expect(await page.getByTestId('seed-notes').textContent()).toBe('C4E4');
-    expect(session.errors).toEqual([]);
+    await s.page.keyboard.down('a');
+    await s.page.waitForTimeout(500);
+    await s.page.keyboard.up('a');
+    await s.page.waitForTimeout(100);
+    await s.page.keyboard.down('d');
+    await s.page.waitForTimeout(500);
+    await s.page.keyboard.up('d');
+    await s.page.getByTestId('record-seed').click();
+    expect(await s.page.getByTestId('record-message').textContent()).toContain('Recorded 2 notes in 1 bar of 3/4');
+    expect(await s.page.getByTestId('seed-notes').textContent()).toBe('C4E4');
+    expect(s.browser.errors).toEqual([]);
   });
 
   it('says so when Web MIDI is refused or missing', async () => {
@@ -332,9 +311,9 @@ describe('MIDI in and out in the studio', () => {
         'This browser has no Web MIDI',
       ],
     ] as const) {
-      const other = await session.context.newPage();
+      const other = await s.browser.context.newPage();
       await other.addInitScript(script);
-      await other.goto(studio.url);
+      await other.goto(s.studio.url);
       await other.keyboard.press('Control+3');
       await other.getByTestId('midi-connect').click();
       await expect.poll(() => other.getByTestId('midi-problem').textContent()).toContain(sentence);
@@ -342,14 +321,14 @@ describe('MIDI in and out in the studio', () => {
       await other.close();
     }
     // Access granted, but nothing plugged in.
-    const empty = await session.context.newPage();
+    const empty = await s.browser.context.newPage();
     await empty.addInitScript(() =>
       Object.defineProperty(navigator, 'requestMIDIAccess', {
         configurable: true,
         value: async () => ({ inputs: new Map(), outputs: new Map(), sysexEnabled: false, onstatechange: null }),
       }),
     );
-    await empty.goto(studio.url);
+    await empty.goto(s.studio.url);
     await empty.keyboard.press('Control+3');
     await empty.getByTestId('midi-connect').click();
     await expect

@@ -27,6 +27,8 @@ export interface StudioSessionOptions {
   prepare?: (services: AppServices, dataDir: string) => void | Promise<void>;
   /** Appended to the studio's URL (which carries its token in the query already), e.g. the test-seams switch. */
   query?: string;
+  /** Runs in the page before any of its own scripts, on every load (page.addInitScript): fakes of browser APIs. */
+  initScript?: () => void;
 }
 
 /** `name` prefixes the data folder and the failure screenshots. */
@@ -45,6 +47,7 @@ export function useStudio(name: string, options: StudioSessionOptions = {}): Stu
     session.studio = await startStudio({ dataDir: session.dataDir, rendererDir, services: session.services });
     session.browser = await launchBrowser();
     session.page = session.browser.page;
+    if (options.initScript) await session.page.addInitScript(options.initScript);
     await session.page.goto(options.query ? `${session.studio.url}&${options.query}` : session.studio.url);
   });
   afterEach(async (ctx) => {
