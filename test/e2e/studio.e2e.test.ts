@@ -10,51 +10,24 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { startStudio, type StudioHandle } from '../../src/studio/server';
-import {
-  buildRenderer,
-  countNotePixels,
-  launchBrowser,
-  screenshot,
-  sharedData,
-  type BrowserSession,
-} from './helpers/browser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countNotePixels, screenshot, sharedData } from './helpers/browser';
+import { useStudio } from './helpers/studioSession';
 
 const MATILDA = path.join(sharedData, 'seed-melodies/waltzing-matilda.mid');
 
-let dataDir: string;
 let filesDir: string;
-let studio: StudioHandle;
-let session: BrowserSession;
-let page: Page;
 
-beforeAll(async () => {
-  const rendererDir = await buildRenderer();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'etude-e2e-data-'));
+const s = useStudio('studio');
+beforeAll(() => {
   filesDir = mkdtempSync(path.join(os.tmpdir(), 'etude-e2e-files-'));
-  studio = await startStudio({ dataDir, rendererDir });
-  session = await launchBrowser();
-  page = session.page;
-  await page.goto(studio.url);
 });
-
-afterEach(async (ctx) => {
-  // A failed step leaves a picture of what the user would have seen.
-  if (ctx.task.result?.state === 'fail' && page)
-    await screenshot(page, `studio-FAILED-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`);
-});
-
-afterAll(async () => {
-  await session?.close();
-  await studio?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+afterAll(() => {
   if (filesDir) rmSync(filesDir, { recursive: true, force: true });
 });
 
 const rollLabel = async (index = 0): Promise<string> =>
-  (await page.locator('[data-testid="piano-roll"]').nth(index).getAttribute('aria-label')) ?? '';
+  (await s.page.locator('[data-testid="piano-roll"]').nth(index).getAttribute('aria-label')) ?? '';
 const noteCount = async (index = 0): Promise<number> =>
   Number(/with (\d+) notes/.exec(await rollLabel(index))?.[1] ?? -1);
 
@@ -71,8 +44,8 @@ function midoNoteCount(file: string): number {
 /** Press Tab until the focused element matches, by keyboard alone (bounded). */
 async function tabTo(selector: string, maxPresses = 80): Promise<void> {
   for (let i = 0; i < maxPresses; i++) {
-    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
-    await page.keyboard.press('Tab');
+    if (await s.page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+    await s.page.keyboard.press('Tab');
   }
   throw new Error(`Tab never reached ${selector}`);
 }
@@ -80,49 +53,49 @@ async function tabTo(selector: string, maxPresses = 80): Promise<void> {
 describe('the studio, end to end', () => {
   it('imports a MIDI file, then a folder with one broken file, naming the failure', async () => {
     await expect
-      .poll(() => page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
+      .poll(() => s.page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
       .toMatch(/engine|threads/);
-    await page.locator('[data-testid="import-corpus"]').fill('Matilda');
-    await page.locator('[data-testid="import-files"]').setInputFiles(MATILDA);
+    await s.page.locator('[data-testid="import-corpus"]').fill('Matilda');
+    await s.page.locator('[data-testid="import-files"]').setInputFiles(MATILDA);
     await expect
-      .poll(() => page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
+      .poll(() => s.page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
       .toContain('1 imported');
-    await expect.poll(() => page.locator('[data-testid="corpora"]').textContent()).toContain('Matilda');
+    await expect.poll(() => s.page.locator('[data-testid="corpora"]').textContent()).toContain('Matilda');
 
     const folder = path.join(filesDir, 'tunes');
     mkdirSync(folder);
     copyFileSync(MATILDA, path.join(folder, 'matilda-copy.mid'));
     // A MIDI file cut off in its first track chunk.
     writeFileSync(path.join(folder, 'broken.mid'), readFileSync(MATILDA).subarray(0, 40));
-    await page.locator('[data-testid="import-corpus"]').fill('Folder');
-    await page.locator('[data-testid="import-folder"]').setInputFiles(folder);
-    const failures = page.locator('[data-testid="import-failures"]');
+    await s.page.locator('[data-testid="import-corpus"]').fill('Folder');
+    await s.page.locator('[data-testid="import-folder"]').setInputFiles(folder);
+    const failures = s.page.locator('[data-testid="import-failures"]');
     await expect.poll(() => failures.textContent(), { timeout: 60_000 }).toContain('broken.mid');
-    await expect.poll(() => page.locator('[data-testid="import-summary"]').textContent()).toMatch(/1 failed/);
-    await page.getByRole('button', { name: 'Matilda' }).click();
-    await expect.poll(() => page.locator('svg.histogram rect').count()).toBe(130);
-    await screenshot(page, 'studio-library');
+    await expect.poll(() => s.page.locator('[data-testid="import-summary"]').textContent()).toMatch(/1 failed/);
+    await s.page.getByRole('button', { name: 'Matilda' }).click();
+    await expect.poll(() => s.page.locator('svg.histogram rect').count()).toBe(130);
+    await screenshot(s.page, 'studio-library');
   });
 
   it('trains a tiny model for one epoch with visible progress', async () => {
-    await page.keyboard.press('Control+2');
-    await page.locator('[data-testid="train-corpus"]').selectOption('Matilda');
-    await page.locator('[data-testid="train-model-name"]').fill('tiny');
-    await page.locator('[data-testid="train-epochs"]').fill('1');
-    await page.getByText('Advanced').click();
-    await page.locator('[data-testid="train-embedding"]').fill('16');
-    await page.locator('[data-testid="train-hidden"]').fill('16');
+    await s.page.keyboard.press('Control+2');
+    await s.page.locator('[data-testid="train-corpus"]').selectOption('Matilda');
+    await s.page.locator('[data-testid="train-model-name"]').fill('tiny');
+    await s.page.locator('[data-testid="train-epochs"]').fill('1');
+    await s.page.getByText('Advanced').click();
+    await s.page.locator('[data-testid="train-embedding"]').fill('16');
+    await s.page.locator('[data-testid="train-hidden"]').fill('16');
     // Small windows and batches so the one short tune gives several steps to watch.
-    await page.getByLabel('Window (tokens)').fill('8');
-    await page.getByLabel('Batch size').fill('4');
-    await page.locator('[data-testid="train-start"]').click();
-    const progress = page.locator('[data-testid="train-progress"]');
+    await s.page.getByLabel('Window (tokens)').fill('8');
+    await s.page.getByLabel('Batch size').fill('4');
+    await s.page.locator('[data-testid="train-start"]').click();
+    const progress = s.page.locator('[data-testid="train-progress"]');
     await expect.poll(() => progress.textContent(), { timeout: 30_000 }).toMatch(/running|done/);
     await expect.poll(() => progress.textContent(), { timeout: 180_000 }).toContain('done');
     expect(await progress.textContent()).toMatch(/loss \d+\.\d{3}/);
-    await expect.poll(() => page.locator('[data-testid="models"]').textContent()).toMatch(/tiny\s*ready/);
+    await expect.poll(() => s.page.locator('[data-testid="models"]').textContent()).toMatch(/tiny\s*ready/);
     // The training loss was drawn (orange pixels on the chart's canvas).
-    const drawn = await page.evaluate(() => {
+    const drawn = await s.page.evaluate(() => {
       const c = document.querySelector<HTMLCanvasElement>('[data-testid="loss-chart"]');
       const ctx = c?.getContext('2d');
       if (!c || !ctx || c.width === 0 || c.height === 0) return 0;
@@ -135,26 +108,26 @@ describe('the studio, end to end', () => {
     expect(drawn).toBeGreaterThan(20);
 
     // Resume from the checkpoint up to 2 epochs in all: the run continues at epoch 2.
-    await page.locator('[data-testid="train-epochs"]').fill('2');
-    await page
+    await s.page.locator('[data-testid="train-epochs"]').fill('2');
+    await s.page
       .locator('[data-testid="models"] tr', { hasText: 'tiny' })
       .getByRole('button', { name: 'Resume' })
       .click();
     await expect.poll(() => progress.textContent(), { timeout: 180_000 }).toMatch(/done.*epoch 2 \/ 2/s);
-    await screenshot(page, 'studio-train');
+    await screenshot(s.page, 'studio-train');
   });
 
   it('generates 3 variations with the bundled model and draws their notes', async () => {
-    await page.keyboard.press('Control+3');
-    await page.locator('[data-testid="compose-model"]').selectOption('default');
-    await page.locator('[data-testid="variations"]').fill('3');
-    await page.locator('[data-testid="generate"]').click();
-    await expect.poll(() => page.locator('[data-testid="variation"]').count(), { timeout: 120_000 }).toBe(3);
+    await s.page.keyboard.press('Control+3');
+    await s.page.locator('[data-testid="compose-model"]').selectOption('default');
+    await s.page.locator('[data-testid="variations"]').fill('3');
+    await s.page.locator('[data-testid="generate"]').click();
+    await expect.poll(() => s.page.locator('[data-testid="variation"]').count(), { timeout: 120_000 }).toBe(3);
     for (let i = 0; i < 3; i++) {
       expect(await noteCount(i)).toBeGreaterThan(0);
-      await expect.poll(() => countNotePixels(page, i)).toBeGreaterThan(50);
+      await expect.poll(() => countNotePixels(s.page, i)).toBeGreaterThan(50);
       // The engraved score: each note begins on it once (ties continue notes), drawn by VexFlow.
-      const score = page.locator('[data-testid="score"]').nth(i);
+      const score = s.page.locator('[data-testid="score"]').nth(i);
       expect(await score.getAttribute('data-onsets')).toBe(String(await noteCount(i)));
       await expect.poll(() => score.locator('.vf-stavenote').count()).toBeGreaterThan(0);
       // 8 bars of 4/4 (the default length): 8 measures (a 9th only if the last note rings past the end).
@@ -162,18 +135,18 @@ describe('the studio, end to end', () => {
       expect(measures).toBeGreaterThanOrEqual(8);
       expect(measures).toBeLessThanOrEqual(9);
     }
-    await screenshot(page, 'studio-compose');
+    await screenshot(s.page, 'studio-compose');
   });
 
   it('starts and stops playback', async () => {
-    const play = page.locator('[data-testid="play"]').first();
+    const play = s.page.locator('[data-testid="play"]').first();
     await play.click();
     await expect.poll(() => play.getAttribute('aria-pressed')).toBe('true');
     // The playhead (accent blue) moves into the roll while playing.
     await expect
       .poll(
         () =>
-          page.evaluate(() => {
+          s.page.evaluate(() => {
             const c = document.querySelector<HTMLCanvasElement>('[data-testid="piano-roll"]');
             const ctx = c?.getContext('2d');
             if (!c || !ctx) return 0;
@@ -193,46 +166,46 @@ describe('the studio, end to end', () => {
 
   it('exports a MIDI file that python3-mido reads with the same notes', async () => {
     const shown = await noteCount(0);
-    await page.locator('[data-testid="save-midi"]').first().click();
-    const toast = page.getByRole('status').filter({ hasText: 'Saved' });
+    await s.page.locator('[data-testid="save-midi"]').first().click();
+    const toast = s.page.getByRole('status').filter({ hasText: 'Saved' });
     await expect.poll(() => toast.count(), { timeout: 30_000 }).toBeGreaterThan(0);
     const savedPath = /Saved (.+\.mid)/.exec((await toast.first().textContent()) ?? '')?.[1];
     expect(savedPath).toBeTruthy();
-    expect(path.resolve(savedPath as string).startsWith(path.resolve(dataDir))).toBe(true);
+    expect(path.resolve(savedPath as string).startsWith(path.resolve(s.dataDir))).toBe(true);
     expect(midoNoteCount(savedPath as string)).toBe(shown);
   });
 
   it('runs one full compose round by keyboard alone', async () => {
-    await page.keyboard.press('Control+3');
-    await page.locator('body').focus();
+    await s.page.keyboard.press('Control+3');
+    await s.page.locator('body').focus();
     await tabTo('[data-testid="seed-keyboard"]');
-    await page.keyboard.press('Backspace');
-    for (const key of ['a', 'd', 'g', 'k']) await page.keyboard.press(key);
-    await expect.poll(() => page.locator('[data-testid="seed-notes"]').textContent()).toMatch(/C4E4G4C5$/);
-    const before = await page.locator('[data-testid="variation"] h3 + span').first().textContent();
-    await page.keyboard.press('Control+Enter');
+    await s.page.keyboard.press('Backspace');
+    for (const key of ['a', 'd', 'g', 'k']) await s.page.keyboard.press(key);
+    await expect.poll(() => s.page.locator('[data-testid="seed-notes"]').textContent()).toMatch(/C4E4G4C5$/);
+    const before = await s.page.locator('[data-testid="variation"] h3 + span').first().textContent();
+    await s.page.keyboard.press('Control+Enter');
     await expect
-      .poll(() => page.locator('[data-testid="variation"] h3 + span').first().textContent(), { timeout: 120_000 })
+      .poll(() => s.page.locator('[data-testid="variation"] h3 + span').first().textContent(), { timeout: 120_000 })
       .not.toBe(before);
     await tabTo('[data-testid="piano-roll"]');
-    await page.keyboard.press('Space');
-    await expect.poll(() => page.locator('[data-testid="play"]').first().getAttribute('aria-pressed')).toBe('true');
-    await page.keyboard.press('Space');
-    await expect.poll(() => page.locator('[data-testid="play"]').first().getAttribute('aria-pressed')).toBe('false');
+    await s.page.keyboard.press('Space');
+    await expect.poll(() => s.page.locator('[data-testid="play"]').first().getAttribute('aria-pressed')).toBe('true');
+    await s.page.keyboard.press('Space');
+    await expect.poll(() => s.page.locator('[data-testid="play"]').first().getAttribute('aria-pressed')).toBe('false');
     // Back from the roll: the instrument select, Save WAV, then Save MIDI.
-    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
-    await page.keyboard.press('Shift+Tab');
+    const focused = () => s.page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+    await s.page.keyboard.press('Shift+Tab');
     await expect.poll(focused).toBe('instrument');
-    await page.keyboard.press('Shift+Tab');
+    await s.page.keyboard.press('Shift+Tab');
     await expect.poll(focused).toBe('save-wav');
-    await page.keyboard.press('Shift+Tab');
+    await s.page.keyboard.press('Shift+Tab');
     await expect.poll(focused).toBe('save-midi');
-    const savedBefore = await page.getByRole('status').filter({ hasText: 'Saved' }).count();
-    await page.keyboard.press('Enter');
+    const savedBefore = await s.page.getByRole('status').filter({ hasText: 'Saved' }).count();
+    await s.page.keyboard.press('Enter');
     await expect
-      .poll(() => page.getByRole('status').filter({ hasText: 'Saved' }).count(), { timeout: 30_000 })
+      .poll(() => s.page.getByRole('status').filter({ hasText: 'Saved' }).count(), { timeout: 30_000 })
       .toBeGreaterThan(savedBefore);
-    await screenshot(page, 'studio-compose-keyboard');
-    expect(session.errors).toEqual([]);
+    await screenshot(s.page, 'studio-compose-keyboard');
+    expect(s.browser.errors).toEqual([]);
   });
 });
