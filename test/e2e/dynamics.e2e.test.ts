@@ -17,7 +17,7 @@ import type { Note } from '../../src/core/music/NoteSequence';
 import { createRng } from '../../src/core/util/random';
 import { openLibrary } from '../../src/main/db';
 import { repoRoot, screenshot } from './helpers/browser';
-import { useStudio } from './helpers/studioSession';
+import { importInStudio, useStudio } from './helpers/studioSession';
 
 let tunes: string[];
 
@@ -63,14 +63,7 @@ interface MidoDump {
 
 describe('learnt dynamics, from the Train screen to the saved file', () => {
   it('trains with "Learn dynamics (velocity)" and saves a take whose notes are at the learnt velocities', async () => {
-    await expect
-      .poll(() => s.page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
-      .toMatch(/engine|threads/);
-    await s.page.locator('[data-testid="import-corpus"]').fill('Accented');
-    await s.page.locator('[data-testid="import-files"]').setInputFiles(tunes);
-    await expect
-      .poll(() => s.page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
-      .toContain('12 imported');
+    await importInStudio(s.page, 'Accented', tunes);
 
     await s.page.keyboard.press('Control+2');
     await s.page.locator('[data-testid="train-corpus"]').selectOption('Accented');

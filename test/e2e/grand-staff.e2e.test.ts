@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, screenshot, sharedData } from './helpers/browser';
-import { useStudio } from './helpers/studioSession';
+import { importInStudio, trainTinyPolyInStudio, useStudio } from './helpers/studioSession';
 
 const TUNES = ['ashover1.mid', 'ashover2.mid', 'ashover3.mid'].map((f) => path.join(sharedData, 'nottingham/MIDI', f));
 
@@ -56,28 +56,10 @@ interface MidoDump {
 describe('a polyphonic take, from training to the saved file', () => {
   it('trains a tiny biaxial model on imported tunes, draws chords in the roll, a grand staff, and saves two staves', async () => {
     // Import through the Library screen.
-    await expect
-      .poll(() => s.page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
-      .toMatch(/engine|threads/);
-    await s.page.locator('[data-testid="import-corpus"]').fill('Nottingham');
-    await s.page.locator('[data-testid="import-files"]').setInputFiles(TUNES);
-    await expect
-      .poll(() => s.page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
-      .toContain('3 imported');
+    await importInStudio(s.page, 'Nottingham', TUNES);
 
     // Train: the polyphonic kind, tiny sizes, one epoch.
-    await s.page.keyboard.press('Control+2');
-    await s.page.locator('[data-testid="train-corpus"]').selectOption('Nottingham');
-    await s.page.locator('[data-testid="train-model-name"]').fill('poly');
-    await s.page.locator('[data-testid="train-kind"]').selectOption('biaxial-lstm');
-    await s.page.locator('[data-testid="train-epochs"]').fill('1');
-    await s.page.getByText('Advanced').click();
-    await s.page.locator('[data-testid="train-time-sizes"]').fill('8');
-    await s.page.locator('[data-testid="train-pitch-sizes"]').fill('4');
-    await s.page.locator('[data-testid="train-start"]').click();
-    const progress = s.page.locator('[data-testid="train-progress"]');
-    await expect.poll(() => progress.textContent(), { timeout: 120_000 }).toContain('done');
-    await expect.poll(() => s.page.locator('[data-testid="models"]').textContent()).toMatch(/poly\s*ready/);
+    await trainTinyPolyInStudio(s.page, 'Nottingham', 'poly');
 
     // Compose two takes of four bars with it.
     await s.page.keyboard.press('Control+3');

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMidi } from '../../src/core/midi/readMidi';
 import { screenshot, sharedData } from './helpers/browser';
-import { useStudio } from './helpers/studioSession';
+import { importInStudio, trainTinyPolyInStudio, useStudio } from './helpers/studioSession';
 
 const TUNES = ['ashover1.mid', 'ashover2.mid', 'ashover3.mid'].map((f) => path.join(sharedData, 'nottingham/MIDI', f));
 
@@ -45,27 +45,8 @@ async function savedNotes(): Promise<N[]> {
 
 describe('Regenerate bars x pitches of a polyphonic take in the studio', () => {
   it('redraws only the notes inside bars 2-3 and C4-B5; Undo and Redo cover it', async () => {
-    await expect
-      .poll(() => s.page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
-      .toMatch(/engine|threads/);
-    await s.page.locator('[data-testid="import-corpus"]').fill('Nottingham');
-    await s.page.locator('[data-testid="import-files"]').setInputFiles(TUNES);
-    await expect
-      .poll(() => s.page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
-      .toContain('3 imported');
-    await s.page.keyboard.press('Control+2');
-    await s.page.locator('[data-testid="train-corpus"]').selectOption('Nottingham');
-    await s.page.locator('[data-testid="train-model-name"]').fill('poly');
-    await s.page.locator('[data-testid="train-kind"]').selectOption('biaxial-lstm');
-    await s.page.locator('[data-testid="train-epochs"]').fill('1');
-    await s.page.getByText('Advanced').click();
-    await s.page.locator('[data-testid="train-time-sizes"]').fill('8');
-    await s.page.locator('[data-testid="train-pitch-sizes"]').fill('4');
-    await s.page.locator('[data-testid="train-start"]').click();
-    await expect
-      .poll(() => s.page.locator('[data-testid="train-progress"]').textContent(), { timeout: 120_000 })
-      .toContain('done');
-    await expect.poll(() => s.page.locator('[data-testid="models"]').textContent()).toMatch(/poly\s*ready/);
+    await importInStudio(s.page, 'Nottingham', TUNES);
+    await trainTinyPolyInStudio(s.page, 'Nottingham', 'poly');
 
     await s.page.keyboard.press('Control+3');
     await s.page.locator('[data-testid="compose-model"]').selectOption({ label: 'poly' });

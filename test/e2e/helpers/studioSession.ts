@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createAppServices, type AppServices } from '../../../src/main/services/app';
 import { startStudio, type StudioHandle } from '../../../src/studio/server';
@@ -61,4 +61,36 @@ export function useStudio(name: string, options: StudioSessionOptions = {}): Stu
     if (session.dataDir) rmSync(session.dataDir, { recursive: true, force: true });
   });
   return session;
+}
+
+/**
+ * Imports `files` on the Library screen into the corpus `corpus` (once the engine line shows the studio is up) and
+ * waits for the summary to say "`count` imported".
+ */
+export async function importInStudio(page: Page, corpus: string, files: string[], count = files.length): Promise<void> {
+  await expect
+    .poll(() => page.locator('[data-testid="status-engine"]').textContent(), { timeout: 30_000 })
+    .toMatch(/engine|threads/);
+  await page.locator('[data-testid="import-corpus"]').fill(corpus);
+  await page.locator('[data-testid="import-files"]').setInputFiles(files);
+  await expect
+    .poll(() => page.locator('[data-testid="import-summary"]').textContent(), { timeout: 60_000 })
+    .toContain(`${count} imported`);
+}
+
+/** Trains a tiny biaxial-lstm `name` on `corpus` for one epoch on the Train screen and waits until it is ready. */
+export async function trainTinyPolyInStudio(page: Page, corpus: string, name: string): Promise<void> {
+  await page.keyboard.press('Control+2');
+  await page.locator('[data-testid="train-corpus"]').selectOption(corpus);
+  await page.locator('[data-testid="train-model-name"]').fill(name);
+  await page.locator('[data-testid="train-kind"]').selectOption('biaxial-lstm');
+  await page.locator('[data-testid="train-epochs"]').fill('1');
+  await page.getByText('Advanced').click();
+  await page.locator('[data-testid="train-time-sizes"]').fill('8');
+  await page.locator('[data-testid="train-pitch-sizes"]').fill('4');
+  await page.locator('[data-testid="train-start"]').click();
+  await expect
+    .poll(() => page.locator('[data-testid="train-progress"]').textContent(), { timeout: 120_000 })
+    .toContain('done');
+  await expect.poll(() => page.locator('[data-testid="models"]').textContent()).toMatch(new RegExp(`${name}\\s*ready`));
 }
