@@ -109,6 +109,17 @@ export async function regenerateSelection(
   const runner = context.runner ?? runGeneration;
   const job = context.signal ? { signal: context.signal } : {};
   const meter = request.timeSignature ?? COMMON_TIME;
+  // What the engine run of either kind takes from the request: one take, from no seed, on the best engine.
+  const engineRun = {
+    checkpoint: loaded.bytes,
+    seedTokens: [],
+    bars: request.bars,
+    temperature: request.temperature,
+    variations: 1,
+    randomSeed: request.randomSeed,
+    engine: 'auto' as const,
+    ...(steering.controls ? { controls: steering.controls } : {}),
+  };
   if (isPolySpec(spec)) {
     const window = rollWindowOf(spec);
     const barFrames = framesPerBar(sixteenthsPerBar(meter), window.stepsPerQuarter);
@@ -129,14 +140,7 @@ export async function regenerateSelection(
     const chords = takeChordTrack(steering.chords, spec, loaded.modelName, barFrames, length);
     const run = await runner(
       {
-        checkpoint: loaded.bytes,
-        seedTokens: [],
-        bars: request.bars,
-        temperature: request.temperature,
-        variations: 1,
-        randomSeed: request.randomSeed,
-        engine: 'auto',
-        ...(steering.controls ? { controls: steering.controls } : {}),
+        ...engineRun,
         ...(chords ? { chords } : {}),
         infill: {
           tokens: [],
@@ -180,15 +184,8 @@ export async function regenerateSelection(
   const chords = takeChordTrack(steering.chords, spec, loaded.modelName, stepsPerBar, length);
   const run = await runner(
     {
-      checkpoint: loaded.bytes,
-      seedTokens: [],
-      bars: request.bars,
-      temperature: request.temperature,
-      variations: 1,
-      randomSeed: request.randomSeed,
+      ...engineRun,
       stepsPerBar,
-      engine: 'auto',
-      ...(steering.controls ? { controls: steering.controls } : {}),
       ...(chords ? { chords } : {}),
       infill: {
         tokens,
