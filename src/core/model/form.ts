@@ -48,6 +48,7 @@ import {
 } from './generate';
 import { sampleToken } from './sampler';
 import { FORM_TEMPLATES, formProblem, isFormName, type FormName } from './formTemplates';
+import { checkFormPlan, drawFormTake, FormError, walkForm, type FormSection, type RepeatReport } from './formWalk';
 
 export {
   FORM_NAMES,
@@ -58,30 +59,13 @@ export {
   MIN_FORM_BARS,
   type FormName,
 } from './formTemplates';
+export { FormError, MAX_REPEAT_RETRIES, type FormSection } from './formWalk';
 /** A repeat is sampled at the request's temperature times this. */
 export const REPEAT_TEMPERATURE_FACTOR = 0.6;
 /** Bars of a section's opening that its repeats replay before sampling. */
 export const REPEAT_OPENING_BARS = 1;
 /** A repeat's sampling is pulled toward its first occurrence: see the file header. */
 export const REPEAT_PULL = 64;
-/** Re-samples of a repeat that came out a copy of an earlier occurrence, or degenerate on its own. */
-export const MAX_REPEAT_RETRIES = 5;
-
-/** One section of a planned piece. */
-export interface FormSection {
-  letter: string;
-  startBar: number;
-  bars: number;
-  /** Index of the first section with this letter, or null when this is it. */
-  repeatOf: number | null;
-}
-
-/** A form request that cannot be run; the message is a sentence saying what to change. */
-export class FormError extends Error {
-  override name = 'FormError';
-  readonly code = 'FORM_INVALID' as const;
-}
-
 /**
  * The sections of a form of `bars` bars.
  * @throws FormError for an unknown form or a length it cannot take (see formProblem).
@@ -100,12 +84,8 @@ export function planForm(name: string, bars: number): FormSection[] {
 }
 
 /** A melody with a form: the sections it was generated in, and how often a repeat came out a copy. */
-export interface FormMelody extends GeneratedMelody {
+export interface FormMelody extends GeneratedMelody, RepeatReport {
   sections: FormSection[];
-  /** Repeats thrown away because they copied an earlier occurrence (over all sections and whole-piece retries). */
-  copyRetries: number;
-  /** Why repeats were thrown away and re-sampled (copies, and repeats degenerate on their own), over all tries. */
-  repeatRejected: string[];
 }
 
 export interface FormGenerateOptions extends Omit<GenerateOptions, 'bars'> {
@@ -143,7 +123,7 @@ async function sampleFormOnce(
   options: FormGenerateOptions,
   stepsPerBar: number,
   rng: Rng,
-): Promise<{ tokens: number[]; copyRetries: number; repeatRejected: string[] }> {
+): Promise<{ tokens: number[] } & RepeatReport> {
   const { seedTokens, sections, temperature, logitBias, signal } = options;
   const repeatTemperature = temperature * (options.repeatTemperatureFactor ?? REPEAT_TEMPERATURE_FACTOR);
   const openingSteps = (options.repeatOpeningBars ?? REPEAT_OPENING_BARS) * stepsPerBar;
@@ -175,37 +155,25 @@ async function sampleFormOnce(
     decoder.reset();
     for (const t of kept) await feed(t);
   };
-  let copyRetries = 0;
-  const repeatRejected: string[] = [];
   decoder.reset();
   for (const t of seedTokens) await feed(t);
-  for (const [index, section] of sections.entries()) {
-    const start = section.startBar * stepsPerBar;
-    const end = start + section.bars * stepsPerBar;
-    if (section.repeatOf === null) {
+  const report = await walkForm(sections, stepsPerBar, {
+    drawFirst: async (_start, end) => {
       while (tokens.length < end) await sample(temperature);
-      continue;
-    }
-    const originStart = sections[section.repeatOf].startBar * stepsPerBar;
-    const opening = tokens.slice(originStart, originStart + Math.min(openingSteps, end - start));
-    const earlier = sections
-      .filter((s) => s.letter === section.letter && s.startBar < section.startBar)
-      .map((s) => tokens.slice(s.startBar * stepsPerBar, (s.startBar + s.bars) * stepsPerBar).join(','));
-    for (let attempt = 0; ; attempt++) {
+    },
+    drawRepeat: async (start, end, originStart, attempt) => {
       if (attempt > 0) await rewind(start);
-      for (const t of opening) await feed(t);
+      for (const t of tokens.slice(originStart, originStart + Math.min(openingSteps, end - start))) await feed(t);
       while (tokens.length < end)
         await sample(repeatTemperature, guideToken(tokens, originStart + tokens.length - start));
-      const copy = earlier.includes(tokens.slice(start, end).join(','));
-      const problem = copy
-        ? `a copy of an earlier ${section.letter}`
-        : findDegeneracy(tokens, start, options.maxSilentBars ?? 2);
-      if (!problem || attempt >= MAX_REPEAT_RETRIES) break;
-      if (copy) copyRetries++;
-      repeatRejected.push(`section ${index + 1} (${section.letter}): ${problem}`);
-    }
-  }
-  return { tokens, copyRetries, repeatRejected };
+    },
+    sameSteps: (x, y, length) => {
+      for (let i = 0; i < length; i++) if (tokens[x + i] !== tokens[y + i]) return false;
+      return true;
+    },
+    degeneracy: (start) => findDegeneracy(tokens, start, options.maxSilentBars ?? 2),
+  });
+  return { tokens, ...report };
 }
 
 /**
@@ -218,18 +186,7 @@ export async function generateFormMelodies(decoder: Decoder, options: FormGenera
   const stepsPerBar = options.stepsPerBar ?? SIXTEENTHS_PER_BAR;
   const maxRetries = options.maxRetries ?? 3;
   const maxSilentBars = options.maxSilentBars ?? 2;
-  if (sections.length === 0) throw new FormError('A form needs at least one section.');
-  sections.forEach((s, i) => {
-    const previous = sections[i - 1];
-    const expectedStart = previous ? previous.startBar + previous.bars : 0;
-    const origin = s.repeatOf === null ? undefined : sections[s.repeatOf];
-    if (
-      s.startBar !== expectedStart ||
-      !(s.bars >= 1) ||
-      (origin && (origin.letter !== s.letter || origin.bars !== s.bars || origin.repeatOf !== null))
-    )
-      throw new FormError(`Section ${i + 1} (${s.letter}) does not follow the form's plan.`);
-  });
+  checkFormPlan(sections);
   if (seedTokens.length === 0) throw new GenerationError('GENERATION_BAD_SEED', 'Give at least one seed token.');
   for (const t of seedTokens)
     if (!Number.isInteger(t) || t < 0 || t > 129)
@@ -243,29 +200,20 @@ export async function generateFormMelodies(decoder: Decoder, options: FormGenera
   const out: FormMelody[] = [];
   for (let k = first; k < first + options.variations; k++) {
     const rng = createRng(variationSeed(randomSeed, k));
-    const rejected: string[] = [];
-    let copyRetries = 0;
-    const repeatRejected: string[] = [];
-    let result = await sampleFormOnce(decoder, options, stepsPerBar, rng);
-    copyRetries += result.copyRetries;
-    repeatRejected.push(...result.repeatRejected);
-    let reason = findDegeneracy(result.tokens, seedTokens.length, maxSilentBars);
-    while (reason && rejected.length < maxRetries) {
-      rejected.push(reason);
-      result = await sampleFormOnce(decoder, options, stepsPerBar, rng);
-      copyRetries += result.copyRetries;
-      repeatRejected.push(...result.repeatRejected);
-      reason = findDegeneracy(result.tokens, seedTokens.length, maxSilentBars);
-    }
+    const drawn = await drawFormTake(
+      () => sampleFormOnce(decoder, options, stepsPerBar, rng),
+      (t) => findDegeneracy(t.tokens, seedTokens.length, maxSilentBars),
+      maxRetries,
+    );
     out.push({
-      tokens: result.tokens,
+      tokens: drawn.take.tokens,
       seedLength: seedTokens.length,
-      retries: rejected.length,
-      rejected,
-      ...(reason ? { degenerate: reason } : {}),
+      retries: drawn.rejected.length,
+      rejected: drawn.rejected,
+      ...(drawn.degenerate ? { degenerate: drawn.degenerate } : {}),
       sections,
-      copyRetries,
-      repeatRejected,
+      copyRetries: drawn.copyRetries,
+      repeatRejected: drawn.repeatRejected,
     });
   }
   return out;

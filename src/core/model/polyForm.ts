@@ -26,8 +26,8 @@
 import { formSimilarity, type FormSimilarity } from '../analysis/sectionSimilarity';
 import { rollToNotes } from '../encoding/rollFrames';
 import { createRng, type Rng } from '../util/random';
-import { FormError, formSpans, MAX_REPEAT_RETRIES, REPEAT_OPENING_BARS } from './form';
-import type { FormSection } from './form';
+import { formSpans, REPEAT_OPENING_BARS } from './form';
+import { checkFormPlan, drawFormTake, walkForm, type FormSection, type RepeatReport } from './formWalk';
 import { GenerationError, variationSeed } from './generate';
 import { emptyShare, findRollDegeneracy, type GeneratedRoll, type GeneratePolyOptions } from './generatePoly';
 import type { PolyDecoder } from './polyLstm';
@@ -49,17 +49,15 @@ export interface PolyFormOptions extends Omit<GeneratePolyOptions, 'bars'> {
 }
 
 /** A polyphonic take with a form: its sections, and which repeats were drawn again and why. */
-export interface PolyFormRoll extends GeneratedRoll {
+export interface PolyFormRoll extends GeneratedRoll, RepeatReport {
   sections: FormSection[];
-  copyRetries: number;
-  repeatRejected: string[];
 }
 
 async function sampleFormOnce(
   decoder: PolyDecoder,
   options: PolyFormOptions,
   rng: Rng,
-): Promise<{ frames: Uint8Array; copyRetries: number; repeatRejected: string[] }> {
+): Promise<{ frames: Uint8Array } & RepeatReport> {
   const P = decoder.pitches;
   const { sections, framesPerBar, temperature, pitchBias } = options;
   const last = sections[sections.length - 1];
@@ -74,32 +72,23 @@ async function sampleFormOnce(
   decoder.reset();
   frames.set(seed);
   await feedFrames(decoder, seed, 0, options.chords);
-  let copyRetries = 0;
-  const repeatRejected: string[] = [];
-  for (const [index, section] of sections.entries()) {
-    const start = section.startBar * framesPerBar;
-    const end = start + section.bars * framesPerBar;
-    if (section.repeatOf === null) {
+  const report = await walkForm(sections, framesPerBar, {
+    drawFirst: async (start, end) => {
       const from = Math.max(start, seedCount);
       frames.set(await drawFrames(decoder, end - from, from, rng, draw), from * P);
-      continue;
-    }
-    const originStart = sections[section.repeatOf].startBar * framesPerBar;
-    const opening = Math.min(openingFrames, end - start);
-    const earlier = sections
-      .filter((s) => s.letter === section.letter && s.startBar < section.startBar)
-      .map((s) => frames.slice(s.startBar * framesPerBar * P, (s.startBar + s.bars) * framesPerBar * P));
-    const biasOf = (t: number) => {
-      const origin = (originStart + t - start) * P;
-      return Float64Array.from({ length: P }, (_, p) => (pitchBias?.[p] ?? 0) + (frames[origin + p] ? pull : 0));
-    };
-    for (let attempt = 0; ; attempt++) {
+    },
+    drawRepeat: async (start, end, originStart, attempt) => {
       if (attempt > 0) {
         decoder.reset();
         await feedFrames(decoder, frames.subarray(0, start * P), 0, options.chords);
       }
+      const opening = Math.min(openingFrames, end - start);
       frames.copyWithin(start * P, originStart * P, (originStart + opening) * P);
       await feedFrames(decoder, frames.subarray(start * P, (start + opening) * P), start, options.chords);
+      const biasOf = (t: number) => {
+        const origin = (originStart + t - start) * P;
+        return Float64Array.from({ length: P }, (_, p) => (pitchBias?.[p] ?? 0) + (frames[origin + p] ? pull : 0));
+      };
       const rest = await drawFrames(
         decoder,
         end - start - opening,
@@ -109,17 +98,15 @@ async function sampleFormOnce(
         { biasOf },
       );
       frames.set(rest, (start + opening) * P);
-      const drawn = frames.subarray(start * P, end * P);
-      const copy = earlier.some((e) => e.every((v, i) => v === drawn[i]));
-      const problem = copy
-        ? `a copy of an earlier ${section.letter}`
-        : findRollDegeneracy(drawn, P, 0, framesPerBar, options.maxSilentBars ?? 2);
-      if (!problem || attempt >= MAX_REPEAT_RETRIES) break;
-      if (copy) copyRetries++;
-      repeatRejected.push(`section ${index + 1} (${section.letter}): ${problem}`);
-    }
-  }
-  return { frames, copyRetries, repeatRejected };
+    },
+    sameSteps: (x, y, length) => {
+      for (let i = 0; i < length * P; i++) if (frames[x * P + i] !== frames[y * P + i]) return false;
+      return true;
+    },
+    degeneracy: (start, end) =>
+      findRollDegeneracy(frames.subarray(start * P, end * P), P, 0, framesPerBar, options.maxSilentBars ?? 2),
+  });
+  return { frames, ...report };
 }
 
 /**
@@ -130,17 +117,7 @@ async function sampleFormOnce(
 export async function generatePolyForm(decoder: PolyDecoder, options: PolyFormOptions): Promise<PolyFormRoll[]> {
   const { sections, framesPerBar, randomSeed } = options;
   const P = decoder.pitches;
-  if (sections.length === 0) throw new FormError('A form needs at least one section.');
-  sections.forEach((s, i) => {
-    const previous = sections[i - 1];
-    const origin = s.repeatOf === null ? undefined : sections[s.repeatOf];
-    if (
-      s.startBar !== (previous ? previous.startBar + previous.bars : 0) ||
-      !(s.bars >= 1) ||
-      (origin && (origin.letter !== s.letter || origin.bars !== s.bars || origin.repeatOf !== null))
-    )
-      throw new FormError(`Section ${i + 1} (${s.letter}) does not follow the form's plan.`);
-  });
+  checkFormPlan(sections);
   if (options.seedFrames.length % P !== 0)
     throw new GenerationError(
       'GENERATION_BAD_SEED',
@@ -158,31 +135,23 @@ export async function generatePolyForm(decoder: PolyDecoder, options: PolyFormOp
   const out: PolyFormRoll[] = [];
   for (let k = first; k < first + options.variations; k++) {
     const rng = createRng(variationSeed(randomSeed, k));
-    const rejected: string[] = [];
-    let copyRetries = 0;
-    const repeatRejected: string[] = [];
-    let result = await sampleFormOnce(decoder, options, rng);
-    copyRetries += result.copyRetries;
-    repeatRejected.push(...result.repeatRejected);
-    let reason = findRollDegeneracy(result.frames, P, seedCount, framesPerBar, maxSilentBars);
-    while (reason && rejected.length < maxRetries) {
-      rejected.push(reason);
-      result = await sampleFormOnce(decoder, options, rng);
-      copyRetries += result.copyRetries;
-      repeatRejected.push(...result.repeatRejected);
-      reason = findRollDegeneracy(result.frames, P, seedCount, framesPerBar, maxSilentBars);
-    }
+    const drawn = await drawFormTake(
+      () => sampleFormOnce(decoder, options, rng),
+      (t) => findRollDegeneracy(t.frames, P, seedCount, framesPerBar, maxSilentBars),
+      maxRetries,
+    );
+    const frames = drawn.take.frames;
     out.push({
-      frames: result.frames,
+      frames,
       pitches: P,
       seedFrames: seedCount,
-      emptyFrameShare: emptyShare(result.frames, P, seedCount),
-      retries: rejected.length,
-      rejected,
-      ...(reason ? { degenerate: reason } : {}),
+      emptyFrameShare: emptyShare(frames, P, seedCount),
+      retries: drawn.rejected.length,
+      rejected: drawn.rejected,
+      ...(drawn.degenerate ? { degenerate: drawn.degenerate } : {}),
       sections,
-      copyRetries,
-      repeatRejected,
+      copyRetries: drawn.copyRetries,
+      repeatRejected: drawn.repeatRejected,
     });
   }
   return out;
