@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { idSchema, MAX_COMPOSE_BARS, noteSchema, pitchSchema, timeSignatureSchema } from './dto';
 
-/** The most candidates one regeneration may draw (src/core/model/infill.ts MAX_INFILL_CANDIDATES). */
+/** The most candidates one regeneration may draw (src/core/model/infillSelection.ts MAX_INFILL_CANDIDATES). */
 export const MAX_REGENERATE_CANDIDATES = 64;
 /** The most notes a take sent for regeneration may hold (64 bars of sixteenths is 1024). */
 export const MAX_REGENERATE_NOTES = 4096;

@@ -47,12 +47,10 @@ import { NOTE_OFF, NO_EVENT } from '../encoding/melody';
 import { CancelledError } from '../jobs/progress';
 import { createRng } from '../util/random';
 import { GenerationError, setChordOf, type GenerateOptions } from './generate';
+import { candidateCount, infillSteps, lookAheadLength, resampleIndex, seamReport } from './infillSelection';
 import { sampleToken } from './sampler';
 
-/** Candidates drawn per infill when the request says nothing. */
-export const DEFAULT_INFILL_CANDIDATES = 12;
-/** The most candidates one infill may draw. */
-export const MAX_INFILL_CANDIDATES = 64;
+export { DEFAULT_INFILL_CANDIDATES, infillSteps, MAX_INFILL_CANDIDATES } from './infillSelection';
 
 export interface InfillOptions {
   /** First selected bar (0-based; at least 1: the model needs something before the selection to start from). */
@@ -125,36 +123,6 @@ export function seamSuffix(original: readonly number[], toStep: number, candidat
   return suffix;
 }
 
-/** Checks an infill request against a take of `length` tokens; answers the selection's steps. */
-export function infillSteps(
-  length: number,
-  fromBar: number,
-  toBar: number,
-  stepsPerBar: number,
-): { fromStep: number; toStep: number } {
-  if (!Number.isInteger(stepsPerBar) || stepsPerBar < 1)
-    throw new GenerationError('GENERATION_BAD_LENGTH', `stepsPerBar must be a positive integer, got: ${stepsPerBar}`);
-  const bars = Math.ceil(length / stepsPerBar);
-  if (!Number.isInteger(fromBar) || !Number.isInteger(toBar))
-    throw new GenerationError('GENERATION_BAD_LENGTH', `The selection's bars must be whole numbers.`);
-  if (fromBar < 1)
-    throw new GenerationError(
-      'GENERATION_BAD_LENGTH',
-      'The first bar cannot be regenerated: the model needs the music before the selection to start from. Select from bar 2 on.',
-    );
-  if (toBar <= fromBar)
-    throw new GenerationError(
-      'GENERATION_BAD_LENGTH',
-      'The selection must end after it starts (select at least one bar).',
-    );
-  if (toBar > bars)
-    throw new GenerationError(
-      'GENERATION_BAD_LENGTH',
-      `The selection ends after bar ${toBar}, but the take has only ${bars} bar${bars === 1 ? '' : 's'}.`,
-    );
-  return { fromStep: fromBar * stepsPerBar, toStep: Math.min(length, toBar * stepsPerBar) };
-}
-
 /**
  * Regenerates bars [fromBar, toBar) of melody tokens (see the header).
  * @throws GenerationError for a selection outside the take, RangeError for a bad temperature or option,
@@ -170,13 +138,14 @@ export async function infillMelody(
     if (!Number.isInteger(t) || t < 0 || t > NO_EVENT)
       throw new GenerationError('GENERATION_BAD_SEED', `Tokens must be integers within [0, 129], got: ${t}`);
   const { fromStep, toStep } = infillSteps(tokens.length, options.fromBar, options.toBar, stepsPerBar);
-  const k = options.candidates ?? DEFAULT_INFILL_CANDIDATES;
-  if (!Number.isInteger(k) || k < 1 || k > MAX_INFILL_CANDIDATES)
-    throw new RangeError(`candidates must be an integer within [1, ${MAX_INFILL_CANDIDATES}], got: ${k}`);
-  const wanted = options.contextSteps ?? stepsPerBar;
-  if (!Number.isInteger(wanted) || wanted < 0)
-    throw new RangeError(`contextSteps must be a whole number of steps, got: ${wanted}`);
-  const contextSteps = Math.min(wanted, tokens.length - toStep);
+  const k = candidateCount(options.candidates);
+  const contextSteps = lookAheadLength(
+    options.contextSteps,
+    stepsPerBar,
+    tokens.length - toStep,
+    'contextSteps',
+    'steps',
+  );
   const rng = createRng(options.randomSeed);
   const prefix = tokens.slice(0, fromStep);
   const heldAtStart = soundingAt(tokens, fromStep) !== undefined;
@@ -218,27 +187,18 @@ export async function infillMelody(
     drawn.push({ take: [...take, ...suffix], logLik, seam: contextSteps > 0 ? logLik / contextSteps : 0 });
   }
   // Resampling: one draw proportional to exp(logLik) (the look-ahead's likelihood).
-  const max = Math.max(...drawn.map((d) => d.logLik));
-  const weights = drawn.map((d) => Math.exp(d.logLik - max));
-  const total = weights.reduce((a, b) => a + b, 0);
-  let u = rng.next() * total;
-  let kept = drawn.length - 1;
-  for (let i = 0; i < weights.length; i++) {
-    u -= weights[i];
-    if (u < 0) {
-      kept = i;
-      break;
-    }
-  }
+  const kept = resampleIndex(
+    drawn.map((d) => d.logLik),
+    rng,
+  );
   return {
     tokens: drawn[kept].take,
     fromStep,
     toStep,
-    seam: drawn[kept].seam,
-    seamLeftToRight: drawn[0].seam,
-    candidates: k,
-    kept,
+    ...seamReport(
+      drawn.map((d) => d.seam),
+      kept,
+    ),
     contextSteps,
-    candidateSeams: drawn.map((d) => d.seam),
   };
 }

@@ -32,7 +32,7 @@ import type { Meter } from '../music/meter';
 import type { Note } from '../music/NoteSequence';
 import { createRng } from '../util/random';
 import { GenerationError } from './generate';
-import { DEFAULT_INFILL_CANDIDATES, infillSteps, MAX_INFILL_CANDIDATES } from './infill';
+import { candidateCount, infillSteps, lookAheadLength, resampleIndex, seamReport } from './infillSelection';
 import type { PolyDecoder } from './polyLstm';
 import { drawFrames, feedFrames, meanFrameLogProb } from './polyDecoding';
 
@@ -116,13 +116,14 @@ export async function infillPoly(
       'GENERATION_BAD_LENGTH',
       `The pitch range ${wanted.low}-${wanted.high} lies outside the pitches this model plays (${options.lowPitch}-${high}); select pitches within them.`,
     );
-  const k = options.candidates ?? DEFAULT_INFILL_CANDIDATES;
-  if (!Number.isInteger(k) || k < 1 || k > MAX_INFILL_CANDIDATES)
-    throw new RangeError(`candidates must be an integer within [1, ${MAX_INFILL_CANDIDATES}], got: ${k}`);
-  const wantedContext = options.contextFrames ?? options.framesPerBar;
-  if (!Number.isInteger(wantedContext) || wantedContext < 0)
-    throw new RangeError(`contextFrames must be a whole number of frames, got: ${wantedContext}`);
-  const contextFrames = Math.min(wantedContext, total - toFrame);
+  const k = candidateCount(options.candidates);
+  const contextFrames = lookAheadLength(
+    options.contextFrames,
+    options.framesPerBar,
+    total - toFrame,
+    'contextFrames',
+    'frames',
+  );
   const rng = createRng(options.randomSeed);
   const free = (p: number) => options.lowPitch + p >= range.low && options.lowPitch + p <= range.high;
   const clampOf = (t: number) => Float32Array.from({ length: P }, (_, p) => (free(p) ? -1 : frames[t * P + p]));
@@ -152,28 +153,19 @@ export async function infillPoly(
     drawn.push({ frames: take, seam });
   }
   // Resampling: one draw proportional to exp(log-likelihood of the context) = exp(seam * contextFrames).
-  const logLik = drawn.map((d) => d.seam * contextFrames);
-  const max = Math.max(...logLik);
-  const weights = logLik.map((l) => Math.exp(l - max));
-  let u = rng.next() * weights.reduce((a, b) => a + b, 0);
-  let kept = drawn.length - 1;
-  for (let i = 0; i < weights.length; i++) {
-    u -= weights[i];
-    if (u < 0) {
-      kept = i;
-      break;
-    }
-  }
+  const kept = resampleIndex(
+    drawn.map((d) => d.seam * contextFrames),
+    rng,
+  );
   return {
     frames: drawn[kept].frames,
     fromFrame,
     toFrame,
     pitchRange: range,
-    seam: drawn[kept].seam,
-    seamLeftToRight: drawn[0].seam,
-    candidates: k,
-    kept,
-    candidateSeams: drawn.map((d) => d.seam),
+    ...seamReport(
+      drawn.map((d) => d.seam),
+      kept,
+    ),
     contextFrames,
   };
 }
