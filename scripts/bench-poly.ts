@@ -21,9 +21,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPolyBenchmark } from '../src/core/data/polyBenchmark';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
-import { getModelDefinition } from '../src/core/model/registry';
+import { getModelDefinition, parameterCount } from '../src/core/model/registry';
 import { DEFAULT_BIAXIAL_SPEC } from '../src/core/model/polyLstmSpec';
-import { DEFAULT_TRAINING, parameterCount, type ModelSpec } from '../src/core/model/spec';
+import { DEFAULT_TRAINING, type ModelSpec } from '../src/core/model/spec';
 import { createRng } from '../src/core/util/random';
 import { formatRatio, roundsFlag, runAbRounds, spread, summarizePairs } from './lib/abRounds';
 

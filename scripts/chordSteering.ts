@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeMelody } from '../src/core/encoding/melody';
 import { flatRoll } from '../src/core/encoding/rollFrames';
-import type { Engine, TrainableModel } from '../src/core/engine/types';
+import type { Engine, TrainableModel } from '../src/core/engine/engine';
 import { parseMidi } from '../src/core/midi/readMidi';
 import { generateMelodies } from '../src/core/model/generate';
 import { generatePolyphonic } from '../src/core/model/generatePoly';

@@ -29,8 +29,8 @@ import {
   type PolyLstmSpec,
 } from '../src/core/model/polyLstmSpec';
 import { pooledFrameNll } from '../src/core/model/polyMetrics';
-import { getModelDefinition } from '../src/core/model/registry';
-import { DEFAULT_TRAINING, parameterCount, type ModelSpec, type TrainingConfig } from '../src/core/model/spec';
+import { getModelDefinition, parameterCount } from '../src/core/model/registry';
+import { DEFAULT_TRAINING, type ModelSpec, type TrainingConfig } from '../src/core/model/spec';
 import { trainLoop } from '../src/core/training/trainLoop';
 import { benchmarkFromFlags, flag, modelScorer, num } from './lib/polyEval';
 

@@ -31,8 +31,8 @@ import {
   type PolyLstmSpec,
 } from '../src/core/model/polyLstmSpec';
 import { bernoulliScorer, fitNoteUnigram, pooledFrameNll } from '../src/core/model/polyMetrics';
-import { getModelDefinition } from '../src/core/model/registry';
-import { DEFAULT_TRAINING, parameterCount, type ModelSpec, type TrainingConfig } from '../src/core/model/spec';
+import { getModelDefinition, parameterCount } from '../src/core/model/registry';
+import { DEFAULT_TRAINING, type ModelSpec, type TrainingConfig } from '../src/core/model/spec';
 import type { WindowSet } from '../src/core/model/windows';
 import { evaluateWindows, trainLoop } from '../src/core/training/trainLoop';
 import { createRng, type Rng } from '../src/core/util/random';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
 import { createTfjsEngine } from '../src/core/engine/tfjsEngine';
-import type { Engine } from '../src/core/engine/types';
+import type { Engine } from '../src/core/engine/engine';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/core/model/checkpoint';
 import { generateMelodies, seedTokensFromPitches } from '../src/core/model/generate';
 import { initWeights } from '../src/core/model/init';

@@ -16,9 +16,9 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../src/core/model/checkpoint';
-import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING, parameterCount, type TrainingConfig } from '../src/core/model/spec';
+import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING, type TrainingConfig } from '../src/core/model/spec';
+import { parameterCount, getModelDefinition } from '../src/core/model/registry';
 import type { TokenPiece } from '../src/core/model/windows';
-import { getModelDefinition } from '../src/core/model/registry';
 import { trainLoop } from '../src/core/training/trainLoop';
 import { isEngineChoice, selectEngine } from '../src/core/engine/select';
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPolyBenchmark, type PolyBenchmark, type RollPiece } from '../../src/core/data/polyBenchmark';
-import type { TrainableModel } from '../../src/core/engine/types';
+import type { TrainableModel } from '../../src/core/engine/engine';
 import { isPolyDecoder } from '../../src/core/model/polyLstm';
 import type { PieceScorer } from '../../src/core/model/polyMetrics';
 

@@ -7,7 +7,8 @@ import {
   readCheckpointHeader,
   type Checkpoint,
 } from '../../src/core/model/checkpoint';
-import { DEFAULT_TRAINING, modelTensors, type ModelSpec } from '../../src/core/model/spec';
+import { DEFAULT_TRAINING, type ModelSpec } from '../../src/core/model/spec';
+import { modelTensors } from '../../src/core/model/registry';
 import { createRng } from '../../src/core/util/random';
 import type { NamedWeights } from '../../src/core/engine/types';
 

@@ -7,7 +7,7 @@
 //       tones more often than on the other's: sign test over the takes' per-bar differences, and the paired t.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/core/engine/types';
+import type { Engine } from '../../src/core/engine/engine';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import {
   describe as describeFigures,

@@ -4,14 +4,15 @@
 // window), the chord-conditioned networks agreeing across engines and with central differences, the decoder matching
 // the training pass, and a changed chord changing the prediction.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, TokenBatch } from '../../src/core/engine/types';
+import type { TokenBatch } from '../../src/core/engine/types';
+import type { Engine } from '../../src/core/engine/engine';
 import { createTfjsEngine } from '../../src/core/engine/tfjsEngine';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import type { MelodyLstmSpec } from '../../src/core/model/melodyLstmSpec';
 import { buildFrameSegments } from '../../src/core/model/polyLstm';
 import type { PolyLstmSpec } from '../../src/core/model/polyLstmSpec';
-import { modelSpecProblem } from '../../src/core/model/registry';
-import { modelTensors, type ModelSpec } from '../../src/core/model/spec';
+import { modelSpecProblem, modelTensors } from '../../src/core/model/registry';
+import { type ModelSpec } from '../../src/core/model/spec';
 import { buildWindows } from '../../src/core/model/windows';
 import {
   ChordSymbolError,

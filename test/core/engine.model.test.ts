@@ -2,10 +2,12 @@
 // The wasm engine's melody model against the float64 reference model, plus init, training and determinism.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
-import type { Engine, NamedWeights, TokenBatch } from '../../src/core/engine/types';
+import type { NamedWeights, TokenBatch } from '../../src/core/engine/types';
+import type { Engine } from '../../src/core/engine/engine';
 import { refMelodyLossAndGradients, type Weights64 } from '../../src/core/engine/reference/melodyLstm';
 import { initWeights } from '../../src/core/model/init';
-import { DEFAULT_MELODY_SPEC, melodyLstmTensors, parameterCount, type MelodyLstmSpec } from '../../src/core/model/spec';
+import { DEFAULT_MELODY_SPEC, melodyLstmTensors, type MelodyLstmSpec } from '../../src/core/model/spec';
+import { parameterCount } from '../../src/core/model/registry';
 import { createRng } from '../../src/core/util/random';
 import { instantiateKernels } from '../../src/core/engine/wasm/kernels';
 import { loadEngineModule } from '../../src/core/engine/wasm/nodeLoader';

@@ -8,9 +8,11 @@ import {
   MODEL_KINDS,
   modelSpecProblem,
   UnknownModelKindError,
+  modelTensors,
+  parameterCount,
 } from '../../src/core/model/registry';
 import { ENCODING_NAMES, getEncoding, UnknownEncodingError } from '../../src/core/encoding/registry';
-import { DEFAULT_MELODY_SPEC, modelTensors, parameterCount, type ModelSpec } from '../../src/core/model/spec';
+import { DEFAULT_MELODY_SPEC, type ModelSpec } from '../../src/core/model/spec';
 import { initWeights } from '../../src/core/model/init';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import { encodeMelody } from '../../src/core/encoding/melody';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENGINE_CHOICES, isEngineChoice, selectEngine } from '../../src/core/engine/select';
 import { NO_ADAPTER_HELP, requestWebgpuAdapter, SWIFTSHADER_ICD } from '../../src/core/engine/webgpuEngine';
-import type { Engine } from '../../src/core/engine/types';
+import type { Engine } from '../../src/core/engine/engine';
 
 if (process.platform === 'linux' && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD))
   process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;

@@ -21,7 +21,8 @@ import {
   webgpuEngineInfo,
 } from '../../src/core/engine/webgpuEngine';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
-import { ADAM, type Engine, type NamedWeights, type TokenBatch } from '../../src/core/engine/types';
+import { ADAM, type NamedWeights, type TokenBatch } from '../../src/core/engine/types';
+import type { Engine } from '../../src/core/engine/engine';
 import * as R from '../../src/core/engine/reference/layers';
 import { refMelodyLossAndGradients, type Weights64 } from '../../src/core/engine/reference/melodyLstm';
 import { initWeights } from '../../src/core/model/init';

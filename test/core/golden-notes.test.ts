@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import { createTfjsEngine } from '../../src/core/engine/tfjsEngine';
-import type { Engine } from '../../src/core/engine/types';
+import type { Engine } from '../../src/core/engine/engine';
 import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import { generateMelodies, seedTokensFromPitches } from '../../src/core/model/generate';
 

@@ -2,7 +2,8 @@
 // The bar/beat position a model reads comes from a piece's own time-signature map: the polyphonic models' beat input
 // (training segments and the decoder), and where a continuation of a clip whose meter changes starts and ends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, FrameBatch } from '../../src/core/engine/types';
+import type { FrameBatch } from '../../src/core/engine/types';
+import type { Engine } from '../../src/core/engine/engine';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import { continuationLayout } from '../../src/core/model/continuationLayout';
 import { buildFrameSegments, isPolyDecoder } from '../../src/core/model/polyLstm';

@@ -4,7 +4,8 @@
 // and central differences), onWeight 1 is plain BCE to the bit, evaluation stays the plain likelihood, and a short
 // training run with it leaves a model that gives empty frames a lower probability than plain BCE does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, FrameBatch, TrainableModel } from '../../src/core/engine/types';
+import type { FrameBatch } from '../../src/core/engine/types';
+import type { Engine, TrainableModel } from '../../src/core/engine/engine';
 import { createTfjsEngine } from '../../src/core/engine/tfjsEngine';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import { generatePolyphonic } from '../../src/core/model/generatePoly';

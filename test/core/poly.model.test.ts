@@ -3,7 +3,8 @@
 // frame likelihood (causal in time and in pitch, summing to 1 over every frame of 6 pitches), gradients equal to
 // central differences, the training path and the decoder agreeing, checkpoints, seeds, and the two engines agreeing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, FrameBatch, TrainableModel } from '../../src/core/engine/types';
+import type { FrameBatch } from '../../src/core/engine/types';
+import type { Engine, TrainableModel } from '../../src/core/engine/engine';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import { createTfjsEngine } from '../../src/core/engine/tfjsEngine';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/model/checkpoint';

@@ -19,7 +19,8 @@ import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import { createTfjsEngine } from '../../src/core/engine/tfjsEngine';
 import { initWeights } from '../../src/core/model/init';
 import { decodeMelody } from '../../src/core/encoding/melody';
-import type { Decoder, Engine } from '../../src/core/engine/types';
+import type { Decoder } from '../../src/core/engine/types';
+import type { Engine } from '../../src/core/engine/engine';
 import type { ModelSpec } from '../../src/core/model/spec';
 
 const spec: ModelSpec = {

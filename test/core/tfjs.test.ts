@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { melodyLstmTensors, modelTensors, type ModelSpec } from '../../src/core/model/spec';
+import { melodyLstmTensors, type ModelSpec } from '../../src/core/model/spec';
+import { modelTensors } from '../../src/core/model/registry';
 import { createRng } from '../../src/core/util/random';
-import type { Engine, NamedWeights, TokenBatch } from '../../src/core/engine/types';
+import type { NamedWeights, TokenBatch } from '../../src/core/engine/types';
+import type { Engine } from '../../src/core/engine/engine';
 
 const spec: ModelSpec = {
   kind: 'melody-lstm',

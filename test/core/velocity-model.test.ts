@@ -3,12 +3,12 @@
 // the latest note's bin and each target's bin, the engines agreeing on the joint loss and every gradient, the new head's
 // gradients against central differences, the masked windows adding nothing, and the decoder matching training.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, TokenBatch } from '../../src/core/engine/types';
+import type { TokenBatch } from '../../src/core/engine/types';
+import type { Engine } from '../../src/core/engine/engine';
 import { createTfjsEngine } from '../../src/core/engine/tfjsEngine';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import type { MelodyLstmSpec } from '../../src/core/model/melodyLstmSpec';
-import { modelSpecProblem } from '../../src/core/model/registry';
-import { modelTensors } from '../../src/core/model/spec';
+import { modelSpecProblem, modelTensors } from '../../src/core/model/registry';
 import { velocityBinning, velocityBinOf, velocityOfBin } from '../../src/core/model/velocity';
 import { buildWindows } from '../../src/core/model/windows';
 import { createRng } from '../../src/core/util/random';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
-import type { Engine, TrainableModel } from '../../src/core/engine/types';
+import type { Engine, TrainableModel } from '../../src/core/engine/engine';
 import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import { planForm } from '../../src/core/model/form';
 import { generatePolyphonic } from '../../src/core/model/generatePoly';

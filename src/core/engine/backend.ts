@@ -15,7 +15,12 @@
  * engine.
  */
 import type { AdamConstants, EngineInfo } from './types';
-import type { TensorShape } from '../model/spec';
+
+/** One named parameter tensor of a model: its name in checkpoints and its row-major shape (a model's tensor list). */
+export interface TensorShape {
+  name: string;
+  shape: number[];
+}
 
 /** An engine-owned float32 tensor. Opaque: only the backend that made it can use it. */
 export interface Tensor {

@@ -4,7 +4,7 @@
  * (../model/backendModel.ts) over the backend's layers. Every engine (wasm, tfjs) is this plus its backend.
  */
 import type { Backend } from './backend';
-import type { Engine } from './types';
+import type { Engine } from './engine';
 import { BackendModel } from '../model/backendModel';
 import { getModelDefinition, UnknownModelKindError } from '../model/registry';
 

@@ -11,7 +11,8 @@
  * engine runs instead; nothing is said when there is simply no GPU adapter and no tfjs-node-gpu (the normal CPU-only
  * case). Forcing an engine that cannot load throws EngineUnavailableError with that sentence.
  */
-import type { Engine, EngineName } from './types';
+import type { EngineName } from './types';
+import type { Engine } from './engine';
 import { detectGpuName, EngineUnavailableError, type NativeLoader } from './native';
 import { offerSoftwareVulkanDriver } from './webgpuVulkan';
 

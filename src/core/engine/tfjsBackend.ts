@@ -17,10 +17,10 @@ import {
   type ParameterSet,
   type Scope,
   type Tensor,
+  type TensorShape,
 } from './backend';
 import { checkOpShapes } from './opShapes';
 import type { EngineInfo } from './types';
-import type { TensorShape } from '../model/spec';
 
 /** A handle: the tensor it holds now, shaped as declared. */
 class TfHandle {

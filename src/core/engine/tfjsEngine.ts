@@ -5,7 +5,8 @@
  * only when asked for, inside try/catch, because they are often absent or built for another CUDA/N-API).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Engine, EngineInfo } from './types';
+import type { EngineInfo } from './types';
+import type { Engine } from './engine';
 import { createBackendEngine } from './backendEngine';
 import { createTfjsBackend } from './tfjsBackend';
 import { detectGpuName, EngineUnavailableError } from './native';

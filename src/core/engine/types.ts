@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: MIT
-import type { ModelSpec, TrainingConfig } from '../model/spec';
 
 /**
- * What every engine offers the training loop and the sampler. Our WebAssembly engine and the
- * tfjs engines (cpu reference, tfjs-node, tfjs-node-gpu) implement the same interface, and both
- * read and write the same NamedWeights (layout stated with each model's spec, e.g. ../model/melodyLstmSpec.ts).
- * An engine is a Backend (./backend.ts: the layers a model is written against) wrapped by ./backendEngine.ts,
- * which builds any registered model kind (../model/registry.ts) over it.
+ * The data engines and models exchange: which engine runs (EngineInfo), weights and optimizer state as named
+ * float32 arrays (layout stated with each model's spec, e.g. ../model/melodyLstmSpec.ts), training batches, the
+ * stateful Decoder, and Adam's constants. Models import this file, so it imports no model: the Engine that builds a
+ * model from its spec is in ./engine.ts, the layers a model is written against in ./backend.ts.
  */
 
 export type EngineName = 'wasm' | 'webgpu' | 'tfjs-cpu' | 'tfjs-node' | 'tfjs-node-gpu';
@@ -76,29 +74,6 @@ export interface FrameBatch {
   condition?: BatchCondition;
 }
 
-export interface TrainableModel {
-  readonly spec: ModelSpec;
-  readonly engine: EngineInfo;
-  /** One optimizer step on a batch; returns the mean cross-entropy (nats) before the update. */
-  trainStep(batch: Batch): Promise<number>;
-  /**
-   * Loss and gradients (mean over the batch, no clipping, nothing updated). Used by the correctness tests that hold
-   * every engine to the same numbers, and by anyone who wants to inspect training.
-   */
-  computeGradients(batch: Batch): Promise<{ loss: number; grads: NamedWeights }>;
-  /** Mean cross-entropy on a batch without updating anything. */
-  evaluate(batch: Batch): Promise<number>;
-  /** The current weights (read back from the engine, hence asynchronous). */
-  getWeights(): Promise<NamedWeights>;
-  /** @throws ModelInputError WEIGHTS_SHAPE_MISMATCH when a tensor of the spec is missing or the wrong size. */
-  setWeights(w: NamedWeights): void;
-  getOptimizerState(): Promise<OptimizerState>;
-  setOptimizerState(s: OptimizerState): void;
-  /** A stateful batch-1 decoder over the current weights (the thesis' generation model); it sees later updates. */
-  createDecoder(): Decoder;
-  dispose(): void;
-}
-
 /** What a decoder step takes: a token id (token models) or a multi-hot frame (frame models). */
 export type DecoderInput = number | Float32Array;
 
@@ -143,15 +118,4 @@ export interface AdamConstants {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
-}
-
-export interface Engine {
-  readonly info: EngineInfo;
-  /** Builds a model; with no weights, initialises them from `training.randomSeed` (Glorot uniform, orthogonal recurrent, zero bias with forget 1). */
-  createModel(
-    spec: ModelSpec,
-    training: Pick<TrainingConfig, 'learningRate' | 'clipNorm' | 'randomSeed'>,
-    weights?: NamedWeights,
-  ): Promise<TrainableModel>;
-  dispose(): Promise<void>;
 }

@@ -14,12 +14,12 @@ import {
   type LstmShape,
   type ParameterSet,
   type Tensor,
+  type TensorShape,
 } from './backend';
 import { checkOpShapes } from './opShapes';
 import * as layers from './layers';
 import type { AdamConstants, EngineInfo } from './types';
 import type { F32Buf, I32Buf, Kernels } from './wasm/kernels';
-import type { TensorShape } from '../model/spec';
 
 /** A float32 tensor in wasm memory: also an F32Buf, so ./layers.ts takes it as is. */
 interface WasmTensor extends Tensor, F32Buf {}

@@ -4,7 +4,7 @@
  * worker_threads pool over one shared WebAssembly.Memory. Browser code uses ./wasmEngineCore.ts instead.
  */
 import { availableParallelism } from 'node:os';
-import type { Engine } from './types';
+import type { Engine } from './engine';
 import { instantiateKernels } from './wasm/kernels';
 import { loadEngineModule } from './wasm/nodeLoader';
 import { createWasmEngineFromKernels } from './wasmEngineCore';

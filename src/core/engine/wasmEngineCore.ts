@@ -4,7 +4,8 @@
  * engine-single.wasm and calls createWasmEngineFromKernels; Node callers use createWasmEngine (./wasmEngine.ts),
  * which adds file loading and worker threads.
  */
-import type { Engine, EngineInfo } from './types';
+import type { EngineInfo } from './types';
+import type { Engine } from './engine';
 import type { Kernels } from './wasm/kernels';
 import { createBackendEngine } from './backendEngine';
 import { createWasmBackend } from './wasmBackend';

@@ -30,10 +30,10 @@ import {
   type LstmShape,
   type ParameterSet,
   type Tensor,
+  type TensorShape,
 } from './backend';
 import { checkOpShapes } from './opShapes';
 import type { AdamConstants, EngineInfo } from './types';
-import type { TensorShape } from '../model/spec';
 import * as K from './webgpu/kernels';
 
 // GPUBufferUsage / GPUMapMode values (spelled out so that this module needs no WebGPU globals installed).

@@ -9,7 +9,8 @@
  * the software adapter (slowly: for tests, not for training). Auto-selection passes software adapters over
  * (./select.ts).
  */
-import type { Engine, EngineInfo } from './types';
+import type { EngineInfo } from './types';
+import type { Engine } from './engine';
 import { createBackendEngine } from './backendEngine';
 import { createWebgpuBackend, type WebgpuBackendOptions } from './webgpuBackend';
 import { EngineUnavailableError } from './native';

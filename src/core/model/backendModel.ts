@@ -11,9 +11,9 @@ import {
   type Decoder,
   type NamedWeights,
   type OptimizerState,
-  type TrainableModel,
   type EngineInfo,
 } from '../engine/types';
+import type { TrainableModel } from '../engine/engine';
 import { createRng, type Rng } from '../util/random';
 import type { ModelDefinition, Network } from './definition';
 import { ModelInputError } from './errors';

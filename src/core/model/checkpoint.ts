@@ -18,8 +18,8 @@
  */
 import type { NamedWeights, OptimizerState } from '../engine/types';
 import { isEncodingName } from '../encoding/registry';
-import { getModelDefinition, isModelKind } from './registry';
-import { modelTensors, type ModelSpec, type TrainingConfig } from './spec';
+import { getModelDefinition, isModelKind, modelTensors } from './registry';
+import { type ModelSpec, type TrainingConfig } from './spec';
 
 export const CHECKPOINT_MAGIC = 'ETUDECKP';
 export const CHECKPOINT_FORMAT_VERSION = 1;

@@ -9,7 +9,7 @@
  * One generator (createRng(randomSeed)) is drawn from in the model's tensor order, element by element, row-major.
  */
 import { createRng, type Rng } from '../util/random';
-import type { TensorShape } from './spec';
+import type { TensorShape } from '../engine/backend';
 import type { NamedWeights } from '../engine/types';
 
 /**

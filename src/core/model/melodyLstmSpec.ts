@@ -20,7 +20,7 @@
  * placed after dense/bias, so every tensor before them keeps its shape, place and initial values. Without
  * `velocityBins` (every model before it; 0 is the same) nothing changes and such checkpoints load as before.
  */
-import type { TensorShape } from './spec';
+import type { TensorShape } from '../engine/backend';
 import { CHORD_DIM } from '../music/chords';
 import { shown } from '../util/shown';
 

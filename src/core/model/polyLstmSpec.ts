@@ -27,7 +27,7 @@
  * the predicted frame relative to the pitch), so its lstm_time_1 and lstm_back_1 kernels have 12 more rows; batches
  * then carry [beat one-hot | chord chroma] as their condition. Without `chords` nothing changes.
  */
-import type { TensorShape } from './spec';
+import type { TensorShape } from '../engine/backend';
 import { CHORD_DIM } from '../music/chords';
 import { shown } from '../util/shown';
 

@@ -6,7 +6,8 @@
 import type { ModelDefinition } from './definition';
 import { melodyLstmDefinition } from './melodyLstm';
 import { biaxialLstmDefinition, biLstmDefinition } from './polyLstm';
-import type { ModelSpec } from './spec';
+import type { TensorShape } from '../engine/backend';
+import { MAX_TRAINED_PARAMETERS, trainingConfigProblem, type ModelSpec } from './spec';
 
 const DEFINITIONS: ReadonlyMap<string, ModelDefinition> = new Map(
   [
@@ -56,4 +57,31 @@ export function modelSpecProblem(spec: unknown): string | undefined {
   const s = spec as Record<string, unknown>;
   if (!isModelKind(s.kind)) return `the model kind ${JSON.stringify(s.kind)} is unknown to this Etude`;
   return getModelDefinition(s.kind).specProblem(s);
+}
+
+/** The named tensors of any spec, in the order of its flat parameter buffer. */
+export function modelTensors(spec: ModelSpec): TensorShape[] {
+  return getModelDefinition(spec.kind).tensors(spec);
+}
+
+/** Trainable parameters of any spec. */
+export function parameterCount(spec: ModelSpec): number {
+  return modelTensors(spec).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/**
+ * Why a model cannot be trained with `spec` and `training` (one sentence naming the setting and what is accepted), or
+ * undefined. Checked before anything is allocated or stored: the spec's own rules (./registry.ts), the parameter
+ * budget (MAX_TRAINED_PARAMETERS), then the training settings.
+ */
+export function trainingSettingsProblem(spec: unknown, training: unknown): string | undefined {
+  const specProblem = modelSpecProblem(spec);
+  if (specProblem) return `the model's settings are invalid: ${specProblem}`;
+  const parameters = parameterCount(spec as ModelSpec);
+  if (parameters > MAX_TRAINED_PARAMETERS)
+    return `the model would have ${(parameters / 1e6).toFixed(0)} M parameters; at most ${MAX_TRAINED_PARAMETERS / 1e6} M can be trained (make it smaller: fewer layers, a smaller hidden or embedding size)`;
+  if (!training || typeof training !== 'object' || Array.isArray(training))
+    return 'the training settings are not an object';
+  const trainingProblem = trainingConfigProblem(training as Record<string, unknown>);
+  return trainingProblem ? `the training settings are invalid: ${trainingProblem}` : undefined;
 }

@@ -3,9 +3,10 @@
  * Model specs: stored with every checkpoint, they decide which network (`kind`, see ./registry.ts) and which encoding
  * (`encoding`, see ../encoding/registry.ts) a checkpoint means. Engines (our WebAssembly engine, tfjs on cpu /
  * tfjs-node / tfjs-node-gpu) only decide the speed, never the numbers' meaning. Each kind states its weight layout
- * where its spec is defined (melody-lstm: ./melodyLstmSpec.ts).
+ * where its spec is defined (melody-lstm: ./melodyLstmSpec.ts). What needs the registry to answer (a spec's tensors,
+ * its parameter count, whether it can be trained) lives in ./registry.ts, so that this file, which every model
+ * imports, imports no model.
  */
-import { getModelDefinition, modelSpecProblem } from './registry';
 import { shown } from '../util/shown';
 import type { MelodyLstmSpec } from './melodyLstmSpec';
 import type { PolyLstmSpec } from './polyLstmSpec';
@@ -56,21 +57,7 @@ export const DEFAULT_TRAINING: TrainingConfig = {
   randomSeed: 1,
 };
 
-/** One named parameter tensor of a model: its name in checkpoints and its row-major shape. */
-export interface TensorShape {
-  name: string;
-  shape: number[];
-}
-
-/** The named tensors of any spec, in the order of its flat parameter buffer (asks the model registry). */
-export function modelTensors(spec: ModelSpec): TensorShape[] {
-  return getModelDefinition(spec.kind).tensors(spec);
-}
-
-/** Trainable parameters of any spec (asks the model registry). */
-export function parameterCount(spec: ModelSpec): number {
-  return modelTensors(spec).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
-}
+export type { TensorShape } from '../engine/backend';
 
 /**
  * The most trainable parameters a model may have: 150 M (600 MB of float32 weights, about 2.4 GB with gradients and
@@ -121,21 +108,4 @@ export function trainingConfigProblem(training: Record<string, unknown>): string
   )
     return `its transpositions must list at most 49 whole numbers of semitones within [-24, 24], got: ${shown(shifts)}`;
   return undefined;
-}
-
-/**
- * Why a model cannot be trained with `spec` and `training` (one sentence naming the setting and what is accepted), or
- * undefined. Checked before anything is allocated or stored: the spec's own rules (./registry.ts), the parameter
- * budget (MAX_TRAINED_PARAMETERS), then the training settings.
- */
-export function trainingSettingsProblem(spec: unknown, training: unknown): string | undefined {
-  const specProblem = modelSpecProblem(spec);
-  if (specProblem) return `the model's settings are invalid: ${specProblem}`;
-  const parameters = parameterCount(spec as ModelSpec);
-  if (parameters > MAX_TRAINED_PARAMETERS)
-    return `the model would have ${(parameters / 1e6).toFixed(0)} M parameters; at most ${MAX_TRAINED_PARAMETERS / 1e6} M can be trained (make it smaller: fewer layers, a smaller hidden or embedding size)`;
-  if (!training || typeof training !== 'object' || Array.isArray(training))
-    return 'the training settings are not an object';
-  const trainingProblem = trainingConfigProblem(training as Record<string, unknown>);
-  return trainingProblem ? `the training settings are invalid: ${trainingProblem}` : undefined;
 }

@@ -11,7 +11,8 @@
  * Cancellation policy: the signal is checked before every step; a cancelled run throws CancelledError and saves
  * nothing more, so the last completed epoch's checkpoint is what remains.
  */
-import type { NamedWeights, OptimizerState, TrainableModel } from '../engine/types';
+import type { NamedWeights, OptimizerState } from '../engine/types';
+import type { TrainableModel } from '../engine/engine';
 import { CancelledError, type ProgressSink } from '../jobs/progress';
 import type { CheckpointMetrics } from '../model/checkpoint';
 import type { TrainingConfig } from '../model/spec';

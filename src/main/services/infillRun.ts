@@ -5,7 +5,8 @@
  * before every decoder step. The take's key/range/density lock (the run request's `controls`) steers the drawn steps
  * and its chords (`chords`) are heard, as when the take was generated.
  */
-import type { Decoder, TrainableModel } from '../../core/engine/types';
+import type { Decoder } from '../../core/engine/types';
+import type { TrainableModel } from '../../core/engine/engine';
 import { CancelledError, type JobProgress } from '../../core/jobs/progress';
 import { framePitchBias, melodyPitchBias, type PitchControls } from '../../core/model/controls';
 import { GenerationError } from '../../core/model/generate';

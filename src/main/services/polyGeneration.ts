@@ -11,7 +11,7 @@
  * form draws sections once and their repeats varied (src/core/model/polyForm.ts). Humanise is not applied: its timing
  * jitter would pull a chord's notes apart (src/core/model/takes.ts).
  */
-import type { TrainableModel } from '../../core/engine/types';
+import type { TrainableModel } from '../../core/engine/engine';
 import { CancelledError } from '../../core/jobs/progress';
 import { GenerationError } from '../../core/model/generate';
 import { checkForm, FormError, planForm } from '../../core/model/form';

@@ -18,13 +18,13 @@ import {
   DEFAULT_MELODY_SPEC,
   DEFAULT_TRAINING,
   isPolySpec,
-  trainingSettingsProblem,
   type MelodyLstmSpec,
   type ModelKind,
   type ModelSpec,
   type PolyLstmSpec,
   type TrainingConfig,
 } from '../../core/model/spec';
+import { trainingSettingsProblem } from '../../core/model/registry';
 import { corpusPitchRange, POLY_DEFAULT_BATCH, polySpecForCorpus } from '../../core/model/polyLstmSpec';
 import { flatRoll } from '../../core/encoding/rollFrames';
 import { decodeMelody, melodyVelocities, type MelodySource } from '../../core/encoding/melody';

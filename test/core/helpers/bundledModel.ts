@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { createWasmEngine } from '../../../src/core/engine/wasmEngine';
-import type { Decoder, Engine, TrainableModel } from '../../../src/core/engine/types';
+import type { Decoder } from '../../../src/core/engine/types';
+import type { Engine, TrainableModel } from '../../../src/core/engine/engine';
 import { decodeCheckpoint } from '../../../src/core/model/checkpoint';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
