@@ -43,7 +43,7 @@ import { lastMeter, rescaleMeterMap, sixteenthMeterMap } from '../../core/music/
 import { parsePitchName } from '../../core/music/keys';
 import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/meter';
 import type { Note, NoteSequence, TimeSignatureEvent } from '../../core/music/NoteSequence';
-import { formatPitchRange, formatScaleKey, parseScaleKey, type ScaleKey } from '../../core/music/scales';
+import { formatScaleKey, parseScaleKey, type ScaleKey } from '../../core/music/scales';
 import { TAKES_PER_PAGE, type ComposeResultDto, type TimeSignatureDto } from '../../shared/dto';
 import type { ParsedRequest } from '../../shared/ipc';
 import { NotFoundError } from '../db/errors';
@@ -52,7 +52,7 @@ import type { Library } from '../db/open';
 import type { CheckpointId, ModelId } from '../db/types';
 import { generatePolyTakes, runPolyGeneration } from './polyGeneration';
 import { runInfill, runPolyInfill } from './infillRun';
-import { storeTakes, type GeneratedVariation } from './takeStore';
+import { storedSettings, storeTakes, type GeneratedVariation } from './takeStore';
 import type {
   SeedInput,
   GenerateRequest,
@@ -509,26 +509,31 @@ export async function generateFromLibrary(
   if (context.signal?.aborted) throw new CancelledError('Generation cancelled');
   const { engine, melodies } = run;
   const storedRequest = {
-    model: modelName,
-    seedNotes: seed.description,
+    ...storedSettings({
+      model: modelName,
+      seedNotes: seed.description,
+      temperature: request.temperature,
+      requestedBars: request.bars,
+      bars,
+      ...(continuation ? { continuation } : {}),
+      clipBars,
+      outputFrom,
+      variations: request.variations,
+      randomSeed: request.randomSeed,
+      bpm,
+      timeSignature,
+      ...(takeMap ? { takeMap } : {}),
+      key,
+      strictness,
+      range,
+      density,
+      loop: Boolean(request.loop),
+      ...(form ? { form } : {}),
+      ...(request.chords ? { chords: request.chords } : {}),
+      checkpointEpoch: epoch,
+    }),
     seedTokens: seed.tokens,
-    temperature: request.temperature,
-    bars: continuation ? (outputFrom > 0 ? continuation.bars : bars) : request.bars,
-    ...(continuation ? { continuation: { ...continuation, clipBars } } : {}),
-    variations: request.variations,
-    randomSeed: request.randomSeed,
-    bpm,
-    timeSignature: `${timeSignature.numerator}/${timeSignature.denominator}`,
-    ...(takeMap ? { meterMap: takeMap.map((s) => `${s.tick}:${s.numerator}/${s.denominator}`) } : {}),
-    key: key ? formatScaleKey(key) : 'off',
-    strictness,
-    range: range ? formatPitchRange(range) : 'full',
     humanise,
-    ...(density !== 0 ? { density } : {}),
-    ...(request.loop ? { loop: true } : {}),
-    ...(form ? { form } : {}),
-    ...(request.chords ? { chords: { ...request.chords, barsPerChord: request.chords.barsPerChord ?? 1 } } : {}),
-    checkpointEpoch: epoch,
   };
   const variations = await storeTakes(
     library,

@@ -18,7 +18,7 @@ import { checkForm, FormError, planForm } from '../../core/model/form';
 import { polyLoopRefiner } from '../../core/model/polyLoop';
 import { generatePolyForm } from '../../core/model/polyForm';
 import { clipToLoop, writeLoopMidi } from '../../core/midi/loopMidi';
-import { storeTakes } from './takeStore';
+import { storedSettings, storeTakes } from './takeStore';
 import { generatePolyphonic, type GeneratedRoll } from '../../core/model/generatePoly';
 import { isPolyDecoder } from '../../core/model/polyLstm';
 import { framePitchBias } from '../../core/model/controls';
@@ -34,7 +34,6 @@ import { COMMON_TIME, sixteenthsPerBar, type Meter } from '../../core/music/mete
 import { lastMeter, rescaleMeterMap, sixteenthMeterMap } from '../../core/music/meterMap';
 import type { TimeSignatureEvent } from '../../core/music/NoteSequence';
 import { continuationLayout } from '../../core/model/continuationLayout';
-import { formatPitchRange, formatScaleKey } from '../../core/music/scales';
 import type { ProgressSink } from '../../core/jobs/progress';
 import type { Library } from '../db/open';
 import type { CheckpointId, ModelId } from '../db/types';
@@ -270,25 +269,30 @@ export async function generatePolyTakes(
   if (context.signal?.aborted) throw new CancelledError('Generation cancelled');
   const rolls = run.rolls ?? [];
   const storedRequest = {
-    model: loaded.modelName,
+    ...storedSettings({
+      model: loaded.modelName,
+      seedNotes: seed.description,
+      temperature: request.temperature,
+      requestedBars: request.bars,
+      bars,
+      ...(continuation ? { continuation } : {}),
+      clipBars,
+      outputFrom,
+      variations: request.variations,
+      randomSeed: request.randomSeed,
+      bpm,
+      timeSignature,
+      ...(takeMap ? { takeMap } : {}),
+      key,
+      strictness,
+      range,
+      density,
+      loop: Boolean(request.loop),
+      ...(form ? { form } : {}),
+      ...(request.chords ? { chords: request.chords } : {}),
+      checkpointEpoch: loaded.epoch,
+    }),
     kind: loaded.spec.kind,
-    seedNotes: seed.description,
-    temperature: request.temperature,
-    bars: continuation ? (outputFrom > 0 ? continuation.bars : bars) : request.bars,
-    ...(continuation ? { continuation: { ...continuation, clipBars } } : {}),
-    variations: request.variations,
-    randomSeed: request.randomSeed,
-    bpm,
-    timeSignature: `${timeSignature.numerator}/${timeSignature.denominator}`,
-    ...(takeMap ? { meterMap: takeMap.map((s) => `${s.tick}:${s.numerator}/${s.denominator}`) } : {}),
-    key: key ? formatScaleKey(key) : 'off',
-    strictness,
-    range: range ? formatPitchRange(range) : 'full',
-    ...(density !== 0 ? { density } : {}),
-    ...(request.loop ? { loop: true } : {}),
-    ...(form ? { form } : {}),
-    ...(request.chords ? { chords: { ...request.chords, barsPerChord: request.chords.barsPerChord ?? 1 } } : {}),
-    checkpointEpoch: loaded.epoch,
   };
   const variations = await storeTakes(
     library,

@@ -11,10 +11,13 @@
 import { CancelledError } from '../../core/jobs/progress';
 import { variationSeed } from '../../core/model/generate';
 import type { LoopReport } from '../../core/model/loop';
+import type { Meter } from '../../core/music/meter';
+import type { MeterMap } from '../../core/music/meterMap';
 import type { NoteSequence } from '../../core/music/NoteSequence';
+import { formatPitchRange, formatScaleKey, type PitchRange, type ScaleKey } from '../../core/music/scales';
 import type { Library } from '../db/open';
 import type { CheckpointId, GenerationId, ModelId } from '../db/types';
-import type { TakeChord } from './chordRequest';
+import type { ChordRequest, TakeChord } from './chordRequest';
 
 /** One stored take, as a request's answer lists it. */
 export interface GeneratedVariation {
@@ -57,6 +60,64 @@ export interface TakeBatch {
   /** The fields of the stored request every take of the batch shares. */
   storedRequest: Record<string, unknown>;
   signal?: AbortSignal;
+}
+
+/** A request's settings as a generation of any model kind resolved them, for its stored record. */
+export interface TakeSettings {
+  model: string;
+  seedNotes: string;
+  temperature: number;
+  /** Bars the request asked for. */
+  requestedBars: number;
+  /** Bars of the whole take (for a continuation, the clip's bars included). */
+  bars: number;
+  continuation?: { bars: number; append: boolean };
+  clipBars: number;
+  /** The take's first step within the primed clip (0 unless a continuation leaves the clip out). */
+  outputFrom: number;
+  variations: number;
+  randomSeed: number;
+  bpm: number;
+  timeSignature: Meter;
+  /** The take's meter changes, when its meter changes (the take's own ticks). */
+  takeMap?: MeterMap;
+  key: ScaleKey | null;
+  strictness: number;
+  range: PitchRange | null;
+  density: number;
+  loop: boolean;
+  form?: string;
+  chords?: ChordRequest;
+  checkpointEpoch: number;
+}
+
+/**
+ * The fields of the stored request every kind records the same way (a kind adds its own beside them): the bars a
+ * take has as stored (a continuation without its clip: the continuation's bars), the meter and its changes, the key
+ * and range as their names ('off', 'full' for none), and a progression with its bars per chord.
+ */
+export function storedSettings(t: TakeSettings): Record<string, unknown> {
+  const { continuation } = t;
+  return {
+    model: t.model,
+    seedNotes: t.seedNotes,
+    temperature: t.temperature,
+    bars: continuation ? (t.outputFrom > 0 ? continuation.bars : t.bars) : t.requestedBars,
+    ...(continuation ? { continuation: { ...continuation, clipBars: t.clipBars } } : {}),
+    variations: t.variations,
+    randomSeed: t.randomSeed,
+    bpm: t.bpm,
+    timeSignature: `${t.timeSignature.numerator}/${t.timeSignature.denominator}`,
+    ...(t.takeMap ? { meterMap: t.takeMap.map((s) => `${s.tick}:${s.numerator}/${s.denominator}`) } : {}),
+    key: t.key ? formatScaleKey(t.key) : 'off',
+    strictness: t.strictness,
+    range: t.range ? formatPitchRange(t.range) : 'full',
+    ...(t.density !== 0 ? { density: t.density } : {}),
+    ...(t.loop ? { loop: true } : {}),
+    ...(t.form ? { form: t.form } : {}),
+    ...(t.chords ? { chords: { ...t.chords, barsPerChord: t.chords.barsPerChord ?? 1 } } : {}),
+    checkpointEpoch: t.checkpointEpoch,
+  };
 }
 
 /**
