@@ -12,10 +12,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import type { TokenBatch } from '../src/core/engine/types';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
 import { isFmaModule, loadEngineModule } from '../src/core/engine/wasm/nodeLoader';
 import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING } from '../src/core/model/spec';
-import { createRng } from '../src/core/util/random';
+import { createRng, type Rng } from '../src/core/util/random';
 
 export interface OursBenchResult {
   engine: 'wasm';
@@ -48,6 +49,16 @@ const median = (xs: number[]) => {
 };
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
+/** The benchmark's batch: 64 random windows of DEFAULT_MELODY_SPEC's 30 tokens, each with its next token. */
+export function melodyBenchBatch(rng: Rng = createRng(1), batchSize = 64): TokenBatch {
+  const spec = DEFAULT_MELODY_SPEC;
+  return {
+    inputs: new Int32Array(batchSize * spec.window).map(() => rng.int(spec.vocabSize)),
+    targets: new Int32Array(batchSize).map(() => rng.int(spec.vocabSize)),
+    batchSize,
+  };
+}
+
 /**
  * Times our engine: `warmup` untimed steps, then `steps` timed ones, then 128 decoded tokens (best of 3 runs).
  * `adaptiveThreads` false pins the thread count; true is the product's default (it times threads against one thread
@@ -64,12 +75,7 @@ export async function benchEngineOurs(
     const spec = DEFAULT_MELODY_SPEC;
     const model = await engine.createModel(spec, DEFAULT_TRAINING);
     const rng = createRng(1);
-    const batchSize = 64;
-    const batch = {
-      inputs: new Int32Array(batchSize * spec.window).map(() => rng.int(spec.vocabSize)),
-      targets: new Int32Array(batchSize).map(() => rng.int(spec.vocabSize)),
-      batchSize,
-    };
+    const batch = melodyBenchBatch(rng);
     for (let s = 0; s < warmup; s++) await model.trainStep(batch);
     const stepMs: number[] = [];
     const cpuStart = process.cpuUsage();

@@ -20,7 +20,9 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchEngineOurs } from './bench-engine-ours';
+import { benchEngineOurs, melodyBenchBatch } from './bench-engine-ours';
+import { DEFAULT_MELODY_SPEC } from '../src/core/model/spec';
+import { rooflineLine, simdPeakGflops, trainStepMacs } from './lib/roofline';
 import { formatRatio, roundsFlag, runAbRounds, spread, summarizePairs, type RoundResult } from './lib/abRounds';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -257,6 +259,20 @@ async function main(): Promise<void> {
   console.log(
     `2 threads vs 1 (1-thread ms/step / 2-thread ms/step, same round), median: ours ${fmtScale(scaling.ours)}, PyTorch ${fmtScale(scaling.peer)}`,
   );
+  const one = results.filter((r) => r.setting === 1);
+  const peerOne = one.flatMap((r) => (r.peer ? [r.peer.trainMsPerStep] : []));
+  if (peerOne.length) {
+    const macs = await trainStepMacs(DEFAULT_MELODY_SPEC, melodyBenchBatch());
+    console.log(
+      rooflineLine({
+        macs,
+        peakGflops: await simdPeakGflops(),
+        oursMs: spread(one.map((r) => r.ours.trainMsPerStep)).median,
+        peerMs: spread(peerOne).median,
+        unit: 'step',
+      }),
+    );
+  }
   if (argv.includes('--json')) console.log(JSON.stringify({ rows, summary, scaling, rounds: results }));
 }
 

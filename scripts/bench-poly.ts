@@ -26,6 +26,7 @@ import { DEFAULT_BIAXIAL_SPEC } from '../src/core/model/polyLstmSpec';
 import { DEFAULT_TRAINING, type ModelSpec } from '../src/core/model/spec';
 import { createRng } from '../src/core/util/random';
 import { formatRatio, roundsFlag, runAbRounds, spread, summarizePairs } from './lib/abRounds';
+import { rooflineLine, simdPeakGflops, trainStepMacs } from './lib/roofline';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = path.resolve(repoRoot, '../shared');
@@ -40,13 +41,18 @@ const median = (xs: number[]) => spread(xs).median;
 
 const spec = DEFAULT_BIAXIAL_SPEC as unknown as ModelSpec;
 
-async function ours(threads: number, steps: number): Promise<number> {
+/** JSB's training segments as the model batches them. */
+function trainingSet() {
   const bench = readPolyBenchmark(JSON.parse(readFileSync(dataFile, 'utf8')), dataFile);
-  const set = getModelDefinition(spec.kind).buildBatches(
+  return getModelDefinition(spec.kind).buildBatches(
     spec,
     bench.train.map((p) => ({ name: p.name, tokens: p.roll })),
     [0],
   );
+}
+
+async function ours(threads: number, steps: number): Promise<number> {
+  const set = trainingSet();
   const engine = await createWasmEngine({ threads, adaptiveThreads: false });
   const model = await engine.createModel(spec, { ...DEFAULT_TRAINING, randomSeed: 1 });
   const rng = createRng(3);
@@ -133,6 +139,26 @@ async function main(): Promise<void> {
     `${median(xs).toFixed(2)}x (min-max ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
   console.log(
     `2 threads vs 1 (1-thread / 2-thread ms per frame, same round), median: ours ${fmt(speedup('ours'))}, peer ${fmt(speedup('peer'))}`,
+  );
+  const one = results.filter((r) => r.setting === 1);
+  const frames = BATCH * DEFAULT_BIAXIAL_SPEC.segment;
+  const set = trainingSet();
+  const macs = await trainStepMacs(
+    spec,
+    set.batch(
+      Array.from({ length: BATCH }, (_, i) => i),
+      0,
+      BATCH,
+    ),
+  );
+  console.log(
+    rooflineLine({
+      macs: macs / frames,
+      peakGflops: await simdPeakGflops(),
+      oursMs: median(one.map((r) => r.ours)),
+      peerMs: median(one.map((r) => r.peer!)),
+      unit: 'training frame',
+    }),
   );
 }
 

@@ -39,6 +39,8 @@ export type PoolOp = (typeof POOL_OPS)[number];
 /** The exports of engine.wasm / engine-single.wasm (pointers are byte offsets, sizes are element counts). */
 export interface KernelExports {
   heapBase(): number;
+  /** Measurement only: `rounds` x 96 flops of register-only multiply-adds (the roofline's peak, see the source). */
+  simdPeak(rounds: number): number;
   /** scratch: 0 or SCRATCH_FLOATS floats private to the calling thread (blocks of B and A are packed there). */
   matmulAB(
     c: number,

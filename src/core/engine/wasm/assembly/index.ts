@@ -831,3 +831,40 @@ export function adamUpdate(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f
     store<f32>(w + o, load<f32>(w + o) - (lr * (ms / bc1)) / (Mathf.sqrt(vs / bc2) + eps));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Measurement.
+
+/**
+ * The calling core's multiply-add throughput through this module's own madd, for the benchmarks' roofline line
+ * (scripts/lib/roofline.ts): `rounds` rounds of 12 independent chains acc = acc * x + y, all in registers (12 in
+ * flight cover a multiply-add's latency on two ports), 96 floating-point operations a round; no memory is touched.
+ * The products cannot beat this figure, so it bounds what any kernel of this module can reach on one core. Returns a
+ * sum over every chain so that no chain can be dropped as dead code.
+ */
+export function simdPeak(rounds: i32): f32 {
+  const x = f32x4.splat(0.9999999);
+  const y = f32x4.splat(0.0000001);
+  let a0 = f32x4.splat(1), a1 = f32x4.splat(2), a2 = f32x4.splat(3), a3 = f32x4.splat(4);
+  let a4 = f32x4.splat(5), a5 = f32x4.splat(6), a6 = f32x4.splat(7), a7 = f32x4.splat(8);
+  let a8 = f32x4.splat(9), a9 = f32x4.splat(10), a10 = f32x4.splat(11), a11 = f32x4.splat(12);
+  for (let i = 0; i < rounds; i++) {
+    a0 = madd(a0, x, y);
+    a1 = madd(a1, x, y);
+    a2 = madd(a2, x, y);
+    a3 = madd(a3, x, y);
+    a4 = madd(a4, x, y);
+    a5 = madd(a5, x, y);
+    a6 = madd(a6, x, y);
+    a7 = madd(a7, x, y);
+    a8 = madd(a8, x, y);
+    a9 = madd(a9, x, y);
+    a10 = madd(a10, x, y);
+    a11 = madd(a11, x, y);
+  }
+  const s = f32x4.add(
+    f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7))),
+    f32x4.add(f32x4.add(a8, a9), f32x4.add(a10, a11)),
+  );
+  return hsum(s);
+}
