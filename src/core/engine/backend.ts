@@ -183,6 +183,39 @@ export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** Elements of a tensor list laid end to end (the length of a flat parameter buffer). */
+export function totalSize(tensors: readonly TensorShape[]): number {
+  return tensors.reduce((n, t) => n + sizeOf(t.shape), 0);
+}
+
+/**
+ * A ParameterSet over four flat buffers (parameters, gradients, Adam's m and v), each holding the tensors of the list
+ * end to end in list order, so that clipping and Adam run over one buffer each: every named tensor is a view that the
+ * backend's `viewAt` makes at its element offset.
+ */
+export function flatParameterSet<B>(
+  tensors: readonly TensorShape[],
+  flat: { params: B; grads: B; m: B; v: B },
+  viewAt: (buffer: B, offset: number, shape: number[]) => Tensor,
+): ParameterSet {
+  const views = (buffer: B) => {
+    const out: Record<string, Tensor> = {};
+    let offset = 0;
+    for (const t of tensors) {
+      out[t.name] = viewAt(buffer, offset, t.shape);
+      offset += sizeOf(t.shape);
+    }
+    return out;
+  };
+  return {
+    tensors: [...tensors],
+    params: views(flat.params),
+    grads: views(flat.grads),
+    m: views(flat.m),
+    v: views(flat.v),
+  };
+}
+
 /**
  * Thrown when an op is given tensors whose shapes do not fit each other: a bug in a model's wiring, named precisely so
  * that it is found at once.

@@ -7,7 +7,9 @@
  */
 import {
   checkShape,
+  flatParameterSet,
   sizeOf,
+  totalSize,
   type Backend,
   type IntTensor,
   type LstmCache,
@@ -85,29 +87,14 @@ export function createWasmBackend(
       return { result, scope: { release: () => k.release(group) } };
     },
     parameters(tensors: readonly TensorShape[]) {
-      const total = tensors.reduce((n, t) => n + sizeOf(t.shape), 0);
+      const total = totalSize(tensors);
       const flat: FlatSet = {
         params: k.allocF32(total),
         grads: k.allocF32(total),
         m: k.allocF32(total),
         v: k.allocF32(total),
       };
-      const views = (buf: F32Buf) => {
-        const out: Record<string, Tensor> = {};
-        let offset = 0;
-        for (const t of tensors) {
-          out[t.name] = tensorAt(buf.ptr + offset * 4, t.shape);
-          offset += sizeOf(t.shape);
-        }
-        return out;
-      };
-      const set: ParameterSet = {
-        tensors: [...tensors],
-        params: views(flat.params),
-        grads: views(flat.grads),
-        m: views(flat.m),
-        v: views(flat.v),
-      };
+      const set = flatParameterSet(tensors, flat, (buf, offset, shape) => tensorAt(buf.ptr + offset * 4, shape));
       flats.set(set, flat);
       return set;
     },

@@ -23,7 +23,9 @@
  */
 import {
   checkShape,
+  flatParameterSet,
   sizeOf,
+  totalSize,
   type Backend,
   type IntTensor,
   type LstmCache,
@@ -493,7 +495,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
       };
     },
     parameters(tensors: readonly TensorShape[]) {
-      const total = tensors.reduce((n, t) => n + sizeOf(t.shape), 0);
+      const total = totalSize(tensors);
       const flat: FlatSet = {
         params: createBuffer(total * 4),
         grads: createBuffer(total * 4),
@@ -501,22 +503,9 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
         v: createBuffer(total * 4),
         total,
       };
-      const views = (buffer: GPUBuffer) => {
-        const out: Record<string, Tensor> = {};
-        let offset = 0;
-        for (const t of tensors) {
-          out[t.name] = floatTensor(t.shape, buffer, offset);
-          offset += sizeOf(t.shape);
-        }
-        return out;
-      };
-      const set: ParameterSet = {
-        tensors: [...tensors],
-        params: views(flat.params),
-        grads: views(flat.grads),
-        m: views(flat.m),
-        v: views(flat.v),
-      };
+      const set = flatParameterSet(tensors, flat, (buffer: GPUBuffer, offset, shape) =>
+        floatTensor(shape, buffer, offset),
+      );
       flats.set(set, flat);
       return set;
     },
