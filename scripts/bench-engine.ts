@@ -259,19 +259,16 @@ async function main(): Promise<void> {
   console.log(
     `2 threads vs 1 (1-thread ms/step / 2-thread ms/step, same round), median: ours ${fmtScale(scaling.ours)}, PyTorch ${fmtScale(scaling.peer)}`,
   );
-  const one = results.filter((r) => r.setting === 1);
-  const peerOne = one.flatMap((r) => (r.peer ? [r.peer.trainMsPerStep] : []));
-  if (peerOne.length) {
+  if (results.some((r) => r.peer)) {
     const macs = await trainStepMacs(DEFAULT_MELODY_SPEC, melodyBenchBatch());
-    console.log(
-      rooflineLine({
-        macs,
-        peakGflops: await simdPeakGflops(),
-        oursMs: spread(one.map((r) => r.ours.trainMsPerStep)).median,
-        peerMs: spread(peerOne).median,
-        unit: 'step',
-      }),
-    );
+    const peakGflops = await simdPeakGflops();
+    for (const threads of [1, 2]) {
+      const mine = results.filter((r) => r.setting === threads);
+      const peerMs = mine.flatMap((r) => (r.peer ? [r.peer.trainMsPerStep] : []));
+      if (!peerMs.length) continue;
+      const oursMs = spread(mine.map((r) => r.ours.trainMsPerStep)).median;
+      console.log(rooflineLine({ macs, peakGflops, oursMs, peerMs: spread(peerMs).median, unit: 'step', threads }));
+    }
   }
   if (argv.includes('--json')) console.log(JSON.stringify({ rows, summary, scaling, rounds: results }));
 }

@@ -140,7 +140,6 @@ async function main(): Promise<void> {
   console.log(
     `2 threads vs 1 (1-thread / 2-thread ms per frame, same round), median: ours ${fmt(speedup('ours'))}, peer ${fmt(speedup('peer'))}`,
   );
-  const one = results.filter((r) => r.setting === 1);
   const frames = BATCH * DEFAULT_BIAXIAL_SPEC.segment;
   const set = trainingSet();
   const macs = await trainStepMacs(
@@ -151,15 +150,20 @@ async function main(): Promise<void> {
       BATCH,
     ),
   );
-  console.log(
-    rooflineLine({
-      macs: macs / frames,
-      peakGflops: await simdPeakGflops(),
-      oursMs: median(one.map((r) => r.ours)),
-      peerMs: median(one.map((r) => r.peer!)),
-      unit: 'training frame',
-    }),
-  );
+  const peakGflops = await simdPeakGflops();
+  for (const threads of [1, 2]) {
+    const mine = results.filter((r) => r.setting === threads);
+    console.log(
+      rooflineLine({
+        macs: macs / frames,
+        peakGflops,
+        oursMs: median(mine.map((r) => r.ours)),
+        peerMs: median(mine.map((r) => r.peer!)),
+        unit: 'training frame',
+        threads,
+      }),
+    );
+  }
 }
 
 main().catch((error) => {

@@ -90,26 +90,32 @@ export async function trainStepMacs(spec: ModelSpec, batch: Batch): Promise<numb
   }
 }
 
-/** The lowest ratio ours / peer on one core: our step's products at 100% of the peak, against the peer's step. */
-export function bestPossibleRatio(macs: number, peakGflops: number, peerMs: number): number {
-  return (2 * macs) / (peakGflops * 1e6) / peerMs;
+/**
+ * The lowest ratio ours / peer on `threads` cores: our step's products at 100% of the peak on every core (perfect
+ * scaling, nothing else in the step), against the peer's step on as many cores.
+ */
+export function bestPossibleRatio(macs: number, peakGflops: number, peerMs: number, threads = 1): number {
+  return (2 * macs) / (peakGflops * threads * 1e6) / peerMs;
 }
 
-/** One line for a benchmark's report. */
+/** One line for a benchmark's report, for one thread setting (ours and the peer measured on `threads` cores). */
 export function rooflineLine(o: {
   macs: number;
   peakGflops: number;
   oursMs: number;
   peerMs: number;
   unit: string;
+  threads?: number;
 }): string {
+  const threads = o.threads ?? 1;
   const gflop = (2 * o.macs) / 1e9;
-  const floorMs = (2 * o.macs) / (o.peakGflops * 1e6);
+  const floorMs = (2 * o.macs) / (o.peakGflops * threads * 1e6);
+  const cores = threads === 1 ? 'one core' : `${threads} cores`;
   return (
-    `roofline (1 thread): our step runs ${gflop.toFixed(2)} GFLOP of products and recurrences; this core's WebAssembly ` +
-    `SIMD multiply-add peak (4 lanes) is ${o.peakGflops.toFixed(1)} GFLOPS, so no kernel of ours can take under ` +
-    `${floorMs.toFixed(1)} ms per ${o.unit} (ours: ${o.oursMs.toFixed(1)} ms, ${((2 * o.macs) / (o.oursMs * 1e6)).toFixed(1)} ` +
-    `GFLOPS, ${((100 * floorMs) / o.oursMs).toFixed(0)}% of the peak); against the peer's ${o.peerMs.toFixed(1)} ms ` +
-    `the best possible ratio is ${bestPossibleRatio(o.macs, o.peakGflops, o.peerMs).toFixed(2)}`
+    `roofline (${threads} thread${threads === 1 ? '' : 's'}): our step runs ${gflop.toFixed(2)} GFLOP of products and ` +
+    `recurrences per ${o.unit}; at this core's WebAssembly SIMD multiply-add peak (4 lanes, ${o.peakGflops.toFixed(1)} ` +
+    `GFLOPS) on ${cores}, no kernel of ours can take under ${floorMs.toFixed(1)} ms per ${o.unit} (ours: ` +
+    `${o.oursMs.toFixed(1)} ms, ${((100 * floorMs) / o.oursMs).toFixed(0)}% of that bound); against the peer's ` +
+    `${o.peerMs.toFixed(1)} ms the best possible ratio is ${bestPossibleRatio(o.macs, o.peakGflops, o.peerMs, threads).toFixed(2)}`
   );
 }

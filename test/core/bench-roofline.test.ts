@@ -47,5 +47,7 @@ describe('roofline', () => {
     expect(Number.isFinite(peak)).toBe(true);
     // 1e9 multiply-adds at 20 GFLOPS take 100 ms; against a 200 ms peer step the ratio cannot go below 0.5.
     expect(bestPossibleRatio(1e9, 20, 200)).toBeCloseTo(0.5, 12);
+    // On 2 threads the bound is twice the peak: the same work takes 50 ms, so against a 50 ms peer step it is 1.
+    expect(bestPossibleRatio(1e9, 20, 50, 2)).toBeCloseTo(1, 12);
   });
 });
