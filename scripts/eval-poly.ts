@@ -19,6 +19,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { frameCount, type PolyBenchmark, type RollPiece } from '../src/core/data/polyBenchmark';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
@@ -119,6 +120,8 @@ interface KindResult {
   minutes: number;
   msPerTrainFrame: number;
   stop: string;
+  /** The 1-minute load average at every validation of the run: how shared the 2 cores were while it trained. */
+  load: { mean: number; max: number };
 }
 
 async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): Promise<KindResult> {
@@ -185,6 +188,7 @@ async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): P
   let trainMs = 0;
   let trainFrames = 0;
   let stop = 'budget';
+  const loads: number[] = [];
   const started = Date.now();
   // The budget as a signal the training loop polls before every step (a timer would not fire: a wasm step never
   // yields to the event loop).
@@ -211,6 +215,7 @@ async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): P
         } else lastStep = Date.now();
       },
       onCheckpoint: (c) => {
+        loads.push(loadavg()[0]);
         epochs = c.epoch;
         const v = c.metrics.valLoss as number;
         console.log(
@@ -231,6 +236,7 @@ async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): P
     if (!best || v < best.valid) best = { valid: v, epoch: at, weights: await model.getWeights() };
   }
   const trainMinutes = (Date.now() - started) / 60000;
+  loads.push(loadavg()[0]);
   model.setWeights(best!.weights);
   epochs = trainFrames / (train.size * spec.segment);
   const t0 = Date.now();
@@ -250,6 +256,7 @@ async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): P
     minutes: trainMinutes,
     msPerTrainFrame: trainMs / Math.max(1, trainFrames),
     stop,
+    load: { mean: loads.reduce((a, b) => a + b, 0) / loads.length, max: Math.max(...loads) },
   };
 }
 
@@ -278,8 +285,9 @@ function runPeer(file: string, minutes: number): PeerResult | string {
   if (vmax > 0) args.push('--valid-max-frames', String(vmax));
   const ef = flag('epoch-frames');
   if (ef) args.push('--epoch-frames', ef);
-  console.log(`\npeer: /usr/bin/python3 ${args.join(' ')}`);
+  console.log(`\npeer: /usr/bin/python3 ${args.join(' ')} (load average before: ${loadavg()[0].toFixed(1)})`);
   const run = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: (minutes * 60 + 1800) * 1000 });
+  console.log(`  peer done (load average after: ${loadavg()[0].toFixed(1)}; the peer's own 2 threads count)`);
   if (run.status !== 0)
     return `the peer failed (exit ${run.status}): ${(run.stderr ?? '').trim().split('\n').slice(-3).join(' / ')}`;
   const line = run.stdout.trim().split('\n').pop() ?? '';
@@ -321,7 +329,8 @@ async function main(): Promise<void> {
     console.log(
       `  ${`${r.kind} (ours, ${(r.params / 1e6).toFixed(2)} M params)`.padEnd(58)} ${r.testNll.toFixed(2)}   ` +
         `${r.minutes.toFixed(1)} min, ${r.epochs.toFixed(2)} epochs (best ${r.bestEpoch.toFixed(2)}, valid ${r.bestValid.toFixed(3)}), ` +
-        `${r.msPerTrainFrame.toFixed(2)} ms per training frame, stopped: ${r.stop}; not transposed`,
+        `${r.msPerTrainFrame.toFixed(2)} ms per training frame, stopped: ${r.stop}; load average ${r.load.mean.toFixed(1)} ` +
+        `(max ${r.load.max.toFixed(1)}); not transposed`,
     );
   if (typeof peer === 'string') console.log(`  peer: ${peer}`);
   else if (peer)
