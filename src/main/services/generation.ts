@@ -509,17 +509,12 @@ export async function generateFromLibrary(
   if (context.signal?.aborted) throw new CancelledError('Generation cancelled');
   const { engine, melodies } = run;
   const storedRequest = {
-    ...storedSettings({
+    ...storedSettings(request, {
       model: modelName,
       seedNotes: seed.description,
-      temperature: request.temperature,
-      requestedBars: request.bars,
       bars,
-      ...(continuation ? { continuation } : {}),
       clipBars,
       outputFrom,
-      variations: request.variations,
-      randomSeed: request.randomSeed,
       bpm,
       timeSignature,
       ...(takeMap ? { takeMap } : {}),
@@ -527,9 +522,7 @@ export async function generateFromLibrary(
       strictness,
       range,
       density,
-      loop: Boolean(request.loop),
       ...(form ? { form } : {}),
-      ...(request.chords ? { chords: request.chords } : {}),
       checkpointEpoch: epoch,
     }),
     seedTokens: seed.tokens,

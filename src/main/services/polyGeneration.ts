@@ -269,17 +269,12 @@ export async function generatePolyTakes(
   if (context.signal?.aborted) throw new CancelledError('Generation cancelled');
   const rolls = run.rolls ?? [];
   const storedRequest = {
-    ...storedSettings({
+    ...storedSettings(request, {
       model: loaded.modelName,
       seedNotes: seed.description,
-      temperature: request.temperature,
-      requestedBars: request.bars,
       bars,
-      ...(continuation ? { continuation } : {}),
       clipBars,
       outputFrom,
-      variations: request.variations,
-      randomSeed: request.randomSeed,
       bpm,
       timeSignature,
       ...(takeMap ? { takeMap } : {}),
@@ -287,9 +282,7 @@ export async function generatePolyTakes(
       strictness,
       range,
       density,
-      loop: Boolean(request.loop),
       ...(form ? { form } : {}),
-      ...(request.chords ? { chords: request.chords } : {}),
       checkpointEpoch: loaded.epoch,
     }),
     kind: loaded.spec.kind,

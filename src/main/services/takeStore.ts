@@ -62,21 +62,26 @@ export interface TakeBatch {
   signal?: AbortSignal;
 }
 
-/** A request's settings as a generation of any model kind resolved them, for its stored record. */
-export interface TakeSettings {
+/** The fields of a generation request the stored record copies as they were asked (./generationRequest.ts). */
+export interface AskedSettings {
+  temperature: number;
+  bars: number;
+  variations: number;
+  randomSeed: number;
+  continuation?: { bars: number; append: boolean };
+  loop?: object;
+  chords?: ChordRequest;
+}
+
+/** What a generation of any model kind resolved from its request, for the stored record. */
+export interface ResolvedSettings {
   model: string;
   seedNotes: string;
-  temperature: number;
-  /** Bars the request asked for. */
-  requestedBars: number;
   /** Bars of the whole take (for a continuation, the clip's bars included). */
   bars: number;
-  continuation?: { bars: number; append: boolean };
   clipBars: number;
   /** The take's first step within the primed clip (0 unless a continuation leaves the clip out). */
   outputFrom: number;
-  variations: number;
-  randomSeed: number;
   bpm: number;
   timeSignature: Meter;
   /** The take's meter changes, when its meter changes (the take's own ticks). */
@@ -85,9 +90,7 @@ export interface TakeSettings {
   strictness: number;
   range: PitchRange | null;
   density: number;
-  loop: boolean;
   form?: string;
-  chords?: ChordRequest;
   checkpointEpoch: number;
 }
 
@@ -96,16 +99,16 @@ export interface TakeSettings {
  * take has as stored (a continuation without its clip: the continuation's bars), the meter and its changes, the key
  * and range as their names ('off', 'full' for none), and a progression with its bars per chord.
  */
-export function storedSettings(t: TakeSettings): Record<string, unknown> {
-  const { continuation } = t;
+export function storedSettings(request: AskedSettings, t: ResolvedSettings): Record<string, unknown> {
+  const { continuation } = request;
   return {
     model: t.model,
     seedNotes: t.seedNotes,
-    temperature: t.temperature,
-    bars: continuation ? (t.outputFrom > 0 ? continuation.bars : t.bars) : t.requestedBars,
+    temperature: request.temperature,
+    bars: continuation ? (t.outputFrom > 0 ? continuation.bars : t.bars) : request.bars,
     ...(continuation ? { continuation: { ...continuation, clipBars: t.clipBars } } : {}),
-    variations: t.variations,
-    randomSeed: t.randomSeed,
+    variations: request.variations,
+    randomSeed: request.randomSeed,
     bpm: t.bpm,
     timeSignature: `${t.timeSignature.numerator}/${t.timeSignature.denominator}`,
     ...(t.takeMap ? { meterMap: t.takeMap.map((s) => `${s.tick}:${s.numerator}/${s.denominator}`) } : {}),
@@ -113,9 +116,9 @@ export function storedSettings(t: TakeSettings): Record<string, unknown> {
     strictness: t.strictness,
     range: t.range ? formatPitchRange(t.range) : 'full',
     ...(t.density !== 0 ? { density: t.density } : {}),
-    ...(t.loop ? { loop: true } : {}),
+    ...(request.loop ? { loop: true } : {}),
     ...(t.form ? { form: t.form } : {}),
-    ...(t.chords ? { chords: { ...t.chords, barsPerChord: t.chords.barsPerChord ?? 1 } } : {}),
+    ...(request.chords ? { chords: { ...request.chords, barsPerChord: request.chords.barsPerChord ?? 1 } } : {}),
     checkpointEpoch: t.checkpointEpoch,
   };
 }
