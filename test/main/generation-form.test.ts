@@ -10,12 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { measureForm, planForm } from '../../src/core/model/form';
 import { openLibrary } from '../../src/main/db/open';
-import {
-  bundledDefaultModelPath,
-  generateFromLibrary,
-  generateFromRequest,
-  type GenerateRequest,
-} from '../../src/main/services/generation';
+import { bundledDefaultModelPath, generateFromLibrary, generateFromRequest } from '../../src/main/services/generation';
+import type { GenerateRequest } from '../../src/main/services/generationRequest';
 import { generationRequestSchema } from '../../src/shared/dto';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -11,7 +11,8 @@ import type { JobProgress } from '../../src/core/jobs/progress';
 import { openLibrary } from '../../src/main/db/open';
 import { runGenerationInWorker } from '../../src/main/jobs/generationWorkerRunner';
 import { createAppServices } from '../../src/main/services/app';
-import { generateFromLibrary, type GenerateRequest } from '../../src/main/services/generation';
+import { generateFromLibrary } from '../../src/main/services/generation';
+import type { GenerateRequest } from '../../src/main/services/generationRequest';
 import { composeResultSchema, TAKES_PER_PAGE } from '../../src/shared/dto';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -6,13 +6,8 @@ import { CancelledError } from '../../core/jobs/progress';
 import { importPaths } from '../../main/services/importService';
 import { firstMelodyOfCorpus } from '../../main/services/library';
 import { trainModel } from '../../main/services/training';
-import {
-  bundledDefaultModelPath,
-  generateFromLibrary,
-  meterOf,
-  suggestKey,
-  type SeedInput,
-} from '../../main/services/generation';
+import { bundledDefaultModelPath, generateFromLibrary, meterOf, suggestKey } from '../../main/services/generation';
+import type { SeedInput } from '../../main/services/generationRequest';
 import { COMMON_TIME, sixteenthsPerBar } from '../../core/music/meter';
 import { parseCommandArgs } from '../args';
 import { createProgressBar } from '../progressBar';

@@ -2,13 +2,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ENGINE_CHOICES, isEngineChoice } from '../../core/engine/select';
-import {
-  generateFromLibrary,
-  parseSeedArgument,
-  type GenerateRequest,
-  type GenerateResult,
-  type SeedInput,
-} from '../../main/services/generation';
+import { generateFromLibrary, parseSeedArgument } from '../../main/services/generation';
+import type { GenerateRequest, GenerateResult, SeedInput } from '../../main/services/generationRequest';
 import { sixteenthsPerBar, type Meter } from '../../core/music/meter';
 import { barLines } from '../../core/music/meterMap';
 import { parseProgression } from '../../core/music/chords';

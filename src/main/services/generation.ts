@@ -52,7 +52,7 @@ import type { Library } from '../db/open';
 import type { CheckpointId, ModelId } from '../db/types';
 import { generatePolyTakes, runPolyGeneration } from './polyGeneration';
 import { runInfill, runPolyInfill } from './infillRun';
-import { storedSettings, storeTakes, type GeneratedVariation } from './takeStore';
+import { storedSettings, storeTakes } from './takeStore';
 import type {
   SeedInput,
   GenerateRequest,
@@ -62,17 +62,6 @@ import type {
   EngineRunJob,
   GenerationRunner,
 } from './generationRequest';
-
-export type {
-  GeneratedVariation,
-  SeedInput,
-  GenerateRequest,
-  GenerateResult,
-  EngineRunRequest,
-  EngineRunResult,
-  EngineRunJob,
-  GenerationRunner,
-};
 
 /** The name that means the bundled model everywhere (CLI, app, studio). */
 export const DEFAULT_MODEL_NAME = 'default';

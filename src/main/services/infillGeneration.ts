@@ -28,7 +28,8 @@ import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
 import type { GenerationId } from '../db/types';
 import { chordPlanOf, type ChordRequest } from './chordRequest';
-import { bundledDefaultModelPath, loadModelCheckpoint, runGeneration, type GenerationRunner } from './generation';
+import { bundledDefaultModelPath, loadModelCheckpoint, runGeneration } from './generation';
+import type { GenerationRunner } from './generationRequest';
 import { rollWindowOf } from './polyGeneration';
 
 type RegenerateRequest = ParsedRequest<'compose:regenerate'>;

@@ -7,7 +7,8 @@
  * thread's event loop, so a 'cancel' message would wait until the end.
  */
 import { parentPort } from 'node:worker_threads';
-import { runGeneration, type EngineRunRequest } from '../services/generation';
+import { runGeneration } from '../services/generation';
+import type { EngineRunRequest } from '../services/generationRequest';
 import type { GenerationWorkerOut } from '../jobs/generationWorkerRunner';
 
 const port = parentPort;
