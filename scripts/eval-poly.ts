@@ -8,6 +8,7 @@
  *   npm run eval:poly -- --dataset jsb|nottingham | --data FILE.json
  *        [--kind biaxial-lstm|bi-lstm] [--minutes 60] [--threads 2] [--seed 1] [--lr 0.001] [--batch 4]
  *        [--epoch-frames N] [--valid-max-frames N] [--peer] [--tiny]
+ *        [--lr-schedule constant|anneal] [--dropout D] [--time-sizes A,B] [--pitch-sizes A,B] [--down-sizes A] [--window N --window-hidden N]
  *
  * First the calibration (a per-pitch Bernoulli fitted on train, the paper's Note 1-Gram, scored by the same evaluator
  * as the models: 11.06 JSB, 10.25 Nottingham), then per kind: training on train through the training loop
@@ -29,6 +30,7 @@ import {
   DEFAULT_BIAXIAL_SPEC,
   DEFAULT_BI_LSTM_SPEC,
   type PolyKind,
+  polyLstmSpecProblem,
   type PolyLstmSpec,
 } from '../src/core/model/polyLstmSpec';
 import { bernoulliScorer, fitNoteUnigram, pooledFrameNll } from '../src/core/model/polyMetrics';
@@ -36,6 +38,7 @@ import { getModelDefinition, parameterCount } from '../src/core/model/registry';
 import { DEFAULT_TRAINING, type ModelSpec, type TrainingConfig } from '../src/core/model/spec';
 import type { WindowSet } from '../src/core/model/windows';
 import { evaluateWindows, trainLoop } from '../src/core/training/trainLoop';
+import { SCHEDULE_NAMES, scheduledRate, type ScheduleName } from '../src/core/training/schedule';
 import { createRng, type Rng } from '../src/core/util/random';
 import { benchmarkFromFlags, flag, has, modelScorer, num, sharedRoot } from './lib/polyEval';
 
@@ -124,6 +127,25 @@ interface KindResult {
   load: { mean: number; max: number };
 }
 
+/** Sizes and dropout a run sets on top of the kind's default spec (the spec's own check then judges them). */
+function specFlags(): Partial<PolyLstmSpec> {
+  const widths = (name: string) => {
+    const v = flag(name);
+    return v === undefined ? undefined : v === '' || v === 'none' ? [] : v.split(',').map(Number);
+  };
+  const out: Partial<PolyLstmSpec> = {};
+  if (flag('dropout') !== undefined) out.dropout = num('dropout', 0.5);
+  const time = widths('time-sizes');
+  if (time) out.timeSizes = time;
+  const pitch = widths('pitch-sizes');
+  if (pitch) out.pitchSizes = pitch;
+  const down = widths('down-sizes');
+  if (down) out.downSizes = down;
+  if (flag('window') !== undefined) out.window = num('window', 0);
+  if (flag('window-hidden') !== undefined) out.windowHidden = num('window-hidden', 0);
+  return out;
+}
+
 async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): Promise<KindResult> {
   const threads = num('threads', 2);
   const tinyRun = has('tiny');
@@ -141,7 +163,10 @@ async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): P
           window: kind === 'bi-lstm' ? 4 : 0,
         }
       : {}),
+    ...specFlags(),
   };
+  const problem = polyLstmSpecProblem(spec as unknown as Record<string, unknown>);
+  if (problem) throw new Error(`The ${kind} spec from the flags is not valid: ${problem}`);
   const training: TrainingConfig = {
     ...DEFAULT_TRAINING,
     batchSize: num('batch', 4),
@@ -174,13 +199,16 @@ async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): P
     Math.max(1, Math.round(epochFrames / spec.segment)),
     createRng(training.randomSeed),
   );
+  const schedule = (flag('lr-schedule') ?? 'constant') as ScheduleName;
+  if (!SCHEDULE_NAMES.includes(schedule))
+    throw new Error(`--lr-schedule must be ${SCHEDULE_NAMES.join(' or ')}, got: ${schedule}`);
   const engine = await createWasmEngine({ threads, adaptiveThreads: false });
   const model = await engine.createModel(modelSpec, training);
   const params = parameterCount(modelSpec);
   console.log(
     `\n${kind}: ${params.toLocaleString('en')} parameters (time ${spec.timeSizes}; pitch ${spec.pitchSizes}` +
       `${spec.downSizes.length ? `; down ${spec.downSizes}; back-in-time ${spec.windowHidden} over ${spec.window} frames` : ''}), ${engine.info.description}; batch ${training.batchSize} x ${spec.segment} frames, ` +
-      `Adam lr ${training.learningRate}, clip 5, dropout ${spec.dropout}; epoch = ${train.size * spec.segment} training frames, ` +
+      `Adam lr ${training.learningRate}${schedule === 'constant' ? '' : ` (${schedule} over the budget)`}, clip 5, dropout ${spec.dropout}; epoch = ${train.size * spec.segment} training frames, ` +
       `valid on ${validSet.size} segments (${frameCount(validPieces)} frames); budget ${minutes} min; seed ${training.randomSeed}`,
   );
   let best: { valid: number; epoch: number; weights: NamedWeights } | undefined;
@@ -212,6 +240,7 @@ async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): P
           trainMs += now - lastStep;
           trainFrames += training.batchSize * spec.segment;
           lastStep = now;
+          model.setLearningRate(scheduledRate(schedule, training.learningRate, (now - started) / (deadline - started)));
         } else lastStep = Date.now();
       },
       onCheckpoint: (c) => {
@@ -266,6 +295,8 @@ interface PeerResult {
   minutes?: number;
   ms_per_train_frame?: number;
   params?: number;
+  /** Per validation: the epoch reached and the valid NLL then. */
+  history?: { epoch: number; train_nll: number; valid_nll: number }[];
 }
 
 function runPeer(file: string, minutes: number): PeerResult | string {
@@ -292,7 +323,13 @@ function runPeer(file: string, minutes: number): PeerResult | string {
     return `the peer failed (exit ${run.status}): ${(run.stderr ?? '').trim().split('\n').slice(-3).join(' / ')}`;
   const line = run.stdout.trim().split('\n').pop() ?? '';
   try {
-    return JSON.parse(line) as PeerResult;
+    const result = JSON.parse(line) as PeerResult;
+    // The peer's learning curve, for reading beside ours epoch by epoch.
+    for (const h of result.history ?? [])
+      console.log(
+        `  peer epoch ${h.epoch}: train ${h.train_nll.toFixed(3)}  valid ${h.valid_nll.toFixed(3)} nats/frame`,
+      );
+    return result;
   } catch {
     return `the peer printed no JSON result: ${line.slice(0, 200)}`;
   }

@@ -13,6 +13,12 @@ export interface TrainableModel {
   /** One optimizer step on a batch; returns the mean cross-entropy (nats) before the update. */
   trainStep(batch: Batch): Promise<number>;
   /**
+   * The learning rate of the steps that follow (a schedule's hook: the training loop or a benchmark sets it between
+   * steps). Adam's moments are kept.
+   * @throws RangeError when `rate` is not a finite number above 0.
+   */
+  setLearningRate(rate: number): void;
+  /**
    * Loss and gradients (mean over the batch, no clipping, nothing updated). Used by the correctness tests that hold
    * every engine to the same numbers, and by anyone who wants to inspect training.
    */

@@ -37,6 +37,7 @@ export class BackendModel implements TrainableModel {
   private readonly setScope: Scope;
   private readonly net: Network;
   private readonly training: ModelTraining;
+  private learningRate: number;
   private readonly dropoutRng: Rng;
   private adamSteps = 0;
   private disposed = false;
@@ -54,6 +55,7 @@ export class BackendModel implements TrainableModel {
     this.backend = backend;
     this.spec = spec;
     this.training = training;
+    this.learningRate = training.learningRate;
     this.dropoutRng = createRng(training.randomSeed ^ DROPOUT_SEED_SALT);
     const tensors = definition.tensors(spec);
     checkNamed(tensors, weights, 'Initial weights:');
@@ -82,11 +84,17 @@ export class BackendModel implements TrainableModel {
       this.net.backward();
       this.backend.clipByGlobalNorm(this.set, this.training.clipNorm);
       this.adamSteps++;
-      this.backend.adamStep(this.set, this.adamSteps, this.training.learningRate, ADAM);
+      this.backend.adamStep(this.set, this.adamSteps, this.learningRate, ADAM);
       this.net.parametersChanged();
       return (await this.backend.read(loss))[0];
     };
     return this.backend.runStep ? this.backend.runStep(work) : work();
+  }
+
+  setLearningRate(rate: number): void {
+    if (!(Number.isFinite(rate) && rate > 0))
+      throw new RangeError(`The learning rate must be a finite number above 0, got: ${rate}`);
+    this.learningRate = rate;
   }
 
   async computeGradients(batch: Batch): Promise<{ loss: number; grads: NamedWeights }> {
