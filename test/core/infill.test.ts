@@ -17,7 +17,8 @@ import type { Engine, TrainableModel } from '../../src/core/engine/engine';
 import { NOTE_OFF, NO_EVENT, decodeMelody } from '../../src/core/encoding/melody';
 import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import { generateMelodies, seedTokensFromPitches } from '../../src/core/model/generate';
-import { infillMelody, infillSteps, seamSuffix, soundingAt } from '../../src/core/model/infill';
+import { infillMelody, seamSuffix, soundingAt } from '../../src/core/model/infill';
+import { infillSteps } from '../../src/core/model/infillSelection';
 import { spliceInfillNotes } from '../../src/core/model/infillNotes';
 import { maskOfChroma } from '../../src/core/music/chords';
 

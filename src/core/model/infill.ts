@@ -8,7 +8,7 @@
  * Scheme: sampling-importance-resampling (SIR, Rubin 1987) with a look-ahead. The target is the bidirectional
  * conditional P(selection | before, after), which for a left-to-right model factorises as
  *   P(selection | before) * P(after | before, selection).
- * K candidates (default {@link DEFAULT_INFILL_CANDIDATES}) are drawn left to right from the state after the prefix
+ * K candidates (default ./infillSelection.ts DEFAULT_INFILL_CANDIDATES) are drawn left to right from the state after the prefix
  * (the proposal, at the request's temperature and logit bias, exactly as generation samples), each is weighted by the
  * model's probability of the following context given prefix + candidate (temperature 1, no bias: the first
  * `contextSteps` tokens of the suffix, default one bar), and one candidate is drawn with probability proportional to
@@ -49,8 +49,6 @@ import { createRng } from '../util/random';
 import { GenerationError, setChordOf, type GenerateOptions } from './generate';
 import { candidateCount, infillSteps, lookAheadLength, resampleIndex, seamReport } from './infillSelection';
 import { sampleToken } from './sampler';
-
-export { DEFAULT_INFILL_CANDIDATES, infillSteps, MAX_INFILL_CANDIDATES } from './infillSelection';
 
 export interface InfillOptions {
   /** First selected bar (0-based; at least 1: the model needs something before the selection to start from). */

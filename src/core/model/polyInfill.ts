@@ -11,7 +11,7 @@
  *
  * Scheme: sampling-importance-resampling with a look-ahead, as ./infill.ts does for melodies. The target is
  * P(selection | before, after) ~ P(selection | before) * P(after | before, selection): K candidates (default
- * ./infill.ts DEFAULT_INFILL_CANDIDATES) are drawn left to right from the state after the bars before the selection
+ * ./infillSelection.ts DEFAULT_INFILL_CANDIDATES) are drawn left to right from the state after the bars before the selection
  * (at the request's temperature and pitch bias, which steer only the drawn pitches), each is weighted by the model's
  * probability of the following context (the take's next `contextFrames` frames, default one bar; temperature 1, no
  * bias; exact frame log-probabilities, ./polyDecoding.ts frameLogProb) given everything before it, and one candidate
