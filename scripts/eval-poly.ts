@@ -153,7 +153,12 @@ function specFlags(): Partial<PolyLstmSpec> {
   return out;
 }
 
-async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): Promise<KindResult> {
+async function runKind(
+  kind: PolyKind,
+  bench: PolyBenchmark,
+  minutes: number,
+  schedule: ScheduleName,
+): Promise<KindResult> {
   const threads = num('threads', 2);
   const tinyRun = has('tiny');
   const base: PolyLstmSpec = kind === 'bi-lstm' ? DEFAULT_BI_LSTM_SPEC : DEFAULT_BIAXIAL_SPEC;
@@ -206,9 +211,6 @@ async function runKind(kind: PolyKind, bench: PolyBenchmark, minutes: number): P
     Math.max(1, Math.round(epochFrames / spec.segment)),
     createRng(training.randomSeed),
   );
-  const schedule = (flag('lr-schedule') ?? 'anneal') as ScheduleName;
-  if (!SCHEDULE_NAMES.includes(schedule))
-    throw new Error(`--lr-schedule must be ${SCHEDULE_NAMES.join(' or ')}, got: ${schedule}`);
   const engine = await createWasmEngine({ threads, adaptiveThreads: false });
   const model = await engine.createModel(modelSpec, training);
   const params = parameterCount(modelSpec);
@@ -343,6 +345,9 @@ function runPeer(file: string, minutes: number): PeerResult | string {
 }
 
 async function main(): Promise<void> {
+  const schedule = (flag('lr-schedule') ?? 'anneal') as ScheduleName;
+  if (!SCHEDULE_NAMES.includes(schedule))
+    throw new Error(`--lr-schedule must be ${SCHEDULE_NAMES.join(' or ')}, got: ${schedule}`);
   const { bench, file } = benchmarkFromFlags();
   const minutes = num('minutes', 60);
   console.log(
@@ -364,7 +369,7 @@ async function main(): Promise<void> {
   for (const k of kinds)
     if (k !== 'biaxial-lstm' && k !== 'bi-lstm') throw new Error(`--kind must be biaxial-lstm or bi-lstm, got: ${k}`);
   const results: KindResult[] = [];
-  for (const k of kinds) results.push(await runKind(k, bench, minutes));
+  for (const k of kinds) results.push(await runKind(k, bench, minutes, schedule));
   const peer = has('peer') ? runPeer(file, minutes) : undefined;
 
   console.log(`\n${bench.name}, frame-level test NLL (nats per frame, lower is better):`);
