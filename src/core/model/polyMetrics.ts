@@ -10,6 +10,7 @@
  * (./polyLstm.ts) are scored by the same `pooledFrameNll`.
  */
 import type { RollPiece } from '../data/polyBenchmark';
+import { cropRoll, type PitchSpan } from '../data/rollRange';
 
 /** Gives the summed -log P (nats) of every frame of one piece, given the frames before it. */
 export type PieceScorer = (piece: RollPiece) => Promise<number> | number;
@@ -59,5 +60,32 @@ export function bernoulliScorer(probs: ArrayLike<number>): PieceScorer {
     let nll = 0;
     for (let i = 0; i < piece.roll.length; i++) nll -= piece.roll[i] > 0 ? logOn[i % P] : logOff[i % P];
     return nll;
+  };
+}
+
+/**
+ * The scorer of a model that covers only the pitches of `span`: `inner` scores the piece cut down to them
+ * (../data/rollRange.ts), and every pitch outside is scored by the fixed per-pitch Bernoulli `outside` (full frame
+ * width, e.g. the Note 1-Gram fitted on the training split). The model's distribution over its pitches times the
+ * Bernoullis over the others is a distribution over the whole frame, so the result is still the exact
+ * -log P(frame | past frames) of the full frame, comparable with any model of every pitch.
+ */
+export function rangedScorer(inner: PieceScorer, span: PitchSpan, outside: ArrayLike<number>): PieceScorer {
+  const logOn = Float64Array.from(outside, (p) => Math.log(p));
+  const logOff = Float64Array.from(outside, (p) => Math.log1p(-p));
+  const end = span.from + span.count;
+  return async (piece) => {
+    if (outside.length !== piece.pitches)
+      throw new RangeError(
+        `rangedScorer: the outside Bernoulli has ${outside.length} pitches, the piece ${piece.pitches} (${piece.name}).`,
+      );
+    const P = piece.pitches;
+    let nll = 0;
+    for (let i = 0; i < piece.roll.length; i++) {
+      const p = i % P;
+      if (p >= span.from && p < end) continue;
+      nll -= piece.roll[i] > 0 ? logOn[p] : logOff[p];
+    }
+    return nll + (await inner(cropRoll(piece, span)));
   };
 }
