@@ -17,6 +17,8 @@
  * the best-valid weights kept (when the budget ends inside an epoch, the weights reached are validated as well, after
  * the budget), and the exact test NLL of those weights (decoder scoring, time state carried over the
  * whole piece). --peer then runs ../shared/bench/torch_biaxial_baseline.py on the same data for the same minutes.
+ * Our models cover the keys the training split sounds (--pitch-range train, the default; full = all 88); the test NLL
+ * stays that of the whole 88-key frame, the keys outside scored by the Note 1-Gram (see pitchSpanFromFlags).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -348,15 +350,15 @@ function runPeer(file: string, minutes: number): PeerResult | string {
   }
 }
 
+type PitchRangeMode = 'train' | 'full';
+
 /**
  * The pitches our models cover (--pitch-range): 'train' (the default), the keys the training split sounds, lowest to
  * highest; 'full', all 88. Our models run their LSTMs once per pitch, so JSB's 54 of 88 keys cost 61% of the work
  * per frame. Either way the test NLL is that of the whole 88-key frame: the keys outside the range are scored by the
  * Note 1-Gram fitted on train (polyMetrics.ts, rangedScorer). The peer always models all 88.
  */
-function pitchSpanFromFlags(bench: PolyBenchmark): PitchSpan {
-  const mode = flag('pitch-range') ?? 'train';
-  if (mode !== 'train' && mode !== 'full') throw new Error(`--pitch-range must be train or full, got: ${mode}`);
+function pitchSpanFromFlags(bench: PolyBenchmark, mode: PitchRangeMode): PitchSpan {
   const full = { from: 0, count: bench.pitches };
   const span = mode === 'train' ? (soundingSpan(bench.train) ?? full) : full;
   const midi = (i: number) => bench.low + i;
@@ -373,6 +375,9 @@ async function main(): Promise<void> {
   const schedule = (flag('lr-schedule') ?? 'anneal') as ScheduleName;
   if (!SCHEDULE_NAMES.includes(schedule))
     throw new Error(`--lr-schedule must be ${SCHEDULE_NAMES.join(' or ')}, got: ${schedule}`);
+  const rangeMode = (flag('pitch-range') ?? 'train') as PitchRangeMode;
+  if (rangeMode !== 'train' && rangeMode !== 'full')
+    throw new Error(`--pitch-range must be train or full, got: ${String(rangeMode)}`);
   const { bench, file } = benchmarkFromFlags();
   const minutes = num('minutes', 60);
   console.log(
@@ -393,7 +398,7 @@ async function main(): Promise<void> {
   const kinds: PolyKind[] = kindFlag ? [kindFlag as PolyKind] : ['biaxial-lstm', 'bi-lstm'];
   for (const k of kinds)
     if (k !== 'biaxial-lstm' && k !== 'bi-lstm') throw new Error(`--kind must be biaxial-lstm or bi-lstm, got: ${k}`);
-  const span = pitchSpanFromFlags(bench);
+  const span = pitchSpanFromFlags(bench, rangeMode);
   const results: KindResult[] = [];
   for (const k of kinds) results.push(await runKind(k, bench, span, minutes, schedule));
   const peer = has('peer') ? runPeer(file, minutes) : undefined;
