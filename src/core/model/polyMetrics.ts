@@ -53,12 +53,22 @@ export function fitNoteUnigram(train: readonly RollPiece[]): Float64Array {
 
 /** The scorer of a fixed per-pitch Bernoulli: it ignores the past, so each frame costs the same sum of log-losses. */
 export function bernoulliScorer(probs: ArrayLike<number>): PieceScorer {
+  return bernoulliNll(probs);
+}
+
+/** -log of `piece` under a per-pitch Bernoulli, over every pitch but those of `skip`. */
+function bernoulliNll(probs: ArrayLike<number>): (piece: RollPiece, skip?: PitchSpan) => number {
   const logOn = Float64Array.from(probs, (p) => Math.log(p));
   const logOff = Float64Array.from(probs, (p) => Math.log1p(-p));
-  return (piece) => {
+  return (piece, skip = { from: 0, count: 0 }) => {
     const P = piece.pitches;
+    const end = skip.from + skip.count;
     let nll = 0;
-    for (let i = 0; i < piece.roll.length; i++) nll -= piece.roll[i] > 0 ? logOn[i % P] : logOff[i % P];
+    for (let i = 0; i < piece.roll.length; i++) {
+      const p = i % P;
+      if (p >= skip.from && p < end) continue;
+      nll -= piece.roll[i] > 0 ? logOn[p] : logOff[p];
+    }
     return nll;
   };
 }
@@ -71,21 +81,12 @@ export function bernoulliScorer(probs: ArrayLike<number>): PieceScorer {
  * -log P(frame | past frames) of the full frame, comparable with any model of every pitch.
  */
 export function rangedScorer(inner: PieceScorer, span: PitchSpan, outside: ArrayLike<number>): PieceScorer {
-  const logOn = Float64Array.from(outside, (p) => Math.log(p));
-  const logOff = Float64Array.from(outside, (p) => Math.log1p(-p));
-  const end = span.from + span.count;
+  const bernoulli = bernoulliNll(outside);
   return async (piece) => {
     if (outside.length !== piece.pitches)
       throw new RangeError(
         `rangedScorer: the outside Bernoulli has ${outside.length} pitches, the piece ${piece.pitches} (${piece.name}).`,
       );
-    const P = piece.pitches;
-    let nll = 0;
-    for (let i = 0; i < piece.roll.length; i++) {
-      const p = i % P;
-      if (p >= span.from && p < end) continue;
-      nll -= piece.roll[i] > 0 ? logOn[p] : logOff[p];
-    }
-    return nll + (await inner(cropRoll(piece, span)));
+    return bernoulli(piece, span) + (await inner(cropRoll(piece, span)));
   };
 }
