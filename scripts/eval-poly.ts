@@ -8,7 +8,7 @@
  *   npm run eval:poly -- --dataset jsb|nottingham | --data FILE.json
  *        [--kind biaxial-lstm|bi-lstm] [--minutes 60] [--threads 2] [--seed 1 | --seeds 1,2,3] [--lr 0.0025] [--batch 4]
  *        [--epoch-frames N] [--valid-max-frames N] [--peer] [--tiny]
- *        [--pitch-range train|full] [--lr-schedule anneal|constant] [--dropout D] [--time-sizes A,B] [--pitch-sizes A,B] [--down-sizes A] [--window N --window-hidden N]
+ *        [--state DIR] [--pitch-range train|full] [--lr-schedule anneal|constant] [--dropout D] [--time-sizes A,B] [--pitch-sizes A,B] [--down-sizes A] [--window N --window-hidden N]
  *
  * First the calibration (a per-pitch Bernoulli fitted on train, the paper's Note 1-Gram, scored by the same evaluator
  * as the models: 11.06 JSB, 10.25 Nottingham), then per kind: training on train through the training loop
@@ -19,6 +19,9 @@
  * whole piece). --peer then runs ../shared/bench/torch_biaxial_baseline.py on the same data for the same minutes.
  * --seeds trains each kind once per seed, one after another, each for --minutes, and prints every seed's figure and
  * their median (the issue's "median over 3 random seeds"; Johnson 2017 reports the best and the median of 5).
+ * --state DIR saves each kind's run (per seed) after every validation and resumes it from there when run again with
+ * the same flags, so a budget of hours can be spent over several sittings (scripts/lib/evalRunState.ts); the budget
+ * then counts active time, summed over the sittings.
  * Our models cover the keys the training split sounds (--pitch-range train, the default; full = all 88); the test NLL
  * stays that of the whole 88-key frame, the keys outside scored by the Note 1-Gram (see pitchSpanFromFlags).
  */
@@ -46,6 +49,14 @@ import { evaluateWindows, trainLoop } from '../src/core/training/trainLoop';
 import { SCHEDULE_NAMES, scheduledRate, type ScheduleName } from '../src/core/training/schedule';
 import { createRng, type Rng } from '../src/core/util/random';
 import { median } from './lib/abRounds';
+import {
+  activeClock,
+  type EvalRunProgress,
+  type EvalRunSettings,
+  loadEvalRun,
+  runFolder,
+  saveEvalRun,
+} from './lib/evalRunState';
 import { benchmarkFromFlags, flag, has, modelScorer, num, sharedRoot } from './lib/polyEval';
 
 /** The calibration figures the metric must reproduce (Boulanger-Lewandowski 2012, Table 1, Note 1-Gram). */
@@ -71,7 +82,7 @@ function published(datasetName: string): { model: string; source: string; figure
     : datasetName.startsWith('Nottingham')
       ? 'Nottingham'
       : '';
-  const col = cols.indexOf(want);
+  const col = want ? cols.indexOf(want) : -1;
   if (col < 0) return [];
   const out = [];
   for (const line of lines.slice(header + 2)) {
@@ -88,9 +99,10 @@ const asTokens = (pieces: RollPiece[]) => pieces.map((p) => ({ name: p.name, tok
 /**
  * A view of `full` that serves `perEpoch` segments per epoch, walking a shuffled order of all segments so that
  * successive epochs see successive parts of the training set (an "epoch" = --epoch-frames training frames, as the
- * peer's). The training loop's own shuffle then orders each part.
+ * peer's). The training loop's own shuffle then orders each part. A resumed run starts it `doneEpochs` epochs in, on
+ * the part an uninterrupted run would have reached.
  */
-function epochView(full: WindowSet, perEpoch: number, rng: Rng): WindowSet {
+function epochView(full: WindowSet, perEpoch: number, rng: Rng, doneEpochs = 0): WindowSet {
   const size = Math.min(full.size, perEpoch);
   let order = rng.shuffle(Array.from({ length: full.size }, (_, i) => i));
   let cursor = 0;
@@ -105,7 +117,7 @@ function epochView(full: WindowSet, perEpoch: number, rng: Rng): WindowSet {
       current.push(order[cursor++]);
     }
   };
-  next();
+  for (let e = 0; e <= doneEpochs; e++) next();
   let served = 0;
   return {
     window: full.window,
@@ -218,13 +230,33 @@ async function runKind(
   // Valid notes outside the range (if any) cost every model the same, so selection on the cropped pieces is unchanged.
   const validSet = definition.buildBatches(modelSpec, asTokens(cropped(validPieces)), [0]);
   const epochFrames = num('epoch-frames', frameCount(bench.train));
+  const settings: EvalRunSettings = {
+    data: bench.name,
+    kind,
+    seed,
+    minutes,
+    schedule,
+    peakRate: training.learningRate,
+    batch: training.batchSize,
+    epochFrames,
+    validMaxFrames: validMax,
+    spec: modelSpec,
+  };
+  const stateDir = flag('state');
+  const folder = stateDir ? runFolder(stateDir, kind, seed) : undefined;
+  const saved = folder ? loadEvalRun(folder, settings) : undefined;
   const train = epochView(
     trainSet,
     Math.max(1, Math.round(epochFrames / spec.segment)),
     createRng(training.randomSeed),
+    saved?.progress.epochs ?? 0,
   );
   const engine = await createWasmEngine({ threads, adaptiveThreads: false });
   const model = await engine.createModel(modelSpec, training);
+  if (saved) {
+    model.setWeights(saved.weights);
+    if (saved.optimizer) model.setOptimizerState(saved.optimizer);
+  }
   const params = parameterCount(modelSpec);
   console.log(
     `\n${kind}: ${params.toLocaleString('en')} parameters (time ${spec.timeSizes}; pitch ${spec.pitchSizes}` +
@@ -232,28 +264,52 @@ async function runKind(
       `Adam lr ${training.learningRate}${schedule === 'constant' ? '' : ` (${schedule} over the budget)`}, clip 5, dropout ${spec.dropout}; epoch = ${train.size * spec.segment} training frames, ` +
       `valid on ${validSet.size} segments (${frameCount(validPieces)} frames); budget ${minutes} min; seed ${training.randomSeed}`,
   );
-  let best: { valid: number; epoch: number; weights: NamedWeights } | undefined;
-  let epochs = 0;
-  let trainMs = 0;
-  let trainFrames = 0;
+  const p = saved?.progress;
+  let best: { valid: number; epoch: number; weights: NamedWeights } | undefined = saved
+    ? { ...saved.progress.best, weights: saved.bestWeights }
+    : undefined;
+  let epochs = p?.epochs ?? 0;
+  let steps = p?.steps ?? 0;
+  let trainMs = p?.trainMs ?? 0;
+  let trainFrames = p?.trainFrames ?? 0;
+  let loop = p?.loop ?? {};
   let stop = 'budget';
-  const loads: number[] = [];
-  const started = Date.now();
+  const loads: number[] = [...(p?.loads ?? [])];
+  const budgetMs = minutes * 60_000;
+  // The budget spent, in active time: a run resumed with --state goes on from what its earlier sittings spent.
+  const spent = activeClock(p?.spentMs ?? 0, 5 * 60_000);
+  if (saved)
+    console.log(
+      `  resumed from ${folder}: ${epochs} validations done, ${(spent() / 60000).toFixed(2)} of ${minutes} min spent, ` +
+        `best valid ${best!.valid.toFixed(3)} after ${best!.epoch}`,
+    );
   // The budget as a signal the training loop polls before every step (a timer would not fire: a wasm step never
   // yields to the event loop).
-  const deadline = started + minutes * 60_000;
   const budget = {
     get aborted() {
-      return Date.now() >= deadline;
+      return spent() >= budgetMs;
     },
   } as AbortSignal;
+  const progressNow = (done: boolean): EvalRunProgress => ({
+    spentMs: Math.min(spent(), budgetMs),
+    epochs,
+    steps,
+    trainMs,
+    trainFrames,
+    best: { valid: best!.valid, epoch: best!.epoch },
+    loads,
+    loop,
+    done,
+  });
   let lastStep = Date.now();
   try {
+    if (p?.done) throw new CancelledError('the saved run spent its budget');
     const r = await trainLoop({
       model,
       train,
       valid: validSet,
       training,
+      ...(p ? { resume: { epoch: p.epochs, step: p.steps, metrics: p.loop } } : {}),
       signal: budget,
       onProgress: (e) => {
         if (e.phase === 'epoch') {
@@ -261,31 +317,71 @@ async function runKind(
           trainMs += now - lastStep;
           trainFrames += training.batchSize * spec.segment;
           lastStep = now;
-          model.setLearningRate(scheduledRate(schedule, training.learningRate, (now - started) / (deadline - started)));
+          model.setLearningRate(scheduledRate(schedule, training.learningRate, spent() / budgetMs));
         } else lastStep = Date.now();
       },
-      onCheckpoint: (c) => {
+      onCheckpoint: async (c) => {
         loads.push(loadavg()[0]);
         epochs = c.epoch;
+        steps = c.step;
+        loop = c.metrics;
         const v = c.metrics.valLoss as number;
         console.log(
           `  epoch ${c.epoch}: train ${(c.metrics.loss as number).toFixed(3)}  valid ${v.toFixed(3)} nats/frame  ` +
-            `(${((Date.now() - started) / 60000).toFixed(1)} min, ${(trainMs / Math.max(1, trainFrames)).toFixed(2)} ms per training frame)`,
+            `(${(spent() / 60000).toFixed(1)} min, ${(trainMs / Math.max(1, trainFrames)).toFixed(2)} ms per training frame)`,
         );
-        if (!best || v < best.valid) best = { valid: v, epoch: c.epoch, weights: c.weights };
+        const improved = !best || v < best.valid;
+        if (improved) best = { valid: v, epoch: c.epoch, weights: c.weights };
+        if (folder)
+          await saveEvalRun(
+            folder,
+            settings,
+            training,
+            {
+              progress: progressNow(false),
+              weights: c.weights,
+              optimizer: c.optimizer,
+              ...(improved ? { bestWeights: c.weights } : {}),
+            },
+            engine.info.description,
+          );
         lastStep = Date.now();
       },
     });
     stop = r.stopReason;
+    // Stopped early: mark the saved run done, so that resuming it scores it rather than training on.
+    if (folder)
+      await saveEvalRun(
+        folder,
+        settings,
+        training,
+        { progress: progressNow(true), weights: await model.getWeights() },
+        engine.info.description,
+      );
   } catch (error) {
     if (!(error instanceof CancelledError)) throw error;
-    // The budget ended inside an epoch: validate the weights it reached, and keep them if they beat the best so far.
-    const v = await evaluateWindows(model, validSet, training.batchSize);
-    const at = trainFrames / (train.size * spec.segment);
-    console.log(`  budget reached at epoch ${at.toFixed(2)}: valid ${v.toFixed(3)} nats/frame`);
-    if (!best || v < best.valid) best = { valid: v, epoch: at, weights: await model.getWeights() };
+    if (!p?.done) {
+      // The budget ended inside an epoch: validate the weights it reached, and keep them if they beat the best so far.
+      const v = await evaluateWindows(model, validSet, training.batchSize);
+      const at = trainFrames / (train.size * spec.segment);
+      console.log(`  budget reached at epoch ${at.toFixed(2)}: valid ${v.toFixed(3)} nats/frame`);
+      const improved = !best || v < best.valid;
+      if (improved) best = { valid: v, epoch: at, weights: await model.getWeights() };
+      if (folder)
+        await saveEvalRun(
+          folder,
+          settings,
+          training,
+          {
+            progress: progressNow(true),
+            weights: await model.getWeights(),
+            ...(improved ? { bestWeights: best!.weights } : {}),
+          },
+          engine.info.description,
+        );
+    } else console.log(`  ${folder} spent its budget: scoring its best weights`);
   }
-  const trainMinutes = (Date.now() - started) / 60000;
+  const trainMinutes = spent() / 60000;
   loads.push(loadavg()[0]);
   model.setWeights(best!.weights);
   epochs = trainFrames / (train.size * spec.segment);

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The saved state of one eval:poly training run (`--state DIR`), so that a budget of hours (Nottingham needs many
+ * passes over 176,000 training frames on 2 cores) can be spent over several sittings: a run that is killed resumes
+ * from its last validation, and one whose budget is spent is scored again without training.
+ *
+ * One folder per kind and seed under DIR, holding two checkpoints in the app's own format (../../src/core/model/
+ * checkpoint.ts, CRC-checked): `latest` (the weights and Adam state after the last validation, with the run's
+ * settings and progress in its metrics) and `best` (the best-valid weights so far). Both are written through a hidden
+ * sibling and a rename, `best` first, so a crash mid-write leaves the previous pair whole, never a `latest` whose best
+ * is missing.
+ *
+ * A resumed run sees the same batches as an uninterrupted one (the shuffles derive from the seed and the epoch); its
+ * dropout masks differ, as the dropout generator's position is not stored.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomically } from '../../src/main/services/audioExport';
+import type { NamedWeights, OptimizerState } from '../../src/core/engine/types';
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointMetrics } from '../../src/core/model/checkpoint';
+import type { ModelSpec, TrainingConfig } from '../../src/core/model/spec';
+
+/** What makes two sittings one run: if any of it differs, the saved state belongs to another run. */
+export interface EvalRunSettings {
+  data: string;
+  kind: string;
+  seed: number;
+  minutes: number;
+  schedule: string;
+  peakRate: number;
+  batch: number;
+  epochFrames: number;
+  validMaxFrames: number;
+  spec: ModelSpec;
+}
+
+/** How far the run has gone, as of its last validation. */
+export interface EvalRunProgress {
+  /** Budget spent, ms of active time (see activeClock). */
+  spentMs: number;
+  /** Validations done (the training loop's epochs). */
+  epochs: number;
+  steps: number;
+  trainMs: number;
+  trainFrames: number;
+  best: { valid: number; epoch: number };
+  /** The 1-minute load average at each validation. */
+  loads: number[];
+  /** The training loop's own metrics (loss histories, early stopping), for its resume. */
+  loop: CheckpointMetrics;
+  /** The budget was spent: nothing is left to train. */
+  done: boolean;
+}
+
+export interface EvalRunState {
+  progress: EvalRunProgress;
+  weights: NamedWeights;
+  optimizer?: OptimizerState;
+  bestWeights: NamedWeights;
+}
+
+/** The folder of one kind and seed under --state DIR. */
+export const runFolder = (dir: string, kind: string, seed: number): string => path.join(dir, `${kind}-seed${seed}`);
+
+const LATEST = 'latest.etude-ckpt';
+const BEST = 'best.etude-ckpt';
+
+/** The settings that differ between a saved run and this one, by name; empty when they are the same run. */
+export function settingsDiffer(saved: EvalRunSettings, now: EvalRunSettings): string[] {
+  const keys = Object.keys(now) as (keyof EvalRunSettings)[];
+  return keys.filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+}
+
+/**
+ * The saved state in `folder`, or undefined when there is none.
+ * @throws Error naming the settings that differ, when the folder holds another run's state (nothing is overwritten).
+ */
+export function loadEvalRun(folder: string, settings: EvalRunSettings): EvalRunState | undefined {
+  const latestFile = path.join(folder, LATEST);
+  if (!existsSync(latestFile)) return undefined;
+  const latest = decodeCheckpoint(readFileSync(latestFile));
+  const saved = latest.metrics.evalRun as { settings: EvalRunSettings; progress: EvalRunProgress } | undefined;
+  if (!saved) throw new Error(`${latestFile} is a checkpoint, but not the state of an eval:poly run.`);
+  const differ = settingsDiffer(saved.settings, settings);
+  if (differ.length)
+    throw new Error(
+      `${folder} holds the state of another run (${differ.join(', ')} differ). Give the same flags to resume it, or ` +
+        `another --state folder to start afresh.`,
+    );
+  const best = decodeCheckpoint(readFileSync(path.join(folder, BEST)));
+  return { progress: saved.progress, weights: latest.weights, optimizer: latest.optimizer, bestWeights: best.weights };
+}
+
+/**
+ * Saves the run's state after a validation: `bestWeights` only when given (the best changed), then `latest`.
+ */
+export async function saveEvalRun(
+  folder: string,
+  settings: EvalRunSettings,
+  training: TrainingConfig,
+  state: { progress: EvalRunProgress; weights: NamedWeights; optimizer?: OptimizerState; bestWeights?: NamedWeights },
+  engine: string,
+): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  const base = { formatVersion: 1, spec: settings.spec, training, engine, createdAt: Date.now() };
+  const { progress } = state;
+  if (state.bestWeights)
+    await writeFileAtomically(
+      path.join(folder, BEST),
+      encodeCheckpoint({
+        ...base,
+        epoch: progress.best.epoch,
+        step: progress.steps,
+        metrics: { valLoss: progress.best.valid },
+        weights: state.bestWeights,
+      }),
+    );
+  await writeFileAtomically(
+    path.join(folder, LATEST),
+    encodeCheckpoint({
+      ...base,
+      epoch: progress.epochs,
+      step: progress.steps,
+      metrics: { ...progress.loop, evalRun: { settings, progress } },
+      weights: state.weights,
+      ...(state.optimizer ? { optimizer: state.optimizer } : {}),
+    }),
+  );
+}
+
+/**
+ * A clock of active time: each reading adds the time since the last one, but never more than `maxGapMs`, so a machine
+ * that sleeps or is suspended mid-run (a laptop lid, a paused VM) does not spend the budget while nothing trains. It
+ * must be read more often than `maxGapMs` while the run works (the budget is read before every step).
+ */
+export function activeClock(startMs: number, maxGapMs: number, now: () => number = Date.now): () => number {
+  let spent = startMs;
+  let last = now();
+  return () => {
+    const t = now();
+    spent += Math.min(maxGapMs, Math.max(0, t - last));
+    last = t;
+    return spent;
+  };
+}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+// eval:poly --state: a long benchmark run saved after every validation, refused when the flags name another run, and
+// resumed after a kill from where it stopped, spending only what is left of its budget.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_BI_LSTM_SPEC, type PolyLstmSpec } from '../../src/core/model/polyLstmSpec';
+import { getModelDefinition } from '../../src/core/model/registry';
+import { DEFAULT_TRAINING, type ModelSpec } from '../../src/core/model/spec';
+import {
+  activeClock,
+  type EvalRunProgress,
+  type EvalRunSettings,
+  loadEvalRun,
+  runFolder,
+  saveEvalRun,
+} from '../../scripts/lib/evalRunState';
+
+const repo = path.resolve(__dirname, '../..');
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'etude-evalrun-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const spec = {
+  ...DEFAULT_BI_LSTM_SPEC,
+  lowPitch: 60,
+  pitches: 6,
+  timeSizes: [8],
+  pitchSizes: [4],
+  downSizes: [4],
+  window: 2,
+  windowHidden: 4,
+} satisfies PolyLstmSpec as unknown as ModelSpec;
+
+const settings: EvalRunSettings = {
+  data: 'tiny',
+  kind: 'bi-lstm',
+  seed: 3,
+  minutes: 5,
+  schedule: 'anneal',
+  peakRate: 0.0025,
+  batch: 4,
+  epochFrames: 64,
+  validMaxFrames: 0,
+  spec,
+};
+
+const progress = (epochs: number, valid: number): EvalRunProgress => ({
+  spentMs: 1000 * epochs,
+  epochs,
+  steps: 2 * epochs,
+  trainMs: 900 * epochs,
+  trainFrames: 64 * epochs,
+  best: { valid, epoch: epochs },
+  loads: [1.5],
+  loop: { bestValLoss: valid, valLossHistory: [valid] },
+  done: false,
+});
+
+describe('the saved state of an eval:poly run', () => {
+  const weights = (seed: number) => getModelDefinition('bi-lstm').initWeights(spec, seed);
+
+  it('round-trips the weights, the progress and the best weights, and writes the best only when it changed', async () => {
+    const folder = runFolder(tempDir(), 'bi-lstm', 3);
+    expect(loadEvalRun(folder, settings)).toBeUndefined();
+    await saveEvalRun(
+      folder,
+      settings,
+      DEFAULT_TRAINING,
+      {
+        progress: progress(1, 4.5),
+        weights: weights(1),
+        bestWeights: weights(1),
+      },
+      'test',
+    );
+    const bestFile = path.join(folder, 'best.etude-ckpt');
+    const bestWritten = statSync(bestFile).mtimeMs;
+    await new Promise((r) => setTimeout(r, 20));
+    await saveEvalRun(folder, settings, DEFAULT_TRAINING, { progress: progress(2, 4.5), weights: weights(2) }, 'test');
+    expect(statSync(bestFile).mtimeMs).toBe(bestWritten);
+    const back = loadEvalRun(folder, settings)!;
+    expect(back.progress.epochs).toBe(2);
+    expect(back.progress.loop.valLossHistory).toEqual([4.5]);
+    const name = Object.keys(back.weights)[0];
+    expect(Array.from(back.weights[name])).toEqual(Array.from(weights(2)[name]));
+    expect(Array.from(back.bestWeights[name])).toEqual(Array.from(weights(1)[name]));
+    expect(Array.from(back.bestWeights[name])).not.toEqual(Array.from(weights(2)[name]));
+  });
+
+  it("refuses another run's state, naming what differs, and leaves it as it was", async () => {
+    const folder = runFolder(tempDir(), 'bi-lstm', 3);
+    await saveEvalRun(
+      folder,
+      settings,
+      DEFAULT_TRAINING,
+      {
+        progress: progress(1, 4.5),
+        weights: weights(1),
+        bestWeights: weights(1),
+      },
+      'test',
+    );
+    const before = readFileSync(path.join(folder, 'latest.etude-ckpt'));
+    expect(() => loadEvalRun(folder, { ...settings, minutes: 10, peakRate: 0.001 })).toThrow(
+      /another run \(minutes, peakRate differ\)/,
+    );
+    expect(readFileSync(path.join(folder, 'latest.etude-ckpt')).equals(before)).toBe(true);
+  });
+
+  it('counts active time only: a gap longer than the limit (a suspended machine) adds just the limit', () => {
+    let t = 0;
+    const clock = activeClock(500, 100, () => t);
+    t = 60;
+    expect(clock()).toBe(560);
+    t = 10_060;
+    expect(clock()).toBe(660);
+    t = 10_090;
+    expect(clock()).toBe(690);
+  });
+});
+
+/** A tiny benchmark file in the boulanger2012 layout: pieces of frames of MIDI pitches 60..65. */
+function tinyBenchmark(dir: string): string {
+  let s = 7;
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const piece = (frames: number) =>
+    Array.from({ length: frames }, () => [60, 61, 62, 63, 64, 65].filter(() => rand() < 0.3));
+  const file = path.join(dir, 'tiny.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      train: Array.from({ length: 6 }, () => piece(48)),
+      valid: [piece(40)],
+      test: [piece(40)],
+    }),
+  );
+  return file;
+}
+
+const evalArgs = (data: string, state: string, minutes: number) => [
+  '--import',
+  'tsx',
+  'scripts/eval-poly.ts',
+  '--data',
+  data,
+  '--kind',
+  'bi-lstm',
+  '--tiny',
+  '--threads',
+  '1',
+  '--minutes',
+  String(minutes),
+  '--epoch-frames',
+  '64',
+  '--patience',
+  '0',
+  '--state',
+  state,
+];
+
+describe('eval:poly --state, end to end', () => {
+  it('resumes a killed run from its last validation and trains only for what is left of the budget', async () => {
+    const dir = tempDir();
+    const data = tinyBenchmark(dir);
+    const state = path.join(dir, 'state');
+    const latest = path.join(runFolder(state, 'bi-lstm', 1), 'latest.etude-ckpt');
+    const first = spawn(process.execPath, evalArgs(data, state, 0.25), { cwd: repo, stdio: 'ignore' });
+    const exited = new Promise((r) => first.on('exit', r));
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(latest) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1000));
+    first.kill('SIGKILL');
+    await exited;
+    expect(existsSync(latest)).toBe(true);
+
+    const second = spawnSync(process.execPath, evalArgs(data, state, 0.25), { cwd: repo, encoding: 'utf8' });
+    expect(second.status, second.stderr).toBe(0);
+    const resumed = /resumed from .*: (\d+) validations done, ([\d.]+) of 0.25 min spent/.exec(second.stdout);
+    expect(resumed, second.stdout).not.toBeNull();
+    expect(Number(resumed![1])).toBeGreaterThan(0);
+    expect(Number(resumed![2])).toBeGreaterThan(0);
+    // The result line: the minutes trained over both sittings are the budget (plus the last validation), not twice it.
+    const line = /bi-lstm \(ours[^)]*\)\s+([\d.]+)\s+([\d.]+) min/.exec(second.stdout);
+    expect(line, second.stdout).not.toBeNull();
+    expect(Number(line![2])).toBeGreaterThanOrEqual(0.25);
+    expect(Number(line![2])).toBeLessThan(0.35);
+
+    // Once the budget is spent, running it again scores the saved best weights without training: the same figure.
+    const third = spawnSync(process.execPath, evalArgs(data, state, 0.25), { cwd: repo, encoding: 'utf8' });
+    expect(third.status, third.stderr).toBe(0);
+    expect(third.stdout).toMatch(/spent its budget: scoring its best weights/);
+    expect(/bi-lstm \(ours[^)]*\)\s+([\d.]+)/.exec(third.stdout)![1]).toBe(line![1]);
+
+    // Other flags over the same state: refused with what differs, exit 1.
+    const other = spawnSync(process.execPath, evalArgs(data, state, 0.5), { cwd: repo, encoding: 'utf8' });
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/holds the state of another run \(minutes differ\)/);
+  }, 120_000);
+});
