@@ -301,6 +301,10 @@ async function runKind(
     loop,
     done,
   });
+  // With --state: the run saved after every validation, and when it ends.
+  const save = async (state: Parameters<typeof saveEvalRun>[3]) => {
+    if (folder) await saveEvalRun(folder, settings, training, state, engine.info.description);
+  };
   let lastStep = Date.now();
   try {
     if (p?.done) throw new CancelledError('the saved run spent its budget');
@@ -332,32 +336,18 @@ async function runKind(
         );
         const improved = !best || v < best.valid;
         if (improved) best = { valid: v, epoch: c.epoch, weights: c.weights };
-        if (folder)
-          await saveEvalRun(
-            folder,
-            settings,
-            training,
-            {
-              progress: progressNow(false),
-              weights: c.weights,
-              optimizer: c.optimizer,
-              ...(improved ? { bestWeights: c.weights } : {}),
-            },
-            engine.info.description,
-          );
+        await save({
+          progress: progressNow(false),
+          weights: c.weights,
+          optimizer: c.optimizer,
+          ...(improved ? { bestWeights: c.weights } : {}),
+        });
         lastStep = Date.now();
       },
     });
     stop = r.stopReason;
     // Stopped early: mark the saved run done, so that resuming it scores it rather than training on.
-    if (folder)
-      await saveEvalRun(
-        folder,
-        settings,
-        training,
-        { progress: progressNow(true), weights: await model.getWeights() },
-        engine.info.description,
-      );
+    await save({ progress: progressNow(true), weights: await model.getWeights() });
   } catch (error) {
     if (!(error instanceof CancelledError)) throw error;
     if (!p?.done) {
@@ -367,18 +357,11 @@ async function runKind(
       console.log(`  budget reached at epoch ${at.toFixed(2)}: valid ${v.toFixed(3)} nats/frame`);
       const improved = !best || v < best.valid;
       if (improved) best = { valid: v, epoch: at, weights: await model.getWeights() };
-      if (folder)
-        await saveEvalRun(
-          folder,
-          settings,
-          training,
-          {
-            progress: progressNow(true),
-            weights: await model.getWeights(),
-            ...(improved ? { bestWeights: best!.weights } : {}),
-          },
-          engine.info.description,
-        );
+      await save({
+        progress: progressNow(true),
+        weights: await model.getWeights(),
+        ...(improved ? { bestWeights: best!.weights } : {}),
+      });
     } else console.log(`  ${folder} spent its budget: scoring its best weights`);
   }
   const trainMinutes = spent() / 60000;

@@ -65,21 +65,19 @@ const progress = (epochs: number, valid: number): EvalRunProgress => ({
 
 describe('the saved state of an eval:poly run', () => {
   const weights = (seed: number) => getModelDefinition('bi-lstm').initWeights(spec, seed);
+  const saveFirstValidation = (folder: string) =>
+    saveEvalRun(
+      folder,
+      settings,
+      DEFAULT_TRAINING,
+      { progress: progress(1, 4.5), weights: weights(1), bestWeights: weights(1) },
+      'test',
+    );
 
   it('round-trips the weights, the progress and the best weights, and writes the best only when it changed', async () => {
     const folder = runFolder(tempDir(), 'bi-lstm', 3);
     expect(loadEvalRun(folder, settings)).toBeUndefined();
-    await saveEvalRun(
-      folder,
-      settings,
-      DEFAULT_TRAINING,
-      {
-        progress: progress(1, 4.5),
-        weights: weights(1),
-        bestWeights: weights(1),
-      },
-      'test',
-    );
+    await saveFirstValidation(folder);
     const bestFile = path.join(folder, 'best.etude-ckpt');
     const bestWritten = statSync(bestFile).mtimeMs;
     await new Promise((r) => setTimeout(r, 20));
@@ -96,17 +94,7 @@ describe('the saved state of an eval:poly run', () => {
 
   it("refuses another run's state, naming what differs, and leaves it as it was", async () => {
     const folder = runFolder(tempDir(), 'bi-lstm', 3);
-    await saveEvalRun(
-      folder,
-      settings,
-      DEFAULT_TRAINING,
-      {
-        progress: progress(1, 4.5),
-        weights: weights(1),
-        bestWeights: weights(1),
-      },
-      'test',
-    );
+    await saveFirstValidation(folder);
     const before = readFileSync(path.join(folder, 'latest.etude-ckpt'));
     expect(() => loadEvalRun(folder, { ...settings, minutes: 10, peakRate: 0.001 })).toThrow(
       /another run \(minutes, peakRate differ\)/,
