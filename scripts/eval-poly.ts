@@ -355,13 +355,10 @@ async function runKind(
       const v = await evaluateWindows(model, validSet, training.batchSize);
       const at = trainFrames / (train.size * spec.segment);
       console.log(`  budget reached at epoch ${at.toFixed(2)}: valid ${v.toFixed(3)} nats/frame`);
+      const reached = await model.getWeights();
       const improved = !best || v < best.valid;
-      if (improved) best = { valid: v, epoch: at, weights: await model.getWeights() };
-      await save({
-        progress: progressNow(true),
-        weights: await model.getWeights(),
-        ...(improved ? { bestWeights: best!.weights } : {}),
-      });
+      if (improved) best = { valid: v, epoch: at, weights: reached };
+      await save({ progress: progressNow(true), weights: reached, ...(improved ? { bestWeights: reached } : {}) });
     } else console.log(`  ${folder} spent its budget: scoring its best weights`);
   }
   const trainMinutes = spent() / 60000;
