@@ -8,7 +8,7 @@
  *   npm run eval:poly -- --dataset jsb|nottingham | --data FILE.json
  *        [--kind biaxial-lstm|bi-lstm] [--minutes 60] [--threads 2] [--seed 1 | --seeds 1,2,3] [--lr 0.0025] [--batch 4]
  *        [--epoch-frames N] [--valid-max-frames N] [--peer] [--tiny]
- *        [--state DIR] [--pitch-range train|full] [--lr-schedule anneal|constant] [--dropout D] [--time-sizes A,B] [--pitch-sizes A,B] [--down-sizes A] [--window N --window-hidden N]
+ *        [--state DIR] [--pitch-range train|full] [--lr-schedule anneal|constant] [--dropout D] [--time-sizes A,B] [--pitch-sizes A,B] [--down-sizes A] [--window N --window-hidden N] [--transpose K]
  *
  * First the calibration (a per-pitch Bernoulli fitted on train, the paper's Note 1-Gram, scored by the same evaluator
  * as the models: 11.06 JSB, 10.25 Nottingham), then per kind: training on train through the training loop
@@ -22,6 +22,7 @@
  * --state DIR saves each kind's run (per seed) after every validation and resumes it from there when run again with
  * the same flags, so a budget of hours can be spent over several sittings (scripts/lib/evalRunState.ts); the budget
  * then counts active time, summed over the sittings.
+ * --transpose K augments training only: each training piece also shifted by every semitone in -K..K (transposeShifts).
  * Our models cover the keys the training split sounds (--pitch-range train, the default; full = all 88); the test NLL
  * stays that of the whole 88-key frame, the keys outside scored by the Note 1-Gram (see pitchSpanFromFlags).
  */
@@ -151,6 +152,8 @@ interface KindResult {
   stop: string;
   /** The 1-minute load average at every validation of the run: how shared the 2 cores were while it trained. */
   load: { mean: number; max: number };
+  /** --transpose: the training augmentation's largest shift in semitones (0: none). */
+  transpose: number;
 }
 
 /** Sizes and dropout a run sets on top of the kind's default spec (the spec's own check then judges them). */
@@ -214,7 +217,8 @@ async function runKind(
   const definition = getModelDefinition(kind);
   const modelSpec = spec as unknown as ModelSpec;
   const cropped = (pieces: RollPiece[]) => pieces.map((p) => cropRoll(p, span));
-  const trainSet = definition.buildBatches(modelSpec, asTokens(cropped(bench.train)), [0]);
+  const shifts = transposeShifts();
+  const trainSet = definition.buildBatches(modelSpec, asTokens(cropped(bench.train)), shifts.list);
   let validPieces = bench.valid;
   const validMax = num('valid-max-frames', 0);
   if (validMax > 0) {
@@ -241,6 +245,7 @@ async function runKind(
     epochFrames,
     validMaxFrames: validMax,
     spec: modelSpec,
+    ...(shifts.max ? { transpose: shifts.max } : {}),
   };
   const stateDir = flag('state');
   const folder = stateDir ? runFolder(stateDir, kind, seed) : undefined;
@@ -262,7 +267,10 @@ async function runKind(
     `\n${kind}: ${params.toLocaleString('en')} parameters (time ${spec.timeSizes}; pitch ${spec.pitchSizes}` +
       `${spec.downSizes.length ? `; down ${spec.downSizes}; back-in-time ${spec.windowHidden} over ${spec.window} frames` : ''}), ${engine.info.description}; batch ${training.batchSize} x ${spec.segment} frames, ` +
       `Adam lr ${training.learningRate}${schedule === 'constant' ? '' : ` (${schedule} over the budget)`}, clip 5, dropout ${spec.dropout}; epoch = ${train.size * spec.segment} training frames, ` +
-      `valid on ${validSet.size} segments (${frameCount(validPieces)} frames); budget ${minutes} min; seed ${training.randomSeed}`,
+      `valid on ${validSet.size} segments (${frameCount(validPieces)} frames); budget ${minutes} min; seed ${training.randomSeed}` +
+      (shifts.max
+        ? `; training pieces also transposed by every shift in -${shifts.max}..${shifts.max} semitones that keeps them in range (${trainSet.size} segments in all)`
+        : ''),
   );
   const p = saved?.progress;
   let best: { valid: number; epoch: number; weights: NamedWeights } | undefined = saved
@@ -384,6 +392,7 @@ async function runKind(
     msPerTrainFrame: trainMs / Math.max(1, trainFrames),
     stop,
     load: { mean: loads.reduce((a, b) => a + b, 0) / loads.length, max: Math.max(...loads) },
+    transpose: shifts.max,
   };
 }
 
@@ -442,6 +451,18 @@ function seedsFromFlags(): number[] {
       throw new Error(`--seeds must be whole numbers 0 or more, separated by commas, got: ${list ?? flag('seed')}`);
   if (new Set(seeds).size !== seeds.length) throw new Error(`--seeds names a seed twice: ${list}`);
   return seeds;
+}
+
+/**
+ * The training transpositions (--transpose K): every piece of the training split also shifted by each whole number of
+ * semitones in -K..K, a piece left out of a shift that would push a note out of the modelled range. Only training is
+ * augmented; valid and test are scored as written, so the figures stay those of pieces not transposed.
+ */
+function transposeShifts(): { max: number; list: number[] } {
+  const max = num('transpose', 0);
+  if (!Number.isInteger(max) || max < 0 || max > 12)
+    throw new Error(`--transpose must be a whole number of semitones from 0 to 12, got: ${flag('transpose')}`);
+  return { max, list: Array.from({ length: 2 * max + 1 }, (_, i) => i - max) };
 }
 
 type PitchRangeMode = 'train' | 'full';
@@ -508,7 +529,8 @@ async function main(): Promise<void> {
       `  ${`${r.kind} (ours, ${(r.params / 1e6).toFixed(2)} M params${seeds.length > 1 ? `, seed ${r.seed}` : ''})`.padEnd(58)} ${r.testNll.toFixed(2)}   ` +
         `${r.minutes.toFixed(1)} min, ${r.epochs.toFixed(2)} epochs (best ${r.bestEpoch.toFixed(2)}, valid ${r.bestValid.toFixed(3)}), ` +
         `${r.msPerTrainFrame.toFixed(2)} ms per training frame, stopped: ${r.stop}; load average ${r.load.mean.toFixed(1)} ` +
-        `(max ${r.load.max.toFixed(1)}); ${span.count} keys modelled; not transposed`,
+        `(max ${r.load.max.toFixed(1)}); ${span.count} keys modelled; test pieces not transposed` +
+        (r.transpose ? ` (training augmented by shifts of -${r.transpose}..${r.transpose})` : ''),
     );
   if (seeds.length > 1)
     for (const k of kinds) {

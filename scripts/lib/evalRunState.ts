@@ -33,6 +33,8 @@ export interface EvalRunSettings {
   epochFrames: number;
   validMaxFrames: number;
   spec: ModelSpec;
+  /** Training pieces also shifted by every semitone in -transpose..transpose (absent: none; older states lack it). */
+  transpose?: number;
 }
 
 /** How far the run has gone, as of its last validation. */
@@ -68,7 +70,8 @@ const BEST = 'best.etude-ckpt';
 
 /** The settings that differ between a saved run and this one, by name; empty when they are the same run. */
 export function settingsDiffer(saved: EvalRunSettings, now: EvalRunSettings): string[] {
-  const keys = Object.keys(now) as (keyof EvalRunSettings)[];
+  // Both sides' keys: a setting only one side has (an optional one, given this time or the last) also differs.
+  const keys = [...new Set([...Object.keys(saved), ...Object.keys(now)])] as (keyof EvalRunSettings)[];
   return keys.filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
 }
 

@@ -65,10 +65,10 @@ const progress = (epochs: number, valid: number): EvalRunProgress => ({
 
 describe('the saved state of an eval:poly run', () => {
   const weights = (seed: number) => getModelDefinition('bi-lstm').initWeights(spec, seed);
-  const saveFirstValidation = (folder: string) =>
+  const saveFirstValidation = (folder: string, runSettings: EvalRunSettings = settings) =>
     saveEvalRun(
       folder,
-      settings,
+      runSettings,
       DEFAULT_TRAINING,
       { progress: progress(1, 4.5), weights: weights(1), bestWeights: weights(1) },
       'test',
@@ -99,6 +99,12 @@ describe('the saved state of an eval:poly run', () => {
     expect(() => loadEvalRun(folder, { ...settings, minutes: 10, peakRate: 0.001 })).toThrow(
       /another run \(minutes, peakRate differ\)/,
     );
+    // A setting only one side names (--transpose, absent from a run without it) differs too, whichever side has it.
+    expect(() => loadEvalRun(folder, { ...settings, transpose: 2 })).toThrow(/another run \(transpose differ\)/);
+    const withShifts = runFolder(tempDir(), 'bi-lstm', 3);
+    await saveFirstValidation(withShifts, { ...settings, transpose: 2 });
+    expect(() => loadEvalRun(withShifts, settings)).toThrow(/another run \(transpose differ\)/);
+    expect(loadEvalRun(withShifts, { ...settings, transpose: 2 })?.progress.epochs).toBe(1);
     expect(readFileSync(path.join(folder, 'latest.etude-ckpt')).equals(before)).toBe(true);
   });
 
