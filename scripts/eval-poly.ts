@@ -152,8 +152,6 @@ interface KindResult {
   stop: string;
   /** The 1-minute load average at every validation of the run: how shared the 2 cores were while it trained. */
   load: { mean: number; max: number };
-  /** --transpose: the training augmentation's largest shift in semitones (0: none). */
-  transpose: number;
 }
 
 /** Sizes and dropout a run sets on top of the kind's default spec (the spec's own check then judges them). */
@@ -183,6 +181,7 @@ async function runKind(
   minutes: number,
   schedule: ScheduleName,
   seed: number,
+  shifts: TrainingShifts,
 ): Promise<KindResult> {
   const threads = num('threads', 2);
   const tinyRun = has('tiny');
@@ -210,15 +209,14 @@ async function runKind(
     learningRate: num('lr', EVAL_PEAK_RATE),
     epochs: 100000,
     earlyStoppingPatience: num('patience', 5),
-    transpositions: [],
+    transpositions: shifts.list,
     clipNorm: 5,
     randomSeed: seed,
   };
   const definition = getModelDefinition(kind);
   const modelSpec = spec as unknown as ModelSpec;
   const cropped = (pieces: RollPiece[]) => pieces.map((p) => cropRoll(p, span));
-  const shifts = transposeShifts();
-  const trainSet = definition.buildBatches(modelSpec, asTokens(cropped(bench.train)), shifts.list);
+  const trainSet = definition.buildBatches(modelSpec, asTokens(cropped(bench.train)), training.transpositions);
   let validPieces = bench.valid;
   const validMax = num('valid-max-frames', 0);
   if (validMax > 0) {
@@ -392,7 +390,6 @@ async function runKind(
     msPerTrainFrame: trainMs / Math.max(1, trainFrames),
     stop,
     load: { mean: loads.reduce((a, b) => a + b, 0) / loads.length, max: Math.max(...loads) },
-    transpose: shifts.max,
   };
 }
 
@@ -453,12 +450,19 @@ function seedsFromFlags(): number[] {
   return seeds;
 }
 
+interface TrainingShifts {
+  /** K, the largest shift in semitones (0: none). */
+  max: number;
+  /** -K..K, as the training config's transpositions. */
+  list: number[];
+}
+
 /**
  * The training transpositions (--transpose K): every piece of the training split also shifted by each whole number of
  * semitones in -K..K, a piece left out of a shift that would push a note out of the modelled range. Only training is
  * augmented; valid and test are scored as written, so the figures stay those of pieces not transposed.
  */
-function transposeShifts(): { max: number; list: number[] } {
+function transposeShifts(): TrainingShifts {
   const max = num('transpose', 0);
   if (!Number.isInteger(max) || max < 0 || max > 12)
     throw new Error(`--transpose must be a whole number of semitones from 0 to 12, got: ${flag('transpose')}`);
@@ -494,6 +498,7 @@ async function main(): Promise<void> {
   if (rangeMode !== 'train' && rangeMode !== 'full')
     throw new Error(`--pitch-range must be train or full, got: ${String(rangeMode)}`);
   const seeds = seedsFromFlags();
+  const shifts = transposeShifts();
   const { bench, file } = benchmarkFromFlags();
   const minutes = num('minutes', 60);
   console.log(
@@ -519,7 +524,7 @@ async function main(): Promise<void> {
   const span = pitchSpanFromFlags(bench, rangeMode);
   const results: KindResult[] = [];
   for (const k of kinds)
-    for (const seed of seeds) results.push(await runKind(k, bench, span, unigram, minutes, schedule, seed));
+    for (const seed of seeds) results.push(await runKind(k, bench, span, unigram, minutes, schedule, seed, shifts));
   const peer = has('peer') ? runPeer(file, minutes) : undefined;
 
   console.log(`\n${bench.name}, frame-level test NLL (nats per frame, lower is better):`);
@@ -530,7 +535,7 @@ async function main(): Promise<void> {
         `${r.minutes.toFixed(1)} min, ${r.epochs.toFixed(2)} epochs (best ${r.bestEpoch.toFixed(2)}, valid ${r.bestValid.toFixed(3)}), ` +
         `${r.msPerTrainFrame.toFixed(2)} ms per training frame, stopped: ${r.stop}; load average ${r.load.mean.toFixed(1)} ` +
         `(max ${r.load.max.toFixed(1)}); ${span.count} keys modelled; test pieces not transposed` +
-        (r.transpose ? ` (training augmented by shifts of -${r.transpose}..${r.transpose})` : ''),
+        (shifts.max ? ` (training augmented by shifts of -${shifts.max}..${shifts.max})` : ''),
     );
   if (seeds.length > 1)
     for (const k of kinds) {
