@@ -16,7 +16,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomically } from '../../src/main/services/audioExport';
+import { writeFileAtomically } from '../../src/main/services/atomicFile';
 import type { NamedWeights, OptimizerState } from '../../src/core/engine/types';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMetrics } from '../../src/core/model/checkpoint';
 import type { ModelSpec, TrainingConfig } from '../../src/core/model/spec';

@@ -6,7 +6,8 @@
  */
 import type { JobProgress } from '../core/jobs/progress';
 import { renderWavInWorker } from '../main/jobs/wavRenderWorkerRunner';
-import { writeFileAtomically, type WavRequest } from '../main/services/audioExport';
+import { writeFileAtomically } from '../main/services/atomicFile';
+import type { WavRequest } from '../main/services/audioExport';
 import { createProgressBar } from './progressBar';
 import type { CliContext } from './types';
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicallySync } from '../../main/services/atomicFile';
 import { EXPORT_FORMATS, exportGeneration, exportPiece, type ExportFormat } from '../../main/services/exportService';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliCommand } from '../types';
@@ -60,7 +60,7 @@ etude export --generation ID [--format midi|musicxml] [--out FILE]
       result = exportPiece(ctx.library(), positionals[0], positionals[1], format, musicXml);
     }
     const file = path.resolve(ctx.cwd, values.out ?? result.fileName);
-    writeFileSync(file, result.bytes);
+    writeFileAtomicallySync(file, result.bytes);
     const notes = result.sequence.tracks.reduce((n, t) => n + t.notes.length, 0);
     ctx.out(`wrote ${file} (${notes} notes, ${result.bytes.length} bytes)`);
     return 0;

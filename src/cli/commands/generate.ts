@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomicallySync } from '../../main/services/atomicFile';
 import path from 'node:path';
 import { ENGINE_CHOICES, isEngineChoice } from '../../core/engine/select';
 import { generateFromLibrary, parseSeedArgument } from '../../main/services/generation';
@@ -117,7 +118,7 @@ export function writeVariations(
   for (const v of result.variations) {
     const name = variationFileName(result.modelName, randomSeed, v.index, result.variations.length);
     const file = path.join(outDir, name);
-    writeFileSync(file, v.midi);
+    writeFileAtomicallySync(file, v.midi);
     files.push(file);
     if (options)
       rows.push({

@@ -4,9 +4,10 @@
  * .etude-model file (src/main/services/modelTransfer.ts). Added to the `models` command as two subcommands; anything
  * else goes on to the command it wraps (the model list).
  */
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MODEL_FILE_EXTENSION } from '../../core/model/modelFile';
+import { writeFileAtomicallySync } from '../../main/services/atomicFile';
 import { etudeVersion, exportModel, importModel } from '../../main/services/modelTransfer';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliCommand, type CliContext } from '../types';
@@ -32,9 +33,7 @@ async function runExport(args: string[], ctx: CliContext): Promise<number> {
   if (existsSync(out) && !values.force)
     throw new UsageError(`models export: ${out} exists; pick another --out or add --force`, 'models');
   // Written whole under a temporary name first, so a crash never leaves half a model under the real name.
-  const temporary = `${out}.partial`;
-  writeFileSync(temporary, bytes);
-  renameSync(temporary, out);
+  writeFileAtomicallySync(out, bytes);
   ctx.out(`Exported "${modelName}" to ${out} (${(bytes.byteLength / 1024 / 1024).toFixed(1)} MB).`);
   return 0;
 }

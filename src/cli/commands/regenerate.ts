@@ -4,7 +4,7 @@
  * pitch range of every note of a polyphonic piece (src/core/model/polyInfill.ts), the rest kept as it is; the same
  * service as the Compose card's Regenerate bars (src/main/services/infillGeneration.ts).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { extractMelody } from '../../core/encoding/melody';
 import { parseMidi } from '../../core/midi/readMidi';
@@ -16,6 +16,7 @@ import { parsePitchRange } from '../../core/music/scales';
 import { GRAND_STAFF_SPLIT } from '../../core/model/takes';
 import { regenerateSelection, regeneratesPolyphonic } from '../../main/services/infillGeneration';
 import { meterOf } from '../../main/services/generation';
+import { writeFileAtomicallySync } from '../../main/services/atomicFile';
 import { describeIssues } from '../../main/ipc/handlers';
 import { regenerateRequestSchema } from '../../shared/regenerate';
 import { parseCommandArgs, parseFlag } from '../args';
@@ -142,7 +143,7 @@ export const regenerateCommand: CliCommand = {
           ),
         ]
       : [track('Melody', 0, result.notes)];
-    writeFileSync(out, writeMidi({ ...sequence, tracks }));
+    writeFileAtomicallySync(out, writeMidi({ ...sequence, tracks }));
     const seam = result.seam
       ? `seam ${result.seam.infill.toFixed(3)} (left-to-right ${result.seam.leftToRight.toFixed(3)})`
       : 'nothing follows the selection: no seam to score';

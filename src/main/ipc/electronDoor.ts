@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { app, dialog, nativeImage, type BrowserWindow } from 'electron';
-import { writeFileAtomically } from '../services/audioExport';
+import { writeFileAtomically } from '../services/atomicFile';
 import { safeMidiFileName, type ExportFormat } from './fileNames';
 import type { DoorAdapter } from './handlers';
 
@@ -56,7 +56,8 @@ export function createElectronDoor(getWindow: () => BrowserWindow | undefined): 
     async saveMidi(bytes, suggestedName, format = 'midi') {
       const file = await askSavePath(suggestedName, format);
       if (!file) return null;
-      await writeFile(file, bytes);
+      // Renamed into place whole, as every save: a file the user chose to replace stays until the new one is complete.
+      await writeFileAtomically(file, bytes);
       return file;
     },
     async chooseSaveTarget(suggestedName, format) {

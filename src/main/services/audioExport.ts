@@ -4,7 +4,6 @@
  * studio's "Save WAV" and `etude render` call. The renderer sends the take's MIDI (the bytes it saves as .mid, with a
  * program change a track), never audio: the payload stays small and is validated like every other; main renders.
  */
-import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BasicSoundBank } from 'spessasynth_core';
@@ -86,25 +85,6 @@ export async function renderTakeWav(
   });
   normalisePeak(audio.channels, EXPORT_PEAK);
   return encodeWav(audio.channels, audio.sampleRate);
-}
-
-let partialSeq = 0;
-
-/**
- * Writes `bytes` to `file` all at once as far as readers see: into a hidden sibling first, then renamed over `file`,
- * so a crash or a full disk mid-write never leaves a truncated WAV under the name the user chose (the sibling is
- * removed when the write fails).
- */
-export async function writeFileAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  // Unique per write: two renders saved under one name at once must not share a sibling.
-  const partial = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${++partialSeq}.partial`);
-  try {
-    await writeFile(partial, bytes);
-    await rename(partial, file);
-  } catch (err) {
-    await rm(partial, { force: true });
-    throw err;
-  }
 }
 
 /** The bundled SoundFont's path under a resources folder (the worker reads and parses it itself). */
