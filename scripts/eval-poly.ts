@@ -173,16 +173,21 @@ function specFlags(): Partial<PolyLstmSpec> {
   return out;
 }
 
-async function runKind(
-  kind: PolyKind,
-  bench: PolyBenchmark,
-  span: PitchSpan,
-  unigram: Float64Array,
-  minutes: number,
-  schedule: ScheduleName,
-  seed: number,
-  shifts: TrainingShifts,
-): Promise<KindResult> {
+/** What every kind and seed of one eval:poly invocation shares, read once from the data and the flags. */
+interface EvalContext {
+  bench: PolyBenchmark;
+  /** SHA-256 of the benchmark file: part of a saved run's settings. */
+  sha256: string;
+  span: PitchSpan;
+  /** The Note 1-Gram fitted on train: the scorer of the keys outside `span`. */
+  unigram: Float64Array;
+  minutes: number;
+  schedule: ScheduleName;
+  shifts: TrainingShifts;
+}
+
+async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<KindResult> {
+  const { bench, span, unigram, minutes, schedule, shifts } = run;
   const threads = num('threads', 2);
   const tinyRun = has('tiny');
   const base: PolyLstmSpec = kind === 'bi-lstm' ? DEFAULT_BI_LSTM_SPEC : DEFAULT_BIAXIAL_SPEC;
@@ -233,7 +238,7 @@ async function runKind(
   const validSet = definition.buildBatches(modelSpec, asTokens(cropped(validPieces)), [0]);
   const epochFrames = num('epoch-frames', frameCount(bench.train));
   const settings: EvalRunSettings = {
-    data: bench.name,
+    data: `${bench.name}, sha256 ${run.sha256}`,
     kind,
     seed,
     minutes,
@@ -279,7 +284,7 @@ async function runKind(
   let trainMs = p?.trainMs ?? 0;
   let trainFrames = p?.trainFrames ?? 0;
   let loop = p?.loop ?? {};
-  let stop = 'budget';
+  let stop = p?.stop ?? 'budget';
   const loads: number[] = [...(p?.loads ?? [])];
   const budgetMs = minutes * 60_000;
   // The budget spent, in active time: a run resumed with --state goes on from what its earlier sittings spent.
@@ -306,57 +311,58 @@ async function runKind(
     loads,
     loop,
     done,
+    ...(done ? { stop } : {}),
   });
   // With --state: the run saved after every validation, and when it ends.
   const save = async (state: Parameters<typeof saveEvalRun>[3]) => {
     if (folder) await saveEvalRun(folder, settings, training, state, engine.info.description);
   };
   let lastStep = Date.now();
-  try {
-    if (p?.done) throw new CancelledError('the saved run spent its budget');
-    const r = await trainLoop({
-      model,
-      train,
-      valid: validSet,
-      training,
-      ...(p ? { resume: { epoch: p.epochs, step: p.steps, metrics: p.loop } } : {}),
-      signal: budget,
-      onProgress: (e) => {
-        if (e.phase === 'epoch') {
-          const now = Date.now();
-          trainMs += now - lastStep;
-          trainFrames += training.batchSize * spec.segment;
-          lastStep = now;
-          model.setLearningRate(scheduledRate(schedule, training.learningRate, spent() / budgetMs));
-        } else lastStep = Date.now();
-      },
-      onCheckpoint: async (c) => {
-        loads.push(loadavg()[0]);
-        epochs = c.epoch;
-        steps = c.step;
-        loop = c.metrics;
-        const v = c.metrics.valLoss as number;
-        console.log(
-          `  epoch ${c.epoch}: train ${(c.metrics.loss as number).toFixed(3)}  valid ${v.toFixed(3)} nats/frame  ` +
-            `(${(spent() / 60000).toFixed(1)} min, ${(trainMs / Math.max(1, trainFrames)).toFixed(2)} ms per training frame)`,
-        );
-        const improved = !best || v < best.valid;
-        if (improved) best = { valid: v, epoch: c.epoch, weights: c.weights };
-        await save({
-          progress: progressNow(false),
-          weights: c.weights,
-          optimizer: c.optimizer,
-          ...(improved ? { bestWeights: c.weights } : {}),
-        });
-        lastStep = Date.now();
-      },
-    });
-    stop = r.stopReason;
-    // Stopped early: mark the saved run done, so that resuming it scores it rather than training on.
-    await save({ progress: progressNow(true), weights: await model.getWeights() });
-  } catch (error) {
-    if (!(error instanceof CancelledError)) throw error;
-    if (!p?.done) {
+  if (p?.done) console.log(`  ${folder} spent its budget: scoring its best weights (its training stopped: ${stop})`);
+  else {
+    try {
+      const r = await trainLoop({
+        model,
+        train,
+        valid: validSet,
+        training,
+        ...(p ? { resume: { epoch: p.epochs, step: p.steps, metrics: p.loop } } : {}),
+        signal: budget,
+        onProgress: (e) => {
+          if (e.phase === 'epoch') {
+            const now = Date.now();
+            trainMs += now - lastStep;
+            trainFrames += training.batchSize * spec.segment;
+            lastStep = now;
+            model.setLearningRate(scheduledRate(schedule, training.learningRate, spent() / budgetMs));
+          } else lastStep = Date.now();
+        },
+        onCheckpoint: async (c) => {
+          loads.push(loadavg()[0]);
+          epochs = c.epoch;
+          steps = c.step;
+          loop = c.metrics;
+          const v = c.metrics.valLoss as number;
+          console.log(
+            `  epoch ${c.epoch}: train ${(c.metrics.loss as number).toFixed(3)}  valid ${v.toFixed(3)} nats/frame  ` +
+              `(${(spent() / 60000).toFixed(1)} min, ${(trainMs / Math.max(1, trainFrames)).toFixed(2)} ms per training frame)`,
+          );
+          const improved = !best || v < best.valid;
+          if (improved) best = { valid: v, epoch: c.epoch, weights: c.weights };
+          await save({
+            progress: progressNow(false),
+            weights: c.weights,
+            optimizer: c.optimizer,
+            ...(improved ? { bestWeights: c.weights } : {}),
+          });
+          lastStep = Date.now();
+        },
+      });
+      stop = r.stopReason;
+      // Stopped early: mark the saved run done, so that resuming it scores it rather than training on.
+      await save({ progress: progressNow(true), weights: await model.getWeights() });
+    } catch (error) {
+      if (!(error instanceof CancelledError)) throw error;
       // The budget ended inside an epoch: validate the weights it reached, and keep them if they beat the best so far.
       const v = await evaluateWindows(model, validSet, training.batchSize);
       const at = trainFrames / (train.size * spec.segment);
@@ -365,7 +371,7 @@ async function runKind(
       const improved = !best || v < best.valid;
       if (improved) best = { valid: v, epoch: at, weights: reached };
       await save({ progress: progressNow(true), weights: reached, ...(improved ? { bestWeights: reached } : {}) });
-    } else console.log(`  ${folder} spent its budget: scoring its best weights`);
+    }
   }
   const trainMinutes = spent() / 60000;
   loads.push(loadavg()[0]);
@@ -499,7 +505,7 @@ async function main(): Promise<void> {
     throw new Error(`--pitch-range must be train or full, got: ${String(rangeMode)}`);
   const seeds = seedsFromFlags();
   const shifts = transposeShifts();
-  const { bench, file } = benchmarkFromFlags();
+  const { bench, file, sha256 } = benchmarkFromFlags();
   const minutes = num('minutes', 60);
   console.log(
     `${bench.name}: train ${bench.train.length} pieces / ${frameCount(bench.train)} frames, valid ${bench.valid.length} / ${frameCount(bench.valid)}, ` +
@@ -522,9 +528,9 @@ async function main(): Promise<void> {
   for (const k of kinds)
     if (k !== 'biaxial-lstm' && k !== 'bi-lstm') throw new Error(`--kind must be biaxial-lstm or bi-lstm, got: ${k}`);
   const span = pitchSpanFromFlags(bench, rangeMode);
+  const run: EvalContext = { bench, sha256, span, unigram, minutes, schedule, shifts };
   const results: KindResult[] = [];
-  for (const k of kinds)
-    for (const seed of seeds) results.push(await runKind(k, bench, span, unigram, minutes, schedule, seed, shifts));
+  for (const k of kinds) for (const seed of seeds) results.push(await runKind(k, seed, run));
   const peer = has('peer') ? runPeer(file, minutes) : undefined;
 
   console.log(`\n${bench.name}, frame-level test NLL (nats per frame, lower is better):`);

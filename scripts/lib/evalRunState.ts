@@ -23,6 +23,7 @@ import type { ModelSpec, TrainingConfig } from '../../src/core/model/spec';
 
 /** What makes two sittings one run: if any of it differs, the saved state belongs to another run. */
 export interface EvalRunSettings {
+  /** The benchmark's name and the SHA-256 of its file (two files of one name are two runs). */
   data: string;
   kind: string;
   seed: number;
@@ -53,6 +54,8 @@ export interface EvalRunProgress {
   loop: CheckpointMetrics;
   /** The budget was spent: nothing is left to train. */
   done: boolean;
+  /** Once done, why training ended: 'budget', or the training loop's stop reason ('early-stopping'). */
+  stop?: string;
 }
 
 export interface EvalRunState {

@@ -3,6 +3,7 @@
  * What the polyphonic evaluation scripts (eval-poly.ts, eval-loss.ts) share: their command-line flags, the benchmark
  * file a --dataset or --data names, and the exact scorer of a trained model.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,15 +36,27 @@ export function num(name: string, fallback: number): number {
   return n;
 }
 
-/** The benchmark named by --dataset jsb|nottingham (else `fallback`) or --data FILE.json, read and checked. */
-export function benchmarkFromFlags(fallback?: keyof typeof DATASETS): { bench: PolyBenchmark; file: string } {
+/**
+ * The benchmark named by --dataset jsb|nottingham (else `fallback`) or --data FILE.json, read and checked, with the
+ * SHA-256 of the file's bytes: what tells two files of one name apart (a saved --state run belongs to one of them).
+ */
+export function benchmarkFromFlags(fallback?: keyof typeof DATASETS): {
+  bench: PolyBenchmark;
+  file: string;
+  sha256: string;
+} {
   const dataset = flag('dataset') ?? (flag('data') ? undefined : fallback);
   const file = flag('data') ?? (dataset ? path.join(sharedRoot, DATASETS[dataset] ?? '') : undefined);
   if (!file || (dataset && !DATASETS[dataset]))
     throw new Error(
       'Name the data: --dataset jsb|nottingham, or --data FILE.json in the layout of shared/data/boulanger2012.',
     );
-  return { bench: readPolyBenchmark(JSON.parse(readFileSync(file, 'utf8')), file), file };
+  const bytes = readFileSync(file);
+  return {
+    bench: readPolyBenchmark(JSON.parse(bytes.toString('utf8')), file),
+    file,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
 }
 
 /**

@@ -2,7 +2,7 @@
 // eval:poly --state: a long benchmark run saved after every validation, refused when the flags name another run, and
 // resumed after a kill from where it stopped, spending only what is left of its budget.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -120,9 +120,9 @@ describe('the saved state of an eval:poly run', () => {
   });
 });
 
-/** A tiny benchmark file in the boulanger2012 layout: pieces of frames of MIDI pitches 60..65. */
-function tinyBenchmark(dir: string): string {
-  let s = 7;
+/** A tiny benchmark file `dir`/tiny.json in the boulanger2012 layout: pieces of frames of MIDI pitches 60..65. */
+function tinyBenchmark(dir: string, seed = 7): string {
+  let s = seed;
   const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const piece = (frames: number) =>
     Array.from({ length: frames }, () => [60, 61, 62, 63, 64, 65].filter(() => rand() < 0.3));
@@ -189,12 +189,19 @@ describe('eval:poly --state, end to end', () => {
     // Once the budget is spent, running it again scores the saved best weights without training: the same figure.
     const third = spawnSync(process.execPath, evalArgs(data, state, 0.25), { cwd: repo, encoding: 'utf8' });
     expect(third.status, third.stderr).toBe(0);
-    expect(third.stdout).toMatch(/spent its budget: scoring its best weights/);
+    expect(third.stdout).toMatch(/spent its budget: scoring its best weights \(its training stopped: budget\)/);
     expect(/bi-lstm \(ours[^)]*\)\s+([\d.]+)/.exec(third.stdout)![1]).toBe(line![1]);
 
     // Other flags over the same state: refused with what differs, exit 1.
     const other = spawnSync(process.execPath, evalArgs(data, state, 0.5), { cwd: repo, encoding: 'utf8' });
     expect(other.status).toBe(1);
     expect(other.stderr).toMatch(/holds the state of another run \(minutes differ\)/);
+    // Another file of the same name is other data: refused too (the settings hold the file's SHA-256).
+    mkdirSync(path.join(dir, 'elsewhere'));
+    const sameName = tinyBenchmark(path.join(dir, 'elsewhere'), 8);
+    expect(path.basename(sameName)).toBe(path.basename(data));
+    const elsewhere = spawnSync(process.execPath, evalArgs(sameName, state, 0.25), { cwd: repo, encoding: 'utf8' });
+    expect(elsewhere.status).toBe(1);
+    expect(elsewhere.stderr).toMatch(/holds the state of another run \(data differ\)/);
   }, 120_000);
 });
