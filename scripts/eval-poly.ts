@@ -26,10 +26,7 @@
  * Our models cover the keys the training split sounds (--pitch-range train, the default; full = all 88); the test NLL
  * stays that of the whole 88-key frame, the keys outside scored by the Note 1-Gram (see pitchSpanFromFlags).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import path from 'node:path';
 import { frameCount, type PolyBenchmark, type RollPiece } from '../src/core/data/polyBenchmark';
 import { cropRoll, soundingSpan, type PitchSpan } from '../src/core/data/rollRange';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
@@ -45,10 +42,9 @@ import {
 import { bernoulliScorer, fitNoteUnigram, pooledFrameNll, rangedScorer } from '../src/core/model/polyMetrics';
 import { getModelDefinition, parameterCount } from '../src/core/model/registry';
 import { DEFAULT_TRAINING, type ModelSpec, type TrainingConfig } from '../src/core/model/spec';
-import type { WindowSet } from '../src/core/model/windows';
 import { evaluateWindows, trainLoop } from '../src/core/training/trainLoop';
 import { SCHEDULE_NAMES, scheduledRate, type ScheduleName } from '../src/core/training/schedule';
-import { createRng, type Rng } from '../src/core/util/random';
+import { createRng } from '../src/core/util/random';
 import { median } from './lib/abRounds';
 import {
   activeClock,
@@ -58,7 +54,10 @@ import {
   runFolder,
   saveEvalRun,
 } from './lib/evalRunState';
-import { benchmarkFromFlags, flag, has, modelScorer, num, sharedRoot } from './lib/polyEval';
+import { epochView } from './lib/epochView';
+import { benchmarkFromFlags, flag, has, modelScorer, num } from './lib/polyEval';
+import { runPeer } from './lib/polyPeer';
+import { publishedFigures, transposedToC } from './lib/publishedFigures';
 
 /** The calibration figures the metric must reproduce (Boulanger-Lewandowski 2012, Table 1, Note 1-Gram). */
 const CALIBRATION: Record<string, number> = { JSB_Chorales: 11.06, Nottingham: 10.25 };
@@ -70,74 +69,8 @@ const CALIBRATION: Record<string, number> = { JSB_Chorales: 11.06, Nottingham: 1
  */
 const EVAL_PEAK_RATE = 0.0025;
 
-/** Published figures for the data set's column of ../shared/bench/PUBLISHED.md (rows: model | source | figures). */
-function published(datasetName: string): { model: string; source: string; figure: string }[] {
-  const file = path.join(sharedRoot, 'bench/PUBLISHED.md');
-  if (!existsSync(file)) return [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const header = lines.findIndex((l) => l.startsWith('| model | source |'));
-  if (header < 0) return [];
-  const cols = lines[header].split('|').map((c) => c.trim());
-  const want = datasetName.startsWith('JSB')
-    ? 'JSB Chorales'
-    : datasetName.startsWith('Nottingham')
-      ? 'Nottingham'
-      : '';
-  const col = want ? cols.indexOf(want) : -1;
-  if (col < 0) return [];
-  const out = [];
-  for (const line of lines.slice(header + 2)) {
-    if (!line.startsWith('|')) break;
-    const c = line.split('|').map((x) => x.trim());
-    out.push({ model: c[1], source: c[2], figure: c[col].replace(/-/g, '') });
-  }
-  return out;
-}
-
 /** The pieces as flattened rolls, the model registry's piece form for frame models. */
 const asTokens = (pieces: RollPiece[]) => pieces.map((p) => ({ name: p.name, tokens: p.roll }));
-
-/**
- * A view of `full` that serves `perEpoch` segments per epoch, walking a shuffled order of all segments so that
- * successive epochs see successive parts of the training set (an "epoch" = --epoch-frames training frames, as the
- * peer's). The training loop's own shuffle then orders each part. A resumed run starts it `doneEpochs` epochs in, on
- * the part an uninterrupted run would have reached.
- */
-function epochView(full: WindowSet, perEpoch: number, rng: Rng, doneEpochs = 0): WindowSet {
-  const size = Math.min(full.size, perEpoch);
-  let order = rng.shuffle(Array.from({ length: full.size }, (_, i) => i));
-  let cursor = 0;
-  let current: number[] = [];
-  const next = () => {
-    current = [];
-    for (let i = 0; i < size; i++) {
-      if (cursor >= order.length) {
-        order = rng.shuffle(order);
-        cursor = 0;
-      }
-      current.push(order[cursor++]);
-    }
-  };
-  for (let e = 0; e <= doneEpochs; e++) next();
-  let served = 0;
-  return {
-    window: full.window,
-    size,
-    at: (i) => full.at(current[i]),
-    batch(order, from, count) {
-      if (served >= size) {
-        next();
-        served = 0;
-      }
-      served += count;
-      return full.batch(
-        Array.from({ length: count }, (_, b) => current[order[from + b]]),
-        0,
-        count,
-      );
-    },
-  };
-}
 
 interface KindResult {
   kind: string;
@@ -399,52 +332,6 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
   };
 }
 
-interface PeerResult {
-  test_nll?: number;
-  epochs?: number;
-  minutes?: number;
-  ms_per_train_frame?: number;
-  params?: number;
-  /** Per validation: the epoch reached and the valid NLL then. */
-  history?: { epoch: number; train_nll: number; valid_nll: number }[];
-}
-
-function runPeer(file: string, minutes: number): PeerResult | string {
-  const script = path.join(sharedRoot, 'bench/torch_biaxial_baseline.py');
-  const args = [
-    script,
-    '--data',
-    file,
-    '--model',
-    'biaxial',
-    '--threads',
-    String(num('threads', 2)),
-    '--minutes',
-    String(minutes),
-  ];
-  const vmax = num('valid-max-frames', 0);
-  if (vmax > 0) args.push('--valid-max-frames', String(vmax));
-  const ef = flag('epoch-frames');
-  if (ef) args.push('--epoch-frames', ef);
-  console.log(`\npeer: /usr/bin/python3 ${args.join(' ')} (load average before: ${loadavg()[0].toFixed(1)})`);
-  const run = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: (minutes * 60 + 1800) * 1000 });
-  console.log(`  peer done (load average after: ${loadavg()[0].toFixed(1)}; the peer's own 2 threads count)`);
-  if (run.status !== 0)
-    return `the peer failed (exit ${run.status}): ${(run.stderr ?? '').trim().split('\n').slice(-3).join(' / ')}`;
-  const line = run.stdout.trim().split('\n').pop() ?? '';
-  try {
-    const result = JSON.parse(line) as PeerResult;
-    // The peer's learning curve, for reading beside ours epoch by epoch.
-    for (const h of result.history ?? [])
-      console.log(
-        `  peer epoch ${h.epoch}: train ${h.train_nll.toFixed(3)}  valid ${h.valid_nll.toFixed(3)} nats/frame`,
-      );
-    return result;
-  } catch {
-    return `the peer printed no JSON result: ${line.slice(0, 200)}`;
-  }
-}
-
 /** The seeds each kind trains with: --seeds 1,2,3, else --seed N, else 1; whole numbers, none twice. */
 function seedsFromFlags(): number[] {
   const list = flag('seeds');
@@ -531,7 +418,13 @@ async function main(): Promise<void> {
   const run: EvalContext = { bench, sha256, span, unigram, minutes, schedule, shifts };
   const results: KindResult[] = [];
   for (const k of kinds) for (const seed of seeds) results.push(await runKind(k, seed, run));
-  const peer = has('peer') ? runPeer(file, minutes) : undefined;
+  const peer = has('peer')
+    ? runPeer(file, minutes, {
+        threads: num('threads', 2),
+        validMaxFrames: num('valid-max-frames', 0),
+        ...(flag('epoch-frames') ? { epochFrames: flag('epoch-frames') } : {}),
+      })
+    : undefined;
 
   console.log(`\n${bench.name}, frame-level test NLL (nats per frame, lower is better):`);
   console.log(`  ${'Note 1-Gram (calibration, ours)'.padEnd(58)} ${cal.nll.toFixed(2)}`);
@@ -557,9 +450,9 @@ async function main(): Promise<void> {
       `  ${`peer biaxial (PyTorch, ${((peer.params ?? 0) / 1e6).toFixed(2)} M params)`.padEnd(58)} ${peer.test_nll?.toFixed(2)}   ` +
         `${peer.minutes} min, ${peer.epochs} epochs, ${peer.ms_per_train_frame} ms per training frame; not transposed`,
     );
-  for (const p of published(bench.name))
+  for (const p of publishedFigures(bench.name))
     console.log(
-      `  ${`${p.model}`.slice(0, 58).padEnd(58)} ${p.figure}   ${p.source}${p.source.startsWith('Johnson') || p.model.startsWith('TP') || p.model.startsWith('BALSTM') ? ' (pieces transposed to C)' : ''}`,
+      `  ${`${p.model}`.slice(0, 58).padEnd(58)} ${p.figure}   ${p.source}${transposedToC(p) ? ' (pieces transposed to C)' : ''}`,
     );
 }
 
