@@ -204,6 +204,8 @@ export const trainingOverridesSchema = z
       .int()
       .min(0)
       .max(2 ** 32 - 1),
+    // src/core/training/schedule.ts's SCHEDULE_NAMES (the contract imports nothing from core).
+    learningRateSchedule: z.enum(['constant', 'anneal']),
   })
   .partial()
   .strict();

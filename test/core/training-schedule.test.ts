@@ -3,13 +3,16 @@
 // .setLearningRate): the anneal schedule holds the peak, then falls by a half cosine to its floor at the budget's end;
 // a rate set between steps is the one the next Adam step uses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/core/engine/engine';
-import type { FrameBatch, NamedWeights } from '../../src/core/engine/types';
+import type { Engine, TrainableModel } from '../../src/core/engine/engine';
+import type { FrameBatch, NamedWeights, TokenBatch } from '../../src/core/engine/types';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import { buildFrameSegments } from '../../src/core/model/polyLstm';
 import type { PolyLstmSpec } from '../../src/core/model/polyLstmSpec';
-import type { ModelSpec } from '../../src/core/model/spec';
+import { DEFAULT_TRAINING, type ModelSpec, type TrainingConfig } from '../../src/core/model/spec';
+import type { WindowSet } from '../../src/core/model/windows';
+import { CancelledError } from '../../src/core/jobs/progress';
 import { ANNEAL, scheduledRate } from '../../src/core/training/schedule';
+import { trainLoop } from '../../src/core/training/trainLoop';
 import { createRng } from '../../src/core/util/random';
 
 describe('scheduledRate', () => {
@@ -98,5 +101,78 @@ describe('TrainableModel.setLearningRate', () => {
     m.dispose();
     const again = await firstStepChange(undefined, (x) => expect(() => x.setLearningRate(0)).toThrow(RangeError));
     expect(again.most).toBeCloseTo(0.01, 4);
+  });
+});
+
+describe('trainLoop with training.learningRateSchedule', () => {
+  /** A model that records the rate of each step (set before it) and learns nothing: the loop's side only. */
+  function recordingModel() {
+    let rate = NaN;
+    const ratesAtSteps: number[] = [];
+    const model = {
+      spec: {} as ModelSpec,
+      engine: { name: 'wasm', threads: 1, description: 'recording stand-in' },
+      setLearningRate: (r: number) => void (rate = r),
+      trainStep: async () => (ratesAtSteps.push(rate), 1),
+      evaluate: async () => 1,
+      getWeights: async () => ({}),
+      getOptimizerState: async () => ({ step: 0, moments: {} }),
+    } as unknown as TrainableModel;
+    return { model, ratesAtSteps };
+  }
+  const windows = (size: number): WindowSet => ({
+    window: 1,
+    size,
+    at: () => ({ piece: 0, start: 0, shift: 0 }),
+    batch: () => ({}) as TokenBatch,
+  });
+  const training = (schedule: 'constant' | 'anneal', epochs: number): TrainingConfig => ({
+    ...DEFAULT_TRAINING,
+    batchSize: 2,
+    epochs,
+    learningRate: 0.004,
+    learningRateSchedule: schedule,
+  });
+
+  it('anneal sets every step its rate from the share of the planned steps done; constant sets none', async () => {
+    // 5 epochs of 4 steps (8 windows, batch 2): step k (0-based) trains at scheduledRate(k / 20).
+    const annealed = recordingModel();
+    await trainLoop({ model: annealed.model, train: windows(8), training: training('anneal', 5) });
+    expect(annealed.ratesAtSteps).toHaveLength(20);
+    annealed.ratesAtSteps.forEach((r, k) => expect(r).toBeCloseTo(scheduledRate('anneal', 0.004, k / 20), 15));
+    expect(annealed.ratesAtSteps[0]).toBe(0.004);
+    expect(annealed.ratesAtSteps[19]).toBeLessThan(0.004 * 0.1);
+    const constant = recordingModel();
+    await trainLoop({ model: constant.model, train: windows(8), training: training('constant', 5) });
+    // The model keeps the rate it was built with: the loop never sets one.
+    expect(constant.ratesAtSteps.every((r) => Number.isNaN(r))).toBe(true);
+  });
+
+  it('a resumed run goes on down the schedule from its stored step; a caller may pace it by its own budget', async () => {
+    const resumed = recordingModel();
+    await trainLoop({
+      model: resumed.model,
+      train: windows(8),
+      training: training('anneal', 5),
+      resume: { epoch: 3, step: 12, metrics: {} },
+    });
+    expect(resumed.ratesAtSteps).toHaveLength(8);
+    resumed.ratesAtSteps.forEach((r, k) => expect(r).toBeCloseTo(scheduledRate('anneal', 0.004, (12 + k) / 20), 15));
+    // eval:poly's time budget: the schedule reads the caller's progress, whatever the nominal epochs.
+    const paced = recordingModel();
+    let spent = 0;
+    await trainLoop({
+      model: paced.model,
+      train: windows(8),
+      training: training('anneal', 1000),
+      signal: {
+        get aborted() {
+          return (spent += 0.1) > 1;
+        },
+      } as AbortSignal,
+      scheduleProgress: () => spent,
+    }).catch((e: unknown) => expect(e).toBeInstanceOf(CancelledError));
+    expect(paced.ratesAtSteps.length).toBeGreaterThan(5);
+    paced.ratesAtSteps.forEach((r, k) => expect(r).toBeCloseTo(scheduledRate('anneal', 0.004, 0.1 * (k + 1)), 12));
   });
 });

@@ -120,6 +120,7 @@ const CASES: Case[] = [
   [[...TRAIN, '--epochs', '-1'], dashed('train', 'epochs')],
   [[...TRAIN, '--engine', 'cuda'], /^etude: train: --engine must be one of auto, .*, got "cuda"/],
   [[...TRAIN, '--loss', 'focal'], /^etude: train: --loss must be bce or weighted, got "focal"/],
+  [[...TRAIN, '--lr-schedule', 'cosine'], /^etude: train: --lr-schedule must be constant or anneal, got "cosine"/],
   [[...TRAIN, '--on-weight', '3'], /^etude: train: --on-weight weighs the weighted loss; add --loss weighted/],
   [[...TRAIN, '--resume', '--hidden', '64'], /^etude: train: --resume keeps the model's shape/],
   [[...TRAIN, '--epochs'], /^etude: train: Option '--epochs <value>' argument missing/],

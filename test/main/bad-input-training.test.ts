@@ -90,6 +90,7 @@ const TRAINING_CASES: Case[] = (
       [[100], [1.5], 'up', null],
       /its transpositions must list at most 49 whole numbers of semitones within \[-24, 24\]/,
     ],
+    ['learningRateSchedule', ['cosine', '', 1, null], /its learningRateSchedule must be constant or anneal, got: /],
   ] as [string, unknown[], RegExp][]
 ).flatMap(([key, values, message]) =>
   values.map((value): Case => [

@@ -13,6 +13,7 @@ import { flatRoll, rollToNotes } from '../../src/core/encoding/rollFrames';
 import { findRollDegeneracy } from '../../src/core/model/generatePoly';
 import { chordSeedFrames } from '../../src/core/model/polySeed';
 import { decodeCheckpoint } from '../../src/core/model/checkpoint';
+import { POLY_DEFAULT_RATE } from '../../src/core/model/polyLstmSpec';
 import { GRAND_STAFF_SPLIT } from '../../src/core/model/takes';
 import { type Library } from '../../src/main/db';
 import { generateFromLibrary } from '../../src/main/services/generation';
@@ -54,7 +55,11 @@ describe('polyphonic models through the services', () => {
     expect(biaxial.epochs).toBe(2);
     expect(Number.isFinite(biaxial.valLoss)).toBe(true);
     const row = library.models.getModelByName('poly-biaxial')!;
-    const { spec } = decodeCheckpoint(library.checkpoints.latestCheckpoint(row.id)!.data);
+    const { spec, training } = decodeCheckpoint(library.checkpoints.latestCheckpoint(row.id)!.data);
+    // A polyphonic model's own defaults (the rate measured on JSB, annealed), stored with it for a resume.
+    const polyDefaults = { learningRate: POLY_DEFAULT_RATE, learningRateSchedule: 'anneal', batchSize: 16 };
+    expect(biaxial.training).toMatchObject(polyDefaults);
+    expect(training).toMatchObject(polyDefaults);
     expect(spec).toMatchObject({ kind: 'biaxial-lstm', stepsPerQuarter: 4, beatsPerBar: 16, timeSizes: [12] });
     if (spec.kind !== 'biaxial-lstm') throw new Error('unreachable');
     // The window covers every note of the corpus: nothing it holds is left out.

@@ -4,6 +4,7 @@ import { CancelledError } from '../../core/jobs/progress';
 import { MODEL_KINDS, isModelKind } from '../../core/model/registry';
 import { MAX_VELOCITY_BINS } from '../../core/model/melodyLstmSpec';
 import { DEFAULT_VELOCITY_BINS } from '../../core/model/velocity';
+import { ANNEAL, SCHEDULE_NAMES, type ScheduleName } from '../../core/training/schedule';
 import { trainModel, type TrainResult } from '../../main/services/training';
 import { parseCommandArgs } from '../args';
 import { createProgressBar } from '../progressBar';
@@ -40,6 +41,13 @@ export function printTrainSummary(result: TrainResult, ctx: CliContext, verb = '
   );
   ctx.out(
     `  ${result.trainWindows} training / ${result.validWindows} validation windows; ${(result.elapsedMs / 1000).toFixed(1)} s, ${result.sequencesPerSec.toFixed(0)} sequences/s`,
+  );
+  const { learningRate, learningRateSchedule, batchSize } = result.training;
+  ctx.out(
+    `  batch ${batchSize}, Adam at ${learningRate}` +
+      (learningRateSchedule === 'anneal'
+        ? `, annealed over the ${result.training.epochs} planned epochs to ${+(learningRate * ANNEAL.floor).toPrecision(3)}`
+        : ', constant'),
   );
   if (result.skippedNoMelody > 0)
     ctx.out(
@@ -87,7 +95,10 @@ export const trainCommand: CliCommand = {
   --velocity          melody: learn dynamics, each note's velocity as one of ${DEFAULT_VELOCITY_BINS} loudness levels
                       of the corpus (its MIDI velocities); takes are then written at the learnt velocities
   --velocity-bins N   the same with N levels, 2..${MAX_VELOCITY_BINS}
-  --batch N           batch size (default 64)       --lr X          learning rate (default 0.001)
+  --batch N           batch size (default 64; polyphonic 4)
+  --lr X              Adam's learning rate (default 0.001; polyphonic 0.0025)
+  --lr-schedule S     constant, or anneal: the rate held for the first 40% of the epochs, then lowered by a
+                      half cosine to 5% of it at the last (default constant; polyphonic anneal)
   --seed N            random seed for init, split and shuffles (default 1)
   --engine E          ${ENGINE_CHOICES.join('|')} (default auto: webgpu on a GPU, else tfjs-node-gpu, else wasm)
   --threads N         wasm engine threads (default: min(2, cores))
@@ -110,6 +121,7 @@ export const trainCommand: CliCommand = {
       window: { type: 'string' },
       batch: { type: 'string' },
       lr: { type: 'string' },
+      'lr-schedule': { type: 'string' },
       seed: { type: 'string' },
       engine: { type: 'string' },
       threads: { type: 'string' },
@@ -154,12 +166,16 @@ export const trainCommand: CliCommand = {
       throw new UsageError('train: --on-weight weighs the weighted loss; add --loss weighted', 'train');
     if (values.resume && values.kind !== undefined)
       throw new UsageError("train: --resume keeps the model's kind; drop --kind", 'train');
+    const schedule = values['lr-schedule'];
+    if (schedule !== undefined && !(SCHEDULE_NAMES as readonly string[]).includes(schedule))
+      throw new UsageError(`train: --lr-schedule must be ${SCHEDULE_NAMES.join(' or ')}, got "${schedule}"`, 'train');
     const training = Object.fromEntries(
       Object.entries({
         epochs: f('epochs', values.epochs, { integer: true, min: 1, max: 1000 }),
         batchSize: f('batch', values.batch, { integer: true, min: 1, max: 4096 }),
         learningRate: f('lr', values.lr, { min: 1e-6, max: 1 }),
         randomSeed: f('seed', values.seed, { integer: true, min: 0, max: 2 ** 32 - 1 }),
+        learningRateSchedule: schedule as ScheduleName | undefined,
       }).filter(([, v]) => v !== undefined),
     );
     if (values.resume && Object.keys(spec).length)

@@ -7,6 +7,7 @@
  * its parameter count, whether it can be trained) lives in ./registry.ts, so that this file, which every model
  * imports, imports no model.
  */
+import { SCHEDULE_NAMES, type ScheduleName } from '../training/schedule';
 import { shown } from '../util/shown';
 import type { MelodyLstmSpec } from './melodyLstmSpec';
 import type { PolyLstmSpec } from './polyLstmSpec';
@@ -44,6 +45,12 @@ export interface TrainingConfig {
   /** Global-norm gradient clip (0 = none). */
   clipNorm: number;
   randomSeed: number;
+  /**
+   * How the rate moves over the planned steps (epochs x steps per epoch): 'constant', or 'anneal', learningRate held
+   * for the first 40% and then lowered by a half cosine to 5% of it (../training/schedule.ts). Absent (checkpoints
+   * before it): constant.
+   */
+  learningRateSchedule?: ScheduleName;
 }
 
 export const DEFAULT_TRAINING: TrainingConfig = {
@@ -55,6 +62,7 @@ export const DEFAULT_TRAINING: TrainingConfig = {
   transpositions: [],
   clipNorm: 5,
   randomSeed: 1,
+  learningRateSchedule: 'constant',
 };
 
 export type { TensorShape } from '../engine/backend';
@@ -71,7 +79,7 @@ export const MAX_TRAINED_PARAMETERS = 150_000_000;
  * trainingOverridesSchema (src/shared/dto.ts) say the same; learningRate must also be above 0.
  */
 export const TRAINING_LIMITS: Readonly<
-  Record<Exclude<keyof TrainingConfig, 'transpositions'>, [number, number, boolean]>
+  Record<Exclude<keyof TrainingConfig, 'transpositions' | 'learningRateSchedule'>, [number, number, boolean]>
 > = {
   batchSize: [1, 4096, true],
   learningRate: [0, 1, false],
@@ -107,5 +115,8 @@ export function trainingConfigProblem(training: Record<string, unknown>): string
     !shifts.every((t) => typeof t === 'number' && Number.isInteger(t) && t >= -24 && t <= 24)
   )
     return `its transpositions must list at most 49 whole numbers of semitones within [-24, 24], got: ${shown(shifts)}`;
+  const schedule = training.learningRateSchedule;
+  if (schedule !== undefined && !SCHEDULE_NAMES.includes(schedule as ScheduleName))
+    return `its learningRateSchedule must be ${SCHEDULE_NAMES.join(' or ')}, got: ${shown(schedule)}`;
   return undefined;
 }

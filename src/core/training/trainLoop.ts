@@ -10,6 +10,8 @@
  * each epoch); its loss weighs like a full batch's in the optimizer step, as in Keras.
  * Cancellation policy: the signal is checked before every step; a cancelled run throws CancelledError and saves
  * nothing more, so the last completed epoch's checkpoint is what remains.
+ * Learning rate: with training.learningRateSchedule 'anneal' the rate is set before every step from the share of the
+ * planned steps done (or of a caller's budget, `scheduleProgress`); a resumed run goes on from its stored step.
  */
 import type { NamedWeights, OptimizerState } from '../engine/types';
 import type { TrainableModel } from '../engine/engine';
@@ -18,6 +20,7 @@ import type { CheckpointMetrics } from '../model/checkpoint';
 import type { TrainingConfig } from '../model/spec';
 import { shuffledOrder, type WindowSet } from '../model/windows';
 import { createRng } from '../util/random';
+import { scheduledRate } from './schedule';
 
 /** Seed of epoch `epoch`'s shuffle (0-based), derived from the run's randomSeed only. */
 export function epochSeed(randomSeed: number, epoch: number): number {
@@ -45,6 +48,11 @@ export interface TrainLoopOptions {
   onProgress?: ProgressSink;
   /** Called after every epoch with everything a checkpoint needs; awaited before the next epoch starts. */
   onCheckpoint?: (state: EpochCheckpoint) => void | Promise<void>;
+  /**
+   * How far through its budget the run is (0 to 1), for the learning-rate schedule; absent: completed steps over the
+   * planned epochs' steps. A run with a time budget (eval:poly) passes the share of its time spent.
+   */
+  scheduleProgress?: () => number;
   now?: () => number;
 }
 
@@ -100,6 +108,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   let sequencesThisRun = 0;
   let trainingMsThisRun = 0;
   const stepsLeftTotal = () => (training.epochs - epoch) * stepsPerEpoch;
+  const schedule = training.learningRateSchedule ?? 'constant';
+  const plannedSteps = training.epochs * stepsPerEpoch;
+  const scheduleProgress = options.scheduleProgress ?? (() => step / plannedSteps);
   let stopReason: StopReason = 'completed';
   const engine = model.engine.name;
 
@@ -109,6 +120,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     let lossCount = 0;
     for (let s = 0; s < stepsPerEpoch; s++) {
       if (signal?.aborted) throw new CancelledError('Training cancelled');
+      if (schedule !== 'constant')
+        model.setLearningRate(scheduledRate(schedule, training.learningRate, scheduleProgress()));
       const from = s * batchSize;
       const count = Math.min(batchSize, train.size - from);
       const t0 = now();

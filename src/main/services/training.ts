@@ -25,7 +25,13 @@ import {
   type TrainingConfig,
 } from '../../core/model/spec';
 import { trainingSettingsProblem } from '../../core/model/registry';
-import { corpusPitchRange, POLY_DEFAULT_BATCH, polySpecForCorpus } from '../../core/model/polyLstmSpec';
+import {
+  corpusPitchRange,
+  POLY_DEFAULT_BATCH,
+  POLY_DEFAULT_RATE,
+  POLY_DEFAULT_SCHEDULE,
+  polySpecForCorpus,
+} from '../../core/model/polyLstmSpec';
 import { flatRoll } from '../../core/encoding/rollFrames';
 import { decodeMelody, melodyVelocities, type MelodySource } from '../../core/encoding/melody';
 import { melodyVelocityBins } from '../../core/model/melodyLstmSpec';
@@ -117,6 +123,8 @@ export interface TrainResult {
   validWindows: number;
   /** Pieces of the corpus without a melody (piano roll only), which the melody model skipped. */
   skippedNoMelody: number;
+  /** The settings it trained with: the kind's defaults, the stored ones when resuming, and the caller's. */
+  training: TrainingConfig;
 }
 
 /** A training request that cannot start, or a run that failed inside the worker. */
@@ -376,9 +384,16 @@ function checkSettings(options: TrainModelOptions, spec: ModelSpec | undefined, 
   if (problem) refuse(problem);
 }
 
-/** The training defaults of a spec's kind: the melody model's, with a polyphonic model's batch size. */
+/** The training defaults of a spec's kind: the melody model's, with a polyphonic model's batch, rate and schedule. */
 function defaultTrainingFor(spec: ModelSpec): TrainingConfig {
-  return isPolySpec(spec) ? { ...DEFAULT_TRAINING, batchSize: POLY_DEFAULT_BATCH } : DEFAULT_TRAINING;
+  return isPolySpec(spec)
+    ? {
+        ...DEFAULT_TRAINING,
+        batchSize: POLY_DEFAULT_BATCH,
+        learningRate: POLY_DEFAULT_RATE,
+        learningRateSchedule: POLY_DEFAULT_SCHEDULE,
+      }
+    : DEFAULT_TRAINING;
 }
 
 /** Is this a polyphonic kind (a piano-roll model)? */
@@ -695,6 +710,7 @@ export async function trainModel(
     trainWindows: summary.trainWindows,
     validWindows: summary.validWindows,
     skippedNoMelody,
+    training: request.training,
   };
 }
 
