@@ -184,6 +184,16 @@ describe('renderer with a fake bridge', () => {
     expect(await page.getByRole('alert').first().textContent()).toContain('Give the model a name');
     await page.locator('[data-testid="train-model-name"]').fill('reels-v1');
     await page.locator('[data-testid="train-engine"]').selectOption('tfjs-cpu');
+    // The rate and its schedule follow the kind: a polyphonic model's (annealed from 0.0025), then the melody model's.
+    const rateAndSchedule = async () => [
+      await page.locator('[data-testid="train-lr"]').inputValue(),
+      await page.locator('[data-testid="train-lr-schedule"]').inputValue(),
+    ];
+    expect(await rateAndSchedule()).toEqual(['0.001', 'constant']);
+    await page.locator('[data-testid="train-kind"]').selectOption('bi-lstm');
+    expect(await rateAndSchedule()).toEqual(['0.0025', 'anneal']);
+    await page.locator('[data-testid="train-kind"]').selectOption('melody-lstm');
+    expect(await rateAndSchedule()).toEqual(['0.001', 'constant']);
     await page.locator('[data-testid="train-start"]').click();
     await expect.poll(async () => (await callsOf(page, 'train:start')).length).toBe(1);
     const [call] = await callsOf(page, 'train:start');
@@ -192,7 +202,7 @@ describe('renderer with a fake bridge', () => {
       modelName: 'reels-v1',
       engine: 'tfjs-cpu',
       spec: { embeddingDim: 256, hiddenSize: 256, layers: 2, window: 30 },
-      training: { batchSize: 64, learningRate: 0.001, epochs: 10 },
+      training: { batchSize: 64, learningRate: 0.001, learningRateSchedule: 'constant', epochs: 10 },
     });
     const jobId = 'train-2';
     for (let step = 1; step <= 20; step++) {

@@ -11,6 +11,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeCheckpoint } from '../../src/core/model/checkpoint';
+import { openLibrary } from '../../src/main/db';
 import { countNotePixels, screenshot, sharedData } from './helpers/browser';
 import { useStudio } from './helpers/studioSession';
 
@@ -107,13 +109,25 @@ describe('the studio, end to end', () => {
     });
     expect(drawn).toBeGreaterThan(20);
 
-    // Resume from the checkpoint up to 2 epochs in all: the run continues at epoch 2.
+    // Resume from the checkpoint up to 2 epochs in all: the run continues at epoch 2, with the model's own training
+    // settings (its batch of 4), not the form's.
     await s.page.locator('[data-testid="train-epochs"]').fill('2');
+    await s.page.getByLabel('Batch size').fill('64');
     await s.page
       .locator('[data-testid="models"] tr', { hasText: 'tiny' })
       .getByRole('button', { name: 'Resume' })
       .click();
     await expect.poll(() => progress.textContent(), { timeout: 180_000 }).toMatch(/done.*epoch 2 \/ 2/s);
+    const library = openLibrary(path.join(s.dataDir, 'library.db'), { onSlowQuery: () => {} });
+    try {
+      const row = library.models.getModelByName('tiny')!;
+      expect(decodeCheckpoint(library.checkpoints.latestCheckpoint(row.id)!.data).training).toMatchObject({
+        batchSize: 4,
+        epochs: 2,
+      });
+    } finally {
+      library.close();
+    }
     await screenshot(s.page, 'studio-train');
   });
 
