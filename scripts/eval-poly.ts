@@ -44,7 +44,7 @@ import { bernoulliScorer, fitNoteUnigram, pooledFrameNll, rangedScorer } from '.
 import { getModelDefinition, parameterCount } from '../src/core/model/registry';
 import { DEFAULT_TRAINING, type ModelSpec, type TrainingConfig } from '../src/core/model/spec';
 import { evaluateWindows, trainLoop } from '../src/core/training/trainLoop';
-import { SCHEDULE_NAMES, type ScheduleName } from '../src/core/training/schedule';
+import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from '../src/core/training/schedule';
 import { createRng } from '../src/core/util/random';
 import { median } from './lib/abRounds';
 import {
@@ -380,8 +380,8 @@ function pitchSpanFromFlags(bench: PolyBenchmark, mode: PitchRangeMode): PitchSp
 }
 
 async function main(): Promise<void> {
-  const schedule = (flag('lr-schedule') ?? 'anneal') as ScheduleName;
-  if (!SCHEDULE_NAMES.includes(schedule))
+  const schedule = flag('lr-schedule') ?? 'anneal';
+  if (!isScheduleName(schedule))
     throw new Error(`--lr-schedule must be ${SCHEDULE_NAMES.join(' or ')}, got: ${schedule}`);
   const rangeMode = (flag('pitch-range') ?? 'train') as PitchRangeMode;
   if (rangeMode !== 'train' && rangeMode !== 'full')

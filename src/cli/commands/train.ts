@@ -4,7 +4,7 @@ import { CancelledError } from '../../core/jobs/progress';
 import { MODEL_KINDS, isModelKind } from '../../core/model/registry';
 import { MAX_VELOCITY_BINS } from '../../core/model/melodyLstmSpec';
 import { DEFAULT_VELOCITY_BINS } from '../../core/model/velocity';
-import { ANNEAL, SCHEDULE_NAMES, type ScheduleName } from '../../core/training/schedule';
+import { isScheduleName, SCHEDULE_NAMES, scheduledRate } from '../../core/training/schedule';
 import { trainModel, type TrainResult } from '../../main/services/training';
 import { parseCommandArgs } from '../args';
 import { createProgressBar } from '../progressBar';
@@ -46,7 +46,7 @@ export function printTrainSummary(result: TrainResult, ctx: CliContext, verb = '
   ctx.out(
     `  batch ${batchSize}, Adam at ${learningRate}` +
       (learningRateSchedule === 'anneal'
-        ? `, annealed over the ${result.training.epochs} planned epochs to ${+(learningRate * ANNEAL.floor).toPrecision(3)}`
+        ? `, annealed over the ${result.training.epochs} planned epochs to ${+scheduledRate('anneal', learningRate, 1).toPrecision(3)}`
         : ', constant'),
   );
   if (result.skippedNoMelody > 0)
@@ -167,7 +167,7 @@ export const trainCommand: CliCommand = {
     if (values.resume && values.kind !== undefined)
       throw new UsageError("train: --resume keeps the model's kind; drop --kind", 'train');
     const schedule = values['lr-schedule'];
-    if (schedule !== undefined && !(SCHEDULE_NAMES as readonly string[]).includes(schedule))
+    if (schedule !== undefined && !isScheduleName(schedule))
       throw new UsageError(`train: --lr-schedule must be ${SCHEDULE_NAMES.join(' or ')}, got "${schedule}"`, 'train');
     const training = Object.fromEntries(
       Object.entries({
@@ -175,7 +175,7 @@ export const trainCommand: CliCommand = {
         batchSize: f('batch', values.batch, { integer: true, min: 1, max: 4096 }),
         learningRate: f('lr', values.lr, { min: 1e-6, max: 1 }),
         randomSeed: f('seed', values.seed, { integer: true, min: 0, max: 2 ** 32 - 1 }),
-        learningRateSchedule: schedule as ScheduleName | undefined,
+        learningRateSchedule: schedule,
       }).filter(([, v]) => v !== undefined),
     );
     if (values.resume && Object.keys(spec).length)

@@ -7,7 +7,7 @@
  * its parameter count, whether it can be trained) lives in ./registry.ts, so that this file, which every model
  * imports, imports no model.
  */
-import { SCHEDULE_NAMES, type ScheduleName } from '../training/schedule';
+import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from '../training/schedule';
 import { shown } from '../util/shown';
 import type { MelodyLstmSpec } from './melodyLstmSpec';
 import type { PolyLstmSpec } from './polyLstmSpec';
@@ -116,7 +116,7 @@ export function trainingConfigProblem(training: Record<string, unknown>): string
   )
     return `its transpositions must list at most 49 whole numbers of semitones within [-24, 24], got: ${shown(shifts)}`;
   const schedule = training.learningRateSchedule;
-  if (schedule !== undefined && !SCHEDULE_NAMES.includes(schedule as ScheduleName))
+  if (schedule !== undefined && !isScheduleName(schedule))
     return `its learningRateSchedule must be ${SCHEDULE_NAMES.join(' or ')}, got: ${shown(schedule)}`;
   return undefined;
 }

@@ -10,6 +10,10 @@ export type ScheduleName = 'constant' | 'anneal';
 
 export const SCHEDULE_NAMES: readonly ScheduleName[] = ['constant', 'anneal'];
 
+/** Is `name` a schedule's name? (The one check behind every door's flag or setting.) */
+export const isScheduleName = (name: unknown): name is ScheduleName =>
+  (SCHEDULE_NAMES as readonly unknown[]).includes(name);
+
 /**
  * The anneal schedule's shape: the peak rate is held for the first `hold` of the budget, then a half cosine takes it
  * down to `floor` × peak at the budget's end (SGDR's cosine, Loshchilov & Hutter 2017, one cycle without restart).
