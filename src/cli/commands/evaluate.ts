@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ENGINE_CHOICES, isEngineChoice } from '../../core/engine/select';
 import { CancelledError } from '../../core/jobs/progress';
 import { parsePitchName } from '../../core/music/keys';
 import { runGenerationInWorker } from '../../main/jobs/generationWorkerRunner';
+import { writeFileAtomicallySync } from '../../main/services/atomicFile';
 import { evaluateModel, evaluationLines, evaluationPlots, type Evaluation } from '../../main/services/evaluation';
 import { parseCommandArgs, parseFlag } from '../args';
 import { createProgressBar } from '../progressBar';
@@ -94,7 +95,7 @@ export const evaluateCommand: CliCommand = {
     mkdirSync(outDir, { recursive: true });
     for (const [name, svg] of Object.entries(evaluationPlots(evaluation))) {
       const file = path.join(outDir, name);
-      writeFileSync(file, svg);
+      writeFileAtomicallySync(file, svg);
       ctx.err(`wrote ${file}`);
     }
     return 0;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { writeFileAtomicallySync } from '../../main/services/atomicFile';
 import path from 'node:path';
 import { ENGINE_CHOICES, isEngineChoice } from '../../core/engine/select';
@@ -162,8 +162,8 @@ export function writeVariations(
     );
   }
   if (options?.index) {
-    writeFileSync(path.join(outDir, 'index.csv'), indexCsv(rows));
-    writeFileSync(path.join(outDir, 'index.json'), `${JSON.stringify({ files: rows }, null, 2)}\n`);
+    writeFileAtomicallySync(path.join(outDir, 'index.csv'), indexCsv(rows));
+    writeFileAtomicallySync(path.join(outDir, 'index.json'), `${JSON.stringify({ files: rows }, null, 2)}\n`);
     ctx.out(`  ${path.join(outDir, 'index.csv')} and index.json: ${rows.length} file(s) with their settings`);
   }
   return files;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pitchName } from '../../core/music/keys';
+import { writeFileAtomicallySync } from '../../main/services/atomicFile';
 import { safeFileName } from '../../main/services/paths';
 import { corpusStats, histogramSvg, histogramText } from '../../main/services/stats';
 import { parseCommandArgs } from '../args';
@@ -69,7 +69,7 @@ export const statsCommand: CliCommand = {
     }
     if (!values['no-svg']) {
       const file = path.resolve(ctx.cwd, values.svg ?? safeFileName(`${stats.corpusName}-histogram`, '.svg'));
-      writeFileSync(file, histogramSvg(stats));
+      writeFileAtomicallySync(file, histogramSvg(stats));
       ctx.err(`wrote ${file}`);
     }
     return 0;
