@@ -175,4 +175,26 @@ describe('trainLoop with training.learningRateSchedule', () => {
     expect(paced.ratesAtSteps.length).toBeGreaterThan(5);
     paced.ratesAtSteps.forEach((r, k) => expect(r).toBeCloseTo(scheduledRate('anneal', 0.004, 0.1 * (k + 1)), 12));
   });
+
+  it('a resume to a larger epoch total re-plans the schedule over the new total: a warm restart that anneals again', async () => {
+    // 3 epochs of 4 steps ran to the end of their schedule; the user asks for 6 in all.
+    const first = recordingModel();
+    await trainLoop({ model: first.model, train: windows(8), training: training('anneal', 3) });
+    expect(first.ratesAtSteps).toHaveLength(12);
+    const endOfFirst = first.ratesAtSteps[11];
+    const resumed = recordingModel();
+    await trainLoop({
+      model: resumed.model,
+      train: windows(8),
+      training: training('anneal', 6),
+      resume: { epoch: 3, step: 12, metrics: {} },
+    });
+    expect(resumed.ratesAtSteps).toHaveLength(12);
+    // The rate goes back up to where step 12 of 24 stands on the new schedule, then falls to the floor by the end.
+    expect(resumed.ratesAtSteps[0]).toBeCloseTo(scheduledRate('anneal', 0.004, 12 / 24), 15);
+    expect(resumed.ratesAtSteps[0]).toBeGreaterThan(5 * endOfFirst);
+    for (let k = 1; k < 12; k++) expect(resumed.ratesAtSteps[k]).toBeLessThan(resumed.ratesAtSteps[k - 1]);
+    expect(resumed.ratesAtSteps[11]).toBeCloseTo(scheduledRate('anneal', 0.004, 23 / 24), 15);
+    expect(resumed.ratesAtSteps[11]).toBeLessThan(2 * endOfFirst);
+  });
 });
