@@ -148,16 +148,22 @@ describe('trainLoop with training.learningRateSchedule', () => {
     expect(constant.ratesAtSteps.every((r) => Number.isNaN(r))).toBe(true);
   });
 
-  it('a resumed run goes on down the schedule from its stored step; a caller may pace it by its own budget', async () => {
+  /** The rate of every step of an annealed run resumed after 3 epochs of 4 steps, planned over `epochs` in all. */
+  async function ratesResumedAfter3(epochs: number): Promise<number[]> {
     const resumed = recordingModel();
     await trainLoop({
       model: resumed.model,
       train: windows(8),
-      training: training('anneal', 5),
+      training: training('anneal', epochs),
       resume: { epoch: 3, step: 12, metrics: {} },
     });
-    expect(resumed.ratesAtSteps).toHaveLength(8);
-    resumed.ratesAtSteps.forEach((r, k) => expect(r).toBeCloseTo(scheduledRate('anneal', 0.004, (12 + k) / 20), 15));
+    return resumed.ratesAtSteps;
+  }
+
+  it('a resumed run goes on down the schedule from its stored step; a caller may pace it by its own budget', async () => {
+    const resumedRates = await ratesResumedAfter3(5);
+    expect(resumedRates).toHaveLength(8);
+    resumedRates.forEach((r, k) => expect(r).toBeCloseTo(scheduledRate('anneal', 0.004, (12 + k) / 20), 15));
     // eval:poly's time budget: the schedule reads the caller's progress, whatever the nominal epochs.
     const paced = recordingModel();
     let spent = 0;
@@ -182,19 +188,13 @@ describe('trainLoop with training.learningRateSchedule', () => {
     await trainLoop({ model: first.model, train: windows(8), training: training('anneal', 3) });
     expect(first.ratesAtSteps).toHaveLength(12);
     const endOfFirst = first.ratesAtSteps[11];
-    const resumed = recordingModel();
-    await trainLoop({
-      model: resumed.model,
-      train: windows(8),
-      training: training('anneal', 6),
-      resume: { epoch: 3, step: 12, metrics: {} },
-    });
-    expect(resumed.ratesAtSteps).toHaveLength(12);
+    const rates = await ratesResumedAfter3(6);
+    expect(rates).toHaveLength(12);
     // The rate goes back up to where step 12 of 24 stands on the new schedule, then falls to the floor by the end.
-    expect(resumed.ratesAtSteps[0]).toBeCloseTo(scheduledRate('anneal', 0.004, 12 / 24), 15);
-    expect(resumed.ratesAtSteps[0]).toBeGreaterThan(5 * endOfFirst);
-    for (let k = 1; k < 12; k++) expect(resumed.ratesAtSteps[k]).toBeLessThan(resumed.ratesAtSteps[k - 1]);
-    expect(resumed.ratesAtSteps[11]).toBeCloseTo(scheduledRate('anneal', 0.004, 23 / 24), 15);
-    expect(resumed.ratesAtSteps[11]).toBeLessThan(2 * endOfFirst);
+    expect(rates[0]).toBeCloseTo(scheduledRate('anneal', 0.004, 12 / 24), 15);
+    expect(rates[0]).toBeGreaterThan(5 * endOfFirst);
+    for (let k = 1; k < 12; k++) expect(rates[k]).toBeLessThan(rates[k - 1]);
+    expect(rates[11]).toBeCloseTo(scheduledRate('anneal', 0.004, 23 / 24), 15);
+    expect(rates[11]).toBeLessThan(2 * endOfFirst);
   });
 });
