@@ -358,7 +358,10 @@ function transposeShifts(): TrainingShifts {
   return { max, list: Array.from({ length: 2 * max + 1 }, (_, i) => i - max) };
 }
 
-type PitchRangeMode = 'train' | 'full';
+const PITCH_RANGE_MODES = ['train', 'full'] as const;
+type PitchRangeMode = (typeof PITCH_RANGE_MODES)[number];
+const isPitchRangeMode = (mode: string): mode is PitchRangeMode =>
+  (PITCH_RANGE_MODES as readonly string[]).includes(mode);
 
 /**
  * The pitches our models cover (--pitch-range): 'train' (the default), the keys the training split sounds, lowest to
@@ -383,9 +386,9 @@ async function main(): Promise<void> {
   const schedule = flag('lr-schedule') ?? 'anneal';
   if (!isScheduleName(schedule))
     throw new Error(`--lr-schedule must be ${SCHEDULE_NAMES.join(' or ')}, got: ${schedule}`);
-  const rangeMode = (flag('pitch-range') ?? 'train') as PitchRangeMode;
-  if (rangeMode !== 'train' && rangeMode !== 'full')
-    throw new Error(`--pitch-range must be train or full, got: ${String(rangeMode)}`);
+  const rangeMode = flag('pitch-range') ?? 'train';
+  if (!isPitchRangeMode(rangeMode))
+    throw new Error(`--pitch-range must be ${PITCH_RANGE_MODES.join(' or ')}, got: ${rangeMode}`);
   const seeds = seedsFromFlags();
   const shifts = transposeShifts();
   const { bench, file, sha256 } = benchmarkFromFlags();
