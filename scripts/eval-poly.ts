@@ -9,6 +9,7 @@
  *        [--kind biaxial-lstm|bi-lstm] [--minutes 60] [--threads 2] [--seed 1 | --seeds 1,2,3] [--lr 0.0025] [--batch 4]
  *        [--epoch-frames N] [--valid-max-frames N] [--peer] [--tiny]
  *        [--state DIR] [--pitch-range train|full] [--lr-schedule anneal|constant] [--dropout D] [--time-sizes A,B] [--pitch-sizes A,B] [--down-sizes A] [--window N --window-hidden N] [--transpose K]
+ *        [--average-decay D]
  *
  * First the calibration (a per-pitch Bernoulli fitted on train, the paper's Note 1-Gram, scored by the same evaluator
  * as the models: 11.06 JSB, 10.25 Nottingham), then per kind: training on train through the training loop
@@ -23,6 +24,7 @@
  * the same flags, so a budget of hours can be spent over several sittings (scripts/lib/evalRunState.ts); the budget
  * then counts active time, summed over the sittings.
  * --transpose K augments training only: each training piece also shifted by every semitone in -K..K (transposeShifts).
+ * --average-decay D also validates a moving average of the weights (decay D per validation) and keeps the better.
  * Our models cover the keys the training split sounds (--pitch-range train, the default; full = all 88); the test NLL
  * stays that of the whole 88-key frame, the keys outside scored by the Note 1-Gram (see pitchSpanFromFlags).
  */
@@ -45,6 +47,7 @@ import { getModelDefinition, parameterCount } from '../src/core/model/registry';
 import { DEFAULT_TRAINING, type ModelSpec, type TrainingConfig } from '../src/core/model/spec';
 import { evaluateWindows, trainLoop } from '../src/core/training/trainLoop';
 import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from '../src/core/training/schedule';
+import { averagedWeights, isAverageDecay } from '../src/core/training/weightAverage';
 import { createRng } from '../src/core/util/random';
 import { median } from './lib/abRounds';
 import {
@@ -74,11 +77,25 @@ interface KindResult {
   bestValid: number;
   epochs: number;
   bestEpoch: number;
+  /** The best valid was the weight average's (--average-decay). */
+  bestFromAverage: boolean;
   minutes: number;
   msPerTrainFrame: number;
   stop: string;
   /** The 1-minute load average at every validation of the run: how shared the 2 cores were while it trained. */
   load: { mean: number; max: number };
+}
+
+/** The better on valid of the weights and their average (the weights when there is no average). */
+function betterOf(
+  valid: number,
+  weights: NamedWeights,
+  averageValid: number | undefined,
+  average: NamedWeights | undefined,
+): { valid: number; weights: NamedWeights; fromAverage: boolean } {
+  return averageValid !== undefined && average && averageValid < valid
+    ? { valid: averageValid, weights: average, fromAverage: true }
+    : { valid, weights, fromAverage: false };
 }
 
 /** Sizes and dropout a run sets on top of the kind's default spec (the spec's own check then judges them). */
@@ -111,10 +128,12 @@ interface EvalContext {
   minutes: number;
   schedule: ScheduleName;
   shifts: TrainingShifts;
+  /** --average-decay: the weight average's decay per validation (absent: no average). */
+  averageDecay?: number;
 }
 
 async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<KindResult> {
-  const { bench, span, unigram, minutes, schedule, shifts } = run;
+  const { bench, span, unigram, minutes, schedule, shifts, averageDecay } = run;
   const threads = num('threads', 2);
   const tinyRun = has('tiny');
   const base: PolyLstmSpec = kind === 'bi-lstm' ? DEFAULT_BI_LSTM_SPEC : DEFAULT_BIAXIAL_SPEC;
@@ -145,6 +164,7 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
     clipNorm: 5,
     randomSeed: seed,
     learningRateSchedule: schedule,
+    ...(averageDecay !== undefined ? { weightAverageDecay: averageDecay } : {}),
   };
   const definition = getModelDefinition(kind);
   const modelSpec = spec as unknown as ModelSpec;
@@ -177,6 +197,7 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
     validMaxFrames: validMax,
     spec: modelSpec,
     ...(shifts.max ? { transpose: shifts.max } : {}),
+    ...(averageDecay !== undefined ? { averageDecay } : {}),
   };
   const stateDir = flag('state');
   const folder = stateDir ? runFolder(stateDir, kind, seed) : undefined;
@@ -199,14 +220,18 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
       `${spec.downSizes.length ? `; down ${spec.downSizes}; back-in-time ${spec.windowHidden} over ${spec.window} frames` : ''}), ${engine.info.description}; batch ${training.batchSize} x ${spec.segment} frames, ` +
       `Adam lr ${training.learningRate}${schedule === 'constant' ? '' : ` (${schedule} over the budget)`}, clip 5, dropout ${spec.dropout}; epoch = ${train.size * spec.segment} training frames, ` +
       `valid on ${validSet.size} segments (${frameCount(validPieces)} frames); budget ${minutes} min; seed ${training.randomSeed}` +
+      (averageDecay !== undefined
+        ? `; weight average (decay ${averageDecay} per validation) validated beside the weights, the better kept`
+        : '') +
       (shifts.max
         ? `; training pieces also transposed by every shift in -${shifts.max}..${shifts.max} semitones that keeps them in range (${trainSet.size} segments in all)`
         : ''),
   );
   const p = saved?.progress;
-  let best: { valid: number; epoch: number; weights: NamedWeights } | undefined = saved
+  let best: { valid: number; epoch: number; fromAverage?: boolean; weights: NamedWeights } | undefined = saved
     ? { ...saved.progress.best, weights: saved.bestWeights }
     : undefined;
+  let average = saved?.average;
   let epochs = p?.epochs ?? 0;
   let steps = p?.steps ?? 0;
   let trainMs = p?.trainMs ?? 0;
@@ -220,7 +245,10 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
   if (saved)
     console.log(
       `  resumed from ${folder}: ${epochs} validations done, ${(spent() / 60000).toFixed(2)} of ${minutes} min spent, ` +
-        `best valid ${best!.valid.toFixed(3)} after ${best!.epoch}`,
+        `best valid ${best!.valid.toFixed(3)} after ${best!.epoch}` +
+        (averageDecay !== undefined && !average && !p!.done
+          ? '; the saved weight average is not of the last validation, so the average starts again'
+          : ''),
     );
   // The budget as a signal the training loop polls before every step (a timer would not fire: a wasm step never
   // yields to the event loop).
@@ -235,7 +263,7 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
     steps,
     trainMs,
     trainFrames,
-    best: { valid: best!.valid, epoch: best!.epoch },
+    best: { valid: best!.valid, epoch: best!.epoch, ...(best!.fromAverage ? { fromAverage: true } : {}) },
     loads,
     loop,
     done,
@@ -254,7 +282,7 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
         train,
         valid: validSet,
         training,
-        ...(p ? { resume: { epoch: p.epochs, step: p.steps, metrics: p.loop } } : {}),
+        ...(p ? { resume: { epoch: p.epochs, step: p.steps, metrics: p.loop, ...(average ? { average } : {}) } } : {}),
         signal: budget,
         // The schedule runs over the time budget, not over the loop's nominal epochs.
         scheduleProgress: () => spent() / budgetMs,
@@ -271,18 +299,23 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
           epochs = c.epoch;
           steps = c.step;
           loop = c.metrics;
+          average = c.average;
           const v = c.metrics.valLoss as number;
+          const va = c.metrics.averageValLoss;
           console.log(
-            `  epoch ${c.epoch}: train ${(c.metrics.loss as number).toFixed(3)}  valid ${v.toFixed(3)} nats/frame  ` +
+            `  epoch ${c.epoch}: train ${(c.metrics.loss as number).toFixed(3)}  valid ${v.toFixed(3)}` +
+              `${va !== undefined ? ` (average ${va.toFixed(3)})` : ''} nats/frame  ` +
               `(${(spent() / 60000).toFixed(1)} min, ${(trainMs / Math.max(1, trainFrames)).toFixed(2)} ms per training frame)`,
           );
-          const improved = !best || v < best.valid;
-          if (improved) best = { valid: v, epoch: c.epoch, weights: c.weights };
+          const better = betterOf(v, c.weights, va, c.average);
+          const improved = !best || better.valid < best.valid;
+          if (improved) best = { ...better, epoch: c.epoch };
           await save({
             progress: progressNow(false),
             weights: c.weights,
             optimizer: c.optimizer,
-            ...(improved ? { bestWeights: c.weights } : {}),
+            ...(improved ? { bestWeights: better.weights } : {}),
+            ...(average ? { average } : {}),
           });
           lastStep = Date.now();
         },
@@ -293,13 +326,28 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
     } catch (error) {
       if (!(error instanceof CancelledError)) throw error;
       // The budget ended inside an epoch: validate the weights it reached, and keep them if they beat the best so far.
+      // With an average, the reached weights join it as a last (partial) epoch's would.
       const v = await evaluateWindows(model, validSet, training.batchSize);
-      const at = trainFrames / (train.size * spec.segment);
-      console.log(`  budget reached at epoch ${at.toFixed(2)}: valid ${v.toFixed(3)} nats/frame`);
       const reached = await model.getWeights();
-      const improved = !best || v < best.valid;
-      if (improved) best = { valid: v, epoch: at, weights: reached };
-      await save({ progress: progressNow(true), weights: reached, ...(improved ? { bestWeights: reached } : {}) });
+      let va: number | undefined;
+      if (averageDecay !== undefined) {
+        average = averagedWeights(average, reached, averageDecay);
+        model.setWeights(average);
+        va = await evaluateWindows(model, validSet, training.batchSize);
+      }
+      const at = trainFrames / (train.size * spec.segment);
+      console.log(
+        `  budget reached at epoch ${at.toFixed(2)}: valid ${v.toFixed(3)}${va !== undefined ? ` (average ${va.toFixed(3)})` : ''} nats/frame`,
+      );
+      const better = betterOf(v, reached, va, average);
+      const improved = !best || better.valid < best.valid;
+      if (improved) best = { ...better, epoch: at };
+      await save({
+        progress: progressNow(true),
+        weights: reached,
+        ...(improved ? { bestWeights: better.weights } : {}),
+        ...(average ? { average } : {}),
+      });
     }
   }
   const trainMinutes = spent() / 60000;
@@ -321,6 +369,7 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
     bestValid: best?.valid ?? NaN,
     epochs,
     bestEpoch: best?.epoch ?? 0,
+    bestFromAverage: best?.fromAverage ?? false,
     minutes: trainMinutes,
     msPerTrainFrame: trainMs / Math.max(1, trainFrames),
     stop,
@@ -358,6 +407,18 @@ function transposeShifts(): TrainingShifts {
   return { max, list: Array.from({ length: 2 * max + 1 }, (_, i) => i - max) };
 }
 
+/**
+ * --average-decay D: keep a moving average of the weights, decay D per validation (src/core/training/weightAverage.ts),
+ * validate it beside the weights and keep the better. Absent: no average.
+ */
+function averageDecayFromFlags(): number | undefined {
+  const given = flag('average-decay');
+  if (given === undefined) return undefined;
+  const decay = Number(given);
+  if (!isAverageDecay(decay)) throw new Error(`--average-decay must be a number above 0 and below 1, got: ${given}`);
+  return decay;
+}
+
 const PITCH_RANGE_MODES = ['train', 'full'] as const;
 type PitchRangeMode = (typeof PITCH_RANGE_MODES)[number];
 const isPitchRangeMode = (mode: string): mode is PitchRangeMode =>
@@ -391,6 +452,7 @@ async function main(): Promise<void> {
     throw new Error(`--pitch-range must be ${PITCH_RANGE_MODES.join(' or ')}, got: ${rangeMode}`);
   const seeds = seedsFromFlags();
   const shifts = transposeShifts();
+  const averageDecay = averageDecayFromFlags();
   const { bench, file, sha256 } = benchmarkFromFlags();
   const minutes = num('minutes', 60);
   console.log(
@@ -414,7 +476,16 @@ async function main(): Promise<void> {
   for (const k of kinds)
     if (k !== 'biaxial-lstm' && k !== 'bi-lstm') throw new Error(`--kind must be biaxial-lstm or bi-lstm, got: ${k}`);
   const span = pitchSpanFromFlags(bench, rangeMode);
-  const run: EvalContext = { bench, sha256, span, unigram, minutes, schedule, shifts };
+  const run: EvalContext = {
+    bench,
+    sha256,
+    span,
+    unigram,
+    minutes,
+    schedule,
+    shifts,
+    ...(averageDecay !== undefined ? { averageDecay } : {}),
+  };
   const results: KindResult[] = [];
   for (const k of kinds) for (const seed of seeds) results.push(await runKind(k, seed, run));
   const peer = has('peer')
@@ -430,7 +501,7 @@ async function main(): Promise<void> {
   for (const r of results)
     console.log(
       `  ${`${r.kind} (ours, ${(r.params / 1e6).toFixed(2)} M params${seeds.length > 1 ? `, seed ${r.seed}` : ''})`.padEnd(58)} ${r.testNll.toFixed(2)}   ` +
-        `${r.minutes.toFixed(1)} min, ${r.epochs.toFixed(2)} epochs (best ${r.bestEpoch.toFixed(2)}, valid ${r.bestValid.toFixed(3)}), ` +
+        `${r.minutes.toFixed(1)} min, ${r.epochs.toFixed(2)} epochs (best ${r.bestEpoch.toFixed(2)}, valid ${r.bestValid.toFixed(3)}${r.bestFromAverage ? ' of the weight average' : ''}), ` +
         `${r.msPerTrainFrame.toFixed(2)} ms per training frame, stopped: ${r.stop}; load average ${r.load.mean.toFixed(1)} ` +
         `(max ${r.load.max.toFixed(1)}); ${span.count} keys modelled; test pieces not transposed` +
         (shifts.max ? ` (training augmented by shifts of -${shifts.max}..${shifts.max})` : ''),

@@ -6,9 +6,10 @@
  *
  * One folder per kind and seed under DIR, holding two checkpoints in the app's own format (../../src/core/model/
  * checkpoint.ts, CRC-checked): `latest` (the weights and Adam state after the last validation, with the run's
- * settings and progress in its metrics) and `best` (the best-valid weights so far). Both are written through a hidden
- * sibling and a rename, `best` first, so a crash mid-write leaves the previous pair whole, never a `latest` whose best
- * is missing.
+ * settings and progress in its metrics) and `best` (the best-valid weights so far); with --average-decay a third,
+ * `average`, the moving average of the weights. Each is written through a hidden sibling and a rename, `best` first and
+ * `latest` last, so a crash mid-write leaves the previous `latest` whole, never one whose best is missing. An average
+ * written for a later validation than `latest` (a crash between the two) is not used: the average starts again.
  *
  * A resumed run sees the same batches as an uninterrupted one (the shuffles derive from the seed and the epoch); its
  * dropout masks differ, as the dropout generator's position is not stored.
@@ -36,6 +37,8 @@ export interface EvalRunSettings {
   spec: ModelSpec;
   /** Training pieces also shifted by every semitone in -transpose..transpose (absent: none; older states lack it). */
   transpose?: number;
+  /** The weight average's decay per validation (absent: no average). */
+  averageDecay?: number;
 }
 
 /** How far the run has gone, as of its last validation. */
@@ -47,7 +50,8 @@ export interface EvalRunProgress {
   steps: number;
   trainMs: number;
   trainFrames: number;
-  best: { valid: number; epoch: number };
+  /** The best valid so far, and whether it was the weight average's. */
+  best: { valid: number; epoch: number; fromAverage?: boolean };
   /** The 1-minute load average at each validation. */
   loads: number[];
   /** The training loop's own metrics (loss histories, early stopping), for its resume. */
@@ -63,6 +67,8 @@ export interface EvalRunState {
   weights: NamedWeights;
   optimizer?: OptimizerState;
   bestWeights: NamedWeights;
+  /** The moving average of the weights as of the last validation (absent: none, or not of that validation). */
+  average?: NamedWeights;
 }
 
 /** The folder of one kind and seed under --state DIR. */
@@ -70,6 +76,7 @@ export const runFolder = (dir: string, kind: string, seed: number): string => pa
 
 const LATEST = 'latest.etude-ckpt';
 const BEST = 'best.etude-ckpt';
+const AVERAGE = 'average.etude-ckpt';
 
 /** The settings that differ between a saved run and this one, by name; empty when they are the same run. */
 export function settingsDiffer(saved: EvalRunSettings, now: EvalRunSettings): string[] {
@@ -95,17 +102,32 @@ export function loadEvalRun(folder: string, settings: EvalRunSettings): EvalRunS
         `another --state folder to start afresh.`,
     );
   const best = decodeCheckpoint(readFileSync(path.join(folder, BEST)));
-  return { progress: saved.progress, weights: latest.weights, optimizer: latest.optimizer, bestWeights: best.weights };
+  const averageFile = path.join(folder, AVERAGE);
+  const average = existsSync(averageFile) ? decodeCheckpoint(readFileSync(averageFile)) : undefined;
+  return {
+    progress: saved.progress,
+    weights: latest.weights,
+    optimizer: latest.optimizer,
+    bestWeights: best.weights,
+    ...(average?.epoch === latest.epoch ? { average: average.weights } : {}),
+  };
 }
 
 /**
- * Saves the run's state after a validation: `bestWeights` only when given (the best changed), then `latest`.
+ * Saves the run's state after a validation: `bestWeights` only when given (the best changed), then the weight average
+ * when given, then `latest`.
  */
 export async function saveEvalRun(
   folder: string,
   settings: EvalRunSettings,
   training: TrainingConfig,
-  state: { progress: EvalRunProgress; weights: NamedWeights; optimizer?: OptimizerState; bestWeights?: NamedWeights },
+  state: {
+    progress: EvalRunProgress;
+    weights: NamedWeights;
+    optimizer?: OptimizerState;
+    bestWeights?: NamedWeights;
+    average?: NamedWeights;
+  },
   engine: string,
 ): Promise<void> {
   await mkdir(folder, { recursive: true });
@@ -121,6 +143,11 @@ export async function saveEvalRun(
         metrics: { valLoss: progress.best.valid },
         weights: state.bestWeights,
       }),
+    );
+  if (state.average)
+    await writeFileAtomically(
+      path.join(folder, AVERAGE),
+      encodeCheckpoint({ ...base, epoch: progress.epochs, step: progress.steps, metrics: {}, weights: state.average }),
     );
   await writeFileAtomically(
     path.join(folder, LATEST),

@@ -108,6 +108,36 @@ describe('the saved state of an eval:poly run', () => {
     expect(readFileSync(path.join(folder, 'latest.etude-ckpt')).equals(before)).toBe(true);
   });
 
+  it('keeps the weight average beside the state, and drops one saved for a later validation than the latest', async () => {
+    const folder = runFolder(tempDir(), 'bi-lstm', 3);
+    const averaged = { ...settings, averageDecay: 0.5 };
+    const save = (epochs: number, average: number) =>
+      saveEvalRun(
+        folder,
+        averaged,
+        DEFAULT_TRAINING,
+        {
+          progress: progress(epochs, 4.5),
+          weights: weights(epochs),
+          bestWeights: weights(1),
+          average: weights(average),
+        },
+        'test',
+      );
+    await save(1, 5);
+    const name = Object.keys(weights(1))[0];
+    expect(Array.from(loadEvalRun(folder, averaged)!.average![name])).toEqual(Array.from(weights(5)[name]));
+    expect(() => loadEvalRun(folder, settings)).toThrow(/another run \(averageDecay differ\)/);
+    // A kill between the two writes: the average is of validation 2, the latest still of validation 1.
+    const latestFile = path.join(folder, 'latest.etude-ckpt');
+    const latestOfFirst = readFileSync(latestFile);
+    await save(2, 6);
+    writeFileSync(latestFile, latestOfFirst);
+    const back = loadEvalRun(folder, averaged)!;
+    expect(back.progress.epochs).toBe(1);
+    expect(back.average).toBeUndefined();
+  });
+
   it('counts active time only: a gap longer than the limit (a suspended machine) adds just the limit', () => {
     let t = 0;
     const clock = activeClock(500, 100, () => t);
@@ -203,5 +233,24 @@ describe('eval:poly --state, end to end', () => {
     const elsewhere = spawnSync(process.execPath, evalArgs(sameName, state, 0.25), { cwd: repo, encoding: 'utf8' });
     expect(elsewhere.status).toBe(1);
     expect(elsewhere.stderr).toMatch(/holds the state of another run \(data differ\)/);
+  }, 120_000);
+
+  it('validates the weight average beside the weights with --average-decay, and says which it kept', () => {
+    const dir = tempDir();
+    const args = [...evalArgs(tinyBenchmark(dir), path.join(dir, 'state'), 0.1), '--average-decay', '0.5'];
+    const out = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8' });
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/weight average \(decay 0.5 per validation\) validated beside the weights/);
+    const epochs = [...out.stdout.matchAll(/epoch \d+: train [\d.]+ {2}valid ([\d.]+) \(average ([\d.]+)\)/g)];
+    expect(epochs.length, out.stdout).toBeGreaterThan(1);
+    // The first validation's average is its weights.
+    expect(epochs[0][2]).toBe(epochs[0][1]);
+    const best = Math.min(...epochs.flatMap((m) => [Number(m[1]), Number(m[2])]));
+    const line = /bi-lstm \(ours[^)]*\)\s+[\d.]+\s+.*valid ([\d.]+)( of the weight average)?\)/.exec(out.stdout);
+    expect(line, out.stdout).not.toBeNull();
+    expect(Number(line![1])).toBeLessThanOrEqual(best + 0.0005);
+    const bad = spawnSync(process.execPath, [...args.slice(0, -1), '1'], { cwd: repo, encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--average-decay must be a number above 0 and below 1, got: 1/);
   }, 120_000);
 });

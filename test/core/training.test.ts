@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWindows, splitByPiece } from '../../src/core/model/windows';
-import { trainLoop, type EpochCheckpoint } from '../../src/core/training/trainLoop';
+import { evaluateWindows, trainLoop, type EpochCheckpoint } from '../../src/core/training/trainLoop';
 import { buildTrainingBatches } from '../../src/core/training/batches';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import type { Engine } from '../../src/core/engine/engine';
@@ -222,5 +222,95 @@ describe('training loop (wasm engine, 1 thread, reduced spec E16/H32/window 12 a
     }
     model.dispose();
     m2.dispose();
+  });
+
+  describe('with a weight average (decay 0.5 per validation)', () => {
+    const averaging = { ...training, weightAverageDecay: 0.5 };
+    const run = async (config: TrainingConfig, extra: Partial<Parameters<typeof trainLoop>[0]> = {}) => {
+      const model = await engine.createModel(smallSpec, config, glorotLike(smallSpec, 1));
+      const checkpoints: EpochCheckpoint[] = [];
+      const result = await trainLoop({
+        model,
+        train,
+        valid,
+        training: config,
+        onCheckpoint: (c) => void checkpoints.push(c),
+        ...extra,
+      });
+      return { model, checkpoints, result };
+    };
+    const kernel = (w: NamedWeights | undefined) => Array.from(w!['lstm_2/kernel']);
+
+    it('averages the weights of every validation, validates the average, and keeps the better as the best', async () => {
+      const plain = await run(training);
+      const avg = await run(averaging);
+      const [c1, c2, c3] = avg.checkpoints;
+      // The average does not change training: the weights and their valid losses are those of a run without it.
+      expect(avg.result.metrics.valLossHistory).toEqual(plain.result.metrics.valLossHistory);
+      expect(kernel(c3.weights)).toEqual(kernel(plain.checkpoints[2].weights));
+      expect(kernel(await avg.model.getWeights())).toEqual(kernel(c3.weights));
+      // First validation: the average is the weights; then half of each new set.
+      expect(kernel(c1.average)).toEqual(kernel(c1.weights));
+      const half = kernel(c1.weights).map((a, i) => Math.fround(0.5 * a + 0.5 * c2.weights['lstm_2/kernel'][i]));
+      expect(kernel(c2.average)).toEqual(half);
+      const history = avg.result.metrics.averageValLossHistory!;
+      expect(history).toHaveLength(3);
+      expect(history[0]).toBe(avg.result.metrics.valLossHistory![0]);
+      expect(history[2]).not.toBe(avg.result.metrics.valLossHistory![2]);
+      // The validated average is what the checkpoint carries.
+      avg.model.setWeights(c3.average!);
+      expect(await evaluateWindows(avg.model, valid, training.batchSize)).toBe(history[2]);
+      const all = [...avg.result.metrics.valLossHistory!, ...history];
+      const best = Math.min(...all);
+      expect(avg.result.metrics.bestValLoss).toBe(best);
+      expect(avg.result.metrics.bestIsAverage).toBe(history.includes(best) && history.indexOf(best) > 0);
+      expect(plain.checkpoints[2].average).toBeUndefined();
+      expect(plain.result.metrics.averageValLossHistory).toBeUndefined();
+      plain.model.dispose();
+      avg.model.dispose();
+    });
+
+    it("resumes from a saved average exactly, and a cancel inside the average's validation leaves the weights trained", async () => {
+      const two = { ...averaging, epochs: 2 };
+      const straight = await run(two);
+      const [first, second] = straight.checkpoints;
+      const resumed = await engine.createModel(smallSpec, two, first.weights);
+      resumed.setOptimizerState(first.optimizer);
+      const after: EpochCheckpoint[] = [];
+      await trainLoop({
+        model: resumed,
+        train,
+        valid,
+        training: two,
+        resume: { epoch: 1, step: first.step, metrics: first.metrics, average: first.average! },
+        onCheckpoint: (c) => void after.push(c),
+      });
+      expect(kernel(after[0].average)).toEqual(kernel(second.average));
+      expect(after[0].metrics.averageValLossHistory).toEqual(second.metrics.averageValLossHistory);
+      resumed.dispose();
+
+      // The signal is read before every step and every valid batch: abort at the first valid batch of the second
+      // epoch's average (the first epoch's average is its weights, so a mix-up would not show there).
+      const steps = Math.ceil(train.size / two.batchSize);
+      const validBatches = Math.ceil(valid.size / two.batchSize);
+      const reads = 2 * steps + 3 * validBatches + 1;
+      let read = 0;
+      const signal = {
+        get aborted() {
+          return ++read >= reads;
+        },
+      } as AbortSignal;
+      const cancelled = await engine.createModel(smallSpec, two, glorotLike(smallSpec, 1));
+      const seen: EpochCheckpoint[] = [];
+      await expect(
+        trainLoop({ model: cancelled, train, valid, training: two, signal, onCheckpoint: (c) => void seen.push(c) }),
+      ).rejects.toBeInstanceOf(CancelledError);
+      expect(read).toBe(reads);
+      expect(seen).toHaveLength(1);
+      expect(kernel(second.average)).not.toEqual(kernel(second.weights));
+      expect(kernel(await cancelled.getWeights())).toEqual(kernel(second.weights));
+      cancelled.dispose();
+      straight.model.dispose();
+    });
   });
 });

@@ -36,6 +36,11 @@ export interface CheckpointMetrics {
   /** Loss per completed epoch, oldest first. */
   lossHistory?: number[];
   valLossHistory?: number[];
+  /** With weight averaging (TrainingConfig.weightAverageDecay): the average's valid loss, last and per epoch. */
+  averageValLoss?: number;
+  averageValLossHistory?: number[];
+  /** With weight averaging: whether bestValLoss is the average's (else the weights'). */
+  bestIsAverage?: boolean;
   elapsedMs?: number;
   [key: string]: unknown;
 }

@@ -8,6 +8,7 @@
  * imports, imports no model.
  */
 import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from '../training/schedule';
+import { isAverageDecay } from '../training/weightAverage';
 import { shown } from '../util/shown';
 import type { MelodyLstmSpec } from './melodyLstmSpec';
 import type { PolyLstmSpec } from './polyLstmSpec';
@@ -51,6 +52,11 @@ export interface TrainingConfig {
    * before it): constant.
    */
   learningRateSchedule?: ScheduleName;
+  /**
+   * Weight averaging (../training/weightAverage.ts): after every validation the average of the weights moves by
+   * (1 − this) towards them and is validated too; the better of the two is the run's best. Absent: no average.
+   */
+  weightAverageDecay?: number;
 }
 
 export const DEFAULT_TRAINING: TrainingConfig = {
@@ -79,7 +85,10 @@ export const MAX_TRAINED_PARAMETERS = 150_000_000;
  * trainingOverridesSchema (src/shared/dto.ts) say the same; learningRate must also be above 0.
  */
 export const TRAINING_LIMITS: Readonly<
-  Record<Exclude<keyof TrainingConfig, 'transpositions' | 'learningRateSchedule'>, [number, number, boolean]>
+  Record<
+    Exclude<keyof TrainingConfig, 'transpositions' | 'learningRateSchedule' | 'weightAverageDecay'>,
+    [number, number, boolean]
+  >
 > = {
   batchSize: [1, 4096, true],
   learningRate: [0, 1, false],
@@ -118,5 +127,8 @@ export function trainingConfigProblem(training: Record<string, unknown>): string
   const schedule = training.learningRateSchedule;
   if (schedule !== undefined && !isScheduleName(schedule))
     return `its learningRateSchedule must be ${SCHEDULE_NAMES.join(' or ')}, got: ${shown(schedule)}`;
+  const decay = training.weightAverageDecay;
+  if (decay !== undefined && !isAverageDecay(decay))
+    return `its weightAverageDecay must be a number above 0 and below 1, got: ${shown(decay)}`;
   return undefined;
 }

@@ -12,6 +12,10 @@
  * nothing more, so the last completed epoch's checkpoint is what remains.
  * Learning rate: with training.learningRateSchedule 'anneal' the rate is set before every step from the share of the
  * planned steps done (or of a caller's budget, `scheduleProgress`); a resumed run goes on from its stored step.
+ * Weight averaging: with training.weightAverageDecay the moving average of the weights (./weightAverage.ts) is updated
+ * and validated after the weights at every validation; the better of the two valid losses is what the best and early
+ * stopping count, and metrics.bestIsAverage says which it was. The average is in every checkpoint, and a resumed run
+ * goes on from it.
  */
 import type { NamedWeights, OptimizerState } from '../engine/types';
 import type { TrainableModel } from '../engine/engine';
@@ -21,6 +25,7 @@ import type { TrainingConfig } from '../model/spec';
 import { shuffledOrder, type WindowSet } from '../model/windows';
 import { createRng } from '../util/random';
 import { scheduledRate } from './schedule';
+import { averagedWeights } from './weightAverage';
 
 /** Seed of epoch `epoch`'s shuffle (0-based), derived from the run's randomSeed only. */
 export function epochSeed(randomSeed: number, epoch: number): number {
@@ -34,6 +39,8 @@ export interface EpochCheckpoint {
   metrics: CheckpointMetrics;
   weights: NamedWeights;
   optimizer: OptimizerState;
+  /** The moving average of the weights, with training.weightAverageDecay. */
+  average?: NamedWeights;
 }
 
 export interface TrainLoopOptions {
@@ -43,7 +50,7 @@ export interface TrainLoopOptions {
   valid?: WindowSet;
   training: TrainingConfig;
   /** Where a resumed run starts: completed epochs, steps and the metrics stored with that checkpoint. */
-  resume?: { epoch: number; step: number; metrics: CheckpointMetrics };
+  resume?: { epoch: number; step: number; metrics: CheckpointMetrics; average?: NamedWeights };
   signal?: AbortSignal;
   onProgress?: ProgressSink;
   /** Called after every epoch with everything a checkpoint needs; awaited before the next epoch starts. */
@@ -101,6 +108,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   const metrics: CheckpointMetrics = { lossHistory: [], valLossHistory: [], ...(options.resume?.metrics ?? {}) };
   metrics.lossHistory = [...(metrics.lossHistory ?? [])];
   metrics.valLossHistory = [...(metrics.valLossHistory ?? [])];
+  const decay = training.weightAverageDecay;
+  if (decay !== undefined) metrics.averageValLossHistory = [...(metrics.averageValLossHistory ?? [])];
+  let average = options.resume?.average;
   let epoch = options.resume?.epoch ?? 0;
   let step = options.resume?.step ?? 0;
   const runStart = now();
@@ -167,16 +177,30 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       });
       valLoss = await evaluateWindows(model, valid, batchSize, signal);
     }
+    let weights: NamedWeights | undefined;
+    let averageValLoss: number | undefined;
+    if (decay !== undefined) {
+      weights = await model.getWeights();
+      average = averagedWeights(average, weights, decay);
+      if (valLoss !== undefined)
+        averageValLoss = await validateAverage(model, average, weights, valid!, batchSize, signal);
+    }
     epoch++;
     metrics.loss = epochLoss;
     metrics.lossHistory!.push(epochLoss);
     if (valLoss !== undefined) {
       metrics.valLoss = valLoss;
       metrics.valLossHistory!.push(valLoss);
+      if (averageValLoss !== undefined) {
+        metrics.averageValLoss = averageValLoss;
+        metrics.averageValLossHistory!.push(averageValLoss);
+      }
+      const selected = Math.min(valLoss, averageValLoss ?? Infinity);
       const best = typeof metrics.bestValLoss === 'number' ? metrics.bestValLoss : Infinity;
-      if (valLoss < best) {
-        metrics.bestValLoss = valLoss;
+      if (selected < best) {
+        metrics.bestValLoss = selected;
         metrics.bestEpoch = epoch;
+        if (averageValLoss !== undefined) metrics.bestIsAverage = averageValLoss < valLoss;
         metrics.epochsWithoutImprovement = 0;
       } else {
         metrics.epochsWithoutImprovement = (metrics.epochsWithoutImprovement ?? 0) + 1;
@@ -201,8 +225,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
         epoch,
         step,
         metrics: structuredClone(metrics),
-        weights: await model.getWeights(),
+        weights: weights ?? (await model.getWeights()),
         optimizer: await model.getOptimizerState(),
+        ...(average ? { average } : {}),
       });
     }
     if (
@@ -221,6 +246,26 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     sequencesPerSec: sequencesThisRun / Math.max(1e-9, trainingMsThisRun / 1000),
     elapsedMs: now() - runStart,
   };
+}
+
+/**
+ * The valid loss of the averaged weights; the model has its own `weights` back afterwards, cancelled or not, so training
+ * goes on from them and a cancelled run's caller finds the weights it trained.
+ */
+async function validateAverage(
+  model: TrainableModel,
+  average: NamedWeights,
+  weights: NamedWeights,
+  valid: WindowSet,
+  batchSize: number,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  model.setWeights(average);
+  try {
+    return await evaluateWindows(model, valid, batchSize, signal);
+  } finally {
+    model.setWeights(weights);
+  }
 }
 
 /** The loss became NaN or infinite: the learning rate is too high for this data or the weights are damaged. */
