@@ -290,7 +290,9 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
           if (e.phase === 'epoch') {
             const now = Date.now();
             trainMs += now - lastStep;
-            trainFrames += training.batchSize * spec.segment;
+            // The epoch's last batch holds only what is left of its segments.
+            const last = e.step !== undefined && e.step === e.stepsPerEpoch;
+            trainFrames += (last ? train.size - (e.step! - 1) * training.batchSize : training.batchSize) * spec.segment;
             lastStep = now;
           } else lastStep = Date.now();
         },
