@@ -6,9 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_BI_LSTM_SPEC, type PolyLstmSpec } from '../../src/core/model/polyLstmSpec';
 import { getModelDefinition } from '../../src/core/model/registry';
-import { DEFAULT_TRAINING, type ModelSpec } from '../../src/core/model/spec';
+import { DEFAULT_TRAINING } from '../../src/core/model/spec';
 import {
   activeClock,
   type EvalRunProgress,
@@ -17,6 +16,7 @@ import {
   runFolder,
   saveEvalRun,
 } from '../../scripts/lib/evalRunState';
+import { TINY_BI_LSTM_SPEC, tinyBenchmark } from './helpers/tinyBenchmark';
 
 const repo = path.resolve(__dirname, '../..');
 const dirs: string[] = [];
@@ -27,16 +27,7 @@ const tempDir = () => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const spec = {
-  ...DEFAULT_BI_LSTM_SPEC,
-  lowPitch: 60,
-  pitches: 6,
-  timeSizes: [8],
-  pitchSizes: [4],
-  downSizes: [4],
-  window: 2,
-  windowHidden: 4,
-} satisfies PolyLstmSpec as unknown as ModelSpec;
+const spec = TINY_BI_LSTM_SPEC;
 
 const settings: EvalRunSettings = {
   data: 'tiny',
@@ -149,24 +140,6 @@ describe('the saved state of an eval:poly run', () => {
     expect(clock()).toBe(690);
   });
 });
-
-/** A tiny benchmark file `dir`/tiny.json in the boulanger2012 layout: pieces of frames of MIDI pitches 60..65. */
-function tinyBenchmark(dir: string, seed = 7): string {
-  let s = seed;
-  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
-  const piece = (frames: number) =>
-    Array.from({ length: frames }, () => [60, 61, 62, 63, 64, 65].filter(() => rand() < 0.3));
-  const file = path.join(dir, 'tiny.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      train: Array.from({ length: 6 }, () => piece(48)),
-      valid: [piece(40)],
-      test: [piece(40)],
-    }),
-  );
-  return file;
-}
 
 const evalArgs = (data: string, state: string, minutes: number) => [
   '--import',
