@@ -19,8 +19,6 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RollPiece } from '../src/core/data/polyBenchmark';
-import { cropRoll } from '../src/core/data/rollRange';
 import type { NamedWeights } from '../src/core/engine/types';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
 import { decodeCheckpoint, type Checkpoint } from '../src/core/model/checkpoint';
@@ -28,7 +26,7 @@ import { fitNoteUnigram, pooledFrameNll, rangedScorer } from '../src/core/model/
 import { getModelDefinition } from '../src/core/model/registry';
 import { evaluateWindows } from '../src/core/training/trainLoop';
 import { averagedWeights, isAverageDecay } from '../src/core/training/weightAverage';
-import { benchmarkFromFlags, flag, modelScorer, num } from './lib/polyEval';
+import { benchmarkFromFlags, flag, modelScorer, num, tokensInSpan } from './lib/polyEval';
 
 /** The run's checkpoints in DIR, in the order of their epochs; all of one spec. */
 function readRun(dir: string): Checkpoint[] {
@@ -57,10 +55,9 @@ async function main(): Promise<void> {
   const { bench } = benchmarkFromFlags();
   const run = readRun(dir);
   const { spec, training } = run[0];
-  const poly = spec as unknown as { lowPitch: number; pitches: number; segment: number };
+  const poly = spec as unknown as { lowPitch: number; pitches: number };
   const span = { from: poly.lowPitch - bench.low, count: poly.pitches };
-  const cropped = (pieces: RollPiece[]) => pieces.map((p) => ({ name: p.name, tokens: cropRoll(p, span).roll }));
-  const validSet = getModelDefinition(spec.kind).buildBatches(spec, cropped(bench.valid), [0]);
+  const validSet = getModelDefinition(spec.kind).buildBatches(spec, tokensInSpan(bench.valid, span), [0]);
   const unigram = fitNoteUnigram(bench.train);
   const engine = await createWasmEngine({ threads: num('threads', 2), adaptiveThreads: false });
   const model = await engine.createModel(spec, training);

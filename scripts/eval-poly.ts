@@ -30,7 +30,7 @@
  */
 import { loadavg } from 'node:os';
 import { frameCount, type PolyBenchmark, type RollPiece } from '../src/core/data/polyBenchmark';
-import { cropRoll, soundingSpan, type PitchSpan } from '../src/core/data/rollRange';
+import { soundingSpan, type PitchSpan } from '../src/core/data/rollRange';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
 import type { NamedWeights } from '../src/core/engine/types';
 import { CancelledError } from '../src/core/jobs/progress';
@@ -45,7 +45,7 @@ import {
 import { bernoulliScorer, fitNoteUnigram, pooledFrameNll, rangedScorer } from '../src/core/model/polyMetrics';
 import { getModelDefinition, parameterCount } from '../src/core/model/registry';
 import { DEFAULT_TRAINING, type ModelSpec, type TrainingConfig } from '../src/core/model/spec';
-import { evaluateWindows, trainLoop } from '../src/core/training/trainLoop';
+import { evaluateWindows, trainLoop, validateAverage } from '../src/core/training/trainLoop';
 import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from '../src/core/training/schedule';
 import { averagedWeights, isAverageDecay } from '../src/core/training/weightAverage';
 import { createRng } from '../src/core/util/random';
@@ -59,15 +59,12 @@ import {
   saveEvalRun,
 } from './lib/evalRunState';
 import { epochView } from './lib/epochView';
-import { benchmarkFromFlags, flag, has, modelScorer, num } from './lib/polyEval';
+import { benchmarkFromFlags, flag, has, modelScorer, num, tokensInSpan } from './lib/polyEval';
 import { runPeer } from './lib/polyPeer';
 import { publishedFigures, transposedToC } from './lib/publishedFigures';
 
 /** The calibration figures the metric must reproduce (Boulanger-Lewandowski 2012, Table 1, Note 1-Gram). */
 const CALIBRATION: Record<string, number> = { JSB_Chorales: 11.06, Nottingham: 10.25 };
-
-/** The pieces as flattened rolls, the model registry's piece form for frame models. */
-const asTokens = (pieces: RollPiece[]) => pieces.map((p) => ({ name: p.name, tokens: p.roll }));
 
 interface KindResult {
   kind: string;
@@ -168,8 +165,7 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
   };
   const definition = getModelDefinition(kind);
   const modelSpec = spec as unknown as ModelSpec;
-  const cropped = (pieces: RollPiece[]) => pieces.map((p) => cropRoll(p, span));
-  const trainSet = definition.buildBatches(modelSpec, asTokens(cropped(bench.train)), training.transpositions);
+  const trainSet = definition.buildBatches(modelSpec, tokensInSpan(bench.train, span), training.transpositions);
   let validPieces = bench.valid;
   const validMax = num('valid-max-frames', 0);
   if (validMax > 0) {
@@ -183,7 +179,7 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
     validPieces = kept;
   }
   // Valid notes outside the range (if any) cost every model the same, so selection on the cropped pieces is unchanged.
-  const validSet = definition.buildBatches(modelSpec, asTokens(cropped(validPieces)), [0]);
+  const validSet = definition.buildBatches(modelSpec, tokensInSpan(validPieces, span), [0]);
   const epochFrames = num('epoch-frames', frameCount(bench.train));
   const settings: EvalRunSettings = {
     data: `${bench.name}, sha256 ${run.sha256}`,
@@ -334,8 +330,7 @@ async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<
       let va: number | undefined;
       if (averageDecay !== undefined) {
         average = averagedWeights(average, reached, averageDecay);
-        model.setWeights(average);
-        va = await evaluateWindows(model, validSet, training.batchSize);
+        va = await validateAverage(model, average, reached, validSet, training.batchSize);
       }
       const at = trainFrames / (train.size * spec.segment);
       console.log(

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPolyBenchmark, type PolyBenchmark, type RollPiece } from '../../src/core/data/polyBenchmark';
+import { cropRoll, type PitchSpan } from '../../src/core/data/rollRange';
 import type { TrainableModel } from '../../src/core/engine/engine';
 import { isPolyDecoder } from '../../src/core/model/polyLstm';
 import type { PieceScorer } from '../../src/core/model/polyMetrics';
@@ -58,6 +59,10 @@ export function benchmarkFromFlags(fallback?: keyof typeof DATASETS): {
     sha256: createHash('sha256').update(bytes).digest('hex'),
   };
 }
+
+/** The pieces cropped to the keys a model covers, as flattened rolls: the model registry's piece form for frame models. */
+export const tokensInSpan = (pieces: RollPiece[], span: PitchSpan) =>
+  pieces.map((p) => ({ name: p.name, tokens: cropRoll(p, span).roll }));
 
 /**
  * The exact scorer of a polyphonic model (plain likelihood, whatever loss trained it): its decoder scores each piece

@@ -252,13 +252,13 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
  * The valid loss of the averaged weights; the model has its own `weights` back afterwards, cancelled or not, so training
  * goes on from them and a cancelled run's caller finds the weights it trained.
  */
-async function validateAverage(
+export async function validateAverage(
   model: TrainableModel,
   average: NamedWeights,
   weights: NamedWeights,
   valid: WindowSet,
   batchSize: number,
-  signal: AbortSignal | undefined,
+  signal?: AbortSignal,
 ): Promise<number> {
   model.setWeights(average);
   try {
