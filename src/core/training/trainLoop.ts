@@ -181,9 +181,11 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
     let averageValLoss: number | undefined;
     if (decay !== undefined) {
       weights = await model.getWeights();
+      // The first average is a copy of the weights: its valid loss is theirs, and a second pass would only cost time.
+      const first = average === undefined;
       average = averagedWeights(average, weights, decay);
       if (valLoss !== undefined)
-        averageValLoss = await validateAverage(model, average, weights, valid!, batchSize, signal);
+        averageValLoss = first ? valLoss : await validateAverage(model, average, weights, valid!, batchSize, signal);
     }
     epoch++;
     metrics.loss = epochLoss;
