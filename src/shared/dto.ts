@@ -206,6 +206,8 @@ export const trainingOverridesSchema = z
       .max(2 ** 32 - 1),
     // src/core/training/schedule.ts's SCHEDULE_NAMES (the contract imports nothing from core).
     learningRateSchedule: z.enum(['constant', 'anneal']),
+    // src/core/training/weightAverage.ts's isAverageDecay: above 0 and below 1.
+    weightAverageDecay: z.number().gt(0).lt(1),
   })
   .partial()
   .strict();
@@ -341,6 +343,8 @@ export const trainResultSchema = z
     loss: z.number().optional(),
     valLoss: z.number().optional(),
     engine: z.string().optional(),
+    /** The epoch the model composes with: its best on valid, the weight average's where that was better. */
+    composesWith: z.object({ epoch: z.number(), valLoss: z.number(), average: z.boolean() }).optional(),
   })
   .passthrough();
 export type TrainResultDto = z.infer<typeof trainResultSchema>;

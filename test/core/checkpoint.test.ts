@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CheckpointError,
+  composingWeights,
   decodeCheckpoint,
   encodeCheckpoint,
   readCheckpointHeader,
@@ -70,6 +71,41 @@ describe('checkpoint codec', () => {
     const header = readCheckpointHeader(encodeCheckpoint(sample()));
     expect(header.epoch).toBe(2);
     expect(header.dataStart % 16).toBe(0);
+  });
+
+  it('round-trips the weight average, and refuses a header that claims one its data lacks', () => {
+    const original: Checkpoint = { ...sample(), average: randomNamed(4) };
+    const bytes = encodeCheckpoint(original);
+    expect(decodeCheckpoint(bytes)).toEqual(original);
+    expect(bytes.length).toBeGreaterThan(encodeCheckpoint(sample()).length);
+    // A checkpoint without one decodes without one (every checkpoint before the average existed).
+    expect(decodeCheckpoint(encodeCheckpoint(sample())).average).toBeUndefined();
+    expect(() => encodeCheckpoint({ ...sample(), average: { ...randomNamed(4), extra: new Float32Array(1) } })).toThrow(
+      /weight average hold tensor "extra"/,
+    );
+    // The same tensors with the header's hasAverage dropped: more tensors than the header accounts for.
+    const { average, ...withoutAverage } = original;
+    const plain = encodeCheckpoint(withoutAverage);
+    expect(average).toBeDefined();
+    expect(codeOf(() => decodeCheckpoint(withHeader(bytes, (h) => ({ ...h, hasAverage: undefined }))))).toBe(
+      'CHECKPOINT_SHAPE_MISMATCH',
+    );
+    expect(codeOf(() => decodeCheckpoint(withHeader(plain, (h) => ({ ...h, hasAverage: true }))))).toBe(
+      'CHECKPOINT_SHAPE_MISMATCH',
+    );
+  });
+
+  it('composes with the average only where it was the best on valid at that very epoch', () => {
+    const weights = randomNamed(1);
+    const average = randomNamed(4);
+    const at = (metrics: Checkpoint['metrics'], withAverage = true) =>
+      composingWeights({ epoch: 5, metrics, weights, ...(withAverage ? { average } : {}) });
+    expect(at({ bestEpoch: 5, bestIsAverage: true })).toEqual({ weights: average, isAverage: true });
+    // The weights were the better, or the best was an earlier epoch (this average is a later one), or none was kept.
+    expect(at({ bestEpoch: 5, bestIsAverage: false }).weights).toBe(weights);
+    expect(at({ bestEpoch: 4, bestIsAverage: true }).weights).toBe(weights);
+    expect(at({ bestEpoch: 5, bestIsAverage: true }, false)).toEqual({ weights, isAverage: false });
+    expect(at({}).weights).toBe(weights);
   });
 
   it('decodes from a Uint8Array view at an unaligned offset (as Buffers from SQLite are)', () => {
@@ -141,9 +177,16 @@ describe('checkpoint codec', () => {
 
 /** The checkpoint with its header's spec changed by `edit` (tensors untouched). */
 function withHeaderSpec(bytes: Uint8Array, edit: (spec: Record<string, unknown>) => void): Uint8Array {
+  return withHeader(bytes, (header) => {
+    edit(header.spec as Record<string, unknown>);
+    return header;
+  });
+}
+
+/** The checkpoint with its header JSON replaced by `edit`'s result, its data untouched. */
+function withHeader(bytes: Uint8Array, edit: (header: Record<string, unknown>) => Record<string, unknown>): Uint8Array {
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength)));
-  edit(header.spec);
+  const header = edit(JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength))));
   const json = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = Math.ceil((16 + headerLength) / 16) * 16;
   const newStart = Math.ceil((16 + json.length) / 16) * 16;

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeMidi } from '../../src/core/midi/writeMidi';
-import { decodeCheckpoint } from '../../src/core/model/checkpoint';
+import { decodeCheckpoint, type Checkpoint } from '../../src/core/model/checkpoint';
 import type { MelodyLstmSpec } from '../../src/core/model/melodyLstmSpec';
 import type { Note } from '../../src/core/music/NoteSequence';
 import { createRng } from '../../src/core/util/random';
@@ -77,6 +77,8 @@ describe('learnt dynamics, from the Train screen to the saved file', () => {
     await s.page.getByText('Advanced').click();
     await s.page.locator('[data-testid="train-hidden"]').fill('16');
     await s.page.locator('[data-testid="train-embedding"]').fill('8');
+    // With the weight average too: the model then composes with whichever of the two was better on validation.
+    await s.page.locator('[data-testid="train-average"]').check();
     await s.page.locator('[data-testid="train-start"]').click();
     await expect
       .poll(() => s.page.locator('[data-testid="train-progress"]').textContent(), { timeout: 120_000 })
@@ -84,13 +86,22 @@ describe('learnt dynamics, from the Train screen to the saved file', () => {
     await expect.poll(() => s.page.locator('[data-testid="models"]').textContent()).toMatch(/dyn\s*ready/);
 
     const library = openLibrary(path.join(s.dataDir, 'library.db'), { onSlowQuery: () => {} });
-    let spec: MelodyLstmSpec;
+    let latest: Checkpoint;
     try {
       const row = library.models.getModelByName('dyn')!;
-      spec = decodeCheckpoint(library.checkpoints.latestCheckpoint(row.id)!.data).spec as MelodyLstmSpec;
+      latest = decodeCheckpoint(library.checkpoints.latestCheckpoint(row.id)!.data);
     } finally {
       library.close();
     }
+    const spec = latest.spec as MelodyLstmSpec;
+    expect(latest.training.weightAverageDecay).toBe(0.5);
+    expect(latest.average).toBeDefined();
+    expect(latest.metrics.averageValLossHistory).toHaveLength(2);
+    // The Models table says which epoch composes, and whether it is the average.
+    const best = latest.metrics;
+    expect(typeof best.bestEpoch).toBe('number');
+    const composing = s.page.locator('tr', { hasText: 'dyn' }).locator('[data-testid="model-composing-epoch"]');
+    expect((await composing.textContent())?.trim()).toBe(`${best.bestEpoch}${best.bestIsAverage ? ', averaged' : ''}`);
     expect(spec.velocityBins).toBe(8);
     expect(Math.max(...spec.velocityCentres!) - Math.min(...spec.velocityCentres!)).toBeGreaterThan(40);
 

@@ -117,6 +117,12 @@ const CASES: Case[] = [
     ['0', '1', '500', '2.5', 'abc', ''],
     /^etude: train: --velocity-bins must be a whole number within \[2, 64\] \(the loudness levels a model learns; --velocity alone uses 8\), got "[^"]*"; see etude train --help$/,
   ),
+  ...each(
+    TRAIN,
+    'average-decay',
+    ['0', '1', '-0.5', '1.5', 'half', ''],
+    /^etude: train: --average-decay must be a number above 0 and below 1 \(how much of the average each epoch keeps; 0\.5 is a good start\), got "[^"]*"; see etude train --help$/,
+  ),
   [[...TRAIN, '--epochs', '-1'], dashed('train', 'epochs')],
   [[...TRAIN, '--engine', 'cuda'], /^etude: train: --engine must be one of auto, .*, got "cuda"/],
   [[...TRAIN, '--loss', 'focal'], /^etude: train: --loss must be bce or weighted, got "focal"/],

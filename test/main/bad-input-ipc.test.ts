@@ -354,6 +354,11 @@ describe('malformed IPC payloads, for every call of the contract', () => {
         { corpusName: 'Existing', modelName: 'm', training: { learningRate: 0 } },
         /training\.learningRate/,
       ],
+      [
+        'train:start',
+        { corpusName: 'Existing', modelName: 'm', training: { weightAverageDecay: 1 } },
+        /training\.weightAverageDecay/,
+      ],
     ];
     reached.length = 0;
     const before = libraryFingerprint(app.library.db);

@@ -5,6 +5,7 @@ import { MODEL_KINDS, isModelKind } from '../../core/model/registry';
 import { MAX_VELOCITY_BINS } from '../../core/model/melodyLstmSpec';
 import { DEFAULT_VELOCITY_BINS } from '../../core/model/velocity';
 import { isScheduleName, SCHEDULE_NAMES, scheduledRate } from '../../core/training/schedule';
+import { isAverageDecay } from '../../core/training/weightAverage';
 import { trainModel, type TrainResult } from '../../main/services/training';
 import { parseCommandArgs } from '../args';
 import { createProgressBar } from '../progressBar';
@@ -49,6 +50,11 @@ export function printTrainSummary(result: TrainResult, ctx: CliContext, verb = '
         ? `, annealed over the ${result.training.epochs} planned epochs to ${+scheduledRate('anneal', learningRate, 1).toPrecision(3)}`
         : ', constant'),
   );
+  const best = result.composesWith;
+  if (best && (best.epoch !== result.epochs || best.average))
+    ctx.out(
+      `  composes with epoch ${best.epoch}${best.average ? "'s weight average" : ''}, its best on validation (${best.valLoss.toFixed(4)})`,
+    );
   if (result.skippedNoMelody > 0)
     ctx.out(
       `  ${result.skippedNoMelody} piece${result.skippedNoMelody === 1 ? '' : 's'} without a melody (piano roll only) skipped by the melody model`,
@@ -57,6 +63,18 @@ export function printTrainSummary(result: TrainResult, ctx: CliContext, verb = '
 }
 
 const MODEL_KIND_NAMES = MODEL_KINDS.map((k) => k.kind);
+
+/** --average-decay D: the weight average's decay per epoch, above 0 and below 1; undefined when absent. */
+function averageDecayFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const decay = value.trim() === '' ? Number.NaN : Number(value);
+  if (!isAverageDecay(decay))
+    throw new UsageError(
+      `train: --average-decay must be a number above 0 and below 1 (how much of the average each epoch keeps; 0.5 is a good start), got "${value}"`,
+      'train',
+    );
+  return decay;
+}
 
 /**
  * The velocity bins asked for: --velocity-bins N, or --velocity (the default count); undefined for neither.
@@ -99,11 +117,14 @@ export const trainCommand: CliCommand = {
   --lr X              Adam's learning rate (default 0.001; polyphonic 0.0025)
   --lr-schedule S     constant, or anneal: the rate held for the first 40% of the epochs, then lowered by a
                       half cosine to 5% of it at the last (default constant; polyphonic anneal)
+  --average-decay D   also keep a moving average of the weights (D per epoch, e.g. 0.5), validate it beside
+                      them and compose with whichever is better on valid (default: no average)
   --seed N            random seed for init, split and shuffles (default 1)
   --engine E          ${ENGINE_CHOICES.join('|')} (default auto: webgpu on a GPU, else tfjs-node-gpu, else wasm)
   --threads N         wasm engine threads (default: min(2, cores))
   --resume            continue the model's latest checkpoint
-  A checkpoint is stored after every epoch; Ctrl-C stops within a step and keeps the last epoch.`,
+  A checkpoint is stored after every epoch; Ctrl-C stops within a step and keeps the last epoch.
+  The model composes with its best epoch on valid (or that epoch's average), not the last.`,
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs('train', args, {
       model: { type: 'string', short: 'm' },
@@ -122,6 +143,7 @@ export const trainCommand: CliCommand = {
       batch: { type: 'string' },
       lr: { type: 'string' },
       'lr-schedule': { type: 'string' },
+      'average-decay': { type: 'string' },
       seed: { type: 'string' },
       engine: { type: 'string' },
       threads: { type: 'string' },
@@ -176,6 +198,7 @@ export const trainCommand: CliCommand = {
         learningRate: f('lr', values.lr, { min: 1e-6, max: 1 }),
         randomSeed: f('seed', values.seed, { integer: true, min: 0, max: 2 ** 32 - 1 }),
         learningRateSchedule: schedule,
+        weightAverageDecay: averageDecayFlag(values['average-decay']),
       }).filter(([, v]) => v !== undefined),
     );
     if (values.resume && Object.keys(spec).length)

@@ -31,6 +31,8 @@ export interface CheckpointMetrics {
   loss?: number;
   valLoss?: number;
   bestValLoss?: number;
+  /** The epoch whose checkpoint scored bestValLoss. */
+  bestEpoch?: number;
   /** Epochs since validation loss last improved (early stopping resumes from here). */
   epochsWithoutImprovement?: number;
   /** Loss per completed epoch, oldest first. */
@@ -58,6 +60,11 @@ export interface Checkpoint {
   weights: NamedWeights;
   /** Adam state; absent in checkpoints shipped for generation only (e.g. the bundled default model). */
   optimizer?: OptimizerState;
+  /**
+   * The moving average of the weights (TrainingConfig.weightAverageDecay), as of this checkpoint: what a resumed run
+   * goes on averaging, and what composes when it was the best on valid (composingWeights).
+   */
+  average?: NamedWeights;
   /** Which engine wrote it (informational: every engine reads every checkpoint). */
   engine: string;
   /** ms since the epoch. */
@@ -103,6 +110,8 @@ interface CheckpointHeader {
   engine: string;
   createdAt: number;
   optimizerStep?: number;
+  /** The data holds the weight average's tensors too (average/NAME). */
+  hasAverage?: boolean;
   tensors: TensorEntry[];
   dataBytes: number;
   dataCrc32: number;
@@ -184,9 +193,12 @@ export function validateSpec(spec: unknown): asserts spec is ModelSpec {
     throw new CheckpointError('CHECKPOINT_INVALID', `The checkpoint's ${s.kind} model spec is invalid: ${problem}.`);
 }
 
-/** Tensor list written to the file: weights (spec order), then optimizer m/ and v/ tensors in the same order. */
+/**
+ * Tensor list written to the file: weights (spec order), then optimizer m/ and v/ tensors in the same order, then the
+ * weight average's average/ tensors.
+ */
 function tensorList(
-  checkpoint: Pick<Checkpoint, 'spec' | 'weights' | 'optimizer'>,
+  checkpoint: Pick<Checkpoint, 'spec' | 'weights' | 'optimizer' | 'average'>,
 ): { name: string; shape: number[]; data: Float32Array }[] {
   const shapes = modelTensors(checkpoint.spec);
   const out = shapes.map((t) => ({ name: t.name, shape: t.shape, data: checkpoint.weights[t.name] }));
@@ -196,6 +208,8 @@ function tensorList(
         out.push({ name: `optimizer/${prefix}/${t.name}`, shape: t.shape, data: checkpoint.optimizer[prefix][t.name] });
     }
   }
+  if (checkpoint.average)
+    for (const t of shapes) out.push({ name: `average/${t.name}`, shape: t.shape, data: checkpoint.average[t.name] });
   return out;
 }
 
@@ -210,6 +224,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
     assertWeightsMatchSpec(checkpoint.spec, checkpoint.optimizer.m, 'optimizer first moments');
     assertWeightsMatchSpec(checkpoint.spec, checkpoint.optimizer.v, 'optimizer second moments');
   }
+  if (checkpoint.average) assertWeightsMatchSpec(checkpoint.spec, checkpoint.average, 'weight average');
   const tensors = tensorList(checkpoint);
   const entries: TensorEntry[] = [];
   let dataBytes = 0;
@@ -232,6 +247,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
     engine: checkpoint.engine,
     createdAt: checkpoint.createdAt,
     ...(checkpoint.optimizer ? { optimizerStep: checkpoint.optimizer.step } : {}),
+    ...(checkpoint.average ? { hasAverage: true } : {}),
     tensors: entries,
     dataBytes,
     dataCrc32: crc32(data),
@@ -369,16 +385,18 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     return out;
   };
   const weights = pick('', 'weight');
-  const expectedCount = shapes.length * (header.optimizerStep === undefined ? 1 : 3);
+  const hasAverage = header.hasAverage === true;
+  const expectedCount = shapes.length * (1 + (header.optimizerStep === undefined ? 0 : 2) + (hasAverage ? 1 : 0));
   if (header.tensors.length !== expectedCount)
     throw new CheckpointError(
       'CHECKPOINT_SHAPE_MISMATCH',
-      `The checkpoint holds ${header.tensors.length} tensors; its model spec and optimizer state need ${expectedCount}.`,
+      `The checkpoint holds ${header.tensors.length} tensors; its model spec, optimizer state and weight average need ${expectedCount}.`,
     );
   const optimizer: OptimizerState | undefined =
     header.optimizerStep === undefined
       ? undefined
       : { step: header.optimizerStep, m: pick('optimizer/m/', 'optimizer'), v: pick('optimizer/v/', 'optimizer') };
+  const average = hasAverage ? pick('average/', 'weight average') : undefined;
   return {
     formatVersion: header.formatVersion,
     spec: header.spec,
@@ -389,7 +407,23 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     metrics: header.metrics ?? {},
     weights,
     ...(optimizer ? { optimizer } : {}),
+    ...(average ? { average } : {}),
     engine: header.engine,
     createdAt: header.createdAt,
   };
+}
+
+/**
+ * The weights a checkpoint composes with: its weight average where that was the run's best on valid at this very
+ * checkpoint (metrics.bestIsAverage with metrics.bestEpoch at its epoch), else its weights. The average of a later
+ * checkpoint is not the best's, so it never composes.
+ */
+export function composingWeights(checkpoint: Pick<Checkpoint, 'epoch' | 'metrics' | 'weights' | 'average'>): {
+  weights: NamedWeights;
+  isAverage: boolean;
+} {
+  const { metrics, average } = checkpoint;
+  return average && metrics.bestIsAverage === true && metrics.bestEpoch === checkpoint.epoch
+    ? { weights: average, isAverage: true }
+    : { weights: checkpoint.weights, isAverage: false };
 }

@@ -16,7 +16,7 @@ import { encodeMelody } from '../../core/encoding/melody';
 import { selectEngine } from '../../core/engine/select';
 import type { Decoder } from '../../core/engine/types';
 import { CancelledError, throttleProgress, type JobProgress, type ProgressSink } from '../../core/jobs/progress';
-import { decodeCheckpoint, readCheckpointHeader } from '../../core/model/checkpoint';
+import { composingWeights, decodeCheckpoint, readCheckpointHeader } from '../../core/model/checkpoint';
 import { isPolySpec } from '../../core/model/spec';
 import {
   seedTokensFromPitches,
@@ -29,6 +29,7 @@ import {
 import { parseMidi } from '../../core/midi/readMidi';
 import { writeMidi } from '../../core/midi/writeMidi';
 import { chordPlanOf, takeChords } from './chordRequest';
+import { composingCheckpoint } from './composingCheckpoint';
 import { findKey, formatKey } from '../../core/analysis/keyFinder';
 import { melodyPitchBias } from '../../core/model/controls';
 import { melodyLoopRefiner } from '../../core/model/loop';
@@ -180,8 +181,9 @@ export function seedToTokens(seed: SeedInput): SeedTokens {
 }
 
 /**
- * The checkpoint a model name refers to, as bytes (decoded where the engine runs, e.g. in the generation worker) and
- * its epoch (from the header, so this thread never walks the weights).
+ * The checkpoint a model name composes with (its best on valid: ./composingCheckpoint.ts), as bytes (decoded where
+ * the engine runs, e.g. in the generation worker) and its epoch (from the header, so this thread never walks the
+ * weights).
  * @throws NotFoundError, GenerationError, CheckpointError (a file that is not a checkpoint)
  */
 export function loadModelCheckpoint(
@@ -208,18 +210,19 @@ export function loadModelCheckpoint(
     ? (library.models.getModel(Number(model) as ModelId) ?? library.models.getModelByName(model))
     : library.models.getModelByName(model);
   if (!row) throw new NotFoundError('model', model, 'List models with `etude models`; `default` is the bundled model.');
-  const latest = library.checkpoints.latestCheckpoint(row.id);
-  if (!latest)
+  // The best on valid, not the newest (./composingCheckpoint.ts).
+  const composing = composingCheckpoint(library, row.id);
+  if (!composing)
     throw new GenerationError(
       'GENERATION_NO_CHECKPOINT',
       `The model "${row.name}" has no checkpoint yet (status ${row.status}); train at least one epoch.`,
     );
   return {
-    bytes: latest.data,
-    epoch: readCheckpointHeader(latest.data).epoch,
+    bytes: composing.data,
+    epoch: readCheckpointHeader(composing.data).epoch,
     modelName: row.name,
     modelId: row.id,
-    checkpointId: latest.id,
+    checkpointId: composing.id,
   };
 }
 
@@ -287,7 +290,7 @@ export async function runGeneration(request: EngineRunRequest, job: EngineRunJob
   // Batch-1 decoding gains nothing from threads.
   const engine = await selectEngine({ engine: request.engine, threads: 1 });
   try {
-    const model = await engine.createModel(checkpoint.spec, checkpoint.training, checkpoint.weights);
+    const model = await engine.createModel(checkpoint.spec, checkpoint.training, composingWeights(checkpoint).weights);
     if (isPolySpec(checkpoint.spec)) {
       try {
         if (request.infill) {

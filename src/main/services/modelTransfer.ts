@@ -9,6 +9,7 @@ import { decodeModelFile, encodeModelFile, MODEL_FILE_EXTENSION } from '../../co
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
 import type { ModelId, ModelRow } from '../db/types';
+import { composingCheckpoint } from './composingCheckpoint';
 
 /** The name that means the bundled model everywhere; no library model may take it. */
 const RESERVED_NAME = 'default';
@@ -55,7 +56,8 @@ export function modelFileName(name: string): string {
 }
 
 /**
- * The model's latest checkpoint as a `.etude-model` file.
+ * The checkpoint the model composes with (its best on valid: ./composingCheckpoint.ts) as a `.etude-model` file, so
+ * the one who imports it composes as its trainer does.
  * @throws NotFoundError (no such model), ModelTransferError (the bundled model, or no checkpoint yet)
  */
 export function exportModel(
@@ -69,14 +71,14 @@ export function exportModel(
       'The bundled default model ships with every Etude; there is nothing to export. Export a model you trained.',
     );
   const row = findModel(library, model);
-  const latest = library.checkpoints.latestCheckpoint(row.id);
-  if (!latest)
+  const composing = composingCheckpoint(library, row.id);
+  if (!composing)
     throw new ModelTransferError(
       'MODEL_NOT_EXPORTABLE',
       `The model "${row.name}" has no checkpoint yet (status ${row.status}); train at least one epoch, then export it.`,
     );
   const corpusName = row.corpusId === null ? null : (library.corpora.getCorpus(row.corpusId)?.name ?? null);
-  const bytes = encodeModelFile({ name: row.name, appVersion, corpusName, checkpoint: latest.data });
+  const bytes = encodeModelFile({ name: row.name, appVersion, corpusName, checkpoint: composing.data });
   return { bytes, fileName: modelFileName(row.name), modelName: row.name };
 }
 

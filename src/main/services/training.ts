@@ -49,6 +49,7 @@ import type { CheckpointId, CorpusId, ModelId, ModelRow, PieceId } from '../db/t
 import type { NoteSequence } from '../../core/music/NoteSequence';
 import { acquireTrainingLease, isLeaseLive, type HeldLease } from './trainingLease';
 import { canStoreInWorker } from './trainingCheckpoints';
+import { pruneKeepingComposing } from './composingCheckpoint';
 import { corpusSequences } from './corpusNotes';
 import {
   runTrainingJob,
@@ -68,8 +69,9 @@ export type SpecOverrides = Partial<
     Pick<PolyLstmSpec, 'timeSizes' | 'pitchSizes' | 'downSizes' | 'windowHidden' | 'segment' | 'loss' | 'onWeight'>
   >;
 
+/** The training settings a run may set: every default's, and the optional weight average (off by default). */
+const TRAINING_KEYS: readonly string[] = [...Object.keys(DEFAULT_TRAINING), 'weightAverageDecay'];
 /** The model settings a new model may override (the rest of the spec is its kind's default). */
-const TRAINING_KEYS: readonly string[] = Object.keys(DEFAULT_TRAINING);
 const SPEC_OVERRIDE_KEYS: readonly (keyof SpecOverrides)[] = [
   'embeddingDim',
   'hiddenSize',
@@ -125,6 +127,23 @@ export interface TrainResult {
   skippedNoMelody: number;
   /** The settings it trained with: the kind's defaults, the stored ones when resuming, and the caller's. */
   training: TrainingConfig;
+  /** The epoch the model composes with, its best on valid (./composingCheckpoint.ts); absent with no validation. */
+  composesWith?: ComposingEpoch;
+}
+
+/** The epoch a model composes with: its best on valid, and whether that was the weight average. */
+export interface ComposingEpoch {
+  epoch: number;
+  valLoss: number;
+  average: boolean;
+}
+
+/** The composing epoch the training loop's metrics name (metrics.bestEpoch), if it validated. */
+function composingEpochOf(metrics: Record<string, unknown>): ComposingEpoch | undefined {
+  const { bestEpoch, bestValLoss, bestIsAverage } = metrics;
+  return typeof bestEpoch === 'number' && typeof bestValLoss === 'number'
+    ? { epoch: bestEpoch, valLoss: bestValLoss, average: bestIsAverage === true }
+    : undefined;
 }
 
 /** A training request that cannot start, or a run that failed inside the worker. */
@@ -648,7 +667,7 @@ export async function trainModel(
                 data: m.data,
                 metrics: m.metrics,
               }).id;
-              library.checkpoints.pruneCheckpoints(model.id, CHECKPOINTS_KEPT);
+              pruneKeepingComposing(library, model.id, CHECKPOINTS_KEPT);
             }
             lastMetrics = { ...m.metrics, epoch: m.epoch, step: m.step };
             library.models.updateModel(model.id, { metrics: lastMetrics });
@@ -711,6 +730,7 @@ export async function trainModel(
     validWindows: summary.validWindows,
     skippedNoMelody,
     training: request.training,
+    ...(composingEpochOf(lastMetrics) ? { composesWith: composingEpochOf(lastMetrics) } : {}),
   };
 }
 
@@ -750,5 +770,6 @@ export async function trainFromRequest(
     ...(result.loss !== undefined ? { loss: result.loss } : {}),
     ...(result.valLoss !== undefined ? { valLoss: result.valLoss } : {}),
     engine: result.engine.description,
+    ...(result.composesWith ? { composesWith: result.composesWith } : {}),
   };
 }

@@ -8,13 +8,14 @@
  */
 import { openLibrary, type Library } from '../db/open';
 import type { ModelId } from '../db/types';
+import { pruneKeepingComposing } from './composingCheckpoint';
 
 /** Where and for which model the worker stores checkpoints (sent with the job request). */
 export interface CheckpointStoreTarget {
   /** Path of the library's SQLite file (never ':memory:': a memory database cannot be shared with a worker). */
   libraryPath: string;
   modelId: number;
-  /** Checkpoints kept per model; older ones are pruned after each save. */
+  /** Checkpoints kept per model; older ones are pruned after each save, except the one the model composes with. */
   keepLatest: number;
 }
 
@@ -57,7 +58,7 @@ export function openCheckpointStore(target: CheckpointStoreTarget): CheckpointSt
       data: c.data,
       metrics: c.metrics,
     });
-    library.checkpoints.pruneCheckpoints(modelId, target.keepLatest);
+    pruneKeepingComposing(library, modelId, target.keepLatest);
     return saved.id;
   };
   return Object.assign(store, { close: () => library.close() });

@@ -7,7 +7,12 @@
  * the parent (./training.ts) stores them.
  */
 import { CancelledError, type JobProgress } from '../../core/jobs/progress';
-import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, encodeCheckpoint } from '../../core/model/checkpoint';
+import {
+  CHECKPOINT_FORMAT_VERSION,
+  composingWeights,
+  decodeCheckpoint,
+  encodeCheckpoint,
+} from '../../core/model/checkpoint';
 import { isPolySpec, type ModelSpec, type TrainingConfig } from '../../core/model/spec';
 import type { SplitPiece } from '../../core/model/windows';
 import { buildTrainingBatches } from '../../core/training/batches';
@@ -94,8 +99,10 @@ export async function runTrainingJob(
     engine = await selectEngine({ engine: request.engine, threads: request.threads });
     post({ type: 'engine', info: { ...engine.info } });
     const initial = request.initial ? decodeCheckpoint(request.initial.bytes) : undefined;
-    const model = await engine.createModel(spec, training, initial?.weights);
     const resume = initial && request.initial?.mode === 'resume' ? initial : undefined;
+    // A resume goes on from the weights as they were; a fine-tune starts from those the checkpoint composes with.
+    const startWeights = initial && (resume ? initial.weights : composingWeights(initial).weights);
+    const model = await engine.createModel(spec, training, startWeights);
     if (resume?.optimizer) model.setOptimizerState(resume.optimizer);
     try {
       const result = await trainLoop({
@@ -104,7 +111,16 @@ export async function runTrainingJob(
         valid,
         training,
         signal,
-        ...(resume ? { resume: { epoch: resume.epoch, step: resume.step, metrics: resume.metrics } } : {}),
+        ...(resume
+          ? {
+              resume: {
+                epoch: resume.epoch,
+                step: resume.step,
+                metrics: resume.metrics,
+                ...(resume.average ? { average: resume.average } : {}),
+              },
+            }
+          : {}),
         onProgress: (progress) => post({ type: 'progress', progress }),
         onCheckpoint: (c) => {
           const data = encodeCheckpoint({
@@ -117,6 +133,7 @@ export async function runTrainingJob(
             metrics: c.metrics,
             weights: c.weights,
             optimizer: c.optimizer,
+            ...(c.average ? { average: c.average } : {}),
             engine: model.engine.name,
             createdAt: Date.now(),
           });

@@ -63,8 +63,11 @@ export interface CheckpointsRepository {
   getCheckpoint(id: CheckpointId): Checkpoint | undefined;
   /** Oldest first, without the bytes. */
   listCheckpoints(modelId: ModelId): CheckpointSummary[];
-  /** Deletes all but the newest `keepLatest` checkpoints of a model; returns how many were deleted. */
-  pruneCheckpoints(modelId: ModelId, keepLatest: number): number;
+  /**
+   * Deletes all but the newest `keepLatest` checkpoints of a model, and `alsoKeep` (the one it composes with, which may
+   * be older); returns how many were deleted.
+   */
+  pruneCheckpoints(modelId: ModelId, keepLatest: number, alsoKeep?: CheckpointId): number;
 }
 
 export function createCheckpointsRepository({ db, now, timed }: RepositoryContext): CheckpointsRepository {
@@ -81,9 +84,9 @@ export function createCheckpointsRepository({ db, now, timed }: RepositoryContex
   const list = db.prepare<[number], CheckpointSummaryDbRow>(
     `SELECT ${SUMMARY_COLUMNS} FROM checkpoints WHERE model_id = ? ORDER BY id`,
   );
-  const prune = db.prepare<[number, number, number]>(`
+  const prune = db.prepare<[number, number, number, number]>(`
     DELETE FROM checkpoints WHERE model_id = ? AND id NOT IN
-      (SELECT id FROM checkpoints WHERE model_id = ? ORDER BY id DESC LIMIT ?)`);
+      (SELECT id FROM checkpoints WHERE model_id = ? ORDER BY id DESC LIMIT ?) AND id != ?`);
 
   const save = db.transaction((c: NewCheckpoint, sha256: string, createdAt: number) => {
     if (!modelExists.get(c.modelId)) throw new NotFoundError('model', c.modelId);
@@ -131,8 +134,8 @@ export function createCheckpointsRepository({ db, now, timed }: RepositoryContex
     listCheckpoints(modelId) {
       return list.all(modelId).map(toSummary);
     },
-    pruneCheckpoints(modelId, keepLatest) {
-      return prune.run(modelId, modelId, Math.max(0, Math.floor(keepLatest))).changes;
+    pruneCheckpoints(modelId, keepLatest, alsoKeep) {
+      return prune.run(modelId, modelId, Math.max(0, Math.floor(keepLatest)), alsoKeep ?? -1).changes;
     },
   };
 }
