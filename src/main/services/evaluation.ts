@@ -298,7 +298,9 @@ export async function evaluateModel(
       )
     : run.melodies.map((m) => decodeMelody(m.tokens));
   const report = qualityReport(sequences, corpus);
-  const valLoss = readCheckpointHeader(loaded.bytes).metrics.valLoss;
+  // The valid loss of the weights that composed: at the best epoch that is the best, the average's where it won.
+  const { metrics, epoch } = readCheckpointHeader(loaded.bytes);
+  const valLoss = metrics.bestEpoch === epoch ? metrics.bestValLoss : metrics.valLoss;
   const rows: EvaluationRow[] = SCALAR_METRICS.map((metric) => ({
     metric,
     label: METRIC_LABELS[metric],
