@@ -2,6 +2,7 @@
 // A model composes with its best epoch on valid, not its newest (src/main/services/composingCheckpoint.ts): pruning
 // keeps that checkpoint, generation and export read it, and where the weight average was the better, the average's
 // weights are what compose. Then a real run with weight averaging, through the training service.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,7 @@ const fixture = decodeCheckpoint(
   new Uint8Array(readFileSync(path.join(repoRoot, 'test/fixtures/models/melody-3layer-dropout.etude-ckpt'))),
 );
 const dir = mkdtempSync(path.join(os.tmpdir(), 'etude-composing-'));
+const etude = path.join(repoRoot, 'bin/etude.mjs');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The fixture's weights with every value scaled: another model of the same shape that composes other notes. */
@@ -105,7 +107,7 @@ describe('the checkpoint a model composes with', () => {
     // Valid fell to epoch 2, then rose for three epochs (an early-stopped run): epoch 2 composes.
     const metrics = (epoch: number): CheckpointMetrics => ({ bestEpoch: Math.min(epoch, 2), bestValLoss: 1 });
     const { library, modelId } = libraryWith(
-      'pruned.db',
+      'library.db',
       'Stopped',
       [1, 2, 3, 4, 5].map((e) => at(e, metrics(e))),
     );
@@ -121,6 +123,10 @@ describe('the checkpoint a model composes with', () => {
       expect(notesOf(composed)).not.toEqual(notesOf(await generateFromLibrary(newest.library, request('Epoch5'))));
       const file = decodeModelFile(exportModel(library, 'Stopped', '0.1.0').bytes, 'exported');
       expect(readCheckpointHeader(file.checkpoint).epoch).toBe(2);
+      // `etude models` says so, as a trained model's row records it (its last epoch's metrics).
+      library.models.updateModel(modelId, { metrics: { ...metrics(5), epoch: 5, valLoss: 1.2 } });
+      const listed = execFileSync(process.execPath, [etude, '--data-dir', dir, 'models'], { encoding: 'utf8' });
+      expect(listed).toMatch(/^Stopped {2}ready {2}epochs 5 .* {2}composes with epoch 2 \(its best on validation\)$/m);
     } finally {
       for (const l of [library, other.library, newest.library]) l.close();
     }

@@ -7,6 +7,13 @@ import { UsageError, type CliCommand } from '../types';
 
 const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '-');
 
+/** "  composes with epoch N" where the best epoch on valid is not the last, or is the weight average; else nothing. */
+function composingNote(metrics: Record<string, unknown>): string {
+  const { bestEpoch, bestIsAverage, epoch } = metrics;
+  if (typeof bestEpoch !== 'number' || (bestEpoch === epoch && bestIsAverage !== true)) return '';
+  return `  composes with epoch ${bestEpoch}${bestIsAverage === true ? "'s weight average" : ''} (its best on validation)`;
+}
+
 export const modelsCommand: CliCommand = {
   name: 'models',
   summary: 'List trained models and the bundled default; rename or delete one',
@@ -14,8 +21,9 @@ export const modelsCommand: CliCommand = {
        etude models rename OLD NEW
        etude models delete NAME
 
-  One line per model: name, status, epochs, loss, validation loss, engine, corpus. A model that is training (here or
-  in another Etude process on the same library) shows as training and cannot be renamed or deleted.`,
+  One line per model: name, status, epochs, loss, validation loss, engine, corpus, and the epoch it composes with
+  where that is not its last (its best on validation, or that epoch's weight average). A model that is training (here
+  or in another Etude process on the same library) shows as training and cannot be renamed or deleted.`,
   async run(args, ctx) {
     const { positionals } = parseCommandArgs('models', args, {});
     const [action, ...rest] = positionals;
@@ -47,7 +55,7 @@ export const modelsCommand: CliCommand = {
     for (const m of listLibraryModels(ctx.library())) {
       const metrics = m.metrics ?? {};
       lines.push(
-        `${m.name}  ${m.status}  epochs ${typeof metrics.epoch === 'number' ? metrics.epoch : 0}  loss ${fmt(metrics.loss)}  val ${fmt(metrics.valLoss)}  ${m.engine ?? ''}  ${m.corpusName ?? '-'}`,
+        `${m.name}  ${m.status}  epochs ${typeof metrics.epoch === 'number' ? metrics.epoch : 0}  loss ${fmt(metrics.loss)}  val ${fmt(metrics.valLoss)}  ${m.engine ?? ''}  ${m.corpusName ?? '-'}${composingNote(metrics)}`,
       );
     }
     if (lines.length === 0) ctx.out('No models yet: train one with `etude train CORPUS --model NAME`.');
