@@ -22,7 +22,7 @@
  * their median (the issue's "median over 3 random seeds"; Johnson 2017 reports the best and the median of 5).
  * --state DIR saves each kind's run (per seed) after every validation and resumes it from there when run again with
  * the same flags, so a budget of hours can be spent over several sittings (scripts/lib/evalRunState.ts); the budget
- * then counts active time, summed over the sittings.
+ * then counts active time, summed over the sittings, and may grow while the rate is still at its peak.
  * --transpose K augments training only: each training piece also shifted by every semitone in -K..K (transposeShifts).
  * --average-decay D also validates a moving average of the weights (decay D per validation) and keeps the better.
  * Our models cover the keys the training split sounds (--pitch-range train, the default; full = all 88); the test NLL

@@ -21,6 +21,7 @@ import { writeFileAtomically } from '../../src/main/services/atomicFile';
 import type { NamedWeights, OptimizerState } from '../../src/core/engine/types';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMetrics } from '../../src/core/model/checkpoint';
 import type { ModelSpec, TrainingConfig } from '../../src/core/model/spec';
+import { ANNEAL } from '../../src/core/training/schedule';
 
 /** What makes two sittings one run: if any of it differs, the saved state belongs to another run. */
 export interface EvalRunSettings {
@@ -69,6 +70,8 @@ export interface EvalRunState {
   bestWeights: NamedWeights;
   /** The moving average of the weights as of the last validation (absent: none, or not of that validation). */
   average?: NamedWeights;
+  /** The budget the run was saved with, where this sitting gives it a larger one (mayGrowBudget). */
+  grownFromMinutes?: number;
 }
 
 /** The folder of one kind and seed under --state DIR. */
@@ -86,7 +89,21 @@ export function settingsDiffer(saved: EvalRunSettings, now: EvalRunSettings): st
 }
 
 /**
- * The saved state in `folder`, or undefined when there is none.
+ * Whether a saved run may go on under a larger --minutes than it was saved with: only while its training is not done
+ * and its rate has not yet left the peak (the anneal schedule holds the peak for the first ANNEAL.hold of the budget; a
+ * constant rate never leaves it). Until then every step had the rate the larger budget would have given it, so the run
+ * goes on as the one that budget would have made from the start: a run that looks promising can be given more time.
+ */
+export function mayGrowBudget(saved: EvalRunSettings, progress: EvalRunProgress, now: EvalRunSettings): boolean {
+  return (
+    now.minutes > saved.minutes &&
+    !progress.done &&
+    (saved.schedule === 'constant' || progress.spentMs <= ANNEAL.hold * saved.minutes * 60_000)
+  );
+}
+
+/**
+ * The saved state in `folder`, or undefined when there is none. A larger --minutes is taken where mayGrowBudget allows.
  * @throws Error naming the settings that differ, when the folder holds another run's state (nothing is overwritten).
  */
 export function loadEvalRun(folder: string, settings: EvalRunSettings): EvalRunState | undefined {
@@ -95,7 +112,8 @@ export function loadEvalRun(folder: string, settings: EvalRunSettings): EvalRunS
   const latest = decodeCheckpoint(readFileSync(latestFile));
   const saved = latest.metrics.evalRun as { settings: EvalRunSettings; progress: EvalRunProgress } | undefined;
   if (!saved) throw new Error(`${latestFile} is a checkpoint, but not the state of an eval:poly run.`);
-  const differ = settingsDiffer(saved.settings, settings);
+  const grows = mayGrowBudget(saved.settings, saved.progress, settings);
+  const differ = settingsDiffer(saved.settings, settings).filter((k) => !(k === 'minutes' && grows));
   if (differ.length)
     throw new Error(
       `${folder} holds the state of another run (${differ.join(', ')} differ). Give the same flags to resume it, or ` +
@@ -110,6 +128,7 @@ export function loadEvalRun(folder: string, settings: EvalRunSettings): EvalRunS
     optimizer: latest.optimizer,
     bestWeights: best.weights,
     ...(average?.epoch === latest.epoch ? { average: average.weights } : {}),
+    ...(grows ? { grownFromMinutes: saved.settings.minutes } : {}),
   };
 }
 

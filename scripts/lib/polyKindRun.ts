@@ -194,6 +194,9 @@ export async function runKind(kind: PolyKind, seed: number, run: EvalContext): P
     console.log(
       `  resumed from ${folder}: ${epochs} validations done, ${(spent() / 60000).toFixed(2)} of ${minutes} min spent, ` +
         `best valid ${best!.valid.toFixed(3)} after ${best!.epoch}` +
+        (saved.grownFromMinutes !== undefined
+          ? `; budget grown from ${saved.grownFromMinutes} to ${minutes} min (the rate had not left its peak, so the run goes on as a ${minutes}-minute one)`
+          : '') +
         (averageDecay !== undefined && !average && !p!.done
           ? '; the saved weight average is not of the last validation, so the average starts again'
           : ''),

@@ -87,7 +87,7 @@ describe('the saved state of an eval:poly run', () => {
     const folder = runFolder(tempDir(), 'bi-lstm', 3);
     await saveFirstValidation(folder);
     const before = readFileSync(path.join(folder, 'latest.etude-ckpt'));
-    expect(() => loadEvalRun(folder, { ...settings, minutes: 10, peakRate: 0.001 })).toThrow(
+    expect(() => loadEvalRun(folder, { ...settings, minutes: 4, peakRate: 0.001 })).toThrow(
       /another run \(minutes, peakRate differ\)/,
     );
     // A setting only one side names (--transpose, absent from a run without it) differs too, whichever side has it.
@@ -97,6 +97,32 @@ describe('the saved state of an eval:poly run', () => {
     expect(() => loadEvalRun(withShifts, settings)).toThrow(/another run \(transpose differ\)/);
     expect(loadEvalRun(withShifts, { ...settings, transpose: 2 })?.progress.epochs).toBe(1);
     expect(readFileSync(path.join(folder, 'latest.etude-ckpt')).equals(before)).toBe(true);
+  });
+
+  it('takes a larger budget only while the rate is still at its peak, and never for a finished run', async () => {
+    // 5 minutes annealed: the peak is held for the first 2 minutes (ANNEAL.hold 0.4).
+    const folder = runFolder(tempDir(), 'bi-lstm', 3);
+    const saveAt = (spentMs: number, done = false, runSettings = settings) =>
+      saveEvalRun(
+        folder,
+        runSettings,
+        DEFAULT_TRAINING,
+        { progress: { ...progress(1, 4.5), spentMs, done }, weights: weights(1), bestWeights: weights(1) },
+        'test',
+      );
+    await saveAt(119_000);
+    expect(loadEvalRun(folder, { ...settings, minutes: 60 })?.grownFromMinutes).toBe(5);
+    expect(loadEvalRun(folder, settings)?.grownFromMinutes).toBeUndefined();
+    expect(() => loadEvalRun(folder, { ...settings, minutes: 4 })).toThrow(/another run \(minutes differ\)/);
+    // Past the hold the rate has begun to fall on the 5-minute curve: a longer budget would have held it.
+    await saveAt(121_000);
+    expect(() => loadEvalRun(folder, { ...settings, minutes: 60 })).toThrow(/another run \(minutes differ\)/);
+    await saveAt(119_000, true);
+    expect(() => loadEvalRun(folder, { ...settings, minutes: 60 })).toThrow(/another run \(minutes differ\)/);
+    // A constant rate never leaves its peak.
+    const constant = { ...settings, schedule: 'constant' };
+    await saveAt(290_000, false, constant);
+    expect(loadEvalRun(folder, { ...constant, minutes: 60 })?.grownFromMinutes).toBe(5);
   });
 
   it('keeps the weight average beside the state, and drops one saved for a later validation than the latest', async () => {
