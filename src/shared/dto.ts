@@ -303,6 +303,8 @@ export const jobProgressSchema = z.object({
   stepsPerEpoch: z.number().optional(),
   loss: z.number().optional(),
   valLoss: z.number().optional(),
+  /** With weight averaging: the average's validation loss, at each epoch's end. */
+  averageValLoss: z.number().optional(),
   sequencesPerSec: z.number().optional(),
   etaMs: z.number().optional(),
   engine: z.string().optional(),

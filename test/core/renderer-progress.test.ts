@@ -27,6 +27,15 @@ describe('loss points from training progress', () => {
     });
   });
 
+  it("keeps the weight average's validation loss at the epoch end, beside the weights'", () => {
+    expect(
+      lossPointFromProgress({ ...base, phase: 'epoch done', epoch: 2, loss: 1.4, valLoss: 1.6, averageValLoss: 1.55 }),
+    ).toEqual({ epochPosition: 2, loss: 1.4, valLoss: 1.6, averageValLoss: 1.55 });
+    expect(
+      lossPointFromProgress({ ...base, epoch: 3, step: 5, stepsPerEpoch: 10, loss: 1.3, averageValLoss: 1.55 }),
+    ).not.toHaveProperty('averageValLoss');
+  });
+
   it('adds nothing for events without losses', () => {
     expect(lossPointFromProgress({ ...base, phase: 'preparing windows' })).toBeNull();
     expect(lossPointFromProgress({ ...base, epoch: 1, step: 1, stepsPerEpoch: 2, valLoss: 2 })).toBeNull();

@@ -256,7 +256,11 @@ describe('training loop (wasm engine, 1 thread, reduced spec E16/H32/window 12 a
       const plainSignal = counting();
       const avgSignal = counting();
       const plain = await run(training, { signal: plainSignal as unknown as AbortSignal });
-      const avg = await run(averaging, { signal: avgSignal as unknown as AbortSignal });
+      const epochEnds: JobProgress[] = [];
+      const avg = await run(averaging, {
+        signal: avgSignal as unknown as AbortSignal,
+        onProgress: (p) => void (p.phase === 'epoch done' && epochEnds.push(p)),
+      });
       // The average is validated after epochs 2 and 3 only: after epoch 1 it is a copy of the weights.
       expect(avgSignal.reads - plainSignal.reads).toBe(2 * Math.ceil(valid.size / training.batchSize));
       const [c1, c2, c3] = avg.checkpoints;
@@ -272,6 +276,8 @@ describe('training loop (wasm engine, 1 thread, reduced spec E16/H32/window 12 a
       expect(history).toHaveLength(3);
       expect(history[0]).toBe(avg.result.metrics.valLossHistory![0]);
       expect(history[2]).not.toBe(avg.result.metrics.valLossHistory![2]);
+      // The Train screen's chart draws it from each epoch's end.
+      expect(epochEnds.map((p) => p.averageValLoss)).toEqual(history);
       // The validated average is what the checkpoint carries.
       avg.model.setWeights(c3.average!);
       expect(await evaluateWindows(avg.model, valid, training.batchSize)).toBe(history[2]);

@@ -84,6 +84,19 @@ describe('learnt dynamics, from the Train screen to the saved file', () => {
       .poll(() => s.page.locator('[data-testid="train-progress"]').textContent(), { timeout: 120_000 })
       .toContain('done');
     await expect.poll(() => s.page.locator('[data-testid="models"]').textContent()).toMatch(/dyn\s*ready/);
+    // The loss chart draws the weight average's validation curve (green) and names it.
+    const green = await s.page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid="loss-chart"]');
+      const ctx = c?.getContext('2d');
+      if (!c || !ctx || c.width === 0 || c.height === 0) return 0;
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4)
+        if (data[i] > 90 && data[i] < 160 && data[i + 1] > 170 && data[i + 2] > 90 && data[i + 2] < 160) n++;
+      return n;
+    });
+    expect(green).toBeGreaterThan(10);
+    expect(await s.page.locator('.legend').textContent()).toContain('weight average (validation)');
 
     const library = openLibrary(path.join(s.dataDir, 'library.db'), { onSlowQuery: () => {} });
     let latest: Checkpoint;

@@ -22,6 +22,8 @@ export interface JobProgress {
   stepsPerEpoch?: number;
   loss?: number;
   valLoss?: number;
+  /** With weight averaging: the average's validation loss, at each epoch's end. */
+  averageValLoss?: number;
   sequencesPerSec?: number;
   etaMs?: number;
   /** Which engine runs this job, always said for training and generation. */

@@ -217,6 +217,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       epochs: training.epochs,
       loss: epochLoss,
       ...(valLoss !== undefined ? { valLoss } : {}),
+      ...(averageValLoss !== undefined ? { averageValLoss } : {}),
       sequencesPerSec: sequencesThisRun / Math.max(1e-9, trainingMsThisRun / 1000),
       etaMs: Math.round(stepsLeftTotal() * (trainingMsThisRun / Math.max(1, sequencesThisRun / batchSize))),
       engine,

@@ -7,6 +7,8 @@ export interface LossPoint {
   epochPosition: number;
   loss?: number;
   valLoss?: number;
+  /** With weight averaging: the average's validation loss (epoch ends only). */
+  averageValLoss?: number;
 }
 
 /**
@@ -18,7 +20,13 @@ export function lossPointFromProgress(p: JobProgressDto): LossPoint | null {
   if (p.loss === undefined && valLoss === undefined) return null;
   const epoch = p.epoch ?? 1;
   const within = p.step !== undefined && p.stepsPerEpoch ? p.step / p.stepsPerEpoch : 1;
-  return { epochPosition: epoch - 1 + within, loss: p.loss, valLoss };
+  const averageValLoss = p.step === undefined ? p.averageValLoss : undefined;
+  return {
+    epochPosition: epoch - 1 + within,
+    loss: p.loss,
+    valLoss,
+    ...(averageValLoss !== undefined ? { averageValLoss } : {}),
+  };
 }
 
 /** "1 h 02 min", "3 min 05 s", "42 s". */
