@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
-import { decodeCheckpoint } from '../src/core/model/checkpoint';
+import { composingWeights, decodeCheckpoint } from '../src/core/model/checkpoint';
 import { generateFormMelodies, measureForm, planForm, type FormSection } from '../src/core/model/form';
 import { seedTokensFromPitches } from '../src/core/model/generate';
 import { isPolyDecoder } from '../src/core/model/polyLstm';
@@ -25,6 +25,7 @@ import { generatePolyForm, measurePolyForm } from '../src/core/model/polyForm';
 import { chordSeedFrames, framesPerBar } from '../src/core/model/polySeed';
 import { isPolySpec } from '../src/core/model/spec';
 import { openLibrary } from '../src/main/db';
+import { composingCheckpoint } from '../src/main/services/composingCheckpoint';
 import { rollWindowOf } from '../src/main/services/polyGeneration';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -53,13 +54,14 @@ const ckpt = (() => {
     );
   const library = openLibrary(path.join(args['data-dir']!, 'library.db'));
   const row = library.models.getModelByName(args.model!);
-  const latest = row && library.checkpoints.latestCheckpoint(row.id);
-  if (!latest) throw new Error(`no checkpoint of a model "${args.model}" in ${args['data-dir']}`);
-  const decoded = decodeCheckpoint(latest.data);
+  // The weights the app composes with (its best on valid, or that epoch's average).
+  const composing = row && composingCheckpoint(library, row.id);
+  if (!composing) throw new Error(`no checkpoint of a model "${args.model}" in ${args['data-dir']}`);
+  const decoded = decodeCheckpoint(composing.data);
   library.close();
   return decoded;
 })();
-const model = await engine.createModel(ckpt.spec, ckpt.training, ckpt.weights);
+const model = await engine.createModel(ckpt.spec, ckpt.training, composingWeights(ckpt).weights);
 const decoder = model.createDecoder();
 const sections = planForm(args.form, Number(args.bars));
 const takes = Number(args.takes);

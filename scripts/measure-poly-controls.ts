@@ -14,7 +14,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
-import { decodeCheckpoint } from '../src/core/model/checkpoint';
+import { composingWeights, decodeCheckpoint } from '../src/core/model/checkpoint';
 import { generatePolyphonic } from '../src/core/model/generatePoly';
 import { infillPoly } from '../src/core/model/polyInfill';
 import { isPolyDecoder } from '../src/core/model/polyLstm';
@@ -22,6 +22,7 @@ import { polyLoopRefiner, polyWrapScore } from '../src/core/model/polyLoop';
 import { chordSeedFrames, framesPerBar } from '../src/core/model/polySeed';
 import { isPolySpec } from '../src/core/model/spec';
 import { openLibrary } from '../src/main/db';
+import { composingCheckpoint } from '../src/main/services/composingCheckpoint';
 import { rollWindowOf } from '../src/main/services/polyGeneration';
 
 const { values: args } = parseArgs({
@@ -30,13 +31,14 @@ const { values: args } = parseArgs({
 if (!args['data-dir'] || !args.model) throw new Error('give --data-dir DIR and --model NAME');
 const library = openLibrary(path.join(args['data-dir'], 'library.db'));
 const row = library.models.getModelByName(args.model);
-const latest = row && library.checkpoints.latestCheckpoint(row.id);
-if (!latest) throw new Error(`no checkpoint of a model "${args.model}"`);
-const ckpt = decodeCheckpoint(latest.data);
+// The weights the app composes with (its best on valid, or that epoch's average).
+const composing = row && composingCheckpoint(library, row.id);
+if (!composing) throw new Error(`no checkpoint of a model "${args.model}"`);
+const ckpt = decodeCheckpoint(composing.data);
 library.close();
 if (!isPolySpec(ckpt.spec)) throw new Error(`"${args.model}" is not a polyphonic model`);
 const engine = await createWasmEngine({ threads: 1 });
-const model = await engine.createModel(ckpt.spec, ckpt.training, ckpt.weights);
+const model = await engine.createModel(ckpt.spec, ckpt.training, composingWeights(ckpt).weights);
 const decoder = model.createDecoder();
 if (!isPolyDecoder(decoder)) throw new Error('not a polyphonic decoder');
 const window = rollWindowOf(ckpt.spec);

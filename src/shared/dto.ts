@@ -215,6 +215,16 @@ export type TrainingOverrides = z.infer<typeof trainingOverridesSchema>;
 
 export const modelStatusSchema = z.enum(['training', 'ready', 'failed', 'cancelled']);
 
+/**
+ * The epoch a model composes with: its best on the validation pieces (where that checkpoint is kept), whether it is
+ * that epoch's weight average, and its validation loss (absent when it never validated).
+ */
+export const composingEpochSchema = z.object({
+  epoch: z.number(),
+  average: z.boolean(),
+  valLoss: z.number().optional(),
+});
+
 export const modelSchema = z.object({
   /** A library model's id as a string; 'default' for the bundled model. */
   id: z.string(),
@@ -229,6 +239,8 @@ export const modelSchema = z.object({
   training: z.record(z.string(), z.unknown()).nullable(),
   /** Last metrics: loss, valLoss, epoch, ... */
   metrics: z.record(z.string(), z.unknown()).nullable(),
+  /** The epoch it composes with (absent before its first checkpoint, and for the bundled model). */
+  composesWith: composingEpochSchema.optional(),
   createdAt: timestampMs,
   updatedAt: timestampMs,
 });
@@ -346,7 +358,7 @@ export const trainResultSchema = z
     valLoss: z.number().optional(),
     engine: z.string().optional(),
     /** The epoch the model composes with: its best on valid, the weight average's where that was better. */
-    composesWith: z.object({ epoch: z.number(), valLoss: z.number(), average: z.boolean() }).optional(),
+    composesWith: composingEpochSchema.optional(),
   })
   .passthrough();
 export type TrainResultDto = z.infer<typeof trainResultSchema>;

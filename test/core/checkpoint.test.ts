@@ -74,24 +74,26 @@ describe('checkpoint codec', () => {
   });
 
   it('round-trips the weight average, and refuses a header that claims one its data lacks', () => {
-    const original: Checkpoint = { ...sample(), average: randomNamed(4) };
+    const original: Checkpoint = { ...sample(), formatVersion: 2, average: randomNamed(4) };
     const bytes = encodeCheckpoint(original);
     expect(decodeCheckpoint(bytes)).toEqual(original);
+    // Version 2 only with an average: an Etude that reads version 1 refuses it with its update message.
+    const version = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset).getUint32(8, true);
+    expect(version(bytes)).toBe(2);
+    expect(version(encodeCheckpoint(sample()))).toBe(1);
     expect(bytes.length).toBeGreaterThan(encodeCheckpoint(sample()).length);
     // A checkpoint without one decodes without one (every checkpoint before the average existed).
     expect(decodeCheckpoint(encodeCheckpoint(sample())).average).toBeUndefined();
     expect(() => encodeCheckpoint({ ...sample(), average: { ...randomNamed(4), extra: new Float32Array(1) } })).toThrow(
       /weight average hold tensor "extra"/,
     );
-    // The same tensors with the header's hasAverage dropped: more tensors than the header accounts for.
-    const { average, ...withoutAverage } = original;
-    const plain = encodeCheckpoint(withoutAverage);
-    expect(average).toBeDefined();
+    // A header whose hasAverage disagrees with the version, either way, is damaged.
+    const plain = encodeCheckpoint(sample());
     expect(codeOf(() => decodeCheckpoint(withHeader(bytes, (h) => ({ ...h, hasAverage: undefined }))))).toBe(
-      'CHECKPOINT_SHAPE_MISMATCH',
+      'CHECKPOINT_CORRUPT',
     );
     expect(codeOf(() => decodeCheckpoint(withHeader(plain, (h) => ({ ...h, hasAverage: true }))))).toBe(
-      'CHECKPOINT_SHAPE_MISMATCH',
+      'CHECKPOINT_CORRUPT',
     );
   });
 
@@ -136,6 +138,9 @@ describe('checkpoint codec', () => {
     const future = bytes.slice();
     new DataView(future.buffer).setUint32(8, 99, true);
     expect(codeOf(() => decodeCheckpoint(future))).toBe('CHECKPOINT_UNKNOWN_VERSION');
+    expect(() => decodeCheckpoint(future)).toThrow(
+      /format version 99; this Etude reads versions 1 and 2\. Update Etude/,
+    );
     const extra = new Uint8Array(bytes.length + 16);
     extra.set(bytes);
     expect(codeOf(() => decodeCheckpoint(extra))).toBe('CHECKPOINT_CORRUPT');

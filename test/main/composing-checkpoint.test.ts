@@ -18,10 +18,15 @@ import {
 import { decodeModelFile } from '../../src/core/model/modelFile';
 import { openLibrary, type Library } from '../../src/main/db/open';
 import type { CheckpointId, CheckpointSummary, ModelId } from '../../src/main/db/types';
-import { composingCheckpointId, pruneKeepingComposing } from '../../src/main/services/composingCheckpoint';
+import {
+  composingCheckpointId,
+  composingEpochOf,
+  pruneKeepingComposing,
+} from '../../src/main/services/composingCheckpoint';
 import { generateFromLibrary, loadModelCheckpoint } from '../../src/main/services/generation';
 import type { GenerateRequest } from '../../src/main/services/generationRequest';
-import { exportModel } from '../../src/main/services/modelTransfer';
+import { exportModel, importModel } from '../../src/main/services/modelTransfer';
+import { listLibraryModels } from '../../src/main/services/models';
 import { trainModel } from '../../src/main/services/training';
 import { seedMelodyPieces } from './helpers/seedPieces';
 
@@ -100,7 +105,14 @@ describe('the checkpoint a model composes with', () => {
     expect(composingCheckpointId(run)).toBe(7);
     // No validation, no best: the newest. A best that was pruned (an older library): the newest.
     expect(composingCheckpointId([summary(1, 1, {}), summary(2, 2, null)])).toBe(2);
-    expect(composingCheckpointId([summary(8, 4, { bestEpoch: 2 }), summary(9, 5, { bestEpoch: 2 })])).toBe(9);
+    const pruned = [summary(8, 4, { bestEpoch: 2, valLoss: 3.1 }), summary(9, 5, { bestEpoch: 2, valLoss: 3.2 })];
+    expect(composingCheckpointId(pruned)).toBe(9);
+    // What the Models table and `etude models` show is what composes: there the newest, with its own valid loss.
+    expect(composingEpochOf(pruned)).toEqual({ epoch: 5, average: false, valLoss: 3.2 });
+    expect(
+      composingEpochOf([summary(7, 3, { bestEpoch: 3, bestValLoss: 2.5, bestIsAverage: true, valLoss: 2.6 })]),
+    ).toEqual({ epoch: 3, average: true, valLoss: 2.5 });
+    expect(composingEpochOf([])).toBeUndefined();
   });
 
   it('survives pruning, and generation and export read it rather than the newest', async () => {
@@ -150,6 +162,19 @@ describe('the checkpoint a model composes with', () => {
       const fromWeights = notesOf(await generateFromLibrary(notAveraged.library, request('Raw')));
       expect(fromWeights).toEqual(notesOf(await generateFromLibrary(plainWeights.library, request('PlainW'))));
       expect(fromAverage).not.toEqual(fromWeights);
+      // Exported and imported, it composes with the average there too, and the Models list says so.
+      const imported = openLibrary(path.join(dir, 'imported.db'));
+      try {
+        importModel(imported, exportModel(averaged.library, 'Averaged', '0.1.0').bytes);
+        expect(listLibraryModels(imported).find((m) => m.name === 'Averaged')?.composesWith).toEqual({
+          epoch: 3,
+          average: true,
+          valLoss: 1,
+        });
+        expect(notesOf(await generateFromLibrary(imported, request('Averaged')))).toEqual(fromAverage);
+      } finally {
+        imported.close();
+      }
     } finally {
       for (const l of [averaged, notAveraged, plainAverage, plainWeights]) l.library.close();
     }
@@ -207,7 +232,7 @@ describe('training with weight averaging (tiny melody model, worker thread)', ()
     }
   });
 
-  it('refuses a decay outside (0, 1) before anything is stored', async () => {
+  it('refuses a decay outside (0, 1), or an average with no validation pieces, before anything is stored', async () => {
     const library = openLibrary(path.join(dir, 'refuse.db'));
     library.corpora.createCorpus('seeds');
     try {
@@ -220,6 +245,15 @@ describe('training with weight averaging (tiny melody model, worker thread)', ()
           threads: 1,
         }),
       ).rejects.toThrow('its weightAverageDecay must be a number above 0 and below 1, got: 1');
+      await expect(
+        trainModel(library, {
+          corpusName: 'seeds',
+          modelName: 'bad',
+          training: { weightAverageDecay: 0.5, validationFraction: 0 },
+          engine: 'wasm',
+          threads: 1,
+        }),
+      ).rejects.toThrow('its weight average needs validation pieces to be weighed against the weights');
       expect(library.models.getModelByName('bad')).toBeUndefined();
     } finally {
       library.close();

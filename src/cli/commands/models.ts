@@ -4,14 +4,15 @@ import { bundledDefaultModelPath } from '../../main/services/generation';
 import { bundledModelDto, deleteModel, listLibraryModels, renameModel } from '../../main/services/models';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliCommand } from '../types';
+import type { ModelDto } from '../../shared/dto';
 
 const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '-');
 
-/** "  composes with epoch N" where the best epoch on valid is not the last, or is the weight average; else nothing. */
-function composingNote(metrics: Record<string, unknown>): string {
-  const { bestEpoch, bestIsAverage, epoch } = metrics;
-  if (typeof bestEpoch !== 'number' || (bestEpoch === epoch && bestIsAverage !== true)) return '';
-  return `  composes with epoch ${bestEpoch}${bestIsAverage === true ? "'s weight average" : ''} (its best on validation)`;
+/** "  composes with epoch N" where the model composes with another epoch than its last, or with its average. */
+function composingNote(model: ModelDto): string {
+  const composing = model.composesWith;
+  if (!composing || (composing.epoch === model.metrics?.epoch && !composing.average)) return '';
+  return `  composes with epoch ${composing.epoch}${composing.average ? "'s weight average" : ''} (its best on validation)`;
 }
 
 export const modelsCommand: CliCommand = {
@@ -55,7 +56,7 @@ export const modelsCommand: CliCommand = {
     for (const m of listLibraryModels(ctx.library())) {
       const metrics = m.metrics ?? {};
       lines.push(
-        `${m.name}  ${m.status}  epochs ${typeof metrics.epoch === 'number' ? metrics.epoch : 0}  loss ${fmt(metrics.loss)}  val ${fmt(metrics.valLoss)}  ${m.engine ?? ''}  ${m.corpusName ?? '-'}${composingNote(metrics)}`,
+        `${m.name}  ${m.status}  epochs ${typeof metrics.epoch === 'number' ? metrics.epoch : 0}  loss ${fmt(metrics.loss)}  val ${fmt(metrics.valLoss)}  ${m.engine ?? ''}  ${m.corpusName ?? '-'}${composingNote(m)}`,
       );
     }
     if (lines.length === 0) ctx.out('No models yet: train one with `etude train CORPUS --model NAME`.');

@@ -53,7 +53,8 @@ export function printTrainSummary(result: TrainResult, ctx: CliContext, verb = '
   const best = result.composesWith;
   if (best && (best.epoch !== result.epochs || best.average))
     ctx.out(
-      `  composes with epoch ${best.epoch}${best.average ? "'s weight average" : ''}, its best on validation (${best.valLoss.toFixed(4)})`,
+      `  composes with epoch ${best.epoch}${best.average ? "'s weight average" : ''}, its best on validation` +
+        (best.valLoss !== undefined ? ` (${best.valLoss.toFixed(4)})` : ''),
     );
   if (result.skippedNoMelody > 0)
     ctx.out(
@@ -118,7 +119,8 @@ export const trainCommand: CliCommand = {
   --lr-schedule S     constant, or anneal: the rate held for the first 40% of the epochs, then lowered by a
                       half cosine to 5% of it at the last (default constant; polyphonic anneal)
   --average-decay D   also keep a moving average of the weights (D per epoch, e.g. 0.5), validate it beside
-                      them and compose with whichever is better on valid (default: no average)
+                      them and compose with whichever is better on valid (default: no average; with
+                      --resume it turns the average on, or changes its decay, from the next epoch)
   --seed N            random seed for init, split and shuffles (default 1)
   --engine E          ${ENGINE_CHOICES.join('|')} (default auto: webgpu on a GPU, else tfjs-node-gpu, else wasm)
   --threads N         wasm engine threads (default: min(2, cores))

@@ -4,11 +4,12 @@
  *
  * Byte layout (all integers little-endian):
  *   0   8 bytes  magic "ETUDECKP"
- *   8   u32      format version (CHECKPOINT_FORMAT_VERSION)
+ *   8   u32      format version (CHECKPOINT_FORMAT_VERSION; CHECKPOINT_AVERAGE_FORMAT_VERSION with a weight average)
  *   12  u32      header length H in bytes (UTF-8 JSON)
  *   16  H bytes  header JSON (CheckpointHeader below)
  *   ..  zero padding up to a multiple of 16 bytes (so each tensor view is aligned for Float32Array)
- *   ..  tensor data: float32, row-major, each tensor padded to a multiple of 4 floats (16 bytes), in header order
+ *   ..  tensor data: float32, row-major, each tensor padded to a multiple of 4 floats (16 bytes), in header order:
+ *       the weights, then Adam's optimizer/m/ and optimizer/v/ moments if kept, then the weight average's average/
  *
  * The header lists every tensor with its shape and byte offset (relative to the data section), plus a CRC-32 of the
  * data section, so truncation and bit flips are caught before anyone trains on damaged weights. Weight names and
@@ -23,6 +24,13 @@ import { type ModelSpec, type TrainingConfig } from './spec';
 
 export const CHECKPOINT_MAGIC = 'ETUDECKP';
 export const CHECKPOINT_FORMAT_VERSION = 1;
+/**
+ * Version 1 plus the weight average's tensors (TrainingConfig.weightAverageDecay). Written only when a checkpoint holds
+ * an average, so every other checkpoint stays readable by an Etude that reads version 1, and one that cannot read the
+ * average refuses it with its update message rather than a count of tensors it does not expect.
+ */
+export const CHECKPOINT_AVERAGE_FORMAT_VERSION = 2;
+const READABLE_VERSIONS = [CHECKPOINT_FORMAT_VERSION, CHECKPOINT_AVERAGE_FORMAT_VERSION];
 /** File name extension used by the CLI and the bundled default model. */
 export const CHECKPOINT_EXTENSION = '.etude-ckpt';
 
@@ -236,8 +244,9 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   const dataFloats = new Float32Array(data.buffer);
   for (let i = 0; i < tensors.length; i++) dataFloats.set(tensors[i].data, entries[i].offset / 4);
 
+  const version = checkpoint.average ? CHECKPOINT_AVERAGE_FORMAT_VERSION : CHECKPOINT_FORMAT_VERSION;
   const header: CheckpointHeader = {
-    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    formatVersion: version,
     spec: checkpoint.spec,
     training: checkpoint.training,
     ...(checkpoint.corpus ? { corpus: checkpoint.corpus } : {}),
@@ -257,7 +266,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   const out = new Uint8Array(dataStart + dataBytes);
   for (let i = 0; i < 8; i++) out[i] = CHECKPOINT_MAGIC.charCodeAt(i);
   const view = new DataView(out.buffer);
-  view.setUint32(8, CHECKPOINT_FORMAT_VERSION, true);
+  view.setUint32(8, version, true);
   view.setUint32(12, headerBytes.length, true);
   out.set(headerBytes, PREFIX_BYTES);
   out.set(data, dataStart);
@@ -280,10 +289,10 @@ export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader & { da
     );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== CHECKPOINT_FORMAT_VERSION)
+  if (!READABLE_VERSIONS.includes(version))
     throw new CheckpointError(
       'CHECKPOINT_UNKNOWN_VERSION',
-      `The checkpoint has format version ${version}; this Etude reads version ${CHECKPOINT_FORMAT_VERSION}. Update Etude to open it.`,
+      `The checkpoint has format version ${version}; this Etude reads versions ${READABLE_VERSIONS.join(' and ')}. Update Etude to open it.`,
     );
   const headerLength = view.getUint32(12, true);
   if (PREFIX_BYTES + headerLength > bytes.length)
@@ -315,7 +324,8 @@ export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader & { da
       );
   }
   validateSpec(header.spec);
-  return { ...header, dataStart: alignUp(PREFIX_BYTES + headerLength) };
+  // The prefix's version is the one checked above, and the one that says whether the data holds an average.
+  return { ...header, formatVersion: version, dataStart: alignUp(PREFIX_BYTES + headerLength) };
 }
 
 /**
@@ -386,6 +396,11 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   };
   const weights = pick('', 'weight');
   const hasAverage = header.hasAverage === true;
+  if (hasAverage !== (header.formatVersion === CHECKPOINT_AVERAGE_FORMAT_VERSION))
+    throw new CheckpointError(
+      'CHECKPOINT_CORRUPT',
+      `The checkpoint's header says format version ${header.formatVersion} ${hasAverage ? 'with' : 'without'} a weight average, which do not go together; the file is damaged.`,
+    );
   const expectedCount = shapes.length * (1 + (header.optimizerStep === undefined ? 0 : 2) + (hasAverage ? 1 : 0));
   if (header.tensors.length !== expectedCount)
     throw new CheckpointError(

@@ -130,5 +130,8 @@ export function trainingConfigProblem(training: Record<string, unknown>): string
   const decay = training.weightAverageDecay;
   if (decay !== undefined && !isAverageDecay(decay))
     return `its weightAverageDecay must be a number above 0 and below 1, got: ${shown(decay)}`;
+  // The average is kept to be compared with the weights on the validation pieces; with none it could never compose.
+  if (decay !== undefined && training.validationFraction === 0)
+    return 'its weight average needs validation pieces to be weighed against the weights: set validationFraction above 0, or train without the average';
   return undefined;
 }

@@ -21,10 +21,44 @@ export function composingCheckpointId(checkpoints: readonly CheckpointSummary[])
   return newest.id;
 }
 
-/** The checkpoint a model composes with, its bytes verified; undefined when it has none. */
+/** The epoch a model composes with, whether it is that epoch's weight average, and its valid loss (if it validated). */
+export interface ComposingEpoch {
+  epoch: number;
+  average: boolean;
+  valLoss?: number;
+}
+
+/**
+ * What composes, read from the checkpoints' metrics (no bytes): the epoch of the composing checkpoint, which is the
+ * best only where that checkpoint is still kept (a library pruned before this rule composes with its newest).
+ */
+export function composingEpochOf(checkpoints: readonly CheckpointSummary[]): ComposingEpoch | undefined {
+  const id = composingCheckpointId(checkpoints);
+  const chosen = checkpoints.find((c) => c.id === id);
+  if (!chosen) return undefined;
+  const m = (chosen.metrics ?? {}) as CheckpointMetrics;
+  const isBest = m.bestEpoch === chosen.epoch;
+  const valLoss = isBest ? m.bestValLoss : m.valLoss;
+  return {
+    epoch: chosen.epoch,
+    average: isBest && m.bestIsAverage === true,
+    ...(typeof valLoss === 'number' ? { valLoss } : {}),
+  };
+}
+
+/** The epoch a library model composes with (composingEpochOf its checkpoints); undefined before its first. */
+export const modelComposingEpoch = (library: Library, modelId: ModelId): ComposingEpoch | undefined =>
+  composingEpochOf(library.checkpoints.listCheckpoints(modelId));
+
+/**
+ * The checkpoint a model composes with, its bytes verified; undefined when it has none. Listed and read in one
+ * transaction, so a trainer in another process pruning between the two reads cannot take the chosen one away.
+ */
 export function composingCheckpoint(library: Library, modelId: ModelId): Checkpoint | undefined {
-  const id = composingCheckpointId(library.checkpoints.listCheckpoints(modelId));
-  return id === undefined ? undefined : library.checkpoints.getCheckpoint(id);
+  return library.db.transaction(() => {
+    const id = composingCheckpointId(library.checkpoints.listCheckpoints(modelId));
+    return id === undefined ? undefined : library.checkpoints.getCheckpoint(id);
+  })();
 }
 
 /** Prunes a model's checkpoints to the newest `keepLatest`, keeping the one it composes with too. */

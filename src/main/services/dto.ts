@@ -18,6 +18,7 @@ import type {
 import { meterChangesSchema } from '../../shared/dto';
 import type { CorpusSummary, Generation, ModelRow, PieceSummary } from '../db/types';
 import type { JobSnapshot } from '../jobs/JobManager';
+import type { ComposingEpoch } from './composingCheckpoint';
 import type { ImportReport } from './importService';
 import { importStateOf } from './importState';
 import type { CorpusStats } from './stats';
@@ -89,7 +90,10 @@ export function importReportDto(report: ImportReport): ImportReportDto {
  * model (src/main/services/trainingLease.ts), whichever process trains it; a row left at 'training' with no live
  * lease is a run that died, shown as 'cancelled' (it keeps its last checkpoint and can be resumed).
  */
-export function modelDto(row: ModelRow, context: { corpusName: string | null; training: boolean }): ModelDto {
+export function modelDto(
+  row: ModelRow,
+  context: { corpusName: string | null; training: boolean; composesWith?: ComposingEpoch },
+): ModelDto {
   const status = context.training ? 'training' : row.status === 'training' ? 'cancelled' : row.status;
   return {
     id: String(row.id),
@@ -101,6 +105,7 @@ export function modelDto(row: ModelRow, context: { corpusName: string | null; tr
     spec: asRecord(row.spec) ?? {},
     training: asRecord(row.training),
     metrics: asRecord(row.metrics),
+    ...(context.composesWith ? { composesWith: context.composesWith } : {}),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -5,6 +5,7 @@
  * (`etude models export/import`) and the app/studio (`models:export` / `models:import`) call these.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { readCheckpointHeader } from '../../core/model/checkpoint';
 import { decodeModelFile, encodeModelFile, MODEL_FILE_EXTENSION } from '../../core/model/modelFile';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
@@ -107,6 +108,17 @@ export function importModel(
       `A model named "${taken.name}" already exists in this library; import this one under another name (etude models import FILE --name NEW, or the name field).`,
     );
   const { header, checkpoint } = file;
+  // An exported model is the checkpoint it composed with: where that was its best on valid (its weight average's,
+  // maybe), the best travels too, so it composes (and says it does) the same way here.
+  const own = readCheckpointHeader(checkpoint);
+  const best =
+    own.metrics.bestEpoch === own.epoch && typeof own.metrics.bestValLoss === 'number'
+      ? {
+          bestEpoch: own.epoch,
+          bestValLoss: own.metrics.bestValLoss,
+          ...(own.metrics.bestIsAverage === true ? { bestIsAverage: true } : {}),
+        }
+      : {};
   const metrics = {
     epoch: header.training.epochs,
     step: header.training.steps,
@@ -114,6 +126,7 @@ export function importModel(
     ...(header.training.valLoss !== undefined ? { valLoss: header.training.valLoss } : {}),
     ...(header.training.lossHistory ? { lossHistory: header.training.lossHistory } : {}),
     ...(header.training.valLossHistory ? { valLossHistory: header.training.valLossHistory } : {}),
+    ...best,
     // The corpus does not travel; its name does, so the model still says what it learned from.
     corpusName: header.corpusName,
     importedFrom: { appVersion: header.appVersion, exportedAt: header.exportedAt, name: header.name },

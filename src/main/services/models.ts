@@ -11,6 +11,7 @@ import { ERROR_CODES } from '../../shared/errors';
 import { NotFoundError } from '../db/errors';
 import type { Library } from '../db/open';
 import type { ModelId, ModelRow } from '../db/types';
+import { modelComposingEpoch } from './composingCheckpoint';
 import { DEFAULT_MODEL_ID, modelDto } from './dto';
 import { assertNotTraining, isLeaseLive, liveLeases, ModelTrainingError } from './trainingLease';
 
@@ -56,15 +57,23 @@ function corpusNameOf(row: ModelRow, corpora: Map<number, string>): string | nul
 export function listLibraryModels(library: Library): ModelDto[] {
   const leases = liveLeases(library);
   const corpora = new Map(library.corpora.listCorpora().map((c) => [c.id as number, c.name]));
-  return library.models
-    .listModels()
-    .map((row) => modelDto(row, { corpusName: corpusNameOf(row, corpora), training: leases.has(row.id) }));
+  return library.models.listModels().map((row) =>
+    modelDto(row, {
+      corpusName: corpusNameOf(row, corpora),
+      training: leases.has(row.id),
+      composesWith: modelComposingEpoch(library, row.id),
+    }),
+  );
 }
 
 /** One library model in contract shape (as listLibraryModels shows it). */
 export function libraryModelDto(library: Library, row: ModelRow): ModelDto {
   const corpora = new Map(library.corpora.listCorpora().map((c) => [c.id as number, c.name]));
-  return modelDto(row, { corpusName: corpusNameOf(row, corpora), training: liveLeases(library).has(row.id) });
+  return modelDto(row, {
+    corpusName: corpusNameOf(row, corpora),
+    training: liveLeases(library).has(row.id),
+    composesWith: modelComposingEpoch(library, row.id),
+  });
 }
 
 /**

@@ -49,7 +49,7 @@ import type { CheckpointId, CorpusId, ModelId, ModelRow, PieceId } from '../db/t
 import type { NoteSequence } from '../../core/music/NoteSequence';
 import { acquireTrainingLease, isLeaseLive, type HeldLease } from './trainingLease';
 import { canStoreInWorker } from './trainingCheckpoints';
-import { pruneKeepingComposing } from './composingCheckpoint';
+import { type ComposingEpoch, modelComposingEpoch, pruneKeepingComposing } from './composingCheckpoint';
 import { corpusSequences } from './corpusNotes';
 import {
   runTrainingJob,
@@ -127,23 +127,8 @@ export interface TrainResult {
   skippedNoMelody: number;
   /** The settings it trained with: the kind's defaults, the stored ones when resuming, and the caller's. */
   training: TrainingConfig;
-  /** The epoch the model composes with, its best on valid (./composingCheckpoint.ts); absent with no validation. */
+  /** The epoch the model composes with: its best on valid where kept (./composingCheckpoint.ts). */
   composesWith?: ComposingEpoch;
-}
-
-/** The epoch a model composes with: its best on valid, and whether that was the weight average. */
-export interface ComposingEpoch {
-  epoch: number;
-  valLoss: number;
-  average: boolean;
-}
-
-/** The composing epoch the training loop's metrics name (metrics.bestEpoch), if it validated. */
-function composingEpochOf(metrics: Record<string, unknown>): ComposingEpoch | undefined {
-  const { bestEpoch, bestValLoss, bestIsAverage } = metrics;
-  return typeof bestEpoch === 'number' && typeof bestValLoss === 'number'
-    ? { epoch: bestEpoch, valLoss: bestValLoss, average: bestIsAverage === true }
-    : undefined;
 }
 
 /** A training request that cannot start, or a run that failed inside the worker. */
@@ -714,6 +699,7 @@ export async function trainModel(
   } finally {
     lease.release();
   }
+  const composesWith = modelComposingEpoch(library, model.id);
   return {
     modelId: model.id,
     modelName: model.name,
@@ -730,7 +716,7 @@ export async function trainModel(
     validWindows: summary.validWindows,
     skippedNoMelody,
     training: request.training,
-    ...(composingEpochOf(lastMetrics) ? { composesWith: composingEpochOf(lastMetrics) } : {}),
+    ...(composesWith ? { composesWith } : {}),
   };
 }
 

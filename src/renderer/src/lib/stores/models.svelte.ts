@@ -73,18 +73,17 @@ class ModelsStore {
 
 export const models = new ModelsStore();
 
-/** A metric as a short string, or a dash. */
 /**
- * The epoch a model composes with, as the Models table shows it: its best on validation (metrics.bestEpoch; the main
- * process picks that checkpoint, src/main/services/composingCheckpoint.ts), "averaged" where the weight average was
- * the better; its last epoch when it never validated; a dash before its first epoch.
+ * The epoch a model composes with, as the Models table shows it (the main process picks it:
+ * src/main/services/composingCheckpoint.ts): its best on validation, "averaged" where the weight average was the
+ * better; a dash before its first checkpoint and for the bundled model.
  */
 export function composingEpoch(m: ModelDto): string {
-  const best = m.metrics?.bestEpoch;
-  if (typeof best === 'number') return `${best}${m.metrics?.bestIsAverage === true ? ', averaged' : ''}`;
-  return metric(m, 'epoch', 0);
+  const c = m.composesWith;
+  return c ? `${c.epoch}${c.average ? ', averaged' : ''}` : '—';
 }
 
+/** A metric as a short string, or a dash. */
 export function metric(m: ModelDto, key: string, digits = 3): string {
   const v = m.metrics?.[key];
   return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—';
