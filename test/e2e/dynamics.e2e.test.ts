@@ -16,7 +16,7 @@ import type { MelodyLstmSpec } from '../../src/core/model/melodyLstmSpec';
 import type { Note } from '../../src/core/music/NoteSequence';
 import { createRng } from '../../src/core/util/random';
 import { openLibrary } from '../../src/main/db';
-import { repoRoot, screenshot } from './helpers/browser';
+import { countLossChartPixels, LOSS_CURVES, repoRoot, screenshot } from './helpers/browser';
 import { importInStudio, useStudio } from './helpers/studioSession';
 
 let tunes: string[];
@@ -85,17 +85,7 @@ describe('learnt dynamics, from the Train screen to the saved file', () => {
       .toContain('done');
     await expect.poll(() => s.page.locator('[data-testid="models"]').textContent()).toMatch(/dyn\s*ready/);
     // The loss chart draws the weight average's validation curve (green) and names it.
-    const green = await s.page.evaluate(() => {
-      const c = document.querySelector<HTMLCanvasElement>('[data-testid="loss-chart"]');
-      const ctx = c?.getContext('2d');
-      if (!c || !ctx || c.width === 0 || c.height === 0) return 0;
-      const { data } = ctx.getImageData(0, 0, c.width, c.height);
-      let n = 0;
-      for (let i = 0; i < data.length; i += 4)
-        if (data[i] > 90 && data[i] < 160 && data[i + 1] > 170 && data[i + 2] > 90 && data[i + 2] < 160) n++;
-      return n;
-    });
-    expect(green).toBeGreaterThan(10);
+    expect(await countLossChartPixels(s.page, LOSS_CURVES.average)).toBeGreaterThan(10);
     expect(await s.page.locator('.legend').textContent()).toContain('weight average (validation)');
 
     const library = openLibrary(path.join(s.dataDir, 'library.db'), { onSlowQuery: () => {} });

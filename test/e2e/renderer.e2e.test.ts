@@ -16,8 +16,10 @@ import { seedFromMidi } from '../../src/renderer/src/lib/input/seedText';
 import { TAKES_PER_PAGE } from '../../src/shared/dto';
 import {
   buildRenderer,
+  countLossChartPixels,
   countNotePixels,
   launchBrowser,
+  LOSS_CURVES,
   screenshot,
   sharedData,
   type BrowserSession,
@@ -254,24 +256,8 @@ describe('renderer with a fake bridge', () => {
     expect(await progress.textContent()).toContain('ETA 1 min 35 s');
     expect(await page.locator('[data-testid="status-job"]').textContent()).toContain('epoch 2/10');
     // The chart is re-mounted by the tab switch and sized by a resize observer: read it once it has been drawn.
-    const readColours = () =>
-      page.evaluate(() => {
-        const c = document.querySelector<HTMLCanvasElement>('[data-testid="loss-chart"]');
-        const ctx = c?.getContext('2d');
-        if (!c || !ctx || c.width === 0 || c.height === 0) return { train: 0, val: 0 };
-        const { data } = ctx.getImageData(0, 0, c.width, c.height);
-        let train = 0;
-        let val = 0;
-        for (let i = 0; i < data.length; i += 4) {
-          if (data[i] > 200 && data[i + 1] > 130 && data[i + 1] < 190 && data[i + 2] < 110) train++;
-          if (data[i] < 120 && data[i + 1] > 150 && data[i + 2] > 190) val++;
-        }
-        return { train, val };
-      });
-    await expect.poll(async () => (await readColours()).train, { timeout: 5000 }).toBeGreaterThan(50);
-    const colours = await readColours();
-    expect(colours.train).toBeGreaterThan(50);
-    expect(colours.val).toBeGreaterThan(10);
+    await expect.poll(() => countLossChartPixels(page, LOSS_CURVES.training), { timeout: 5000 }).toBeGreaterThan(50);
+    expect(await countLossChartPixels(page, LOSS_CURVES.validation)).toBeGreaterThan(10);
     await screenshot(page, 'fake-train');
     await page.locator('[data-testid="train-cancel"]').click();
     await expect.poll(async () => (await callsOf(page, 'job:cancel')).length).toBe(1);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import { openLibrary } from '../../src/main/db';
-import { countNotePixels, screenshot, sharedData } from './helpers/browser';
+import { countLossChartPixels, countNotePixels, LOSS_CURVES, screenshot, sharedData } from './helpers/browser';
 import { useStudio } from './helpers/studioSession';
 
 const MATILDA = path.join(sharedData, 'seed-melodies/waltzing-matilda.mid');
@@ -97,17 +97,7 @@ describe('the studio, end to end', () => {
     expect(await progress.textContent()).toMatch(/loss \d+\.\d{3}/);
     await expect.poll(() => s.page.locator('[data-testid="models"]').textContent()).toMatch(/tiny\s*ready/);
     // The training loss was drawn (orange pixels on the chart's canvas).
-    const drawn = await s.page.evaluate(() => {
-      const c = document.querySelector<HTMLCanvasElement>('[data-testid="loss-chart"]');
-      const ctx = c?.getContext('2d');
-      if (!c || !ctx || c.width === 0 || c.height === 0) return 0;
-      const { data } = ctx.getImageData(0, 0, c.width, c.height);
-      let n = 0;
-      for (let i = 0; i < data.length; i += 4)
-        if (data[i] > 200 && data[i + 1] > 130 && data[i + 1] < 190 && data[i + 2] < 110) n++;
-      return n;
-    });
-    expect(drawn).toBeGreaterThan(20);
+    expect(await countLossChartPixels(s.page, LOSS_CURVES.training)).toBeGreaterThan(20);
 
     // Resume from the checkpoint up to 2 epochs in all: the run continues at epoch 2, with the model's own training
     // settings (its batch of 4), not the form's.

@@ -83,6 +83,35 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
+/** An inclusive range per channel: the pixels of one curve of the loss chart, over its dark background. */
+export interface ColourRange {
+  r: [number, number];
+  g: [number, number];
+  b: [number, number];
+}
+
+/** The loss chart's curves (src/renderer/src/components/LossChart.svelte): orange, blue and green. */
+export const LOSS_CURVES = {
+  training: { r: [201, 255], g: [131, 189], b: [0, 109] },
+  validation: { r: [0, 119], g: [151, 255], b: [191, 255] },
+  average: { r: [91, 159], g: [171, 255], b: [91, 159] },
+} satisfies Record<string, ColourRange>;
+
+/** Counts the loss chart's pixels in `colour`: 0 before the chart is laid out and drawn. */
+export async function countLossChartPixels(page: Page, colour: ColourRange): Promise<number> {
+  return page.evaluate(({ r, g, b }) => {
+    const c = document.querySelector<HTMLCanvasElement>('[data-testid="loss-chart"]');
+    const ctx = c?.getContext('2d');
+    if (!c || !ctx || c.width === 0 || c.height === 0) return 0;
+    const { data } = ctx.getImageData(0, 0, c.width, c.height);
+    const within = (v: number, [lo, hi]: [number, number]) => v >= lo && v <= hi;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4)
+      if (within(data[i], r) && within(data[i + 1], g) && within(data[i + 2], b)) n++;
+    return n;
+  }, colour);
+}
+
 /**
  * Counts canvas pixels of the note colour (the orange #e8a34a family, at any velocity opacity
  * over the dark background) in the nth piano roll: proof that notes were drawn, read back from
