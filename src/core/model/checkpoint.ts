@@ -429,6 +429,15 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
 }
 
 /**
+ * The valid loss of the weights a checkpoint composes with (composingWeights): at the run's best epoch its best (the
+ * average's where that won), else the weights' own; undefined when it never validated.
+ */
+export function composingValLoss(epoch: number, metrics: CheckpointMetrics): number | undefined {
+  const loss = metrics.bestEpoch === epoch ? metrics.bestValLoss : metrics.valLoss;
+  return typeof loss === 'number' ? loss : undefined;
+}
+
+/**
  * The weights a checkpoint composes with: its weight average where that was the run's best on valid at this very
  * checkpoint (metrics.bestIsAverage with metrics.bestEpoch at its epoch), else its weights. The average of a later
  * checkpoint is not the best's, so it never composes.

@@ -6,7 +6,7 @@
  * (the training loop's metrics.bestEpoch); a run with no validation has none, and composes with its newest.
  * The rule lives here once: generation reads it, and the checkpoint writers keep that checkpoint when they prune.
  */
-import type { CheckpointMetrics } from '../../core/model/checkpoint';
+import { composingValLoss, type CheckpointMetrics } from '../../core/model/checkpoint';
 import type { Library } from '../db/open';
 import type { Checkpoint, CheckpointId, CheckpointSummary, ModelId } from '../db/types';
 
@@ -37,12 +37,11 @@ export function composingEpochOf(checkpoints: readonly CheckpointSummary[]): Com
   const chosen = checkpoints.find((c) => c.id === id);
   if (!chosen) return undefined;
   const m = (chosen.metrics ?? {}) as CheckpointMetrics;
-  const isBest = m.bestEpoch === chosen.epoch;
-  const valLoss = isBest ? m.bestValLoss : m.valLoss;
+  const valLoss = composingValLoss(chosen.epoch, m);
   return {
     epoch: chosen.epoch,
-    average: isBest && m.bestIsAverage === true,
-    ...(typeof valLoss === 'number' ? { valLoss } : {}),
+    average: m.bestEpoch === chosen.epoch && m.bestIsAverage === true,
+    ...(valLoss !== undefined ? { valLoss } : {}),
   };
 }
 

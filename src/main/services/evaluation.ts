@@ -26,7 +26,7 @@ import { tokensFromRuns } from '../../core/data/melodyRuns';
 import { decodeMelody } from '../../core/encoding/melody';
 import type { EngineChoice } from '../../core/engine/select';
 import type { ProgressSink } from '../../core/jobs/progress';
-import { readCheckpointHeader } from '../../core/model/checkpoint';
+import { composingValLoss, readCheckpointHeader } from '../../core/model/checkpoint';
 import { seedTokensFromPitches } from '../../core/model/generate';
 import type { NoteSequence } from '../../core/music/NoteSequence';
 import type { Library } from '../db/open';
@@ -298,9 +298,8 @@ export async function evaluateModel(
       )
     : run.melodies.map((m) => decodeMelody(m.tokens));
   const report = qualityReport(sequences, corpus);
-  // The valid loss of the weights that composed: at the best epoch that is the best, the average's where it won.
   const { metrics, epoch } = readCheckpointHeader(loaded.bytes);
-  const valLoss = metrics.bestEpoch === epoch ? metrics.bestValLoss : metrics.valLoss;
+  const valLoss = composingValLoss(epoch, metrics);
   const rows: EvaluationRow[] = SCALAR_METRICS.map((metric) => ({
     metric,
     label: METRIC_LABELS[metric],
