@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { didYouMean } from './closestNames';
 import { UsageError } from './types';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -15,9 +16,11 @@ export function parseCommandArgs<O extends Options>(command: string, args: strin
     const raw = (err as Error).message;
     // "--bars -3": parseArgs takes -3 for a flag and explains over three lines; say it in one.
     const ambiguous = /^Option '(?:-\w, )?(--[\w-]+)' argument is ambiguous/.exec(raw);
+    const unknown = /^Unknown option '--([^'=]+)'/.exec(raw);
     const message = ambiguous
       ? `${ambiguous[1]} needs a value; a value starting with a dash is written ${ambiguous[1]}=VALUE (e.g. ${ambiguous[1]}=-1)`
-      : raw.replace(/\. To specify a positional argument.*$/s, '').replace(/\s*\n\s*/g, ' ');
+      : raw.replace(/\. To specify a positional argument.*$/s, '').replace(/\s*\n\s*/g, ' ') +
+        (unknown ? didYouMean(unknown[1], Object.keys(options), '--') : '');
     throw new UsageError(`${command}: ${message}`, command);
   }
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openUserLibrary, type LibraryHandle, type SlowQueryLogger } from '../main/services/library';
 import { resolveDataDir } from '../main/services/paths';
+import { didYouMean } from './closestNames';
 import { COMMANDS, type CommandEntry } from './commands';
 import { UsageError, type CliCommand, type CliContext } from './types';
 
@@ -138,7 +139,10 @@ export async function main(argv: readonly string[], commands: readonly CommandEn
     const entry = commands.find((c) => c.name === globals.commandName);
     if (!entry) {
       throw new UsageError(
-        `unknown command "${globals.commandName}"; commands: ${commands.map((c) => c.name).join(', ')} (etude --help)`,
+        `unknown command "${globals.commandName}"${didYouMean(
+          globals.commandName,
+          commands.map((c) => c.name),
+        )}; commands: ${commands.map((c) => c.name).join(', ')} (etude --help)`,
       );
     }
     const command = await entry.load();

@@ -46,6 +46,15 @@ const CASES: Case[] = [
   // global
   [['--bogus', 'corpora'], /^etude: unknown flag "--bogus" before the command; see etude --help$/],
   [['frobnicate'], /^etude: unknown command "frobnicate"; commands: import, /],
+  [['gnerate'], /^etude: unknown command "gnerate" \(did you mean generate\?\); commands: import, /],
+  [
+    [...GENERATE, '--seed', '3'],
+    /^etude: generate: Unknown option '--seed' \(did you mean --random-seed or --seed-notes\?\); see etude generate --help$/,
+  ],
+  [
+    [...GENERATE, '--tempratur', '1.1'],
+    /^etude: generate: Unknown option '--tempratur' \(did you mean --temperature\?\);/,
+  ],
   // import
   [['import'], /^etude: import: name at least one file or folder to import; see etude import --help$/],
   [['import', midi], /^etude: import: --corpus NAME is required/],
