@@ -3,7 +3,10 @@
  * `npm run bench:gpu`: our WebGPU engine and PyTorch (torch.nn.LSTM, cuDNN on CUDA; ./bench-gpu-torch.py) side by side
  * on the same machine: melody-lstm (DEFAULT_MELODY_SPEC: Embedding 130->256, LSTM 256 x2, window 30) in ms per training
  * step at batch 64 and 4,096, plus ms per 128 generated tokens (batch-1 decoder, sampling on the host).
- * biaxial-lstm is not in this tree, so it is skipped (said in the output).
+ * Then the polyphonic models at their default sizes (biaxial-lstm: time 300,300, pitch 100,50; bi-lstm: time 200,200,
+ * down 100, back-in-time 64 over 8, pitch 100,50; 88 keys) in ms per training frame on webgpu at batch 4 x 32 frames
+ * (the peer's) and 64 x 32, beside our wasm engine on 2 CPU threads at 4 x 32 in the same run. The polyphonic peer
+ * (../shared/bench/torch_biaxial_baseline.py) runs on the CPU only: `npm run bench:poly` sets ours beside it there.
  *
  *   node --import tsx scripts/bench-gpu.ts [--smoke] [--steps 20] [--python python3] [--tf32] [--json]
  *
@@ -21,6 +24,9 @@ import { webgpuStats } from '../src/core/engine/webgpuBackend';
 import { DEFAULT_MELODY_SPEC, DEFAULT_TRAINING, type MelodyLstmSpec } from '../src/core/model/spec';
 import { generateMelodies } from '../src/core/model/generate';
 import { createRng } from '../src/core/util/random';
+import { createWasmEngine } from '../src/core/engine/wasmEngine';
+import { DEFAULT_BIAXIAL_SPEC, DEFAULT_BI_LSTM_SPEC, type PolyLstmSpec } from '../src/core/model/polyLstmSpec';
+import { polyMsPerTrainingFrame } from './lib/polyStepTime';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -180,4 +186,65 @@ console.log(
 console.log(`  PyTorch: ${typeof b === 'string' ? `not measured: ${b}` : b.label}`);
 const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
 for (const r of rows) console.log('  | ' + r.map((cell, c) => cell.padEnd(widths[c])).join(' | ') + ' |');
-console.log('  biaxial-lstm: skipped (the model is not in this tree).');
+
+// ---- the polyphonic models: ms per training frame, webgpu beside our wasm engine on the CPU --------------------------
+const polySpecs: PolyLstmSpec[] = [DEFAULT_BIAXIAL_SPEC, DEFAULT_BI_LSTM_SPEC].map((base) =>
+  smoke
+    ? {
+        ...base,
+        pitches: 6,
+        lowPitch: 60,
+        timeSizes: [8],
+        pitchSizes: [4],
+        ...(base.kind === 'bi-lstm' ? { downSizes: [4], windowHidden: 4, window: 2 } : {}),
+        segment: 4,
+      }
+    : base,
+);
+const polyBatches = smoke ? [2] : [4, 64];
+const polySteps = smoke ? 2 : Math.max(3, Math.round(steps / 4));
+async function polyOnEngine(engine: import('../src/core/engine/engine').Engine, batches: number[]) {
+  const out: Record<string, Record<number, number>> = {};
+  for (const spec of polySpecs) {
+    out[spec.kind] = {};
+    for (const batch of batches)
+      out[spec.kind][batch] = await polyMsPerTrainingFrame({ engine, spec, batch, steps: polySteps, warmup: 1 });
+  }
+  return out;
+}
+let polyGpu: Record<string, Record<number, number>> | undefined;
+if (typeof a !== 'string') {
+  const gpuEngine = await createWebgpuEngine();
+  try {
+    polyGpu = await polyOnEngine(gpuEngine, polyBatches);
+  } finally {
+    await gpuEngine.dispose();
+  }
+}
+const cpuEngine = await createWasmEngine({ threads: 2, adaptiveThreads: false });
+const polyCpu = await polyOnEngine(cpuEngine, [polyBatches[0]]);
+await cpuEngine.dispose();
+const polyRows: string[][] = [
+  [
+    'ms per training frame',
+    ...polyBatches.map((b) => `ours (webgpu), ${b} x ${polySpecs[0].segment}`),
+    `ours (wasm, 2 threads), ${polyBatches[0]} x ${polySpecs[0].segment}`,
+    'wasm / webgpu',
+  ],
+];
+for (const spec of polySpecs) {
+  const gpuFigures = polyBatches.map((b) => polyGpu?.[spec.kind][b]);
+  const best = Math.min(...gpuFigures.filter((x): x is number => x !== undefined));
+  const cpu = polyCpu[spec.kind][polyBatches[0]];
+  polyRows.push([
+    `${spec.kind} (${spec.pitches} keys)`,
+    ...gpuFigures.map(fmt),
+    fmt(cpu),
+    Number.isFinite(best) ? (cpu / best).toFixed(2) : '-',
+  ]);
+}
+console.log(
+  `  polyphonic models${polyGpu ? '' : ' (webgpu not measured: see above)'}; the wasm column ran on this machine's CPU in the same run`,
+);
+const polyWidths = polyRows[0].map((_, c) => Math.max(...polyRows.map((r) => r[c].length)));
+for (const r of polyRows) console.log('  | ' + r.map((cell, c) => cell.padEnd(polyWidths[c])).join(' | ') + ' |');

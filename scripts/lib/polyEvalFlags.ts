@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
  * eval:poly's own flags (scripts/eval-poly.ts), each read and checked once: the seeds, the kinds, the spec's sizes,
- * the training transpositions, the weight average's decay and the pitch range. A bad value is refused with the flag's
+ * the training transpositions, the weight average's decay, the pitch range and the engine. A bad value is refused with the flag's
  * name and what it accepts.
  */
 import type { PolyBenchmark } from '../../src/core/data/polyBenchmark';
@@ -104,4 +104,20 @@ export function kindsFromFlags(): PolyKind[] {
   const kind = POLY_KINDS.find((k) => k === given);
   if (!kind) throw new Error(`--kind must be ${POLY_KINDS.join(' or ')}, got: ${given}`);
   return [kind];
+}
+
+export const EVAL_ENGINES = ['wasm', 'webgpu'] as const;
+export type EvalEngineName = (typeof EVAL_ENGINES)[number];
+
+/**
+ * The engine that trains and scores (--engine): wasm (the default, our WebAssembly SIMD engine on --threads threads)
+ * or webgpu (a GPU through Dawn, or a software adapter, which the run's header line names as slow). Not part of a
+ * saved run's settings: the models compute the same on both (test/core/poly.webgpu.test.ts), so a run started on
+ * one engine may go on with the other.
+ */
+export function engineFromFlags(): EvalEngineName {
+  const given = flag('engine') ?? 'wasm';
+  const engine = EVAL_ENGINES.find((e) => e === given);
+  if (!engine) throw new Error(`--engine must be ${EVAL_ENGINES.join(' or ')}, got: ${given}`);
+  return engine;
 }

@@ -7,6 +7,8 @@
 import { loadavg } from 'node:os';
 import { frameCount, type PolyBenchmark, type RollPiece } from '../../src/core/data/polyBenchmark';
 import type { PitchSpan } from '../../src/core/data/rollRange';
+import type { Engine } from '../../src/core/engine/engine';
+import { selectEngine } from '../../src/core/engine/select';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import type { NamedWeights } from '../../src/core/engine/types';
 import { CancelledError } from '../../src/core/jobs/progress';
@@ -35,10 +37,12 @@ import {
 } from './evalRunState';
 import { epochView } from './epochView';
 import { flag, has, modelScorer, num, tokensInSpan } from './polyEval';
-import { specFlags, type TrainingShifts } from './polyEvalFlags';
+import { type EvalEngineName, specFlags, type TrainingShifts } from './polyEvalFlags';
 
 export interface KindResult {
   kind: string;
+  /** The engine that trained and scored it, in words (its threads, or the WebGPU adapter). */
+  engine: string;
   seed: number;
   params: number;
   testNll: number;
@@ -79,6 +83,12 @@ export interface EvalContext {
   shifts: TrainingShifts;
   /** --average-decay: the weight average's decay per validation (absent: no average). */
   averageDecay?: number;
+  engine: EvalEngineName;
+}
+
+/** The run's engine: wasm on a fixed number of threads (no adaptive switching, so runs repeat), or webgpu. */
+async function createEvalEngine(name: EvalEngineName, threads: number): Promise<Engine> {
+  return name === 'webgpu' ? selectEngine({ engine: 'webgpu' }) : createWasmEngine({ threads, adaptiveThreads: false });
 }
 
 export async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<KindResult> {
@@ -156,7 +166,7 @@ export async function runKind(kind: PolyKind, seed: number, run: EvalContext): P
     createRng(training.randomSeed),
     saved?.progress.epochs ?? 0,
   );
-  const engine = await createWasmEngine({ threads, adaptiveThreads: false });
+  const engine = await createEvalEngine(run.engine, threads);
   const model = await engine.createModel(modelSpec, training);
   if (saved) {
     model.setWeights(saved.weights);
@@ -315,6 +325,7 @@ export async function runKind(kind: PolyKind, seed: number, run: EvalContext): P
   await engine.dispose();
   return {
     kind,
+    engine: engine.info.description,
     seed,
     params,
     testNll: test.nll,

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   averageDecayFromFlags,
+  engineFromFlags,
   isPitchRangeMode,
   kindsFromFlags,
   pitchSpanFromFlags,
@@ -22,6 +23,15 @@ afterEach(() => {
 });
 
 describe('eval:poly flags', () => {
+  it('trains on the wasm engine unless --engine names webgpu, and refuses any other', () => {
+    withFlags();
+    expect(engineFromFlags()).toBe('wasm');
+    withFlags('--engine', 'webgpu');
+    expect(engineFromFlags()).toBe('webgpu');
+    withFlags('--engine', 'tfjs-node-gpu');
+    expect(() => engineFromFlags()).toThrow('--engine must be wasm or webgpu, got: tfjs-node-gpu');
+  });
+
   it('trains both kinds, the baseline first, unless --kind names one, and refuses any other', () => {
     withFlags();
     expect(kindsFromFlags()).toEqual(['biaxial-lstm', 'bi-lstm']);

@@ -234,6 +234,26 @@ describe('eval:poly --state, end to end', () => {
     expect(elsewhere.stderr).toMatch(/holds the state of another run \(data differ\)/);
   }, 120_000);
 
+  it('a saved run is scored on the webgpu engine (--engine webgpu) to the same test figure as on wasm', () => {
+    const dir = tempDir();
+    const args = evalArgs(tinyBenchmark(dir), path.join(dir, 'state'), 0.1);
+    const onWasm = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8' });
+    expect(onWasm.status, onWasm.stderr).toBe(0);
+    expect(onWasm.stdout).toMatch(/wasm engine \(WebAssembly SIMD\), 1 thread/);
+    // The engine is not one of the saved settings: the same folder goes on with the other engine. Without a GPU the
+    // engine selection offers Dawn Chromium's SwiftShader (src/core/engine/webgpuVulkan.ts).
+    const onGpu = spawnSync(process.execPath, [...args, '--engine', 'webgpu'], { cwd: repo, encoding: 'utf8' });
+    expect(onGpu.status, onGpu.stderr).toBe(0);
+    expect(onGpu.stdout).toMatch(/spent its budget: scoring its best weights/);
+    expect(onGpu.stdout).toMatch(
+      /bi-lstm: [\d,]+ parameters .*webgpu engine \(WGSL compute shaders through Dawn\) on /,
+    );
+    // The result line names the engine that scored it.
+    expect(onGpu.stdout).toMatch(/bi-lstm \(ours[^)]*\)\s+[\d.]+\s+.*; webgpu engine/);
+    const test = (out: string) => Number(/ {2}test: ([\d.]+) nats per frame/.exec(out)![1]);
+    expect(Math.abs(test(onGpu.stdout) - test(onWasm.stdout))).toBeLessThanOrEqual(0.0011);
+  }, 180_000);
+
   it('validates the weight average beside the weights with --average-decay, and says which it kept', () => {
     const dir = tempDir();
     const args = [...evalArgs(tinyBenchmark(dir), path.join(dir, 'state'), 0.1), '--average-decay', '0.5'];
