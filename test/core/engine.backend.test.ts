@@ -12,22 +12,12 @@ import { loadEngineModule } from '../../src/core/engine/wasm/nodeLoader';
 import { ADAM } from '../../src/core/engine/types';
 import * as R from '../../src/core/engine/reference/layers';
 import { createRng } from '../../src/core/util/random';
+import { relErr } from './helpers/engineCompare';
 
 const rng = createRng(77);
 /** Random values already rounded to float32, so the reference sees exactly what the backend sees. */
 const randn = (n: number, scale = 1) => Float64Array.from(Float32Array.from({ length: n }, () => rng.normal() * scale));
 const ints = (n: number, below: number) => Array.from({ length: n }, () => rng.int(below));
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 const backends: Record<string, () => Promise<Backend>> = {
   wasm: async () =>

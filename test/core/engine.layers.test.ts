@@ -9,6 +9,7 @@ import { isFmaModule, loadEngineModule } from '../../src/core/engine/wasm/nodeLo
 import * as L from '../../src/core/engine/layers';
 import * as R from '../../src/core/engine/reference/layers';
 import { createRng } from '../../src/core/util/random';
+import { relErr } from './helpers/engineCompare';
 
 let k: Kernels;
 
@@ -26,17 +27,6 @@ function get(ptr: number, n: number): Float64Array {
 }
 /** Float64 values rounded to float32, so the reference sees exactly the numbers the kernels see. */
 const f32 = (v: Float64Array) => Float64Array.from(Float32Array.from(v));
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 /** Central differences of scalar f with respect to every entry of x (x is restored). */
 function numericGrad(f: () => number, x: Float64Array, step = 1e-5): Float64Array {

@@ -3,17 +3,17 @@
 // real GPU adapter (taken). Here the only adapter is Chromium's SwiftShader; a "real" adapter is simulated by the same
 // device behind a GPU's adapter info.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENGINE_CHOICES, isEngineChoice, selectEngine } from '../../src/core/engine/select';
-import { NO_ADAPTER_HELP, requestWebgpuAdapter, SWIFTSHADER_ICD } from '../../src/core/engine/webgpuEngine';
+import { NO_ADAPTER_HELP, requestWebgpuAdapter } from '../../src/core/engine/webgpuEngine';
 import type { Engine } from '../../src/core/engine/engine';
+import { useSwiftShaderUnlessChosen } from './helpers/engineCompare';
 
-if (process.platform === 'linux' && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD))
-  process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+useSwiftShaderUnlessChosen();
 
 async function adapterOrFail(): Promise<GPUAdapter> {
   const adapter = await requestWebgpuAdapter();

@@ -6,7 +6,7 @@
 // Tolerances: float32 against float64, relative to each tensor's largest entry, 1e-4 (1e-5 for losses); engine
 // against engine, 1e-4 relative (the two sum in different orders).
 // Where no adapter exists the suite FAILS with the instruction below, never skips.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,6 @@ import {
   describeAdapter,
   NO_ADAPTER_HELP,
   requestWebgpuAdapter,
-  SWIFTSHADER_ICD,
   webgpuEngineInfo,
 } from '../../src/core/engine/webgpuEngine';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
@@ -30,26 +29,13 @@ import { DEFAULT_MELODY_SPEC, melodyLstmTensors, type MelodyLstmSpec } from '../
 import { generateMelodies, seedTokensFromPitches } from '../../src/core/model/generate';
 import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import { createRng } from '../../src/core/util/random';
+import { relErr, useSwiftShaderUnlessChosen } from './helpers/engineCompare';
 
-// Dawn reads VK_ICD_FILENAMES when it creates its Vulkan instance: point it at SwiftShader unless the caller chose.
-if (process.platform === 'linux' && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD))
-  process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+useSwiftShaderUnlessChosen();
 
 const rng = createRng(91);
 const randn = (n: number, scale = 1) => Float64Array.from(Float32Array.from({ length: n }, () => rng.normal() * scale));
 const ints = (n: number, below: number) => Array.from({ length: n }, () => rng.int(below));
-
-/** max |a-b| / max |b|: relative to the tensor's largest entry, robust to near-zero entries. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 async function adapterOrFail(): Promise<GPUAdapter> {
   const adapter = await requestWebgpuAdapter();

@@ -12,22 +12,10 @@ import { buildFrameSegments, isPolyDecoder, type PolyDecoder } from '../../src/c
 import type { PolyLstmSpec } from '../../src/core/model/polyLstmSpec';
 import { DEFAULT_TRAINING, type ModelSpec } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
+import { tinyPolySpec } from './helpers/engineCompare';
 
 const P = 6;
-const tiny = (kind: PolyLstmSpec['kind']): PolyLstmSpec => ({
-  kind,
-  encoding: 'piano-roll-128',
-  lowPitch: 60,
-  pitches: P,
-  beatsPerBar: 2,
-  timeSizes: [5, 4],
-  pitchSizes: [4, 3],
-  downSizes: kind === 'bi-lstm' ? [3] : [],
-  window: kind === 'bi-lstm' ? 3 : 0,
-  windowHidden: kind === 'bi-lstm' ? 3 : 0,
-  dropout: 0,
-  segment: 5,
-});
+const tiny = (kind: PolyLstmSpec['kind']) => tinyPolySpec(kind);
 const asModelSpec = (s: PolyLstmSpec) => s as unknown as ModelSpec;
 const training = { learningRate: 0.01, clipNorm: 5, randomSeed: 11 };
 

@@ -5,43 +5,22 @@
 // same seed draws the same notes on both (issue 13: "across engines for a short fixed test"). On a machine without a
 // GPU this runs on Chromium's SwiftShader Vulkan driver, hence the tiny shapes; where no adapter exists it FAILS with
 // the instruction, never skips. Tolerance engine against engine: 1e-4 relative to each tensor's largest entry.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/core/engine/engine';
 import type { FrameBatch } from '../../src/core/engine/types';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
-import {
-  createWebgpuEngine,
-  NO_ADAPTER_HELP,
-  requestWebgpuAdapter,
-  SWIFTSHADER_ICD,
-} from '../../src/core/engine/webgpuEngine';
+import { createWebgpuEngine, NO_ADAPTER_HELP, requestWebgpuAdapter } from '../../src/core/engine/webgpuEngine';
 import { generatePolyphonic } from '../../src/core/model/generatePoly';
 import { buildFrameSegments, isPolyDecoder } from '../../src/core/model/polyLstm';
 import type { PolyLstmSpec } from '../../src/core/model/polyLstmSpec';
 import type { ModelSpec } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
+import { relErr, tinyPolySpec, useSwiftShaderUnlessChosen } from './helpers/engineCompare';
 
-// Dawn reads VK_ICD_FILENAMES when it creates its Vulkan instance: point it at SwiftShader unless the caller chose.
-if (process.platform === 'linux' && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD))
-  process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+useSwiftShaderUnlessChosen();
 
 const P = 6;
-const tiny = (kind: PolyLstmSpec['kind'], extra: Partial<PolyLstmSpec> = {}): PolyLstmSpec => ({
-  kind,
-  encoding: 'piano-roll-128',
-  lowPitch: 60,
-  pitches: P,
-  beatsPerBar: 2,
-  timeSizes: [5, 4],
-  pitchSizes: [4, 3],
-  downSizes: kind === 'bi-lstm' ? [3] : [],
-  window: kind === 'bi-lstm' ? 3 : 0,
-  windowHidden: kind === 'bi-lstm' ? 3 : 0,
-  dropout: 0,
-  segment: 5,
-  ...extra,
-});
+const tiny = tinyPolySpec;
 const VARIANTS: [string, Partial<PolyLstmSpec>][] = [
   ['plain', {}],
   ['dropout 0.3, weighted loss, chord input', { dropout: 0.3, loss: 'weighted', onWeight: 3, chords: 'chroma' }],
@@ -65,18 +44,6 @@ const batchOf = (spec: PolyLstmSpec, seed: number): FrameBatch =>
     0,
     3,
   ) as unknown as FrameBatch;
-
-/** max |a-b| / max |b|: relative to the tensor's largest entry, robust to near-zero entries. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 let gpu: Engine;
 let cpu: Engine;
