@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Runs `eval:poly --engine webgpu` from a pack made by scripts/gpu/pack.sh, on a machine with no Node:
+#
+#   bash scripts/gpu/run.sh [eval:poly flags...]     e.g. --dataset nottingham --kind bi-lstm --minutes 8 --batch 64
+#   bash scripts/gpu/run.sh --check                  a 6-second tiny run, to check a pack (any adapter, even software)
+#
+# --dataset jsb|nottingham reads the packed files. PACK (default .gpu-pack) names the pack. The Vulkan loader is
+# unpacked into the pack when the system has none, and NVIDIA's driver manifest named when Vulkan finds no driver.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+pack=${PACK:-.gpu-pack}
+[ -f "$pack/app.tar.xz" ] || { echo "no pack at $pack: run scripts/gpu/pack.sh first" >&2; exit 2; }
+# Unpacked outside the repository, afresh each time (a few seconds), so that a newer pack is never run stale.
+home=${ETUDE_GPU_HOME:-/tmp/etude-gpu}
+node=$home/node
+rm -rf "$home" && mkdir -p "$home"
+xz -dc "$pack/node.xz" >"$node" && chmod +x "$node"
+xz -dc "$pack/app.tar.xz" | tar -C "$home" -xf -
+if ! ldconfig -p | grep -q libvulkan.so.1; then
+  for deb in "$pack"/vulkan/*.deb; do dpkg -x "$deb" "$home/vulkan"; done
+  export LD_LIBRARY_PATH="$home/vulkan/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+nvidia=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+[ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$nvidia" ] && export VK_DRIVER_FILES=$nvidia
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --check) tmp=$(mktemp -d); "$node" -e '
+      const fs = require("fs"); let s = 7; const r = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+      const piece = (n) => Array.from({ length: n }, () => [60, 61, 62, 63, 64, 65].filter(() => r() < 0.3));
+      fs.writeFileSync(process.argv[1], JSON.stringify({ train: [48, 48, 48, 48, 48, 48].map(piece), valid: [piece(40)], test: [piece(40)] }));' "$tmp/tiny.json"
+      args+=(--data "$tmp/tiny.json" --kind bi-lstm --tiny --minutes 0.1 --epoch-frames 64); shift ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+exec "$node" "$home/app/src/core/engine/wasm/eval-poly.mjs" --engine webgpu "${args[@]}"
