@@ -333,5 +333,31 @@ describe('training loop (wasm engine, 1 thread, reduced spec E16/H32/window 12 a
       cancelled.dispose();
       straight.model.dispose();
     });
+
+    it('a run resumed without averaging drops the stored average, and a new best of the weights is not "the average"', async () => {
+      const two = { ...averaging, epochs: 2 };
+      const straight = await run(two);
+      const [first] = straight.checkpoints;
+      // As if epoch 1's best had been the average's (first.metrics may say either): the resumed run must clear it.
+      const metrics = { ...first.metrics, bestIsAverage: true, bestValLoss: Infinity };
+      const plainTwo = { ...training, epochs: 2 };
+      const resumed = await engine.createModel(smallSpec, plainTwo, first.weights);
+      resumed.setOptimizerState(first.optimizer);
+      const after: EpochCheckpoint[] = [];
+      const r = await trainLoop({
+        model: resumed,
+        train,
+        valid,
+        training: plainTwo,
+        resume: { epoch: 1, step: first.step, metrics, average: first.average! },
+        onCheckpoint: (c) => void after.push(c),
+      });
+      expect(after).toHaveLength(1);
+      expect(after[0].average).toBeUndefined();
+      expect(r.metrics.bestEpoch).toBe(2);
+      expect(r.metrics.bestIsAverage).toBeUndefined();
+      resumed.dispose();
+      straight.model.dispose();
+    });
   });
 });

@@ -165,5 +165,21 @@ describe('trainModel service (worker thread, tiny spec E8/H16/window 8 on 20 see
     // A new model that failed before its first checkpoint leaves no row behind (the name stays free).
     expect(library.models.getModelByName('w')).toBeUndefined();
     library.close();
+    // A weight average with no validation piece to weigh it on: one piece, so the split holds none back.
+    const single = libraryWithSeedCorpus(tempDir(), 'one', 1);
+    await expect(
+      trainModel(single, {
+        corpusName: 'one',
+        modelName: 'averaged',
+        training: { weightAverageDecay: 0.5, epochs: 1 },
+        engine: 'wasm',
+        threads: 1,
+      }),
+    ).rejects.toMatchObject({
+      code: 'TRAINING_NO_VALID_WINDOWS',
+      message: expect.stringMatching(/gives no validation window .* the weight average needs one/),
+    });
+    expect(single.models.getModelByName('averaged')).toBeUndefined();
+    single.close();
   });
 });

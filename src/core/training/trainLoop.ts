@@ -110,7 +110,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
   metrics.valLossHistory = [...(metrics.valLossHistory ?? [])];
   const decay = training.weightAverageDecay;
   if (decay !== undefined) metrics.averageValLossHistory = [...(metrics.averageValLossHistory ?? [])];
-  let average = options.resume?.average;
+  // A resumed run without averaging drops the stored average: kept, it would be saved on, never weighed again.
+  let average = decay !== undefined ? options.resume?.average : undefined;
   let epoch = options.resume?.epoch ?? 0;
   let step = options.resume?.step ?? 0;
   const runStart = now();
@@ -202,7 +203,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainLoopRes
       if (selected < best) {
         metrics.bestValLoss = selected;
         metrics.bestEpoch = epoch;
+        // Set at every new best, so that a best of the weights alone never keeps an earlier epoch's "average" flag.
         if (averageValLoss !== undefined) metrics.bestIsAverage = averageValLoss < valLoss;
+        else delete metrics.bestIsAverage;
         metrics.epochsWithoutImprovement = 0;
       } else {
         metrics.epochsWithoutImprovement = (metrics.epochsWithoutImprovement ?? 0) + 1;

@@ -94,6 +94,16 @@ export async function runTrainingJob(
         },
       );
     }
+    // The average is weighed against the weights on the validation pieces; a split too small to give one window would
+    // store an average in every checkpoint that could never compose.
+    if (training.weightAverageDecay !== undefined && valid.size === 0) {
+      throw Object.assign(
+        new Error(
+          `The corpus "${request.corpus.name}" gives no validation ${isPolySpec(spec) ? 'segment' : 'window'} at this validation fraction, and the weight average needs one to be weighed against the weights. Raise the validation fraction, import more pieces, or train without the average.`,
+        ),
+        { name: 'TrainingDataError', code: 'TRAINING_NO_VALID_WINDOWS' },
+      );
+    }
     // Opened before the engine so a library that cannot be opened fails the job before any training.
     if (request.store) store = openCheckpointStore(request.store);
     engine = await selectEngine({ engine: request.engine, threads: request.threads });
