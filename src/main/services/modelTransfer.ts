@@ -119,9 +119,11 @@ export function importModel(
           ...(own.metrics.bestIsAverage === true ? { bestIsAverage: true } : {}),
         }
       : {};
+  // The row's epoch and step are the checkpoint's own, read from it: the header's summary could say otherwise in a
+  // hand-made file, and the composing rule matches epochs.
   const metrics = {
-    epoch: header.training.epochs,
-    step: header.training.steps,
+    epoch: own.epoch,
+    step: own.step,
     ...(header.training.loss !== undefined ? { loss: header.training.loss } : {}),
     ...(header.training.valLoss !== undefined ? { valLoss: header.training.valLoss } : {}),
     ...(header.training.lossHistory ? { lossHistory: header.training.lossHistory } : {}),
@@ -142,8 +144,8 @@ export function importModel(
     });
     library.checkpoints.saveCheckpoint({
       modelId: row.id,
-      epoch: header.training.epochs,
-      step: header.training.steps,
+      epoch: own.epoch,
+      step: own.step,
       data: checkpoint,
       metrics,
     });
