@@ -32,7 +32,9 @@ export function specFlags(): Partial<PolyLstmSpec> {
 /** The seeds each kind trains with: --seeds 1,2,3, else --seed N, else 1; whole numbers, none twice. */
 export function seedsFromFlags(): number[] {
   const list = flag('seeds');
-  const seeds = list === undefined ? [num('seed', 1)] : list.split(',').map((s) => Number(s.trim()));
+  const parts = list?.split(',').map((s) => s.trim());
+  // Number('') is 0: an empty entry ("1,,3") must be refused, not read as seed 0.
+  const seeds = parts === undefined ? [num('seed', 1)] : parts.map((s) => (s === '' ? NaN : Number(s)));
   for (const s of seeds)
     if (!Number.isSafeInteger(s) || s < 0)
       throw new Error(`--seeds must be whole numbers 0 or more, separated by commas, got: ${list ?? flag('seed')}`);

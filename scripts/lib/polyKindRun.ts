@@ -235,6 +235,8 @@ export async function runKind(kind: PolyKind, seed: number, run: EvalContext): P
     if (folder) await saveEvalRun(folder, settings, training, state, engine.info.description);
   };
   let lastStep = Date.now();
+  // Training frames at the last validation: a budget that ends before the next step has nothing new to validate.
+  let framesValidated = p ? p.trainFrames : -1;
   if (p?.done) console.log(`  ${folder} spent its budget: scoring its best weights (its training stopped: ${stop})`);
   else {
     try {
@@ -259,6 +261,7 @@ export async function runKind(kind: PolyKind, seed: number, run: EvalContext): P
         },
         onCheckpoint: async (c) => {
           loads.push(loadavg()[0]);
+          framesValidated = trainFrames;
           epochs = c.epoch;
           steps = c.step;
           loop = c.metrics;
@@ -288,28 +291,35 @@ export async function runKind(kind: PolyKind, seed: number, run: EvalContext): P
       await save({ progress: progressNow(true), weights: await model.getWeights() });
     } catch (error) {
       if (!(error instanceof CancelledError)) throw error;
-      // The budget ended inside an epoch: validate the weights it reached, and keep them if they beat the best so far.
-      // With an average, the reached weights join it as a last (partial) epoch's would.
-      const v = await evaluateWindows(model, validSet, training.batchSize);
-      const reached = await model.getWeights();
-      let va: number | undefined;
-      if (averageDecay !== undefined) {
-        average = averagedWeights(average, reached, averageDecay);
-        va = await validateAverage(model, average, reached, validSet, training.batchSize);
+      if (trainFrames === framesValidated) {
+        // The budget ended right after a validation, before another step: the weights (and the average, which already
+        // holds them) were weighed and saved there. Averaging them in again would count that epoch twice.
+        console.log(`  budget reached right after the validation of epoch ${epochs}`);
+        await save({ progress: progressNow(true), weights: await model.getWeights(), ...(average ? { average } : {}) });
+      } else {
+        // The budget ended inside an epoch: validate the weights it reached, and keep them if they beat the best so far.
+        // With an average, the reached weights join it as a last (partial) epoch's would.
+        const v = await evaluateWindows(model, validSet, training.batchSize);
+        const reached = await model.getWeights();
+        let va: number | undefined;
+        if (averageDecay !== undefined) {
+          average = averagedWeights(average, reached, averageDecay);
+          va = await validateAverage(model, average, reached, validSet, training.batchSize);
+        }
+        const at = trainFrames / (train.size * spec.segment);
+        console.log(
+          `  budget reached at epoch ${at.toFixed(2)}: valid ${v.toFixed(3)}${va !== undefined ? ` (average ${va.toFixed(3)})` : ''} nats/frame`,
+        );
+        const better = betterOf(v, reached, va, average);
+        const improved = !best || better.valid < best.valid;
+        if (improved) best = { ...better, epoch: at };
+        await save({
+          progress: progressNow(true),
+          weights: reached,
+          ...(improved ? { bestWeights: better.weights } : {}),
+          ...(average ? { average } : {}),
+        });
       }
-      const at = trainFrames / (train.size * spec.segment);
-      console.log(
-        `  budget reached at epoch ${at.toFixed(2)}: valid ${v.toFixed(3)}${va !== undefined ? ` (average ${va.toFixed(3)})` : ''} nats/frame`,
-      );
-      const better = betterOf(v, reached, va, average);
-      const improved = !best || better.valid < best.valid;
-      if (improved) best = { ...better, epoch: at };
-      await save({
-        progress: progressNow(true),
-        weights: reached,
-        ...(improved ? { bestWeights: better.weights } : {}),
-        ...(average ? { average } : {}),
-      });
     }
   }
   const trainMinutes = spent() / 60000;

@@ -52,6 +52,10 @@ describe('eval:poly flags', () => {
     expect(() => seedsFromFlags()).toThrow('--seeds must be whole numbers 0 or more');
     withFlags('--seeds', '2,3,2');
     expect(() => seedsFromFlags()).toThrow('--seeds names a seed twice: 2,3,2');
+    for (const list of ['1,,3', '', '1, ', ' ']) {
+      withFlags('--seeds', list);
+      expect(() => seedsFromFlags(), JSON.stringify(list)).toThrow('--seeds must be whole numbers 0 or more');
+    }
   });
 
   it('turns --transpose K into the shifts -K..K, and refuses a shift past an octave or a fraction', () => {

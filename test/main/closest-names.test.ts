@@ -20,9 +20,15 @@ describe('closestNames', () => {
     expect(closestNames('x', FLAGS)).toEqual([]);
   });
 
-  it('keeps at most three, the closest first', () => {
-    const names = ['abcd', 'abce', 'abcf', 'abcg', 'abc'];
-    expect(closestNames('abc', names)).toEqual(['abc', 'abcd', 'abce']);
+  it('keeps at most three, the closest first: names that contain it, then one typo away, then two', () => {
+    // For 'tempi': 'contempi' contains it; 'tempo' and 'temps' are one edit away; 'tempest' is three, past the limit.
+    const names = ['tempest', 'temps', 'tempo', 'contempi', 'volume'];
+    expect(closestNames('tempi', names)).toEqual(['contempi', 'tempo', 'temps']);
+    expect(closestNames('tempi', names, 5)).toEqual(['contempi', 'tempo', 'temps']);
+    // For 'tempist': 'tempest' is one edit away, 'temps' two; listed in that order, not alphabetically.
+    expect(closestNames('tempist', ['temps', 'tempest'])).toEqual(['tempest', 'temps']);
+    const many = ['abcd', 'abce', 'abcf', 'abcg', 'abc'];
+    expect(closestNames('abc', many)).toEqual(['abc', 'abcd', 'abce']);
   });
 
   it('phrases one, two and three suggestions, and nothing for none', () => {
