@@ -203,12 +203,18 @@ const polySpecs: PolyLstmSpec[] = [DEFAULT_BIAXIAL_SPEC, DEFAULT_BI_LSTM_SPEC].m
 );
 const polyBatches = smoke ? [2] : [4, 64];
 const polySteps = smoke ? 2 : Math.max(3, Math.round(steps / 4));
+/** Compute dispatches per training step on webgpu, by kind (the recurrences take one per time step or pitch). */
+const polyDispatches: Record<string, number> = {};
 async function polyOnEngine(engine: import('../src/core/engine/engine').Engine, batches: number[]) {
   const out: Record<string, Record<number, number>> = {};
   for (const spec of polySpecs) {
     out[spec.kind] = {};
-    for (const batch of batches)
+    for (const batch of batches) {
+      const before = webgpuStats(engine.info)?.dispatches;
       out[spec.kind][batch] = await polyMsPerTrainingFrame({ engine, spec, batch, steps: polySteps, warmup: 1 });
+      const after = webgpuStats(engine.info)?.dispatches;
+      if (before !== undefined && after !== undefined) polyDispatches[spec.kind] = (after - before) / (polySteps + 1);
+    }
   }
   return out;
 }
@@ -230,6 +236,7 @@ const polyRows: string[][] = [
     ...polyBatches.map((b) => `ours (webgpu), ${b} x ${polySpecs[0].segment}`),
     `ours (wasm, 2 threads), ${polyBatches[0]} x ${polySpecs[0].segment}`,
     'wasm / webgpu',
+    'webgpu dispatches per step',
   ],
 ];
 for (const spec of polySpecs) {
@@ -241,6 +248,7 @@ for (const spec of polySpecs) {
     ...gpuFigures.map(fmt),
     fmt(cpu),
     Number.isFinite(best) ? (cpu / best).toFixed(2) : '-',
+    polyDispatches[spec.kind] !== undefined ? String(Math.round(polyDispatches[spec.kind])) : '-',
   ]);
 }
 console.log(
