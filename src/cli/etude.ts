@@ -84,7 +84,10 @@ export function parseGlobalArgs(argv: readonly string[]): GlobalArgs {
     } else if (result.commandName === undefined && !arg.startsWith('-')) {
       result.commandName = arg;
     } else if (result.commandName === undefined) {
-      throw new UsageError(`unknown flag "${arg}" before the command; see etude --help`);
+      const typed = arg.replace(/^-+/, '').split('=')[0];
+      throw new UsageError(
+        `unknown flag "${arg}" before the command${didYouMean(typed, ['data-dir', 'help', 'version'], '--')}; see etude --help`,
+      );
     } else {
       result.commandArgs.push(arg);
     }

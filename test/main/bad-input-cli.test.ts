@@ -45,6 +45,10 @@ const EVALUATE = ['evaluate', 'default', '--out', 'OUT'];
 const CASES: Case[] = [
   // global
   [['--bogus', 'corpora'], /^etude: unknown flag "--bogus" before the command; see etude --help$/],
+  [
+    ['--data-dri', 'X', 'corpora'],
+    /^etude: unknown flag "--data-dri" before the command \(did you mean --data-dir\?\); see etude --help$/,
+  ],
   [['frobnicate'], /^etude: unknown command "frobnicate"; commands: import, /],
   [['gnerate'], /^etude: unknown command "gnerate" \(did you mean generate\?\); commands: import, /],
   [
