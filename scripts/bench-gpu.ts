@@ -26,7 +26,7 @@ import { generateMelodies } from '../src/core/model/generate';
 import { createRng } from '../src/core/util/random';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
 import { DEFAULT_BIAXIAL_SPEC, DEFAULT_BI_LSTM_SPEC, type PolyLstmSpec } from '../src/core/model/polyLstmSpec';
-import { polyMsPerTrainingFrame } from './lib/polyStepTime';
+import { timePolyTrainingStep } from './lib/polyStepTime';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -210,10 +210,17 @@ async function polyOnEngine(engine: import('../src/core/engine/engine').Engine, 
   for (const spec of polySpecs) {
     out[spec.kind] = {};
     for (const batch of batches) {
-      const before = webgpuStats(engine.info)?.dispatches;
-      out[spec.kind][batch] = await polyMsPerTrainingFrame({ engine, spec, batch, steps: polySteps, warmup: 1 });
-      const after = webgpuStats(engine.info)?.dispatches;
-      if (before !== undefined && after !== undefined) polyDispatches[spec.kind] = (after - before) / (polySteps + 1);
+      const stats = webgpuStats(engine.info);
+      const figures = await timePolyTrainingStep({
+        engine,
+        spec,
+        batch,
+        steps: polySteps,
+        warmup: 1,
+        ...(stats ? { dispatches: () => stats.dispatches } : {}),
+      });
+      out[spec.kind][batch] = figures.msPerTrainingFrame;
+      if (figures.dispatchesPerStep !== undefined) polyDispatches[spec.kind] = figures.dispatchesPerStep;
     }
   }
   return out;

@@ -20,14 +20,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pack=${1:-.gpu-pack}
-rm -rf "$pack"
+# Built aside and swapped in at the end: a failed build leaves the last pack as it was.
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
+out="$stage/pack"
 app="$stage/app/src/core/engine/wasm"
 shared="$stage/app/src/shared"
-mkdir -p "$app/build" "$stage/app/node_modules/webgpu/dist" "$shared/data/boulanger2012" "$shared/bench" "$pack/vulkan"
+mkdir -p "$app/build" "$stage/app/node_modules/webgpu/dist" "$shared/data/boulanger2012" "$shared/bench" "$out/vulkan"
 
-npm run -s build:engine >/dev/null 2>&1 || true
+# The kernels as the source stands (the packed loader cannot rebuild them there).
+npm run -s build:engine >/dev/null
 cp src/core/engine/wasm/build/*.wasm "$app/build/"
 cp src/core/engine/pool/kernelWorker.mjs "$app/"
 npx esbuild scripts/eval-poly.ts --bundle --platform=node --format=esm --target=node20 \
@@ -37,8 +39,10 @@ cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$stage/app/nod
 cp -r node_modules/webgpu/dist/linux-x64 "$stage/app/node_modules/webgpu/dist/"
 cp ../shared/data/boulanger2012/*.json "$shared/data/boulanger2012/"
 cp ../shared/bench/PUBLISHED.md "$shared/bench/"
-tar -C "$stage" -cf - app | xz -T0 -6 >"$pack/app.tar.xz"
-xz -T0 -6 -c "$(command -v node)" >"$pack/node.xz"
-(cd "$pack/vulkan" && apt-get download libvulkan1 >/dev/null 2>&1) ||
+tar -C "$stage" -cf - app | xz -T0 -6 >"$out/app.tar.xz"
+xz -T0 -6 -c "$(command -v node)" >"$out/node.xz"
+(cd "$out/vulkan" && apt-get download libvulkan1 >/dev/null 2>&1) ||
   echo "note: apt-get download libvulkan1 failed; the GPU machine then needs its own Vulkan loader" >&2
+rm -rf "$pack"
+mv "$out" "$pack"
 du -sh "$pack"

@@ -17,9 +17,24 @@ export interface PolyStepTiming {
   batch: number;
   steps: number;
   warmup: number;
+  /** The engine's running count of GPU dispatches (webgpu), read around the timed steps. */
+  dispatches?: () => number;
 }
 
-export async function polyMsPerTrainingFrame({ engine, spec, batch, steps, warmup }: PolyStepTiming): Promise<number> {
+export interface PolyStepFigures {
+  msPerTrainingFrame: number;
+  /** Dispatches per timed step, when `dispatches` was given. */
+  dispatchesPerStep?: number;
+}
+
+export async function timePolyTrainingStep({
+  engine,
+  spec,
+  batch,
+  steps,
+  warmup,
+  dispatches,
+}: PolyStepTiming): Promise<PolyStepFigures> {
   const rng = createRng(3);
   const pieces = Array.from({ length: batch }, (_, i) => ({
     name: `random ${i}`,
@@ -30,16 +45,22 @@ export async function polyMsPerTrainingFrame({ engine, spec, batch, steps, warmu
   const model = await engine.createModel(spec as unknown as ModelSpec, { ...DEFAULT_TRAINING, randomSeed: 1 });
   try {
     const times: number[] = [];
+    let dispatchesBefore = 0;
     for (let s = 0; s < warmup + steps; s++) {
       const data = set.batch(order, 0, batch);
+      if (s === warmup) dispatchesBefore = dispatches?.() ?? 0;
       const start = performance.now();
       await model.trainStep(data);
       if (s >= warmup) times.push(performance.now() - start);
     }
+    const dispatchesPerStep = dispatches ? (dispatches() - dispatchesBefore) / steps : undefined;
     times.sort((a, b) => a - b);
     const mid = times.length >> 1;
     const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-    return median / (batch * spec.segment);
+    return {
+      msPerTrainingFrame: median / (batch * spec.segment),
+      ...(dispatchesPerStep !== undefined ? { dispatchesPerStep } : {}),
+    };
   } finally {
     model.dispose();
   }
