@@ -26,6 +26,7 @@ import { generateMelodies } from '../src/core/model/generate';
 import { createRng } from '../src/core/util/random';
 import { createWasmEngine } from '../src/core/engine/wasmEngine';
 import { DEFAULT_BIAXIAL_SPEC, DEFAULT_BI_LSTM_SPEC, type PolyLstmSpec } from '../src/core/model/polyLstmSpec';
+import { median } from './lib/abRounds';
 import { timePolyTrainingStep } from './lib/polyStepTime';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,10 +45,6 @@ const spec: MelodyLstmSpec = smoke
 const batches = smoke ? [4, 16] : [64, 4096];
 const tokens = smoke ? 32 : 128;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (x: number | undefined) => (x === undefined ? '-' : x < 10 ? x.toFixed(2) : x.toFixed(1));
 
 interface Figures {

@@ -9,6 +9,7 @@ import { buildFrameSegments } from '../../src/core/model/polyLstm';
 import type { PolyLstmSpec } from '../../src/core/model/polyLstmSpec';
 import { DEFAULT_TRAINING, type ModelSpec } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
+import { median } from './abRounds';
 
 export interface PolyStepTiming {
   engine: Engine;
@@ -54,11 +55,8 @@ export async function timePolyTrainingStep({
       if (s >= warmup) times.push(performance.now() - start);
     }
     const dispatchesPerStep = dispatches ? (dispatches() - dispatchesBefore) / steps : undefined;
-    times.sort((a, b) => a - b);
-    const mid = times.length >> 1;
-    const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
     return {
-      msPerTrainingFrame: median / (batch * spec.segment),
+      msPerTrainingFrame: median(times) / (batch * spec.segment),
       ...(dispatchesPerStep !== undefined ? { dispatchesPerStep } : {}),
     };
   } finally {
