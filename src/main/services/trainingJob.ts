@@ -64,6 +64,11 @@ export type TrainingJobMessage =
 /** Seed of the by-piece validation split, derived from the run's randomSeed (stable across resumes). */
 const splitSeed = (randomSeed: number) => (randomSeed ^ 0x5bd1e995) >>> 0;
 
+/** A corpus that cannot feed the run: its code and sentence reach the user as they are. */
+function trainingDataError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { name: 'TrainingDataError', code });
+}
+
 /** Runs the job; every outcome (including failure and cancel) ends in exactly one terminal message. */
 export async function runTrainingJob(
   request: TrainingJobRequest,
@@ -82,26 +87,19 @@ export async function runTrainingJob(
       createRng(splitSeed(training.randomSeed)),
     );
     if (train.size === 0) {
-      throw Object.assign(
-        new Error(
-          isPolySpec(spec)
-            ? `The corpus "${request.corpus.name}" has no training segment: every piece is shorter than ${spec.segment} frames. Import longer pieces or lower --segment.`
-            : `The corpus "${request.corpus.name}" has no training window: every piece is shorter than ${spec.window + 1} sixteenths. Import longer pieces or lower --window.`,
-        ),
-        {
-          name: 'TrainingDataError',
-          code: 'TRAINING_NO_WINDOWS',
-        },
+      throw trainingDataError(
+        'TRAINING_NO_WINDOWS',
+        isPolySpec(spec)
+          ? `The corpus "${request.corpus.name}" has no training segment: every piece is shorter than ${spec.segment} frames. Import longer pieces or lower --segment.`
+          : `The corpus "${request.corpus.name}" has no training window: every piece is shorter than ${spec.window + 1} sixteenths. Import longer pieces or lower --window.`,
       );
     }
     // The average is weighed against the weights on the validation pieces; a split too small to give one window would
     // store an average in every checkpoint that could never compose.
     if (training.weightAverageDecay !== undefined && valid.size === 0) {
-      throw Object.assign(
-        new Error(
-          `The corpus "${request.corpus.name}" gives no validation ${isPolySpec(spec) ? 'segment' : 'window'} at this validation fraction, and the weight average needs one to be weighed against the weights. Raise the validation fraction, import more pieces, or train without the average.`,
-        ),
-        { name: 'TrainingDataError', code: 'TRAINING_NO_VALID_WINDOWS' },
+      throw trainingDataError(
+        'TRAINING_NO_VALID_WINDOWS',
+        `The corpus "${request.corpus.name}" gives no validation ${isPolySpec(spec) ? 'segment' : 'window'} at this validation fraction, and the weight average needs one to be weighed against the weights. Raise the validation fraction, import more pieces, or train without the average.`,
       );
     }
     // Opened before the engine so a library that cannot be opened fails the job before any training.
