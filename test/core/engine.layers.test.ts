@@ -326,7 +326,7 @@ describe.each([{ fma: false }, { fma: true }])('wasm kernels (fused multiply-add
       ).toBeLessThan(1e-6);
     });
 
-    it('Adam (3 steps) and global-norm clipping match the float64 reference', () => {
+    it('Adam (3 steps, then 3 of AdamW) and global-norm clipping match the float64 reference', () => {
       const n = 37;
       const w = f32(randn(n)),
         m = new Float64Array(n),
@@ -334,11 +334,12 @@ describe.each([{ fma: false }, { fma: true }])('wasm kernels (fused multiply-add
       const wb = { ptr: put(w), length: n },
         mb = { ptr: put(m), length: n },
         vb = { ptr: put(v), length: n };
-      const cfg = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
-      for (let t = 1; t <= 3; t++) {
+      for (let t = 1; t <= 6; t++) {
+        // From step 4 each weight first shrinks by 1 - 0.01 * 0.5 (AdamW): 37 weights, so the SIMD body and the tail.
+        const cfg = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: t > 3 ? 0.5 : 0 };
         const g = f32(randn(n));
         L.adamStep(k, wb, { ptr: put(g), length: n }, mb, vb, t, cfg);
-        R.refAdamStep(w, g, m, v, t, cfg.learningRate, cfg.beta1, cfg.beta2, cfg.epsilon);
+        R.refAdamStep(w, g, m, v, t, cfg.learningRate, cfg.beta1, cfg.beta2, cfg.epsilon, cfg.weightDecay);
       }
       expect(relErr(get(wb.ptr, n), w)).toBeLessThan(1e-6);
       // 1 - beta2 in float32 is 0.00099998713 (beta2 = 0.999 rounds up): a 1.3e-5 relative offset, as in tfjs.

@@ -166,8 +166,11 @@ export interface Backend {
   zeroGradients(set: ParameterSet): void;
   /** Scales the set's gradients so that their global L2 norm is at most clipNorm (nothing when clipNorm <= 0). */
   clipByGlobalNorm(set: ParameterSet, clipNorm: number): void;
-  /** One Adam step (ADAM in ./types.ts, tfjs-core's formula); `step` counts updates from 1. */
-  adamStep(set: ParameterSet, step: number, learningRate: number, constants: AdamConstants): void;
+  /**
+   * One Adam step (ADAM in ./types.ts, tfjs-core's formula); `step` counts updates from 1. Every weight first shrinks
+   * by 1 - learningRate * weightDecay (AdamW's decoupled decay; 0 leaves plain Adam, bit for bit).
+   */
+  adamStep(set: ParameterSet, step: number, learningRate: number, constants: AdamConstants, weightDecay: number): void;
 
   /**
    * Runs one training step; a backend may time it to tune itself (the wasm engine's thread governor does).

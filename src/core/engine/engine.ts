@@ -41,7 +41,7 @@ export interface Engine {
   /** Builds a model; with no weights, initialises them from `training.randomSeed` (Glorot uniform, orthogonal recurrent, zero bias with forget 1). */
   createModel(
     spec: ModelSpec,
-    training: Pick<TrainingConfig, 'learningRate' | 'clipNorm' | 'randomSeed'>,
+    training: Pick<TrainingConfig, 'learningRate' | 'clipNorm' | 'randomSeed' | 'weightDecay'>,
     weights?: NamedWeights,
   ): Promise<TrainableModel>;
   dispose(): Promise<void>;

@@ -403,9 +403,14 @@ export interface AdamConfig {
   beta1: number;
   beta2: number;
   epsilon: number;
+  /** AdamW's decoupled weight decay (see ./types.ts ADAM); 0 is plain Adam. */
+  weightDecay: number;
 }
 
-/** One Adam step (t = step count after this update, from 1) over params, grads, m, v (all the same length). */
+/**
+ * One Adam step (t = step count after this update, from 1) over params, grads, m, v (all the same length), the
+ * weights first shrunk by 1 - learningRate * weightDecay.
+ */
 export function adamStep(
   k: Kernels,
   params: F32Buf,
@@ -429,6 +434,7 @@ export function adamStep(
     cfg.epsilon,
     bc1,
     bc2,
+    1 - cfg.learningRate * cfg.weightDecay,
   );
 }
 

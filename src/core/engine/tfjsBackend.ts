@@ -348,9 +348,10 @@ export function createTfjsBackend(info: EngineInfo): Backend {
       for (const t of set.tensors) assign(set.grads[t.name], () => tf.mul(h(set.grads[t.name]).t, scale));
       scale.dispose();
     },
-    adamStep(set, step, learningRate, { beta1, beta2, epsilon }) {
+    adamStep(set, step, learningRate, { beta1, beta2, epsilon }, weightDecay) {
       const c1 = 1 - Math.pow(beta1, step);
       const c2 = 1 - Math.pow(beta2, step);
+      const decay = 1 - learningRate * weightDecay;
       for (const { name } of set.tensors) {
         const g = () => h(set.grads[name]).t;
         assign(set.m[name], () => tf.add(tf.mul(h(set.m[name]).t, beta1), tf.mul(g(), 1 - beta1)));
@@ -359,7 +360,7 @@ export function createTfjsBackend(info: EngineInfo): Backend {
         const v = h(set.v[name]).t;
         assign(set.params[name], () =>
           tf.sub(
-            h(set.params[name]).t,
+            decay === 1 ? h(set.params[name]).t : tf.mul(h(set.params[name]).t, decay),
             tf.div(tf.mul(tf.div(m, c1), learningRate), tf.add(tf.sqrt(tf.div(v, c2)), epsilon)),
           ),
         );

@@ -110,6 +110,9 @@ export interface Decoder {
  *   m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2;  t += 1
  *   w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
  * with b1 = 0.9, b2 = 0.999, eps = 1e-7. Gradients are first clipped to a global L2 norm of clipNorm (when > 0).
+ * With a weight decay λ (TrainingConfig.weightDecay) the step is AdamW's (Loshchilov & Hutter, "Decoupled Weight
+ * Decay Regularization", ICLR 2019; PyTorch's torch.optim.AdamW computes the same): w first becomes w * (1 - lr*λ),
+ * then takes the step above. The decay is kept out of m and v, so it is not rescaled by Adam's per-weight step size.
  */
 export const ADAM: AdamConstants = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 

@@ -276,9 +276,9 @@ export function createWasmBackend(
     clipByGlobalNorm(set, clipNorm) {
       layers.clipByGlobalNorm(k, flatOf(set).grads, clipNorm);
     },
-    adamStep(set, step, learningRate, constants: AdamConstants) {
+    adamStep(set, step, learningRate, constants: AdamConstants, weightDecay) {
       const flat = flatOf(set);
-      layers.adamStep(k, flat.params, flat.grads, flat.m, flat.v, step, { learningRate, ...constants });
+      layers.adamStep(k, flat.params, flat.grads, flat.m, flat.v, step, { learningRate, weightDecay, ...constants });
     },
     ...(runStep ? { runStep } : {}),
     async dispose() {

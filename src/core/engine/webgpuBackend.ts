@@ -867,7 +867,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
       dispatch(K.sumSquaresPartial, [partials, flat.grads], [flat.total], NORM_PARTS);
       dispatch(K.clipScale, [flat.grads, partials], [flat.total, NORM_PARTS, f32(clipNorm)], groups(flat.total));
     },
-    adamStep(set, step, learningRate, constants: AdamConstants) {
+    adamStep(set, step, learningRate, constants: AdamConstants, weightDecay) {
       const flat = flatOf(set);
       const bc1 = 1 - Math.pow(constants.beta1, step);
       const bc2 = 1 - Math.pow(constants.beta2, step);
@@ -882,6 +882,7 @@ export function createWebgpuBackend(device: GPUDevice, info: EngineInfo, options
           f32(constants.epsilon),
           f32(bc1),
           f32(bc2),
+          f32(1 - learningRate * weightDecay),
         ],
         groups(flat.total),
       );

@@ -248,7 +248,10 @@ export function refSigmoidBce(
   return { loss: loss / n, dlogits };
 }
 
-/** One Adam step in float64 (tfjs-core's formula, see ../types.ts ADAM); t counts from 1. */
+/**
+ * One Adam step in float64 (tfjs-core's formula, see ../types.ts ADAM); t counts from 1. With weightDecay the weights
+ * first shrink by 1 - lr * weightDecay (AdamW).
+ */
 export function refAdamStep(
   w: Float64Array,
   g: Float64Array,
@@ -259,11 +262,13 @@ export function refAdamStep(
   beta1: number,
   beta2: number,
   eps: number,
+  weightDecay = 0,
 ): void {
   for (let i = 0; i < w.length; i++) {
     m[i] = beta1 * m[i] + (1 - beta1) * g[i];
     v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
-    w[i] -= (lr * (m[i] / (1 - beta1 ** t))) / (Math.sqrt(v[i] / (1 - beta2 ** t)) + eps);
+    w[i] =
+      w[i] * (1 - lr * weightDecay) - (lr * (m[i] / (1 - beta1 ** t))) / (Math.sqrt(v[i] / (1 - beta2 ** t)) + eps);
   }
 }
 

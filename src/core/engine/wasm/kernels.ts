@@ -224,6 +224,7 @@ export interface KernelExports {
     eps: number,
     bc1: number,
     bc2: number,
+    decay: number,
   ): void;
 }
 

@@ -739,7 +739,7 @@ fn main(${GRID}, @builtin(local_invocation_index) lid: u32) {
 /** One Adam step over flat w, g, m, v (n), tfjs-core's formula (../types.ts ADAM); bc1/bc2 = 1 - beta^t. */
 export const adam: KernelSource = {
   name: 'adam',
-  params: ['n: u32', 'lr: f32', 'beta1: f32', 'beta2: f32', 'eps: f32', 'bc1: f32', 'bc2: f32'],
+  params: ['n: u32', 'lr: f32', 'beta1: f32', 'beta2: f32', 'eps: f32', 'bc1: f32', 'bc2: f32', 'decay: f32'],
   buffers: [
     ['w', 'f32'],
     ['g', 'f32'],
@@ -754,7 +754,7 @@ export const adam: KernelSource = {
     let vi = p.beta2 * v[i] + (1.0 - p.beta2) * gi * gi;
     m[i] = mi;
     v[i] = vi;
-    w[i] = w[i] - (p.lr * (mi / p.bc1)) / (sqrt(vi / p.bc2) + p.eps);
+    w[i] = w[i] * p.decay - (p.lr * (mi / p.bc1)) / (sqrt(vi / p.bc2) + p.eps);
   }
 }`,
 };

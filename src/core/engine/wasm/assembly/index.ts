@@ -802,13 +802,15 @@ export function sigmoidBceWeightedBackward(dlogits: usize, probs: usize, targets
 
 /**
  * Adam as tfjs-core computes it (see engine/types.ts ADAM): m, v updated in place, then
- * w -= lr * (m / bc1) / (sqrt(v / bc2) + eps) with bc1 = 1 - beta1^t, bc2 = 1 - beta2^t.
+ * w = w * decay - lr * (m / bc1) / (sqrt(v / bc2) + eps) with bc1 = 1 - beta1^t, bc2 = 1 - beta2^t and
+ * decay = 1 - lr * weightDecay (AdamW's decoupled decay; exactly 1, so plain Adam, without it).
  */
-export function adamUpdate(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32, bc1: f32, bc2: f32): void {
+export function adamUpdate(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32, bc1: f32, bc2: f32, decay: f32): void {
   const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2);
   const ob1 = f32x4.splat(1 - beta1), ob2 = f32x4.splat(1 - beta2);
   const lrv = f32x4.splat(lr), epsv = f32x4.splat(eps);
   const ibc1 = f32x4.splat(bc1), ibc2 = f32x4.splat(bc2);
+  const decayv = f32x4.splat(decay);
   const n4 = n & ~3;
   let i = 0;
   for (; i < n4; i += 4) {
@@ -819,7 +821,7 @@ export function adamUpdate(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f
     v128.store(m + o, mv);
     v128.store(v + o, vv);
     const step = f32x4.div(f32x4.mul(lrv, f32x4.div(mv, ibc1)), f32x4.add(f32x4.sqrt(f32x4.div(vv, ibc2)), epsv));
-    v128.store(w + o, f32x4.sub(v128.load(w + o), step));
+    v128.store(w + o, f32x4.sub(f32x4.mul(v128.load(w + o), decayv), step));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
@@ -828,7 +830,7 @@ export function adamUpdate(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f
     const vs = beta2 * load<f32>(v + o) + (1 - beta2) * gs * gs;
     store<f32>(m + o, ms);
     store<f32>(v + o, vs);
-    store<f32>(w + o, load<f32>(w + o) - (lr * (ms / bc1)) / (Mathf.sqrt(vs / bc2) + eps));
+    store<f32>(w + o, load<f32>(w + o) * decay - (lr * (ms / bc1)) / (Mathf.sqrt(vs / bc2) + eps));
   }
 }
 
