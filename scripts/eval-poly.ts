@@ -9,7 +9,7 @@
  *        [--kind biaxial-lstm|bi-lstm] [--minutes 60] [--threads 2] [--seed 1 | --seeds 1,2,3] [--lr 0.0025] [--batch 4]
  *        [--epoch-frames N] [--valid-max-frames N] [--peer] [--tiny]
  *        [--state DIR] [--pitch-range train|full] [--lr-schedule anneal|constant] [--dropout D] [--time-sizes A,B] [--pitch-sizes A,B] [--down-sizes A] [--window N --window-hidden N] [--transpose K]
- *        [--average-decay D] [--engine wasm|webgpu]
+ *        [--average-decay D] [--weight-decay X] [--engine wasm|webgpu]
  *
  * First the calibration (a per-pitch Bernoulli fitted on train, the paper's Note 1-Gram, scored by the same evaluator
  * as the models: 11.06 JSB, 10.25 Nottingham), then per kind: training on train through the training loop
@@ -25,6 +25,7 @@
  * then counts active time, summed over the sittings, and may grow while the rate is still at its peak.
  * --transpose K augments training only: each training piece also shifted by every semitone in -K..K (transposeShifts).
  * --average-decay D also validates a moving average of the weights (decay D per validation) and keeps the better.
+ * --weight-decay X trains with AdamW's decoupled weight decay X instead of plain Adam (weightDecayFromFlags).
  * --engine webgpu trains and scores on a GPU through WebGPU instead of our wasm engine (engineFromFlags).
  * Our models cover the keys the training split sounds (--pitch-range train, the default; full = all 88); the test NLL
  * stays that of the whole 88-key frame, the keys outside scored by the Note 1-Gram (see pitchSpanFromFlags).
@@ -39,6 +40,7 @@ import { median } from './lib/abRounds';
 import { benchmarkFromFlags, flag, has, num } from './lib/polyEval';
 import {
   averageDecayFromFlags,
+  weightDecayFromFlags,
   engineFromFlags,
   isPitchRangeMode,
   kindsFromFlags,
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
   const seeds = seedsFromFlags();
   const shifts = transposeShifts();
   const averageDecay = averageDecayFromFlags();
+  const weightDecay = weightDecayFromFlags();
   const engine = engineFromFlags();
   const { bench, file, sha256 } = benchmarkFromFlags();
   const minutes = num('minutes', 60);
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
     schedule,
     shifts,
     ...(averageDecay !== undefined ? { averageDecay } : {}),
+    ...(weightDecay !== undefined ? { weightDecay } : {}),
     engine,
   };
   const results: KindResult[] = [];

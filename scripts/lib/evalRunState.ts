@@ -40,6 +40,8 @@ export interface EvalRunSettings {
   transpose?: number;
   /** The weight average's decay per validation (absent: no average). */
   averageDecay?: number;
+  /** AdamW's weight decay (absent: plain Adam, as every state saved before it). */
+  weightDecay?: number;
 }
 
 /** How far the run has gone, as of its last validation. */

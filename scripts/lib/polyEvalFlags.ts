@@ -8,6 +8,7 @@ import type { PolyBenchmark } from '../../src/core/data/polyBenchmark';
 import { soundingSpan, type PitchSpan } from '../../src/core/data/rollRange';
 import type { PolyKind, PolyLstmSpec } from '../../src/core/model/polyLstmSpec';
 import { isAverageDecay } from '../../src/core/training/weightAverage';
+import { isWeightDecay } from '../../src/core/model/spec';
 import { flag, num } from './polyEval';
 
 /** Sizes and dropout a run sets on top of the kind's default spec (the spec's own check then judges them). */
@@ -70,6 +71,18 @@ export function averageDecayFromFlags(): number | undefined {
   if (given === undefined) return undefined;
   const decay = Number(given);
   if (!isAverageDecay(decay)) throw new Error(`--average-decay must be a number above 0 and below 1, got: ${given}`);
+  return decay;
+}
+
+/**
+ * --weight-decay X: AdamW's decoupled weight decay (src/core/engine/types.ts ADAM), within [0, 1]. Absent: plain Adam,
+ * as every run before it.
+ */
+export function weightDecayFromFlags(): number | undefined {
+  const given = flag('weight-decay');
+  if (given === undefined) return undefined;
+  const decay = given.trim() === '' ? Number.NaN : Number(given);
+  if (!isWeightDecay(decay)) throw new Error(`--weight-decay must be a number within [0, 1], got: ${given}`);
   return decay;
 }
 

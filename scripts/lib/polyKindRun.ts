@@ -83,6 +83,8 @@ export interface EvalContext {
   shifts: TrainingShifts;
   /** --average-decay: the weight average's decay per validation (absent: no average). */
   averageDecay?: number;
+  /** --weight-decay: AdamW's decoupled weight decay (absent: plain Adam). */
+  weightDecay?: number;
   engine: EvalEngineName;
 }
 
@@ -92,7 +94,7 @@ async function createEvalEngine(name: EvalEngineName, threads: number): Promise<
 }
 
 export async function runKind(kind: PolyKind, seed: number, run: EvalContext): Promise<KindResult> {
-  const { bench, span, unigram, minutes, schedule, shifts, averageDecay } = run;
+  const { bench, span, unigram, minutes, schedule, shifts, averageDecay, weightDecay } = run;
   const threads = num('threads', 2);
   const tinyRun = has('tiny');
   const base: PolyLstmSpec = kind === 'bi-lstm' ? DEFAULT_BI_LSTM_SPEC : DEFAULT_BIAXIAL_SPEC;
@@ -124,6 +126,7 @@ export async function runKind(kind: PolyKind, seed: number, run: EvalContext): P
     randomSeed: seed,
     learningRateSchedule: schedule,
     ...(averageDecay !== undefined ? { weightAverageDecay: averageDecay } : {}),
+    ...(weightDecay !== undefined ? { weightDecay } : {}),
   };
   const definition = getModelDefinition(kind);
   const modelSpec = spec as unknown as ModelSpec;
@@ -156,6 +159,7 @@ export async function runKind(kind: PolyKind, seed: number, run: EvalContext): P
     spec: modelSpec,
     ...(shifts.max ? { transpose: shifts.max } : {}),
     ...(averageDecay !== undefined ? { averageDecay } : {}),
+    ...(weightDecay !== undefined ? { weightDecay } : {}),
   };
   const stateDir = flag('state');
   const folder = stateDir ? runFolder(stateDir, kind, seed) : undefined;
@@ -176,7 +180,7 @@ export async function runKind(kind: PolyKind, seed: number, run: EvalContext): P
   console.log(
     `\n${kind}: ${params.toLocaleString('en')} parameters (time ${spec.timeSizes}; pitch ${spec.pitchSizes}` +
       `${spec.downSizes.length ? `; down ${spec.downSizes}; back-in-time ${spec.windowHidden} over ${spec.window} frames` : ''}), ${engine.info.description}; batch ${training.batchSize} x ${spec.segment} frames, ` +
-      `Adam lr ${training.learningRate}${schedule === 'constant' ? '' : ` (${schedule} over the budget)`}, clip 5, dropout ${spec.dropout}; epoch = ${train.size * spec.segment} training frames, ` +
+      `${weightDecay !== undefined ? 'AdamW' : 'Adam'} lr ${training.learningRate}${schedule === 'constant' ? '' : ` (${schedule} over the budget)`}${weightDecay !== undefined ? `, weight decay ${weightDecay}` : ''}, clip 5, dropout ${spec.dropout}; epoch = ${train.size * spec.segment} training frames, ` +
       `valid on ${validSet.size} segments (${frameCount(validPieces)} frames); budget ${minutes} min; seed ${training.randomSeed}` +
       (averageDecay !== undefined
         ? `; weight average (decay ${averageDecay} per validation) validated beside the weights, the better kept`

@@ -208,6 +208,8 @@ export const trainingOverridesSchema = z
     learningRateSchedule: z.enum(['constant', 'anneal']),
     // src/core/training/weightAverage.ts's isAverageDecay: above 0 and below 1.
     weightAverageDecay: z.number().gt(0).lt(1),
+    // src/core/model/spec.ts's isWeightDecay: AdamW's decoupled decay, within [0, 1].
+    weightDecay: z.number().min(0).max(1),
   })
   .partial()
   .strict();

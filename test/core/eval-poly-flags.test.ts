@@ -11,6 +11,7 @@ import {
   seedsFromFlags,
   specFlags,
   transposeShifts,
+  weightDecayFromFlags,
 } from '../../scripts/lib/polyEvalFlags';
 import type { PolyBenchmark, RollPiece } from '../../src/core/data/polyBenchmark';
 
@@ -81,6 +82,19 @@ describe('eval:poly flags', () => {
       expect(() => averageDecayFromFlags()).toThrow(
         `--average-decay must be a number above 0 and below 1, got: ${bad}`,
       );
+    }
+  });
+
+  it('trains with plain Adam unless --weight-decay gives a decay within [0, 1]', () => {
+    withFlags();
+    expect(weightDecayFromFlags()).toBeUndefined();
+    withFlags('--weight-decay', '0.05');
+    expect(weightDecayFromFlags()).toBe(0.05);
+    withFlags('--weight-decay', '0');
+    expect(weightDecayFromFlags()).toBe(0);
+    for (const bad of ['-0.1', '1.5', 'lots', '']) {
+      withFlags('--weight-decay', bad);
+      expect(() => weightDecayFromFlags()).toThrow(`--weight-decay must be a number within [0, 1], got: ${bad}`);
     }
   });
 

@@ -79,6 +79,8 @@ describe('learnt dynamics, from the Train screen to the saved file', () => {
     await s.page.locator('[data-testid="train-embedding"]').fill('8');
     // With the weight average too: the model then composes with whichever of the two was better on validation.
     await s.page.locator('[data-testid="train-average"]').check();
+    // And AdamW's weight decay, which reaches the checkpoint's training settings.
+    await s.page.locator('[data-testid="train-weight-decay"]').fill('0.05');
     await s.page.locator('[data-testid="train-start"]').click();
     await expect
       .poll(() => s.page.locator('[data-testid="train-progress"]').textContent(), { timeout: 120_000 })
@@ -98,6 +100,7 @@ describe('learnt dynamics, from the Train screen to the saved file', () => {
     }
     const spec = latest.spec as MelodyLstmSpec;
     expect(latest.training.weightAverageDecay).toBe(0.5);
+    expect(latest.training.weightDecay).toBe(0.05);
     expect(latest.average).toBeDefined();
     expect(latest.metrics.averageValLossHistory).toHaveLength(2);
     // The Models table says which epoch composes, and whether it is the average.

@@ -359,6 +359,11 @@ describe('malformed IPC payloads, for every call of the contract', () => {
         { corpusName: 'Existing', modelName: 'm', training: { weightAverageDecay: 1 } },
         /training\.weightAverageDecay/,
       ],
+      [
+        'train:start',
+        { corpusName: 'Existing', modelName: 'm', training: { weightDecay: -0.1 } },
+        /training\.weightDecay/,
+      ],
     ];
     reached.length = 0;
     const before = libraryFingerprint(app.library.db);

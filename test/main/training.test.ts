@@ -182,4 +182,31 @@ describe('trainModel service (worker thread, tiny spec E8/H16/window 8 on 20 see
     expect(single.models.getModelByName('averaged')).toBeUndefined();
     single.close();
   });
+
+  it('trains with AdamW when asked: the decay is kept with every checkpoint and a resume, and the weights end smaller', async () => {
+    const library = libraryWithSeedCorpus(tempDir(), 'seeds', 20);
+    const run = (modelName: string, training: Record<string, number>, resume = false) =>
+      trainModel(library, {
+        corpusName: 'seeds',
+        modelName,
+        ...(resume ? { resume } : { spec: tinySpec }),
+        training: { batchSize: 64, learningRate: 0.01, ...training },
+        engine: 'wasm',
+        threads: 1,
+      });
+    const latestOf = (name: string) =>
+      decodeCheckpoint(library.checkpoints.latestCheckpoint(library.models.getModelByName(name)!.id)!.data);
+    const sumOfSquares = (name: string) =>
+      Object.values(latestOf(name).weights).reduce((s, w) => s + w.reduce((a, x) => a + x * x, 0), 0);
+    await run('plain', { epochs: 1 });
+    await run('decayed', { epochs: 1, weightDecay: 0.5 });
+    expect(latestOf('plain').training.weightDecay).toBeUndefined();
+    expect(latestOf('decayed').training.weightDecay).toBe(0.5);
+    // The same seed, data and steps: only the decay differs, and at 0.01 x 0.5 per step it pulls the weights in.
+    expect(sumOfSquares('decayed')).toBeLessThan(0.9 * sumOfSquares('plain'));
+    await run('decayed', { epochs: 2 }, true);
+    expect(latestOf('decayed').epoch).toBe(2);
+    expect(latestOf('decayed').training.weightDecay).toBe(0.5);
+    library.close();
+  });
 });

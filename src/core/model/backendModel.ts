@@ -20,14 +20,14 @@ import { ModelInputError } from './errors';
 import type { ModelSpec, TrainingConfig } from './spec';
 
 /** The training settings a model needs (the rest of TrainingConfig belongs to the training loop). */
-export type ModelTraining = Pick<TrainingConfig, 'learningRate' | 'clipNorm' | 'randomSeed'>;
+export type ModelTraining = Pick<TrainingConfig, 'learningRate' | 'clipNorm' | 'randomSeed' | 'weightDecay'>;
 
 /** Dropout draws from its own stream, seeded apart from the weight initialisation's so it never shifts it. */
 const DROPOUT_SEED_SALT = 0x5bd1e995;
 
 /**
  * A TrainableModel of any registered kind on any backend: one optimizer step is the network's forward and backward,
- * then the backend's global-norm clip and Adam. Dropout masks come from createRng(randomSeed ^ salt), so a run is
+ * then the backend's global-norm clip and Adam (AdamW with training.weightDecay). Dropout masks come from createRng(randomSeed ^ salt), so a run is
  * reproducible on one engine for a given seed.
  */
 export class BackendModel implements TrainableModel {
@@ -84,7 +84,7 @@ export class BackendModel implements TrainableModel {
       this.net.backward();
       this.backend.clipByGlobalNorm(this.set, this.training.clipNorm);
       this.adamSteps++;
-      this.backend.adamStep(this.set, this.adamSteps, this.learningRate, ADAM);
+      this.backend.adamStep(this.set, this.adamSteps, this.learningRate, ADAM, this.training.weightDecay ?? 0);
       this.net.parametersChanged();
       return (await this.backend.read(loss))[0];
     };

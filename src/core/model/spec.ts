@@ -57,6 +57,12 @@ export interface TrainingConfig {
    * (1 − this) towards them and is validated too; the better of the two is the run's best. Absent: no average.
    */
   weightAverageDecay?: number;
+  /**
+   * AdamW's decoupled weight decay λ (../engine/types.ts ADAM): every step first shrinks each weight by
+   * 1 − learningRate·λ, a pull towards zero that Adam's per-weight scaling does not undo, against a model that
+   * memorises its pieces. Within [0, 1]; absent or 0: plain Adam.
+   */
+  weightDecay?: number;
 }
 
 export const DEFAULT_TRAINING: TrainingConfig = {
@@ -86,7 +92,7 @@ export const MAX_TRAINED_PARAMETERS = 150_000_000;
  */
 export const TRAINING_LIMITS: Readonly<
   Record<
-    Exclude<keyof TrainingConfig, 'transpositions' | 'learningRateSchedule' | 'weightAverageDecay'>,
+    Exclude<keyof TrainingConfig, 'transpositions' | 'learningRateSchedule' | 'weightAverageDecay' | 'weightDecay'>,
     [number, number, boolean]
   >
 > = {
@@ -98,6 +104,11 @@ export const TRAINING_LIMITS: Readonly<
   clipNorm: [0, 1000, false],
   randomSeed: [0, 2 ** 32 - 1, true],
 };
+
+/** A usable TrainingConfig.weightDecay: a number within [0, 1] (so 1 − learningRate·λ never goes below 0). */
+export function isWeightDecay(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1;
+}
 
 /**
  * Why `training` is not a usable training configuration (one sentence naming the setting), or undefined. Keys it does
@@ -133,5 +144,8 @@ export function trainingConfigProblem(training: Record<string, unknown>): string
   // The average is kept to be compared with the weights on the validation pieces; with none it could never compose.
   if (decay !== undefined && training.validationFraction === 0)
     return 'its weight average needs validation pieces to be weighed against the weights: set validationFraction above 0, or train without the average';
+  const weightDecay = training.weightDecay;
+  if (weightDecay !== undefined && !isWeightDecay(weightDecay))
+    return `its weightDecay must be a number within [0, 1], got: ${shown(weightDecay)}`;
   return undefined;
 }

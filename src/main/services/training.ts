@@ -69,8 +69,8 @@ export type SpecOverrides = Partial<
     Pick<PolyLstmSpec, 'timeSizes' | 'pitchSizes' | 'downSizes' | 'windowHidden' | 'segment' | 'loss' | 'onWeight'>
   >;
 
-/** The training settings a run may set: every default's, and the optional weight average (off by default). */
-const TRAINING_KEYS: readonly string[] = [...Object.keys(DEFAULT_TRAINING), 'weightAverageDecay'];
+/** The training settings a run may set: every default's, the optional weight average and weight decay (both off by default). */
+const TRAINING_KEYS: readonly string[] = [...Object.keys(DEFAULT_TRAINING), 'weightAverageDecay', 'weightDecay'];
 /** The model settings a new model may override (the rest of the spec is its kind's default). */
 const SPEC_OVERRIDE_KEYS: readonly (keyof SpecOverrides)[] = [
   'embeddingDim',
