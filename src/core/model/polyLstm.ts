@@ -50,6 +50,8 @@ import {
   DEFAULT_ON_WEIGHT,
   featureCount,
   polyChordDim,
+  polyConditionDim,
+  polyRepeatDim,
   frameFeatures,
   pitchInputWidth,
   polyLstmSpecProblem,
@@ -58,6 +60,7 @@ import {
   type PolyLstmSpec,
 } from './polyLstmSpec';
 import { biasedBernoulli } from './sampler';
+import { repeatCandidates, RepeatMatcher, writeRepeatInput } from './repeatMatch';
 import type { TokenPiece, WindowSet } from './windows';
 
 /** Workspaces kept per (batch, frames) shape: one, since a full-size workspace is a few hundred MB of engine memory. */
@@ -224,14 +227,19 @@ class PolyLstmNetwork implements Network {
         'BATCH_SHAPE_MISMATCH',
         `A ${this.spec.kind} batch needs (B,T,${P}) previous frames and (B,T,${P}) target frames; got ${batch.frames.length} and ${batch.targets.length} values of width ${batch.pitches} for B=${B}.`,
       );
-    const beats = this.spec.beatsPerBar;
-    const dim = beats + polyChordDim(this.spec);
+    const dim = polyConditionDim(this.spec);
     const T = batch.frames.length / (B * P);
-    if (dim > 0 && (!batch.condition || batch.condition.dim !== dim || batch.condition.values.length !== B * T * dim))
+    if (dim > 0 && (!batch.condition || batch.condition.dim !== dim || batch.condition.values.length !== B * T * dim)) {
+      const parts = [
+        this.spec.beatsPerBar ? 'beat one-hot' : '',
+        polyChordDim(this.spec) ? 'chord chroma' : '',
+        polyRepeatDim(this.spec) ? `repeat candidate frame and run (${polyRepeatDim(this.spec)})` : '',
+      ].filter(Boolean);
       throw new ModelInputError(
         'BATCH_SHAPE_MISMATCH',
-        `A ${this.spec.kind} batch needs the beat${polyChordDim(this.spec) ? ' and the chord' : ''} of every frame as its condition (B,T,${dim}): ${beats ? 'beat one-hot' : ''}${beats && polyChordDim(this.spec) ? ' then ' : ''}${polyChordDim(this.spec) ? 'chord chroma' : ''}.`,
+        `A ${this.spec.kind} batch needs a condition for every frame (B,T,${dim}): ${parts.join(' then ')}.`,
       );
+    }
   }
 
   /** Runs a stack forward: layer 1's gates from `inp` (rows*time, inDim), each next from the previous output. */
@@ -288,19 +296,20 @@ class PolyLstmNetwork implements Network {
     const feats = new Float32Array(B * P * T * F);
     const W = spec.window;
     const rows: Float32Array[] = [];
-    const dim = spec.beatsPerBar + polyChordDim(spec);
+    const dim = polyConditionDim(spec);
+    const repeatAt = spec.beatsPerBar + polyChordDim(spec);
     for (let b = 0; b < B; b++)
       for (let t = 0; t < T; t++) {
         let beat = 0;
         let chord = 0;
-        if (dim > 0) {
-          const c = batch.condition!.values;
-          const at = (b * T + t) * dim;
+        const c = batch.condition?.values;
+        const at = (b * T + t) * dim;
+        if (c) {
           for (let j = 0; j < spec.beatsPerBar; j++) if (c[at + j] > 0) beat = j;
           if (polyChordDim(spec)) chord = maskOfChroma(c, at + spec.beatsPerBar);
         }
         const row = new Float32Array(P * F);
-        frameFeatures(spec, batch.frames, (b * T + t) * P, beat, row, 0, F, chord);
+        frameFeatures(spec, batch.frames, (b * T + t) * P, beat, row, 0, F, chord, c, at + repeatAt);
         rows.push(row);
         for (let p = 0; p < P; p++) feats.set(row.subarray(p * F, p * F + F), ((b * P + p) * T + t) * F);
       }
@@ -464,6 +473,8 @@ export class PolyDecoder implements Decoder {
   private chord = 0;
   /** The time features of the last `window` frames, oldest first (bi-lstm's backward-in-time pass). */
   private history: Float32Array[] = [];
+  /** The frames so far, matched for the repeat input (specs with `repeatContext`). */
+  private repeats: RepeatMatcher | undefined;
   private disposed = false;
   private readonly scope: Scope;
   private readonly t: {
@@ -540,6 +551,7 @@ export class PolyDecoder implements Decoder {
     this.t = result;
     this.scope = scope;
     this.prev = new Float32Array(P);
+    this.repeats = spec.repeatContext ? new RepeatMatcher(spec.repeatContext, P) : undefined;
   }
 
   private check(): void {
@@ -572,6 +584,16 @@ export class PolyDecoder implements Decoder {
     this.index = 0;
     this.chord = 0;
     this.history = [];
+    this.repeats = this.net.spec.repeatContext
+      ? new RepeatMatcher(this.net.spec.repeatContext, this.net.spec.pitches)
+      : undefined;
+  }
+
+  /** Moves on past `frame`: it is the previous frame of the next one, and part of the past the repeat input reads. */
+  private advance(frame: Float32Array): void {
+    this.prev = frame;
+    this.repeats?.push(frame);
+    this.index++;
   }
 
   /** One time-axis step on this.prev for frame this.index: returns the time output (P, Tw), [window | time]. */
@@ -580,7 +602,13 @@ export class PolyDecoder implements Decoder {
     const F = featureCount(spec);
     const feats = new Float32Array(spec.pitches * F);
     const position = this.barPositions?.[this.index] ?? this.index;
-    frameFeatures(spec, this.prev, 0, position, feats, 0, F, this.chord);
+    let repeat: Float32Array | undefined;
+    if (this.repeats) {
+      const c = this.repeats.candidate();
+      repeat = new Float32Array(spec.pitches + 1);
+      writeRepeatInput(repeat, 0, spec.pitches, c.at >= 0 ? this.repeats.frame(c.at) : undefined, 0, c.run);
+    }
+    frameFeatures(spec, this.prev, 0, position, feats, 0, F, this.chord, repeat, 0);
     be.write(this.t.feats, feats);
     let x = this.t.feats;
     spec.timeSizes.forEach((_, i) => {
@@ -646,8 +674,7 @@ export class PolyDecoder implements Decoder {
         block.set(await be.read(top), i * P * Ht);
         const at = (from + i) * P;
         for (let p = 1; p < P; p++) lower[i * P + p] = frames[at + p - 1];
-        this.prev = Float32Array.from({ length: P }, (_, p) => frames[at + p]);
-        this.index++;
+        this.advance(Float32Array.from({ length: P }, (_, p) => frames[at + p]));
       }
       be.write(this.t.tBlock, block);
       be.write(this.t.lower, lower);
@@ -762,8 +789,7 @@ export class PolyDecoder implements Decoder {
       const prob = biasedBernoulli((await be.read(this.t.logit))[0], temperature, bias?.[p] ?? 0);
       frame[p] = rng.next() < prob ? 1 : 0;
     }
-    this.prev = frame;
-    this.index++;
+    this.advance(frame);
     return frame;
   }
 
@@ -781,7 +807,8 @@ export class PolyDecoder implements Decoder {
  * to the piece's end; shorter pieces are left out. A segment's batch row holds the previous frames (the frame before
  * a piece's first is all zero), the frames themselves as targets, and each frame's beat (its place in its bar from the
  * piece's `barPositions`, else its absolute index, mod beatsPerBar) as its condition, followed, for a chord-conditioned spec, by the chroma of the frame's chord (the piece's
- * `chords`, transposed with the roll; N.C. where a piece has none). Transpositions shift the whole roll (a segment that would push a note out of the
+ * `chords`, transposed with the roll; N.C. where a piece has none), and for a spec with `repeatContext` by the frame's
+ * repeat input (./repeatMatch.ts, matched over the whole piece, not the segment alone). Transpositions shift the whole roll (a segment that would push a note out of the
  * range is dropped).
  */
 export function buildFrameSegments(
@@ -793,6 +820,18 @@ export function buildFrameSegments(
   const T = spec.segment;
   const beats = spec.beatsPerBar;
   const chordDim = polyChordDim(spec) > 0 ? CHORD_DIM : 0;
+  const repeatDim = polyRepeatDim(spec);
+  // Each piece's repeat candidates, found once over the whole piece (a segment's frames may repeat any earlier one).
+  const candidates = new Map<number, { at: Int32Array; run: Int32Array }>();
+  const candidatesOf = (i: number) => {
+    let c = candidates.get(i);
+    if (!c) {
+      const roll = pieces[i].tokens;
+      c = repeatCandidates(roll, roll.length / P, P, spec.repeatContext!);
+      candidates.set(i, c);
+    }
+    return c;
+  };
   const shifts = transpositions.length ? [...new Set(transpositions)] : [0];
   const triples: number[] = [];
   pieces.forEach((piece, i) => {
@@ -826,7 +865,7 @@ export function buildFrameSegments(
     batch(order, from, count) {
       const frames = new Float32Array(count * T * P);
       const targets = new Float32Array(count * T * P);
-      const dim = beats + chordDim;
+      const dim = beats + chordDim + repeatDim;
       const cond = new Float32Array(count * T * Math.max(dim, 1));
       for (let b = 0; b < count; b++) {
         const w = order[from + b];
@@ -845,6 +884,11 @@ export function buildFrameSegments(
           if (beats > 0) cond[(b * T + t) * dim + ((positions ? (positions[f] ?? f) : f) % beats)] = 1;
           const chords = pieces[packed[3 * w]].chords;
           if (chordDim && chords) writeChroma(transposeMask(chords[f] ?? 0, shift), cond, (b * T + t) * dim + beats);
+          if (repeatDim) {
+            const c = candidatesOf(packed[3 * w]);
+            const s = c.at[f];
+            writeRepeatInput(cond, (b * T + t) * dim + beats + chordDim, P, roll, s * P, s >= 0 ? c.run[f] : 0, shift);
+          }
         }
       }
       const batch: FrameBatch = { kind: 'frames', frames, pitches: P, targets, batchSize: count };

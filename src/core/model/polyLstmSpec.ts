@@ -69,12 +69,35 @@ export interface PolyLstmSpec {
   onWeight?: number;
   /** 'chroma': the chord of every frame is an input (see the file header and frameFeatures); absent: none. */
   chords?: 'chroma';
+  /**
+   * The repeat input (./repeatMatch.ts): frames of context matched to find where the piece played the same frames
+   * before; the frame that followed them then is an input of the time stack (frameFeatures). Absent or 0: none.
+   */
+  repeatContext?: number;
 }
 
 /** Width of a spec's chord input (0 without one). */
 export function polyChordDim(spec: Pick<PolyLstmSpec, 'chords'>): number {
   return spec.chords === 'chroma' ? CHORD_DIM : 0;
 }
+
+/** Width of a spec's repeat condition per frame: the candidate frame and its run (0 without the repeat input). */
+export function polyRepeatDim(spec: Pick<PolyLstmSpec, 'repeatContext' | 'pitches'>): number {
+  return spec.repeatContext ? spec.pitches + 1 : 0;
+}
+
+/** Width of a batch's condition per frame: [beat one-hot | chord chroma | repeat candidate frame, run]. */
+export function polyConditionDim(
+  spec: Pick<PolyLstmSpec, 'beatsPerBar' | 'chords' | 'repeatContext' | 'pitches'>,
+): number {
+  return spec.beatsPerBar + polyChordDim(spec) + polyRepeatDim(spec);
+}
+
+/**
+ * The repeat input's context for a model of a library corpus ("Learn repeats" on the Train screen): 16 sixteenths,
+ * one bar of 4/4, so a match is a whole bar heard before.
+ */
+export const POLY_REPEAT_CONTEXT = 16;
 
 /** The weight of a sounding pitch under the weighted loss when the spec names none. */
 export const DEFAULT_ON_WEIGHT = 2;
@@ -166,9 +189,12 @@ export function corpusPitchRange(low: number, high: number): { lowPitch: number;
 }
 
 /** Features of one pitch read from the previous frame (see frameFeatures). */
-export function featureCount(spec: Pick<PolyLstmSpec, 'beatsPerBar' | 'chords'>): number {
-  return 1 + 12 + 25 + 12 + spec.beatsPerBar + polyChordDim(spec);
+export function featureCount(spec: Pick<PolyLstmSpec, 'beatsPerBar' | 'chords' | 'repeatContext'>): number {
+  return 1 + 12 + 25 + 12 + spec.beatsPerBar + polyChordDim(spec) + (spec.repeatContext ? REPEAT_FEATURES : 0);
 }
+
+/** Time-axis features of the repeat input per pitch (frameFeatures). */
+const REPEAT_FEATURES = 3;
 
 function lstmTensors(prefix: string, sizes: readonly number[], inDim: number): TensorShape[] {
   const out: TensorShape[] = [];
@@ -213,10 +239,12 @@ export function polyLstmSpecProblem(spec: Record<string, unknown>): string | und
     beatsPerBar: [0, 64],
     segment: [1, 4096],
     window: [0, 256],
+    repeatContext: [0, 64],
     windowHidden: [0, 4096],
   } as const;
   for (const [key, [lo, hi]] of Object.entries(ints)) {
     const v = spec[key];
+    if (key === 'repeatContext' && v === undefined) continue;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
       return `its ${key} must be an integer within [${lo}, ${hi}], got: ${shown(v)}`;
   }
@@ -271,9 +299,12 @@ export function polyLstmSpecProblem(spec: Record<string, unknown>): string | und
  *   [50+beatsPerBar .. +12)  chord-conditioned specs only: the chord of the predicted frame (`chordMask`, 12-bit
  *             pitch-class mask) rotated like the counts: feature j = 1 when class (pc + j) mod 12 is a chord tone, so
  *             j = 0 says "this pitch is a chord tone" and the tied weights read every chord relative to the pitch
+ *   [then 3]  repeat-input specs only (`repeatContext`), from `repeat` at `repeatOffset` (P + 1 values, ./repeatMatch.ts
+ *             writeRepeatInput): whether the candidate frame sounds this pitch, whether there is a candidate, and
+ *             how long the match behind it is (run / REPEAT_RUN_CAP), the last two the same for every pitch
  */
 export function frameFeatures(
-  spec: Pick<PolyLstmSpec, 'lowPitch' | 'pitches' | 'beatsPerBar' | 'chords'>,
+  spec: Pick<PolyLstmSpec, 'lowPitch' | 'pitches' | 'beatsPerBar' | 'chords' | 'repeatContext'>,
   prev: ArrayLike<number>,
   prevOffset: number,
   frameIndex: number,
@@ -281,9 +312,13 @@ export function frameFeatures(
   offset: number,
   stride: number,
   chordMask = 0,
+  repeat?: ArrayLike<number>,
+  repeatOffset = 0,
 ): void {
   const chordAt = 50 + spec.beatsPerBar;
   const withChords = polyChordDim(spec) > 0;
+  const repeatAt = chordAt + polyChordDim(spec);
+  const run = spec.repeatContext && repeat ? repeat[repeatOffset + spec.pitches] : 0;
   const P = spec.pitches;
   const classCounts = new Float64Array(12);
   for (let q = 0; q < P; q++) if (prev[prevOffset + q] > 0) classCounts[(spec.lowPitch + q) % 12]++;
@@ -300,5 +335,10 @@ export function frameFeatures(
     for (let j = 0; j < 12; j++) out[o + 38 + j] = classCounts[(pc + j) % 12];
     for (let j = 0; j < spec.beatsPerBar; j++) out[o + 50 + j] = frameIndex % spec.beatsPerBar === j ? 1 : 0;
     if (withChords) for (let j = 0; j < 12; j++) out[o + chordAt + j] = (chordMask >> ((pc + j) % 12)) & 1;
+    if (spec.repeatContext) {
+      out[o + repeatAt] = run > 0 && repeat![repeatOffset + p] > 0 ? 1 : 0;
+      out[o + repeatAt + 1] = run > 0 ? 1 : 0;
+      out[o + repeatAt + 2] = run;
+    }
   }
 }
