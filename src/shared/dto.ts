@@ -176,6 +176,8 @@ export const specOverridesSchema = z
     /** The polyphonic kinds' training loss and its weight of sounding pitches (polyLstmSpec.ts). */
     loss: z.enum(['bce', 'weighted']),
     onWeight: z.number().positive().max(100),
+    /** The polyphonic kinds' repeat input: frames of context matched (src/core/model/repeatMatch.ts); 0 = off. */
+    repeatContext: z.number().int().min(0).max(64),
     /** 'chroma': the model learns with chords (inferred per beat from each piece's notes, src/core/music/chords.ts). */
     chords: z.literal('chroma'),
     /**

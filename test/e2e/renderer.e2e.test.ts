@@ -194,11 +194,15 @@ describe('renderer with a fake bridge', () => {
     expect(await rateAndSchedule()).toEqual(['0.001', 'constant']);
     await page.locator('[data-testid="train-kind"]').selectOption('bi-lstm');
     expect(await rateAndSchedule()).toEqual(['0.0025', 'anneal']);
+    // "Learn repeats" is the polyphonic models' option: ticked here, it is neither shown nor sent for a melody model.
+    await page.locator('[data-testid="train-repeats"]').check();
     await page.locator('[data-testid="train-kind"]').selectOption('melody-lstm');
     expect(await rateAndSchedule()).toEqual(['0.001', 'constant']);
+    expect(await page.locator('[data-testid="train-repeats"]').count()).toBe(0);
     await page.locator('[data-testid="train-start"]').click();
     await expect.poll(async () => (await callsOf(page, 'train:start')).length).toBe(1);
     const [call] = await callsOf(page, 'train:start');
+    expect(call.payload.spec).not.toHaveProperty('repeatContext');
     expect(call.payload).toMatchObject({
       corpusName: 'My corpus',
       modelName: 'reels-v1',

@@ -124,6 +124,7 @@ const CASES: Case[] = [
   ...each(TRAIN, 'lr', ['0', '-1', 'NaN', '2', ''], range('train', 'lr', false, '0.000001', '1')),
   ...each(TRAIN, 'seed', ['-1', '1.5', '4294967296', ''], range('train', 'seed', true, '0', '4294967295')),
   ...each(TRAIN, 'threads', ['0', '100', ''], range('train', 'threads', true, '1', '64')),
+  ...each(TRAIN, 'repeat-context', ['-1', '65', '2.5', ''], range('train', 'repeat-context', true, '0', '64')),
   ...each(TRAIN, 'weight-decay', ['-0.01', '2', 'NaN', ''], range('train', 'weight-decay', false, '0', '1')),
   ...each(
     TRAIN,

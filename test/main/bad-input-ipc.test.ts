@@ -364,6 +364,7 @@ describe('malformed IPC payloads, for every call of the contract', () => {
         { corpusName: 'Existing', modelName: 'm', training: { weightDecay: -0.1 } },
         /training\.weightDecay/,
       ],
+      ['train:start', { corpusName: 'Existing', modelName: 'm', spec: { repeatContext: 65 } }, /spec\.repeatContext/],
     ];
     reached.length = 0;
     const before = libraryFingerprint(app.library.db);

@@ -73,19 +73,21 @@ describe('polyphonic models through the services', () => {
       corpusName: 'Folk',
       modelName: 'poly-bi',
       kind: 'bi-lstm',
-      spec: { ...tiny, downSizes: [6], window: 4, windowHidden: 6, loss: 'weighted', onWeight: 3 },
+      spec: { ...tiny, downSizes: [6], window: 4, windowHidden: 6, loss: 'weighted', onWeight: 3, repeatContext: 8 },
       training: { epochs: 1, batchSize: 16 },
       engine: 'wasm',
       threads: 1,
       inProcess: true,
     });
     expect(Number.isFinite(bi.loss)).toBe(true);
-    // The weighted training loss is the model's setting, kept in its checkpoint.
+    // The weighted training loss and the repeat input are the model's settings, kept in its checkpoint (the bi-lstm
+    // composes below, in the worker and on this thread, with the repeat input).
     const biRow = library.models.getModelByName('poly-bi')!;
     expect(decodeCheckpoint(library.checkpoints.latestCheckpoint(biRow.id)!.data).spec).toMatchObject({
       kind: 'bi-lstm',
       loss: 'weighted',
       onWeight: 3,
+      repeatContext: 8,
     });
     // A melody size for a polyphonic model is a sentence, and no model row is left behind.
     await expect(
@@ -100,6 +102,9 @@ describe('polyphonic models through the services', () => {
     await expect(
       trainModel(library, { corpusName: 'Folk', modelName: 'bad', spec: { loss: 'weighted' }, inProcess: true }),
     ).rejects.toThrow(/loss is a setting of the polyphonic models/);
+    await expect(
+      trainModel(library, { corpusName: 'Folk', modelName: 'bad', spec: { repeatContext: 8 }, inProcess: true }),
+    ).rejects.toThrow(/repeatContext is a setting of the polyphonic models/);
     expect(library.models.getModelByName('bad')).toBeUndefined();
   }, 120_000);
 

@@ -106,7 +106,10 @@ export const trainCommand: CliCommand = {
   --window N          input tokens per window (default 30); bi-lstm: past frames its backward pass reads (8)
   --time-sizes A,B    polyphonic: time-axis LSTM widths (default 128,128; Johnson 2017: 300,300)
   --pitch-sizes A,B   polyphonic: pitch-axis LSTM widths (default 64,32; Johnson 2017: 100,50)
-  --segment N         polyphonic: frames per training segment (default 64)
+  --segment N         polyphonic: frames per training segment (default 32)
+  --repeat-context N  polyphonic: the repeat input, after N frames of context (e.g. 8): where the piece
+                      played the same N frames before, what followed them then is an input, so
+                      sections come back (default 0: none)
   --loss L            polyphonic: bce (plain frame cross-entropy, default) or weighted (each sounding
                       pitch's loss counts --on-weight times, default 2: fewer empty frames drawn)
   --chords            learn with chords: the chord of every step is an input (inferred per beat from each
@@ -136,6 +139,7 @@ export const trainCommand: CliCommand = {
       'time-sizes': { type: 'string' },
       'pitch-sizes': { type: 'string' },
       segment: { type: 'string' },
+      'repeat-context': { type: 'string' },
       loss: { type: 'string' },
       'on-weight': { type: 'string' },
       epochs: { type: 'string' },
@@ -181,6 +185,7 @@ export const trainCommand: CliCommand = {
         timeSizes: sizes('time-sizes', values['time-sizes']),
         pitchSizes: sizes('pitch-sizes', values['pitch-sizes']),
         segment: f('segment', values.segment, { integer: true, min: 4, max: 1024 }),
+        repeatContext: f('repeat-context', values['repeat-context'], { integer: true, min: 0, max: 64 }),
         loss: values.loss,
         onWeight: f('on-weight', values['on-weight'], { min: 1e-6, max: 100 }),
         chords: values.chords ? ('chroma' as const) : undefined,
@@ -209,7 +214,7 @@ export const trainCommand: CliCommand = {
     );
     if (values.resume && Object.keys(spec).length)
       throw new UsageError(
-        "train: --resume keeps the model's shape; drop --hidden/--embedding/--layers/--dropout/--window/--time-sizes/--pitch-sizes/--segment/--loss/--chords/--velocity",
+        "train: --resume keeps the model's shape; drop --hidden/--embedding/--layers/--dropout/--window/--time-sizes/--pitch-sizes/--segment/--repeat-context/--loss/--chords/--velocity",
         'train',
       );
     const threads = f('threads', values.threads, { integer: true, min: 1, max: 64 });

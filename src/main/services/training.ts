@@ -66,7 +66,10 @@ export type SpecOverrides = Partial<
   Pick<MelodyLstmSpec, 'embeddingDim' | 'hiddenSize' | 'layers' | 'dropout' | 'window' | 'chords' | 'velocityBins'>
 > &
   Partial<
-    Pick<PolyLstmSpec, 'timeSizes' | 'pitchSizes' | 'downSizes' | 'windowHidden' | 'segment' | 'loss' | 'onWeight'>
+    Pick<
+      PolyLstmSpec,
+      'timeSizes' | 'pitchSizes' | 'downSizes' | 'windowHidden' | 'segment' | 'loss' | 'onWeight' | 'repeatContext'
+    >
   >;
 
 /** The training settings a run may set: every default's, the optional weight average and weight decay (both off by default). */
@@ -85,6 +88,7 @@ const SPEC_OVERRIDE_KEYS: readonly (keyof SpecOverrides)[] = [
   'segment',
   'loss',
   'onWeight',
+  'repeatContext',
   'chords',
   'velocityBins',
 ];
@@ -315,11 +319,28 @@ function trainingPieces(
 
 /** The melody model's sizes among the overrides (a polyphonic size given for a melody model is refused). */
 function melodyOverrides(overrides: SpecOverrides = {}): Partial<MelodyLstmSpec> {
-  const { timeSizes, pitchSizes, downSizes, windowHidden, segment, loss, onWeight, velocityBins, ...melody } =
-    overrides;
-  const stray = Object.entries({ timeSizes, pitchSizes, downSizes, windowHidden, segment, loss, onWeight }).find(
-    ([, v]) => v !== undefined,
-  );
+  const {
+    timeSizes,
+    pitchSizes,
+    downSizes,
+    windowHidden,
+    segment,
+    loss,
+    onWeight,
+    repeatContext,
+    velocityBins,
+    ...melody
+  } = overrides;
+  const stray = Object.entries({
+    timeSizes,
+    pitchSizes,
+    downSizes,
+    windowHidden,
+    segment,
+    loss,
+    onWeight,
+    repeatContext,
+  }).find(([, v]) => v !== undefined);
   if (stray)
     throw new TrainingError(
       'TRAINING_SETTINGS_INVALID',
@@ -344,7 +365,7 @@ function polyOverrides(overrides: SpecOverrides = {}): Partial<PolyLstmSpec> {
   if (stray)
     throw new TrainingError(
       'TRAINING_SETTINGS_INVALID',
-      `${stray[0]} is a size of the melody model; the polyphonic models take timeSizes, pitchSizes, downSizes, window, windowHidden, segment and dropout.`,
+      `${stray[0]} is a size of the melody model; the polyphonic models take timeSizes, pitchSizes, downSizes, window, windowHidden, segment, repeatContext and dropout.`,
     );
   return poly;
 }
