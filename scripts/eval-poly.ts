@@ -8,7 +8,7 @@
  *   npm run eval:poly -- --dataset jsb|nottingham | --data FILE.json
  *        [--kind biaxial-lstm|bi-lstm] [--minutes 60] [--threads 2] [--seed 1 | --seeds 1,2,3] [--lr 0.0025] [--batch 4]
  *        [--epoch-frames N] [--valid-max-frames N] [--peer] [--tiny]
- *        [--state DIR] [--pitch-range train|full] [--lr-schedule anneal|constant] [--dropout D] [--time-sizes A,B] [--pitch-sizes A,B] [--down-sizes A] [--window N --window-hidden N] [--transpose K]
+ *        [--state DIR] [--pitch-range train|full] [--lr-schedule anneal|constant] [--dropout D] [--time-sizes A,B] [--pitch-sizes A,B] [--down-sizes A] [--window N --window-hidden N] [--repeat-context K] [--transpose K]
  *        [--average-decay D] [--weight-decay X] [--engine wasm|webgpu]
  *
  * First the calibration (a per-pitch Bernoulli fitted on train, the paper's Note 1-Gram, scored by the same evaluator
@@ -26,6 +26,7 @@
  * --transpose K augments training only: each training piece also shifted by every semitone in -K..K (transposeShifts).
  * --average-decay D also validates a moving average of the weights (decay D per validation) and keeps the better.
  * --weight-decay X trains with AdamW's decoupled weight decay X instead of plain Adam (weightDecayFromFlags).
+ * --repeat-context K gives the models the repeat input (src/core/model/repeatMatch.ts) after K frames of context.
  * --engine webgpu trains and scores on a GPU through WebGPU instead of our wasm engine (engineFromFlags).
  * Our models cover the keys the training split sounds (--pitch-range train, the default; full = all 88); the test NLL
  * stays that of the whole 88-key frame, the keys outside scored by the Note 1-Gram (see pitchSpanFromFlags).

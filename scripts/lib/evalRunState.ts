@@ -72,8 +72,8 @@ export interface EvalRunState {
   bestWeights: NamedWeights;
   /** The moving average of the weights as of the last validation (absent: none, or not of that validation). */
   average?: NamedWeights;
-  /** The budget the run was saved with, where this sitting gives it a larger one (mayGrowBudget). */
-  grownFromMinutes?: number;
+  /** The budget the run was saved with, where this sitting gives it another one (mayChangeBudget). */
+  budgetFromMinutes?: number;
 }
 
 /** The folder of one kind and seed under --state DIR. */
@@ -91,21 +91,23 @@ export function settingsDiffer(saved: EvalRunSettings, now: EvalRunSettings): st
 }
 
 /**
- * Whether a saved run may go on under a larger --minutes than it was saved with: only while its training is not done
- * and its rate has not yet left the peak (the anneal schedule holds the peak for the first ANNEAL.hold of the budget; a
- * constant rate never leaves it). Until then every step had the rate the larger budget would have given it, so the run
- * goes on as the one that budget would have made from the start: a run that looks promising can be given more time.
+ * Whether a saved run may go on under another --minutes than it was saved with: only while its training is not done
+ * and its rate is still at the peak under both budgets (the anneal schedule holds the peak for the first ANNEAL.hold of
+ * the budget; a constant rate never leaves it), with some of the new budget left. Then every step so far had the rate
+ * the new budget would have given it, so the run goes on as the one that budget would have made from the start: a run
+ * that looks promising can be given more time, and one that must end sooner (the machine is wanted) less.
  */
-export function mayGrowBudget(saved: EvalRunSettings, progress: EvalRunProgress, now: EvalRunSettings): boolean {
+export function mayChangeBudget(saved: EvalRunSettings, progress: EvalRunProgress, now: EvalRunSettings): boolean {
   return (
-    now.minutes > saved.minutes &&
+    now.minutes !== saved.minutes &&
     !progress.done &&
-    (saved.schedule === 'constant' || progress.spentMs <= ANNEAL.hold * saved.minutes * 60_000)
+    progress.spentMs < now.minutes * 60_000 &&
+    (saved.schedule === 'constant' || progress.spentMs <= ANNEAL.hold * Math.min(saved.minutes, now.minutes) * 60_000)
   );
 }
 
 /**
- * The saved state in `folder`, or undefined when there is none. A larger --minutes is taken where mayGrowBudget allows.
+ * The saved state in `folder`, or undefined when there is none. Another --minutes is taken where mayChangeBudget allows.
  * @throws Error naming the settings that differ, when the folder holds another run's state (nothing is overwritten).
  */
 export function loadEvalRun(folder: string, settings: EvalRunSettings): EvalRunState | undefined {
@@ -114,8 +116,8 @@ export function loadEvalRun(folder: string, settings: EvalRunSettings): EvalRunS
   const latest = decodeCheckpoint(readFileSync(latestFile));
   const saved = latest.metrics.evalRun as { settings: EvalRunSettings; progress: EvalRunProgress } | undefined;
   if (!saved) throw new Error(`${latestFile} is a checkpoint, but not the state of an eval:poly run.`);
-  const grows = mayGrowBudget(saved.settings, saved.progress, settings);
-  const differ = settingsDiffer(saved.settings, settings).filter((k) => !(k === 'minutes' && grows));
+  const changes = mayChangeBudget(saved.settings, saved.progress, settings);
+  const differ = settingsDiffer(saved.settings, settings).filter((k) => !(k === 'minutes' && changes));
   if (differ.length)
     throw new Error(
       `${folder} holds the state of another run (${differ.join(', ')} differ). Give the same flags to resume it, or ` +
@@ -130,7 +132,7 @@ export function loadEvalRun(folder: string, settings: EvalRunSettings): EvalRunS
     optimizer: latest.optimizer,
     bestWeights: best.weights,
     ...(average?.epoch === latest.epoch ? { average: average.weights } : {}),
-    ...(grows ? { grownFromMinutes: saved.settings.minutes } : {}),
+    ...(changes ? { budgetFromMinutes: saved.settings.minutes } : {}),
   };
 }
 

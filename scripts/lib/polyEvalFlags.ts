@@ -27,6 +27,7 @@ export function specFlags(): Partial<PolyLstmSpec> {
   if (down) out.downSizes = down;
   if (flag('window') !== undefined) out.window = num('window', 0);
   if (flag('window-hidden') !== undefined) out.windowHidden = num('window-hidden', 0);
+  if (flag('repeat-context') !== undefined) out.repeatContext = num('repeat-context', 0);
   return out;
 }
 

@@ -179,7 +179,8 @@ export async function runKind(kind: PolyKind, seed: number, run: EvalContext): P
   const params = parameterCount(modelSpec);
   console.log(
     `\n${kind}: ${params.toLocaleString('en')} parameters (time ${spec.timeSizes}; pitch ${spec.pitchSizes}` +
-      `${spec.downSizes.length ? `; down ${spec.downSizes}; back-in-time ${spec.windowHidden} over ${spec.window} frames` : ''}), ${engine.info.description}; batch ${training.batchSize} x ${spec.segment} frames, ` +
+      `${spec.downSizes.length ? `; down ${spec.downSizes}; back-in-time ${spec.windowHidden} over ${spec.window} frames` : ''}` +
+      `${spec.repeatContext ? `; repeat input after ${spec.repeatContext} frames of context` : ''}), ${engine.info.description}; batch ${training.batchSize} x ${spec.segment} frames, ` +
       `${weightDecay !== undefined ? 'AdamW' : 'Adam'} lr ${training.learningRate}${schedule === 'constant' ? '' : ` (${schedule} over the budget)`}${weightDecay !== undefined ? `, weight decay ${weightDecay}` : ''}, clip 5, dropout ${spec.dropout}; epoch = ${train.size * spec.segment} training frames, ` +
       `valid on ${validSet.size} segments (${frameCount(validPieces)} frames); budget ${minutes} min; seed ${training.randomSeed}` +
       (averageDecay !== undefined
@@ -208,8 +209,8 @@ export async function runKind(kind: PolyKind, seed: number, run: EvalContext): P
     console.log(
       `  resumed from ${folder}: ${epochs} validations done, ${(spent() / 60000).toFixed(2)} of ${minutes} min spent, ` +
         `best valid ${best!.valid.toFixed(3)} after ${best!.epoch}` +
-        (saved.grownFromMinutes !== undefined
-          ? `; budget grown from ${saved.grownFromMinutes} to ${minutes} min (the rate had not left its peak, so the run goes on as a ${minutes}-minute one)`
+        (saved.budgetFromMinutes !== undefined
+          ? `; budget ${saved.budgetFromMinutes < minutes ? 'grown' : 'cut'} from ${saved.budgetFromMinutes} to ${minutes} min (the rate had not left its peak, so the run goes on as a ${minutes}-minute one)`
           : '') +
         (averageDecay !== undefined && !average && !p!.done
           ? '; the saved weight average is not of the last validation, so the average starts again'

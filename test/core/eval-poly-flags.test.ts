@@ -103,6 +103,8 @@ describe('eval:poly flags', () => {
     expect(specFlags()).toEqual({});
     withFlags('--time-sizes', '128,64', '--down-sizes', 'none', '--dropout', '0.3', '--window', '4');
     expect(specFlags()).toEqual({ timeSizes: [128, 64], downSizes: [], dropout: 0.3, window: 4 });
+    withFlags('--repeat-context', '8');
+    expect(specFlags()).toEqual({ repeatContext: 8 });
   });
 
   it('models the keys the training split sounds, or all of them with --pitch-range full', () => {

@@ -99,7 +99,7 @@ describe('the saved state of an eval:poly run', () => {
     expect(readFileSync(path.join(folder, 'latest.etude-ckpt')).equals(before)).toBe(true);
   });
 
-  it('takes a larger budget only while the rate is still at its peak, and never for a finished run', async () => {
+  it('takes another budget only while the rate is at its peak under both, and never for a finished run', async () => {
     // 5 minutes annealed: the peak is held for the first 2 minutes (ANNEAL.hold 0.4).
     const folder = runFolder(tempDir(), 'bi-lstm', 3);
     const saveAt = (spentMs: number, done = false, runSettings = settings) =>
@@ -111,9 +111,12 @@ describe('the saved state of an eval:poly run', () => {
         'test',
       );
     await saveAt(119_000);
-    expect(loadEvalRun(folder, { ...settings, minutes: 60 })?.grownFromMinutes).toBe(5);
-    expect(loadEvalRun(folder, settings)?.grownFromMinutes).toBeUndefined();
+    expect(loadEvalRun(folder, { ...settings, minutes: 60 })?.budgetFromMinutes).toBe(5);
+    expect(loadEvalRun(folder, settings)?.budgetFromMinutes).toBeUndefined();
+    // 4 minutes hold the peak for 1.6 only: the run's 1.98 minutes had the peak that budget would have lowered.
     expect(() => loadEvalRun(folder, { ...settings, minutes: 4 })).toThrow(/another run \(minutes differ\)/);
+    await saveAt(95_000);
+    expect(loadEvalRun(folder, { ...settings, minutes: 4 })?.budgetFromMinutes).toBe(5);
     // Past the hold the rate has begun to fall on the 5-minute curve: a longer budget would have held it.
     await saveAt(121_000);
     expect(() => loadEvalRun(folder, { ...settings, minutes: 60 })).toThrow(/another run \(minutes differ\)/);
@@ -122,7 +125,10 @@ describe('the saved state of an eval:poly run', () => {
     // A constant rate never leaves its peak.
     const constant = { ...settings, schedule: 'constant' };
     await saveAt(290_000, false, constant);
-    expect(loadEvalRun(folder, { ...constant, minutes: 60 })?.grownFromMinutes).toBe(5);
+    expect(loadEvalRun(folder, { ...constant, minutes: 60 })?.budgetFromMinutes).toBe(5);
+    expect(loadEvalRun(folder, { ...constant, minutes: 4.9 })?.budgetFromMinutes).toBe(5);
+    // ... but a budget already spent is not one to go on with.
+    expect(() => loadEvalRun(folder, { ...constant, minutes: 4 })).toThrow(/another run \(minutes differ\)/);
   });
 
   it('keeps the weight average beside the state, and drops one saved for a later validation than the latest', async () => {
