@@ -31,6 +31,11 @@
  *   The tests (test/core/poly.model.test.ts) check both promises: causal in time and pitch, and a distribution that
  *   sums to 1 over every frame.
  *
+ * Either kind may also read the repeat input (spec.repeatContext, ./repeatMatch.ts): the frame that followed the latest
+ * earlier occurrence of the frames just before, found over the whole piece, as more time-axis features. A section heard
+ * before, further back than the forward stack's state keeps it, can then be copied. It too reads past frames only
+ * (test/core/poly.repeat.test.ts).
+ *
  * Layout (B segments, T frames, P pitches): the time stack runs on (B*P, T, F) host-built features (the backward
  * window pass on (B*P*T, W, F)); `swapMiddle` turns the (B,P,T,Tw) time output into (B,T,P,Tw) for the pitch stacks
  * (batch B*T, time P). The loss is the mean binary cross-entropy times P: nats per frame (in training with
@@ -62,6 +67,10 @@ import {
 import { biasedBernoulli } from './sampler';
 import { repeatCandidates, RepeatMatcher, writeRepeatInput } from './repeatMatch';
 import type { TokenPiece, WindowSet } from './windows';
+
+/** A fresh matcher for a spec with the repeat input, else undefined. */
+const repeatMatcherFor = (spec: PolyLstmSpec) =>
+  spec.repeatContext ? new RepeatMatcher(spec.repeatContext, spec.pitches) : undefined;
 
 /** Workspaces kept per (batch, frames) shape: one, since a full-size workspace is a few hundred MB of engine memory. */
 const KEPT_WORKSPACES = 1;
@@ -551,7 +560,7 @@ export class PolyDecoder implements Decoder {
     this.t = result;
     this.scope = scope;
     this.prev = new Float32Array(P);
-    this.repeats = spec.repeatContext ? new RepeatMatcher(spec.repeatContext, P) : undefined;
+    this.repeats = repeatMatcherFor(spec);
   }
 
   private check(): void {
@@ -584,9 +593,7 @@ export class PolyDecoder implements Decoder {
     this.index = 0;
     this.chord = 0;
     this.history = [];
-    this.repeats = this.net.spec.repeatContext
-      ? new RepeatMatcher(this.net.spec.repeatContext, this.net.spec.pitches)
-      : undefined;
+    this.repeats = repeatMatcherFor(this.net.spec);
   }
 
   /** Moves on past `frame`: it is the previous frame of the next one, and part of the past the repeat input reads. */

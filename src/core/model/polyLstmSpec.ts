@@ -25,7 +25,9 @@
  * test NLL compares across losses. `npm run eval:loss` prints both effects side by side.
  * A chord-conditioned model (`chords: 'chroma'`) has 12 more time-axis features per pitch (frameFeatures: the chord of
  * the predicted frame relative to the pitch), so its lstm_time_1 and lstm_back_1 kernels have 12 more rows; batches
- * then carry [beat one-hot | chord chroma] as their condition. Without `chords` nothing changes.
+ * then carry [beat one-hot | chord chroma] as their condition. Without `chords` nothing changes. A spec with the repeat
+ * input (`repeatContext`, ./repeatMatch.ts) has 3 more such features and rows, and its batches' condition ends with the
+ * candidate frame and its run (polyConditionDim).
  */
 import type { TensorShape } from '../engine/backend';
 import { CHORD_DIM } from '../music/chords';
