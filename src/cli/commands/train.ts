@@ -107,9 +107,9 @@ export const trainCommand: CliCommand = {
   --time-sizes A,B    polyphonic: time-axis LSTM widths (default 128,128; Johnson 2017: 300,300)
   --pitch-sizes A,B   polyphonic: pitch-axis LSTM widths (default 64,32; Johnson 2017: 100,50)
   --segment N         polyphonic: frames per training segment (default 32)
-  --repeat-context N  polyphonic: the repeat input, after N frames of context (e.g. 8): where the piece
-                      played the same N frames before, what followed them then is an input, so
-                      sections come back (default 0: none)
+  --repeat-context N  polyphonic: the repeat input after N frames of context (16: a bar of sixteenths, as
+                      "Learn repeats" in the app): where the piece played the same N frames before,
+                      what followed them then is an input, so sections come back (default 0: none)
   --loss L            polyphonic: bce (plain frame cross-entropy, default) or weighted (each sounding
                       pitch's loss counts --on-weight times, default 2: fewer empty frames drawn)
   --chords            learn with chords: the chord of every step is an input (inferred per beat from each
