@@ -12,15 +12,9 @@ import { createRng } from '../../src/core/util/random';
 import { instantiateKernels } from '../../src/core/engine/wasm/kernels';
 import { loadEngineModule } from '../../src/core/engine/wasm/nodeLoader';
 import { createWasmEngineFromKernels } from '../../src/core/engine/wasmEngineCore';
+import { TINY_MELODY_SPEC } from './helpers/engineCompare';
 
-const tinySpec: MelodyLstmSpec = {
-  ...DEFAULT_MELODY_SPEC,
-  vocabSize: 11,
-  embeddingDim: 6,
-  hiddenSize: 5,
-  layers: 2,
-  window: 4,
-};
+const tinySpec = TINY_MELODY_SPEC;
 const training = { learningRate: 0.01, clipNorm: 0, randomSeed: 7 };
 
 function randomBatch(spec: MelodyLstmSpec, batchSize: number, randomSeed: number): TokenBatch {

@@ -25,11 +25,11 @@ import type { Engine } from '../../src/core/engine/engine';
 import * as R from '../../src/core/engine/reference/layers';
 import { refMelodyLossAndGradients, type Weights64 } from '../../src/core/engine/reference/melodyLstm';
 import { initWeights } from '../../src/core/model/init';
-import { DEFAULT_MELODY_SPEC, melodyLstmTensors, type MelodyLstmSpec } from '../../src/core/model/spec';
+import { melodyLstmTensors, type MelodyLstmSpec } from '../../src/core/model/spec';
 import { generateMelodies, seedTokensFromPitches } from '../../src/core/model/generate';
 import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import { createRng } from '../../src/core/util/random';
-import { relErr, useSwiftShaderUnlessChosen } from './helpers/engineCompare';
+import { relErr, TINY_MELODY_SPEC, useSwiftShaderUnlessChosen } from './helpers/engineCompare';
 
 useSwiftShaderUnlessChosen();
 
@@ -335,14 +335,7 @@ describe.each(PATHS)('webgpu backend against the float64 reference (%s)', (_labe
 
 // ---- the melody model on webgpu and on wasm -----------------------------------------------------------------
 
-const tinySpec: MelodyLstmSpec = {
-  ...DEFAULT_MELODY_SPEC,
-  vocabSize: 11,
-  embeddingDim: 6,
-  hiddenSize: 5,
-  layers: 2,
-  window: 4,
-};
+const tinySpec = TINY_MELODY_SPEC;
 const training = { learningRate: 0.01, clipNorm: 1, randomSeed: 7 };
 
 function randomBatch(spec: MelodyLstmSpec, batchSize: number, randomSeed: number): TokenBatch {

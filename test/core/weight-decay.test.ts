@@ -6,22 +6,11 @@ import type { Engine } from '../../src/core/engine/engine';
 import type { NamedWeights } from '../../src/core/engine/types';
 import { createWasmEngine } from '../../src/core/engine/wasmEngine';
 import { initWeights } from '../../src/core/model/init';
-import {
-  DEFAULT_MELODY_SPEC,
-  DEFAULT_TRAINING,
-  trainingConfigProblem,
-  type MelodyLstmSpec,
-} from '../../src/core/model/spec';
+import { DEFAULT_TRAINING, trainingConfigProblem } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
+import { TINY_MELODY_SPEC } from './helpers/engineCompare';
 
-const spec: MelodyLstmSpec = {
-  ...DEFAULT_MELODY_SPEC,
-  vocabSize: 11,
-  embeddingDim: 6,
-  hiddenSize: 5,
-  layers: 2,
-  window: 4,
-};
+const spec = TINY_MELODY_SPEC;
 
 describe('weight decay (AdamW)', () => {
   let engine: Engine | undefined;

@@ -317,35 +317,30 @@ function trainingPieces(
   };
 }
 
+/** The overrides only the polyphonic models read. */
+const POLY_ONLY_KEYS = [
+  'timeSizes',
+  'pitchSizes',
+  'downSizes',
+  'windowHidden',
+  'segment',
+  'loss',
+  'onWeight',
+  'repeatContext',
+] as const satisfies readonly (keyof SpecOverrides)[];
+
 /** The melody model's sizes among the overrides (a polyphonic size given for a melody model is refused). */
 function melodyOverrides(overrides: SpecOverrides = {}): Partial<MelodyLstmSpec> {
-  const {
-    timeSizes,
-    pitchSizes,
-    downSizes,
-    windowHidden,
-    segment,
-    loss,
-    onWeight,
-    repeatContext,
-    velocityBins,
-    ...melody
-  } = overrides;
-  const stray = Object.entries({
-    timeSizes,
-    pitchSizes,
-    downSizes,
-    windowHidden,
-    segment,
-    loss,
-    onWeight,
-    repeatContext,
-  }).find(([, v]) => v !== undefined);
+  const stray = POLY_ONLY_KEYS.find((key) => overrides[key] !== undefined);
   if (stray)
     throw new TrainingError(
       'TRAINING_SETTINGS_INVALID',
-      `${stray[0]} is a setting of the polyphonic models; the melody model takes embeddingDim, hiddenSize, layers, window and dropout.`,
+      `${stray} is a setting of the polyphonic models; the melody model takes embeddingDim, hiddenSize, layers, window and dropout.`,
     );
+  const { velocityBins, embeddingDim, hiddenSize, layers, window, dropout, chords } = overrides;
+  const melody = Object.fromEntries(
+    Object.entries({ embeddingDim, hiddenSize, layers, window, dropout, chords }).filter(([, v]) => v !== undefined),
+  ) as Partial<MelodyLstmSpec>;
   if (velocityBins === undefined || velocityBins === 0) return melody; // 0 = off: the spec is as before
   const problem = velocityBinsProblem(velocityBins);
   if (problem) throw new TrainingError('TRAINING_SETTINGS_INVALID', `Cannot learn dynamics: ${problem}.`);

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { expect } from 'vitest';
 import { SWIFTSHADER_ICD } from '../../../src/core/engine/webgpuEngine';
 import type { PolyLstmSpec } from '../../../src/core/model/polyLstmSpec';
+import { DEFAULT_MELODY_SPEC, type MelodyLstmSpec } from '../../../src/core/model/spec';
 
 /** max |a-b| / max |b|: relative to the tensor's largest entry, robust to near-zero entries. */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -17,6 +18,16 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return diff / scale;
 }
+
+/** The melody model at a size whose every gradient the float64 reference checks in milliseconds. */
+export const TINY_MELODY_SPEC: MelodyLstmSpec = {
+  ...DEFAULT_MELODY_SPEC,
+  vocabSize: 11,
+  embeddingDim: 6,
+  hiddenSize: 5,
+  layers: 2,
+  window: 4,
+};
 
 /** A polyphonic model of `kind` over 6 pitches with two small layers per axis, for exact checks that run in seconds. */
 export function tinyPolySpec(kind: PolyLstmSpec['kind'], extra: Partial<PolyLstmSpec> = {}): PolyLstmSpec {
