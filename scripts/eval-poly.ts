@@ -42,6 +42,7 @@ import { benchmarkFromFlags, flag, has, num } from './lib/polyEval';
 import {
   averageDecayFromFlags,
   weightDecayFromFlags,
+  specFlags,
   engineFromFlags,
   isPitchRangeMode,
   kindsFromFlags,
@@ -119,7 +120,8 @@ async function main(): Promise<void> {
         `${r.minutes.toFixed(1)} min, ${r.epochs.toFixed(2)} epochs (best ${r.bestEpoch.toFixed(2)}, valid ${r.bestValid.toFixed(3)}${r.bestFromAverage ? ' of the weight average' : ''}), ` +
         `${r.msPerTrainFrame.toFixed(2)} ms per training frame, stopped: ${r.stop}; load average ${r.load.mean.toFixed(1)} ` +
         `(max ${r.load.max.toFixed(1)}); ${r.engine}; ${span.count} keys modelled; test pieces not transposed` +
-        (shifts.max ? ` (training augmented by shifts of -${shifts.max}..${shifts.max})` : ''),
+        (shifts.max ? ` (training augmented by shifts of -${shifts.max}..${shifts.max})` : '') +
+        (specFlags().repeatContext ? `; repeat input after ${specFlags().repeatContext} frames of context` : ''),
     );
   if (seeds.length > 1)
     for (const k of kinds) {
