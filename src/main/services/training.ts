@@ -74,13 +74,8 @@ export type SpecOverrides = Partial<
 
 /** The training settings a run may set: every default's, the optional weight average and weight decay (both off by default). */
 const TRAINING_KEYS: readonly string[] = [...Object.keys(DEFAULT_TRAINING), 'weightAverageDecay', 'weightDecay'];
-/** The model settings a new model may override (the rest of the spec is its kind's default). */
-const SPEC_OVERRIDE_KEYS: readonly (keyof SpecOverrides)[] = [
-  'embeddingDim',
-  'hiddenSize',
-  'layers',
-  'dropout',
-  'window',
+/** The overrides only the polyphonic models read. */
+const POLY_ONLY_KEYS = [
   'timeSizes',
   'pitchSizes',
   'downSizes',
@@ -89,6 +84,15 @@ const SPEC_OVERRIDE_KEYS: readonly (keyof SpecOverrides)[] = [
   'loss',
   'onWeight',
   'repeatContext',
+] as const satisfies readonly (keyof SpecOverrides)[];
+/** The model settings a new model may override (the rest of the spec is its kind's default). */
+const SPEC_OVERRIDE_KEYS: readonly (keyof SpecOverrides)[] = [
+  'embeddingDim',
+  'hiddenSize',
+  'layers',
+  'dropout',
+  'window',
+  ...POLY_ONLY_KEYS,
   'chords',
   'velocityBins',
 ];
@@ -316,18 +320,6 @@ function trainingPieces(
     skippedNoMelody,
   };
 }
-
-/** The overrides only the polyphonic models read. */
-const POLY_ONLY_KEYS = [
-  'timeSizes',
-  'pitchSizes',
-  'downSizes',
-  'windowHidden',
-  'segment',
-  'loss',
-  'onWeight',
-  'repeatContext',
-] as const satisfies readonly (keyof SpecOverrides)[];
 
 /** The melody model's sizes among the overrides (a polyphonic size given for a melody model is refused). */
 function melodyOverrides(overrides: SpecOverrides = {}): Partial<MelodyLstmSpec> {
