@@ -69,6 +69,7 @@ async function main(): Promise<void> {
   const shifts = transposeShifts();
   const averageDecay = averageDecayFromFlags();
   const weightDecay = weightDecayFromFlags();
+  const { repeatContext } = specFlags();
   const engine = engineFromFlags();
   const { bench, file, sha256 } = benchmarkFromFlags();
   const minutes = num('minutes', 60);
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
         `${r.msPerTrainFrame.toFixed(2)} ms per training frame, stopped: ${r.stop}; load average ${r.load.mean.toFixed(1)} ` +
         `(max ${r.load.max.toFixed(1)}); ${r.engine}; ${span.count} keys modelled; test pieces not transposed` +
         (shifts.max ? ` (training augmented by shifts of -${shifts.max}..${shifts.max})` : '') +
-        (specFlags().repeatContext ? `; repeat input after ${specFlags().repeatContext} frames of context` : ''),
+        (repeatContext ? `; repeat input after ${repeatContext} frames of context` : ''),
     );
   if (seeds.length > 1)
     for (const k of kinds) {

@@ -3,8 +3,8 @@
  * Where a piece repeats itself: for each frame, the frame that followed the latest earlier occurrence of the `context`
  * frames just before it, the "match model" of the PPM and LZ77 family of text compressors (Cleary and Witten 1984;
  * Ziv and Lempel 1977) applied to piano-roll frames. Folk tunes and songs repeat whole sections further back than a
- * training segment reaches (Nottingham's valid split: 39% of frames follow a 16-frame context last heard more than 32
- * frames earlier, and the frame is the same one that followed it then; within 32 frames, 4%). Given as an input
+ * training segment reaches (Nottingham's valid split, 16 frames of context: the candidate is the frame for 39.5% of
+ * frames, from more than 32 frames back for 36.1%, nearer for 3.4%; scripts/measure-repeats.ts). Given as an input
  * (polyLstmSpec.ts `repeatContext`), it lets a model copy a section it has heard instead of relearning it, and since it
  * reads past frames only, the model's frame likelihood stays exact.
  *
@@ -43,11 +43,6 @@ export class RepeatMatcher {
   ) {
     if (!(Number.isInteger(context) && context >= 1))
       throw new RangeError(`A repeat context is a whole number of frames, at least 1, got: ${context}`);
-  }
-
-  /** How many frames have been pushed. */
-  get length(): number {
-    return this.ids.length;
   }
 
   /** Appends the next frame (`pitches` values from `offset`, sounding where > 0). */
