@@ -12,7 +12,7 @@ import { buildFrameSegments, isPolyDecoder, type PolyDecoder } from '../../src/c
 import type { PolyLstmSpec } from '../../src/core/model/polyLstmSpec';
 import { DEFAULT_TRAINING, type ModelSpec } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
-import { tinyPolySpec } from './helpers/engineCompare';
+import { frameLogProb, tinyPolySpec } from './helpers/engineCompare';
 
 const P = 6;
 const tiny = (kind: PolyLstmSpec['kind']) => tinyPolySpec(kind);
@@ -29,18 +29,6 @@ function randomRoll(frames: number, seed: number): Float32Array {
 function pieceBatch(spec: PolyLstmSpec, roll: Float32Array): FrameBatch {
   const set = buildFrameSegments({ ...spec, segment: roll.length / P }, [{ name: 'x', tokens: roll }]);
   return set.batch([0], 0, 1) as unknown as FrameBatch;
-}
-
-/** log P(frame) from the decoder's per-pitch logits (teacher-forced) for a frame x. */
-function frameLogProb(logits: ArrayLike<number>, x: ArrayLike<number>, at = 0): number {
-  let s = 0;
-  for (let p = 0; p < P; p++) {
-    const z = logits[at + p];
-    // log sigmoid(z) if on, log sigmoid(-z) if off, computed stably
-    const y = x[at + p] > 0 ? z : -z;
-    s += y >= 0 ? -Math.log1p(Math.exp(-y)) : y - Math.log1p(Math.exp(y));
-  }
-  return s;
 }
 
 let wasm: Engine;
@@ -71,7 +59,7 @@ describe.each(['biaxial-lstm', 'bi-lstm'] as const)('%s', (kind) => {
     const d = decoder();
     const logits = await d.scoreFrames(roll, 9);
     let nll = 0;
-    for (let t = 0; t < 9; t++) nll -= frameLogProb(logits, roll, t * P);
+    for (let t = 0; t < 9; t++) nll -= frameLogProb(logits, roll, P, t * P);
     d.dispose();
     expect(loss).toBeGreaterThan(0);
     expect(Math.abs(loss - nll / 9)).toBeLessThan(1e-4 * Math.max(1, nll / 9));
@@ -103,7 +91,7 @@ describe.each(['biaxial-lstm', 'bi-lstm'] as const)('%s', (kind) => {
       const x = Float32Array.from({ length: P }, (_, p) => (code >> p) & 1);
       const d = decoder();
       await d.scoreFrames(past, 3);
-      total += Math.exp(frameLogProb(await d.step(x), x));
+      total += Math.exp(frameLogProb(await d.step(x), x, P));
       d.dispose();
     }
     expect(Math.abs(total - 1)).toBeLessThan(1e-5);
@@ -198,7 +186,7 @@ describe.each(['biaxial-lstm', 'bi-lstm'] as const)('%s', (kind) => {
     const [key, count] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0];
     const x = Float32Array.from(key, Number);
     d.reset();
-    const p = Math.exp(frameLogProb(await d.step(x), x));
+    const p = Math.exp(frameLogProb(await d.step(x), x, P));
     d.dispose();
     const sd = Math.sqrt((p * (1 - p)) / n);
     expect(Math.abs(count / n - p)).toBeLessThan(4 * sd + 1e-3);

@@ -17,7 +17,7 @@ import {
 import { REPEAT_RUN_CAP, RepeatMatcher, repeatCandidates } from '../../src/core/model/repeatMatch';
 import type { ModelSpec } from '../../src/core/model/spec';
 import { createRng } from '../../src/core/util/random';
-import { tinyPolySpec } from './helpers/engineCompare';
+import { frameLogProb, tinyPolySpec } from './helpers/engineCompare';
 
 const P = 6;
 /** Frames from their sounding pitches: frame(0, 2) sounds pitches 0 and 2 of 6. */
@@ -132,14 +132,6 @@ describe.each(['biaxial-lstm', 'bi-lstm'] as const)('%s with the repeat input', 
     const section = Array.from({ length: 5 }, () => Float32Array.from({ length: P }, () => (rng.next() < 0.4 ? 1 : 0)));
     return rollOf([...section, ...section, section[0], section[1]]);
   };
-  const frameLogProb = (logits: ArrayLike<number>, x: ArrayLike<number>, at = 0) => {
-    let s = 0;
-    for (let p = 0; p < P; p++) {
-      const y = x[at + p] > 0 ? logits[at + p] : -logits[at + p];
-      s += y >= 0 ? -Math.log1p(Math.exp(-y)) : y - Math.log1p(Math.exp(y));
-    }
-    return s;
-  };
   beforeAll(async () => {
     engine = await createWasmEngine({ threads: 1, adaptiveThreads: false });
     model = await engine.createModel(spec as unknown as ModelSpec, { learningRate: 0.01, clipNorm: 5, randomSeed: 5 });
@@ -157,7 +149,7 @@ describe.each(['biaxial-lstm', 'bi-lstm'] as const)('%s with the repeat input', 
     const d = decoder();
     const logits = await d.scoreFrames(roll, frames);
     let nll = 0;
-    for (let t = 0; t < frames; t++) nll -= frameLogProb(logits, roll, t * P);
+    for (let t = 0; t < frames; t++) nll -= frameLogProb(logits, roll, P, t * P);
     d.dispose();
     expect(Math.abs(loss - nll / frames)).toBeLessThan(1e-4 * Math.max(1, nll / frames));
   });
@@ -188,7 +180,7 @@ describe.each(['biaxial-lstm', 'bi-lstm'] as const)('%s with the repeat input', 
       const x = Float32Array.from({ length: P }, (_, p) => (code >> p) & 1);
       const d = decoder();
       await d.scoreFrames(past, 7);
-      total += Math.exp(frameLogProb(await d.step(x), x));
+      total += Math.exp(frameLogProb(await d.step(x), x, P));
       d.dispose();
     }
     expect(Math.abs(total - 1)).toBeLessThan(1e-5);

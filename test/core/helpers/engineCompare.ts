@@ -19,6 +19,19 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return diff / scale;
 }
 
+/**
+ * log P(frame) of a polyphonic model from its decoder's per-pitch logits (teacher-forced), for the frame of `pitches`
+ * values of x at `at`: the sum of log sigmoid(z) where the pitch sounds and log sigmoid(-z) where not, computed stably.
+ */
+export function frameLogProb(logits: ArrayLike<number>, x: ArrayLike<number>, pitches: number, at = 0): number {
+  let s = 0;
+  for (let p = 0; p < pitches; p++) {
+    const y = x[at + p] > 0 ? logits[at + p] : -logits[at + p];
+    s += y >= 0 ? -Math.log1p(Math.exp(-y)) : y - Math.log1p(Math.exp(y));
+  }
+  return s;
+}
+
 /** The melody model at a size whose every gradient the float64 reference checks in milliseconds. */
 export const TINY_MELODY_SPEC: MelodyLstmSpec = {
   ...DEFAULT_MELODY_SPEC,
